@@ -1,0 +1,219 @@
+//! The position-carrying tree.
+
+use crate::Span;
+
+/// One node of a YAML or JSON document and where it came from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Node {
+    pub span: Span,
+    pub value: Value,
+}
+
+/// The content of a [`Node`]. Scalars keep their text; their type is
+/// resolved on demand ([`Scalar::resolve`]) so that `version: 1.10` can
+/// still be read as the string `"1.10"` where a string is expected.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    Scalar(Scalar),
+    Seq(Vec<Node>),
+    /// Entries in document order; keys are unique (checked when parsing).
+    Map(Vec<(Node, Node)>),
+}
+
+/// A scalar's text and whether it was quoted (a quoted scalar is always a
+/// string).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Scalar {
+    pub text: String,
+    pub quoted: bool,
+}
+
+/// A scalar's value under the YAML 1.2 core schema (which JSON follows).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Resolved<'a> {
+    Null,
+    Bool(bool),
+    Int(i64),
+    /// An integer too large for `i64`.
+    UInt(u64),
+    Float(f64),
+    Str(&'a str),
+}
+
+impl Scalar {
+    pub fn resolve(&self) -> Resolved<'_> {
+        if self.quoted {
+            return Resolved::Str(&self.text);
+        }
+        let t = self.text.as_str();
+        match t {
+            "" | "~" | "null" | "Null" | "NULL" => return Resolved::Null,
+            "true" | "True" | "TRUE" => return Resolved::Bool(true),
+            "false" | "False" | "FALSE" => return Resolved::Bool(false),
+            ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" => {
+                return Resolved::Float(f64::INFINITY);
+            }
+            "-.inf" | "-.Inf" | "-.INF" => return Resolved::Float(f64::NEG_INFINITY),
+            ".nan" | ".NaN" | ".NAN" => return Resolved::Float(f64::NAN),
+            _ => {}
+        }
+        let first = t.as_bytes()[0];
+        if !(first.is_ascii_digit() || first == b'-' || first == b'+' || first == b'.') {
+            return Resolved::Str(t);
+        }
+        if let Some(hex) = t.strip_prefix("0x") {
+            if let Ok(v) = i64::from_str_radix(hex, 16) {
+                return Resolved::Int(v);
+            }
+        } else if let Some(oct) = t.strip_prefix("0o") {
+            if let Ok(v) = i64::from_str_radix(oct, 8) {
+                return Resolved::Int(v);
+            }
+        } else if is_decimal_int(t) {
+            if let Ok(v) = t.parse::<i64>() {
+                return Resolved::Int(v);
+            }
+            if let Ok(v) = t.parse::<u64>() {
+                return Resolved::UInt(v);
+            }
+            if let Ok(v) = t.parse::<f64>() {
+                return Resolved::Float(v);
+            }
+        } else if is_float(t)
+            && let Ok(v) = t.parse::<f64>()
+        {
+            return Resolved::Float(v);
+        }
+        Resolved::Str(t)
+    }
+}
+
+fn is_decimal_int(t: &str) -> bool {
+    let digits = t.strip_prefix(['-', '+']).unwrap_or(t);
+    !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// `[-+]? ( \. [0-9]+ | [0-9]+ ( \. [0-9]* )? ) ( [eE] [-+]? [0-9]+ )?`
+fn is_float(t: &str) -> bool {
+    let s = t.strip_prefix(['-', '+']).unwrap_or(t).as_bytes();
+    let mut i = 0;
+    let int_digits = s.iter().take_while(|b| b.is_ascii_digit()).count();
+    i += int_digits;
+    let mut frac_digits = 0;
+    if s.get(i) == Some(&b'.') {
+        i += 1;
+        frac_digits = s[i..].iter().take_while(|b| b.is_ascii_digit()).count();
+        i += frac_digits;
+    }
+    if int_digits == 0 && frac_digits == 0 {
+        return false;
+    }
+    if matches!(s.get(i), Some(b'e' | b'E')) {
+        i += 1;
+        if matches!(s.get(i), Some(b'-' | b'+')) {
+            i += 1;
+        }
+        let exp = s[i..].iter().take_while(|b| b.is_ascii_digit()).count();
+        if exp == 0 {
+            return false;
+        }
+        i += exp;
+    }
+    i == s.len()
+}
+
+impl Node {
+    pub fn as_map(&self) -> Option<&[(Node, Node)]> {
+        match &self.value {
+            Value::Map(entries) => Some(entries),
+            _ => None,
+        }
+    }
+
+    pub fn as_seq(&self) -> Option<&[Node]> {
+        match &self.value {
+            Value::Seq(items) => Some(items),
+            _ => None,
+        }
+    }
+
+    pub fn as_scalar(&self) -> Option<&Scalar> {
+        match &self.value {
+            Value::Scalar(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// The scalar's text when it resolves to a string.
+    pub fn as_str(&self) -> Option<&str> {
+        match self.as_scalar()?.resolve() {
+            Resolved::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// The value of a mapping's entry whose key is the string `key`.
+    pub fn get(&self, key: &str) -> Option<&Node> {
+        self.as_map()?
+            .iter()
+            .find(|(k, _)| k.as_scalar().is_some_and(|s| s.text == key))
+            .map(|(_, v)| v)
+    }
+
+    /// The key node of a mapping's entry (for pointing at a field name).
+    pub fn key_node(&self, key: &str) -> Option<&Node> {
+        self.as_map()?
+            .iter()
+            .find(|(k, _)| k.as_scalar().is_some_and(|s| s.text == key))
+            .map(|(k, _)| k)
+    }
+
+    /// A short name for the kind of node, for messages.
+    pub fn kind_name(&self) -> &'static str {
+        match &self.value {
+            Value::Seq(_) => "a sequence",
+            Value::Map(_) => "a mapping",
+            Value::Scalar(s) => match s.resolve() {
+                Resolved::Null => "null",
+                Resolved::Bool(_) => "a boolean",
+                Resolved::Int(_) | Resolved::UInt(_) => "an integer",
+                Resolved::Float(_) => "a number",
+                Resolved::Str(_) => "a string",
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn plain(t: &str) -> Scalar {
+        Scalar {
+            text: t.to_owned(),
+            quoted: false,
+        }
+    }
+
+    #[test]
+    fn resolves_the_core_schema() {
+        assert_eq!(plain("~").resolve(), Resolved::Null);
+        assert_eq!(plain("true").resolve(), Resolved::Bool(true));
+        assert_eq!(plain("no").resolve(), Resolved::Str("no"));
+        assert_eq!(plain("-12").resolve(), Resolved::Int(-12));
+        assert_eq!(plain("0x1F").resolve(), Resolved::Int(31));
+        assert_eq!(plain("1.5e3").resolve(), Resolved::Float(1500.0));
+        assert_eq!(plain("1.10").resolve(), Resolved::Float(1.1));
+        assert_eq!(plain("2026-12-01").resolve(), Resolved::Str("2026-12-01"));
+        assert_eq!(plain("1e").resolve(), Resolved::Str("1e"));
+        assert_eq!(plain("-").resolve(), Resolved::Str("-"));
+        assert_eq!(
+            Scalar {
+                text: "12".into(),
+                quoted: true
+            }
+            .resolve(),
+            Resolved::Str("12")
+        );
+    }
+}

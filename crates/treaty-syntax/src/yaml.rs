@@ -1,0 +1,465 @@
+//! Parsing YAML (and JSON, which YAML 1.2 contains) into a [`Node`] tree,
+//! within [`Limits`].
+
+use std::collections::HashMap;
+
+use saphyr_parser::{Event, Parser, ScalarStyle, Span as YamlSpan};
+
+use crate::{Limits, Node, Scalar, SourceId, Span, Value};
+
+/// Why a text could not be read as a tree.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SyntaxErrorKind {
+    /// Not YAML (or JSON) according to the grammar.
+    Syntax,
+    /// Bytes that are not UTF-8 text, or NUL bytes.
+    NotText,
+    /// Nothing but whitespace and comments.
+    Empty,
+    /// Several documents where one is expected.
+    MultipleDocuments,
+    /// The same key twice in one mapping.
+    DuplicateKey,
+    /// An alias to an anchor that is not defined (before it).
+    UnknownAlias,
+    /// A tag Treaty does not interpret.
+    UnsupportedTag,
+    /// A size, depth or count limit was exceeded.
+    Limit,
+}
+
+impl SyntaxErrorKind {
+    /// The diagnostic code users see.
+    pub fn code(self) -> &'static str {
+        match self {
+            SyntaxErrorKind::Syntax => "yaml-syntax",
+            SyntaxErrorKind::NotText => "not-text",
+            SyntaxErrorKind::Empty => "empty-file",
+            SyntaxErrorKind::MultipleDocuments => "multiple-documents",
+            SyntaxErrorKind::DuplicateKey => "duplicate-key",
+            SyntaxErrorKind::UnknownAlias => "unknown-alias",
+            SyntaxErrorKind::UnsupportedTag => "unsupported-tag",
+            SyntaxErrorKind::Limit => "limit-exceeded",
+        }
+    }
+}
+
+/// A text that could not be read, and where.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct SyntaxError {
+    pub kind: SyntaxErrorKind,
+    pub message: String,
+    pub span: Span,
+    /// The first occurrence, for a duplicate key.
+    pub previous: Option<Span>,
+}
+
+impl SyntaxError {
+    fn new(kind: SyntaxErrorKind, message: impl Into<String>, span: Span) -> SyntaxError {
+        SyntaxError {
+            kind,
+            message: message.into(),
+            span,
+            previous: None,
+        }
+    }
+
+    /// Turns the error into the diagnostic users see.
+    pub fn to_diagnostic(&self) -> crate::Diagnostic {
+        let mut d = crate::Diagnostic::error(self.kind.code(), self.message.clone())
+            .at(self.span)
+            .unreadable();
+        if let Some(prev) = self.previous {
+            d = d.with_related(prev, "first defined here");
+        }
+        d
+    }
+}
+
+/// Checks that raw bytes are a text Treaty may parse: within the size
+/// limit, UTF-8, without NUL bytes. Errors carry a span in `file`.
+pub fn decode<'a>(
+    bytes: &'a [u8],
+    file: SourceId,
+    limits: &Limits,
+) -> Result<&'a str, SyntaxError> {
+    if bytes.len() > limits.max_bytes {
+        return Err(SyntaxError::new(
+            SyntaxErrorKind::Limit,
+            format!(
+                "file is {} bytes, more than the limit of {} bytes",
+                bytes.len(),
+                limits.max_bytes
+            ),
+            Span::new(file, 0, 0),
+        ));
+    }
+    let text = std::str::from_utf8(bytes).map_err(|e| {
+        SyntaxError::new(
+            SyntaxErrorKind::NotText,
+            format!(
+                "file is not UTF-8 text: invalid byte at offset {}",
+                e.valid_up_to()
+            ),
+            Span::new(file, 0, 0),
+        )
+    })?;
+    if let Some(i) = text.find('\0') {
+        return Err(SyntaxError::new(
+            SyntaxErrorKind::NotText,
+            format!("file is not text: NUL byte at offset {i}"),
+            Span::new(file, 0, 0),
+        ));
+    }
+    Ok(text)
+}
+
+enum Frame {
+    Seq {
+        start: usize,
+        anchor: usize,
+        items: Vec<Node>,
+        nodes: usize,
+    },
+    Map {
+        start: usize,
+        anchor: usize,
+        entries: Vec<(Node, Node)>,
+        key: Option<Node>,
+        nodes: usize,
+    },
+}
+
+struct Builder<'t> {
+    file: SourceId,
+    text: &'t str,
+    ascii: bool,
+    line_starts: Vec<usize>,
+    limits: Limits,
+    stack: Vec<Frame>,
+    anchors: HashMap<usize, (Node, usize)>,
+    alias_nodes: usize,
+    nodes: usize,
+    root: Option<Node>,
+}
+
+/// Parses one YAML or JSON document into a tree whose spans point into
+/// `file`. The text must be the whole file (positions are offsets into it).
+pub fn parse(text: &str, file: SourceId, limits: &Limits) -> Result<Node, SyntaxError> {
+    decode(text.as_bytes(), file, limits)?;
+    let mut b = Builder {
+        file,
+        text,
+        ascii: text.is_ascii(),
+        line_starts: if text.is_ascii() {
+            Vec::new()
+        } else {
+            std::iter::once(0)
+                .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+                .collect()
+        },
+        limits: *limits,
+        stack: Vec::new(),
+        anchors: HashMap::new(),
+        alias_nodes: 0,
+        nodes: 0,
+        root: None,
+    };
+    let mut documents = 0usize;
+    for event in Parser::new_from_str(text) {
+        let (event, span) = event.map_err(|e| {
+            let m = e.marker();
+            let off = b.marker_offset(m.index(), m.line(), m.col());
+            SyntaxError::new(
+                SyntaxErrorKind::Syntax,
+                format!("invalid YAML: {}", e.info()),
+                Span::new(file, off, off),
+            )
+        })?;
+        match event {
+            Event::DocumentStart(_) => {
+                documents += 1;
+                if documents > 1 {
+                    let s = b.span(&span);
+                    return Err(SyntaxError::new(
+                        SyntaxErrorKind::MultipleDocuments,
+                        "expected one YAML document, found several",
+                        s,
+                    ));
+                }
+            }
+            Event::Scalar(text, style, anchor, tag) => {
+                let quoted = match tag.as_deref() {
+                    None => !matches!(style, ScalarStyle::Plain),
+                    Some(t) if t.handle == "tag:yaml.org,2002:" && t.suffix == "str" => true,
+                    Some(t) if t.handle == "!!" && t.suffix == "str" => true,
+                    Some(t) => {
+                        return Err(SyntaxError::new(
+                            SyntaxErrorKind::UnsupportedTag,
+                            format!("unsupported tag `{}{}`", t.handle, t.suffix),
+                            b.span(&span),
+                        ));
+                    }
+                };
+                let node = Node {
+                    span: b.span(&span),
+                    value: Value::Scalar(Scalar {
+                        text: text.into_owned(),
+                        quoted,
+                    }),
+                };
+                b.complete(node, anchor, 1)?;
+            }
+            Event::SequenceStart(anchor, ref tag) | Event::MappingStart(anchor, ref tag) => {
+                if let Some(t) = tag.as_deref() {
+                    return Err(SyntaxError::new(
+                        SyntaxErrorKind::UnsupportedTag,
+                        format!("unsupported tag `{}{}`", t.handle, t.suffix),
+                        b.span(&span),
+                    ));
+                }
+                if b.stack.len() >= b.limits.max_depth {
+                    return Err(SyntaxError::new(
+                        SyntaxErrorKind::Limit,
+                        format!(
+                            "nesting is deeper than the limit of {} levels",
+                            b.limits.max_depth
+                        ),
+                        b.span(&span),
+                    ));
+                }
+                let start = b.span(&span).start as usize;
+                b.stack.push(match event {
+                    Event::SequenceStart(..) => Frame::Seq {
+                        start,
+                        anchor,
+                        items: Vec::new(),
+                        nodes: 1,
+                    },
+                    _ => Frame::Map {
+                        start,
+                        anchor,
+                        entries: Vec::new(),
+                        key: None,
+                        nodes: 1,
+                    },
+                });
+            }
+            Event::SequenceEnd | Event::MappingEnd => {
+                let end = b.span(&span).end as usize;
+                let (node, anchor, nodes) = match b.stack.pop() {
+                    Some(Frame::Seq {
+                        start,
+                        anchor,
+                        items,
+                        nodes,
+                    }) => (
+                        Node {
+                            span: Span::new(file, start, end),
+                            value: Value::Seq(items),
+                        },
+                        anchor,
+                        nodes,
+                    ),
+                    Some(Frame::Map {
+                        start,
+                        anchor,
+                        entries,
+                        nodes,
+                        ..
+                    }) => {
+                        check_unique_keys(&entries)?;
+                        (
+                            Node {
+                                span: Span::new(file, start, end),
+                                value: Value::Map(entries),
+                            },
+                            anchor,
+                            nodes,
+                        )
+                    }
+                    None => continue,
+                };
+                b.complete(node, anchor, nodes)?;
+            }
+            Event::Alias(id) => {
+                let Some((node, count)) = b.anchors.get(&id).cloned() else {
+                    return Err(SyntaxError::new(
+                        SyntaxErrorKind::UnknownAlias,
+                        "alias refers to an unknown anchor",
+                        b.span(&span),
+                    ));
+                };
+                b.alias_nodes += count;
+                if b.alias_nodes > b.limits.max_alias_nodes {
+                    return Err(SyntaxError::new(
+                        SyntaxErrorKind::Limit,
+                        format!(
+                            "aliases expand to more than the limit of {} nodes",
+                            b.limits.max_alias_nodes
+                        ),
+                        b.span(&span),
+                    ));
+                }
+                b.complete(node, 0, count)?;
+            }
+            Event::StreamStart | Event::StreamEnd | Event::DocumentEnd | Event::Nothing => {}
+        }
+    }
+    b.root.ok_or_else(|| {
+        SyntaxError::new(
+            SyntaxErrorKind::Empty,
+            "file is empty: expected a YAML or JSON document",
+            Span::new(file, 0, 0),
+        )
+    })
+}
+
+fn check_unique_keys(entries: &[(Node, Node)]) -> Result<(), SyntaxError> {
+    if entries.len() < 2 {
+        return Ok(());
+    }
+    let mut keys: Vec<(&str, usize)> = entries
+        .iter()
+        .enumerate()
+        .filter_map(|(i, (k, _))| k.as_scalar().map(|s| (s.text.as_str(), i)))
+        .collect();
+    keys.sort_unstable();
+    for pair in keys.windows(2) {
+        if pair[0].0 == pair[1].0 {
+            let (first, second) = (&entries[pair[0].1].0, &entries[pair[1].1].0);
+            let mut e = SyntaxError::new(
+                SyntaxErrorKind::DuplicateKey,
+                format!("duplicate key `{}`", pair[0].0),
+                second.span,
+            );
+            e.previous = Some(first.span);
+            return Err(e);
+        }
+    }
+    Ok(())
+}
+
+impl Builder<'_> {
+    fn marker_offset(&self, index: usize, line: usize, col: usize) -> usize {
+        if self.ascii {
+            return index.min(self.text.len());
+        }
+        let Some(&start) = self.line_starts.get(line.saturating_sub(1)) else {
+            return self.text.len();
+        };
+        let rest = &self.text[start..];
+        start + rest.char_indices().nth(col).map_or(rest.len(), |(i, _)| i)
+    }
+
+    fn span(&self, s: &YamlSpan) -> Span {
+        let start = self.marker_offset(s.start.index(), s.start.line(), s.start.col());
+        let end = self.marker_offset(s.end.index(), s.end.line(), s.end.col());
+        Span::new(self.file, start, end)
+    }
+
+    fn complete(&mut self, node: Node, anchor: usize, count: usize) -> Result<(), SyntaxError> {
+        self.nodes += count;
+        if self.nodes > self.limits.max_nodes {
+            return Err(SyntaxError::new(
+                SyntaxErrorKind::Limit,
+                format!(
+                    "document has more than the limit of {} nodes",
+                    self.limits.max_nodes
+                ),
+                node.span,
+            ));
+        }
+        if anchor != 0 {
+            self.anchors.insert(anchor, (node.clone(), count));
+        }
+        match self.stack.last_mut() {
+            None => self.root = Some(node),
+            Some(Frame::Seq { items, nodes, .. }) => {
+                *nodes += count;
+                items.push(node);
+            }
+            Some(Frame::Map {
+                entries,
+                key,
+                nodes,
+                ..
+            }) => {
+                *nodes += count;
+                match key.take() {
+                    None => *key = Some(node),
+                    Some(k) => entries.push((k, node)),
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::SourceFile;
+
+    fn p(text: &str) -> Result<Node, SyntaxError> {
+        parse(text, SourceId(0), &Limits::CONTRACT_FILE)
+    }
+
+    #[test]
+    fn spans_point_at_values() -> Result<(), SyntaxError> {
+        let text = "a: 1\nb:\n  - x\n  - é: 'ü'\n";
+        let node = p(text)?;
+        let f = SourceFile::new("t", text);
+        let b = node.get("b").and_then(|b| b.as_seq()).map(|s| s.to_vec());
+        let b = b.unwrap_or_default();
+        assert_eq!(f.position(b[0].span.start as usize).line, 3);
+        assert_eq!(f.position(b[0].span.start as usize).column, 5);
+        let inner = b[1].get("é").map(|n| n.span).unwrap_or_default();
+        assert_eq!(&text[inner.start as usize..inner.end as usize], "'ü'");
+        Ok(())
+    }
+
+    #[test]
+    fn rejects_duplicate_keys() {
+        let e = p("a: 1\nb: 2\na: 3\n").err().map(|e| e.kind);
+        assert_eq!(e, Some(SyntaxErrorKind::DuplicateKey));
+    }
+
+    #[test]
+    fn bounds_alias_expansion() {
+        let mut text = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+        for i in 1..10 {
+            let prev = format!("*a{}", i - 1);
+            text.push_str(&format!("a{i}: &a{i} [{}]\n", vec![prev; 10].join(", ")));
+        }
+        let e = p(&text).err().map(|e| e.kind);
+        assert_eq!(e, Some(SyntaxErrorKind::Limit));
+    }
+
+    #[test]
+    fn bounds_depth() {
+        let text = format!("{}{}", "[".repeat(100), "]".repeat(100));
+        let e = p(&text).err().map(|e| e.kind);
+        assert_eq!(e, Some(SyntaxErrorKind::Limit));
+    }
+
+    #[test]
+    fn empty_and_comment_only_files_are_empty() {
+        assert_eq!(p("").err().map(|e| e.kind), Some(SyntaxErrorKind::Empty));
+        assert_eq!(
+            p("# nothing\n").err().map(|e| e.kind),
+            Some(SyntaxErrorKind::Empty)
+        );
+    }
+
+    #[test]
+    fn reads_json() -> Result<(), SyntaxError> {
+        let node = p(r#"{"a": [1, "2", null], "b": {"c": true}}"#)?;
+        assert_eq!(
+            node.get("a").and_then(|a| a.as_seq()).map(<[_]>::len),
+            Some(3)
+        );
+        Ok(())
+    }
+}
