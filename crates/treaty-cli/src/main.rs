@@ -1,1 +1,191 @@
-fn main() {}
+//! The `treaty` command-line tool: argument parsing, reading the working
+//! tree, and rendering results. The logic lives in `treaty-core`.
+
+mod fs_source;
+mod init;
+mod render;
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use jiff::civil::Date;
+use treaty_syntax::{Diagnostic, Severity};
+
+use crate::fs_source::FsSource;
+
+/// Treaty: the agreements between teams that ship software together, as
+/// code that machines check.
+#[derive(Debug, Parser)]
+#[command(name = "treaty", version, about, max_term_width = 100)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Check every contract file of a workspace and every reference between them.
+    Validate {
+        /// The workspace directory (the one holding `treaty.yaml`).
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+        #[arg(long, value_enum, default_value_t = Format::Human)]
+        format: Format,
+        /// The date deadlines are judged against (YYYY-MM-DD); defaults to today.
+        #[arg(long)]
+        today: Option<Date>,
+        /// Exit with 1 on warnings too.
+        #[arg(long)]
+        deny_warnings: bool,
+    },
+    /// Create a commented workspace that validates, to start from.
+    Init {
+        /// Where to create it; must not hold a `treaty.yaml` yet.
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+        /// The organization's name (defaults to the directory's name).
+        #[arg(long)]
+        name: Option<String>,
+    },
+    /// Write the JSON Schemas of the contract files (for editors) to a directory.
+    Schema {
+        /// Output directory.
+        #[arg(long, default_value = "schemas")]
+        out: PathBuf,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Format {
+    Human,
+    Json,
+}
+
+/// Exit codes: 0 fine, 1 findings, 2 bad input or usage.
+const EXIT_FINDINGS: u8 = 1;
+const EXIT_BAD_INPUT: u8 = 2;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Validate {
+            dir,
+            format,
+            today,
+            deny_warnings,
+        } => validate(&dir, format, today, deny_warnings),
+        Command::Init { dir, name } => match init::run(&dir, name.as_deref(), today()) {
+            Ok(files) => {
+                println!("created a Treaty workspace in {}:", dir.display());
+                for f in files {
+                    println!("  {f}");
+                }
+                println!(
+                    "next: edit the files, then run `treaty validate {}`",
+                    dir.display()
+                );
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                ExitCode::from(EXIT_BAD_INPUT)
+            }
+        },
+        Command::Schema { out } => match write_schemas(&out) {
+            Ok(n) => {
+                println!("wrote {n} schemas to {}", out.display());
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("error: cannot write to {}: {e}", out.display());
+                ExitCode::from(EXIT_BAD_INPUT)
+            }
+        },
+    }
+}
+
+fn today() -> Date {
+    jiff::Zoned::now().date()
+}
+
+fn write_schemas(out: &std::path::Path) -> std::io::Result<usize> {
+    std::fs::create_dir_all(out)?;
+    let schemas = treaty_core::schema::json_schemas();
+    for (name, schema) in &schemas {
+        let text = serde_json::to_string_pretty(schema).map_err(std::io::Error::other)?;
+        std::fs::write(out.join(name), text + "\n")?;
+    }
+    Ok(schemas.len())
+}
+
+fn validate(
+    dir: &std::path::Path,
+    format: Format,
+    today_: Option<Date>,
+    deny_warnings: bool,
+) -> ExitCode {
+    if !dir.is_dir() {
+        eprintln!("error: `{}` is not a directory", dir.display());
+        return ExitCode::from(EXIT_BAD_INPUT);
+    }
+    let source = FsSource::new(dir);
+    let (mut ws, mut diags) = treaty_core::load(&source);
+    let unreadable = diags.iter().any(|d| d.unreadable);
+    if ws.workspace.is_some() || !unreadable {
+        diags.extend(treaty_core::validate(
+            &mut ws,
+            &source,
+            today_.unwrap_or_else(today),
+        ));
+    }
+    sort(&mut diags);
+    // Show paths as the user can open them from where they stand.
+    let prefix = if dir == std::path::Path::new(".") {
+        String::new()
+    } else {
+        format!("{}/", dir.display().to_string().trim_end_matches('/'))
+    };
+    let mut sources = treaty_syntax::SourceMap::new();
+    for (_, f) in ws.sources.files() {
+        sources.add(format!("{prefix}{}", f.name()), f.shared_text());
+    }
+    for d in &mut diags {
+        if let Some(f) = d.file.as_mut() {
+            *f = format!("{prefix}{f}");
+        }
+    }
+    let out = match format {
+        Format::Json => render::json(&diags, &sources) + "\n",
+        Format::Human => {
+            let color = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                && std::io::stdout().is_terminal();
+            let mut text = render::human(&diags, &sources, color);
+            text.push_str(&render::summary_line(&diags, &sources));
+            text.push('\n');
+            text
+        }
+    };
+    let mut stdout = std::io::stdout().lock();
+    // A closed pipe (`treaty validate | head`) is not an error worth a panic.
+    let _ = stdout.write_all(out.as_bytes());
+    let _ = stdout.flush();
+    exit_code(&diags, deny_warnings)
+}
+
+fn sort(diags: &mut [Diagnostic]) {
+    diags.sort_by_key(|d| (d.span.map(|s| (s.file, s.start)), d.severity));
+}
+
+fn exit_code(diags: &[Diagnostic], deny_warnings: bool) -> ExitCode {
+    if diags.iter().any(|d| d.unreadable) {
+        ExitCode::from(EXIT_BAD_INPUT)
+    } else if diags.iter().any(|d| {
+        d.severity == Severity::Error || (deny_warnings && d.severity == Severity::Warning)
+    }) {
+        ExitCode::from(EXIT_FINDINGS)
+    } else {
+        ExitCode::SUCCESS
+    }
+}

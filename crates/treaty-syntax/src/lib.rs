@@ -19,7 +19,7 @@ mod node;
 mod source;
 mod yaml;
 
-pub use de::{DeError, DeErrorKind, Spanned, from_node};
+pub use de::{DeError, DeErrorKind, Spanned, did_you_mean, from_node};
 pub use diagnostic::{Diagnostic, Label, Severity};
 pub use limits::Limits;
 pub use node::{Node, Resolved, Scalar, Value};

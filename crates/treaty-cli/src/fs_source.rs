@@ -1,0 +1,73 @@
+//! The working tree as a [`WorkspaceSource`].
+
+use std::io::Read;
+use std::path::PathBuf;
+
+use treaty_core::{ReadError, WorkspaceSource};
+
+/// Files under a directory on disk.
+#[derive(Debug)]
+pub struct FsSource {
+    root: PathBuf,
+}
+
+impl FsSource {
+    pub fn new(root: impl Into<PathBuf>) -> FsSource {
+        FsSource { root: root.into() }
+    }
+}
+
+impl WorkspaceSource for FsSource {
+    fn read(&self, path: &str, max_bytes: usize) -> Result<Vec<u8>, ReadError> {
+        let full = self.root.join(path);
+        let file = std::fs::File::open(&full).map_err(|e| match e.kind() {
+            std::io::ErrorKind::NotFound => ReadError::NotFound,
+            _ => ReadError::Io(e.to_string()),
+        })?;
+        let meta = file.metadata().map_err(|e| ReadError::Io(e.to_string()))?;
+        if !meta.is_file() {
+            return Err(ReadError::Io("not a regular file".to_owned()));
+        }
+        if meta.len() > max_bytes as u64 {
+            return Err(ReadError::TooLarge {
+                size: meta.len(),
+                limit: max_bytes,
+            });
+        }
+        // Read at most one byte past the limit, in case the file grows.
+        let mut bytes = Vec::with_capacity(meta.len() as usize);
+        file.take(max_bytes as u64 + 1)
+            .read_to_end(&mut bytes)
+            .map_err(|e| ReadError::Io(e.to_string()))?;
+        if bytes.len() > max_bytes {
+            return Err(ReadError::TooLarge {
+                size: bytes.len() as u64,
+                limit: max_bytes,
+            });
+        }
+        Ok(bytes)
+    }
+
+    fn list(&self, dir: &str) -> Result<Vec<String>, ReadError> {
+        let entries = match std::fs::read_dir(self.root.join(dir)) {
+            Ok(e) => e,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(ReadError::Io(e.to_string())),
+        };
+        let mut names = Vec::new();
+        for entry in entries {
+            let entry = entry.map_err(|e| ReadError::Io(e.to_string()))?;
+            if entry.path().is_file()
+                && let Some(name) = entry.file_name().to_str()
+            {
+                names.push(name.to_owned());
+            }
+        }
+        names.sort();
+        Ok(names)
+    }
+
+    fn exists(&self, path: &str) -> bool {
+        self.root.join(path).is_file()
+    }
+}

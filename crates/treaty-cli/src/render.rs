@@ -1,0 +1,248 @@
+//! Rendering diagnostics for people (miette, with the source line) and for
+//! machines (JSON).
+
+use std::fmt;
+use std::sync::Arc;
+
+use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceSpan};
+use serde::Serialize;
+use treaty_syntax::{Diagnostic, Severity, SourceMap, Span};
+
+/// A diagnostic joined with its source text, in the shape miette renders.
+struct Report<'a> {
+    diag: &'a Diagnostic,
+    source: Option<NamedSource<Arc<str>>>,
+    labels: Vec<LabeledSpan>,
+}
+
+impl fmt::Debug for Report<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.diag.message)
+    }
+}
+
+impl fmt::Display for Report<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.diag.message)
+    }
+}
+
+impl std::error::Error for Report<'_> {}
+
+impl miette::Diagnostic for Report<'_> {
+    fn code<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
+        Some(Box::new(self.diag.code))
+    }
+
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(match self.diag.severity {
+            Severity::Error => miette::Severity::Error,
+            Severity::Warning => miette::Severity::Warning,
+            Severity::Info => miette::Severity::Advice,
+        })
+    }
+
+    fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
+        self.diag
+            .hint
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
+    }
+
+    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
+        self.source.as_ref().map(|s| s as &dyn miette::SourceCode)
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        if self.labels.is_empty() {
+            None
+        } else {
+            Some(Box::new(self.labels.iter().cloned()))
+        }
+    }
+}
+
+fn source_span(span: Span) -> SourceSpan {
+    SourceSpan::new((span.start as usize).into(), span.len())
+}
+
+/// Renders diagnostics as text; `color` chooses the theme.
+pub fn human(diags: &[Diagnostic], sources: &SourceMap, color: bool) -> String {
+    let theme = if color {
+        GraphicalTheme::unicode()
+    } else {
+        GraphicalTheme::unicode_nocolor()
+    };
+    let handler = GraphicalReportHandler::new_themed(theme)
+        .with_width(100)
+        .with_links(false);
+    let mut out = String::new();
+    for diag in diags {
+        let file = diag.span.and_then(|s| sources.get(s.file));
+        let mut labels = Vec::new();
+        if let Some(span) = diag.span {
+            labels.push(LabeledSpan::new_primary_with_span(
+                diag.label.clone(),
+                source_span(span),
+            ));
+            for rel in &diag.related {
+                // miette shows one source per report: related places in other
+                // files are named in the label instead.
+                if rel.span.file == span.file {
+                    labels.push(LabeledSpan::new_with_span(
+                        Some(rel.message.clone()),
+                        source_span(rel.span),
+                    ));
+                }
+            }
+        }
+        let report = Report {
+            diag,
+            source: file.map(|f| NamedSource::new(f.name(), f.shared_text())),
+            labels,
+        };
+        let mut text = String::new();
+        if handler.render_report(&mut text, &report).is_err() {
+            text = format!("{}: {}\n", diag.code, diag.message);
+        }
+        if diag.span.is_none()
+            && let Some(file) = &diag.file
+        {
+            text = text.replacen(&diag.message, &format!("{file}: {}", diag.message), 1);
+        }
+        for rel in &diag.related {
+            if diag.span.is_some_and(|s| s.file != rel.span.file)
+                && let Some((name, pos)) = sources.locate(rel.span)
+            {
+                text.push_str(&format!(
+                    "  note: {} at {name}:{}:{}\n",
+                    rel.message, pos.line, pos.column
+                ));
+            }
+        }
+        out.push_str(&text);
+        out.push('\n');
+    }
+    out
+}
+
+#[derive(Serialize)]
+struct JsonLocation {
+    file: String,
+    line: usize,
+    column: usize,
+    end_line: usize,
+    end_column: usize,
+}
+
+#[derive(Serialize)]
+struct JsonRelated {
+    message: String,
+    #[serde(flatten)]
+    location: JsonLocation,
+}
+
+#[derive(Serialize)]
+struct JsonDiagnostic {
+    severity: &'static str,
+    code: &'static str,
+    message: String,
+    file: Option<String>,
+    line: Option<usize>,
+    column: Option<usize>,
+    end_line: Option<usize>,
+    end_column: Option<usize>,
+    hint: Option<String>,
+    related: Vec<JsonRelated>,
+}
+
+#[derive(Serialize)]
+struct JsonSummary {
+    errors: usize,
+    warnings: usize,
+    files: usize,
+}
+
+#[derive(Serialize)]
+struct JsonReport {
+    diagnostics: Vec<JsonDiagnostic>,
+    summary: JsonSummary,
+}
+
+fn locate(span: Span, sources: &SourceMap) -> Option<JsonLocation> {
+    let file = sources.get(span.file)?;
+    let start = file.position(span.start as usize);
+    let end = file.position(span.end as usize);
+    Some(JsonLocation {
+        file: file.name().to_owned(),
+        line: start.line,
+        column: start.column,
+        end_line: end.line,
+        end_column: end.column,
+    })
+}
+
+/// Renders diagnostics as the documented JSON report.
+pub fn json(diags: &[Diagnostic], sources: &SourceMap) -> String {
+    let diagnostics = diags
+        .iter()
+        .map(|d| {
+            let loc = d.span.and_then(|s| locate(s, sources));
+            JsonDiagnostic {
+                severity: d.severity.as_str(),
+                code: d.code,
+                message: d.message.clone(),
+                file: loc
+                    .as_ref()
+                    .map(|l| l.file.clone())
+                    .or_else(|| d.file.clone()),
+                line: loc.as_ref().map(|l| l.line),
+                column: loc.as_ref().map(|l| l.column),
+                end_line: loc.as_ref().map(|l| l.end_line),
+                end_column: loc.as_ref().map(|l| l.end_column),
+                hint: d.hint.clone(),
+                related: d
+                    .related
+                    .iter()
+                    .filter_map(|r| {
+                        locate(r.span, sources).map(|location| JsonRelated {
+                            message: r.message.clone(),
+                            location,
+                        })
+                    })
+                    .collect(),
+            }
+        })
+        .collect();
+    let report = JsonReport {
+        diagnostics,
+        summary: summary(diags, sources),
+    };
+    serde_json::to_string_pretty(&report).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
+}
+
+fn summary(diags: &[Diagnostic], sources: &SourceMap) -> JsonSummary {
+    JsonSummary {
+        errors: diags
+            .iter()
+            .filter(|d| d.severity == Severity::Error)
+            .count(),
+        warnings: diags
+            .iter()
+            .filter(|d| d.severity == Severity::Warning)
+            .count(),
+        files: sources.files().count(),
+    }
+}
+
+/// The closing line of the human output.
+pub fn summary_line(diags: &[Diagnostic], sources: &SourceMap) -> String {
+    let s = summary(diags, sources);
+    let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+    format!(
+        "{}: {}, {}",
+        plural(s.files, "file"),
+        plural(s.errors, "error"),
+        plural(s.warnings, "warning")
+    )
+}

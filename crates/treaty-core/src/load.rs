@@ -1,0 +1,175 @@
+//! Reading a workspace's files through a [`WorkspaceSource`] into the model.
+
+use treaty_syntax::{Diagnostic, Limits, Node, SourceId, SourceMap, from_node};
+
+use crate::codes;
+use crate::model::{Interface, Release, Team, WorkspaceFile};
+
+/// Why a file could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ReadError {
+    #[error("file not found")]
+    NotFound,
+    #[error("file is {size} bytes, more than the limit of {limit} bytes")]
+    TooLarge { size: u64, limit: usize },
+    #[error("{0}")]
+    Io(String),
+}
+
+/// Where a workspace's files come from: the working tree, a git ref, an
+/// upload. Paths are relative to the workspace root, `/`-separated.
+pub trait WorkspaceSource {
+    /// The file's bytes; refuses (without reading it all) a file larger
+    /// than `max_bytes`.
+    fn read(&self, path: &str, max_bytes: usize) -> Result<Vec<u8>, ReadError>;
+    /// Names of the regular files directly in `dir` (empty when `dir` does
+    /// not exist), sorted.
+    fn list(&self, dir: &str) -> Result<Vec<String>, ReadError>;
+    /// Whether a regular file exists at `path`.
+    fn exists(&self, path: &str) -> bool;
+}
+
+/// A workspace read from its files. Parts whose file could not be read or
+/// did not fit the format are absent; the diagnostics say why.
+#[derive(Debug, Clone, Default)]
+pub struct Workspace {
+    pub sources: SourceMap,
+    pub workspace: Option<WorkspaceFile>,
+    pub teams: Vec<Team>,
+    pub interfaces: Vec<Interface>,
+    pub releases: Vec<Release>,
+    /// Ids of teams, interfaces and releases whose file did not fit the
+    /// format: they exist, so references to them are not reported again.
+    pub broken_ids: Vec<(ItemKind, String)>,
+}
+
+/// The kinds of contract file that live one per file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ItemKind {
+    Team,
+    Interface,
+    Release,
+}
+
+const WORKSPACE_FILE: &str = "treaty.yaml";
+
+/// Reads every contract file: `treaty.yaml`, `teams/*.yaml`,
+/// `interfaces/*.yaml`, `releases/*.yaml` (`.yml` too). Never fails:
+/// unreadable files and type errors become diagnostics.
+pub fn load(source: &dyn WorkspaceSource) -> (Workspace, Vec<Diagnostic>) {
+    let mut ws = Workspace::default();
+    let mut diags = Vec::new();
+
+    if !source.exists(WORKSPACE_FILE) {
+        diags.push(
+            Diagnostic::error(
+                codes::MISSING_WORKSPACE,
+                "no `treaty.yaml` here: this directory is not a Treaty workspace",
+            )
+            .with_hint("run `treaty init` to create one, or pass the workspace directory")
+            .unreadable(),
+        );
+        return (ws, diags);
+    }
+    if let Some(node) = read_tree(source, WORKSPACE_FILE, &mut ws, &mut diags) {
+        ws.workspace = decode(&node, &mut diags);
+    }
+    for (dir, kind) in [
+        ("teams", ItemKind::Team),
+        ("interfaces", ItemKind::Interface),
+        ("releases", ItemKind::Release),
+    ] {
+        let names = match source.list(dir) {
+            Ok(names) => names,
+            Err(e) => {
+                diags.push(
+                    Diagnostic::error(codes::UNREADABLE_FILE, format!("cannot list `{dir}/`: {e}"))
+                        .in_file(dir)
+                        .unreadable(),
+                );
+                continue;
+            }
+        };
+        for name in names {
+            if !(name.ends_with(".yaml") || name.ends_with(".yml")) {
+                continue;
+            }
+            let path = format!("{dir}/{name}");
+            let Some(node) = read_tree(source, &path, &mut ws, &mut diags) else {
+                continue;
+            };
+            let decoded = match kind {
+                ItemKind::Team => decode::<Team>(&node, &mut diags).map(|t| ws.teams.push(t)),
+                ItemKind::Interface => {
+                    decode::<Interface>(&node, &mut diags).map(|i| ws.interfaces.push(i))
+                }
+                ItemKind::Release => {
+                    decode::<Release>(&node, &mut diags).map(|r| ws.releases.push(r))
+                }
+            };
+            if decoded.is_none()
+                && let Some(id) = node.get("id").and_then(|n| n.as_scalar())
+            {
+                ws.broken_ids.push((kind, id.text.clone()));
+            }
+        }
+    }
+    (ws, diags)
+}
+
+fn decode<T: serde::de::DeserializeOwned>(node: &Node, diags: &mut Vec<Diagnostic>) -> Option<T> {
+    match from_node::<T>(node) {
+        Ok(v) => Some(v),
+        Err(e) => {
+            diags.push(e.to_diagnostic());
+            None
+        }
+    }
+}
+
+/// Reads and parses one file, registering its text in the source map.
+fn read_tree(
+    source: &dyn WorkspaceSource,
+    path: &str,
+    ws: &mut Workspace,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<Node> {
+    let limits = Limits::CONTRACT_FILE;
+    let bytes = match source.read(path, limits.max_bytes) {
+        Ok(b) => b,
+        Err(e) => {
+            let code = match e {
+                ReadError::TooLarge { .. } => "limit-exceeded",
+                _ => codes::UNREADABLE_FILE,
+            };
+            diags.push(
+                Diagnostic::error(code, format!("cannot read `{path}`: {e}"))
+                    .in_file(path)
+                    .unreadable(),
+            );
+            return None;
+        }
+    };
+    let text = match treaty_syntax::decode(&bytes, SourceId(0), &limits) {
+        Ok(t) => t,
+        Err(e) => {
+            diags.push(
+                Diagnostic::error(
+                    e.kind.code(),
+                    format!("cannot read `{path}`: {}", e.message),
+                )
+                .in_file(path)
+                .unreadable(),
+            );
+            return None;
+        }
+    };
+    let id = ws.sources.add(path, text);
+    match treaty_syntax::parse(text, id, &limits) {
+        Ok(node) => Some(node),
+        Err(e) => {
+            diags.push(e.to_diagnostic());
+            None
+        }
+    }
+}
