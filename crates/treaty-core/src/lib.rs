@@ -12,5 +12,5 @@ pub mod model;
 pub mod schema;
 mod validate;
 
-pub use load::{ItemKind, ReadError, Workspace, WorkspaceSource, load};
+pub use load::{ItemKind, MemorySource, ReadError, Workspace, WorkspaceSource, load};
 pub use validate::{detect_kind, validate};

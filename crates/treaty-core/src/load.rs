@@ -173,3 +173,47 @@ fn read_tree(
         }
     }
 }
+
+/// A workspace held in memory: files at a git ref, an upload, a test.
+#[derive(Debug, Clone, Default)]
+pub struct MemorySource {
+    files: std::collections::BTreeMap<String, Vec<u8>>,
+}
+
+impl MemorySource {
+    pub fn new() -> MemorySource {
+        MemorySource::default()
+    }
+
+    pub fn insert(&mut self, path: impl Into<String>, bytes: impl Into<Vec<u8>>) {
+        self.files.insert(path.into(), bytes.into());
+    }
+}
+
+impl WorkspaceSource for MemorySource {
+    fn read(&self, path: &str, max_bytes: usize) -> Result<Vec<u8>, ReadError> {
+        let bytes = self.files.get(path).ok_or(ReadError::NotFound)?;
+        if bytes.len() > max_bytes {
+            return Err(ReadError::TooLarge {
+                size: bytes.len() as u64,
+                limit: max_bytes,
+            });
+        }
+        Ok(bytes.clone())
+    }
+
+    fn list(&self, dir: &str) -> Result<Vec<String>, ReadError> {
+        let prefix = format!("{dir}/");
+        Ok(self
+            .files
+            .keys()
+            .filter_map(|k| k.strip_prefix(&prefix))
+            .filter(|rest| !rest.contains('/'))
+            .map(str::to_owned)
+            .collect())
+    }
+
+    fn exists(&self, path: &str) -> bool {
+        self.files.contains_key(path)
+    }
+}

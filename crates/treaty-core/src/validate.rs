@@ -124,7 +124,7 @@ impl Validator {
 
     /// Reports a reference to a team that does not exist.
     fn team_ref(&mut self, team: &Spanned<String>, role: &str) {
-        if self.team_ids.iter().any(|t| *t == team.value) {
+        if self.team_ids.contains(&team.value) {
             return;
         }
         let ids: Vec<&str> = self.team_ids.iter().map(String::as_str).collect();
