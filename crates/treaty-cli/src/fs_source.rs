@@ -5,21 +5,45 @@ use std::path::PathBuf;
 
 use treaty_core::{ReadError, WorkspaceSource};
 
-/// Files under a directory on disk.
+/// Files under a directory on disk. Paths that lead outside it, through
+/// `..` or a symbolic link, are refused.
 #[derive(Debug)]
 pub struct FsSource {
     root: PathBuf,
+    /// The root with every link resolved, to check where paths really lead.
+    canonical_root: PathBuf,
 }
 
 impl FsSource {
     pub fn new(root: impl Into<PathBuf>) -> FsSource {
-        FsSource { root: root.into() }
+        let root = root.into();
+        let canonical_root = std::fs::canonicalize(&root).unwrap_or_else(|_| root.clone());
+        FsSource {
+            root,
+            canonical_root,
+        }
+    }
+
+    /// The path of `rel` on disk, if it exists and stays inside the root.
+    fn resolve(&self, rel: &str) -> Result<PathBuf, ReadError> {
+        let full = self.root.join(rel);
+        let real = std::fs::canonicalize(&full).map_err(|e| match e.kind() {
+            std::io::ErrorKind::NotFound => ReadError::NotFound,
+            _ => ReadError::Io(e.to_string()),
+        })?;
+        if !real.starts_with(&self.canonical_root) {
+            return Err(ReadError::Io(format!(
+                "`{rel}` leads outside the workspace (to {}); it is not read",
+                real.display()
+            )));
+        }
+        Ok(real)
     }
 }
 
 impl WorkspaceSource for FsSource {
     fn read(&self, path: &str, max_bytes: usize) -> Result<Vec<u8>, ReadError> {
-        let full = self.root.join(path);
+        let full = self.resolve(path)?;
         let file = std::fs::File::open(&full).map_err(|e| match e.kind() {
             std::io::ErrorKind::NotFound => ReadError::NotFound,
             _ => ReadError::Io(e.to_string()),
@@ -68,6 +92,6 @@ impl WorkspaceSource for FsSource {
     }
 
     fn exists(&self, path: &str) -> bool {
-        self.root.join(path).is_file()
+        self.resolve(path).is_ok_and(|p| p.is_file())
     }
 }

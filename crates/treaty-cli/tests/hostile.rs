@@ -201,3 +201,20 @@ fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
     }
     out
 }
+
+#[cfg(unix)]
+#[test]
+fn symlinks_out_of_the_workspace_are_not_followed() {
+    let ws = workspace();
+    let outside = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
+    write(outside.path(), "secret.yaml", "id: secret\nname: Secret\n");
+    std::os::unix::fs::symlink(
+        outside.path().join("secret.yaml"),
+        ws.path().join("teams/secret.yaml"),
+    )
+    .unwrap_or_else(|e| panic!("symlink: {e}"));
+    let out = validate(ws.path());
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(2), "{stdout}");
+    assert!(stdout.contains("leads outside the workspace"), "{stdout}");
+}

@@ -73,6 +73,17 @@ pub fn load(source: &dyn WorkspaceSource) -> (Workspace, Vec<Diagnostic>) {
     }
     if let Some(node) = read_tree(source, WORKSPACE_FILE, &mut ws, &mut diags) {
         ws.workspace = decode(&node, &mut diags);
+        if ws.workspace.is_none() {
+            // Keep the inline teams known, so that one mistake in
+            // treaty.yaml does not turn every team reference into an error.
+            let teams = node.get("teams").and_then(Node::as_seq).unwrap_or_default();
+            ws.broken_ids.extend(
+                teams
+                    .iter()
+                    .filter_map(|t| t.get("id").and_then(Node::as_scalar))
+                    .map(|id| (ItemKind::Team, id.text.clone())),
+            );
+        }
     }
     for (dir, kind) in [
         ("teams", ItemKind::Team),
@@ -96,6 +107,10 @@ pub fn load(source: &dyn WorkspaceSource) -> (Workspace, Vec<Diagnostic>) {
             }
             let path = format!("{dir}/{name}");
             let Some(node) = read_tree(source, &path, &mut ws, &mut diags) else {
+                // Unreadable: presume the file is named after its id (the
+                // convention), so references to it are not reported too.
+                let stem = name.trim_end_matches(".yaml").trim_end_matches(".yml");
+                ws.broken_ids.push((kind, stem.to_owned()));
                 continue;
             };
             let decoded = match kind {

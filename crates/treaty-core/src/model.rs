@@ -7,7 +7,6 @@
 
 use std::fmt;
 
-use jiff::civil::Date;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use treaty_syntax::Spanned;
@@ -126,8 +125,8 @@ pub struct BlockerSlas {
 #[serde(deny_unknown_fields)]
 pub struct Freeze {
     pub name: String,
-    pub from: Spanned<Date>,
-    pub to: Spanned<Date>,
+    pub from: Spanned<CalendarDate>,
+    pub to: Spanned<CalendarDate>,
     /// Kinds of change still allowed during the freeze.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub allow: Vec<ChangeKind>,
@@ -427,10 +426,10 @@ pub enum Cadence {
 #[serde(deny_unknown_fields)]
 pub struct Milestones {
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub feature_freeze: Option<Spanned<Date>>,
+    pub feature_freeze: Option<Spanned<CalendarDate>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub code_freeze: Option<Spanned<Date>>,
-    pub ship: Spanned<Date>,
+    pub code_freeze: Option<Spanned<CalendarDate>>,
+    pub ship: Spanned<CalendarDate>,
 }
 
 /// One piece of work in a release.
@@ -551,6 +550,66 @@ pub struct Debt {
     pub repay_by: Spanned<String>,
 }
 
+/// A calendar day written `YYYY-MM-DD`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct CalendarDate(pub jiff::civil::Date);
+
+impl fmt::Display for CalendarDate {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl std::str::FromStr for CalendarDate {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<CalendarDate, String> {
+        let well_formed = s.len() == 10
+            && s.bytes().enumerate().all(|(i, b)| {
+                if i == 4 || i == 7 {
+                    b == b'-'
+                } else {
+                    b.is_ascii_digit()
+                }
+            });
+        if !well_formed {
+            return Err(format!(
+                "`{s}` is not a date: write YYYY-MM-DD, such as `2027-01-22`"
+            ));
+        }
+        s.parse::<jiff::civil::Date>()
+            .map(CalendarDate)
+            .map_err(|_| format!("`{s}` is not a day of the calendar"))
+    }
+}
+
+impl Serialize for CalendarDate {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for CalendarDate {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<CalendarDate, D::Error> {
+        let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+        s.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+impl JsonSchema for CalendarDate {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "CalendarDate".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "string",
+            "format": "date",
+            "description": "A calendar day: YYYY-MM-DD."
+        })
+    }
+}
+
 /// A length of time written as a number and a unit: `30m`, `4h`, `2d`, `1w`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Duration {
@@ -634,6 +693,25 @@ impl JsonSchema for Duration {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dates_are_iso_days() {
+        assert_eq!(
+            "2027-01-22".parse::<CalendarDate>().map(|d| d.to_string()),
+            Ok("2027-01-22".to_owned())
+        );
+        assert!(
+            "2026-11-31"
+                .parse::<CalendarDate>()
+                .is_err_and(|e| e.contains("not a day"))
+        );
+        assert!(
+            "15.12.2026"
+                .parse::<CalendarDate>()
+                .is_err_and(|e| e.contains("YYYY-MM-DD"))
+        );
+        assert!("2026-1-5".parse::<CalendarDate>().is_err());
+    }
 
     #[test]
     fn durations_round_trip() {

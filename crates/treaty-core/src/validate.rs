@@ -9,8 +9,8 @@ use treaty_syntax::{Diagnostic, Limits, Node, SourceId, Span, Spanned, did_you_m
 use crate::codes;
 use crate::load::{ItemKind, Workspace, WorkspaceSource};
 use crate::model::{
-    Approver, FORMAT_VERSION, Interface, InterfaceKind, Release, ReleaseStatus, Team, Threshold,
-    VersioningScheme,
+    Approver, CalendarDate, FORMAT_VERSION, Interface, InterfaceKind, Release, ReleaseStatus, Team,
+    Threshold, VersioningScheme,
 };
 
 /// Checks a loaded workspace. `today` decides which deadlines have passed.
@@ -568,7 +568,7 @@ impl Validator {
             ("code freeze", m.code_freeze.as_ref()),
             ("ship", Some(&m.ship)),
         ];
-        let present: Vec<(&str, &Spanned<Date>)> = ordered
+        let present: Vec<(&str, &Spanned<CalendarDate>)> = ordered
             .iter()
             .filter_map(|(n, d)| d.map(|d| (*n, d)))
             .collect();
@@ -590,7 +590,7 @@ impl Validator {
             release.status,
             ReleaseStatus::Planned | ReleaseStatus::Active
         );
-        if open && m.ship.value < today {
+        if open && m.ship.value.0 < today {
             self.push(
                 Diagnostic::warning(
                     codes::PAST_DEADLINE,
@@ -604,7 +604,7 @@ impl Validator {
             );
         } else if release.status == ReleaseStatus::Planned
             && let Some(ff) = &m.feature_freeze
-            && ff.value < today
+            && ff.value.0 < today
         {
             self.push(
                 Diagnostic::warning(

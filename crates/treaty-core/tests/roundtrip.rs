@@ -177,11 +177,13 @@ fn generated() -> impl Strategy<Value = Generated> {
                 status: ReleaseStatus::Planned,
                 cadence: Some(Cadence::Monthly),
                 milestones: Milestones {
-                    feature_freeze: Some(s(TODAY
-                        .checked_add(jiff::Span::new().days(offset))
-                        .unwrap_or(TODAY))),
+                    feature_freeze: Some(s(CalendarDate(
+                        TODAY
+                            .checked_add(jiff::Span::new().days(offset))
+                            .unwrap_or(TODAY),
+                    ))),
                     code_freeze: None,
-                    ship: s(ship),
+                    ship: s(CalendarDate(ship)),
                 },
                 scope,
                 debt: vec![Debt {

@@ -91,7 +91,11 @@ impl de::Error for DeError {
     fn invalid_type(unexp: de::Unexpected<'_>, exp: &dyn de::Expected) -> DeError {
         DeError::new(
             DeErrorKind::InvalidType,
-            format!("expected {exp}, found {}", describe(unexp)),
+            format!(
+                "expected {}, found {}",
+                plain_expected(exp),
+                describe(unexp)
+            ),
         )
     }
 
@@ -139,6 +143,20 @@ impl de::Error for DeError {
             DeErrorKind::InvalidValue,
             format!("field `{field}` is given twice"),
         )
+    }
+}
+
+/// serde names primitive types as Rust does (`u32`); users read YAML.
+fn plain_expected(exp: &dyn de::Expected) -> String {
+    let text = exp.to_string();
+    match text.as_str() {
+        "u8" | "u16" | "u32" | "u64" | "u128" | "usize" => {
+            "a whole number of at least 0".to_owned()
+        }
+        "i8" | "i16" | "i32" | "i64" | "i128" | "isize" => "a whole number".to_owned(),
+        "f32" | "f64" => "a number".to_owned(),
+        "a boolean" => "`true` or `false`".to_owned(),
+        _ => text,
     }
 }
 

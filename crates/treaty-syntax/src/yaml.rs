@@ -133,6 +133,8 @@ enum Frame {
 
 struct Builder<'t> {
     file: SourceId,
+    /// Offset of `text` in the file (past a byte-order mark).
+    base: usize,
     text: &'t str,
     ascii: bool,
     line_starts: Vec<usize>,
@@ -148,8 +150,14 @@ struct Builder<'t> {
 /// `file`. The text must be the whole file (positions are offsets into it).
 pub fn parse(text: &str, file: SourceId, limits: &Limits) -> Result<Node, SyntaxError> {
     decode(text.as_bytes(), file, limits)?;
+    // A byte-order mark is not content (editors on Windows write one).
+    let (text, base) = match text.strip_prefix('\u{feff}') {
+        Some(rest) => (rest, '\u{feff}'.len_utf8()),
+        None => (text, 0),
+    };
     let mut b = Builder {
         file,
+        base,
         text,
         ascii: text.is_ascii(),
         line_starts: if text.is_ascii() {
@@ -166,7 +174,6 @@ pub fn parse(text: &str, file: SourceId, limits: &Limits) -> Result<Node, Syntax
         nodes: 0,
         root: None,
     };
-    let mut documents = 0usize;
     for event in Parser::new_from_str(text) {
         let (event, span) = event.map_err(|e| {
             let m = e.marker();
@@ -178,26 +185,14 @@ pub fn parse(text: &str, file: SourceId, limits: &Limits) -> Result<Node, Syntax
             )
         })?;
         match event {
-            Event::DocumentStart(_) => {
-                documents += 1;
-                if documents > 1 {
-                    let s = b.span(&span);
-                    return Err(SyntaxError::new(
-                        SyntaxErrorKind::MultipleDocuments,
-                        "expected one YAML document, found several",
-                        s,
-                    ));
-                }
-            }
             Event::Scalar(text, style, anchor, tag) => {
-                let quoted = match tag.as_deref() {
-                    None => !matches!(style, ScalarStyle::Plain),
-                    Some(t) if t.handle == "tag:yaml.org,2002:" && t.suffix == "str" => true,
-                    Some(t) if t.handle == "!!" && t.suffix == "str" => true,
-                    Some(t) => {
+                let quoted = match core_tag(tag.as_deref()) {
+                    Ok(None) => !matches!(style, ScalarStyle::Plain),
+                    Ok(Some(suffix)) => suffix == "str",
+                    Err(shown) => {
                         return Err(SyntaxError::new(
                             SyntaxErrorKind::UnsupportedTag,
-                            format!("unsupported tag `{}{}`", t.handle, t.suffix),
+                            format!("unsupported tag `{shown}`: Treaty reads plain YAML and JSON"),
                             b.span(&span),
                         ));
                     }
@@ -212,10 +207,10 @@ pub fn parse(text: &str, file: SourceId, limits: &Limits) -> Result<Node, Syntax
                 b.complete(node, anchor, 1)?;
             }
             Event::SequenceStart(anchor, ref tag) | Event::MappingStart(anchor, ref tag) => {
-                if let Some(t) = tag.as_deref() {
+                if let Err(shown) = core_tag(tag.as_deref()) {
                     return Err(SyntaxError::new(
                         SyntaxErrorKind::UnsupportedTag,
-                        format!("unsupported tag `{}{}`", t.handle, t.suffix),
+                        format!("unsupported tag `{shown}`: Treaty reads plain YAML and JSON"),
                         b.span(&span),
                     ));
                 }
@@ -247,7 +242,7 @@ pub fn parse(text: &str, file: SourceId, limits: &Limits) -> Result<Node, Syntax
                 });
             }
             Event::SequenceEnd | Event::MappingEnd => {
-                let end = b.span(&span).end as usize;
+                let end = b.collection_end(&span);
                 let (node, anchor, nodes) = match b.stack.pop() {
                     Some(Frame::Seq {
                         start,
@@ -287,7 +282,7 @@ pub fn parse(text: &str, file: SourceId, limits: &Limits) -> Result<Node, Syntax
                 let Some((node, count)) = b.anchors.get(&id).cloned() else {
                     return Err(SyntaxError::new(
                         SyntaxErrorKind::UnknownAlias,
-                        "alias refers to an unknown anchor",
+                        "alias refers to an anchor that is not defined before it, or to the node that contains it",
                         b.span(&span),
                     ));
                 };
@@ -304,7 +299,11 @@ pub fn parse(text: &str, file: SourceId, limits: &Limits) -> Result<Node, Syntax
                 }
                 b.complete(node, 0, count)?;
             }
-            Event::StreamStart | Event::StreamEnd | Event::DocumentEnd | Event::Nothing => {}
+            Event::StreamStart
+            | Event::StreamEnd
+            | Event::DocumentStart(_)
+            | Event::DocumentEnd
+            | Event::Nothing => {}
         }
     }
     b.root.ok_or_else(|| {
@@ -314,6 +313,27 @@ pub fn parse(text: &str, file: SourceId, limits: &Limits) -> Result<Node, Syntax
             Span::new(file, 0, 0),
         )
     })
+}
+
+/// The suffix of a YAML core-schema tag (`!!str`, `!!int`, ...), `None`
+/// without a tag, or the tag as the user wrote it when it is another one.
+fn core_tag(tag: Option<&saphyr_parser::Tag>) -> Result<Option<&str>, String> {
+    let Some(t) = tag else { return Ok(None) };
+    let core = t.handle == "tag:yaml.org,2002:" || t.handle == "!!";
+    if core
+        && matches!(
+            t.suffix.as_str(),
+            "str" | "int" | "float" | "bool" | "null" | "map" | "seq"
+        )
+    {
+        return Ok(Some(t.suffix.as_str()));
+    }
+    let handle = if t.handle == "tag:yaml.org,2002:" {
+        "!!"
+    } else {
+        t.handle.as_str()
+    };
+    Err(format!("{handle}{}", t.suffix))
 }
 
 fn check_unique_keys(entries: &[(Node, Node)]) -> Result<(), SyntaxError> {
@@ -343,6 +363,10 @@ fn check_unique_keys(entries: &[(Node, Node)]) -> Result<(), SyntaxError> {
 
 impl Builder<'_> {
     fn marker_offset(&self, index: usize, line: usize, col: usize) -> usize {
+        self.base + self.body_offset(index, line, col)
+    }
+
+    fn body_offset(&self, index: usize, line: usize, col: usize) -> usize {
         if self.ascii {
             return index.min(self.text.len());
         }
@@ -351,6 +375,27 @@ impl Builder<'_> {
         };
         let rest = &self.text[start..];
         start + rest.char_indices().nth(col).map_or(rest.len(), |(i, _)| i)
+    }
+
+    /// Where a collection ends: after its closing bracket when it is a
+    /// flow collection, else after its last entry (the end event of a
+    /// block collection is placed at the next token).
+    fn collection_end(&self, end_event: &YamlSpan) -> usize {
+        let at = self.span(end_event);
+        let closes = self
+            .text
+            .as_bytes()
+            .get((at.start as usize).wrapping_sub(self.base))
+            .is_some_and(|c| matches!(c, b']' | b'}'));
+        let last_child = match self.stack.last() {
+            Some(Frame::Seq { items, .. }) => items.last().map(|n| n.span.end),
+            Some(Frame::Map { entries, .. }) => entries.last().map(|(_, v)| v.span.end),
+            None => None,
+        };
+        match (closes, last_child) {
+            (false, Some(end)) => end as usize,
+            _ => at.end as usize,
+        }
     }
 
     fn span(&self, s: &YamlSpan) -> Span {
@@ -375,6 +420,23 @@ impl Builder<'_> {
             self.anchors.insert(anchor, (node.clone(), count));
         }
         match self.stack.last_mut() {
+            // `---` at the end of a file opens an empty document: not content.
+            None if self.root.is_some()
+                && node.span.is_empty()
+                && node
+                    .as_scalar()
+                    .is_some_and(|s| matches!(s.resolve(), crate::Resolved::Null)) => {}
+            None if self.root.is_some() => {
+                return Err(SyntaxError::new(
+                    SyntaxErrorKind::MultipleDocuments,
+                    "expected one YAML document, found several",
+                    Span::new(
+                        self.file,
+                        node.span.start as usize,
+                        node.span.start as usize,
+                    ),
+                ));
+            }
             None => self.root = Some(node),
             Some(Frame::Seq { items, nodes, .. }) => {
                 *nodes += count;
@@ -460,6 +522,54 @@ mod tests {
             node.get("a").and_then(|a| a.as_seq()).map(<[_]>::len),
             Some(3)
         );
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod more_tests {
+    use super::*;
+
+    fn p(text: &str) -> Result<Node, SyntaxError> {
+        parse(text, SourceId(0), &Limits::CONTRACT_FILE)
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_not_content() -> Result<(), SyntaxError> {
+        let text = "\u{feff}version: 1\n";
+        let node = p(text)?;
+        let key = node.key_node("version").map(|k| k.span.start);
+        assert_eq!(key, Some(3));
+        Ok(())
+    }
+
+    #[test]
+    fn core_tags_are_read_and_others_refused() -> Result<(), SyntaxError> {
+        let node = p("a: !!int 1\nb: !!str 2\nc: !!map {x: 1}\n")?;
+        assert_eq!(node.get("b").and_then(|b| b.as_str()), Some("2"));
+        let e = p("a: !include x.yaml\n").err();
+        assert_eq!(
+            e.as_ref().map(|e| e.kind),
+            Some(SyntaxErrorKind::UnsupportedTag)
+        );
+        assert!(e.is_some_and(|e| e.message.contains("`!include`")));
+        Ok(())
+    }
+
+    #[test]
+    fn a_trailing_document_marker_is_not_a_second_document() -> Result<(), SyntaxError> {
+        p("a: 1\n---\n")?;
+        let e = p("a: 1\n---\nb: 2\n").err().map(|e| e.kind);
+        assert_eq!(e, Some(SyntaxErrorKind::MultipleDocuments));
+        Ok(())
+    }
+
+    #[test]
+    fn block_collections_end_at_their_last_entry() -> Result<(), SyntaxError> {
+        let text = "a:\n  b: 1\n  c: [1, 2]\nd: 2\n";
+        let node = p(text)?;
+        let a = node.get("a").map(|a| a.span).unwrap_or_default();
+        assert_eq!(&text[a.start as usize..a.end as usize], "b: 1\n  c: [1, 2]");
         Ok(())
     }
 }
