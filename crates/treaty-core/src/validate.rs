@@ -623,17 +623,12 @@ impl Validator {
         self.unique_ids("debt", release.debt.iter().map(|d| &d.id));
         let item_ids: Vec<&str> = release.scope.iter().map(|i| i.id.value.as_str()).collect();
         for item in &release.scope {
-            match &item.owner {
-                None => self.push(
-                    Diagnostic::error(
-                        codes::MISSING_OWNER,
-                        format!("scope item `{}` is owned by nobody", item.id.value),
-                    )
-                    .at(item.id.span)
-                    .with_hint("add `owner: <team>`: work nobody owns does not get done"),
-                ),
-                Some(owner) => self.team_ref(owner, "the owner"),
-            }
+            self.owner(
+                item.owner.as_ref(),
+                &item.id,
+                "scope item",
+                "work nobody owns does not get done",
+            );
             for i in &item.interfaces {
                 if !interface_ids.contains(&i.value.as_str()) {
                     let mut d = Diagnostic::error(
@@ -689,17 +684,12 @@ impl Validator {
         }
         self.cycles(release);
         for debt in &release.debt {
-            match &debt.owner {
-                None => self.push(
-                    Diagnostic::error(
-                        codes::MISSING_OWNER,
-                        format!("debt `{}` is owned by nobody", debt.id.value),
-                    )
-                    .at(debt.id.span)
-                    .with_hint("add `owner: <team>`: the team that repays it"),
-                ),
-                Some(owner) => self.team_ref(owner, "the owner"),
-            }
+            self.owner(
+                debt.owner.as_ref(),
+                &debt.id,
+                "debt",
+                "the team that repays it",
+            );
             if !release_ids.contains(&debt.repay_by.value.as_str()) {
                 self.push(
                     Diagnostic::warning(codes::UNKNOWN_RELEASE, format!("debt `{}` is to be repaid by `{}`, which is not a defined release", debt.id.value, debt.repay_by.value))
@@ -707,6 +697,27 @@ impl Validator {
                         .with_hint("define that release under `releases/` so that its gate can check the repayment"),
                 );
             }
+        }
+    }
+
+    /// Reports a missing `owner:` or one that is not a team.
+    fn owner(
+        &mut self,
+        owner: Option<&Spanned<String>>,
+        id: &Spanned<String>,
+        what: &str,
+        why: &str,
+    ) {
+        match owner {
+            None => self.push(
+                Diagnostic::error(
+                    codes::MISSING_OWNER,
+                    format!("{what} `{}` is owned by nobody", id.value),
+                )
+                .at(id.span)
+                .with_hint(format!("add `owner: <team>`: {why}")),
+            ),
+            Some(owner) => self.team_ref(owner, "the owner"),
         }
     }
 
