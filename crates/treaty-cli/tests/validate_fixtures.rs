@@ -69,6 +69,7 @@ const CODES: &[&str] = &[
     "expectation-not-found",
     "no-escalation",
     "empty-approval-rule",
+    "duplicate-entry",
     "unknown-field",
     "missing-field",
     "invalid-type",

@@ -32,3 +32,4 @@ pub const INVALID_CONTACT: &str = "invalid-contact";
 pub const EXPECTATION_NOT_FOUND: &str = "expectation-not-found";
 pub const NO_ESCALATION: &str = "no-escalation";
 pub const EMPTY_APPROVAL_RULE: &str = "empty-approval-rule";
+pub const DUPLICATE_ENTRY: &str = "duplicate-entry";

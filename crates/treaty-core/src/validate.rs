@@ -171,11 +171,28 @@ impl Validator {
             );
         }
         let g = &file.governance;
+        let mut members: HashMap<&str, Span> = HashMap::new();
         for team in &g.steering_group {
             self.team_ref(team, "a steering-group member");
+            if let Some(first) = members.get(team.value.as_str()) {
+                self.push(
+                    Diagnostic::error(
+                        codes::DUPLICATE_ENTRY,
+                        format!(
+                            "team `{}` is listed twice in the steering group",
+                            team.value
+                        ),
+                    )
+                    .at(team.span)
+                    .with_related(*first, "first listed here")
+                    .with_hint("a team has one voice in the steering group: remove the repeat"),
+                );
+            } else {
+                members.insert(&team.value, team.span);
+            }
         }
         if let Some(q) = &g.quorum {
-            let size = g.steering_group.len();
+            let size = members.len();
             if q.value == 0 {
                 self.push(
                     Diagnostic::error(codes::INVALID_QUORUM, "quorum must be at least 1")
