@@ -23,7 +23,11 @@ impl fmt::Debug for Report<'_> {
 
 impl fmt::Display for Report<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.diag.message)
+        // Without a span, nothing else names the file: the message does.
+        match (&self.diag.span, &self.diag.file) {
+            (None, Some(file)) => write!(f, "{file}: {}", self.diag.message),
+            _ => f.write_str(&self.diag.message),
+        }
     }
 }
 
@@ -104,11 +108,6 @@ pub fn human(diags: &[Diagnostic], sources: &SourceMap, color: bool) -> String {
         let mut text = String::new();
         if handler.render_report(&mut text, &report).is_err() {
             text = format!("{}: {}\n", diag.code, diag.message);
-        }
-        if diag.span.is_none()
-            && let Some(file) = &diag.file
-        {
-            text = text.replacen(&diag.message, &format!("{file}: {}", diag.message), 1);
         }
         for rel in &diag.related {
             if diag.span.is_some_and(|s| s.file != rel.span.file)

@@ -47,8 +47,10 @@ fn assert_rejected(out: &Output, needle: &str) {
         "stdout:\n{stdout}\nstderr:\n{stderr}"
     );
     assert!(!stderr.contains("panicked"), "{stderr}");
+    // The renderer wraps long messages: read them as one line.
+    let unwrapped = stdout.replace("\n  │ ", " ");
     assert!(
-        stdout.contains(needle) || stderr.contains(needle),
+        unwrapped.contains(needle) || stderr.contains(needle),
         "expected `{needle}` in:\n{stdout}\n{stderr}"
     );
 }

@@ -158,7 +158,7 @@ fn read_tree(
                 _ => codes::UNREADABLE_FILE,
             };
             diags.push(
-                Diagnostic::error(code, format!("cannot read `{path}`: {e}"))
+                Diagnostic::error(code, e.to_string())
                     .in_file(path)
                     .unreadable(),
             );
@@ -169,12 +169,9 @@ fn read_tree(
         Ok(t) => t,
         Err(e) => {
             diags.push(
-                Diagnostic::error(
-                    e.kind.code(),
-                    format!("cannot read `{path}`: {}", e.message),
-                )
-                .in_file(path)
-                .unreadable(),
+                Diagnostic::error(e.kind.code(), e.message)
+                    .in_file(path)
+                    .unreadable(),
             );
             return None;
         }
