@@ -1,6 +1,7 @@
 //! The `treaty` command-line tool: argument parsing, reading the working
 //! tree, and rendering results. The logic lives in `treaty-core`.
 
+mod diff;
 mod fs_source;
 mod init;
 mod render;
@@ -49,12 +50,43 @@ enum Command {
         #[arg(long)]
         name: Option<String>,
     },
+    /// Compare two versions of a schema: every change with its rule id and
+    /// level, and whether the policy allows it.
+    Diff {
+        /// The old version (OpenAPI 3.0/3.1 or JSON Schema; YAML or JSON).
+        old: PathBuf,
+        /// The new version.
+        new: PathBuf,
+        /// backward (the new version serves old clients), forward, full or none.
+        #[arg(long, default_value = "backward")]
+        policy: treaty_compat::Policy,
+        #[arg(long, value_enum, default_value_t = DiffFormat::Text)]
+        format: DiffFormat,
+        /// The format of the schemas; detected from their content by default.
+        #[arg(long, value_enum)]
+        kind: Option<Kind>,
+    },
     /// Write the JSON Schemas of the contract files (for editors) to a directory.
     Schema {
         /// Output directory.
         #[arg(long, default_value = "schemas")]
         out: PathBuf,
     },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum DiffFormat {
+    Text,
+    Json,
+    Markdown,
+    Sarif,
+    Junit,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Kind {
+    Openapi,
+    Jsonschema,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -93,6 +125,13 @@ fn main() -> ExitCode {
                 ExitCode::from(EXIT_BAD_INPUT)
             }
         },
+        Command::Diff {
+            old,
+            new,
+            policy,
+            format,
+            kind,
+        } => run_diff(&old, &new, policy, format, kind),
         Command::Schema { out } => match write_schemas(&out) {
             Ok(n) => {
                 println!("wrote {n} schemas to {}", out.display());
@@ -103,6 +142,59 @@ fn main() -> ExitCode {
                 ExitCode::from(EXIT_BAD_INPUT)
             }
         },
+    }
+}
+
+fn run_diff(
+    old: &std::path::Path,
+    new: &std::path::Path,
+    policy: treaty_compat::Policy,
+    format: DiffFormat,
+    kind: Option<Kind>,
+) -> ExitCode {
+    let kind = kind.map(|k| match k {
+        Kind::Openapi => treaty_compat::Format::OpenApi,
+        Kind::Jsonschema => treaty_compat::Format::JsonSchema,
+    });
+    let (old_path, new_path) = (old.display().to_string(), new.display().to_string());
+    // Recursive schemas are compared recursively: give the walk room.
+    let worker = std::thread::Builder::new()
+        .stack_size(256 * 1024 * 1024)
+        .spawn(move || {
+            let source = diff::FileDocuments;
+            treaty_compat::diff(&source, &old_path, &source, &new_path, kind)
+        });
+    let result = match worker.map(std::thread::JoinHandle::join) {
+        Ok(Ok(result)) => result,
+        _ => {
+            eprintln!("error: the comparison stopped unexpectedly");
+            return ExitCode::from(EXIT_BAD_INPUT);
+        }
+    };
+    let diff = match result {
+        Ok(d) => d,
+        Err(e) => {
+            let color = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stderr().is_terminal();
+            eprint!("{}", render::human(std::slice::from_ref(&e.diagnostic), &e.sources(), color));
+            return ExitCode::from(EXIT_BAD_INPUT);
+        }
+    };
+    let report = diff::report(&diff, policy);
+    let title = format!("{} → {}", old.display(), new.display());
+    let out = match format {
+        DiffFormat::Text => diff::text(&report),
+        DiffFormat::Json => serde_json::to_string_pretty(&report).unwrap_or_default() + "\n",
+        DiffFormat::Markdown => diff::markdown(&report, &title),
+        DiffFormat::Sarif => diff::sarif(&report) + "\n",
+        DiffFormat::Junit => diff::junit(&report, &title),
+    };
+    let mut stdout = std::io::stdout().lock();
+    let _ = stdout.write_all(out.as_bytes());
+    let _ = stdout.flush();
+    if diff.changes.iter().any(|c| c.violates(policy)) {
+        ExitCode::from(EXIT_FINDINGS)
+    } else {
+        ExitCode::SUCCESS
     }
 }
 

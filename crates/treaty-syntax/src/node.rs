@@ -88,6 +88,31 @@ impl Scalar {
     }
 }
 
+fn percent_decode(s: &str) -> String {
+    if !s.contains('%') {
+        return s.to_owned();
+    }
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        if bytes[i] == b'%'
+            && let (Some(h), Some(l)) = (
+                bytes.get(i + 1).and_then(|b| hex(*b)),
+                bytes.get(i + 2).and_then(|b| hex(*b)),
+            )
+        {
+            out.push((h * 16 + l) as u8);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
 fn is_decimal_int(t: &str) -> bool {
     let digits = t.strip_prefix(['-', '+']).unwrap_or(t);
     !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())
@@ -160,6 +185,24 @@ impl Node {
             .map(|(_, v)| v)
     }
 
+    /// The node a JSON pointer (RFC 6901, `/a/b/0`; also percent-decoded
+    /// as found in URI fragments) designates.
+    pub fn pointer(&self, pointer: &str) -> Option<&Node> {
+        if pointer.is_empty() {
+            return Some(self);
+        }
+        let mut node = self;
+        for raw in pointer.strip_prefix('/')?.split('/') {
+            let token = percent_decode(raw).replace("~1", "/").replace("~0", "~");
+            node = match &node.value {
+                Value::Map(_) => node.get(&token)?,
+                Value::Seq(items) => items.get(token.parse::<usize>().ok()?)?,
+                Value::Scalar(_) => return None,
+            };
+        }
+        Some(node)
+    }
+
     /// The key node of a mapping's entry (for pointing at a field name).
     pub fn key_node(&self, key: &str) -> Option<&Node> {
         self.as_map()?
@@ -193,6 +236,22 @@ mod tests {
             text: t.to_owned(),
             quoted: false,
         }
+    }
+
+    #[test]
+    fn json_pointers_find_nodes() -> Result<(), crate::SyntaxError> {
+        let n = crate::parse(
+            "a:\n  b/c: [x, {d~e: 1}]\n  'sp ace': 2\n",
+            crate::SourceId(0),
+            &crate::Limits::CONTRACT_FILE,
+        )?;
+        let text = |p: &str| n.pointer(p).and_then(|n| n.as_scalar()).map(|s| s.text.clone());
+        assert_eq!(text("/a/b~1c/0"), Some("x".into()));
+        assert_eq!(text("/a/b~1c/1/d~0e"), Some("1".into()));
+        assert_eq!(text("/a/sp%20ace"), Some("2".into()));
+        assert_eq!(text("/a/missing"), None);
+        assert_eq!(text("/a/b~1c/9"), None);
+        Ok(())
     }
 
     #[test]

@@ -1,0 +1,243 @@
+//! `treaty diff OLD NEW`: the compatibility engine on two files, and the
+//! renderings of its changes (text, JSON, Markdown, SARIF, JUnit).
+
+use std::io::Read;
+use std::path::Path;
+
+use serde::Serialize;
+use treaty_compat::{Change, Diff, DocumentSource, Level, Policy};
+
+/// Files on disk, paths as the user gave them (relative `$ref`s join them).
+#[derive(Debug)]
+pub struct FileDocuments;
+
+impl DocumentSource for FileDocuments {
+    fn read(&self, path: &str, max_bytes: usize) -> Result<Vec<u8>, String> {
+        let file = std::fs::File::open(Path::new(path)).map_err(|e| e.to_string())?;
+        let meta = file.metadata().map_err(|e| e.to_string())?;
+        if !meta.is_file() {
+            return Err("not a regular file".to_owned());
+        }
+        if meta.len() > max_bytes as u64 {
+            return Err(format!("file is {} bytes, more than the limit of {max_bytes} bytes", meta.len()));
+        }
+        let mut bytes = Vec::with_capacity(meta.len() as usize);
+        file.take(max_bytes as u64 + 1).read_to_end(&mut bytes).map_err(|e| e.to_string())?;
+        Ok(bytes)
+    }
+}
+
+#[derive(Serialize)]
+pub struct JsonLocation {
+    pub file: String,
+    pub line: usize,
+    pub column: usize,
+    pub pointer: String,
+}
+
+#[derive(Serialize)]
+pub struct JsonChange {
+    pub rule: &'static str,
+    pub level: Level,
+    pub message: String,
+    pub old: Option<JsonLocation>,
+    pub new: Option<JsonLocation>,
+    /// The first operation that reaches the change.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub operation: Option<String>,
+    /// Every operation that reaches it.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub operations: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+}
+
+#[derive(Serialize, Default)]
+pub struct Summary {
+    pub breaking: usize,
+    pub warning: usize,
+    pub info: usize,
+}
+
+#[derive(Serialize)]
+pub struct JsonReport {
+    pub changes: Vec<JsonChange>,
+    pub summary: Summary,
+}
+
+fn locate(docs: &treaty_compat::Documents, side: &Option<treaty_compat::Side>) -> Option<JsonLocation> {
+    let side = side.as_ref()?;
+    let (file, pos) = docs.position(&side.file, &side.pointer)?;
+    Some(JsonLocation { file, line: pos.line, column: pos.column, pointer: side.pointer.clone() })
+}
+
+/// The report of a diff under a policy, most serious changes first.
+pub fn report(diff: &Diff, policy: Policy) -> JsonReport {
+    let mut summary = Summary::default();
+    let mut changes: Vec<(&Change, Level)> = diff.changes.iter().map(|c| (c, c.level(policy))).collect();
+    changes.sort_by_key(|(_, level)| *level);
+    let changes = changes
+        .into_iter()
+        .map(|(c, level)| {
+            match level {
+                Level::Breaking => summary.breaking += 1,
+                Level::Warning => summary.warning += 1,
+                Level::Info => summary.info += 1,
+            }
+            JsonChange {
+                rule: c.rule,
+                level,
+                message: c.message.clone(),
+                old: locate(&diff.old, &c.old),
+                new: locate(&diff.new, &c.new),
+                operation: c.operations.iter().next().cloned(),
+                operations: c.operations.iter().cloned().collect(),
+                field: c.field.clone(),
+            }
+        })
+        .collect();
+    JsonReport { changes, summary }
+}
+
+fn at(loc: &Option<JsonLocation>) -> String {
+    loc.as_ref().map_or_else(|| "-".to_owned(), |l| format!("{}:{}:{}", l.file, l.line, l.column))
+}
+
+pub fn text(r: &JsonReport) -> String {
+    let mut out = String::new();
+    for c in &r.changes {
+        out.push_str(&format!("{:<8} {}  {}\n", c.level.as_str(), c.rule, c.message));
+        if !c.operations.is_empty() {
+            out.push_str(&format!("         in {}\n", c.operations.join(", ")));
+        }
+        out.push_str(&format!("         old {}  new {}\n", at(&c.old), at(&c.new)));
+    }
+    out.push_str(&format!(
+        "{} breaking, {} warning, {} info\n",
+        r.summary.breaking, r.summary.warning, r.summary.info
+    ));
+    out
+}
+
+fn md_escape(s: &str) -> String {
+    s.replace('|', "\\|").replace('\n', " ")
+}
+
+pub fn markdown(r: &JsonReport, title: &str) -> String {
+    let mut out = format!("### {title}\n\n");
+    out.push_str(&format!(
+        "**{} breaking**, {} warning, {} info\n\n",
+        r.summary.breaking, r.summary.warning, r.summary.info
+    ));
+    if r.changes.is_empty() {
+        out.push_str("No changes.\n");
+        return out;
+    }
+    out.push_str("| Level | Rule | Change | Operations | Where |\n|---|---|---|---|---|\n");
+    for c in &r.changes {
+        let icon = match c.level {
+            Level::Breaking => "🔴 breaking",
+            Level::Warning => "🟡 warning",
+            Level::Info => "🔵 info",
+        };
+        out.push_str(&format!(
+            "| {icon} | `{}` | {} | {} | {} |\n",
+            c.rule,
+            md_escape(&c.message),
+            md_escape(&c.operations.join(", ")),
+            md_escape(&at(if c.new.is_some() { &c.new } else { &c.old })),
+        ));
+    }
+    out
+}
+
+/// SARIF 2.1.0, for code scanning: one result per change.
+pub fn sarif(r: &JsonReport) -> String {
+    let mut rules: Vec<&str> = r.changes.iter().map(|c| c.rule).collect();
+    rules.sort_unstable();
+    rules.dedup();
+    let results: Vec<serde_json::Value> = r
+        .changes
+        .iter()
+        .map(|c| {
+            let loc = c.new.as_ref().or(c.old.as_ref());
+            let level = match c.level {
+                Level::Breaking => "error",
+                Level::Warning => "warning",
+                Level::Info => "note",
+            };
+            let mut v = serde_json::json!({
+                "ruleId": c.rule,
+                "level": level,
+                "message": { "text": c.message },
+            });
+            if let Some(l) = loc {
+                v["locations"] = serde_json::json!([{
+                    "physicalLocation": {
+                        "artifactLocation": { "uri": l.file },
+                        "region": { "startLine": l.line, "startColumn": l.column }
+                    }
+                }]);
+            }
+            v
+        })
+        .collect();
+    let doc = serde_json::json!({
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": { "driver": {
+                "name": "treaty",
+                "version": env!("CARGO_PKG_VERSION"),
+                "rules": rules.iter().map(|id| serde_json::json!({
+                    "id": id,
+                    "shortDescription": { "text": treaty_compat::RULES.iter().find(|r| r.0 == *id).map_or("", |r| r.1) }
+                })).collect::<Vec<_>>(),
+            }},
+            "results": results,
+        }]
+    });
+    serde_json::to_string_pretty(&doc).unwrap_or_default()
+}
+
+fn xml(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
+/// JUnit XML: one test case per change; breaking changes fail.
+pub fn junit(r: &JsonReport, name: &str) -> String {
+    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    out.push_str(&format!(
+        "<testsuites name=\"treaty\" tests=\"{}\" failures=\"{}\">\n  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\">\n",
+        r.changes.len().max(1),
+        r.summary.breaking,
+        xml(name),
+        r.changes.len().max(1),
+        r.summary.breaking
+    ));
+    if r.changes.is_empty() {
+        out.push_str("    <testcase classname=\"treaty\" name=\"no changes\"/>\n");
+    }
+    for c in &r.changes {
+        let case = format!("{} at {}", c.rule, at(if c.new.is_some() { &c.new } else { &c.old }));
+        if c.level == Level::Breaking {
+            out.push_str(&format!(
+                "    <testcase classname=\"{}\" name=\"{}\">\n      <failure message=\"{}\" type=\"{}\"/>\n    </testcase>\n",
+                xml(name),
+                xml(&case),
+                xml(&c.message),
+                c.rule
+            ));
+        } else {
+            out.push_str(&format!(
+                "    <testcase classname=\"{}\" name=\"{}\">\n      <system-out>{}: {}</system-out>\n    </testcase>\n",
+                xml(name),
+                xml(&case),
+                c.level.as_str(),
+                xml(&c.message)
+            ));
+        }
+    }
+    out.push_str("  </testsuite>\n</testsuites>\n");
+    out
+}

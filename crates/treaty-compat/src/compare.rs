@@ -1,0 +1,487 @@
+//! Structural comparison of two normalised schemas, direction-aware.
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::rc::Rc;
+
+use crate::change::{Change, Direction, Effect, Side};
+use crate::schema::{Additional, Bound, Schema, SchemaArena, SchemaId, types};
+
+type Key = (SchemaId, SchemaId, Direction);
+
+/// Compares schemas of two arenas, remembering pairs already compared so
+/// that shared and recursive schemas are walked once; every change records
+/// every operation that reaches it.
+pub struct SchemaComparer<'a> {
+    old: &'a SchemaArena,
+    new: &'a SchemaArena,
+    pub changes: Vec<Change>,
+    done: HashMap<Key, Rc<Vec<usize>>>,
+    in_progress: HashSet<Key>,
+}
+
+impl std::fmt::Debug for SchemaComparer<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SchemaComparer").field("changes", &self.changes.len()).finish()
+    }
+}
+
+impl<'a> SchemaComparer<'a> {
+    pub fn new(old: &'a SchemaArena, new: &'a SchemaArena) -> SchemaComparer<'a> {
+        SchemaComparer {
+            old,
+            new,
+            changes: Vec::new(),
+            done: HashMap::new(),
+            in_progress: HashSet::new(),
+        }
+    }
+
+    /// Compares `o` and `n` as reached by `operation` (if any), where the
+    /// field is called `field` when the schemas themselves have no name.
+    pub fn compare_root(&mut self, o: SchemaId, n: SchemaId, direction: Direction, operation: Option<&str>, field: &str) {
+        let ids = self.compare(o, n, direction, field);
+        if let Some(op) = operation {
+            for id in ids.iter() {
+                self.changes[*id].operations.insert(op.to_owned());
+            }
+        }
+    }
+
+    fn side_old(&self, id: SchemaId, suffix: &str) -> Option<Side> {
+        Some(Side {
+            file: self.old.get(id).file.to_string(),
+            pointer: format!("{}{suffix}", self.old.get(id).pointer),
+        })
+    }
+
+    fn side_new(&self, id: SchemaId, suffix: &str) -> Option<Side> {
+        Some(Side {
+            file: self.new.get(id).file.to_string(),
+            pointer: format!("{}{suffix}", self.new.get(id).pointer),
+        })
+    }
+
+    /// Records a change found on the pair `o`/`n` at `keyword` (empty: the
+    /// schema itself) and returns its index.
+    #[allow(clippy::too_many_arguments)]
+    fn push_change(
+        &mut self,
+        o: SchemaId,
+        n: SchemaId,
+        direction: Direction,
+        field: &str,
+        rule: &'static str,
+        effect: Effect,
+        message: String,
+        keyword: &str,
+    ) -> usize {
+        let suffix = if keyword.is_empty() { String::new() } else { format!("/{keyword}") };
+        self.changes.push(Change {
+            rule,
+            effect,
+            direction,
+            message,
+            old: self.side_old(o, &suffix),
+            new: self.side_new(n, &suffix),
+            operations: BTreeSet::new(),
+            field: Some(field.to_owned()),
+        });
+        self.changes.len() - 1
+    }
+
+    fn compare(&mut self, o: SchemaId, n: SchemaId, dir: Direction, field: &str) -> Rc<Vec<usize>> {
+        let key = (o, n, dir);
+        if let Some(ids) = self.done.get(&key) {
+            return ids.clone();
+        }
+        if !self.in_progress.insert(key) {
+            // A recursive schema: the pair is being compared further up.
+            return Rc::new(Vec::new());
+        }
+        let (os, ns) = (self.old.get(o), self.new.get(n));
+        let field = ns.name.clone().or_else(|| os.name.clone()).unwrap_or_else(|| field.to_owned());
+        let mut ids = Vec::new();
+        macro_rules! emit {
+            ($rule:expr, $effect:expr, $message:expr, $keyword:expr $(,)?) => {{
+                let i = self.push_change(o, n, dir, &field, $rule, $effect, $message, $keyword);
+                ids.push(i);
+            }};
+        }
+        let f = &field;
+
+        // Types.
+        let (ot, nt) = (os.types, ns.types);
+        if ot != nt {
+            let (lost, gained) = (ot & !nt, nt & !ot);
+            if lost == types::NULL && gained == 0 {
+                emit!("nullable-removed", Effect::Narrows, format!("`{f}` no longer accepts null"), "type");
+            } else if gained == types::NULL && lost == 0 {
+                emit!("nullable-added", Effect::Widens, format!("`{f}` now accepts null"), "type");
+            } else {
+                let (rule, effect) = match (lost != 0, gained != 0) {
+                    (true, false) => ("type-narrowed", Effect::Narrows),
+                    (false, true) => ("type-widened", Effect::Widens),
+                    _ => ("type-changed", Effect::Both),
+                };
+                emit!(
+                    rule,
+                    effect,
+                    format!("type of `{f}` changed from {} to {}", types::names(ot), types::names(nt)),
+                    "type",
+                );
+            }
+        }
+
+        // Enum and const.
+        match (&os.enumeration, &ns.enumeration) {
+            (Some(a), Some(b)) => {
+                let removed: Vec<&String> = a.difference(b).collect();
+                let added: Vec<&String> = b.difference(a).collect();
+                if !removed.is_empty() {
+                    emit!("enum-value-removed", Effect::Narrows, format!("`{f}` no longer allows {}", list(&removed)), "enum");
+                }
+                if !added.is_empty() {
+                    emit!("enum-value-added", Effect::Widens, format!("`{f}` now also allows {}", list(&added)), "enum");
+                }
+            }
+            (None, Some(b)) => emit!("enum-added", Effect::Narrows, format!("`{f}` is restricted to {}", list(&b.iter().collect::<Vec<_>>())), "enum"),
+            (Some(_), None) => emit!("enum-removed", Effect::Widens, format!("`{f}` is no longer restricted to an enum"), ""),
+            (None, None) => {}
+        }
+        match (&os.constant, &ns.constant) {
+            (Some(a), Some(b)) if a != b => emit!("const-changed", Effect::Both, format!("`{f}` must now be {b} instead of {a}"), "const"),
+            (None, Some(b)) => emit!("const-added", Effect::Narrows, format!("`{f}` must now be {b}"), "const"),
+            (Some(a), None) => emit!("const-removed", Effect::Widens, format!("`{f}` no longer has to be {a}"), ""),
+            _ => {}
+        }
+        for found in [
+            text_keyword(&os.format, &ns.format, "format", f),
+            text_keyword(&os.pattern, &ns.pattern, "pattern", f),
+            bound_keyword(os.maximum, ns.maximum, false, f),
+            bound_keyword(os.minimum, ns.minimum, true, f),
+        ]
+        .into_iter()
+        .flatten()
+        {
+            let (rule, effect, message, keyword) = found;
+            emit!(rule, effect, message, keyword);
+        }
+
+        // Numeric bounds.
+        if os.multiple_of != ns.multiple_of {
+            let effect = match (os.multiple_of, ns.multiple_of) {
+                (None, Some(_)) => Effect::Narrows,
+                (Some(_), None) => Effect::Widens,
+                (Some(a), Some(b)) if is_multiple(b, a) => Effect::Narrows,
+                (Some(a), Some(b)) if is_multiple(a, b) => Effect::Widens,
+                _ => Effect::Both,
+            };
+            emit!("multiple-of-changed", effect, format!("`{f}` multipleOf changed from {} to {}", opt(os.multiple_of), opt(ns.multiple_of)), "multipleOf");
+        }
+        for (old, new, upper, keyword, tighter, looser) in [
+            (os.max_length, ns.max_length, true, "maxLength", "max-length-decreased", "max-length-increased"),
+            (os.min_length, ns.min_length, false, "minLength", "min-length-increased", "min-length-decreased"),
+            (os.max_items, ns.max_items, true, "maxItems", "max-items-decreased", "max-items-increased"),
+            (os.min_items, ns.min_items, false, "minItems", "min-items-increased", "min-items-decreased"),
+            (os.max_properties, ns.max_properties, true, "maxProperties", "max-properties-decreased", "max-properties-increased"),
+            (os.min_properties, ns.min_properties, false, "minProperties", "min-properties-increased", "min-properties-decreased"),
+        ] {
+            // Absent means 0 for a lower bound and unbounded for an upper one.
+            let norm = |v: Option<u64>| v.unwrap_or(if upper { u64::MAX } else { 0 });
+            let (a, b) = (norm(old), norm(new));
+            if a == b {
+                continue;
+            }
+            let narrows = if upper { b < a } else { b > a };
+            let (rule, effect) = if narrows { (tighter, Effect::Narrows) } else { (looser, Effect::Widens) };
+            emit!(rule, effect, format!("`{f}` {keyword} changed from {} to {}", opt(old), opt(new)), keyword);
+        }
+        if os.unique_items != ns.unique_items {
+            if ns.unique_items {
+                emit!("unique-items-added", Effect::Narrows, format!("items of `{f}` must now be unique"), "uniqueItems");
+            } else {
+                emit!("unique-items-removed", Effect::Widens, format!("items of `{f}` may now repeat"), "");
+            }
+        }
+
+        // Defaults, flags, discriminator.
+        match (&os.default, &ns.default) {
+            (Some(a), Some(b)) if a != b => emit!("default-changed", Effect::Neutral, format!("default of `{f}` changed from {a} to {b}"), "default"),
+            (None, Some(b)) => emit!("default-added", Effect::Neutral, format!("`{f}` now defaults to {b}"), "default"),
+            (Some(a), None) => emit!("default-removed", Effect::Neutral, format!("`{f}` no longer defaults to {a}"), ""),
+            _ => {}
+        }
+        if os.read_only != ns.read_only {
+            emit!("read-only-changed", Effect::Neutral, format!("`{f}` readOnly is now {}", ns.read_only), "");
+        }
+        if os.write_only != ns.write_only {
+            emit!("write-only-changed", Effect::Neutral, format!("`{f}` writeOnly is now {}", ns.write_only), "");
+        }
+        if !os.deprecated && ns.deprecated {
+            emit!("schema-deprecated", Effect::Neutral, format!("`{f}` is deprecated"), "deprecated");
+        }
+        if os.discriminator != ns.discriminator {
+            emit!(
+                "discriminator-changed",
+                Effect::Both,
+                format!("discriminator of `{f}` changed from {} to {}", opt_str(&os.discriminator), opt_str(&ns.discriminator)),
+                "discriminator",
+            );
+        }
+
+        // Object properties.
+        let old_open = os.additional != Additional::Forbidden || os.pattern_properties;
+        let new_open = ns.additional != Additional::Forbidden || ns.pattern_properties;
+        for (name, &op) in &os.properties {
+            let was_required = os.required.contains(name);
+            match ns.properties.get(name) {
+                Some(&np) => {
+                    let child = format!("{f}.{name}");
+                    let sub = self.compare(op, np, dir, &child);
+                    ids.extend(sub.iter().copied());
+                }
+                None => {
+                    // Without the property, the new schema accepts any value
+                    // under that name (open) or none (closed).
+                    let effect = if new_open { Effect::Widens } else { Effect::Narrows };
+                    let rule = if was_required { "property-removed" } else { "optional-property-removed" };
+                    let p = escape(name);
+                    let suffix = format!("/properties/{p}");
+                    let message = format!("property `{f}.{name}` was removed");
+                    self.changes.push(Change {
+                        rule,
+                        effect,
+                        direction: dir,
+                        message,
+                        old: self.side_old(o, &suffix),
+                        new: self.side_new(n, ""),
+                        operations: BTreeSet::new(),
+                        field: Some(format!("{f}.{name}")),
+                    });
+                    ids.push(self.changes.len() - 1);
+                }
+            }
+        }
+        for name in ns.properties.keys().filter(|k| !os.properties.contains_key(*k)) {
+            if ns.required.contains(name) {
+                continue; // reported as a required property added below
+            }
+            // On an open model the name was allowed with any value and is now
+            // constrained; on a closed one it was not allowed at all.
+            let effect = if old_open { Effect::Narrows } else { Effect::Widens };
+            let suffix = format!("/properties/{}", escape(name));
+            self.changes.push(Change {
+                rule: "optional-property-added",
+                effect,
+                direction: dir,
+                message: format!("optional property `{f}.{name}` was added"),
+                old: self.side_old(o, ""),
+                new: self.side_new(n, &suffix),
+                operations: BTreeSet::new(),
+                field: Some(format!("{f}.{name}")),
+            });
+            ids.push(self.changes.len() - 1);
+        }
+        // Required only matters for objects; ignore it on schemas that are
+        // not objects in either version.
+        if (os.types | ns.types) & types::OBJECT != 0 {
+            for name in ns.required.difference(&os.required) {
+                let what = if os.properties.contains_key(name) { "is now required" } else { "was added as a required property" };
+                emit!("required-property-added", Effect::Narrows, format!("`{f}.{name}` {what}"), "required");
+            }
+            for name in os.required.difference(&ns.required) {
+                if ns.properties.contains_key(name) || !os.properties.contains_key(name) {
+                    emit!("required-property-removed", Effect::Widens, format!("`{f}.{name}` is no longer required"), "");
+                }
+            }
+        }
+        match (os.additional, ns.additional) {
+            (Additional::Forbidden, Additional::Forbidden) | (Additional::Any, Additional::Any) => {}
+            (Additional::Schema(a), Additional::Schema(b)) => {
+                let sub = self.compare(a, b, dir, &format!("{f}.*"));
+                ids.extend(sub.iter().copied());
+            }
+            (a, b) => {
+                let narrows = matches!(b, Additional::Forbidden) || (matches!(a, Additional::Any) && matches!(b, Additional::Schema(_)));
+                if narrows {
+                    emit!("additional-properties-narrowed", Effect::Narrows, format!("`{f}` no longer accepts all properties beyond those listed"), "additionalProperties");
+                } else {
+                    emit!("additional-properties-widened", Effect::Widens, format!("`{f}` now accepts more properties beyond those listed"), "additionalProperties");
+                }
+            }
+        }
+
+        // Arrays.
+        if let (Some(a), Some(b)) = (os.items, ns.items) {
+            let sub = self.compare(a, b, dir, &format!("{f}[]"));
+            ids.extend(sub.iter().copied());
+        }
+        for (i, (&a, &b)) in os.prefix_items.iter().zip(ns.prefix_items.iter()).enumerate() {
+            let sub = self.compare(a, b, dir, &format!("{f}[{i}]"));
+            ids.extend(sub.iter().copied());
+        }
+
+        // Alternatives.
+        for (old_list, new_list, keyword) in [(&os.one_of, &ns.one_of, "oneOf"), (&os.any_of, &ns.any_of, "anyOf")] {
+            let sub = self.alternatives(o, n, old_list, new_list, dir, f, keyword);
+            ids.extend(sub);
+        }
+
+        self.in_progress.remove(&key);
+        let ids = Rc::new(ids);
+        self.done.insert(key, ids.clone());
+        ids
+    }
+
+    /// Pairs `oneOf`/`anyOf` branches: same position and same count pair up
+    /// and are compared; otherwise branches equal in structure pair up and
+    /// the rest are added or removed.
+    #[allow(clippy::too_many_arguments)]
+    fn alternatives(
+        &mut self,
+        o: SchemaId,
+        n: SchemaId,
+        old_list: &[SchemaId],
+        new_list: &[SchemaId],
+        dir: Direction,
+        f: &str,
+        keyword: &str,
+    ) -> Vec<usize> {
+        let mut ids = Vec::new();
+        if old_list.len() == new_list.len() {
+            for (i, (&a, &b)) in old_list.iter().zip(new_list).enumerate() {
+                let sub = self.compare(a, b, dir, &format!("{f}<{keyword} {i}>"));
+                ids.extend(sub.iter().copied());
+            }
+            return ids;
+        }
+        let fingerprint = |arena: &SchemaArena, id: SchemaId| shape(arena, id, 3);
+        let new_prints: Vec<String> = new_list.iter().map(|&b| fingerprint(self.new, b)).collect();
+        let old_prints: Vec<String> = old_list.iter().map(|&a| fingerprint(self.old, a)).collect();
+        let mut used = vec![false; new_list.len()];
+        for (i, &a) in old_list.iter().enumerate() {
+            let found = (0..new_list.len()).find(|&j| !used[j] && (new_prints[j] == old_prints[i] || self.new.get(new_list[j]).name.is_some() && self.new.get(new_list[j]).name == self.old.get(a).name));
+            match found {
+                Some(j) => {
+                    used[j] = true;
+                    let sub = self.compare(a, new_list[j], dir, &format!("{f}<{keyword} {i}>"));
+                    ids.extend(sub.iter().copied());
+                }
+                None => {
+                    let name = self.old.get(a).name.clone().unwrap_or_else(|| format!("#{i}"));
+                    self.changes.push(Change {
+                        rule: "one-of-branch-removed",
+                        effect: Effect::Narrows,
+                        direction: dir,
+                        message: format!("`{f}` lost the {keyword} alternative {name}"),
+                        old: self.side_old(o, &format!("/{keyword}/{i}")),
+                        new: self.side_new(n, &format!("/{keyword}")),
+                        operations: BTreeSet::new(),
+                        field: Some(f.to_owned()),
+                    });
+                    ids.push(self.changes.len() - 1);
+                }
+            }
+        }
+        for (j, &b) in new_list.iter().enumerate() {
+            if !used[j] {
+                let name = self.new.get(b).name.clone().unwrap_or_else(|| format!("#{j}"));
+                self.changes.push(Change {
+                    rule: "one-of-branch-added",
+                    effect: Effect::Widens,
+                    direction: dir,
+                    message: format!("`{f}` gained the {keyword} alternative {name}"),
+                    old: self.side_old(o, &format!("/{keyword}")),
+                    new: self.side_new(n, &format!("/{keyword}/{j}")),
+                    operations: BTreeSet::new(),
+                    field: Some(f.to_owned()),
+                });
+                ids.push(self.changes.len() - 1);
+            }
+        }
+        ids
+    }
+}
+
+/// A structural summary of a schema to a bounded depth, for pairing
+/// alternatives whose names differ.
+fn shape(arena: &SchemaArena, id: SchemaId, depth: usize) -> String {
+    let s: &Schema = arena.get(id);
+    let mut out = format!("t{}|e{:?}|c{:?}|f{:?}", s.types, s.enumeration, s.constant, s.format);
+    if depth > 0 {
+        for (k, &v) in &s.properties {
+            out.push_str(&format!("|{k}:{}", shape(arena, v, depth - 1)));
+        }
+        if let Some(items) = s.items {
+            out.push_str(&format!("|[{}]", shape(arena, items, depth - 1)));
+        }
+    }
+    out
+}
+
+fn escape(name: &str) -> String {
+    name.replace('~', "~0").replace('/', "~1")
+}
+
+fn list(values: &[&String]) -> String {
+    values.iter().map(|v| v.as_str()).collect::<Vec<_>>().join(", ")
+}
+
+fn opt<T: std::fmt::Display>(v: Option<T>) -> String {
+    v.map_or_else(|| "none".to_owned(), |v| v.to_string())
+}
+
+fn opt_str(v: &Option<String>) -> String {
+    v.clone().unwrap_or_else(|| "none".to_owned())
+}
+
+fn is_multiple(a: f64, b: f64) -> bool {
+    b != 0.0 && ((a / b) - (a / b).round()).abs() < 1e-9
+}
+
+type Found = Option<(&'static str, Effect, String, &'static str)>;
+
+fn text_keyword(old: &Option<String>, new: &Option<String>, keyword: &'static str, f: &str) -> Found {
+    let (added, removed, changed) = match keyword {
+        "format" => ("format-added", "format-removed", "format-changed"),
+        _ => ("pattern-added", "pattern-removed", "pattern-changed"),
+    };
+    match (old, new) {
+        (Some(a), Some(b)) if a != b => Some((changed, Effect::Both, format!("{keyword} of `{f}` changed from `{a}` to `{b}`"), keyword)),
+        (None, Some(b)) => Some((added, Effect::Narrows, format!("`{f}` must now match {keyword} `{b}`"), keyword)),
+        (Some(a), None) => Some((removed, Effect::Widens, format!("`{f}` no longer has to match {keyword} `{a}`"), "")),
+        _ => None,
+    }
+}
+
+fn bound_keyword(old: Option<Bound>, new: Option<Bound>, lower: bool, f: &str) -> Found {
+    let (keyword, name) = if lower { ("minimum", "minimum") } else { ("maximum", "maximum") };
+    let show = |b: Option<Bound>| match b {
+        None => "none".to_owned(),
+        Some(b) if b.exclusive => format!("{} (exclusive)", b.value),
+        Some(b) => b.value.to_string(),
+    };
+    let message = format!("`{f}` {name} changed from {} to {}", show(old), show(new));
+    match (old, new) {
+        (None, None) => None,
+        (None, Some(_)) => Some((if lower { "minimum-added" } else { "maximum-added" }, Effect::Narrows, message, keyword)),
+        (Some(_), None) => Some((if lower { "minimum-removed" } else { "maximum-removed" }, Effect::Widens, message, "")),
+        (Some(a), Some(b)) if a != b => {
+            // Compare as (value, exclusive): for an upper bound a smaller value
+            // or a newly exclusive bound at the same value is tighter.
+            let tighter = if lower {
+                b.value > a.value || (b.value == a.value && b.exclusive && !a.exclusive)
+            } else {
+                b.value < a.value || (b.value == a.value && b.exclusive && !a.exclusive)
+            };
+            let rule = match (lower, tighter) {
+                (true, true) => "minimum-increased",
+                (true, false) => "minimum-decreased",
+                (false, true) => "maximum-decreased",
+                (false, false) => "maximum-increased",
+            };
+            Some((rule, if tighter { Effect::Narrows } else { Effect::Widens }, message, keyword))
+        }
+        _ => None,
+    }
+}

@@ -1,0 +1,158 @@
+//! Schema documents and the files their `$ref`s reach, read through a
+//! [`DocumentSource`].
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use treaty_syntax::{Diagnostic, Limits, Node, SourceFile, SourceId, SourceMap, Span};
+
+/// Where documents come from: the working tree, a git ref. Paths are as
+/// the caller names them; relative `$ref`s are joined to the referring
+/// document's directory with `/`.
+pub trait DocumentSource {
+    fn read(&self, path: &str, max_bytes: usize) -> Result<Vec<u8>, String>;
+}
+
+/// Every document read for one side of a diff, by path.
+#[derive(Debug, Default)]
+pub struct Documents {
+    pub sources: SourceMap,
+    trees: HashMap<String, (SourceId, Arc<Node>)>,
+}
+
+/// A problem that stops a diff: an unreadable file, a `$ref` that cannot be
+/// followed. It carries a diagnostic and the text of the file it points
+/// into (as `SourceId(0)`), so that it can be shown on its own.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{}", .diagnostic.message)]
+pub struct CompatError {
+    pub diagnostic: Diagnostic,
+    pub file: Option<SourceFile>,
+}
+
+impl CompatError {
+    /// An error whose span (if any) points into `sources`.
+    pub fn new(mut diagnostic: Diagnostic, sources: &SourceMap) -> CompatError {
+        let file = diagnostic.span.and_then(|s| sources.get(s.file)).cloned();
+        if let Some(span) = diagnostic.span.as_mut() {
+            span.file = SourceId(0);
+        }
+        CompatError { diagnostic, file }
+    }
+
+    /// A source map in which the diagnostic's span resolves.
+    pub fn sources(&self) -> SourceMap {
+        let mut map = SourceMap::new();
+        if let Some(f) = &self.file {
+            map.add(f.name(), f.shared_text());
+        }
+        map
+    }
+}
+
+impl Documents {
+    pub fn new() -> Documents {
+        Documents::default()
+    }
+
+    /// Reads and parses `path` (once), returning its tree.
+    pub fn load(
+        &mut self,
+        source: &dyn DocumentSource,
+        path: &str,
+        referrer: Option<Span>,
+    ) -> Result<(SourceId, Arc<Node>), CompatError> {
+        if !self.trees.contains_key(path) {
+            let limits = Limits::SCHEMA_FILE;
+            let sources = &self.sources;
+            let fail = |message: String| {
+                let mut d = Diagnostic::error("unreadable-schema", message).unreadable();
+                match referrer {
+                    Some(span) => d = d.at(span),
+                    None => d = d.in_file(path),
+                }
+                CompatError::new(d, sources)
+            };
+            let bytes = source
+                .read(path, limits.max_bytes)
+                .map_err(|e| fail(format!("cannot read `{path}`: {e}")))?;
+            let text = treaty_syntax::decode(&bytes, SourceId(0), &limits)
+                .map_err(|e| fail(format!("cannot read `{path}`: {}", e.message)))?;
+            let id = self.sources.add(path, text);
+            let node = treaty_syntax::parse(text, id, &limits)
+                .map_err(|e| CompatError::new(e.to_diagnostic(), &self.sources))?;
+            self.trees.insert(path.to_owned(), (id, Arc::new(node)));
+        }
+        let (id, node) = &self.trees[path];
+        Ok((*id, node.clone()))
+    }
+}
+
+impl Documents {
+    /// File name, line and column of a place, found from its pointer (or
+    /// the nearest enclosing node that exists, for a removed keyword).
+    pub fn position(&self, file: &str, pointer: &str) -> Option<(String, treaty_syntax::Position)> {
+        let (id, tree) = self.trees.get(file)?;
+        let mut p = pointer;
+        let node = loop {
+            if let Some(n) = tree.pointer(p) {
+                break n;
+            }
+            p = &p[..p.rfind('/')?];
+        };
+        // Point at a mapping entry's key (`name:`), not at its value.
+        let mut start = node.span.start;
+        if let Some(i) = p.rfind('/') {
+            let key = p[i + 1..].replace("~1", "/").replace("~0", "~");
+            if let Some(k) = tree.pointer(&p[..i]).and_then(|parent| parent.key_node(&key)) {
+                start = k.span.start;
+            }
+        }
+        let source = self.sources.get(*id)?;
+        Some((source.name().to_owned(), source.position(start as usize)))
+    }
+}
+
+/// The target of a `$ref`: a file (`None` for the same document) and a
+/// JSON pointer.
+pub fn split_ref(reference: &str) -> (Option<&str>, &str) {
+    match reference.split_once('#') {
+        Some(("", pointer)) => (None, pointer),
+        Some((file, pointer)) => (Some(file), pointer),
+        None => (Some(reference), ""),
+    }
+}
+
+/// `target` relative to the directory of `from`, with `.` and `..` folded.
+pub fn join_path(from: &str, target: &str) -> String {
+    let mut parts: Vec<&str> = match from.rfind('/') {
+        Some(i) => from[..i].split('/').collect(),
+        None => Vec::new(),
+    };
+    for part in target.split('/') {
+        match part {
+            "" | "." => {}
+            ".." if parts.last().is_some_and(|p| *p != "..") => {
+                parts.pop();
+            }
+            _ => parts.push(part),
+        }
+    }
+    parts.join("/")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refs_split_and_join() {
+        assert_eq!(split_ref("#/a/b"), (None, "/a/b"));
+        assert_eq!(split_ref("other.yaml#/a"), (Some("other.yaml"), "/a"));
+        assert_eq!(split_ref("other.yaml"), (Some("other.yaml"), ""));
+        assert_eq!(join_path("specs/api.yaml", "common/x.yaml"), "specs/common/x.yaml");
+        assert_eq!(join_path("specs/api.yaml", "../x.yaml"), "x.yaml");
+        assert_eq!(join_path("api.yaml", "./x.yaml"), "x.yaml");
+        assert_eq!(join_path("api.yaml", "../x.yaml"), "../x.yaml");
+    }
+}

@@ -1,0 +1,91 @@
+//! Treaty's compatibility engine.
+//!
+//! Schemas are normalised into one model (`schema`): `$ref`s resolved,
+//! recursion kept as cycles, `allOf` merged, dialects unified; then two
+//! versions are compared structurally (`compare`), never by name, and
+//! every difference becomes a [`Change`] with a stable rule id, the
+//! direction data flows through it, and what it does to the set of valid
+//! values. The level of a change (breaking, warning, info) follows from
+//! that and the policy.
+//!
+//! It is pure: documents come through a [`DocumentSource`]; it never opens
+//! a file or a socket itself. It is not the renderer (see `treaty-cli`).
+
+pub mod change;
+mod compare;
+pub mod document;
+mod jsonschema;
+mod openapi;
+pub mod schema;
+
+pub use change::{Change, Direction, Effect, Level, Policy, RULES, Side};
+pub use document::{CompatError, DocumentSource, Documents};
+
+use treaty_syntax::Node;
+
+/// The formats the engine compares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    OpenApi,
+    JsonSchema,
+}
+
+impl Format {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Format::OpenApi => "openapi",
+            Format::JsonSchema => "jsonschema",
+        }
+    }
+}
+
+/// The format of a parsed document, judged from its content.
+pub fn detect(node: &Node) -> Option<Format> {
+    if node.get("openapi").is_some() {
+        Some(Format::OpenApi)
+    } else if node.as_map().is_some() {
+        Some(Format::JsonSchema)
+    } else {
+        None
+    }
+}
+
+/// Both versions of an interface as read, and the changes between them.
+#[derive(Debug)]
+pub struct Diff {
+    pub old: Documents,
+    pub new: Documents,
+    pub changes: Vec<Change>,
+}
+
+/// Compares the document at `old_path` (read from `old_source`) with the
+/// one at `new_path`. The format is detected unless given.
+pub fn diff(
+    old_source: &dyn DocumentSource,
+    old_path: &str,
+    new_source: &dyn DocumentSource,
+    new_path: &str,
+    format: Option<Format>,
+) -> Result<Diff, CompatError> {
+    let mut old = Documents::new();
+    let mut new = Documents::new();
+    let (_, old_root) = old.load(old_source, old_path, None)?;
+    let (_, new_root) = new.load(new_source, new_path, None)?;
+    let format = match format.or_else(|| detect(&new_root)) {
+        Some(f) => f,
+        None => {
+            return Err(CompatError::new(
+                treaty_syntax::Diagnostic::error("unknown-format", format!("`{new_path}` is neither an OpenAPI document nor a JSON Schema"))
+                    .in_file(new_path)
+                    .unreadable(),
+                &new.sources,
+            ));
+        }
+    };
+    let mut changes = match format {
+        Format::OpenApi => openapi::diff(&mut old, old_source, old_path, &old_root, &mut new, new_source, new_path, &new_root)?,
+        Format::JsonSchema => jsonschema::diff(&mut old, old_source, old_path, &old_root, &mut new, new_source, new_path, &new_root)?,
+    };
+    changes.sort_by(|a, b| (&a.new, &a.old, a.rule).cmp(&(&b.new, &b.old, b.rule)));
+    Ok(Diff { old, new, changes })
+}
