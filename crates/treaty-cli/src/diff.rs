@@ -19,10 +19,15 @@ impl DocumentSource for FileDocuments {
             return Err("not a regular file".to_owned());
         }
         if meta.len() > max_bytes as u64 {
-            return Err(format!("file is {} bytes, more than the limit of {max_bytes} bytes", meta.len()));
+            return Err(format!(
+                "file is {} bytes, more than the limit of {max_bytes} bytes",
+                meta.len()
+            ));
         }
         let mut bytes = Vec::with_capacity(meta.len() as usize);
-        file.take(max_bytes as u64 + 1).read_to_end(&mut bytes).map_err(|e| e.to_string())?;
+        file.take(max_bytes as u64 + 1)
+            .read_to_end(&mut bytes)
+            .map_err(|e| e.to_string())?;
         Ok(bytes)
     }
 }
@@ -65,16 +70,25 @@ pub struct JsonReport {
     pub summary: Summary,
 }
 
-fn locate(docs: &treaty_compat::Documents, side: &Option<treaty_compat::Side>) -> Option<JsonLocation> {
+fn locate(
+    docs: &treaty_compat::Documents,
+    side: &Option<treaty_compat::Side>,
+) -> Option<JsonLocation> {
     let side = side.as_ref()?;
     let (file, pos) = docs.position(&side.file, &side.pointer)?;
-    Some(JsonLocation { file, line: pos.line, column: pos.column, pointer: side.pointer.clone() })
+    Some(JsonLocation {
+        file,
+        line: pos.line,
+        column: pos.column,
+        pointer: side.pointer.clone(),
+    })
 }
 
 /// The report of a diff under a policy, most serious changes first.
 pub fn report(diff: &Diff, policy: Policy) -> JsonReport {
     let mut summary = Summary::default();
-    let mut changes: Vec<(&Change, Level)> = diff.changes.iter().map(|c| (c, c.level(policy))).collect();
+    let mut changes: Vec<(&Change, Level)> =
+        diff.changes.iter().map(|c| (c, c.level(policy))).collect();
     changes.sort_by_key(|(_, level)| *level);
     let changes = changes
         .into_iter()
@@ -100,17 +114,29 @@ pub fn report(diff: &Diff, policy: Policy) -> JsonReport {
 }
 
 fn at(loc: &Option<JsonLocation>) -> String {
-    loc.as_ref().map_or_else(|| "-".to_owned(), |l| format!("{}:{}:{}", l.file, l.line, l.column))
+    loc.as_ref().map_or_else(
+        || "-".to_owned(),
+        |l| format!("{}:{}:{}", l.file, l.line, l.column),
+    )
 }
 
 pub fn text(r: &JsonReport) -> String {
     let mut out = String::new();
     for c in &r.changes {
-        out.push_str(&format!("{:<8} {}  {}\n", c.level.as_str(), c.rule, c.message));
+        out.push_str(&format!(
+            "{:<8} {}  {}\n",
+            c.level.as_str(),
+            c.rule,
+            c.message
+        ));
         if !c.operations.is_empty() {
             out.push_str(&format!("         in {}\n", c.operations.join(", ")));
         }
-        out.push_str(&format!("         old {}  new {}\n", at(&c.old), at(&c.new)));
+        out.push_str(&format!(
+            "         old {}  new {}\n",
+            at(&c.old),
+            at(&c.new)
+        ));
     }
     out.push_str(&format!(
         "{} breaking, {} warning, {} info\n",
@@ -201,7 +227,10 @@ pub fn sarif(r: &JsonReport) -> String {
 }
 
 fn xml(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
 /// JUnit XML: one test case per change; breaking changes fail.
@@ -219,7 +248,11 @@ pub fn junit(r: &JsonReport, name: &str) -> String {
         out.push_str("    <testcase classname=\"treaty\" name=\"no changes\"/>\n");
     }
     for c in &r.changes {
-        let case = format!("{} at {}", c.rule, at(if c.new.is_some() { &c.new } else { &c.old }));
+        let case = format!(
+            "{} at {}",
+            c.rule,
+            at(if c.new.is_some() { &c.new } else { &c.old })
+        );
         if c.level == Level::Breaking {
             out.push_str(&format!(
                 "    <testcase classname=\"{}\" name=\"{}\">\n      <failure message=\"{}\" type=\"{}\"/>\n    </testcase>\n",

@@ -174,8 +174,16 @@ fn run_diff(
     let diff = match result {
         Ok(d) => d,
         Err(e) => {
-            let color = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stderr().is_terminal();
-            eprint!("{}", render::human(std::slice::from_ref(&e.diagnostic), &e.sources(), color));
+            let color = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                && std::io::stderr().is_terminal();
+            eprint!(
+                "{}",
+                render::human(
+                    std::slice::from_ref(e.diagnostic.as_ref()),
+                    &e.sources(),
+                    color
+                )
+            );
             return ExitCode::from(EXIT_BAD_INPUT);
         }
     };

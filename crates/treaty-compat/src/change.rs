@@ -75,13 +75,22 @@ impl std::str::FromStr for Policy {
     type Err = String;
 
     fn from_str(s: &str) -> Result<Policy, String> {
-        Ok(match s.trim_end_matches("_transitive").trim_end_matches("-transitive") {
-            "backward" => Policy::Backward,
-            "forward" => Policy::Forward,
-            "full" => Policy::Full,
-            "none" => Policy::None,
-            _ => return Err(format!("unknown policy `{s}`: expected backward, forward, full or none")),
-        })
+        Ok(
+            match s
+                .trim_end_matches("_transitive")
+                .trim_end_matches("-transitive")
+            {
+                "backward" => Policy::Backward,
+                "forward" => Policy::Forward,
+                "full" => Policy::Full,
+                "none" => Policy::None,
+                _ => {
+                    return Err(format!(
+                        "unknown policy `{s}`: expected backward, forward, full or none"
+                    ));
+                }
+            },
+        )
     }
 }
 
@@ -114,8 +123,11 @@ impl Change {
         match policy {
             Policy::Backward | Policy::None => level(self.rule, self.effect, self.direction),
             Policy::Forward => level(self.rule, self.effect, self.direction.flip()),
-            Policy::Full => level(self.rule, self.effect, self.direction)
-                .min(level(self.rule, self.effect, self.direction.flip())),
+            Policy::Full => level(self.rule, self.effect, self.direction).min(level(
+                self.rule,
+                self.effect,
+                self.direction.flip(),
+            )),
         }
     }
 
@@ -136,9 +148,13 @@ fn level(rule: &str, effect: Effect, direction: Direction) -> Level {
         ("property-removed", Accepts) if effect != Effect::Narrows => return Level::Warning,
         // An optional output field disappears: readers that used it miss it.
         ("optional-property-removed", Produces) => return Level::Warning,
-        ("optional-property-removed", Accepts) if effect != Effect::Narrows => return Level::Warning,
+        ("optional-property-removed", Accepts) if effect != Effect::Narrows => {
+            return Level::Warning;
+        }
         // Senders that omit the value now get another behaviour.
-        ("default-changed" | "default-removed" | "default-added", Accepts) => return Level::Warning,
+        ("default-changed" | "default-removed" | "default-added", Accepts) => {
+            return Level::Warning;
+        }
         ("parameter-removed", Accepts) => return Level::Warning,
         ("response-status-added", _) => return Level::Warning,
         ("response-success-status-removed", _) => return Level::Breaking,
@@ -156,30 +172,69 @@ fn level(rule: &str, effect: Effect, direction: Direction) -> Level {
 
 /// Every rule id with a one-line summary (the catalog in `docs/rules.md`).
 pub const RULES: &[(&str, &str)] = &[
-    ("operation-removed", "An operation (method and path) is gone."),
-    ("deprecated-operation-removed", "A deprecated operation is gone."),
+    (
+        "operation-removed",
+        "An operation (method and path) is gone.",
+    ),
+    (
+        "deprecated-operation-removed",
+        "A deprecated operation is gone.",
+    ),
     ("operation-added", "A new operation."),
     ("operation-deprecated", "An operation is marked deprecated."),
-    ("operation-undeprecated", "An operation is no longer deprecated."),
+    (
+        "operation-undeprecated",
+        "An operation is no longer deprecated.",
+    ),
     ("parameter-added", "A new optional parameter."),
     ("required-parameter-added", "A new required parameter."),
     ("parameter-removed", "A parameter is gone."),
-    ("parameter-made-required", "An optional parameter became required."),
-    ("parameter-made-optional", "A required parameter became optional."),
+    (
+        "parameter-made-required",
+        "An optional parameter became required.",
+    ),
+    (
+        "parameter-made-optional",
+        "A required parameter became optional.",
+    ),
     ("request-body-added", "A request body where there was none."),
-    ("required-request-body-added", "A required request body where there was none."),
+    (
+        "required-request-body-added",
+        "A required request body where there was none.",
+    ),
     ("request-body-removed", "The request body is gone."),
-    ("request-body-made-required", "The request body became required."),
-    ("request-body-made-optional", "The request body became optional."),
-    ("media-type-removed", "A request or response media type is gone."),
+    (
+        "request-body-made-required",
+        "The request body became required.",
+    ),
+    (
+        "request-body-made-optional",
+        "The request body became optional.",
+    ),
+    (
+        "media-type-removed",
+        "A request or response media type is gone.",
+    ),
     ("media-type-added", "A new request or response media type."),
     ("response-success-status-removed", "A 2xx response is gone."),
     ("response-status-removed", "A non-2xx response is gone."),
     ("response-status-added", "A new response status."),
-    ("security-requirement-added", "A new way of authenticating is required."),
-    ("security-requirement-removed", "A way of authenticating is no longer accepted or needed."),
-    ("security-scope-added", "A security requirement needs more scopes."),
-    ("security-scope-removed", "A security requirement needs fewer scopes."),
+    (
+        "security-requirement-added",
+        "A new way of authenticating is required.",
+    ),
+    (
+        "security-requirement-removed",
+        "A way of authenticating is no longer accepted or needed.",
+    ),
+    (
+        "security-scope-added",
+        "A security requirement needs more scopes.",
+    ),
+    (
+        "security-scope-removed",
+        "A security requirement needs fewer scopes.",
+    ),
     ("type-narrowed", "The type accepts fewer kinds of values."),
     ("type-widened", "The type accepts more kinds of values."),
     ("type-changed", "The type is another one."),
@@ -198,7 +253,10 @@ pub const RULES: &[(&str, &str)] = &[
     ("pattern-added", "A `pattern` restricts the values."),
     ("pattern-removed", "A `pattern` restriction is lifted."),
     ("pattern-changed", "The `pattern` changed."),
-    ("maximum-decreased", "The maximum (or its exclusivity) tightened."),
+    (
+        "maximum-decreased",
+        "The maximum (or its exclusivity) tightened.",
+    ),
     ("maximum-increased", "The maximum loosened."),
     ("maximum-added", "A maximum where there was none."),
     ("maximum-removed", "The maximum is gone."),
@@ -206,37 +264,88 @@ pub const RULES: &[(&str, &str)] = &[
     ("minimum-decreased", "The minimum loosened."),
     ("minimum-added", "A minimum where there was none."),
     ("minimum-removed", "The minimum is gone."),
-    ("multiple-of-changed", "`multipleOf` changed, was added or removed."),
-    ("max-length-decreased", "`maxLength` tightened or was added."),
-    ("max-length-increased", "`maxLength` loosened or was removed."),
-    ("min-length-increased", "`minLength` tightened or was added."),
-    ("min-length-decreased", "`minLength` loosened or was removed."),
+    (
+        "multiple-of-changed",
+        "`multipleOf` changed, was added or removed.",
+    ),
+    (
+        "max-length-decreased",
+        "`maxLength` tightened or was added.",
+    ),
+    (
+        "max-length-increased",
+        "`maxLength` loosened or was removed.",
+    ),
+    (
+        "min-length-increased",
+        "`minLength` tightened or was added.",
+    ),
+    (
+        "min-length-decreased",
+        "`minLength` loosened or was removed.",
+    ),
     ("max-items-decreased", "`maxItems` tightened or was added."),
     ("max-items-increased", "`maxItems` loosened or was removed."),
     ("min-items-increased", "`minItems` tightened or was added."),
     ("min-items-decreased", "`minItems` loosened or was removed."),
-    ("max-properties-decreased", "`maxProperties` tightened or was added."),
-    ("max-properties-increased", "`maxProperties` loosened or was removed."),
-    ("min-properties-increased", "`minProperties` tightened or was added."),
-    ("min-properties-decreased", "`minProperties` loosened or was removed."),
+    (
+        "max-properties-decreased",
+        "`maxProperties` tightened or was added.",
+    ),
+    (
+        "max-properties-increased",
+        "`maxProperties` loosened or was removed.",
+    ),
+    (
+        "min-properties-increased",
+        "`minProperties` tightened or was added.",
+    ),
+    (
+        "min-properties-decreased",
+        "`minProperties` loosened or was removed.",
+    ),
     ("unique-items-added", "Array items must be unique."),
     ("unique-items-removed", "Array items may repeat."),
-    ("required-property-added", "A property became required, or a required property was added."),
-    ("required-property-removed", "A property is no longer required."),
+    (
+        "required-property-added",
+        "A property became required, or a required property was added.",
+    ),
+    (
+        "required-property-removed",
+        "A property is no longer required.",
+    ),
     ("property-removed", "A required property is gone."),
     ("optional-property-removed", "An optional property is gone."),
     ("optional-property-added", "A new optional property."),
-    ("additional-properties-narrowed", "Properties beyond the listed ones are no longer allowed."),
-    ("additional-properties-widened", "Properties beyond the listed ones become allowed."),
-    ("one-of-branch-added", "A `oneOf`/`anyOf` alternative was added."),
-    ("one-of-branch-removed", "A `oneOf`/`anyOf` alternative was removed."),
-    ("discriminator-changed", "The discriminator property changed."),
+    (
+        "additional-properties-narrowed",
+        "Properties beyond the listed ones are no longer allowed.",
+    ),
+    (
+        "additional-properties-widened",
+        "Properties beyond the listed ones become allowed.",
+    ),
+    (
+        "one-of-branch-added",
+        "A `oneOf`/`anyOf` alternative was added.",
+    ),
+    (
+        "one-of-branch-removed",
+        "A `oneOf`/`anyOf` alternative was removed.",
+    ),
+    (
+        "discriminator-changed",
+        "The discriminator property changed.",
+    ),
     ("read-only-changed", "`readOnly` was added or removed."),
     ("write-only-changed", "`writeOnly` was added or removed."),
     ("default-added", "A default value where there was none."),
     ("default-removed", "The default value is gone."),
     ("default-changed", "The default value changed."),
-    ("schema-deprecated", "A schema or property is marked deprecated."),
+    (
+        "schema-deprecated",
+        "A schema or property is marked deprecated.",
+    ),
 ];
 
 #[cfg(test)]

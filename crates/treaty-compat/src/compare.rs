@@ -21,7 +21,9 @@ pub struct SchemaComparer<'a> {
 
 impl std::fmt::Debug for SchemaComparer<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SchemaComparer").field("changes", &self.changes.len()).finish()
+        f.debug_struct("SchemaComparer")
+            .field("changes", &self.changes.len())
+            .finish()
     }
 }
 
@@ -38,7 +40,14 @@ impl<'a> SchemaComparer<'a> {
 
     /// Compares `o` and `n` as reached by `operation` (if any), where the
     /// field is called `field` when the schemas themselves have no name.
-    pub fn compare_root(&mut self, o: SchemaId, n: SchemaId, direction: Direction, operation: Option<&str>, field: &str) {
+    pub fn compare_root(
+        &mut self,
+        o: SchemaId,
+        n: SchemaId,
+        direction: Direction,
+        operation: Option<&str>,
+        field: &str,
+    ) {
         let ids = self.compare(o, n, direction, field);
         if let Some(op) = operation {
             for id in ids.iter() {
@@ -75,7 +84,11 @@ impl<'a> SchemaComparer<'a> {
         message: String,
         keyword: &str,
     ) -> usize {
-        let suffix = if keyword.is_empty() { String::new() } else { format!("/{keyword}") };
+        let suffix = if keyword.is_empty() {
+            String::new()
+        } else {
+            format!("/{keyword}")
+        };
         self.changes.push(Change {
             rule,
             effect,
@@ -99,7 +112,11 @@ impl<'a> SchemaComparer<'a> {
             return Rc::new(Vec::new());
         }
         let (os, ns) = (self.old.get(o), self.new.get(n));
-        let field = ns.name.clone().or_else(|| os.name.clone()).unwrap_or_else(|| field.to_owned());
+        let field = ns
+            .name
+            .clone()
+            .or_else(|| os.name.clone())
+            .unwrap_or_else(|| field.to_owned());
         let mut ids = Vec::new();
         macro_rules! emit {
             ($rule:expr, $effect:expr, $message:expr, $keyword:expr $(,)?) => {{
@@ -114,9 +131,19 @@ impl<'a> SchemaComparer<'a> {
         if ot != nt {
             let (lost, gained) = (ot & !nt, nt & !ot);
             if lost == types::NULL && gained == 0 {
-                emit!("nullable-removed", Effect::Narrows, format!("`{f}` no longer accepts null"), "type");
+                emit!(
+                    "nullable-removed",
+                    Effect::Narrows,
+                    format!("`{f}` no longer accepts null"),
+                    "type"
+                );
             } else if gained == types::NULL && lost == 0 {
-                emit!("nullable-added", Effect::Widens, format!("`{f}` now accepts null"), "type");
+                emit!(
+                    "nullable-added",
+                    Effect::Widens,
+                    format!("`{f}` now accepts null"),
+                    "type"
+                );
             } else {
                 let (rule, effect) = match (lost != 0, gained != 0) {
                     (true, false) => ("type-narrowed", Effect::Narrows),
@@ -126,7 +153,11 @@ impl<'a> SchemaComparer<'a> {
                 emit!(
                     rule,
                     effect,
-                    format!("type of `{f}` changed from {} to {}", types::names(ot), types::names(nt)),
+                    format!(
+                        "type of `{f}` changed from {} to {}",
+                        types::names(ot),
+                        types::names(nt)
+                    ),
                     "type",
                 );
             }
@@ -138,20 +169,58 @@ impl<'a> SchemaComparer<'a> {
                 let removed: Vec<&String> = a.difference(b).collect();
                 let added: Vec<&String> = b.difference(a).collect();
                 if !removed.is_empty() {
-                    emit!("enum-value-removed", Effect::Narrows, format!("`{f}` no longer allows {}", list(&removed)), "enum");
+                    emit!(
+                        "enum-value-removed",
+                        Effect::Narrows,
+                        format!("`{f}` no longer allows {}", list(&removed)),
+                        "enum"
+                    );
                 }
                 if !added.is_empty() {
-                    emit!("enum-value-added", Effect::Widens, format!("`{f}` now also allows {}", list(&added)), "enum");
+                    emit!(
+                        "enum-value-added",
+                        Effect::Widens,
+                        format!("`{f}` now also allows {}", list(&added)),
+                        "enum"
+                    );
                 }
             }
-            (None, Some(b)) => emit!("enum-added", Effect::Narrows, format!("`{f}` is restricted to {}", list(&b.iter().collect::<Vec<_>>())), "enum"),
-            (Some(_), None) => emit!("enum-removed", Effect::Widens, format!("`{f}` is no longer restricted to an enum"), ""),
+            (None, Some(b)) => emit!(
+                "enum-added",
+                Effect::Narrows,
+                format!(
+                    "`{f}` is restricted to {}",
+                    list(&b.iter().collect::<Vec<_>>())
+                ),
+                "enum"
+            ),
+            (Some(_), None) => emit!(
+                "enum-removed",
+                Effect::Widens,
+                format!("`{f}` is no longer restricted to an enum"),
+                ""
+            ),
             (None, None) => {}
         }
         match (&os.constant, &ns.constant) {
-            (Some(a), Some(b)) if a != b => emit!("const-changed", Effect::Both, format!("`{f}` must now be {b} instead of {a}"), "const"),
-            (None, Some(b)) => emit!("const-added", Effect::Narrows, format!("`{f}` must now be {b}"), "const"),
-            (Some(a), None) => emit!("const-removed", Effect::Widens, format!("`{f}` no longer has to be {a}"), ""),
+            (Some(a), Some(b)) if a != b => emit!(
+                "const-changed",
+                Effect::Both,
+                format!("`{f}` must now be {b} instead of {a}"),
+                "const"
+            ),
+            (None, Some(b)) => emit!(
+                "const-added",
+                Effect::Narrows,
+                format!("`{f}` must now be {b}"),
+                "const"
+            ),
+            (Some(a), None) => emit!(
+                "const-removed",
+                Effect::Widens,
+                format!("`{f}` no longer has to be {a}"),
+                ""
+            ),
             _ => {}
         }
         for found in [
@@ -176,15 +245,66 @@ impl<'a> SchemaComparer<'a> {
                 (Some(a), Some(b)) if is_multiple(a, b) => Effect::Widens,
                 _ => Effect::Both,
             };
-            emit!("multiple-of-changed", effect, format!("`{f}` multipleOf changed from {} to {}", opt(os.multiple_of), opt(ns.multiple_of)), "multipleOf");
+            emit!(
+                "multiple-of-changed",
+                effect,
+                format!(
+                    "`{f}` multipleOf changed from {} to {}",
+                    opt(os.multiple_of),
+                    opt(ns.multiple_of)
+                ),
+                "multipleOf"
+            );
         }
         for (old, new, upper, keyword, tighter, looser) in [
-            (os.max_length, ns.max_length, true, "maxLength", "max-length-decreased", "max-length-increased"),
-            (os.min_length, ns.min_length, false, "minLength", "min-length-increased", "min-length-decreased"),
-            (os.max_items, ns.max_items, true, "maxItems", "max-items-decreased", "max-items-increased"),
-            (os.min_items, ns.min_items, false, "minItems", "min-items-increased", "min-items-decreased"),
-            (os.max_properties, ns.max_properties, true, "maxProperties", "max-properties-decreased", "max-properties-increased"),
-            (os.min_properties, ns.min_properties, false, "minProperties", "min-properties-increased", "min-properties-decreased"),
+            (
+                os.max_length,
+                ns.max_length,
+                true,
+                "maxLength",
+                "max-length-decreased",
+                "max-length-increased",
+            ),
+            (
+                os.min_length,
+                ns.min_length,
+                false,
+                "minLength",
+                "min-length-increased",
+                "min-length-decreased",
+            ),
+            (
+                os.max_items,
+                ns.max_items,
+                true,
+                "maxItems",
+                "max-items-decreased",
+                "max-items-increased",
+            ),
+            (
+                os.min_items,
+                ns.min_items,
+                false,
+                "minItems",
+                "min-items-increased",
+                "min-items-decreased",
+            ),
+            (
+                os.max_properties,
+                ns.max_properties,
+                true,
+                "maxProperties",
+                "max-properties-decreased",
+                "max-properties-increased",
+            ),
+            (
+                os.min_properties,
+                ns.min_properties,
+                false,
+                "minProperties",
+                "min-properties-increased",
+                "min-properties-decreased",
+            ),
         ] {
             // Absent means 0 for a lower bound and unbounded for an upper one.
             let norm = |v: Option<u64>| v.unwrap_or(if upper { u64::MAX } else { 0 });
@@ -193,38 +313,91 @@ impl<'a> SchemaComparer<'a> {
                 continue;
             }
             let narrows = if upper { b < a } else { b > a };
-            let (rule, effect) = if narrows { (tighter, Effect::Narrows) } else { (looser, Effect::Widens) };
-            emit!(rule, effect, format!("`{f}` {keyword} changed from {} to {}", opt(old), opt(new)), keyword);
+            let (rule, effect) = if narrows {
+                (tighter, Effect::Narrows)
+            } else {
+                (looser, Effect::Widens)
+            };
+            emit!(
+                rule,
+                effect,
+                format!("`{f}` {keyword} changed from {} to {}", opt(old), opt(new)),
+                keyword
+            );
         }
         if os.unique_items != ns.unique_items {
             if ns.unique_items {
-                emit!("unique-items-added", Effect::Narrows, format!("items of `{f}` must now be unique"), "uniqueItems");
+                emit!(
+                    "unique-items-added",
+                    Effect::Narrows,
+                    format!("items of `{f}` must now be unique"),
+                    "uniqueItems"
+                );
             } else {
-                emit!("unique-items-removed", Effect::Widens, format!("items of `{f}` may now repeat"), "");
+                emit!(
+                    "unique-items-removed",
+                    Effect::Widens,
+                    format!("items of `{f}` may now repeat"),
+                    ""
+                );
             }
         }
 
         // Defaults, flags, discriminator.
         match (&os.default, &ns.default) {
-            (Some(a), Some(b)) if a != b => emit!("default-changed", Effect::Neutral, format!("default of `{f}` changed from {a} to {b}"), "default"),
-            (None, Some(b)) => emit!("default-added", Effect::Neutral, format!("`{f}` now defaults to {b}"), "default"),
-            (Some(a), None) => emit!("default-removed", Effect::Neutral, format!("`{f}` no longer defaults to {a}"), ""),
+            (Some(a), Some(b)) if a != b => emit!(
+                "default-changed",
+                Effect::Neutral,
+                format!("default of `{f}` changed from {a} to {b}"),
+                "default"
+            ),
+            (None, Some(b)) => emit!(
+                "default-added",
+                Effect::Neutral,
+                format!("`{f}` now defaults to {b}"),
+                "default"
+            ),
+            (Some(a), None) => emit!(
+                "default-removed",
+                Effect::Neutral,
+                format!("`{f}` no longer defaults to {a}"),
+                ""
+            ),
             _ => {}
         }
         if os.read_only != ns.read_only {
-            emit!("read-only-changed", Effect::Neutral, format!("`{f}` readOnly is now {}", ns.read_only), "");
+            emit!(
+                "read-only-changed",
+                Effect::Neutral,
+                format!("`{f}` readOnly is now {}", ns.read_only),
+                ""
+            );
         }
         if os.write_only != ns.write_only {
-            emit!("write-only-changed", Effect::Neutral, format!("`{f}` writeOnly is now {}", ns.write_only), "");
+            emit!(
+                "write-only-changed",
+                Effect::Neutral,
+                format!("`{f}` writeOnly is now {}", ns.write_only),
+                ""
+            );
         }
         if !os.deprecated && ns.deprecated {
-            emit!("schema-deprecated", Effect::Neutral, format!("`{f}` is deprecated"), "deprecated");
+            emit!(
+                "schema-deprecated",
+                Effect::Neutral,
+                format!("`{f}` is deprecated"),
+                "deprecated"
+            );
         }
         if os.discriminator != ns.discriminator {
             emit!(
                 "discriminator-changed",
                 Effect::Both,
-                format!("discriminator of `{f}` changed from {} to {}", opt_str(&os.discriminator), opt_str(&ns.discriminator)),
+                format!(
+                    "discriminator of `{f}` changed from {} to {}",
+                    opt_str(&os.discriminator),
+                    opt_str(&ns.discriminator)
+                ),
                 "discriminator",
             );
         }
@@ -243,8 +416,16 @@ impl<'a> SchemaComparer<'a> {
                 None => {
                     // Without the property, the new schema accepts any value
                     // under that name (open) or none (closed).
-                    let effect = if new_open { Effect::Widens } else { Effect::Narrows };
-                    let rule = if was_required { "property-removed" } else { "optional-property-removed" };
+                    let effect = if new_open {
+                        Effect::Widens
+                    } else {
+                        Effect::Narrows
+                    };
+                    let rule = if was_required {
+                        "property-removed"
+                    } else {
+                        "optional-property-removed"
+                    };
                     let p = escape(name);
                     let suffix = format!("/properties/{p}");
                     let message = format!("property `{f}.{name}` was removed");
@@ -262,13 +443,21 @@ impl<'a> SchemaComparer<'a> {
                 }
             }
         }
-        for name in ns.properties.keys().filter(|k| !os.properties.contains_key(*k)) {
+        for name in ns
+            .properties
+            .keys()
+            .filter(|k| !os.properties.contains_key(*k))
+        {
             if ns.required.contains(name) {
                 continue; // reported as a required property added below
             }
             // On an open model the name was allowed with any value and is now
             // constrained; on a closed one it was not allowed at all.
-            let effect = if old_open { Effect::Narrows } else { Effect::Widens };
+            let effect = if old_open {
+                Effect::Narrows
+            } else {
+                Effect::Widens
+            };
             let suffix = format!("/properties/{}", escape(name));
             self.changes.push(Change {
                 rule: "optional-property-added",
@@ -286,27 +475,53 @@ impl<'a> SchemaComparer<'a> {
         // not objects in either version.
         if (os.types | ns.types) & types::OBJECT != 0 {
             for name in ns.required.difference(&os.required) {
-                let what = if os.properties.contains_key(name) { "is now required" } else { "was added as a required property" };
-                emit!("required-property-added", Effect::Narrows, format!("`{f}.{name}` {what}"), "required");
+                let what = if os.properties.contains_key(name) {
+                    "is now required"
+                } else {
+                    "was added as a required property"
+                };
+                emit!(
+                    "required-property-added",
+                    Effect::Narrows,
+                    format!("`{f}.{name}` {what}"),
+                    "required"
+                );
             }
             for name in os.required.difference(&ns.required) {
                 if ns.properties.contains_key(name) || !os.properties.contains_key(name) {
-                    emit!("required-property-removed", Effect::Widens, format!("`{f}.{name}` is no longer required"), "");
+                    emit!(
+                        "required-property-removed",
+                        Effect::Widens,
+                        format!("`{f}.{name}` is no longer required"),
+                        ""
+                    );
                 }
             }
         }
         match (os.additional, ns.additional) {
-            (Additional::Forbidden, Additional::Forbidden) | (Additional::Any, Additional::Any) => {}
+            (Additional::Forbidden, Additional::Forbidden) | (Additional::Any, Additional::Any) => {
+            }
             (Additional::Schema(a), Additional::Schema(b)) => {
                 let sub = self.compare(a, b, dir, &format!("{f}.*"));
                 ids.extend(sub.iter().copied());
             }
             (a, b) => {
-                let narrows = matches!(b, Additional::Forbidden) || (matches!(a, Additional::Any) && matches!(b, Additional::Schema(_)));
+                let narrows = matches!(b, Additional::Forbidden)
+                    || (matches!(a, Additional::Any) && matches!(b, Additional::Schema(_)));
                 if narrows {
-                    emit!("additional-properties-narrowed", Effect::Narrows, format!("`{f}` no longer accepts all properties beyond those listed"), "additionalProperties");
+                    emit!(
+                        "additional-properties-narrowed",
+                        Effect::Narrows,
+                        format!("`{f}` no longer accepts all properties beyond those listed"),
+                        "additionalProperties"
+                    );
                 } else {
-                    emit!("additional-properties-widened", Effect::Widens, format!("`{f}` now accepts more properties beyond those listed"), "additionalProperties");
+                    emit!(
+                        "additional-properties-widened",
+                        Effect::Widens,
+                        format!("`{f}` now accepts more properties beyond those listed"),
+                        "additionalProperties"
+                    );
                 }
             }
         }
@@ -316,13 +531,21 @@ impl<'a> SchemaComparer<'a> {
             let sub = self.compare(a, b, dir, &format!("{f}[]"));
             ids.extend(sub.iter().copied());
         }
-        for (i, (&a, &b)) in os.prefix_items.iter().zip(ns.prefix_items.iter()).enumerate() {
+        for (i, (&a, &b)) in os
+            .prefix_items
+            .iter()
+            .zip(ns.prefix_items.iter())
+            .enumerate()
+        {
             let sub = self.compare(a, b, dir, &format!("{f}[{i}]"));
             ids.extend(sub.iter().copied());
         }
 
         // Alternatives.
-        for (old_list, new_list, keyword) in [(&os.one_of, &ns.one_of, "oneOf"), (&os.any_of, &ns.any_of, "anyOf")] {
+        for (old_list, new_list, keyword) in [
+            (&os.one_of, &ns.one_of, "oneOf"),
+            (&os.any_of, &ns.any_of, "anyOf"),
+        ] {
             let sub = self.alternatives(o, n, old_list, new_list, dir, f, keyword);
             ids.extend(sub);
         }
@@ -360,7 +583,12 @@ impl<'a> SchemaComparer<'a> {
         let old_prints: Vec<String> = old_list.iter().map(|&a| fingerprint(self.old, a)).collect();
         let mut used = vec![false; new_list.len()];
         for (i, &a) in old_list.iter().enumerate() {
-            let found = (0..new_list.len()).find(|&j| !used[j] && (new_prints[j] == old_prints[i] || self.new.get(new_list[j]).name.is_some() && self.new.get(new_list[j]).name == self.old.get(a).name));
+            let found = (0..new_list.len()).find(|&j| {
+                !used[j]
+                    && (new_prints[j] == old_prints[i]
+                        || self.new.get(new_list[j]).name.is_some()
+                            && self.new.get(new_list[j]).name == self.old.get(a).name)
+            });
             match found {
                 Some(j) => {
                     used[j] = true;
@@ -368,7 +596,12 @@ impl<'a> SchemaComparer<'a> {
                     ids.extend(sub.iter().copied());
                 }
                 None => {
-                    let name = self.old.get(a).name.clone().unwrap_or_else(|| format!("#{i}"));
+                    let name = self
+                        .old
+                        .get(a)
+                        .name
+                        .clone()
+                        .unwrap_or_else(|| format!("#{i}"));
                     self.changes.push(Change {
                         rule: "one-of-branch-removed",
                         effect: Effect::Narrows,
@@ -385,7 +618,12 @@ impl<'a> SchemaComparer<'a> {
         }
         for (j, &b) in new_list.iter().enumerate() {
             if !used[j] {
-                let name = self.new.get(b).name.clone().unwrap_or_else(|| format!("#{j}"));
+                let name = self
+                    .new
+                    .get(b)
+                    .name
+                    .clone()
+                    .unwrap_or_else(|| format!("#{j}"));
                 self.changes.push(Change {
                     rule: "one-of-branch-added",
                     effect: Effect::Widens,
@@ -407,7 +645,10 @@ impl<'a> SchemaComparer<'a> {
 /// alternatives whose names differ.
 fn shape(arena: &SchemaArena, id: SchemaId, depth: usize) -> String {
     let s: &Schema = arena.get(id);
-    let mut out = format!("t{}|e{:?}|c{:?}|f{:?}", s.types, s.enumeration, s.constant, s.format);
+    let mut out = format!(
+        "t{}|e{:?}|c{:?}|f{:?}",
+        s.types, s.enumeration, s.constant, s.format
+    );
     if depth > 0 {
         for (k, &v) in &s.properties {
             out.push_str(&format!("|{k}:{}", shape(arena, v, depth - 1)));
@@ -424,7 +665,11 @@ fn escape(name: &str) -> String {
 }
 
 fn list(values: &[&String]) -> String {
-    values.iter().map(|v| v.as_str()).collect::<Vec<_>>().join(", ")
+    values
+        .iter()
+        .map(|v| v.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn opt<T: std::fmt::Display>(v: Option<T>) -> String {
@@ -441,21 +686,45 @@ fn is_multiple(a: f64, b: f64) -> bool {
 
 type Found = Option<(&'static str, Effect, String, &'static str)>;
 
-fn text_keyword(old: &Option<String>, new: &Option<String>, keyword: &'static str, f: &str) -> Found {
+fn text_keyword(
+    old: &Option<String>,
+    new: &Option<String>,
+    keyword: &'static str,
+    f: &str,
+) -> Found {
     let (added, removed, changed) = match keyword {
         "format" => ("format-added", "format-removed", "format-changed"),
         _ => ("pattern-added", "pattern-removed", "pattern-changed"),
     };
     match (old, new) {
-        (Some(a), Some(b)) if a != b => Some((changed, Effect::Both, format!("{keyword} of `{f}` changed from `{a}` to `{b}`"), keyword)),
-        (None, Some(b)) => Some((added, Effect::Narrows, format!("`{f}` must now match {keyword} `{b}`"), keyword)),
-        (Some(a), None) => Some((removed, Effect::Widens, format!("`{f}` no longer has to match {keyword} `{a}`"), "")),
+        (Some(a), Some(b)) if a != b => Some((
+            changed,
+            Effect::Both,
+            format!("{keyword} of `{f}` changed from `{a}` to `{b}`"),
+            keyword,
+        )),
+        (None, Some(b)) => Some((
+            added,
+            Effect::Narrows,
+            format!("`{f}` must now match {keyword} `{b}`"),
+            keyword,
+        )),
+        (Some(a), None) => Some((
+            removed,
+            Effect::Widens,
+            format!("`{f}` no longer has to match {keyword} `{a}`"),
+            "",
+        )),
         _ => None,
     }
 }
 
 fn bound_keyword(old: Option<Bound>, new: Option<Bound>, lower: bool, f: &str) -> Found {
-    let (keyword, name) = if lower { ("minimum", "minimum") } else { ("maximum", "maximum") };
+    let (keyword, name) = if lower {
+        ("minimum", "minimum")
+    } else {
+        ("maximum", "maximum")
+    };
     let show = |b: Option<Bound>| match b {
         None => "none".to_owned(),
         Some(b) if b.exclusive => format!("{} (exclusive)", b.value),
@@ -464,8 +733,26 @@ fn bound_keyword(old: Option<Bound>, new: Option<Bound>, lower: bool, f: &str) -
     let message = format!("`{f}` {name} changed from {} to {}", show(old), show(new));
     match (old, new) {
         (None, None) => None,
-        (None, Some(_)) => Some((if lower { "minimum-added" } else { "maximum-added" }, Effect::Narrows, message, keyword)),
-        (Some(_), None) => Some((if lower { "minimum-removed" } else { "maximum-removed" }, Effect::Widens, message, "")),
+        (None, Some(_)) => Some((
+            if lower {
+                "minimum-added"
+            } else {
+                "maximum-added"
+            },
+            Effect::Narrows,
+            message,
+            keyword,
+        )),
+        (Some(_), None) => Some((
+            if lower {
+                "minimum-removed"
+            } else {
+                "maximum-removed"
+            },
+            Effect::Widens,
+            message,
+            "",
+        )),
         (Some(a), Some(b)) if a != b => {
             // Compare as (value, exclusive): for an upper bound a smaller value
             // or a newly exclusive bound at the same value is tighter.
@@ -480,7 +767,16 @@ fn bound_keyword(old: Option<Bound>, new: Option<Bound>, lower: bool, f: &str) -
                 (false, true) => "maximum-decreased",
                 (false, false) => "maximum-increased",
             };
-            Some((rule, if tighter { Effect::Narrows } else { Effect::Widens }, message, keyword))
+            Some((
+                rule,
+                if tighter {
+                    Effect::Narrows
+                } else {
+                    Effect::Widens
+                },
+                message,
+                keyword,
+            ))
         }
         _ => None,
     }

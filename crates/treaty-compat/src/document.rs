@@ -26,18 +26,25 @@ pub struct Documents {
 #[derive(Debug, Clone, thiserror::Error)]
 #[error("{}", .diagnostic.message)]
 pub struct CompatError {
-    pub diagnostic: Diagnostic,
-    pub file: Option<SourceFile>,
+    pub diagnostic: Box<Diagnostic>,
+    pub file: Option<Box<SourceFile>>,
 }
 
 impl CompatError {
     /// An error whose span (if any) points into `sources`.
     pub fn new(mut diagnostic: Diagnostic, sources: &SourceMap) -> CompatError {
-        let file = diagnostic.span.and_then(|s| sources.get(s.file)).cloned();
+        let file = diagnostic
+            .span
+            .and_then(|s| sources.get(s.file))
+            .cloned()
+            .map(Box::new);
         if let Some(span) = diagnostic.span.as_mut() {
             span.file = SourceId(0);
         }
-        CompatError { diagnostic, file }
+        CompatError {
+            diagnostic: Box::new(diagnostic),
+            file,
+        }
     }
 
     /// A source map in which the diagnostic's span resolves.
@@ -104,7 +111,10 @@ impl Documents {
         let mut start = node.span.start;
         if let Some(i) = p.rfind('/') {
             let key = p[i + 1..].replace("~1", "/").replace("~0", "~");
-            if let Some(k) = tree.pointer(&p[..i]).and_then(|parent| parent.key_node(&key)) {
+            if let Some(k) = tree
+                .pointer(&p[..i])
+                .and_then(|parent| parent.key_node(&key))
+            {
                 start = k.span.start;
             }
         }
@@ -150,7 +160,10 @@ mod tests {
         assert_eq!(split_ref("#/a/b"), (None, "/a/b"));
         assert_eq!(split_ref("other.yaml#/a"), (Some("other.yaml"), "/a"));
         assert_eq!(split_ref("other.yaml"), (Some("other.yaml"), ""));
-        assert_eq!(join_path("specs/api.yaml", "common/x.yaml"), "specs/common/x.yaml");
+        assert_eq!(
+            join_path("specs/api.yaml", "common/x.yaml"),
+            "specs/common/x.yaml"
+        );
         assert_eq!(join_path("specs/api.yaml", "../x.yaml"), "x.yaml");
         assert_eq!(join_path("api.yaml", "./x.yaml"), "x.yaml");
         assert_eq!(join_path("api.yaml", "../x.yaml"), "../x.yaml");

@@ -75,16 +75,23 @@ pub fn diff(
         Some(f) => f,
         None => {
             return Err(CompatError::new(
-                treaty_syntax::Diagnostic::error("unknown-format", format!("`{new_path}` is neither an OpenAPI document nor a JSON Schema"))
-                    .in_file(new_path)
-                    .unreadable(),
+                treaty_syntax::Diagnostic::error(
+                    "unknown-format",
+                    format!("`{new_path}` is neither an OpenAPI document nor a JSON Schema"),
+                )
+                .in_file(new_path)
+                .unreadable(),
                 &new.sources,
             ));
         }
     };
     let mut changes = match format {
-        Format::OpenApi => openapi::diff(&mut old, old_source, old_path, &old_root, &mut new, new_source, new_path, &new_root)?,
-        Format::JsonSchema => jsonschema::diff(&mut old, old_source, old_path, &old_root, &mut new, new_source, new_path, &new_root)?,
+        Format::OpenApi => openapi::diff(
+            &mut old, old_source, old_path, &old_root, &mut new, new_source, new_path, &new_root,
+        )?,
+        Format::JsonSchema => jsonschema::diff(
+            &mut old, old_source, old_path, &old_root, &mut new, new_source, new_path, &new_root,
+        )?,
     };
     changes.sort_by(|a, b| (&a.new, &a.old, a.rule).cmp(&(&b.new, &b.old, b.rule)));
     Ok(Diff { old, new, changes })

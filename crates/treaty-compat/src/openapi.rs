@@ -11,7 +11,9 @@ use crate::compare::SchemaComparer;
 use crate::document::{CompatError, DocumentSource, Documents};
 use crate::schema::{Dialect, Normalizer, SchemaId};
 
-const METHODS: &[&str] = &["get", "put", "post", "delete", "options", "head", "patch", "trace"];
+const METHODS: &[&str] = &[
+    "get", "put", "post", "delete", "options", "head", "patch", "trace",
+];
 
 /// One side's walk: the normalizer and where the document is.
 struct Walk<'a> {
@@ -60,11 +62,18 @@ fn normalize_path(path: &str) -> String {
 
 /// Names of a path template's parameters, in order.
 fn path_params(path: &str) -> Vec<String> {
-    path.split('{').skip(1).filter_map(|s| s.split_once('}').map(|(n, _)| n.to_owned())).collect()
+    path.split('{')
+        .skip(1)
+        .filter_map(|s| s.split_once('}').map(|(n, _)| n.to_owned()))
+        .collect()
 }
 
 fn dialect(root: &Node) -> Dialect {
-    match root.get("openapi").and_then(|v| v.as_scalar()).map(|s| s.text.as_str()) {
+    match root
+        .get("openapi")
+        .and_then(|v| v.as_scalar())
+        .map(|s| s.text.as_str())
+    {
         Some(v) if v.starts_with("3.0") => Dialect::OpenApi30,
         _ => Dialect::JsonSchema,
     }
@@ -72,13 +81,18 @@ fn dialect(root: &Node) -> Dialect {
 
 fn flag(node: Option<&Node>, key: &str) -> bool {
     matches!(
-        node.and_then(|n| n.get(key)).and_then(Node::as_scalar).map(|s| s.resolve()),
+        node.and_then(|n| n.get(key))
+            .and_then(Node::as_scalar)
+            .map(|s| s.resolve()),
         Some(treaty_syntax::Resolved::Bool(true))
     )
 }
 
 fn side(file: &str, pointer: String) -> Option<Side> {
-    Some(Side { file: file.to_owned(), pointer })
+    Some(Side {
+        file: file.to_owned(),
+        pointer,
+    })
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -92,8 +106,14 @@ pub fn diff(
     new_path: &str,
     new_root: &Node,
 ) -> Result<Vec<Change>, CompatError> {
-    let mut old = Walk { norm: Normalizer::new(old_docs, old_source, dialect(old_root)), file: old_path.to_owned() };
-    let mut new = Walk { norm: Normalizer::new(new_docs, new_source, dialect(new_root)), file: new_path.to_owned() };
+    let mut old = Walk {
+        norm: Normalizer::new(old_docs, old_source, dialect(old_root)),
+        file: old_path.to_owned(),
+    };
+    let mut new = Walk {
+        norm: Normalizer::new(new_docs, new_source, dialect(new_root)),
+        file: new_path.to_owned(),
+    };
     let mut found = Found::default();
 
     let index = |root: &Node| -> BTreeMap<String, (String, Node)> {
@@ -101,7 +121,10 @@ pub fn diff(
             .and_then(Node::as_map)
             .unwrap_or_default()
             .iter()
-            .filter_map(|(k, v)| k.as_scalar().map(|k| (normalize_path(&k.text), (k.text.clone(), v.clone()))))
+            .filter_map(|(k, v)| {
+                k.as_scalar()
+                    .map(|k| (normalize_path(&k.text), (k.text.clone(), v.clone())))
+            })
             .collect()
     };
     let old_paths = index(old_root);
@@ -110,17 +133,31 @@ pub fn diff(
     let new_security = new_root.get("security");
 
     for (key, (old_tpl, old_item)) in &old_paths {
-        let old_item = old.norm.object(&old.file, &format!("/paths/{}", esc(old_tpl)), old_item)?;
+        let old_item = old
+            .norm
+            .object(&old.file, &format!("/paths/{}", esc(old_tpl)), old_item)?;
         let new_entry = new_paths.get(key);
         let new_item = match new_entry {
-            Some((tpl, item)) => Some(new.norm.object(&new.file, &format!("/paths/{}", esc(tpl)), item)?),
+            Some((tpl, item)) => Some(new.norm.object(
+                &new.file,
+                &format!("/paths/{}", esc(tpl)),
+                item,
+            )?),
             None => None,
         };
-        let Some(old_node) = old_item.node().cloned() else { continue };
+        let Some(old_node) = old_item.node().cloned() else {
+            continue;
+        };
         let new_node = new_item.as_ref().and_then(|i| i.node().cloned());
         for method in METHODS {
-            let Some(old_op) = old_node.get(method) else { continue };
-            let label = format!("{} {}", method.to_uppercase(), new_entry.map_or(old_tpl, |(t, _)| t));
+            let Some(old_op) = old_node.get(method) else {
+                continue;
+            };
+            let label = format!(
+                "{} {}",
+                method.to_uppercase(),
+                new_entry.map_or(old_tpl, |(t, _)| t)
+            );
             let old_ptr = format!("{}/{method}", old_item.pointer);
             match new_node.as_ref().and_then(|n| n.get(method)) {
                 None => {
@@ -136,13 +173,21 @@ pub fn diff(
                         direction: Direction::Accepts,
                         message: format!("{what} `{label}` was removed"),
                         old: side(&old_item.file, old_ptr),
-                        new: new_item.as_ref().map(|i| Side { file: i.file.clone(), pointer: i.pointer.clone() }).or_else(|| side(&new.file, "/paths".to_owned())),
+                        new: new_item
+                            .as_ref()
+                            .map(|i| Side {
+                                file: i.file.clone(),
+                                pointer: i.pointer.clone(),
+                            })
+                            .or_else(|| side(&new.file, "/paths".to_owned())),
                         operations: BTreeSet::from([label.clone()]),
                         field: None,
                     });
                 }
                 Some(new_op) => {
-                    let (Some(ni), oi) = (new_item.as_ref(), &old_item) else { continue };
+                    let (Some(ni), oi) = (new_item.as_ref(), &old_item) else {
+                        continue;
+                    };
                     let new_ptr = format!("{}/{method}", ni.pointer);
                     let ctx = OpCtx {
                         label: &label,
@@ -155,15 +200,25 @@ pub fn diff(
                         &mut found,
                         &ctx,
                         (&mut old, &old_node, old_op, &old_ptr, old_security),
-                        (&mut new, new_node.as_ref().unwrap_or(&old_node), new_op, &new_ptr, new_security),
+                        (
+                            &mut new,
+                            new_node.as_ref().unwrap_or(&old_node),
+                            new_op,
+                            &new_ptr,
+                            new_security,
+                        ),
                     )?;
                 }
             }
         }
     }
     for (key, (new_tpl, new_item)) in &new_paths {
-        let new_item = new.norm.object(&new.file, &format!("/paths/{}", esc(new_tpl)), new_item)?;
-        let Some(new_node) = new_item.node() else { continue };
+        let new_item = new
+            .norm
+            .object(&new.file, &format!("/paths/{}", esc(new_tpl)), new_item)?;
+        let Some(new_node) = new_item.node() else {
+            continue;
+        };
         let old_node = old_paths.get(key);
         for method in METHODS {
             if new_node.get(method).is_none() {
@@ -172,7 +227,9 @@ pub fn diff(
             // An old path item behind a `$ref` is resolved for the check.
             let existed = match old_node {
                 Some((tpl, n)) => {
-                    let located = old.norm.object(&old.file, &format!("/paths/{}", esc(tpl)), n)?;
+                    let located = old
+                        .norm
+                        .object(&old.file, &format!("/paths/{}", esc(tpl)), n)?;
                     located.node().is_some_and(|n| n.get(method).is_some())
                 }
                 None => false,
@@ -197,7 +254,13 @@ pub fn diff(
     let new_arena = new.norm.arena;
     let mut cmp = SchemaComparer::new(&old_arena, &new_arena);
     for root in &found.roots {
-        cmp.compare_root(root.old, root.new, root.direction, Some(&root.operation), &root.field);
+        cmp.compare_root(
+            root.old,
+            root.new,
+            root.direction,
+            Some(&root.operation),
+            &root.field,
+        );
     }
     let mut changes = found.changes;
     changes.extend(cmp.changes);
@@ -212,13 +275,30 @@ struct OpCtx<'a> {
     new_tpl: &'a str,
 }
 
-type SideArgs<'w, 'a, 'n> = (&'w mut Walk<'a>, &'n Node, &'n Node, &'n str, Option<&'n Node>);
+type SideArgs<'w, 'a, 'n> = (
+    &'w mut Walk<'a>,
+    &'n Node,
+    &'n Node,
+    &'n str,
+    Option<&'n Node>,
+);
 
-fn operation(found: &mut Found, ctx: &OpCtx<'_>, old: SideArgs<'_, '_, '_>, new: SideArgs<'_, '_, '_>) -> Result<(), CompatError> {
+fn operation(
+    found: &mut Found,
+    ctx: &OpCtx<'_>,
+    old: SideArgs<'_, '_, '_>,
+    new: SideArgs<'_, '_, '_>,
+) -> Result<(), CompatError> {
     let (ow, o_item, o_op, o_ptr, o_sec) = old;
     let (nw, n_item, n_op, n_ptr, n_sec) = new;
     let label = ctx.label;
-    let push = |found: &mut Found, rule: &'static str, effect: Effect, direction: Direction, message: String, o: String, n: String| {
+    let push = |found: &mut Found,
+                rule: &'static str,
+                effect: Effect,
+                direction: Direction,
+                message: String,
+                o: String,
+                n: String| {
         found.changes.push(Change {
             rule,
             effect,
@@ -232,11 +312,30 @@ fn operation(found: &mut Found, ctx: &OpCtx<'_>, old: SideArgs<'_, '_, '_>, new:
     };
 
     // Deprecation.
-    let (od, nd) = (flag(Some(o_op), "deprecated"), flag(Some(n_op), "deprecated"));
+    let (od, nd) = (
+        flag(Some(o_op), "deprecated"),
+        flag(Some(n_op), "deprecated"),
+    );
     if !od && nd {
-        push(found, "operation-deprecated", Effect::Neutral, Direction::Accepts, format!("`{label}` is deprecated"), o_ptr.to_owned(), format!("{n_ptr}/deprecated"));
+        push(
+            found,
+            "operation-deprecated",
+            Effect::Neutral,
+            Direction::Accepts,
+            format!("`{label}` is deprecated"),
+            o_ptr.to_owned(),
+            format!("{n_ptr}/deprecated"),
+        );
     } else if od && !nd {
-        push(found, "operation-undeprecated", Effect::Neutral, Direction::Accepts, format!("`{label}` is no longer deprecated"), format!("{o_ptr}/deprecated"), n_ptr.to_owned());
+        push(
+            found,
+            "operation-undeprecated",
+            Effect::Neutral,
+            Direction::Accepts,
+            format!("`{label}` is no longer deprecated"),
+            format!("{o_ptr}/deprecated"),
+            n_ptr.to_owned(),
+        );
     }
 
     // Parameters: path-level ones, overridden by operation-level ones.
@@ -245,15 +344,45 @@ fn operation(found: &mut Found, ctx: &OpCtx<'_>, old: SideArgs<'_, '_, '_>, new:
     for (key, op) in &old_params {
         let what = param_name(key, op);
         match new_params.get(key) {
-            None => push(found, "parameter-removed", Effect::Widens, Direction::Accepts, format!("{what} of `{label}` was removed"), op.pointer.clone(), n_ptr.to_owned()),
+            None => push(
+                found,
+                "parameter-removed",
+                Effect::Widens,
+                Direction::Accepts,
+                format!("{what} of `{label}` was removed"),
+                op.pointer.clone(),
+                n_ptr.to_owned(),
+            ),
             Some(np) => {
                 if !op.required && np.required {
-                    push(found, "parameter-made-required", Effect::Narrows, Direction::Accepts, format!("{what} of `{label}` is now required"), op.pointer.clone(), format!("{}/required", np.pointer));
+                    push(
+                        found,
+                        "parameter-made-required",
+                        Effect::Narrows,
+                        Direction::Accepts,
+                        format!("{what} of `{label}` is now required"),
+                        op.pointer.clone(),
+                        format!("{}/required", np.pointer),
+                    );
                 } else if op.required && !np.required {
-                    push(found, "parameter-made-optional", Effect::Widens, Direction::Accepts, format!("{what} of `{label}` is now optional"), format!("{}/required", op.pointer), np.pointer.clone());
+                    push(
+                        found,
+                        "parameter-made-optional",
+                        Effect::Widens,
+                        Direction::Accepts,
+                        format!("{what} of `{label}` is now optional"),
+                        format!("{}/required", op.pointer),
+                        np.pointer.clone(),
+                    );
                 }
                 if let (Some(a), Some(b)) = (op.schema, np.schema) {
-                    found.roots.push(Root { old: a, new: b, direction: Direction::Accepts, operation: label.to_owned(), field: format!("{} parameter {}", key.0, np.name) });
+                    found.roots.push(Root {
+                        old: a,
+                        new: b,
+                        direction: Direction::Accepts,
+                        operation: label.to_owned(),
+                        field: format!("{} parameter {}", key.0, np.name),
+                    });
                 }
             }
         }
@@ -264,9 +393,25 @@ fn operation(found: &mut Found, ctx: &OpCtx<'_>, old: SideArgs<'_, '_, '_>, new:
         }
         let what = param_name(key, np);
         if np.required {
-            push(found, "required-parameter-added", Effect::Narrows, Direction::Accepts, format!("required {what} was added to `{label}`"), o_ptr.to_owned(), np.pointer.clone());
+            push(
+                found,
+                "required-parameter-added",
+                Effect::Narrows,
+                Direction::Accepts,
+                format!("required {what} was added to `{label}`"),
+                o_ptr.to_owned(),
+                np.pointer.clone(),
+            );
         } else {
-            push(found, "parameter-added", Effect::Widens, Direction::Accepts, format!("optional {what} was added to `{label}`"), o_ptr.to_owned(), np.pointer.clone());
+            push(
+                found,
+                "parameter-added",
+                Effect::Widens,
+                Direction::Accepts,
+                format!("optional {what} was added to `{label}`"),
+                o_ptr.to_owned(),
+                np.pointer.clone(),
+            );
         }
     }
 
@@ -275,15 +420,51 @@ fn operation(found: &mut Found, ctx: &OpCtx<'_>, old: SideArgs<'_, '_, '_>, new:
     let nb = body(nw, n_op.get("requestBody"), &format!("{n_ptr}/requestBody"))?;
     match (&ob, &nb) {
         (None, Some(b)) => {
-            let (rule, effect) = if b.required { ("required-request-body-added", Effect::Narrows) } else { ("request-body-added", Effect::Widens) };
-            push(found, rule, effect, Direction::Accepts, format!("`{label}` now takes a request body"), o_ptr.to_owned(), b.pointer.clone());
+            let (rule, effect) = if b.required {
+                ("required-request-body-added", Effect::Narrows)
+            } else {
+                ("request-body-added", Effect::Widens)
+            };
+            push(
+                found,
+                rule,
+                effect,
+                Direction::Accepts,
+                format!("`{label}` now takes a request body"),
+                o_ptr.to_owned(),
+                b.pointer.clone(),
+            );
         }
-        (Some(a), None) => push(found, "request-body-removed", Effect::Widens, Direction::Accepts, format!("`{label}` no longer takes a request body"), a.pointer.clone(), n_ptr.to_owned()),
+        (Some(a), None) => push(
+            found,
+            "request-body-removed",
+            Effect::Widens,
+            Direction::Accepts,
+            format!("`{label}` no longer takes a request body"),
+            a.pointer.clone(),
+            n_ptr.to_owned(),
+        ),
         (Some(a), Some(b)) => {
             if !a.required && b.required {
-                push(found, "request-body-made-required", Effect::Narrows, Direction::Accepts, format!("the request body of `{label}` is now required"), a.pointer.clone(), format!("{}/required", b.pointer));
+                push(
+                    found,
+                    "request-body-made-required",
+                    Effect::Narrows,
+                    Direction::Accepts,
+                    format!("the request body of `{label}` is now required"),
+                    a.pointer.clone(),
+                    format!("{}/required", b.pointer),
+                );
             } else if a.required && !b.required {
-                push(found, "request-body-made-optional", Effect::Widens, Direction::Accepts, format!("the request body of `{label}` is now optional"), format!("{}/required", a.pointer), b.pointer.clone());
+                push(
+                    found,
+                    "request-body-made-optional",
+                    Effect::Widens,
+                    Direction::Accepts,
+                    format!("the request body of `{label}` is now optional"),
+                    format!("{}/required", a.pointer),
+                    b.pointer.clone(),
+                );
             }
             content(found, ctx, a, b, Direction::Accepts, "request body");
         }
@@ -296,24 +477,69 @@ fn operation(found: &mut Found, ctx: &OpCtx<'_>, old: SideArgs<'_, '_, '_>, new:
     for (status, a) in &old_responses {
         match new_responses.get(status) {
             None => {
-                let rule = if status.starts_with('2') { "response-success-status-removed" } else { "response-status-removed" };
-                push(found, rule, Effect::Narrows, Direction::Produces, format!("`{label}` no longer responds with status {status}"), a.pointer.clone(), format!("{n_ptr}/responses"));
+                let rule = if status.starts_with('2') {
+                    "response-success-status-removed"
+                } else {
+                    "response-status-removed"
+                };
+                push(
+                    found,
+                    rule,
+                    Effect::Narrows,
+                    Direction::Produces,
+                    format!("`{label}` no longer responds with status {status}"),
+                    a.pointer.clone(),
+                    format!("{n_ptr}/responses"),
+                );
             }
-            Some(b) => content(found, ctx, a, b, Direction::Produces, &format!("response {status}")),
+            Some(b) => content(
+                found,
+                ctx,
+                a,
+                b,
+                Direction::Produces,
+                &format!("response {status}"),
+            ),
         }
     }
     for (status, b) in &new_responses {
         if !old_responses.contains_key(status) {
-            push(found, "response-status-added", Effect::Widens, Direction::Produces, format!("`{label}` may now respond with status {status}"), format!("{o_ptr}/responses"), b.pointer.clone());
+            push(
+                found,
+                "response-status-added",
+                Effect::Widens,
+                Direction::Produces,
+                format!("`{label}` may now respond with status {status}"),
+                format!("{o_ptr}/responses"),
+                b.pointer.clone(),
+            );
         }
     }
 
     // Security: the operation's own, else the document's.
     let os = requirements(o_op.get("security").or(o_sec));
     let ns = requirements(n_op.get("security").or(n_sec));
-    let o_sec_ptr = if o_op.get("security").is_some() { format!("{o_ptr}/security") } else { "/security".to_owned() };
-    let n_sec_ptr = if n_op.get("security").is_some() { format!("{n_ptr}/security") } else { "/security".to_owned() };
-    security(&os, &ns, &mut |rule, effect, message| push(found, rule, effect, Direction::Accepts, format!("{message} for `{label}`"), o_sec_ptr.clone(), n_sec_ptr.clone()));
+    let o_sec_ptr = if o_op.get("security").is_some() {
+        format!("{o_ptr}/security")
+    } else {
+        "/security".to_owned()
+    };
+    let n_sec_ptr = if n_op.get("security").is_some() {
+        format!("{n_ptr}/security")
+    } else {
+        "/security".to_owned()
+    };
+    security(&os, &ns, &mut |rule, effect, message| {
+        push(
+            found,
+            rule,
+            effect,
+            Direction::Accepts,
+            format!("{message} for `{label}`"),
+            o_sec_ptr.clone(),
+            n_sec_ptr.clone(),
+        )
+    });
     Ok(())
 }
 
@@ -328,7 +554,13 @@ fn requirements(node: Option<&Node>) -> Vec<BTreeMap<String, BTreeSet<String>>> 
                 .unwrap_or_default()
                 .iter()
                 .filter_map(|(k, v)| {
-                    let scopes = v.as_seq().unwrap_or_default().iter().filter_map(Node::as_str).map(str::to_owned).collect();
+                    let scopes = v
+                        .as_seq()
+                        .unwrap_or_default()
+                        .iter()
+                        .filter_map(Node::as_str)
+                        .map(str::to_owned)
+                        .collect();
                     k.as_scalar().map(|k| (k.text.clone(), scopes))
                 })
                 .collect()
@@ -341,27 +573,55 @@ fn security(
     new: &[BTreeMap<String, BTreeSet<String>>],
     emit: &mut dyn FnMut(&'static str, Effect, String),
 ) {
-    let open = |alts: &[BTreeMap<String, BTreeSet<String>>]| alts.is_empty() || alts.iter().any(BTreeMap::is_empty);
+    let open = |alts: &[BTreeMap<String, BTreeSet<String>>]| {
+        alts.is_empty() || alts.iter().any(BTreeMap::is_empty)
+    };
     match (open(old), open(new)) {
         (true, true) => return,
-        (true, false) => return emit("security-requirement-added", Effect::Narrows, "authentication is now required".to_owned()),
-        (false, true) => return emit("security-requirement-removed", Effect::Widens, "authentication is no longer required".to_owned()),
+        (true, false) => {
+            return emit(
+                "security-requirement-added",
+                Effect::Narrows,
+                "authentication is now required".to_owned(),
+            );
+        }
+        (false, true) => {
+            return emit(
+                "security-requirement-removed",
+                Effect::Widens,
+                "authentication is no longer required".to_owned(),
+            );
+        }
         (false, false) => {}
     }
-    let schemes = |alt: &BTreeMap<String, BTreeSet<String>>| alt.keys().cloned().collect::<Vec<_>>().join(" + ");
+    let schemes = |alt: &BTreeMap<String, BTreeSet<String>>| {
+        alt.keys().cloned().collect::<Vec<_>>().join(" + ")
+    };
     for a in old {
         match new.iter().find(|b| b.keys().eq(a.keys())) {
-            None => emit("security-alternative-removed", Effect::Narrows, format!("authenticating with {} is no longer accepted", schemes(a))),
+            None => emit(
+                "security-alternative-removed",
+                Effect::Narrows,
+                format!("authenticating with {} is no longer accepted", schemes(a)),
+            ),
             Some(b) => {
                 for (scheme, scopes) in a {
                     let nscopes = &b[scheme];
                     let added: Vec<&String> = nscopes.difference(scopes).collect();
                     let removed: Vec<&String> = scopes.difference(nscopes).collect();
                     if !added.is_empty() {
-                        emit("security-scope-added", Effect::Narrows, format!("{scheme} now also needs scopes {}", join(&added)));
+                        emit(
+                            "security-scope-added",
+                            Effect::Narrows,
+                            format!("{scheme} now also needs scopes {}", join(&added)),
+                        );
                     }
                     if !removed.is_empty() {
-                        emit("security-scope-removed", Effect::Widens, format!("{scheme} no longer needs scopes {}", join(&removed)));
+                        emit(
+                            "security-scope-removed",
+                            Effect::Widens,
+                            format!("{scheme} no longer needs scopes {}", join(&removed)),
+                        );
                     }
                 }
             }
@@ -369,13 +629,20 @@ fn security(
     }
     for b in new {
         if !old.iter().any(|a| a.keys().eq(b.keys())) {
-            emit("security-alternative-added", Effect::Widens, format!("authenticating with {} is now accepted", schemes(b)));
+            emit(
+                "security-alternative-added",
+                Effect::Widens,
+                format!("authenticating with {} is now accepted", schemes(b)),
+            );
         }
     }
 }
 
 fn join(v: &[&String]) -> String {
-    v.iter().map(|s| format!("`{s}`")).collect::<Vec<_>>().join(", ")
+    v.iter()
+        .map(|s| format!("`{s}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 struct Param {
@@ -391,29 +658,60 @@ fn param_name(key: &(String, String), p: &Param) -> String {
 
 /// Parameters keyed by location and name; path parameters by position,
 /// since renaming `{id}` to `{key}` changes nothing for a client.
-fn parameters(w: &mut Walk<'_>, item: &Node, op: &Node, op_ptr: &str, template: &str) -> Result<BTreeMap<(String, String), Param>, CompatError> {
+fn parameters(
+    w: &mut Walk<'_>,
+    item: &Node,
+    op: &Node,
+    op_ptr: &str,
+    template: &str,
+) -> Result<BTreeMap<(String, String), Param>, CompatError> {
     let order = path_params(template);
     let mut out = BTreeMap::new();
     let item_ptr = op_ptr.rsplit_once('/').map_or("", |(p, _)| p).to_owned();
-    for (list, base) in [(item.get("parameters"), format!("{item_ptr}/parameters")), (op.get("parameters"), format!("{op_ptr}/parameters"))] {
-        for (i, p) in list.and_then(Node::as_seq).unwrap_or_default().iter().enumerate() {
+    for (list, base) in [
+        (item.get("parameters"), format!("{item_ptr}/parameters")),
+        (op.get("parameters"), format!("{op_ptr}/parameters")),
+    ] {
+        for (i, p) in list
+            .and_then(Node::as_seq)
+            .unwrap_or_default()
+            .iter()
+            .enumerate()
+        {
             let located = w.norm.object(&w.file, &format!("{base}/{i}"), p)?;
             let Some(node) = located.node() else { continue };
-            let (Some(name), Some(place)) = (node.get("name").and_then(Node::as_str), node.get("in").and_then(Node::as_str)) else { continue };
+            let (Some(name), Some(place)) = (
+                node.get("name").and_then(Node::as_str),
+                node.get("in").and_then(Node::as_str),
+            ) else {
+                continue;
+            };
             let key_name = if place == "path" {
-                order.iter().position(|n| n == name).map_or(name.to_owned(), |i| format!("#{i}"))
+                order
+                    .iter()
+                    .position(|n| n == name)
+                    .map_or(name.to_owned(), |i| format!("#{i}"))
             } else if place == "header" {
                 name.to_ascii_lowercase()
             } else {
                 name.to_owned()
             };
             let schema = match node.get("schema") {
-                Some(s) => Some(w.norm.schema(&located.file, &format!("{}/schema", located.pointer), s)?),
+                Some(s) => Some(w.norm.schema(
+                    &located.file,
+                    &format!("{}/schema", located.pointer),
+                    s,
+                )?),
                 None => None,
             };
             out.insert(
                 (place.to_owned(), key_name),
-                Param { name: name.to_owned(), required: place == "path" || flag(Some(node), "required"), schema, pointer: located.pointer.clone() },
+                Param {
+                    name: name.to_owned(),
+                    required: place == "path" || flag(Some(node), "required"),
+                    schema,
+                    pointer: located.pointer.clone(),
+                },
             );
         }
     }
@@ -431,24 +729,46 @@ struct Body {
 fn body(w: &mut Walk<'_>, node: Option<&Node>, pointer: &str) -> Result<Option<Body>, CompatError> {
     let Some(node) = node else { return Ok(None) };
     let located = w.norm.object(&w.file, pointer, node)?;
-    let Some(n) = located.node() else { return Ok(None) };
+    let Some(n) = located.node() else {
+        return Ok(None);
+    };
     let mut media = BTreeMap::new();
     for (k, v) in n.get("content").and_then(Node::as_map).unwrap_or_default() {
-        let Some(mt) = k.as_scalar().map(|k| k.text.clone()) else { continue };
+        let Some(mt) = k.as_scalar().map(|k| k.text.clone()) else {
+            continue;
+        };
         let mt_ptr = format!("{}/content/{}", located.pointer, esc(&mt));
         let schema = match v.get("schema") {
-            Some(s) => Some(w.norm.schema(&located.file, &format!("{mt_ptr}/schema"), s)?),
+            Some(s) => Some(
+                w.norm
+                    .schema(&located.file, &format!("{mt_ptr}/schema"), s)?,
+            ),
             None => None,
         };
         media.insert(mt.to_ascii_lowercase(), (schema, mt_ptr));
     }
-    Ok(Some(Body { required: flag(Some(n), "required"), pointer: located.pointer.clone(), file: located.file.clone(), media }))
+    Ok(Some(Body {
+        required: flag(Some(n), "required"),
+        pointer: located.pointer.clone(),
+        file: located.file.clone(),
+        media,
+    }))
 }
 
-fn responses(w: &mut Walk<'_>, op: &Node, op_ptr: &str) -> Result<BTreeMap<String, Body>, CompatError> {
+fn responses(
+    w: &mut Walk<'_>,
+    op: &Node,
+    op_ptr: &str,
+) -> Result<BTreeMap<String, Body>, CompatError> {
     let mut out = BTreeMap::new();
-    for (k, v) in op.get("responses").and_then(Node::as_map).unwrap_or_default() {
-        let Some(status) = k.as_scalar().map(|k| k.text.to_ascii_uppercase()) else { continue };
+    for (k, v) in op
+        .get("responses")
+        .and_then(Node::as_map)
+        .unwrap_or_default()
+    {
+        let Some(status) = k.as_scalar().map(|k| k.text.to_ascii_uppercase()) else {
+            continue;
+        };
         if let Some(b) = body(w, Some(v), &format!("{op_ptr}/responses/{}", esc(&status)))? {
             out.insert(status, b);
         }
@@ -456,7 +776,14 @@ fn responses(w: &mut Walk<'_>, op: &Node, op_ptr: &str) -> Result<BTreeMap<Strin
     Ok(out)
 }
 
-fn content(found: &mut Found, ctx: &OpCtx<'_>, a: &Body, b: &Body, direction: Direction, what: &str) {
+fn content(
+    found: &mut Found,
+    ctx: &OpCtx<'_>,
+    a: &Body,
+    b: &Body,
+    direction: Direction,
+    what: &str,
+) {
     let label = ctx.label;
     for (mt, (os, optr)) in &a.media {
         match b.media.get(mt) {
@@ -472,7 +799,13 @@ fn content(found: &mut Found, ctx: &OpCtx<'_>, a: &Body, b: &Body, direction: Di
             }),
             Some((ns, _)) => {
                 if let (Some(o), Some(n)) = (os, ns) {
-                    found.roots.push(Root { old: *o, new: *n, direction, operation: label.to_owned(), field: format!("{what} ({mt})") });
+                    found.roots.push(Root {
+                        old: *o,
+                        new: *n,
+                        direction,
+                        operation: label.to_owned(),
+                        field: format!("{what} ({mt})"),
+                    });
                 }
             }
         }

@@ -57,7 +57,11 @@ pub mod types {
         } else if set & INTEGER != 0 {
             out.push("integer");
         }
-        if out.is_empty() { "nothing".to_owned() } else { out.join(" | ") }
+        if out.is_empty() {
+            "nothing".to_owned()
+        } else {
+            out.join(" | ")
+        }
     }
 }
 
@@ -172,13 +176,18 @@ pub struct Normalizer<'a> {
 
 impl std::fmt::Debug for Normalizer<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Normalizer").field("schemas", &self.arena.schemas.len()).finish()
+        f.debug_struct("Normalizer")
+            .field("schemas", &self.arena.schemas.len())
+            .finish()
     }
 }
 
-
 impl<'a> Normalizer<'a> {
-    pub fn new(docs: &'a mut Documents, source: &'a dyn DocumentSource, dialect: Dialect) -> Normalizer<'a> {
+    pub fn new(
+        docs: &'a mut Documents,
+        source: &'a dyn DocumentSource,
+        dialect: Dialect,
+    ) -> Normalizer<'a> {
         Normalizer {
             docs,
             source,
@@ -190,18 +199,27 @@ impl<'a> Normalizer<'a> {
     }
 
     fn error(&self, code: &'static str, message: String, span: Span) -> CompatError {
-        CompatError::new(Diagnostic::error(code, message).at(span).unreadable(), &self.docs.sources)
+        CompatError::new(
+            Diagnostic::error(code, message).at(span).unreadable(),
+            &self.docs.sources,
+        )
     }
 
     /// The schema at `pointer` in `file`, shared by every reference to it.
-    pub fn schema(&mut self, file: &str, pointer: &str, node: &Node) -> Result<SchemaId, CompatError> {
+    pub fn schema(
+        &mut self,
+        file: &str,
+        pointer: &str,
+        node: &Node,
+    ) -> Result<SchemaId, CompatError> {
         let key = (file.to_owned(), pointer.to_owned());
         if let Some(&id) = self.by_location.get(&key) {
             return Ok(id);
         }
         // Follow chains of pure references to the schema with content.
         if let Some(reference) = pure_ref(node) {
-            let (target_file, target_ptr) = self.follow(file, reference, node.span, &mut Vec::new())?;
+            let (target_file, target_ptr) =
+                self.follow(file, reference, node.span, &mut Vec::new())?;
             let id = self.schema_at(&target_file, &target_ptr, node.span)?;
             self.by_location.insert(key, id);
             return Ok(id);
@@ -229,7 +247,12 @@ impl<'a> Normalizer<'a> {
 
     /// The schema at `pointer` in `file` (read if needed); `at` is the
     /// reference that leads there, for errors.
-    pub fn schema_at(&mut self, file: &str, pointer: &str, at: Span) -> Result<SchemaId, CompatError> {
+    pub fn schema_at(
+        &mut self,
+        file: &str,
+        pointer: &str,
+        at: Span,
+    ) -> Result<SchemaId, CompatError> {
         if let Some(&id) = self.by_location.get(&(file.to_owned(), pointer.to_owned())) {
             return Ok(id);
         }
@@ -246,13 +269,22 @@ impl<'a> Normalizer<'a> {
 
     /// The object (a parameter, a response, a schema...) that `node` at
     /// `pointer` in `file` is or refers to, following `$ref`s.
-    pub fn object(&mut self, file: &str, pointer: &str, node: &Node) -> Result<Located, CompatError> {
+    pub fn object(
+        &mut self,
+        file: &str,
+        pointer: &str,
+        node: &Node,
+    ) -> Result<Located, CompatError> {
         let (file, pointer) = match node.get("$ref").and_then(Node::as_str) {
             Some(r) => self.follow(file, r, node.span, &mut Vec::new())?,
             None => (file.to_owned(), pointer.to_owned()),
         };
         let (_, tree) = self.docs.load(self.source, &file, Some(node.span))?;
-        Ok(Located { file, pointer, tree })
+        Ok(Located {
+            file,
+            pointer,
+            tree,
+        })
     }
 
     /// Resolves `reference` (found in `file`) to the location it designates,
@@ -281,7 +313,9 @@ impl<'a> Normalizer<'a> {
         let Some(target) = tree.pointer(pointer) else {
             return Err(self.error(
                 "dangling-ref",
-                format!("`$ref: {reference}` points at nothing: `{pointer}` is not in `{target_file}`"),
+                format!(
+                    "`$ref: {reference}` points at nothing: `{pointer}` is not in `{target_file}`"
+                ),
                 at,
             ));
         };
@@ -302,7 +336,13 @@ impl<'a> Normalizer<'a> {
         Ok((target_file, pointer.to_owned()))
     }
 
-    fn child(&mut self, file: &str, pointer: &str, key: &str, node: &Node) -> Result<SchemaId, CompatError> {
+    fn child(
+        &mut self,
+        file: &str,
+        pointer: &str,
+        key: &str,
+        node: &Node,
+    ) -> Result<SchemaId, CompatError> {
         let p = format!("{pointer}/{}", key.replace('~', "~0").replace('/', "~1"));
         self.schema(file, &p, node)
     }
@@ -345,7 +385,10 @@ impl<'a> Normalizer<'a> {
             }
             s.types = set;
         }
-        if self.dialect == Dialect::OpenApi30 && is_true(node.get("nullable")) && s.types != types::ALL {
+        if self.dialect == Dialect::OpenApi30
+            && is_true(node.get("nullable"))
+            && s.types != types::ALL
+        {
             s.types |= types::NULL;
         }
         if let Some(values) = node.get("enum").and_then(Node::as_seq) {
@@ -374,18 +417,29 @@ impl<'a> Normalizer<'a> {
             .and_then(Node::as_str)
             .map(str::to_owned);
         if let Some(req) = node.get("required").and_then(Node::as_seq) {
-            s.required = req.iter().filter_map(Node::as_str).map(str::to_owned).collect();
+            s.required = req
+                .iter()
+                .filter_map(Node::as_str)
+                .map(str::to_owned)
+                .collect();
         }
         if let Some(props) = node.get("properties").and_then(Node::as_map) {
             let base = format!("{pointer}/properties");
             for (k, v) in props {
-                let Some(name) = k.as_scalar().map(|k| k.text.clone()) else { continue };
+                let Some(name) = k.as_scalar().map(|k| k.text.clone()) else {
+                    continue;
+                };
                 let id = self.child(file, &base, &name, v)?;
                 s.properties.insert(name, id);
             }
         }
-        s.pattern_properties = node.get("patternProperties").and_then(Node::as_map).is_some_and(|m| !m.is_empty());
-        let additional = node.get("additionalProperties").or_else(|| node.get("unevaluatedProperties"));
+        s.pattern_properties = node
+            .get("patternProperties")
+            .and_then(Node::as_map)
+            .is_some_and(|m| !m.is_empty());
+        let additional = node
+            .get("additionalProperties")
+            .or_else(|| node.get("unevaluatedProperties"));
         if let Some(a) = additional {
             s.additional = match a.as_scalar().map(|s| s.resolve()) {
                 Some(Resolved::Bool(false)) => Additional::Forbidden,
@@ -406,7 +460,12 @@ impl<'a> Normalizer<'a> {
         }
         if let Some(prefix) = node.get("prefixItems").and_then(Node::as_seq) {
             for (i, item) in prefix.iter().enumerate() {
-                let id = self.child(file, &format!("{pointer}/prefixItems"), &i.to_string(), item)?;
+                let id = self.child(
+                    file,
+                    &format!("{pointer}/prefixItems"),
+                    &i.to_string(),
+                    item,
+                )?;
                 s.prefix_items.push(id);
             }
         }
@@ -471,7 +530,9 @@ fn pure_ref(node: &Node) -> Option<&str> {
     let only_annotations = map.iter().all(|(k, _)| {
         matches!(
             k.as_scalar().map(|s| s.text.as_str()),
-            Some("$ref" | "description" | "summary" | "title" | "example" | "examples" | "$comment")
+            Some(
+                "$ref" | "description" | "summary" | "title" | "example" | "examples" | "$comment"
+            )
         )
     });
     only_annotations.then_some(r)
@@ -481,11 +542,15 @@ fn schema_name(pointer: &str) -> Option<String> {
     let mut parts = pointer.rsplit('/');
     let last = parts.next()?;
     let parent = parts.next()?;
-    matches!(parent, "schemas" | "definitions" | "$defs").then(|| last.replace("~1", "/").replace("~0", "~"))
+    matches!(parent, "schemas" | "definitions" | "$defs")
+        .then(|| last.replace("~1", "/").replace("~0", "~"))
 }
 
 fn is_true(node: Option<&Node>) -> bool {
-    matches!(node.and_then(Node::as_scalar).map(|s| s.resolve()), Some(Resolved::Bool(true)))
+    matches!(
+        node.and_then(Node::as_scalar).map(|s| s.resolve()),
+        Some(Resolved::Bool(true))
+    )
 }
 
 fn string(node: Option<&Node>) -> Option<String> {
@@ -510,13 +575,23 @@ fn count(node: Option<&Node>) -> Option<u64> {
 fn bound(node: &Node, inclusive: &str, exclusive: &str, lower: bool) -> Option<Bound> {
     let inc = number(node.get(inclusive));
     let exc = node.get(exclusive);
-    let mut result = inc.map(|value| Bound { value, exclusive: is_true(exc) });
+    let mut result = inc.map(|value| Bound {
+        value,
+        exclusive: is_true(exc),
+    });
     if let Some(value) = number(exc) {
-        let candidate = Bound { value, exclusive: true };
+        let candidate = Bound {
+            value,
+            exclusive: true,
+        };
         result = Some(match result {
             None => candidate,
             Some(b) => {
-                let tighter = if lower { value >= b.value } else { value <= b.value };
+                let tighter = if lower {
+                    value >= b.value
+                } else {
+                    value <= b.value
+                };
                 if tighter { candidate } else { b }
             }
         });
@@ -539,7 +614,9 @@ fn write_canonical(node: &Node, out: &mut String) {
             Resolved::Bool(b) => out.push_str(if b { "true" } else { "false" }),
             Resolved::Int(i) => out.push_str(&i.to_string()),
             Resolved::UInt(u) => out.push_str(&u.to_string()),
-            Resolved::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => out.push_str(&(f as i64).to_string()),
+            Resolved::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => {
+                out.push_str(&(f as i64).to_string())
+            }
             Resolved::Float(f) => out.push_str(&f.to_string()),
             Resolved::Str(t) => out.push_str(&format!("{t:?}")),
         },
@@ -555,13 +632,20 @@ fn write_canonical(node: &Node, out: &mut String) {
         }
         Value::Map(entries) => {
             let mut sorted: Vec<&(Node, Node)> = entries.iter().collect();
-            sorted.sort_by(|a, b| a.0.as_scalar().map(|s| &s.text).cmp(&b.0.as_scalar().map(|s| &s.text)));
+            sorted.sort_by(|a, b| {
+                a.0.as_scalar()
+                    .map(|s| &s.text)
+                    .cmp(&b.0.as_scalar().map(|s| &s.text))
+            });
             out.push('{');
             for (i, (k, v)) in sorted.into_iter().enumerate() {
                 if i > 0 {
                     out.push(',');
                 }
-                out.push_str(&format!("{:?}:", k.as_scalar().map(|s| s.text.as_str()).unwrap_or("")));
+                out.push_str(&format!(
+                    "{:?}:",
+                    k.as_scalar().map(|s| s.text.as_str()).unwrap_or("")
+                ));
                 write_canonical(v, out);
             }
             out.push('}');

@@ -245,7 +245,11 @@ mod tests {
             crate::SourceId(0),
             &crate::Limits::CONTRACT_FILE,
         )?;
-        let text = |p: &str| n.pointer(p).and_then(|n| n.as_scalar()).map(|s| s.text.clone());
+        let text = |p: &str| {
+            n.pointer(p)
+                .and_then(|n| n.as_scalar())
+                .map(|s| s.text.clone())
+        };
         assert_eq!(text("/a/b~1c/0"), Some("x".into()));
         assert_eq!(text("/a/b~1c/1/d~0e"), Some("1".into()));
         assert_eq!(text("/a/sp%20ace"), Some("2".into()));
