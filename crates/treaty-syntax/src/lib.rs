@@ -14,6 +14,7 @@
 
 mod de;
 mod diagnostic;
+mod json;
 mod limits;
 mod node;
 mod source;

@@ -155,6 +155,30 @@ pub fn parse(text: &str, file: SourceId, limits: &Limits) -> Result<Node, Syntax
         Some(rest) => (rest, '\u{feff}'.len_utf8()),
         None => (text, 0),
     };
+    // Machine-written JSON takes the fast, strict path; anything else
+    // (YAML, or JSON the strict reader refuses) the YAML reader.
+    let mut json_error = None;
+    if text.trim_start().starts_with(['{', '[']) {
+        match crate::json::parse_json(text, base, file, limits) {
+            Ok(node) => return Ok(node),
+            Err(e) if e.kind == SyntaxErrorKind::Syntax => json_error = Some(e),
+            Err(e) => return Err(e),
+        }
+    }
+    parse_yaml(text, base, file, limits).map_err(|e| match json_error {
+        // Text that looks like JSON and is not YAML either: the JSON
+        // reader's message is the one that helps.
+        Some(j) if e.kind == SyntaxErrorKind::Syntax => j,
+        _ => e,
+    })
+}
+
+fn parse_yaml(
+    text: &str,
+    base: usize,
+    file: SourceId,
+    limits: &Limits,
+) -> Result<Node, SyntaxError> {
     let mut b = Builder {
         file,
         base,
@@ -336,7 +360,7 @@ fn core_tag(tag: Option<&saphyr_parser::Tag>) -> Result<Option<&str>, String> {
     Err(format!("{handle}{}", t.suffix))
 }
 
-fn check_unique_keys(entries: &[(Node, Node)]) -> Result<(), SyntaxError> {
+pub(crate) fn check_unique_keys(entries: &[(Node, Node)]) -> Result<(), SyntaxError> {
     if entries.len() < 2 {
         return Ok(());
     }
