@@ -6,7 +6,8 @@ use std::rc::Rc;
 use crate::change::{Change, Direction, Effect, Side};
 use crate::schema::{Additional, Bound, Schema, SchemaArena, SchemaId, types};
 
-type Key = (SchemaId, SchemaId, Direction);
+/// A pair, the direction, and whether null is judged by the enclosing union.
+type Key = (SchemaId, SchemaId, Direction, bool);
 
 /// Compares schemas of two arenas, remembering pairs already compared so
 /// that shared and recursive schemas are walked once; every change records
@@ -48,7 +49,7 @@ impl<'a> SchemaComparer<'a> {
         operation: Option<&str>,
         field: &str,
     ) {
-        let ids = self.compare(o, n, direction, field);
+        let ids = self.compare(o, n, direction, field, false);
         if let Some(op) = operation {
             for id in ids.iter() {
                 self.changes[*id].operations.insert(op.to_owned());
@@ -102,8 +103,17 @@ impl<'a> SchemaComparer<'a> {
         self.changes.len() - 1
     }
 
-    fn compare(&mut self, o: SchemaId, n: SchemaId, dir: Direction, field: &str) -> Rc<Vec<usize>> {
-        let key = (o, n, dir);
+    /// Compares a pair; `ignore_null` when the pair are alternatives of
+    /// unions whose nullability was already compared.
+    fn compare(
+        &mut self,
+        o: SchemaId,
+        n: SchemaId,
+        dir: Direction,
+        field: &str,
+        ignore_null: bool,
+    ) -> Rc<Vec<usize>> {
+        let key = (o, n, dir, ignore_null);
         if let Some(ids) = self.done.get(&key) {
             return ids.clone();
         }
@@ -118,6 +128,50 @@ impl<'a> SchemaComparer<'a> {
             .or_else(|| os.name.clone())
             .unwrap_or_else(|| field.to_owned());
         let mut ids = Vec::new();
+
+        // A union (oneOf/anyOf with no constraints of its own) against a
+        // plain schema: the plain one is compared as a single alternative,
+        // not keyword by keyword against the union's empty shell.
+        let (o_alts, n_alts) = (alternatives_of(os), alternatives_of(ns));
+        let (o_bare, n_bare) = (
+            o_alts.is_some() && is_bare(os),
+            n_alts.is_some() && is_bare(ns),
+        );
+        let union_vs_plain = (o_bare && n_alts.is_none()) || (n_bare && o_alts.is_none());
+        if !union_vs_plain && !(o_bare && n_bare) {
+            ids.extend(self.keywords(o, n, dir, &field, ignore_null));
+        }
+        // Alternatives.
+        if o_alts.is_some() || n_alts.is_some() {
+            let keyword = n_alts.as_ref().or(o_alts.as_ref()).map_or("anyOf", |a| a.0);
+            let side = |alts: Option<(&'static str, Vec<SchemaId>)>, me: SchemaId| match alts {
+                Some((_, list)) => list,
+                None if union_vs_plain => vec![me],
+                None => Vec::new(),
+            };
+            let (old_list, new_list) = (side(o_alts, o), side(n_alts, n));
+            let sub = self.alternatives(o, n, &old_list, &new_list, dir, &field, keyword);
+            ids.extend(sub);
+        }
+
+        self.in_progress.remove(&key);
+        let ids = Rc::new(ids);
+        self.done.insert(key, ids.clone());
+        ids
+    }
+
+    /// Every keyword of a pair but its alternatives.
+    fn keywords(
+        &mut self,
+        o: SchemaId,
+        n: SchemaId,
+        dir: Direction,
+        field: &str,
+        ignore_null: bool,
+    ) -> Vec<usize> {
+        let (os, ns) = (self.old.get(o), self.new.get(n));
+        let field = field.to_owned();
+        let mut ids = Vec::new();
         macro_rules! emit {
             ($rule:expr, $effect:expr, $message:expr, $keyword:expr $(,)?) => {{
                 let i = self.push_change(o, n, dir, &field, $rule, $effect, $message, $keyword);
@@ -127,7 +181,8 @@ impl<'a> SchemaComparer<'a> {
         let f = &field;
 
         // Types.
-        let (ot, nt) = (os.types, ns.types);
+        let mask = if ignore_null { !types::NULL } else { u8::MAX };
+        let (ot, nt) = (os.types & mask, ns.types & mask);
         if ot != nt {
             let (lost, gained) = (ot & !nt, nt & !ot);
             if lost == types::NULL && gained == 0 {
@@ -402,133 +457,137 @@ impl<'a> SchemaComparer<'a> {
             );
         }
 
-        // Object properties.
-        let old_open = os.additional != Additional::Forbidden || os.pattern_properties;
-        let new_open = ns.additional != Additional::Forbidden || ns.pattern_properties;
-        for (name, &op) in &os.properties {
-            let was_required = os.required.contains(name);
-            match ns.properties.get(name) {
-                Some(&np) => {
-                    let child = format!("{f}.{name}");
-                    let sub = self.compare(op, np, dir, &child);
+        // Object keywords, where both versions accept objects (a string
+        // that became an object is a type change, not new properties).
+        if os.types & ns.types & types::OBJECT != 0 {
+            // Object properties.
+            let old_open = os.additional != Additional::Forbidden || os.pattern_properties;
+            let new_open = ns.additional != Additional::Forbidden || ns.pattern_properties;
+            for (name, &op) in &os.properties {
+                let was_required = os.required.contains(name);
+                match ns.properties.get(name) {
+                    Some(&np) => {
+                        let child = format!("{f}.{name}");
+                        let sub = self.compare(op, np, dir, &child, false);
+                        ids.extend(sub.iter().copied());
+                    }
+                    None => {
+                        // Without the property, the new schema accepts any value
+                        // under that name (open) or none (closed).
+                        let effect = if new_open {
+                            Effect::Widens
+                        } else {
+                            Effect::Narrows
+                        };
+                        let rule = if was_required {
+                            "property-removed"
+                        } else {
+                            "optional-property-removed"
+                        };
+                        let p = escape(name);
+                        let suffix = format!("/properties/{p}");
+                        let message = format!("property `{f}.{name}` was removed");
+                        self.changes.push(Change {
+                            rule,
+                            effect,
+                            direction: dir,
+                            message,
+                            old: self.side_old(o, &suffix),
+                            new: self.side_new(n, ""),
+                            operations: BTreeSet::new(),
+                            field: Some(format!("{f}.{name}")),
+                        });
+                        ids.push(self.changes.len() - 1);
+                    }
+                }
+            }
+            for name in ns
+                .properties
+                .keys()
+                .filter(|k| !os.properties.contains_key(*k))
+            {
+                if ns.required.contains(name) {
+                    continue; // reported as a required property added below
+                }
+                // On an open model the name was allowed with any value and is now
+                // constrained; on a closed one it was not allowed at all.
+                let effect = if old_open {
+                    Effect::Narrows
+                } else {
+                    Effect::Widens
+                };
+                let suffix = format!("/properties/{}", escape(name));
+                self.changes.push(Change {
+                    rule: "optional-property-added",
+                    effect,
+                    direction: dir,
+                    message: format!("optional property `{f}.{name}` was added"),
+                    old: self.side_old(o, ""),
+                    new: self.side_new(n, &suffix),
+                    operations: BTreeSet::new(),
+                    field: Some(format!("{f}.{name}")),
+                });
+                ids.push(self.changes.len() - 1);
+            }
+            // Required only matters for objects; ignore it on schemas that are
+            // not objects in either version.
+            {
+                for name in ns.required.difference(&os.required) {
+                    let what = if os.properties.contains_key(name) {
+                        "is now required"
+                    } else {
+                        "was added as a required property"
+                    };
+                    emit!(
+                        "required-property-added",
+                        Effect::Narrows,
+                        format!("`{f}.{name}` {what}"),
+                        "required"
+                    );
+                }
+                for name in os.required.difference(&ns.required) {
+                    if ns.properties.contains_key(name) || !os.properties.contains_key(name) {
+                        emit!(
+                            "required-property-removed",
+                            Effect::Widens,
+                            format!("`{f}.{name}` is no longer required"),
+                            ""
+                        );
+                    }
+                }
+            }
+            match (os.additional, ns.additional) {
+                (Additional::Forbidden, Additional::Forbidden)
+                | (Additional::Any, Additional::Any) => {}
+                (Additional::Schema(a), Additional::Schema(b)) => {
+                    let sub = self.compare(a, b, dir, &format!("{f}.*"), false);
                     ids.extend(sub.iter().copied());
                 }
-                None => {
-                    // Without the property, the new schema accepts any value
-                    // under that name (open) or none (closed).
-                    let effect = if new_open {
-                        Effect::Widens
+                (a, b) => {
+                    let narrows = matches!(b, Additional::Forbidden)
+                        || (matches!(a, Additional::Any) && matches!(b, Additional::Schema(_)));
+                    if narrows {
+                        emit!(
+                            "additional-properties-narrowed",
+                            Effect::Narrows,
+                            format!("`{f}` no longer accepts all properties beyond those listed"),
+                            "additionalProperties"
+                        );
                     } else {
-                        Effect::Narrows
-                    };
-                    let rule = if was_required {
-                        "property-removed"
-                    } else {
-                        "optional-property-removed"
-                    };
-                    let p = escape(name);
-                    let suffix = format!("/properties/{p}");
-                    let message = format!("property `{f}.{name}` was removed");
-                    self.changes.push(Change {
-                        rule,
-                        effect,
-                        direction: dir,
-                        message,
-                        old: self.side_old(o, &suffix),
-                        new: self.side_new(n, ""),
-                        operations: BTreeSet::new(),
-                        field: Some(format!("{f}.{name}")),
-                    });
-                    ids.push(self.changes.len() - 1);
-                }
-            }
-        }
-        for name in ns
-            .properties
-            .keys()
-            .filter(|k| !os.properties.contains_key(*k))
-        {
-            if ns.required.contains(name) {
-                continue; // reported as a required property added below
-            }
-            // On an open model the name was allowed with any value and is now
-            // constrained; on a closed one it was not allowed at all.
-            let effect = if old_open {
-                Effect::Narrows
-            } else {
-                Effect::Widens
-            };
-            let suffix = format!("/properties/{}", escape(name));
-            self.changes.push(Change {
-                rule: "optional-property-added",
-                effect,
-                direction: dir,
-                message: format!("optional property `{f}.{name}` was added"),
-                old: self.side_old(o, ""),
-                new: self.side_new(n, &suffix),
-                operations: BTreeSet::new(),
-                field: Some(format!("{f}.{name}")),
-            });
-            ids.push(self.changes.len() - 1);
-        }
-        // Required only matters for objects; ignore it on schemas that are
-        // not objects in either version.
-        if (os.types | ns.types) & types::OBJECT != 0 {
-            for name in ns.required.difference(&os.required) {
-                let what = if os.properties.contains_key(name) {
-                    "is now required"
-                } else {
-                    "was added as a required property"
-                };
-                emit!(
-                    "required-property-added",
-                    Effect::Narrows,
-                    format!("`{f}.{name}` {what}"),
-                    "required"
-                );
-            }
-            for name in os.required.difference(&ns.required) {
-                if ns.properties.contains_key(name) || !os.properties.contains_key(name) {
-                    emit!(
-                        "required-property-removed",
-                        Effect::Widens,
-                        format!("`{f}.{name}` is no longer required"),
-                        ""
-                    );
-                }
-            }
-        }
-        match (os.additional, ns.additional) {
-            (Additional::Forbidden, Additional::Forbidden) | (Additional::Any, Additional::Any) => {
-            }
-            (Additional::Schema(a), Additional::Schema(b)) => {
-                let sub = self.compare(a, b, dir, &format!("{f}.*"));
-                ids.extend(sub.iter().copied());
-            }
-            (a, b) => {
-                let narrows = matches!(b, Additional::Forbidden)
-                    || (matches!(a, Additional::Any) && matches!(b, Additional::Schema(_)));
-                if narrows {
-                    emit!(
-                        "additional-properties-narrowed",
-                        Effect::Narrows,
-                        format!("`{f}` no longer accepts all properties beyond those listed"),
-                        "additionalProperties"
-                    );
-                } else {
-                    emit!(
-                        "additional-properties-widened",
-                        Effect::Widens,
-                        format!("`{f}` now accepts more properties beyond those listed"),
-                        "additionalProperties"
-                    );
+                        emit!(
+                            "additional-properties-widened",
+                            Effect::Widens,
+                            format!("`{f}` now accepts more properties beyond those listed"),
+                            "additionalProperties"
+                        );
+                    }
                 }
             }
         }
 
         // Arrays.
         if let (Some(a), Some(b)) = (os.items, ns.items) {
-            let sub = self.compare(a, b, dir, &format!("{f}[]"));
+            let sub = self.compare(a, b, dir, &format!("{f}[]"), false);
             ids.extend(sub.iter().copied());
         }
         for (i, (&a, &b)) in os
@@ -537,28 +596,17 @@ impl<'a> SchemaComparer<'a> {
             .zip(ns.prefix_items.iter())
             .enumerate()
         {
-            let sub = self.compare(a, b, dir, &format!("{f}[{i}]"));
+            let sub = self.compare(a, b, dir, &format!("{f}[{i}]"), false);
             ids.extend(sub.iter().copied());
         }
 
-        // Alternatives.
-        for (old_list, new_list, keyword) in [
-            (&os.one_of, &ns.one_of, "oneOf"),
-            (&os.any_of, &ns.any_of, "anyOf"),
-        ] {
-            let sub = self.alternatives(o, n, old_list, new_list, dir, f, keyword);
-            ids.extend(sub);
-        }
-
-        self.in_progress.remove(&key);
-        let ids = Rc::new(ids);
-        self.done.insert(key, ids.clone());
         ids
     }
 
-    /// Pairs `oneOf`/`anyOf` branches: same position and same count pair up
-    /// and are compared; otherwise branches equal in structure pair up and
-    /// the rest are added or removed.
+    /// Pairs the alternatives of two unions (a plain schema counts as a
+    /// union of one): nullability is compared once for the union, then
+    /// branches pair up by structure, by name, by type, or as the only ones
+    /// left; the rest were added or removed.
     #[allow(clippy::too_many_arguments)]
     fn alternatives(
         &mut self,
@@ -571,28 +619,111 @@ impl<'a> SchemaComparer<'a> {
         keyword: &str,
     ) -> Vec<usize> {
         let mut ids = Vec::new();
-        if old_list.len() == new_list.len() {
-            for (i, (&a, &b)) in old_list.iter().zip(new_list).enumerate() {
-                let sub = self.compare(a, b, dir, &format!("{f}<{keyword} {i}>"));
-                ids.extend(sub.iter().copied());
-            }
-            return ids;
+        let old_null = old_list
+            .iter()
+            .any(|&b| self.old.get(b).types & types::NULL != 0);
+        let new_null = new_list
+            .iter()
+            .any(|&b| self.new.get(b).types & types::NULL != 0);
+        if old_null != new_null {
+            let (rule, effect, what) = if new_null {
+                ("nullable-added", Effect::Widens, "now accepts null")
+            } else {
+                (
+                    "nullable-removed",
+                    Effect::Narrows,
+                    "no longer accepts null",
+                )
+            };
+            ids.push(self.push_change(
+                o,
+                n,
+                dir,
+                f,
+                rule,
+                effect,
+                format!("`{f}` {what}"),
+                keyword,
+            ));
         }
-        let fingerprint = |arena: &SchemaArena, id: SchemaId| shape(arena, id, 3);
-        let new_prints: Vec<String> = new_list.iter().map(|&b| fingerprint(self.new, b)).collect();
-        let old_prints: Vec<String> = old_list.iter().map(|&a| fingerprint(self.old, a)).collect();
+        let only_null = |s: &Schema| s.types == types::NULL;
+        let old_list: Vec<(usize, SchemaId)> = old_list
+            .iter()
+            .copied()
+            .enumerate()
+            .filter(|(_, b)| !only_null(self.old.get(*b)))
+            .collect();
+        let new_list: Vec<(usize, SchemaId)> = new_list
+            .iter()
+            .copied()
+            .enumerate()
+            .filter(|(_, b)| !only_null(self.new.get(*b)))
+            .collect();
+        let old_prints: Vec<String> = old_list
+            .iter()
+            .map(|&(_, a)| shape(self.old, a, 3))
+            .collect();
+        let new_prints: Vec<String> = new_list
+            .iter()
+            .map(|&(_, b)| shape(self.new, b, 3))
+            .collect();
+        let mut pair: Vec<Option<usize>> = vec![None; old_list.len()];
         let mut used = vec![false; new_list.len()];
-        for (i, &a) in old_list.iter().enumerate() {
-            let found = (0..new_list.len()).find(|&j| {
-                !used[j]
-                    && (new_prints[j] == old_prints[i]
-                        || self.new.get(new_list[j]).name.is_some()
-                            && self.new.get(new_list[j]).name == self.old.get(a).name)
-            });
-            match found {
-                Some(j) => {
+        let same_name = |a: &Schema, b: &Schema| a.name.is_some() && a.name == b.name;
+        let same_types = |a: &Schema, b: &Schema| a.types & !types::NULL == b.types & !types::NULL;
+        for pass in 0..3 {
+            for (i, &(_, a)) in old_list.iter().enumerate() {
+                if pair[i].is_some() {
+                    continue;
+                }
+                let sa = self.old.get(a);
+                let found = (0..new_list.len()).find(|&j| {
+                    let sb = self.new.get(new_list[j].1);
+                    !used[j]
+                        && match pass {
+                            0 => old_prints[i] == new_prints[j],
+                            1 => same_name(sa, sb),
+                            _ => same_types(sa, sb) && sa.name.is_none() && sb.name.is_none(),
+                        }
+                });
+                if let Some(j) = found {
                     used[j] = true;
-                    let sub = self.compare(a, new_list[j], dir, &format!("{f}<{keyword} {i}>"));
+                    pair[i] = Some(j);
+                }
+            }
+        }
+        let unpaired_old: Vec<usize> = (0..old_list.len()).filter(|&i| pair[i].is_none()).collect();
+        let unpaired_new: Vec<usize> = (0..new_list.len()).filter(|&j| !used[j]).collect();
+        // One alternative left on a side (typically a plain schema that
+        // became a union, or the reverse): it stands for all of them, so
+        // compare it with each one left on the other side.
+        let mut fan_out: Vec<(SchemaId, SchemaId)> = Vec::new();
+        match (unpaired_old.as_slice(), unpaired_new.as_slice()) {
+            ([i], rest) if !rest.is_empty() => {
+                for &j in rest {
+                    fan_out.push((old_list[*i].1, new_list[j].1));
+                    used[j] = true;
+                }
+                pair[*i] = Some(usize::MAX);
+            }
+            (rest, [j]) if !rest.is_empty() => {
+                for &i in rest {
+                    fan_out.push((old_list[i].1, new_list[*j].1));
+                    pair[i] = Some(usize::MAX);
+                }
+                used[*j] = true;
+            }
+            _ => {}
+        }
+        for (a, b) in fan_out {
+            let sub = self.compare(a, b, dir, f, true);
+            ids.extend(sub.iter().copied());
+        }
+        for (i, &(pos, a)) in old_list.iter().enumerate() {
+            match pair[i] {
+                Some(usize::MAX) => {}
+                Some(j) => {
+                    let sub = self.compare(a, new_list[j].1, dir, f, true);
                     ids.extend(sub.iter().copied());
                 }
                 None => {
@@ -601,13 +732,13 @@ impl<'a> SchemaComparer<'a> {
                         .get(a)
                         .name
                         .clone()
-                        .unwrap_or_else(|| format!("#{i}"));
+                        .unwrap_or_else(|| format!("#{pos}"));
                     self.changes.push(Change {
                         rule: "one-of-branch-removed",
                         effect: Effect::Narrows,
                         direction: dir,
                         message: format!("`{f}` lost the {keyword} alternative {name}"),
-                        old: self.side_old(o, &format!("/{keyword}/{i}")),
+                        old: self.side_old(o, &format!("/{keyword}/{pos}")),
                         new: self.side_new(n, &format!("/{keyword}")),
                         operations: BTreeSet::new(),
                         field: Some(f.to_owned()),
@@ -616,21 +747,21 @@ impl<'a> SchemaComparer<'a> {
                 }
             }
         }
-        for (j, &b) in new_list.iter().enumerate() {
+        for (j, &(pos, b)) in new_list.iter().enumerate() {
             if !used[j] {
                 let name = self
                     .new
                     .get(b)
                     .name
                     .clone()
-                    .unwrap_or_else(|| format!("#{j}"));
+                    .unwrap_or_else(|| format!("#{pos}"));
                 self.changes.push(Change {
                     rule: "one-of-branch-added",
                     effect: Effect::Widens,
                     direction: dir,
                     message: format!("`{f}` gained the {keyword} alternative {name}"),
                     old: self.side_old(o, &format!("/{keyword}")),
-                    new: self.side_new(n, &format!("/{keyword}/{j}")),
+                    new: self.side_new(n, &format!("/{keyword}/{pos}")),
                     operations: BTreeSet::new(),
                     field: Some(f.to_owned()),
                 });
@@ -641,13 +772,40 @@ impl<'a> SchemaComparer<'a> {
     }
 }
 
+/// The `oneOf` (else `anyOf`) alternatives of a schema.
+fn alternatives_of(s: &Schema) -> Option<(&'static str, Vec<SchemaId>)> {
+    if !s.one_of.is_empty() {
+        Some(("oneOf", s.one_of.clone()))
+    } else if !s.any_of.is_empty() {
+        Some(("anyOf", s.any_of.clone()))
+    } else {
+        None
+    }
+}
+
+/// A union with no constraints of its own: only its alternatives matter.
+fn is_bare(s: &Schema) -> bool {
+    s.types == types::ALL
+        && s.enumeration.is_none()
+        && s.constant.is_none()
+        && s.properties.is_empty()
+        && s.required.is_empty()
+        && s.items.is_none()
+        && s.additional == Additional::Any
+        && s.format.is_none()
+        && s.pattern.is_none()
+}
+
 /// A structural summary of a schema to a bounded depth, for pairing
 /// alternatives whose names differ.
 fn shape(arena: &SchemaArena, id: SchemaId, depth: usize) -> String {
     let s: &Schema = arena.get(id);
     let mut out = format!(
         "t{}|e{:?}|c{:?}|f{:?}",
-        s.types, s.enumeration, s.constant, s.format
+        s.types & !types::NULL,
+        s.enumeration,
+        s.constant,
+        s.format
     );
     if depth > 0 {
         for (k, &v) in &s.properties {
