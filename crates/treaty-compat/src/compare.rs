@@ -138,7 +138,7 @@ impl<'a> SchemaComparer<'a> {
             n_alts.is_some() && is_bare(ns),
         );
         let union_vs_plain = (o_bare && n_alts.is_none()) || (n_bare && o_alts.is_none());
-        if !union_vs_plain && !(o_bare && n_bare) {
+        if !(union_vs_plain || (o_bare && n_bare)) {
             ids.extend(self.keywords(o, n, dir, &field, ignore_null));
         }
         // Alternatives.
