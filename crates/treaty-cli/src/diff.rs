@@ -130,7 +130,15 @@ pub fn text(r: &JsonReport) -> String {
             c.message
         ));
         if !c.operations.is_empty() {
-            out.push_str(&format!("         in {}\n", c.operations.join(", ")));
+            // A shared schema can be reached from hundreds of operations.
+            let shown: Vec<&str> = c.operations.iter().take(3).map(String::as_str).collect();
+            let more = c.operations.len().saturating_sub(shown.len());
+            let tail = if more > 0 {
+                format!(" and {more} more")
+            } else {
+                String::new()
+            };
+            out.push_str(&format!("         in {}{tail}\n", shown.join(", ")));
         }
         out.push_str(&format!(
             "         old {}  new {}\n",
