@@ -55,6 +55,9 @@ pub struct JsonChange {
     pub operations: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
+    /// Consumer teams the change touches (in `treaty check`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub affects: Option<Vec<String>>,
 }
 
 #[derive(Serialize, Default)]
@@ -86,6 +89,15 @@ fn locate(
 
 /// The report of a diff under a policy, most serious changes first.
 pub fn report(diff: &Diff, policy: Policy) -> JsonReport {
+    report_with(diff, policy, &|_| None)
+}
+
+/// The same, with the consumers each change affects.
+pub fn report_with(
+    diff: &Diff,
+    policy: Policy,
+    affects: &dyn Fn(&Change) -> Option<Vec<String>>,
+) -> JsonReport {
     let mut summary = Summary::default();
     let mut changes: Vec<(&Change, Level)> =
         diff.changes.iter().map(|c| (c, c.level(policy))).collect();
@@ -107,6 +119,7 @@ pub fn report(diff: &Diff, policy: Policy) -> JsonReport {
                 operation: c.operations.iter().next().cloned(),
                 operations: c.operations.iter().cloned().collect(),
                 field: c.field.clone(),
+                affects: affects(c),
             }
         })
         .collect();

@@ -95,3 +95,9 @@ impl WorkspaceSource for FsSource {
         self.resolve(path).is_ok_and(|p| p.is_file())
     }
 }
+
+impl treaty_compat::DocumentSource for FsSource {
+    fn read(&self, path: &str, max_bytes: usize) -> Result<Vec<u8>, String> {
+        WorkspaceSource::read(self, path, max_bytes).map_err(|e| e.to_string())
+    }
+}

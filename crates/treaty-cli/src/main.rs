@@ -1,8 +1,10 @@
 //! The `treaty` command-line tool: argument parsing, reading the working
 //! tree, and rendering results. The logic lives in `treaty-core`.
 
+mod check;
 mod diff;
 mod fs_source;
+mod git_source;
 mod init;
 mod render;
 
@@ -66,6 +68,18 @@ enum Command {
         #[arg(long, value_enum)]
         kind: Option<Kind>,
     },
+    /// Compare every interface's schema at a git revision with the working
+    /// tree, and tell which consumer teams each breaking change affects.
+    Check {
+        /// The workspace directory.
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+        /// The revision to compare with: a branch, tag or commit.
+        #[arg(long, default_value = "HEAD")]
+        base: String,
+        #[arg(long, value_enum, default_value_t = CheckFormat::Text)]
+        format: CheckFormat,
+    },
     /// Write the JSON Schemas of the contract files (for editors) to a directory.
     Schema {
         /// Output directory.
@@ -81,6 +95,13 @@ enum DiffFormat {
     Markdown,
     Sarif,
     Junit,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum CheckFormat {
+    Text,
+    Json,
+    Markdown,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -132,6 +153,7 @@ fn main() -> ExitCode {
             format,
             kind,
         } => run_diff(&old, &new, policy, format, kind),
+        Command::Check { dir, base, format } => run_check(dir, base, format),
         Command::Schema { out } => match write_schemas(&out) {
             Ok(n) => {
                 println!("wrote {n} schemas to {}", out.display());
@@ -157,16 +179,12 @@ fn run_diff(
         Kind::Jsonschema => treaty_compat::Format::JsonSchema,
     });
     let (old_path, new_path) = (old.display().to_string(), new.display().to_string());
-    // Recursive schemas are compared recursively: give the walk room.
-    let worker = std::thread::Builder::new()
-        .stack_size(256 * 1024 * 1024)
-        .spawn(move || {
-            let source = diff::FileDocuments;
-            treaty_compat::diff(&source, &old_path, &source, &new_path, kind)
-        });
-    let result = match worker.map(std::thread::JoinHandle::join) {
-        Ok(Ok(result)) => result,
-        _ => {
+    let result = match with_big_stack(move || {
+        let source = diff::FileDocuments;
+        treaty_compat::diff(&source, &old_path, &source, &new_path, kind)
+    }) {
+        Some(result) => result,
+        None => {
             eprintln!("error: the comparison stopped unexpectedly");
             return ExitCode::from(EXIT_BAD_INPUT);
         }
@@ -200,6 +218,46 @@ fn run_diff(
     let _ = stdout.write_all(out.as_bytes());
     let _ = stdout.flush();
     if diff.changes.iter().any(|c| c.violates(policy)) {
+        ExitCode::from(EXIT_FINDINGS)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+/// Runs `f` on a thread with a large stack: recursive schemas are compared
+/// recursively.
+fn with_big_stack<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Option<T> {
+    std::thread::Builder::new()
+        .stack_size(256 * 1024 * 1024)
+        .spawn(f)
+        .ok()?
+        .join()
+        .ok()
+}
+
+fn run_check(dir: PathBuf, base: String, format: CheckFormat) -> ExitCode {
+    let report = match with_big_stack(move || check::check(&dir, &base)) {
+        Some(Ok(r)) => r,
+        Some(Err(e)) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(EXIT_BAD_INPUT);
+        }
+        None => {
+            eprintln!("error: the comparison stopped unexpectedly");
+            return ExitCode::from(EXIT_BAD_INPUT);
+        }
+    };
+    let out = match format {
+        CheckFormat::Text => check::text(&report),
+        CheckFormat::Json => serde_json::to_string_pretty(&report).unwrap_or_default() + "\n",
+        CheckFormat::Markdown => check::markdown(&report),
+    };
+    let mut stdout = std::io::stdout().lock();
+    let _ = stdout.write_all(out.as_bytes());
+    let _ = stdout.flush();
+    if report.summary.errors > 0 {
+        ExitCode::from(EXIT_BAD_INPUT)
+    } else if report.summary.failed > 0 {
         ExitCode::from(EXIT_FINDINGS)
     } else {
         ExitCode::SUCCESS

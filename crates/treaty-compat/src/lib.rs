@@ -56,6 +56,9 @@ pub struct Diff {
     pub old: Documents,
     pub new: Documents,
     pub changes: Vec<Change>,
+    /// `operationId` of each operation label (`POST /payments`), from
+    /// either version, so that consumers may name operations either way.
+    pub operation_ids: std::collections::BTreeMap<String, String>,
 }
 
 /// Compares the document at `old_path` (read from `old_source`) with the
@@ -85,14 +88,23 @@ pub fn diff(
             ));
         }
     };
-    let mut changes = match format {
+    let (mut changes, operation_ids) = match format {
         Format::OpenApi => openapi::diff(
             &mut old, old_source, old_path, &old_root, &mut new, new_source, new_path, &new_root,
         )?,
-        Format::JsonSchema => jsonschema::diff(
-            &mut old, old_source, old_path, &old_root, &mut new, new_source, new_path, &new_root,
-        )?,
+        Format::JsonSchema => (
+            jsonschema::diff(
+                &mut old, old_source, old_path, &old_root, &mut new, new_source, new_path,
+                &new_root,
+            )?,
+            Default::default(),
+        ),
     };
     changes.sort_by(|a, b| (&a.new, &a.old, a.rule).cmp(&(&b.new, &b.old, b.rule)));
-    Ok(Diff { old, new, changes })
+    Ok(Diff {
+        old,
+        new,
+        changes,
+        operation_ids,
+    })
 }

@@ -105,7 +105,25 @@ pub fn diff(
     new_source: &dyn DocumentSource,
     new_path: &str,
     new_root: &Node,
-) -> Result<Vec<Change>, CompatError> {
+) -> Result<(Vec<Change>, BTreeMap<String, String>), CompatError> {
+    let mut operation_ids = BTreeMap::new();
+    for root in [old_root, new_root] {
+        for (tpl, item) in root.get("paths").and_then(Node::as_map).unwrap_or_default() {
+            let Some(tpl) = tpl.as_scalar() else { continue };
+            for method in METHODS {
+                if let Some(id) = item
+                    .get(method)
+                    .and_then(|op| op.get("operationId"))
+                    .and_then(Node::as_str)
+                {
+                    operation_ids.insert(
+                        format!("{} {}", method.to_uppercase(), tpl.text),
+                        id.to_owned(),
+                    );
+                }
+            }
+        }
+    }
     let mut old = Walk {
         norm: Normalizer::new(old_docs, old_source, dialect(old_root)),
         file: old_path.to_owned(),
@@ -264,7 +282,7 @@ pub fn diff(
     }
     let mut changes = found.changes;
     changes.extend(cmp.changes);
-    Ok(changes)
+    Ok((changes, operation_ids))
 }
 
 struct OpCtx<'a> {

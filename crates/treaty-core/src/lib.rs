@@ -7,6 +7,7 @@
 //! (the working tree, a git ref, an upload), and "today" is an argument.
 
 pub mod codes;
+pub mod impact;
 mod load;
 pub mod model;
 pub mod schema;

@@ -1,0 +1,130 @@
+//! Files as they were at a git revision, read from the repository itself
+//! (pure Rust, no `git` process).
+
+use std::path::Path;
+
+use treaty_compat::DocumentSource;
+use treaty_core::{ReadError, WorkspaceSource};
+
+/// The workspace directory's files at one revision.
+pub struct GitTree {
+    repo: gix::Repository,
+    tree: gix::ObjectId,
+    /// The workspace directory relative to the repository root (`/`-separated).
+    prefix: String,
+    reference: String,
+}
+
+impl std::fmt::Debug for GitTree {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GitTree")
+            .field("reference", &self.reference)
+            .field("prefix", &self.prefix)
+            .finish()
+    }
+}
+
+impl GitTree {
+    /// Opens the repository holding `dir` and resolves `reference` (a
+    /// branch, tag, commit or expression such as `HEAD~1`) to its tree.
+    pub fn open(dir: &Path, reference: &str) -> Result<GitTree, String> {
+        let repo = gix::discover(dir)
+            .map_err(|e| format!("`{}` is not inside a git repository: {e}", dir.display()))?;
+        let workdir = repo.workdir().ok_or("the repository has no working tree")?;
+        let canon =
+            |p: &Path| std::fs::canonicalize(p).map_err(|e| format!("{}: {e}", p.display()));
+        let rel = canon(dir)?;
+        let root = canon(workdir)?;
+        let prefix = rel
+            .strip_prefix(&root)
+            .map_err(|_| "the workspace is outside the repository's working tree".to_owned())?
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned())
+            .collect::<Vec<_>>()
+            .join("/");
+        let id = repo
+            .rev_parse_single(reference)
+            .map_err(|e| format!("cannot resolve `{reference}` in the repository: {e}"))?;
+        let tree = id
+            .object()
+            .map_err(|e| e.to_string())?
+            .peel_to_tree()
+            .map_err(|e| format!("`{reference}` does not name a commit or tree: {e}"))?
+            .id;
+        Ok(GitTree {
+            repo,
+            tree,
+            prefix,
+            reference: reference.to_owned(),
+        })
+    }
+
+    fn full(&self, path: &str) -> String {
+        if self.prefix.is_empty() {
+            path.to_owned()
+        } else {
+            format!("{}/{path}", self.prefix)
+        }
+    }
+
+    fn object(&self, path: &str) -> Result<Option<gix::Object<'_>>, String> {
+        let tree = self.repo.find_tree(self.tree).map_err(|e| e.to_string())?;
+        let entry = tree
+            .lookup_entry_by_path(self.full(path))
+            .map_err(|e| e.to_string())?;
+        match entry {
+            None => Ok(None),
+            Some(e) => e.object().map(Some).map_err(|e| e.to_string()),
+        }
+    }
+}
+
+impl WorkspaceSource for GitTree {
+    fn read(&self, path: &str, max_bytes: usize) -> Result<Vec<u8>, ReadError> {
+        let object = self
+            .object(path)
+            .map_err(ReadError::Io)?
+            .ok_or(ReadError::NotFound)?;
+        if object.kind != gix::object::Kind::Blob {
+            return Err(ReadError::Io(format!("not a file at {}", self.reference)));
+        }
+        if object.data.len() > max_bytes {
+            return Err(ReadError::TooLarge {
+                size: object.data.len() as u64,
+                limit: max_bytes,
+            });
+        }
+        Ok(object.data.clone())
+    }
+
+    fn list(&self, dir: &str) -> Result<Vec<String>, ReadError> {
+        let Some(object) = self.object(dir).map_err(ReadError::Io)? else {
+            return Ok(Vec::new());
+        };
+        let tree = object
+            .try_into_tree()
+            .map_err(|e| ReadError::Io(e.to_string()))?;
+        let mut names = Vec::new();
+        for entry in tree.iter() {
+            let entry = entry.map_err(|e| ReadError::Io(e.to_string()))?;
+            if entry.mode().is_blob() {
+                names.push(entry.filename().to_string());
+            }
+        }
+        names.sort();
+        Ok(names)
+    }
+
+    fn exists(&self, path: &str) -> bool {
+        matches!(self.object(path), Ok(Some(o)) if o.kind == gix::object::Kind::Blob)
+    }
+}
+
+impl DocumentSource for GitTree {
+    fn read(&self, path: &str, max_bytes: usize) -> Result<Vec<u8>, String> {
+        WorkspaceSource::read(self, path, max_bytes).map_err(|e| match e {
+            ReadError::NotFound => format!("not in {}", self.reference),
+            other => other.to_string(),
+        })
+    }
+}

@@ -1,0 +1,140 @@
+//! Tests as data: every directory under `tests/data/compat/` holds an old
+//! and a new schema (`old.yaml`/`new.yaml` or `.json`) and `expected.txt`,
+//! the sorted `<level> <rule>` lines `treaty diff` must report under the
+//! backward policy. The text and JSON outputs are snapshots beside them.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn cases_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/data/compat")
+}
+
+fn side(case: &Path, name: &str) -> Option<String> {
+    ["yaml", "yml", "json"]
+        .iter()
+        .map(|ext| format!("{name}.{ext}"))
+        .find(|f| case.join(f).is_file())
+}
+
+fn diff(case: &Path, old: &str, new: &str, format: &str) -> (i32, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_treaty"))
+        .current_dir(case)
+        .args(["diff", old, new, "--format", format])
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run treaty: {e}"));
+    let text =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    (out.status.code().unwrap_or(-1), text)
+}
+
+#[test]
+fn every_case_reports_exactly_its_findings() {
+    let Ok(entries) = std::fs::read_dir(cases_dir()) else {
+        panic!("no tests/data/compat directory");
+    };
+    let mut cases: Vec<PathBuf> = entries
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.is_dir())
+        .collect();
+    cases.sort();
+    assert!(
+        cases.len() >= 80,
+        "expected at least 80 cases, found {}",
+        cases.len()
+    );
+    let mut failures = Vec::new();
+    for case in &cases {
+        let name = case
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let (Some(old), Some(new)) = (side(case, "old"), side(case, "new")) else {
+            failures.push(format!("{name}: needs old.* and new.*"));
+            continue;
+        };
+        let expected_text = std::fs::read_to_string(case.join("expected.txt")).unwrap_or_default();
+        let mut expected: Vec<&str> = expected_text
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .collect();
+        expected.sort_unstable();
+        let (code, json) = diff(case, &old, &new, "json");
+        let report: serde_json::Value = match serde_json::from_str(&json) {
+            Ok(v) => v,
+            Err(e) => {
+                failures.push(format!("{name}: output is not JSON ({e}): {json}"));
+                continue;
+            }
+        };
+        let mut found: Vec<String> = report["changes"]
+            .as_array()
+            .map(|cs| {
+                cs.iter()
+                    .map(|c| {
+                        format!(
+                            "{} {}",
+                            c["level"].as_str().unwrap_or("?"),
+                            c["rule"].as_str().unwrap_or("?")
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        found.sort_unstable();
+        if found != expected {
+            failures.push(format!(
+                "{name}:\n  expected {expected:?}\n  found    {found:?}"
+            ));
+        }
+        let breaking = found.iter().any(|f| f.starts_with("breaking "));
+        if (code == 1) != breaking || !(code == 0 || code == 1) {
+            failures.push(format!(
+                "{name}: exit code {code} does not match the findings"
+            ));
+        }
+        let (_, text) = diff(case, &old, &new, "text");
+        insta::with_settings!({
+            snapshot_path => case,
+            prepend_module_to_snapshot => false,
+            omit_expression => true,
+            description => format!("treaty diff {old} {new}"),
+        }, {
+            insta::assert_snapshot!("text", format!("exit code: {code}\n\n{text}"));
+            insta::assert_snapshot!("json", json);
+        });
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {} cases fail:\n{}",
+        failures.len(),
+        cases.len(),
+        failures.join("\n")
+    );
+}
+
+#[test]
+fn a_schema_diffed_with_itself_has_no_changes() {
+    for case in std::fs::read_dir(cases_dir())
+        .into_iter()
+        .flatten()
+        .flatten()
+    {
+        let case = case.path();
+        for name in ["old", "new"] {
+            let Some(file) = side(&case, name) else {
+                continue;
+            };
+            let (code, json) = diff(&case, &file, &file, "json");
+            assert_eq!(code, 0, "{}: {json}", case.display());
+            assert!(
+                json.contains("\"changes\": []"),
+                "{}/{file} differs from itself: {json}",
+                case.display()
+            );
+        }
+    }
+}
