@@ -11,7 +11,11 @@ use treaty_core::model::InterfaceKind;
 
 use crate::diff::{self, JsonChange};
 use crate::fs_source::FsSource;
-use crate::git_source::GitTree;
+use crate::git_source::{GitTree, file_history};
+
+/// Commits followed back for a transitive policy, and versions compared.
+const MAX_HISTORY: usize = 10_000;
+const MAX_VERSIONS: usize = 100;
 
 #[derive(Serialize)]
 pub struct InterfaceReport {
@@ -45,12 +49,15 @@ pub struct CheckReport {
     pub summary: CheckSummary,
 }
 
-fn policy_name(p: Policy) -> &'static str {
-    match p {
-        Policy::Backward => "backward",
-        Policy::Forward => "forward",
-        Policy::Full => "full",
-        Policy::None => "none",
+fn policy_name(p: Policy, transitive: bool) -> &'static str {
+    match (p, transitive) {
+        (Policy::Backward, false) => "backward",
+        (Policy::Backward, true) => "backward_transitive",
+        (Policy::Forward, false) => "forward",
+        (Policy::Forward, true) => "forward_transitive",
+        (Policy::Full, false) => "full",
+        (Policy::Full, true) => "full_transitive",
+        (Policy::None, _) => "none",
     }
 }
 
@@ -79,12 +86,12 @@ pub fn check(dir: &Path, base: &str) -> Result<CheckReport, String> {
     let mut summary = CheckSummary::default();
     let mut reports = Vec::new();
     for interface in interfaces {
-        let (policy, _transitive) = policy_of(interface, &defaults);
+        let (policy, transitive) = policy_of(interface, &defaults);
         let schema = interface.schema.value.clone();
         let mut report = InterfaceReport {
             id: interface.id.value.clone(),
             kind: interface.kind.value.as_str(),
-            policy: policy_name(policy),
+            policy: policy_name(policy, transitive),
             schema: schema.clone(),
             status: "pass",
             message: None,
@@ -109,19 +116,66 @@ pub fn check(dir: &Path, base: &str) -> Result<CheckReport, String> {
             reports.push(report);
             continue;
         }
-        let diff = match treaty_compat::diff(&git, &schema, &source, &schema, Some(format)) {
-            Ok(d) => d,
-            Err(e) => {
+        // A transitive policy holds against every earlier version, not
+        // just the base: each version in the base's history is compared.
+        let mut bases: Vec<GitTree> = Vec::new();
+        if transitive {
+            match file_history(dir, &schema, None, base, MAX_HISTORY) {
+                Ok(history) => {
+                    for v in history.iter().rev().skip(1).take(MAX_VERSIONS) {
+                        match GitTree::open(dir, &v.commit) {
+                            Ok(g) => bases.push(g),
+                            Err(e) => report.message = Some(e),
+                        }
+                    }
+                }
+                Err(e) => report.message = Some(e),
+            }
+        }
+        let mut json: Option<diff::JsonReport> = None;
+        let mut failed_read = None;
+        for old in std::iter::once(&git).chain(bases.iter()) {
+            let d = match treaty_compat::diff(old, &schema, &source, &schema, Some(format)) {
+                Ok(d) => d,
+                Err(e) => {
+                    failed_read = Some(e.diagnostic.message.clone());
+                    break;
+                }
+            };
+            let r = diff::report_with(&d, policy, &|c| {
+                Some(affected_consumers(interface, c, &d.operation_ids))
+            });
+            json = Some(match json {
+                None => r,
+                Some(mut acc) => {
+                    for c in r.changes {
+                        let seen = acc
+                            .changes
+                            .iter()
+                            .any(|a| a.rule == c.rule && a.message == c.message);
+                        if !seen {
+                            match c.level {
+                                Level::Breaking => acc.summary.breaking += 1,
+                                Level::Warning => acc.summary.warning += 1,
+                                Level::Info => acc.summary.info += 1,
+                            }
+                            acc.changes.push(c);
+                        }
+                    }
+                    acc
+                }
+            });
+        }
+        let json = match (json, failed_read) {
+            (Some(j), None) => j,
+            (_, message) => {
                 report.status = "error";
-                report.message = Some(e.diagnostic.message.clone());
+                report.message = message;
                 summary.errors += 1;
                 reports.push(report);
                 continue;
             }
         };
-        let json = diff::report_with(&diff, policy, &|c| {
-            Some(affected_consumers(interface, c, &diff.operation_ids))
-        });
         let fails = json.changes.iter().any(|c| {
             c.level == Level::Breaking
                 && policy != Policy::None

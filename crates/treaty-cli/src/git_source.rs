@@ -79,6 +79,77 @@ impl GitTree {
     }
 }
 
+/// One commit in the history of a file.
+#[derive(Debug, Clone)]
+pub struct FileVersion {
+    pub commit: String,
+    pub time: i64,
+    pub summary: String,
+}
+
+/// The commits (oldest first, following first parents from `to` back to,
+/// and excluding, `from`) at which the file at `path` (relative to `dir`)
+/// changed, at most `limit` commits deep.
+pub fn file_history(
+    dir: &Path,
+    path: &str,
+    from: Option<&str>,
+    to: &str,
+    limit: usize,
+) -> Result<Vec<FileVersion>, String> {
+    let head = GitTree::open(dir, to)?;
+    let repo = &head.repo;
+    let stop = match from {
+        Some(f) => Some(
+            repo.rev_parse_single(f)
+                .map_err(|e| format!("cannot resolve `{f}` in the repository: {e}"))?
+                .detach(),
+        ),
+        None => None,
+    };
+    let full = head.full(path);
+    let mut id = repo
+        .rev_parse_single(to)
+        .map_err(|e| e.to_string())?
+        .detach();
+    let mut seen: Vec<(gix::ObjectId, Option<gix::ObjectId>, i64, String)> = Vec::new();
+    for _ in 0..limit {
+        if Some(id) == stop {
+            break;
+        }
+        let commit = repo.find_commit(id).map_err(|e| e.to_string())?;
+        let tree = commit.tree().map_err(|e| e.to_string())?;
+        let blob = tree
+            .lookup_entry_by_path(&full)
+            .map_err(|e| e.to_string())?
+            .map(|e| e.object_id());
+        let time = commit.time().map(|t| t.seconds).unwrap_or(0);
+        let summary = commit
+            .message()
+            .map(|m| m.summary().to_string())
+            .unwrap_or_default();
+        seen.push((id, blob, time, summary));
+        match commit.parent_ids().next() {
+            Some(p) => id = p.detach(),
+            None => break,
+        }
+    }
+    seen.reverse();
+    let mut versions = Vec::new();
+    let mut last: Option<gix::ObjectId> = None;
+    for (commit, blob, time, summary) in seen {
+        if blob.is_some() && blob != last {
+            versions.push(FileVersion {
+                commit: commit.to_string(),
+                time,
+                summary,
+            });
+        }
+        last = blob;
+    }
+    Ok(versions)
+}
+
 impl WorkspaceSource for GitTree {
     fn read(&self, path: &str, max_bytes: usize) -> Result<Vec<u8>, ReadError> {
         let object = self

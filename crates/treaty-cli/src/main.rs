@@ -1,6 +1,7 @@
 //! The `treaty` command-line tool: argument parsing, reading the working
 //! tree, and rendering results. The logic lives in `treaty-core`.
 
+mod changelog;
 mod check;
 mod diff;
 mod fs_source;
@@ -80,6 +81,23 @@ enum Command {
         #[arg(long, value_enum, default_value_t = CheckFormat::Text)]
         format: CheckFormat,
     },
+    /// The evolution of an interface's schema through the git history,
+    /// grouped by version.
+    Changelog {
+        /// The interface id.
+        interface: String,
+        /// The workspace directory.
+        #[arg(long, default_value = ".")]
+        dir: PathBuf,
+        /// Start after this revision (its version is the baseline).
+        #[arg(long)]
+        from: Option<String>,
+        /// End at this revision.
+        #[arg(long, default_value = "HEAD")]
+        to: String,
+        #[arg(long, value_enum, default_value_t = ChangelogFormat::Markdown)]
+        format: ChangelogFormat,
+    },
     /// Write the JSON Schemas of the contract files (for editors) to a directory.
     Schema {
         /// Output directory.
@@ -102,6 +120,12 @@ enum CheckFormat {
     Text,
     Json,
     Markdown,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum ChangelogFormat {
+    Markdown,
+    Json,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -154,6 +178,31 @@ fn main() -> ExitCode {
             kind,
         } => run_diff(&old, &new, policy, format, kind),
         Command::Check { dir, base, format } => run_check(dir, base, format),
+        Command::Changelog {
+            interface,
+            dir,
+            from,
+            to,
+            format,
+        } => match with_big_stack(move || {
+            changelog::changelog(&dir, &interface, from.as_deref(), &to)
+        }) {
+            Some(Ok(c)) => {
+                let out = match format {
+                    ChangelogFormat::Markdown => changelog::markdown(&c),
+                    ChangelogFormat::Json => {
+                        serde_json::to_string_pretty(&c).unwrap_or_default() + "\n"
+                    }
+                };
+                let _ = std::io::stdout().lock().write_all(out.as_bytes());
+                ExitCode::SUCCESS
+            }
+            Some(Err(e)) => {
+                eprintln!("error: {e}");
+                ExitCode::from(EXIT_BAD_INPUT)
+            }
+            None => ExitCode::from(EXIT_BAD_INPUT),
+        },
         Command::Schema { out } => match write_schemas(&out) {
             Ok(n) => {
                 println!("wrote {n} schemas to {}", out.display());

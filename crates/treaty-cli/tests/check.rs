@@ -132,3 +132,102 @@ fn an_unknown_base_is_a_usage_error() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("cannot resolve `no-such-branch`"));
 }
+
+fn commit_all(dir: &Path, message: &str) {
+    git(dir, &["commit", "-q", "-a", "-m", message]);
+}
+
+#[test]
+fn a_transitive_policy_holds_against_every_earlier_version() {
+    let (dir, ws) = repo();
+    // A commit that drops CHF: against HEAD the working tree is unchanged,
+    // but payments-api is backward_transitive and the first version still
+    // accepted CHF, so the check fails for the teams that use currencies.
+    edit(
+        &ws,
+        "schemas/payments-api.openapi.yaml",
+        "enum: [EUR, USD, GBP, SEK, CHF]",
+        "enum: [EUR, USD, GBP, SEK]",
+    );
+    commit_all(dir.path(), "Drop CHF");
+    let (out, r) = check(&ws, "HEAD");
+    let payments = interface(&r, "payments-api");
+    assert_eq!(payments["policy"], "backward_transitive");
+    assert_eq!(out.status.code(), Some(1), "{r}");
+    assert_eq!(payments["status"], "fail");
+    assert_eq!(payments["changes"][0]["rule"], "enum-value-removed");
+    // The same history on a plain `backward` interface passes: only the
+    // base revision counts.
+    edit(
+        &ws,
+        "interfaces/payments-api.yaml",
+        "compatibility: backward_transitive",
+        "compatibility: backward",
+    );
+    let (out, r) = check(&ws, "HEAD");
+    assert_eq!(out.status.code(), Some(0), "{r}");
+}
+
+#[test]
+fn changelog_groups_the_history_by_version() {
+    let (dir, ws) = repo();
+    edit(
+        &ws,
+        "schemas/payments-api.openapi.yaml",
+        "version: 1.4.0",
+        "version: 1.5.0",
+    );
+    edit(
+        &ws,
+        "schemas/payments-api.openapi.yaml",
+        "enum: [EUR, USD, GBP, SEK, CHF]",
+        "enum: [EUR, USD, GBP, SEK, CHF, NOK]",
+    );
+    commit_all(dir.path(), "Accept NOK");
+    edit(
+        &ws,
+        "schemas/payments-api.openapi.yaml",
+        "version: 1.5.0",
+        "version: 2.0.0",
+    );
+    edit(
+        &ws,
+        "schemas/payments-api.openapi.yaml",
+        "maximum: 100",
+        "maximum: 50",
+    );
+    commit_all(dir.path(), "Smaller pages");
+    let out = Command::new(env!("CARGO_BIN_EXE_treaty"))
+        .current_dir(&ws)
+        .args(["changelog", "payments-api", "--format", "json"])
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let c: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_default();
+    let versions: Vec<&str> = c["versions"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|v| v["version"].as_str())
+        .collect();
+    assert_eq!(versions, ["2.0.0", "1.5.0", "1.4.0"]);
+    assert_eq!(c["versions"][0]["changes"][0]["rule"], "maximum-decreased");
+    assert_eq!(c["versions"][0]["changes"][0]["level"], "breaking");
+    assert_eq!(
+        c["versions"][2]["changes"].as_array().map(Vec::len),
+        Some(0)
+    );
+    let md = Command::new(env!("CARGO_BIN_EXE_treaty"))
+        .current_dir(&ws)
+        .args(["changelog", "payments-api", "--from", "HEAD~1"])
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let md = String::from_utf8_lossy(&md.stdout);
+    assert!(md.contains("## 2.0.0") && !md.contains("## 1.5.0"), "{md}");
+    assert!(md.contains("### Breaking"), "{md}");
+}

@@ -1,0 +1,171 @@
+//! `docs/rules.md` is generated from the rule catalog and the fixture
+//! cases under `tests/data/compat/`: every rule must have a case, and each
+//! rule's page shows that case's before, after and finding. Run with
+//! `TREATY_BLESS=1` to rewrite the page after changing rules or cases.
+
+use std::fmt::Write as _;
+use std::path::PathBuf;
+
+const INTRO: &str = r#"# Compatibility rules
+
+Generated from the rule catalog (`crates/treaty-compat/src/change.rs`) and
+the fixture cases in `tests/data/compat/` by
+`TREATY_BLESS=1 cargo test -p treaty-cli --test rules_doc`. Every example
+below is a test: the driver in `crates/treaty-cli/tests/diff_fixtures.rs`
+checks that `treaty diff old new` reports exactly the findings shown.
+
+## How a level is decided
+
+Each change records what it does to the set of valid values or requests:
+
+- **narrows**: the new version accepts or produces less (an enum value
+  removed, a bound tightened, a property now required);
+- **widens**: it accepts or produces more;
+- **both**: some values are lost and others gained (a type or a pattern
+  replaced);
+- **neutral**: the set is the same (a default, a deprecation).
+
+and the direction data flows through the changed part, seen from the
+provider: what it **accepts** (requests, parameters; for a JSON Schema
+data contract, the data a reader reads) or what it **produces**
+(responses).
+
+Under the `backward` policy (the new version serves old clients),
+narrowing what is accepted and widening what is produced are breaking;
+the reverse is info. `forward` swaps the directions, `full` takes the
+worse of both, and `none` reports changes without failing. A few rules
+adjust this where practice differs from set arithmetic; each says so.
+
+## Rules
+"#;
+
+/// Rules whose level is adjusted from the narrows/widens arithmetic.
+const NOTES: &[(&str, &str)] = &[
+    (
+        "enum-value-added",
+        "In a response, a warning rather than breaking: receivers that switch over every value may not know the new one.",
+    ),
+    (
+        "property-removed",
+        "In a request, a warning when the new schema stays open: the provider silently ignores what old senders still send.",
+    ),
+    (
+        "optional-property-removed",
+        "A warning when it loses data silently (a request on an open model, or a response).",
+    ),
+    (
+        "optional-property-added",
+        "Info in a request even on an open model: senders of undeclared properties were outside the contract. (Confluent's registry calls this incompatible for data; Treaty follows the API practice.)",
+    ),
+    (
+        "default-changed",
+        "A warning in a request: senders that omit the value now get another behaviour.",
+    ),
+    (
+        "default-added",
+        "A warning in a request, as for default-changed.",
+    ),
+    (
+        "default-removed",
+        "A warning in a request, as for default-changed.",
+    ),
+    (
+        "parameter-removed",
+        "A warning: old clients still send it and it is ignored.",
+    ),
+    (
+        "response-status-added",
+        "A warning: clients may not handle the new status.",
+    ),
+    (
+        "response-success-status-removed",
+        "Always breaking: clients wait for the status they know.",
+    ),
+    (
+        "deprecated-operation-removed",
+        "A warning: the operation was announced as going away.",
+    ),
+    (
+        "media-type-removed",
+        "Breaking in both directions: a client asking for it gets nothing.",
+    ),
+    (
+        "media-type-added",
+        "Info in both directions: only clients asking for it get it.",
+    ),
+];
+
+#[test]
+fn rules_doc_is_generated_from_the_catalog_and_the_cases() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let cases_dir = root.join("tests/data/compat");
+    let mut cases: Vec<PathBuf> = std::fs::read_dir(&cases_dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.is_dir())
+        .collect();
+    cases.sort();
+    let mut doc = String::from(INTRO);
+    let mut missing = Vec::new();
+    for (rule, summary) in treaty_compat::RULES {
+        let _ = write!(doc, "\n### `{rule}`\n\n{summary}\n");
+        if let Some((_, note)) = NOTES.iter().find(|(r, _)| r == rule) {
+            let _ = write!(doc, "\n{note}\n");
+        }
+        // The case named after the rule, else the first whose findings hold it.
+        let holds = |case: &PathBuf| {
+            std::fs::read_to_string(case.join("expected.txt"))
+                .unwrap_or_default()
+                .lines()
+                .any(|l| l.split_whitespace().nth(1) == Some(rule))
+        };
+        let name = |c: &PathBuf| {
+            c.file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default()
+        };
+        let case = cases
+            .iter()
+            .find(|c| name(c).starts_with(rule) && holds(c))
+            .or_else(|| cases.iter().find(|c| holds(c)));
+        let Some(case) = case else {
+            missing.push(*rule);
+            continue;
+        };
+        let file = |side: &str| {
+            ["yaml", "json"].iter().find_map(|ext| {
+                let f = case.join(format!("{side}.{ext}"));
+                std::fs::read_to_string(&f).ok().map(|t| (*ext, t))
+            })
+        };
+        let _ = write!(doc, "\nExample: `tests/data/compat/{}/`\n", name(case));
+        for side in ["old", "new"] {
+            if let Some((ext, text)) = file(side) {
+                let _ = write!(doc, "\n{side}:\n\n```{ext}\n{}\n```\n", text.trim_end());
+            }
+        }
+        let expected = std::fs::read_to_string(case.join("expected.txt")).unwrap_or_default();
+        let _ = write!(
+            doc,
+            "\nfindings (backward):\n\n```text\n{}\n```\n",
+            expected.trim_end()
+        );
+    }
+    assert!(
+        missing.is_empty(),
+        "rules without a fixture case: {missing:?}"
+    );
+    let path = root.join("docs/rules.md");
+    let have = std::fs::read_to_string(&path).unwrap_or_default();
+    if have != doc {
+        if std::env::var_os("TREATY_BLESS").is_some() {
+            std::fs::write(&path, doc).unwrap_or_else(|e| panic!("{e}"));
+        } else {
+            panic!(
+                "docs/rules.md is stale: run `TREATY_BLESS=1 cargo test -p treaty-cli --test rules_doc`"
+            );
+        }
+    }
+}
