@@ -145,7 +145,7 @@ fn level(rule: &str, effect: Effect, direction: Direction) -> Level {
         ("enum-value-added", Produces) => return Level::Warning,
         // A sender's field that the receiver now ignores: data is lost
         // silently, nothing is rejected.
-        ("property-removed", Accepts) if effect != Effect::Narrows => return Level::Warning,
+        ("property-removed", Accepts) if effect == Effect::Widens => return Level::Warning,
         // An optional output field disappears: readers that used it miss it.
         ("optional-property-removed", Produces) => return Level::Warning,
         ("optional-property-removed", Accepts) if effect != Effect::Narrows => {
@@ -160,6 +160,10 @@ fn level(rule: &str, effect: Effect, direction: Direction) -> Level {
         ("response-success-status-removed", _) => return Level::Breaking,
         ("deprecated-operation-removed", _) => return Level::Warning,
         ("optional-property-added", Accepts) => return Level::Info,
+        // A client asking for a media type that is gone gets nothing; one
+        // that is new is served only to clients that ask for it.
+        ("media-type-removed", _) => return Level::Breaking,
+        ("media-type-added", _) => return Level::Info,
         _ => {}
     }
     match (effect, direction) {

@@ -1,7 +1,6 @@
 //! Structural comparison of two normalised schemas, direction-aware.
 
 use std::collections::{BTreeSet, HashMap, HashSet};
-use std::rc::Rc;
 
 use crate::change::{Change, Direction, Effect, Side};
 use crate::schema::{Additional, Bound, Schema, SchemaArena, SchemaId, types};
@@ -16,8 +15,15 @@ pub struct SchemaComparer<'a> {
     old: &'a SchemaArena,
     new: &'a SchemaArena,
     pub changes: Vec<Change>,
-    done: HashMap<Key, Rc<Vec<usize>>>,
+    /// Each pair compared: its own changes and the pairs it led to. A
+    /// change reaches an operation when its pair is reachable from the
+    /// operation's root pair, recursion included.
+    done: HashMap<Key, (Vec<usize>, Vec<Key>)>,
     in_progress: HashSet<Key>,
+    /// The pairs each pair being compared has led to so far.
+    frames: Vec<Vec<Key>>,
+    /// Root pairs and the operation that reached each.
+    roots: Vec<(Key, String)>,
 }
 
 impl std::fmt::Debug for SchemaComparer<'_> {
@@ -36,6 +42,8 @@ impl<'a> SchemaComparer<'a> {
             changes: Vec::new(),
             done: HashMap::new(),
             in_progress: HashSet::new(),
+            frames: Vec::new(),
+            roots: Vec::new(),
         }
     }
 
@@ -49,11 +57,50 @@ impl<'a> SchemaComparer<'a> {
         operation: Option<&str>,
         field: &str,
     ) {
-        let ids = self.compare(o, n, direction, field, false);
+        let root = self.compare(o, n, direction, field, false);
         if let Some(op) = operation {
-            for id in ids.iter() {
-                self.changes[*id].operations.insert(op.to_owned());
+            self.roots.push((root, op.to_owned()));
+        }
+    }
+
+    /// Adds to every change the operations whose root pairs reach it,
+    /// walking up from the (few) pairs with changes rather than down from
+    /// the (many) roots.
+    pub fn attribute(&mut self) {
+        let mut parents: HashMap<Key, Vec<Key>> = HashMap::new();
+        for (key, (_, children)) in &self.done {
+            for child in children {
+                parents.entry(*child).or_default().push(*key);
             }
+        }
+        let mut ops_of_root: HashMap<Key, Vec<&str>> = HashMap::new();
+        for (key, op) in &self.roots {
+            ops_of_root.entry(*key).or_default().push(op);
+        }
+        let mut found: Vec<(usize, String)> = Vec::new();
+        for (key, (own, _)) in &self.done {
+            if own.is_empty() {
+                continue;
+            }
+            let mut seen = HashSet::from([*key]);
+            let mut todo = vec![*key];
+            let mut ops: Vec<&str> = Vec::new();
+            while let Some(k) = todo.pop() {
+                if let Some(root_ops) = ops_of_root.get(&k) {
+                    ops.extend(root_ops.iter().copied());
+                }
+                for p in parents.get(&k).into_iter().flatten() {
+                    if seen.insert(*p) {
+                        todo.push(*p);
+                    }
+                }
+            }
+            for &id in own {
+                found.extend(ops.iter().map(|op| (id, (*op).to_owned())));
+            }
+        }
+        for (id, op) in found {
+            self.changes[id].operations.insert(op);
         }
     }
 
@@ -112,15 +159,16 @@ impl<'a> SchemaComparer<'a> {
         dir: Direction,
         field: &str,
         ignore_null: bool,
-    ) -> Rc<Vec<usize>> {
+    ) -> Key {
         let key = (o, n, dir, ignore_null);
-        if let Some(ids) = self.done.get(&key) {
-            return ids.clone();
+        if let Some(parent) = self.frames.last_mut() {
+            parent.push(key);
         }
-        if !self.in_progress.insert(key) {
-            // A recursive schema: the pair is being compared further up.
-            return Rc::new(Vec::new());
+        // Done, or being compared further up (a recursive schema).
+        if self.done.contains_key(&key) || !self.in_progress.insert(key) {
+            return key;
         }
+        self.frames.push(Vec::new());
         let (os, ns) = (self.old.get(o), self.new.get(n));
         let field = ns
             .name
@@ -141,6 +189,29 @@ impl<'a> SchemaComparer<'a> {
         if !(union_vs_plain || (o_bare && n_bare)) {
             ids.extend(self.keywords(o, n, dir, &field, ignore_null));
         }
+        // The discriminator sits beside the alternatives: always compared.
+        if os.discriminator != ns.discriminator {
+            let show = |d: &Option<(String, Option<String>)>| match d {
+                None => "none".to_owned(),
+                Some((p, None)) => format!("`{p}`"),
+                Some((p, Some(m))) => format!("`{p}` with mapping {m}"),
+            };
+            let message = format!(
+                "discriminator of `{field}` changed from {} to {}",
+                show(&os.discriminator),
+                show(&ns.discriminator)
+            );
+            ids.push(self.push_change(
+                o,
+                n,
+                dir,
+                &field,
+                "discriminator-changed",
+                Effect::Both,
+                message,
+                "discriminator",
+            ));
+        }
         // Alternatives.
         if o_alts.is_some() || n_alts.is_some() {
             let keyword = n_alts.as_ref().or(o_alts.as_ref()).map_or("anyOf", |a| a.0);
@@ -155,9 +226,9 @@ impl<'a> SchemaComparer<'a> {
         }
 
         self.in_progress.remove(&key);
-        let ids = Rc::new(ids);
-        self.done.insert(key, ids.clone());
-        ids
+        let children = self.frames.pop().unwrap_or_default();
+        self.done.insert(key, (ids, children));
+        key
     }
 
     /// Every keyword of a pair but its alternatives.
@@ -444,18 +515,6 @@ impl<'a> SchemaComparer<'a> {
                 "deprecated"
             );
         }
-        if os.discriminator != ns.discriminator {
-            emit!(
-                "discriminator-changed",
-                Effect::Both,
-                format!(
-                    "discriminator of `{f}` changed from {} to {}",
-                    opt_str(&os.discriminator),
-                    opt_str(&ns.discriminator)
-                ),
-                "discriminator",
-            );
-        }
 
         // Object keywords, where both versions accept objects (a string
         // that became an object is a type change, not new properties).
@@ -468,16 +527,18 @@ impl<'a> SchemaComparer<'a> {
                 match ns.properties.get(name) {
                     Some(&np) => {
                         let child = format!("{f}.{name}");
-                        let sub = self.compare(op, np, dir, &child, false);
-                        ids.extend(sub.iter().copied());
+                        self.compare(op, np, dir, &child, false);
                     }
                     None => {
                         // Without the property, the new schema accepts any value
                         // under that name (open) or none (closed).
-                        let effect = if new_open {
-                            Effect::Widens
-                        } else {
-                            Effect::Narrows
+                        // A required property: old values always had it, new
+                        // ones may not (widens); a closed model also rejects
+                        // it now (narrows too).
+                        let effect = match (was_required, new_open) {
+                            (_, true) => Effect::Widens,
+                            (true, false) => Effect::Both,
+                            (false, false) => Effect::Narrows,
                         };
                         let rule = if was_required {
                             "property-removed"
@@ -532,7 +593,23 @@ impl<'a> SchemaComparer<'a> {
             // Required only matters for objects; ignore it on schemas that are
             // not objects in either version.
             {
+                // `required` on a readOnly property binds responses only, on a
+                // writeOnly one requests only.
+                let applies = |arena: &SchemaArena,
+                               props: &std::collections::BTreeMap<String, SchemaId>,
+                               name: &str| {
+                    props.get(name).is_none_or(|&p| {
+                        let p = arena.get(p);
+                        match dir {
+                            Direction::Accepts => !p.read_only,
+                            Direction::Produces => !p.write_only,
+                        }
+                    })
+                };
                 for name in ns.required.difference(&os.required) {
+                    if !applies(self.new, &ns.properties, name) {
+                        continue;
+                    }
                     let what = if os.properties.contains_key(name) {
                         "is now required"
                     } else {
@@ -546,6 +623,9 @@ impl<'a> SchemaComparer<'a> {
                     );
                 }
                 for name in os.required.difference(&ns.required) {
+                    if !applies(self.old, &os.properties, name) {
+                        continue;
+                    }
                     if ns.properties.contains_key(name) || !os.properties.contains_key(name) {
                         emit!(
                             "required-property-removed",
@@ -560,8 +640,7 @@ impl<'a> SchemaComparer<'a> {
                 (Additional::Forbidden, Additional::Forbidden)
                 | (Additional::Any, Additional::Any) => {}
                 (Additional::Schema(a), Additional::Schema(b)) => {
-                    let sub = self.compare(a, b, dir, &format!("{f}.*"), false);
-                    ids.extend(sub.iter().copied());
+                    self.compare(a, b, dir, &format!("{f}.*"), false);
                 }
                 (a, b) => {
                     let narrows = matches!(b, Additional::Forbidden)
@@ -587,8 +666,7 @@ impl<'a> SchemaComparer<'a> {
 
         // Arrays.
         if let (Some(a), Some(b)) = (os.items, ns.items) {
-            let sub = self.compare(a, b, dir, &format!("{f}[]"), false);
-            ids.extend(sub.iter().copied());
+            self.compare(a, b, dir, &format!("{f}[]"), false);
         }
         for (i, (&a, &b)) in os
             .prefix_items
@@ -596,8 +674,7 @@ impl<'a> SchemaComparer<'a> {
             .zip(ns.prefix_items.iter())
             .enumerate()
         {
-            let sub = self.compare(a, b, dir, &format!("{f}[{i}]"), false);
-            ids.extend(sub.iter().copied());
+            self.compare(a, b, dir, &format!("{f}[{i}]"), false);
         }
 
         ids
@@ -671,7 +748,7 @@ impl<'a> SchemaComparer<'a> {
         let mut used = vec![false; new_list.len()];
         let same_name = |a: &Schema, b: &Schema| a.name.is_some() && a.name == b.name;
         let same_types = |a: &Schema, b: &Schema| a.types & !types::NULL == b.types & !types::NULL;
-        for pass in 0..3 {
+        for pass in 0..2 {
             for (i, &(_, a)) in old_list.iter().enumerate() {
                 if pair[i].is_some() {
                     continue;
@@ -682,8 +759,7 @@ impl<'a> SchemaComparer<'a> {
                     !used[j]
                         && match pass {
                             0 => old_prints[i] == new_prints[j],
-                            1 => same_name(sa, sb),
-                            _ => same_types(sa, sb) && sa.name.is_none() && sb.name.is_none(),
+                            _ => same_name(sa, sb),
                         }
                 });
                 if let Some(j) = found {
@@ -691,6 +767,43 @@ impl<'a> SchemaComparer<'a> {
                     pair[i] = Some(j);
                 }
             }
+        }
+        // Unnamed alternatives of the same type pair with the one that
+        // shares the most (property names, enum values), wherever it moved.
+        let likeness = |a: &Schema, b: &Schema| -> usize {
+            let props = a
+                .properties
+                .keys()
+                .filter(|k| b.properties.contains_key(*k))
+                .count();
+            let required = a.required.intersection(&b.required).count();
+            let values = match (&a.enumeration, &b.enumeration) {
+                (Some(x), Some(y)) => x.intersection(y).count(),
+                _ => 0,
+            };
+            1 + 2 * props + required + values
+        };
+        loop {
+            let mut best: Option<(usize, usize, usize)> = None;
+            for (i, &(_, a)) in old_list.iter().enumerate() {
+                if pair[i].is_some() {
+                    continue;
+                }
+                let sa = self.old.get(a);
+                for (j, &(_, b)) in new_list.iter().enumerate() {
+                    let sb = self.new.get(b);
+                    if used[j] || !same_types(sa, sb) || sa.name.is_some() || sb.name.is_some() {
+                        continue;
+                    }
+                    let score = likeness(sa, sb);
+                    if best.is_none_or(|(_, _, s)| score > s) {
+                        best = Some((i, j, score));
+                    }
+                }
+            }
+            let Some((i, j, _)) = best else { break };
+            pair[i] = Some(j);
+            used[j] = true;
         }
         let unpaired_old: Vec<usize> = (0..old_list.len()).filter(|&i| pair[i].is_none()).collect();
         let unpaired_new: Vec<usize> = (0..new_list.len()).filter(|&j| !used[j]).collect();
@@ -716,15 +829,13 @@ impl<'a> SchemaComparer<'a> {
             _ => {}
         }
         for (a, b) in fan_out {
-            let sub = self.compare(a, b, dir, f, true);
-            ids.extend(sub.iter().copied());
+            self.compare(a, b, dir, f, true);
         }
         for (i, &(pos, a)) in old_list.iter().enumerate() {
             match pair[i] {
                 Some(usize::MAX) => {}
                 Some(j) => {
-                    let sub = self.compare(a, new_list[j].1, dir, f, true);
-                    ids.extend(sub.iter().copied());
+                    self.compare(a, new_list[j].1, dir, f, true);
                 }
                 None => {
                     let name = self
@@ -834,10 +945,6 @@ fn opt<T: std::fmt::Display>(v: Option<T>) -> String {
     v.map_or_else(|| "none".to_owned(), |v| v.to_string())
 }
 
-fn opt_str(v: &Option<String>) -> String {
-    v.clone().unwrap_or_else(|| "none".to_owned())
-}
-
 fn is_multiple(a: f64, b: f64) -> bool {
     b != 0.0 && ((a / b) - (a / b).round()).abs() < 1e-9
 }
@@ -854,7 +961,21 @@ fn text_keyword(
         "format" => ("format-added", "format-removed", "format-changed"),
         _ => ("pattern-added", "pattern-removed", "pattern-changed"),
     };
+    // Formats that contain each other: an int64 field takes every int32.
+    let wider = |a: &str, b: &str| matches!((a, b), ("int32", "int64") | ("float", "double"));
     match (old, new) {
+        (Some(a), Some(b)) if a != b && keyword == "format" && (wider(a, b) || wider(b, a)) => {
+            Some((
+                changed,
+                if wider(a, b) {
+                    Effect::Widens
+                } else {
+                    Effect::Narrows
+                },
+                format!("{keyword} of `{f}` changed from `{a}` to `{b}`"),
+                keyword,
+            ))
+        }
         (Some(a), Some(b)) if a != b => Some((
             changed,
             Effect::Both,

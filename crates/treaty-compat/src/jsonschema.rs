@@ -22,10 +22,10 @@ pub fn diff(
 ) -> Result<Vec<Change>, CompatError> {
     let mut old = Normalizer::new(old_docs, old_source, Dialect::JsonSchema);
     let o = old.schema(old_path, "", old_root)?;
-    let old_arena = old.arena;
+    let old_arena = old.finish();
     let mut new = Normalizer::new(new_docs, new_source, Dialect::JsonSchema);
     let n = new.schema(new_path, "", new_root)?;
-    let new_arena = new.arena;
+    let new_arena = new.finish();
     let mut cmp = SchemaComparer::new(&old_arena, &new_arena);
     cmp.compare_root(o, n, Direction::Accepts, None, "$");
     Ok(cmp.changes)

@@ -134,142 +134,146 @@ pub fn diff(
     };
     let mut found = Found::default();
 
-    let index = |root: &Node| -> BTreeMap<String, (String, Node)> {
-        root.get("paths")
-            .and_then(Node::as_map)
-            .unwrap_or_default()
-            .iter()
-            .filter_map(|(k, v)| {
-                k.as_scalar()
-                    .map(|k| (normalize_path(&k.text), (k.text.clone(), v.clone())))
-            })
-            .collect()
-    };
-    let old_paths = index(old_root);
-    let new_paths = index(new_root);
     let old_security = old_root.get("security");
     let new_security = new_root.get("security");
+    // Webhooks (3.1) are requests the provider sends: their directions flip.
+    for (section, webhook) in [("paths", false), ("webhooks", true)] {
+        let index = |root: &Node| -> BTreeMap<String, (String, Node)> {
+            root.get(section)
+                .and_then(Node::as_map)
+                .unwrap_or_default()
+                .iter()
+                .filter_map(|(k, v)| {
+                    k.as_scalar()
+                        .map(|k| (normalize_path(&k.text), (k.text.clone(), v.clone())))
+                })
+                .collect()
+        };
+        let old_paths = index(old_root);
+        let new_paths = index(new_root);
 
-    for (key, (old_tpl, old_item)) in &old_paths {
-        let old_item = old
-            .norm
-            .object(&old.file, &format!("/paths/{}", esc(old_tpl)), old_item)?;
-        let new_entry = new_paths.get(key);
-        let new_item = match new_entry {
-            Some((tpl, item)) => Some(new.norm.object(
-                &new.file,
-                &format!("/paths/{}", esc(tpl)),
-                item,
-            )?),
-            None => None,
-        };
-        let Some(old_node) = old_item.node().cloned() else {
-            continue;
-        };
-        let new_node = new_item.as_ref().and_then(|i| i.node().cloned());
-        for method in METHODS {
-            let Some(old_op) = old_node.get(method) else {
+        for (key, (old_tpl, old_item)) in &old_paths {
+            let old_item =
+                old.norm
+                    .object(&old.file, &format!("/{section}/{}", esc(old_tpl)), old_item)?;
+            let new_entry = new_paths.get(key);
+            let new_item = match new_entry {
+                Some((tpl, item)) => Some(new.norm.object(
+                    &new.file,
+                    &format!("/{section}/{}", esc(tpl)),
+                    item,
+                )?),
+                None => None,
+            };
+            let Some(old_node) = old_item.node().cloned() else {
                 continue;
             };
-            let label = format!(
-                "{} {}",
-                method.to_uppercase(),
-                new_entry.map_or(old_tpl, |(t, _)| t)
-            );
-            let old_ptr = format!("{}/{method}", old_item.pointer);
-            match new_node.as_ref().and_then(|n| n.get(method)) {
-                None => {
-                    let deprecated = flag(Some(old_op), "deprecated");
-                    let (rule, what) = if deprecated {
-                        ("deprecated-operation-removed", "deprecated operation")
-                    } else {
-                        ("operation-removed", "operation")
-                    };
+            let new_node = new_item.as_ref().and_then(|i| i.node().cloned());
+            for method in METHODS {
+                let Some(old_op) = old_node.get(method) else {
+                    continue;
+                };
+                let label = op_label(method, new_entry.map_or(old_tpl, |(t, _)| t), webhook);
+                let old_ptr = format!("{}/{method}", old_item.pointer);
+                match new_node.as_ref().and_then(|n| n.get(method)) {
+                    None => {
+                        let deprecated = flag(Some(old_op), "deprecated");
+                        let (rule, what) = if deprecated {
+                            ("deprecated-operation-removed", "deprecated operation")
+                        } else {
+                            ("operation-removed", "operation")
+                        };
+                        found.changes.push(Change {
+                            rule,
+                            effect: Effect::Narrows,
+                            direction: Direction::Accepts,
+                            message: format!("{what} `{label}` was removed"),
+                            old: side(&old_item.file, old_ptr),
+                            new: new_item
+                                .as_ref()
+                                .map(|i| Side {
+                                    file: i.file.clone(),
+                                    pointer: i.pointer.clone(),
+                                })
+                                .or_else(|| side(&new.file, format!("/{section}"))),
+                            operations: BTreeSet::from([label.clone()]),
+                            field: None,
+                        });
+                    }
+                    Some(new_op) => {
+                        let (Some(ni), oi) = (new_item.as_ref(), &old_item) else {
+                            continue;
+                        };
+                        let new_ptr = format!("{}/{method}", ni.pointer);
+                        let ctx = OpCtx {
+                            label: &label,
+                            old_file: &oi.file,
+                            new_file: &ni.file,
+                            old_tpl,
+                            new_tpl: new_entry.map_or(old_tpl.as_str(), |(t, _)| t.as_str()),
+                            sends: if webhook {
+                                Direction::Produces
+                            } else {
+                                Direction::Accepts
+                            },
+                        };
+                        operation(
+                            &mut found,
+                            &ctx,
+                            (&mut old, &old_node, old_op, &old_ptr, old_security),
+                            (
+                                &mut new,
+                                new_node.as_ref().unwrap_or(&old_node),
+                                new_op,
+                                &new_ptr,
+                                new_security,
+                            ),
+                        )?;
+                    }
+                }
+            }
+        }
+        for (key, (new_tpl, new_item)) in &new_paths {
+            let new_item =
+                new.norm
+                    .object(&new.file, &format!("/{section}/{}", esc(new_tpl)), new_item)?;
+            let Some(new_node) = new_item.node() else {
+                continue;
+            };
+            let old_node = old_paths.get(key);
+            for method in METHODS {
+                if new_node.get(method).is_none() {
+                    continue;
+                }
+                // An old path item behind a `$ref` is resolved for the check.
+                let existed = match old_node {
+                    Some((tpl, n)) => {
+                        let located =
+                            old.norm
+                                .object(&old.file, &format!("/{section}/{}", esc(tpl)), n)?;
+                        located.node().is_some_and(|n| n.get(method).is_some())
+                    }
+                    None => false,
+                };
+                if !existed {
+                    let label = op_label(method, new_tpl, webhook);
                     found.changes.push(Change {
-                        rule,
-                        effect: Effect::Narrows,
+                        rule: "operation-added",
+                        effect: Effect::Widens,
                         direction: Direction::Accepts,
-                        message: format!("{what} `{label}` was removed"),
-                        old: side(&old_item.file, old_ptr),
-                        new: new_item
-                            .as_ref()
-                            .map(|i| Side {
-                                file: i.file.clone(),
-                                pointer: i.pointer.clone(),
-                            })
-                            .or_else(|| side(&new.file, "/paths".to_owned())),
-                        operations: BTreeSet::from([label.clone()]),
+                        message: format!("operation `{label}` was added"),
+                        old: side(&old.file, format!("/{section}")),
+                        new: side(&new_item.file, format!("{}/{method}", new_item.pointer)),
+                        operations: BTreeSet::from([label]),
                         field: None,
                     });
                 }
-                Some(new_op) => {
-                    let (Some(ni), oi) = (new_item.as_ref(), &old_item) else {
-                        continue;
-                    };
-                    let new_ptr = format!("{}/{method}", ni.pointer);
-                    let ctx = OpCtx {
-                        label: &label,
-                        old_file: &oi.file,
-                        new_file: &ni.file,
-                        old_tpl,
-                        new_tpl: new_entry.map_or(old_tpl.as_str(), |(t, _)| t.as_str()),
-                    };
-                    operation(
-                        &mut found,
-                        &ctx,
-                        (&mut old, &old_node, old_op, &old_ptr, old_security),
-                        (
-                            &mut new,
-                            new_node.as_ref().unwrap_or(&old_node),
-                            new_op,
-                            &new_ptr,
-                            new_security,
-                        ),
-                    )?;
-                }
-            }
-        }
-    }
-    for (key, (new_tpl, new_item)) in &new_paths {
-        let new_item = new
-            .norm
-            .object(&new.file, &format!("/paths/{}", esc(new_tpl)), new_item)?;
-        let Some(new_node) = new_item.node() else {
-            continue;
-        };
-        let old_node = old_paths.get(key);
-        for method in METHODS {
-            if new_node.get(method).is_none() {
-                continue;
-            }
-            // An old path item behind a `$ref` is resolved for the check.
-            let existed = match old_node {
-                Some((tpl, n)) => {
-                    let located = old
-                        .norm
-                        .object(&old.file, &format!("/paths/{}", esc(tpl)), n)?;
-                    located.node().is_some_and(|n| n.get(method).is_some())
-                }
-                None => false,
-            };
-            if !existed {
-                let label = format!("{} {new_tpl}", method.to_uppercase());
-                found.changes.push(Change {
-                    rule: "operation-added",
-                    effect: Effect::Widens,
-                    direction: Direction::Accepts,
-                    message: format!("operation `{label}` was added"),
-                    old: side(&old.file, "/paths".to_owned()),
-                    new: side(&new_item.file, format!("{}/{method}", new_item.pointer)),
-                    operations: BTreeSet::from([label]),
-                    field: None,
-                });
             }
         }
     }
 
-    let old_arena = old.norm.arena;
-    let new_arena = new.norm.arena;
+    let old_arena = old.norm.finish();
+    let new_arena = new.norm.finish();
     let mut cmp = SchemaComparer::new(&old_arena, &new_arena);
     for root in &found.roots {
         cmp.compare_root(
@@ -280,12 +284,25 @@ pub fn diff(
             &root.field,
         );
     }
+    cmp.attribute();
     let mut changes = found.changes;
     changes.extend(cmp.changes);
     Ok((changes, operation_ids))
 }
 
+/// `POST /payments`, or `POST paymentSettled (webhook)`.
+fn op_label(method: &str, name: &str, webhook: bool) -> String {
+    if webhook {
+        format!("{} {name} (webhook)", method.to_uppercase())
+    } else {
+        format!("{} {name}", method.to_uppercase())
+    }
+}
+
 struct OpCtx<'a> {
+    /// The direction of what the client sends: `Accepts` for operations,
+    /// `Produces` for webhooks (the provider is the client).
+    sends: Direction,
     label: &'a str,
     old_file: &'a str,
     new_file: &'a str,
@@ -339,7 +356,7 @@ fn operation(
             found,
             "operation-deprecated",
             Effect::Neutral,
-            Direction::Accepts,
+            ctx.sends,
             format!("`{label}` is deprecated"),
             o_ptr.to_owned(),
             format!("{n_ptr}/deprecated"),
@@ -349,7 +366,7 @@ fn operation(
             found,
             "operation-undeprecated",
             Effect::Neutral,
-            Direction::Accepts,
+            ctx.sends,
             format!("`{label}` is no longer deprecated"),
             format!("{o_ptr}/deprecated"),
             n_ptr.to_owned(),
@@ -357,8 +374,8 @@ fn operation(
     }
 
     // Parameters: path-level ones, overridden by operation-level ones.
-    let old_params = parameters(ow, o_item, o_op, o_ptr, ctx.old_tpl)?;
-    let new_params = parameters(nw, n_item, n_op, n_ptr, ctx.new_tpl)?;
+    let old_params = parameters(ow, ctx.old_file, o_item, o_op, o_ptr, ctx.old_tpl)?;
+    let new_params = parameters(nw, ctx.new_file, n_item, n_op, n_ptr, ctx.new_tpl)?;
     for (key, op) in &old_params {
         let what = param_name(key, op);
         match new_params.get(key) {
@@ -366,7 +383,7 @@ fn operation(
                 found,
                 "parameter-removed",
                 Effect::Widens,
-                Direction::Accepts,
+                ctx.sends,
                 format!("{what} of `{label}` was removed"),
                 op.pointer.clone(),
                 n_ptr.to_owned(),
@@ -377,7 +394,7 @@ fn operation(
                         found,
                         "parameter-made-required",
                         Effect::Narrows,
-                        Direction::Accepts,
+                        ctx.sends,
                         format!("{what} of `{label}` is now required"),
                         op.pointer.clone(),
                         format!("{}/required", np.pointer),
@@ -387,7 +404,7 @@ fn operation(
                         found,
                         "parameter-made-optional",
                         Effect::Widens,
-                        Direction::Accepts,
+                        ctx.sends,
                         format!("{what} of `{label}` is now optional"),
                         format!("{}/required", op.pointer),
                         np.pointer.clone(),
@@ -397,7 +414,7 @@ fn operation(
                     found.roots.push(Root {
                         old: a,
                         new: b,
-                        direction: Direction::Accepts,
+                        direction: ctx.sends,
                         operation: label.to_owned(),
                         field: format!("{} parameter {}", key.0, np.name),
                     });
@@ -415,7 +432,7 @@ fn operation(
                 found,
                 "required-parameter-added",
                 Effect::Narrows,
-                Direction::Accepts,
+                ctx.sends,
                 format!("required {what} was added to `{label}`"),
                 o_ptr.to_owned(),
                 np.pointer.clone(),
@@ -425,7 +442,7 @@ fn operation(
                 found,
                 "parameter-added",
                 Effect::Widens,
-                Direction::Accepts,
+                ctx.sends,
                 format!("optional {what} was added to `{label}`"),
                 o_ptr.to_owned(),
                 np.pointer.clone(),
@@ -434,8 +451,18 @@ fn operation(
     }
 
     // Request body.
-    let ob = body(ow, o_op.get("requestBody"), &format!("{o_ptr}/requestBody"))?;
-    let nb = body(nw, n_op.get("requestBody"), &format!("{n_ptr}/requestBody"))?;
+    let ob = body(
+        ow,
+        ctx.old_file,
+        o_op.get("requestBody"),
+        &format!("{o_ptr}/requestBody"),
+    )?;
+    let nb = body(
+        nw,
+        ctx.new_file,
+        n_op.get("requestBody"),
+        &format!("{n_ptr}/requestBody"),
+    )?;
     match (&ob, &nb) {
         (None, Some(b)) => {
             let (rule, effect) = if b.required {
@@ -447,7 +474,7 @@ fn operation(
                 found,
                 rule,
                 effect,
-                Direction::Accepts,
+                ctx.sends,
                 format!("`{label}` now takes a request body"),
                 o_ptr.to_owned(),
                 b.pointer.clone(),
@@ -457,7 +484,7 @@ fn operation(
             found,
             "request-body-removed",
             Effect::Widens,
-            Direction::Accepts,
+            ctx.sends,
             format!("`{label}` no longer takes a request body"),
             a.pointer.clone(),
             n_ptr.to_owned(),
@@ -468,7 +495,7 @@ fn operation(
                     found,
                     "request-body-made-required",
                     Effect::Narrows,
-                    Direction::Accepts,
+                    ctx.sends,
                     format!("the request body of `{label}` is now required"),
                     a.pointer.clone(),
                     format!("{}/required", b.pointer),
@@ -478,20 +505,20 @@ fn operation(
                     found,
                     "request-body-made-optional",
                     Effect::Widens,
-                    Direction::Accepts,
+                    ctx.sends,
                     format!("the request body of `{label}` is now optional"),
                     format!("{}/required", a.pointer),
                     b.pointer.clone(),
                 );
             }
-            content(found, ctx, a, b, Direction::Accepts, "request body");
+            content(found, ctx, a, b, ctx.sends, "request body");
         }
         (None, None) => {}
     }
 
     // Responses.
-    let old_responses = responses(ow, o_op, o_ptr)?;
-    let new_responses = responses(nw, n_op, n_ptr)?;
+    let old_responses = responses(ow, ctx.old_file, o_op, o_ptr)?;
+    let new_responses = responses(nw, ctx.new_file, n_op, n_ptr)?;
     for (status, a) in &old_responses {
         match new_responses.get(status) {
             None => {
@@ -504,7 +531,7 @@ fn operation(
                     found,
                     rule,
                     Effect::Narrows,
-                    Direction::Produces,
+                    ctx.sends.flip(),
                     format!("`{label}` no longer responds with status {status}"),
                     a.pointer.clone(),
                     format!("{n_ptr}/responses"),
@@ -515,7 +542,7 @@ fn operation(
                 ctx,
                 a,
                 b,
-                Direction::Produces,
+                ctx.sends.flip(),
                 &format!("response {status}"),
             ),
         }
@@ -526,7 +553,7 @@ fn operation(
                 found,
                 "response-status-added",
                 Effect::Widens,
-                Direction::Produces,
+                ctx.sends.flip(),
                 format!("`{label}` may now respond with status {status}"),
                 format!("{o_ptr}/responses"),
                 b.pointer.clone(),
@@ -552,7 +579,7 @@ fn operation(
             found,
             rule,
             effect,
-            Direction::Accepts,
+            ctx.sends,
             format!("{message} for `{label}`"),
             o_sec_ptr.clone(),
             n_sec_ptr.clone(),
@@ -678,6 +705,7 @@ fn param_name(key: &(String, String), p: &Param) -> String {
 /// since renaming `{id}` to `{key}` changes nothing for a client.
 fn parameters(
     w: &mut Walk<'_>,
+    file: &str,
     item: &Node,
     op: &Node,
     op_ptr: &str,
@@ -696,7 +724,7 @@ fn parameters(
             .iter()
             .enumerate()
         {
-            let located = w.norm.object(&w.file, &format!("{base}/{i}"), p)?;
+            let located = w.norm.object(file, &format!("{base}/{i}"), p)?;
             let Some(node) = located.node() else { continue };
             let (Some(name), Some(place)) = (
                 node.get("name").and_then(Node::as_str),
@@ -714,12 +742,24 @@ fn parameters(
             } else {
                 name.to_owned()
             };
-            let schema = match node.get("schema") {
-                Some(s) => Some(w.norm.schema(
-                    &located.file,
-                    &format!("{}/schema", located.pointer),
-                    s,
-                )?),
+            // A parameter has a `schema`, or a `content` map of one media type.
+            let schema_at = match (
+                node.get("schema"),
+                node.get("content").and_then(Node::as_map),
+            ) {
+                (Some(s), _) => Some((s, format!("{}/schema", located.pointer))),
+                (None, Some(content)) => content.first().and_then(|(mt, v)| {
+                    let mt = mt.as_scalar()?.text.clone();
+                    let s = v.get("schema")?;
+                    Some((
+                        s,
+                        format!("{}/content/{}/schema", located.pointer, esc(&mt)),
+                    ))
+                }),
+                _ => None,
+            };
+            let schema = match schema_at {
+                Some((s, pointer)) => Some(w.norm.schema(&located.file, &pointer, s)?),
                 None => None,
             };
             out.insert(
@@ -744,9 +784,14 @@ struct Body {
     media: BTreeMap<String, (Option<SchemaId>, String)>,
 }
 
-fn body(w: &mut Walk<'_>, node: Option<&Node>, pointer: &str) -> Result<Option<Body>, CompatError> {
+fn body(
+    w: &mut Walk<'_>,
+    file: &str,
+    node: Option<&Node>,
+    pointer: &str,
+) -> Result<Option<Body>, CompatError> {
     let Some(node) = node else { return Ok(None) };
-    let located = w.norm.object(&w.file, pointer, node)?;
+    let located = w.norm.object(file, pointer, node)?;
     let Some(n) = located.node() else {
         return Ok(None);
     };
@@ -775,6 +820,7 @@ fn body(w: &mut Walk<'_>, node: Option<&Node>, pointer: &str) -> Result<Option<B
 
 fn responses(
     w: &mut Walk<'_>,
+    file: &str,
     op: &Node,
     op_ptr: &str,
 ) -> Result<BTreeMap<String, Body>, CompatError> {
@@ -784,11 +830,13 @@ fn responses(
         .and_then(Node::as_map)
         .unwrap_or_default()
     {
-        let Some(status) = k.as_scalar().map(|k| k.text.to_ascii_uppercase()) else {
+        let Some(written) = k.as_scalar().map(|k| k.text.clone()) else {
             continue;
         };
-        if let Some(b) = body(w, Some(v), &format!("{op_ptr}/responses/{}", esc(&status)))? {
-            out.insert(status, b);
+        // `2xx` and `2XX` are one range; the pointer keeps what was written.
+        let pointer = format!("{op_ptr}/responses/{}", esc(&written));
+        if let Some(b) = body(w, file, Some(v), &pointer)? {
+            out.insert(written.to_ascii_uppercase(), b);
         }
     }
     Ok(out)

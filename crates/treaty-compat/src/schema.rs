@@ -121,7 +121,8 @@ pub struct Schema {
     pub write_only: bool,
     pub deprecated: bool,
     pub default: Option<String>,
-    pub discriminator: Option<String>,
+    /// `discriminator.propertyName` and its `mapping` (canonical JSON).
+    pub discriminator: Option<(String, Option<String>)>,
     /// The name it was reached by (`Payment` for `#/components/schemas/Payment`).
     pub name: Option<String>,
 }
@@ -172,6 +173,11 @@ pub struct Normalizer<'a> {
     dialect: Dialect,
     by_location: HashMap<(String, String), SchemaId>,
     depth: usize,
+    /// Schemas being built (a reference to one is recursion).
+    building: std::collections::HashSet<SchemaId>,
+    /// `allOf` branches that were still being built when their parent was:
+    /// merged once every schema is complete.
+    pending_merges: Vec<(SchemaId, SchemaId)>,
 }
 
 impl std::fmt::Debug for Normalizer<'_> {
@@ -195,6 +201,8 @@ impl<'a> Normalizer<'a> {
             dialect,
             by_location: HashMap::new(),
             depth: 0,
+            building: std::collections::HashSet::new(),
+            pending_merges: Vec::new(),
         }
     }
 
@@ -235,7 +243,9 @@ impl<'a> Normalizer<'a> {
         let id = SchemaId(self.arena.schemas.len() as u32);
         self.arena.schemas.push(Schema::default());
         self.by_location.insert(key, id);
-        let result = self.build(file, pointer, node);
+        self.building.insert(id);
+        let result = self.build(id, file, pointer, node);
+        self.building.remove(&id);
         self.depth -= 1;
         let mut schema = result?;
         if schema.name.is_none() {
@@ -347,7 +357,22 @@ impl<'a> Normalizer<'a> {
         self.schema(file, &p, node)
     }
 
-    fn build(&mut self, file: &str, pointer: &str, node: &Node) -> Result<Schema, CompatError> {
+    /// The arena, with the `allOf` merges that had to wait for recursion.
+    pub fn finish(mut self) -> SchemaArena {
+        for (target, branch) in std::mem::take(&mut self.pending_merges).into_iter().rev() {
+            let other = self.arena.get(branch).clone();
+            merge(&mut self.arena.schemas[target.0 as usize], &other);
+        }
+        self.arena
+    }
+
+    fn build(
+        &mut self,
+        id: SchemaId,
+        file: &str,
+        pointer: &str,
+        node: &Node,
+    ) -> Result<Schema, CompatError> {
         let mut s = Schema {
             span: node.span,
             file: Arc::from(file),
@@ -411,11 +436,10 @@ impl<'a> Normalizer<'a> {
         s.write_only = is_true(node.get("writeOnly"));
         s.deprecated = is_true(node.get("deprecated"));
         s.default = node.get("default").map(canonical);
-        s.discriminator = node
-            .get("discriminator")
-            .and_then(|d| d.get("propertyName"))
-            .and_then(Node::as_str)
-            .map(str::to_owned);
+        s.discriminator = node.get("discriminator").and_then(|d| {
+            let property = d.get("propertyName").and_then(Node::as_str)?.to_owned();
+            Some((property, d.get("mapping").map(canonical)))
+        });
         if let Some(req) = node.get("required").and_then(Node::as_seq) {
             s.required = req
                 .iter()
@@ -482,9 +506,13 @@ impl<'a> Normalizer<'a> {
                 all_of.push(self.child(file, &format!("{pointer}/allOf"), &i.to_string(), b)?);
             }
         }
-        for id in all_of {
-            let other = self.arena.get(id).clone();
-            merge(&mut s, &other);
+        for branch in all_of {
+            if self.building.contains(&branch) {
+                self.pending_merges.push((id, branch));
+            } else {
+                let other = self.arena.get(branch).clone();
+                merge(&mut s, &other);
+            }
         }
         Ok(s)
     }
@@ -499,7 +527,7 @@ fn merge(s: &mut Schema, o: &Schema) {
     macro_rules! first {
         ($($f:ident)*) => { $( if s.$f.is_none() { s.$f.clone_from(&o.$f); } )* };
     }
-    first!(constant format minimum maximum multiple_of min_length max_length pattern min_items max_items items min_properties max_properties default discriminator name);
+    first!(constant format minimum maximum multiple_of min_length max_length pattern min_items max_items items min_properties max_properties default discriminator);
     s.unique_items |= o.unique_items;
     if s.prefix_items.is_empty() {
         s.prefix_items.clone_from(&o.prefix_items);
