@@ -50,6 +50,23 @@ pub fn detect(node: &Node) -> Option<Format> {
     }
 }
 
+/// The kind of a document this engine does not compare yet, if it is one.
+fn unsupported_kind(path: &str, node: &Node) -> Option<&'static str> {
+    if node.get("asyncapi").is_some() {
+        return Some("an AsyncAPI document");
+    }
+    if node.get("swagger").is_some() {
+        return Some("a Swagger 2.0 document");
+    }
+    let avro_type = node.get("type").and_then(Node::as_str);
+    if path.ends_with(".avsc")
+        || (matches!(avro_type, Some("record" | "enum" | "fixed")) && node.get("name").is_some())
+    {
+        return Some("an Avro schema");
+    }
+    None
+}
+
 /// Both versions of an interface as read, and the changes between them.
 #[derive(Debug)]
 pub struct Diff {
@@ -72,8 +89,35 @@ pub fn diff(
 ) -> Result<Diff, CompatError> {
     let mut old = Documents::new();
     let mut new = Documents::new();
+    if let Some(proto) = [old_path, new_path]
+        .into_iter()
+        .find(|p| p.ends_with(".proto"))
+    {
+        return Err(CompatError::new(
+            treaty_syntax::Diagnostic::error(
+                "unsupported-format",
+                "this is a Protobuf file: Treaty compares OpenAPI 3.0/3.1 and JSON Schema so far",
+            )
+            .in_file(proto)
+            .unreadable(),
+            &new.sources,
+        ));
+    }
     let (_, old_root) = old.load(old_source, old_path, None)?;
     let (_, new_root) = new.load(new_source, new_path, None)?;
+    if format.is_none()
+        && let Some(kind) = unsupported_kind(new_path, &new_root)
+    {
+        return Err(CompatError::new(
+            treaty_syntax::Diagnostic::error(
+                "unsupported-format",
+                format!("this is {kind}: Treaty compares OpenAPI 3.0/3.1 and JSON Schema so far"),
+            )
+            .in_file(new_path)
+            .unreadable(),
+            &new.sources,
+        ));
+    }
     let format = match format.or_else(|| detect(&new_root)) {
         Some(f) => f,
         None => {

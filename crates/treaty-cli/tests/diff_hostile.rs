@@ -1,0 +1,194 @@
+//! Hostile and broken schemas given to `treaty diff`: a clear message,
+//! exit code 2, no panic, and no hang (the time bound only catches a
+//! hang; speed is measured in `bench/`).
+
+use std::path::Path;
+use std::process::Output;
+use std::time::{Duration, Instant};
+
+fn write(dir: &Path, name: &str, text: impl AsRef<[u8]>) {
+    std::fs::write(dir.join(name), text).unwrap_or_else(|e| panic!("{e}"));
+}
+
+fn diff(dir: &Path, old: &str, new: &str) -> Output {
+    let start = Instant::now();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_treaty"))
+        .current_dir(dir)
+        .args(["diff", old, new])
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run treaty: {e}"));
+    assert!(
+        start.elapsed() < Duration::from_secs(20),
+        "took {:?}",
+        start.elapsed()
+    );
+    out
+}
+
+fn assert_rejected(out: &Output, needle: &str) {
+    let text =
+        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    let text = text.replace("\n  │ ", " ");
+    assert_eq!(out.status.code(), Some(2), "{text}");
+    assert!(!text.contains("panicked"), "{text}");
+    assert!(text.contains(needle), "expected `{needle}` in:\n{text}");
+}
+
+const HEAD: &str = "openapi: 3.1.0\ninfo: {title: t, version: '1'}\npaths:\n  /a:\n    get:\n      responses:\n        '200':\n          description: ok\n          content:\n            application/json:\n              schema: {$ref: '#/components/schemas/A'}\n";
+
+#[test]
+fn a_cycle_of_references_without_a_schema() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    write(
+        dir.path(),
+        "s.yaml",
+        format!(
+            "{HEAD}components:\n  schemas:\n    A: {{$ref: '#/components/schemas/B'}}\n    B: {{$ref: '#/components/schemas/A'}}\n"
+        ),
+    );
+    assert_rejected(&diff(dir.path(), "s.yaml", "s.yaml"), "cycle of references");
+}
+
+#[test]
+fn a_dangling_reference() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    write(
+        dir.path(),
+        "s.yaml",
+        format!("{HEAD}components:\n  schemas:\n    B: {{type: string}}\n"),
+    );
+    assert_rejected(&diff(dir.path(), "s.yaml", "s.yaml"), "points at nothing");
+}
+
+#[test]
+fn a_reference_to_a_missing_file() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    write(
+        dir.path(),
+        "s.yaml",
+        HEAD.replace("'#/components/schemas/A'", "'common.yaml#/A'"),
+    );
+    assert_rejected(
+        &diff(dir.path(), "s.yaml", "s.yaml"),
+        "cannot read `common.yaml`",
+    );
+}
+
+#[test]
+fn a_remote_reference_is_refused() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    write(
+        dir.path(),
+        "s.yaml",
+        HEAD.replace(
+            "'#/components/schemas/A'",
+            "'https://example.com/s.yaml#/A'",
+        ),
+    );
+    assert_rejected(
+        &diff(dir.path(), "s.yaml", "s.yaml"),
+        "points at a remote URL",
+    );
+}
+
+#[test]
+fn a_recursive_schema_is_fine() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    write(
+        dir.path(),
+        "s.yaml",
+        format!(
+            "{HEAD}components:\n  schemas:\n    A:\n      type: object\n      properties:\n        next: {{$ref: '#/components/schemas/A'}}\n"
+        ),
+    );
+    let out = diff(dir.path(), "s.yaml", "s.yaml");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn a_fifty_megabyte_spec_is_read_within_bounds() {
+    // Large but within the 64 MiB limit: read and compared, not refused.
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let mut text = String::from(
+        "{\"openapi\": \"3.0.3\", \"info\": {\"title\": \"t\", \"version\": \"1\"}, \"paths\": {}, \"components\": {\"schemas\": {",
+    );
+    let mut i = 0;
+    while text.len() < 50 * 1024 * 1024 {
+        if i > 0 {
+            text.push(',');
+        }
+        text.push_str(&format!("\"S{i}\": {{\"type\": \"object\", \"properties\": {{\"a\": {{\"type\": \"string\", \"maxLength\": {i}}}}}}}"));
+        i += 1;
+    }
+    text.push_str("}}}");
+    write(dir.path(), "big.json", &text);
+    let out = diff(dir.path(), "big.json", "big.json");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // Past the limit: refused before parsing.
+    text.push_str(&" ".repeat(15 * 1024 * 1024));
+    write(dir.path(), "huge.json", &text);
+    assert_rejected(
+        &diff(dir.path(), "huge.json", "big.json"),
+        "more than the limit",
+    );
+}
+
+#[test]
+fn deep_nesting_is_refused() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let deep = format!(
+        "{{\"type\": \"object\", \"properties\": {{\"a\": {}}}}}",
+        "{\"items\": ".repeat(400) + "{}" + &"}".repeat(400)
+    );
+    write(dir.path(), "deep.json", &deep);
+    assert_rejected(
+        &diff(dir.path(), "deep.json", "deep.json"),
+        "nesting is deeper than the limit",
+    );
+}
+
+#[test]
+fn formats_not_compared_yet_are_named() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    write(
+        dir.path(),
+        "a.yaml",
+        "asyncapi: 2.6.0\ninfo: {title: t, version: '1'}\nchannels: {}\n",
+    );
+    assert_rejected(
+        &diff(dir.path(), "a.yaml", "a.yaml"),
+        "this is an AsyncAPI document",
+    );
+    write(
+        dir.path(),
+        "m.proto",
+        "syntax = \"proto3\";\nmessage M { string a = 1; }\n",
+    );
+    assert_rejected(
+        &diff(dir.path(), "m.proto", "m.proto"),
+        "this is a Protobuf file",
+    );
+}
+
+#[test]
+fn a_missing_file_and_garbage() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    write(dir.path(), "g.yaml", [0u8, 159, 146, 150, 255]);
+    assert_rejected(
+        &diff(dir.path(), "nope.yaml", "g.yaml"),
+        "cannot read `nope.yaml`",
+    );
+    write(dir.path(), "s.yaml", HEAD);
+    assert_rejected(&diff(dir.path(), "s.yaml", "g.yaml"), "not UTF-8");
+}
