@@ -137,13 +137,38 @@ impl<'a> SchemaComparer<'a> {
         } else {
             format!("/{keyword}")
         };
+        self.push_change_at(
+            o,
+            n,
+            direction,
+            field,
+            rule,
+            effect,
+            message,
+            (&suffix, &suffix),
+        )
+    }
+
+    /// The same, with the place in each version given as pointer suffixes.
+    #[allow(clippy::too_many_arguments)]
+    fn push_change_at(
+        &mut self,
+        o: SchemaId,
+        n: SchemaId,
+        direction: Direction,
+        field: &str,
+        rule: &'static str,
+        effect: Effect,
+        message: String,
+        (old_suffix, new_suffix): (&str, &str),
+    ) -> usize {
         self.changes.push(Change {
             rule,
             effect,
             direction,
             message,
-            old: self.side_old(o, &suffix),
-            new: self.side_new(n, &suffix),
+            old: self.side_old(o, old_suffix),
+            new: self.side_new(n, new_suffix),
             operations: BTreeSet::new(),
             field: Some(field.to_owned()),
         });
@@ -545,20 +570,19 @@ impl<'a> SchemaComparer<'a> {
                         } else {
                             "optional-property-removed"
                         };
-                        let p = escape(name);
-                        let suffix = format!("/properties/{p}");
+                        let suffix = format!("/properties/{}", escape(name));
                         let message = format!("property `{f}.{name}` was removed");
-                        self.changes.push(Change {
+                        let field = format!("{f}.{name}");
+                        ids.push(self.push_change_at(
+                            o,
+                            n,
+                            dir,
+                            &field,
                             rule,
                             effect,
-                            direction: dir,
                             message,
-                            old: self.side_old(o, &suffix),
-                            new: self.side_new(n, ""),
-                            operations: BTreeSet::new(),
-                            field: Some(format!("{f}.{name}")),
-                        });
-                        ids.push(self.changes.len() - 1);
+                            (&suffix, ""),
+                        ));
                     }
                 }
             }
@@ -578,17 +602,18 @@ impl<'a> SchemaComparer<'a> {
                     Effect::Widens
                 };
                 let suffix = format!("/properties/{}", escape(name));
-                self.changes.push(Change {
-                    rule: "optional-property-added",
+                let message = format!("optional property `{f}.{name}` was added");
+                let field = format!("{f}.{name}");
+                ids.push(self.push_change_at(
+                    o,
+                    n,
+                    dir,
+                    &field,
+                    "optional-property-added",
                     effect,
-                    direction: dir,
-                    message: format!("optional property `{f}.{name}` was added"),
-                    old: self.side_old(o, ""),
-                    new: self.side_new(n, &suffix),
-                    operations: BTreeSet::new(),
-                    field: Some(format!("{f}.{name}")),
-                });
-                ids.push(self.changes.len() - 1);
+                    message,
+                    ("", &suffix),
+                ));
             }
             // Required only matters for objects; ignore it on schemas that are
             // not objects in either version.
@@ -844,17 +869,18 @@ impl<'a> SchemaComparer<'a> {
                         .name
                         .clone()
                         .unwrap_or_else(|| format!("#{pos}"));
-                    self.changes.push(Change {
-                        rule: "one-of-branch-removed",
-                        effect: Effect::Narrows,
-                        direction: dir,
-                        message: format!("`{f}` lost the {keyword} alternative {name}"),
-                        old: self.side_old(o, &format!("/{keyword}/{pos}")),
-                        new: self.side_new(n, &format!("/{keyword}")),
-                        operations: BTreeSet::new(),
-                        field: Some(f.to_owned()),
-                    });
-                    ids.push(self.changes.len() - 1);
+                    let message = format!("`{f}` lost the {keyword} alternative {name}");
+                    let at = (format!("/{keyword}/{pos}"), format!("/{keyword}"));
+                    ids.push(self.push_change_at(
+                        o,
+                        n,
+                        dir,
+                        f,
+                        "one-of-branch-removed",
+                        Effect::Narrows,
+                        message,
+                        (&at.0, &at.1),
+                    ));
                 }
             }
         }
@@ -866,17 +892,18 @@ impl<'a> SchemaComparer<'a> {
                     .name
                     .clone()
                     .unwrap_or_else(|| format!("#{pos}"));
-                self.changes.push(Change {
-                    rule: "one-of-branch-added",
-                    effect: Effect::Widens,
-                    direction: dir,
-                    message: format!("`{f}` gained the {keyword} alternative {name}"),
-                    old: self.side_old(o, &format!("/{keyword}")),
-                    new: self.side_new(n, &format!("/{keyword}/{pos}")),
-                    operations: BTreeSet::new(),
-                    field: Some(f.to_owned()),
-                });
-                ids.push(self.changes.len() - 1);
+                let message = format!("`{f}` gained the {keyword} alternative {name}");
+                let at = (format!("/{keyword}"), format!("/{keyword}/{pos}"));
+                ids.push(self.push_change_at(
+                    o,
+                    n,
+                    dir,
+                    f,
+                    "one-of-branch-added",
+                    Effect::Widens,
+                    message,
+                    (&at.0, &at.1),
+                ));
             }
         }
         ids

@@ -20,6 +20,7 @@ pub mod schema;
 
 pub use change::{Change, Direction, Effect, Level, Policy, RULES, Side};
 pub use document::{CompatError, DocumentSource, Documents};
+pub use openapi::normalize_path;
 
 use treaty_syntax::Node;
 

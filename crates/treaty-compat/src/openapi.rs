@@ -41,7 +41,7 @@ fn esc(s: &str) -> String {
 }
 
 /// `/a/{id}/b` and `/a/{key}/b` are the same path.
-fn normalize_path(path: &str) -> String {
+pub fn normalize_path(path: &str) -> String {
     let mut out = String::with_capacity(path.len());
     let mut depth = 0u32;
     for c in path.chars() {

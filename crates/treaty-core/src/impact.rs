@@ -31,22 +31,10 @@ pub fn policy_of(interface: &Interface, defaults: &Defaults) -> (Policy, bool) {
 fn same_operation(declared: &str, label: &str) -> bool {
     let norm = |s: &str| -> Option<(String, String)> {
         let (method, path) = s.trim().split_once(' ')?;
-        let mut shape = String::new();
-        let mut depth = 0u32;
-        for c in path.trim().chars() {
-            match c {
-                '{' => {
-                    depth += 1;
-                    if depth == 1 {
-                        shape.push_str("{}");
-                    }
-                }
-                '}' => depth = depth.saturating_sub(1),
-                _ if depth > 0 => {}
-                _ => shape.push(c),
-            }
-        }
-        Some((method.to_ascii_uppercase(), shape))
+        Some((
+            method.to_ascii_uppercase(),
+            treaty_compat::normalize_path(path.trim()),
+        ))
     };
     matches!((norm(declared), norm(label)), (Some(a), Some(b)) if a == b)
 }
