@@ -63,7 +63,7 @@ fn policy_name(p: Policy, transitive: bool) -> &'static str {
 
 /// Compares every interface; `Err` when the workspace or the base cannot
 /// be read at all.
-pub fn check(dir: &Path, base: &str) -> Result<CheckReport, String> {
+pub fn check(dir: &Path, base: &str, all_transitive: bool) -> Result<CheckReport, String> {
     let source = FsSource::new(dir);
     let (ws, diags) = treaty_core::load(&source);
     if let Some(d) = diags
@@ -87,6 +87,7 @@ pub fn check(dir: &Path, base: &str) -> Result<CheckReport, String> {
     let mut reports = Vec::new();
     for interface in interfaces {
         let (policy, transitive) = policy_of(interface, &defaults);
+        let transitive = transitive || all_transitive;
         let schema = interface.schema.value.clone();
         let mut report = InterfaceReport {
             id: interface.id.value.clone(),

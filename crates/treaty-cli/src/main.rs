@@ -80,6 +80,10 @@ enum Command {
         base: String,
         #[arg(long, value_enum, default_value_t = CheckFormat::Text)]
         format: CheckFormat,
+        /// Compare with every earlier version in the base's history, as if
+        /// every interface's policy were transitive.
+        #[arg(long)]
+        transitive: bool,
     },
     /// The evolution of an interface's schema through the git history,
     /// grouped by version.
@@ -177,7 +181,12 @@ fn main() -> ExitCode {
             format,
             kind,
         } => run_diff(&old, &new, policy, format, kind),
-        Command::Check { dir, base, format } => run_check(dir, base, format),
+        Command::Check {
+            dir,
+            base,
+            format,
+            transitive,
+        } => run_check(dir, base, format, transitive),
         Command::Changelog {
             interface,
             dir,
@@ -284,8 +293,8 @@ fn with_big_stack<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> 
         .ok()
 }
 
-fn run_check(dir: PathBuf, base: String, format: CheckFormat) -> ExitCode {
-    let report = match with_big_stack(move || check::check(&dir, &base)) {
+fn run_check(dir: PathBuf, base: String, format: CheckFormat, transitive: bool) -> ExitCode {
+    let report = match with_big_stack(move || check::check(&dir, &base, transitive)) {
         Some(Ok(r)) => r,
         Some(Err(e)) => {
             eprintln!("error: {e}");

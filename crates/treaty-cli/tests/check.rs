@@ -231,3 +231,22 @@ fn changelog_groups_the_history_by_version() {
     assert!(md.contains("## 2.0.0") && !md.contains("## 1.5.0"), "{md}");
     assert!(md.contains("### Breaking"), "{md}");
 }
+
+#[test]
+fn the_transitive_flag_applies_to_every_interface() {
+    let (dir, ws) = repo();
+    edit(&ws, "interfaces/payments-api.yaml", "compatibility: backward_transitive", "compatibility: backward");
+    git(dir.path(), &["commit", "-q", "-a", "-m", "plain backward"]);
+    edit(&ws, "schemas/payments-api.openapi.yaml", "enum: [EUR, USD, GBP, SEK, CHF]", "enum: [EUR, USD, GBP, SEK]");
+    commit_all(dir.path(), "Drop CHF");
+    let (out, _) = check(&ws, "HEAD");
+    assert_eq!(out.status.code(), Some(0));
+    let out = Command::new(env!("CARGO_BIN_EXE_treaty"))
+        .current_dir(&ws)
+        .args(["check", "--base", "HEAD", "--transitive"])
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(text.contains("payments-api (openapi, backward_transitive): FAIL"), "{text}");
+}
