@@ -235,9 +235,19 @@ fn changelog_groups_the_history_by_version() {
 #[test]
 fn the_transitive_flag_applies_to_every_interface() {
     let (dir, ws) = repo();
-    edit(&ws, "interfaces/payments-api.yaml", "compatibility: backward_transitive", "compatibility: backward");
+    edit(
+        &ws,
+        "interfaces/payments-api.yaml",
+        "compatibility: backward_transitive",
+        "compatibility: backward",
+    );
     git(dir.path(), &["commit", "-q", "-a", "-m", "plain backward"]);
-    edit(&ws, "schemas/payments-api.openapi.yaml", "enum: [EUR, USD, GBP, SEK, CHF]", "enum: [EUR, USD, GBP, SEK]");
+    edit(
+        &ws,
+        "schemas/payments-api.openapi.yaml",
+        "enum: [EUR, USD, GBP, SEK, CHF]",
+        "enum: [EUR, USD, GBP, SEK]",
+    );
     commit_all(dir.path(), "Drop CHF");
     let (out, _) = check(&ws, "HEAD");
     assert_eq!(out.status.code(), Some(0));
@@ -248,5 +258,8 @@ fn the_transitive_flag_applies_to_every_interface() {
         .unwrap_or_else(|e| panic!("{e}"));
     let text = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(1), "{text}");
-    assert!(text.contains("payments-api (openapi, backward_transitive): FAIL"), "{text}");
+    assert!(
+        text.contains("payments-api (openapi, backward_transitive): FAIL"),
+        "{text}"
+    );
 }
