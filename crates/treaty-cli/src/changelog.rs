@@ -80,6 +80,8 @@ pub fn changelog(dir: &Path, id: &str, from: Option<&str>, to: &str) -> Result<C
     let format = match interface.kind.value {
         InterfaceKind::Openapi => treaty_compat::Format::OpenApi,
         InterfaceKind::Jsonschema => treaty_compat::Format::JsonSchema,
+        InterfaceKind::Avro => treaty_compat::Format::Avro,
+        InterfaceKind::Asyncapi => treaty_compat::Format::AsyncApi,
         other => return Err(format!("{} schemas are not compared yet", other.as_str())),
     };
     let defaults = ws

@@ -102,6 +102,8 @@ pub fn check(dir: &Path, base: &str, all_transitive: bool) -> Result<CheckReport
         let format = match interface.kind.value {
             InterfaceKind::Openapi => treaty_compat::Format::OpenApi,
             InterfaceKind::Jsonschema => treaty_compat::Format::JsonSchema,
+            InterfaceKind::Avro => treaty_compat::Format::Avro,
+            InterfaceKind::Asyncapi => treaty_compat::Format::AsyncApi,
             other => {
                 report.status = "skipped";
                 report.message = Some(format!("{} schemas are not compared yet", other.as_str()));

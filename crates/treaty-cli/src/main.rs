@@ -56,7 +56,7 @@ enum Command {
     /// Compare two versions of a schema: every change with its rule id and
     /// level, and whether the policy allows it.
     Diff {
-        /// The old version (OpenAPI 3.0/3.1 or JSON Schema; YAML or JSON).
+        /// The old version (OpenAPI 3.0/3.1, JSON Schema, Avro or AsyncAPI; YAML or JSON).
         old: PathBuf,
         /// The new version.
         new: PathBuf,
@@ -136,6 +136,8 @@ enum ChangelogFormat {
 enum Kind {
     Openapi,
     Jsonschema,
+    Avro,
+    Asyncapi,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -235,6 +237,8 @@ fn run_diff(
     let kind = kind.map(|k| match k {
         Kind::Openapi => treaty_compat::Format::OpenApi,
         Kind::Jsonschema => treaty_compat::Format::JsonSchema,
+        Kind::Avro => treaty_compat::Format::Avro,
+        Kind::Asyncapi => treaty_compat::Format::AsyncApi,
     });
     let (old_path, new_path) = (old.display().to_string(), new.display().to_string());
     let result = match with_big_stack(move || {

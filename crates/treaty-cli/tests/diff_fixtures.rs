@@ -11,7 +11,7 @@ fn cases_dir() -> PathBuf {
 }
 
 fn side(case: &Path, name: &str) -> Option<String> {
-    ["yaml", "yml", "json"]
+    ["yaml", "yml", "json", "avsc"]
         .iter()
         .map(|ext| format!("{name}.{ext}"))
         .find(|f| case.join(f).is_file())

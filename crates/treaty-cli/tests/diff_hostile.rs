@@ -164,11 +164,11 @@ fn formats_not_compared_yet_are_named() {
     write(
         dir.path(),
         "a.yaml",
-        "asyncapi: 2.6.0\ninfo: {title: t, version: '1'}\nchannels: {}\n",
+        "swagger: '2.0'\ninfo: {title: t, version: '1'}\npaths: {}\n",
     );
     assert_rejected(
         &diff(dir.path(), "a.yaml", "a.yaml"),
-        "this is an AsyncAPI document",
+        "this is a Swagger 2.0 document",
     );
     write(
         dir.path(),

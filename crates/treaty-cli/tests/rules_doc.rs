@@ -36,6 +36,17 @@ the reverse is info. `forward` swaps the directions, `full` takes the
 worse of both, and `none` reports changes without failing. A few rules
 adjust this where practice differs from set arithmetic; each says so.
 
+For AsyncAPI, a message the application sends is produced and one it
+receives is accepted (2.x `subscribe` and `publish`, 3.0 `send` and
+`receive`); payloads are compared by the JSON Schema rules, or the Avro
+ones when the message's `schemaFormat` is Avro.
+
+For Avro, the directions are the specification's schema resolution:
+under `backward` the new schema reads data written with the old one,
+under `forward` the old schema reads data written with the new one. A
+change that breaks only the first *narrows*, one that breaks only the
+second *widens*.
+
 ## Rules
 "#;
 
@@ -135,7 +146,7 @@ fn rules_doc_is_generated_from_the_catalog_and_the_cases() {
             continue;
         };
         let file = |side: &str| {
-            ["yaml", "json"].iter().find_map(|ext| {
+            ["yaml", "json", "avsc"].iter().find_map(|ext| {
                 let f = case.join(format!("{side}.{ext}"));
                 std::fs::read_to_string(&f).ok().map(|t| (*ext, t))
             })

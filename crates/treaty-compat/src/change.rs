@@ -164,6 +164,12 @@ fn level(rule: &str, effect: Effect, direction: Direction) -> Level {
         // that is new is served only to clients that ask for it.
         ("media-type-removed", _) => return Level::Breaking,
         ("media-type-added", _) => return Level::Info,
+        // An event type no longer sent: its receivers miss it, nothing fails.
+        ("message-removed", Produces) => return Level::Warning,
+        // A new event type: receivers that do not expect it may fail.
+        ("message-added", Produces) => return Level::Warning,
+        // Same bytes, another meaning: readers decode the wrong value silently.
+        ("avro-logical-type-changed", _) => return Level::Warning,
         _ => {}
     }
     match (effect, direction) {

@@ -11,6 +11,8 @@
 //! It is pure: documents come through a [`DocumentSource`]; it never opens
 //! a file or a socket itself. It is not the renderer (see `treaty-cli`).
 
+mod asyncapi;
+mod avro;
 pub mod change;
 mod compare;
 pub mod document;
@@ -29,6 +31,8 @@ use treaty_syntax::Node;
 pub enum Format {
     OpenApi,
     JsonSchema,
+    Avro,
+    AsyncApi,
 }
 
 impl Format {
@@ -36,13 +40,22 @@ impl Format {
         match self {
             Format::OpenApi => "openapi",
             Format::JsonSchema => "jsonschema",
+            Format::Avro => "avro",
+            Format::AsyncApi => "asyncapi",
         }
     }
 }
 
-/// The format of a parsed document, judged from its content.
-pub fn detect(node: &Node) -> Option<Format> {
-    if node.get("openapi").is_some() {
+/// The format of a parsed document, judged from its name and content.
+pub fn detect(path: &str, node: &Node) -> Option<Format> {
+    let avro_type = node.get("type").and_then(Node::as_str);
+    if path.ends_with(".avsc")
+        || (matches!(avro_type, Some("record" | "enum" | "fixed")) && node.get("name").is_some())
+    {
+        Some(Format::Avro)
+    } else if node.get("asyncapi").is_some() {
+        Some(Format::AsyncApi)
+    } else if node.get("openapi").is_some() {
         Some(Format::OpenApi)
     } else if node.as_map().is_some() {
         Some(Format::JsonSchema)
@@ -53,18 +66,10 @@ pub fn detect(node: &Node) -> Option<Format> {
 
 /// The kind of a document this engine does not compare yet, if it is one.
 fn unsupported_kind(path: &str, node: &Node) -> Option<&'static str> {
-    if node.get("asyncapi").is_some() {
-        return Some("an AsyncAPI document");
-    }
     if node.get("swagger").is_some() {
         return Some("a Swagger 2.0 document");
     }
-    let avro_type = node.get("type").and_then(Node::as_str);
-    if path.ends_with(".avsc")
-        || (matches!(avro_type, Some("record" | "enum" | "fixed")) && node.get("name").is_some())
-    {
-        return Some("an Avro schema");
-    }
+    let _ = path;
     None
 }
 
@@ -97,7 +102,7 @@ pub fn diff(
         return Err(CompatError::new(
             treaty_syntax::Diagnostic::error(
                 "unsupported-format",
-                "this is a Protobuf file: Treaty compares OpenAPI 3.0/3.1 and JSON Schema so far",
+                "this is a Protobuf file: Treaty compares OpenAPI 3.0/3.1, JSON Schema, Avro and AsyncAPI so far",
             )
             .in_file(proto)
             .unreadable(),
@@ -112,14 +117,16 @@ pub fn diff(
         return Err(CompatError::new(
             treaty_syntax::Diagnostic::error(
                 "unsupported-format",
-                format!("this is {kind}: Treaty compares OpenAPI 3.0/3.1 and JSON Schema so far"),
+                format!(
+                    "this is {kind}: Treaty compares OpenAPI 3.0/3.1, JSON Schema, Avro and AsyncAPI so far"
+                ),
             )
             .in_file(new_path)
             .unreadable(),
             &new.sources,
         ));
     }
-    let format = match format.or_else(|| detect(&new_root)) {
+    let format = match format.or_else(|| detect(new_path, &new_root)) {
         Some(f) => f,
         None => {
             return Err(CompatError::new(
@@ -142,6 +149,17 @@ pub fn diff(
                 &mut old, old_source, old_path, &old_root, &mut new, new_source, new_path,
                 &new_root,
             )?,
+            Default::default(),
+        ),
+        Format::AsyncApi => (
+            asyncapi::diff(
+                &mut old, old_source, old_path, &old_root, &mut new, new_source, new_path,
+                &new_root,
+            )?,
+            Default::default(),
+        ),
+        Format::Avro => (
+            avro::diff(&old, old_path, &old_root, &new, new_path, &new_root)?,
             Default::default(),
         ),
     };

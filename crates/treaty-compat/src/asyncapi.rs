@@ -1,0 +1,339 @@
+//! AsyncAPI 2.x and 3.0: channels, operations and messages. Directions are
+//! the provider's: a message the application sends is produced (its
+//! receivers are readers), one it receives is accepted. Payloads are
+//! compared by the JSON Schema engine, or the Avro one when the message's
+//! `schemaFormat` says so.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+use treaty_syntax::Node;
+
+use crate::change::{Change, Direction, Effect, Side};
+use crate::compare::SchemaComparer;
+use crate::document::{CompatError, DocumentSource, Documents};
+use crate::schema::{Dialect, Normalizer, SchemaId};
+
+/// A message of one operation, as found.
+struct Message {
+    file: String,
+    pointer: String,
+    /// Pointer of the payload and its node, when there is one.
+    payload: Option<(String, Arc<Node>)>,
+    avro: bool,
+}
+
+/// `SEND orders.placed` → its direction, place and messages by name.
+struct Operation {
+    direction: Direction,
+    file: String,
+    pointer: String,
+    messages: BTreeMap<String, Message>,
+}
+
+fn esc(s: &str) -> String {
+    s.replace('~', "~0").replace('/', "~1")
+}
+
+fn message(
+    norm: &mut Normalizer<'_>,
+    file: &str,
+    pointer: &str,
+    node: &Node,
+    index: usize,
+) -> Result<(String, Message), CompatError> {
+    let located = norm.object(file, pointer, node)?;
+    let Some(m) = located.node() else {
+        return Ok((
+            format!("#{index}"),
+            Message {
+                file: located.file.clone(),
+                pointer: located.pointer.clone(),
+                payload: None,
+                avro: false,
+            },
+        ));
+    };
+    // A message is known by its `name`, else its component key, else its
+    // position.
+    let name = m
+        .get("name")
+        .and_then(Node::as_str)
+        .map(str::to_owned)
+        .or_else(|| {
+            let (parent, last) = located.pointer.rsplit_once('/')?;
+            parent
+                .ends_with("/messages")
+                .then(|| last.replace("~1", "/").replace("~0", "~"))
+        })
+        .unwrap_or_else(|| format!("#{index}"));
+    let avro = m
+        .get("schemaFormat")
+        .and_then(Node::as_str)
+        .is_some_and(|f| f.contains("avro"));
+    let payload = m
+        .get("payload")
+        .map(|p| (format!("{}/payload", located.pointer), Arc::new(p.clone())));
+    Ok((
+        name,
+        Message {
+            file: located.file.clone(),
+            pointer: located.pointer.clone(),
+            payload,
+            avro,
+        },
+    ))
+}
+
+/// Every operation of a document, keyed `SEND channel` / `RECEIVE channel`.
+fn operations(
+    norm: &mut Normalizer<'_>,
+    file: &str,
+    root: &Node,
+) -> Result<BTreeMap<String, Operation>, CompatError> {
+    let mut out = BTreeMap::new();
+    let version = root
+        .get("asyncapi")
+        .and_then(Node::as_scalar)
+        .map(|s| s.text.clone())
+        .unwrap_or_default();
+    if version.starts_with('2') {
+        for (k, channel) in root
+            .get("channels")
+            .and_then(Node::as_map)
+            .unwrap_or_default()
+        {
+            let Some(name) = k.as_scalar().map(|k| k.text.clone()) else {
+                continue;
+            };
+            let cptr = format!("/channels/{}", esc(&name));
+            let channel = norm.object(file, &cptr, channel)?;
+            let Some(cnode) = channel.node().cloned() else {
+                continue;
+            };
+            // 2.x: `subscribe` is what the application sends, `publish` what it receives.
+            for (verb, label, direction) in [
+                ("subscribe", "SEND", Direction::Produces),
+                ("publish", "RECEIVE", Direction::Accepts),
+            ] {
+                let Some(op) = cnode.get(verb) else { continue };
+                let optr = format!("{}/{verb}", channel.pointer);
+                let mut messages = BTreeMap::new();
+                if let Some(m) = op.get("message") {
+                    let mloc = norm.object(&channel.file, &format!("{optr}/message"), m)?;
+                    let list: Vec<(String, Node)> = match mloc
+                        .node()
+                        .and_then(|n| n.get("oneOf"))
+                        .and_then(Node::as_seq)
+                    {
+                        Some(alts) => alts
+                            .iter()
+                            .enumerate()
+                            .map(|(i, a)| (format!("{}/oneOf/{i}", mloc.pointer), a.clone()))
+                            .collect(),
+                        None => vec![(format!("{optr}/message"), m.clone())],
+                    };
+                    for (i, (p, n)) in list.iter().enumerate() {
+                        let (name, msg) = message(norm, &channel.file, p, n, i)?;
+                        messages.insert(name, msg);
+                    }
+                }
+                out.insert(
+                    format!("{label} {name}"),
+                    Operation {
+                        direction,
+                        file: channel.file.clone(),
+                        pointer: optr,
+                        messages,
+                    },
+                );
+            }
+        }
+    } else {
+        // 3.0: operations name a channel and the channel's messages they use.
+        for (k, op) in root
+            .get("operations")
+            .and_then(Node::as_map)
+            .unwrap_or_default()
+        {
+            let Some(id) = k.as_scalar().map(|k| k.text.clone()) else {
+                continue;
+            };
+            let optr = format!("/operations/{}", esc(&id));
+            let op = norm.object(file, &optr, op)?;
+            let Some(onode) = op.node().cloned() else {
+                continue;
+            };
+            let direction = match onode.get("action").and_then(Node::as_str) {
+                Some("send") => Direction::Produces,
+                _ => Direction::Accepts,
+            };
+            let label = if direction == Direction::Produces {
+                "SEND"
+            } else {
+                "RECEIVE"
+            };
+            let channel = match onode.get("channel") {
+                Some(c) => norm.object(&op.file, &format!("{}/channel", op.pointer), c)?,
+                None => continue,
+            };
+            let cnode = channel.node().cloned();
+            let address = cnode
+                .as_ref()
+                .and_then(|c| c.get("address"))
+                .and_then(Node::as_str)
+                .map(str::to_owned)
+                .unwrap_or_else(|| channel.pointer.rsplit('/').next().unwrap_or("").to_owned());
+            let mut messages = BTreeMap::new();
+            // The operation's list, else every message of the channel.
+            let listed: Vec<(String, Node)> = match onode.get("messages").and_then(Node::as_seq) {
+                Some(list) => list
+                    .iter()
+                    .enumerate()
+                    .map(|(i, m)| (format!("{}/messages/{i}", op.pointer), m.clone()))
+                    .collect(),
+                None => cnode
+                    .as_ref()
+                    .and_then(|c| c.get("messages"))
+                    .and_then(Node::as_map)
+                    .unwrap_or_default()
+                    .iter()
+                    .filter_map(|(k, m)| {
+                        k.as_scalar().map(|k| {
+                            (
+                                format!("{}/messages/{}", channel.pointer, esc(&k.text)),
+                                m.clone(),
+                            )
+                        })
+                    })
+                    .collect(),
+            };
+            for (i, (p, n)) in listed.iter().enumerate() {
+                let (name, msg) = message(norm, &channel.file, p, n, i)?;
+                messages.insert(name, msg);
+            }
+            out.insert(
+                format!("{label} {address}"),
+                Operation {
+                    direction,
+                    file: op.file.clone(),
+                    pointer: op.pointer.clone(),
+                    messages,
+                },
+            );
+        }
+    }
+    Ok(out)
+}
+
+#[allow(clippy::too_many_arguments)]
+pub fn diff(
+    old_docs: &mut Documents,
+    old_source: &dyn DocumentSource,
+    old_path: &str,
+    old_root: &Node,
+    new_docs: &mut Documents,
+    new_source: &dyn DocumentSource,
+    new_path: &str,
+    new_root: &Node,
+) -> Result<Vec<Change>, CompatError> {
+    let mut changes = Vec::new();
+    let side = |file: &str, pointer: &str| {
+        Some(Side {
+            file: file.to_owned(),
+            pointer: pointer.to_owned(),
+        })
+    };
+    let mut roots: Vec<(SchemaId, SchemaId, Direction, String, String)> = Vec::new();
+    let mut avro_pairs: Vec<(Message, Message, String)> = Vec::new();
+    let (old_arena, new_arena) = {
+        let mut old = Normalizer::new(old_docs, old_source, Dialect::JsonSchema);
+        let mut new = Normalizer::new(new_docs, new_source, Dialect::JsonSchema);
+        let old_ops = operations(&mut old, old_path, old_root)?;
+        let mut new_ops = operations(&mut new, new_path, new_root)?;
+        for (label, o) in old_ops {
+            let Some(n) = new_ops.remove(&label) else {
+                changes.push(Change {
+                    rule: "operation-removed",
+                    effect: Effect::Narrows,
+                    direction: Direction::Accepts,
+                    message: format!("operation `{label}` was removed"),
+                    old: side(&o.file, &o.pointer),
+                    new: side(new_path, "/channels"),
+                    operations: BTreeSet::from([label.clone()]),
+                    field: None,
+                });
+                continue;
+            };
+            let mut new_messages = n.messages;
+            for (name, om) in o.messages {
+                match new_messages.remove(&name) {
+                    None => changes.push(Change {
+                        rule: "message-removed",
+                        effect: Effect::Narrows,
+                        direction: o.direction,
+                        message: format!("`{label}` no longer carries message `{name}`"),
+                        old: side(&om.file, &om.pointer),
+                        new: side(&n.file, &n.pointer),
+                        operations: BTreeSet::from([label.clone()]),
+                        field: Some(name.clone()),
+                    }),
+                    Some(nm) => match (&om.payload, &nm.payload) {
+                        (Some(_), Some(_)) if om.avro && nm.avro => {
+                            avro_pairs.push((om, nm, label.clone()))
+                        }
+                        (Some((op, on)), Some((np, nn))) => {
+                            let a = old.schema(&om.file, op, on)?;
+                            let b = new.schema(&nm.file, np, nn)?;
+                            roots.push((a, b, o.direction, label.clone(), name.clone()));
+                        }
+                        _ => {}
+                    },
+                }
+            }
+            for (name, nm) in new_messages {
+                changes.push(Change {
+                    rule: "message-added",
+                    effect: Effect::Widens,
+                    direction: o.direction,
+                    message: format!("`{label}` now also carries message `{name}`"),
+                    old: side(&o.file, &o.pointer),
+                    new: side(&nm.file, &nm.pointer),
+                    operations: BTreeSet::from([label.clone()]),
+                    field: Some(name.clone()),
+                });
+            }
+        }
+        for (label, n) in new_ops {
+            changes.push(Change {
+                rule: "operation-added",
+                effect: Effect::Widens,
+                direction: Direction::Accepts,
+                message: format!("operation `{label}` was added"),
+                old: side(old_path, "/channels"),
+                new: side(&n.file, &n.pointer),
+                operations: BTreeSet::from([label.clone()]),
+                field: None,
+            });
+        }
+        (old.finish(), new.finish())
+    };
+    let mut cmp = SchemaComparer::new(&old_arena, &new_arena);
+    for (a, b, direction, label, name) in &roots {
+        cmp.compare_root(*a, *b, *direction, Some(label), name);
+    }
+    cmp.attribute();
+    changes.extend(cmp.changes);
+    for (om, nm, label) in avro_pairs {
+        let (Some((op, on)), Some((np, nn))) = (&om.payload, &nm.payload) else {
+            continue;
+        };
+        let found =
+            crate::avro::diff_at(old_docs, (&om.file, op, on), new_docs, (&nm.file, np, nn))?;
+        changes.extend(found.into_iter().map(|mut c| {
+            c.operations.insert(label.clone());
+            c
+        }));
+    }
+    Ok(changes)
+}
