@@ -78,6 +78,14 @@ fn locate(
     side: &Option<treaty_compat::Side>,
 ) -> Option<JsonLocation> {
     let side = side.as_ref()?;
+    if let Some((line, column)) = side.position {
+        return Some(JsonLocation {
+            file: side.file.clone(),
+            line,
+            column,
+            pointer: side.pointer.clone(),
+        });
+    }
     let (file, pos) = docs.position(&side.file, &side.pointer)?;
     Some(JsonLocation {
         file,

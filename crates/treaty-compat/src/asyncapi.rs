@@ -54,26 +54,52 @@ fn message(
             },
         ));
     };
-    // A message is known by its `name`, else its component key, else its
-    // position.
+    // A message is known by its `name` or `messageId`, else by the key it
+    // has where it is listed (a channel's message key in 3.0, which stays
+    // when the component behind it is renamed), else by the component key,
+    // else by its position.
+    let key_of = |p: &str| -> Option<String> {
+        let (parent, last) = p.rsplit_once('/')?;
+        parent
+            .ends_with("/messages")
+            .then(|| last.replace("~1", "/").replace("~0", "~"))
+    };
+    let first_hop = node
+        .get("$ref")
+        .and_then(Node::as_str)
+        .and_then(|r| r.split_once('#'))
+        .map(|(_, p)| p.to_owned());
     let name = m
         .get("name")
+        .or_else(|| m.get("messageId"))
         .and_then(Node::as_str)
         .map(str::to_owned)
         .or_else(|| {
-            let (parent, last) = located.pointer.rsplit_once('/')?;
-            parent
-                .ends_with("/messages")
-                .then(|| last.replace("~1", "/").replace("~0", "~"))
+            first_hop
+                .as_deref()
+                .filter(|p| p.starts_with("/channels/"))
+                .and_then(key_of)
         })
+        .or_else(|| key_of(pointer).filter(|_| pointer.starts_with("/channels/")))
+        .or_else(|| key_of(&located.pointer))
         .unwrap_or_else(|| format!("#{index}"));
-    let avro = m
+    let mut avro = m
         .get("schemaFormat")
         .and_then(Node::as_str)
         .is_some_and(|f| f.contains("avro"));
-    let payload = m
+    let mut payload = m
         .get("payload")
         .map(|p| (format!("{}/payload", located.pointer), Arc::new(p.clone())));
+    // 3.0 Multi Format Schema Object: `payload: {schemaFormat, schema}`.
+    if let Some((ptr, p)) = payload.clone()
+        && let (Some(format), Some(schema)) = (
+            p.get("schemaFormat").and_then(Node::as_str),
+            p.get("schema"),
+        )
+    {
+        avro = format.contains("avro");
+        payload = Some((format!("{ptr}/schema"), Arc::new(schema.clone())));
+    }
     Ok((
         name,
         Message {
@@ -242,6 +268,7 @@ pub fn diff(
         Some(Side {
             file: file.to_owned(),
             pointer: pointer.to_owned(),
+            position: None,
         })
     };
     let mut roots: Vec<(SchemaId, SchemaId, Direction, String, String)> = Vec::new();
@@ -266,7 +293,27 @@ pub fn diff(
                 continue;
             };
             let mut new_messages = n.messages;
-            for (name, om) in o.messages {
+            let mut old_messages = o.messages;
+            // One unmatched message on each side, one of them known only by
+            // its position (an unnamed message inlined on one side and
+            // referenced on the other): the same message.
+            let lone_old: Vec<String> = old_messages
+                .keys()
+                .filter(|k| !new_messages.contains_key(*k))
+                .cloned()
+                .collect();
+            let lone_new: Vec<String> = new_messages
+                .keys()
+                .filter(|k| !old_messages.contains_key(*k))
+                .cloned()
+                .collect();
+            if let ([a], [b]) = (lone_old.as_slice(), lone_new.as_slice())
+                && (a.starts_with('#') || b.starts_with('#'))
+                && let Some(m) = old_messages.remove(a)
+            {
+                old_messages.insert(b.clone(), m);
+            }
+            for (name, om) in old_messages {
                 match new_messages.remove(&name) {
                     None => changes.push(Change {
                         rule: "message-removed",

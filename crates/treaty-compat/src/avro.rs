@@ -464,6 +464,7 @@ impl Comparer<'_> {
             Some(Side {
                 file: arena.file.to_string(),
                 pointer: pointer.to_owned(),
+                position: None,
             })
         };
         self.changes.push(Change {

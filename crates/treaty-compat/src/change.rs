@@ -98,7 +98,11 @@ impl std::str::FromStr for Policy {
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Side {
     pub file: String,
+    /// JSON pointer in the file (empty for formats that are not JSON).
     pub pointer: String,
+    /// Line and column (1-based), where the pointer cannot give them
+    /// (Protobuf).
+    pub position: Option<(usize, usize)>,
 }
 
 /// One difference between two versions of an interface.

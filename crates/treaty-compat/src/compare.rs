@@ -108,6 +108,7 @@ impl<'a> SchemaComparer<'a> {
         Some(Side {
             file: self.old.get(id).file.to_string(),
             pointer: format!("{}{suffix}", self.old.get(id).pointer),
+            position: None,
         })
     }
 
@@ -115,6 +116,7 @@ impl<'a> SchemaComparer<'a> {
         Some(Side {
             file: self.new.get(id).file.to_string(),
             pointer: format!("{}{suffix}", self.new.get(id).pointer),
+            position: None,
         })
     }
 

@@ -18,6 +18,7 @@ mod compare;
 pub mod document;
 mod jsonschema;
 mod openapi;
+pub mod proto;
 pub mod schema;
 
 pub use change::{Change, Direction, Effect, Level, Policy, RULES, Side};

@@ -92,6 +92,7 @@ fn side(file: &str, pointer: String) -> Option<Side> {
     Some(Side {
         file: file.to_owned(),
         pointer,
+        position: None,
     })
 }
 
@@ -194,6 +195,7 @@ pub fn diff(
                                 .map(|i| Side {
                                     file: i.file.clone(),
                                     pointer: i.pointer.clone(),
+                                    position: None,
                                 })
                                 .or_else(|| side(&new.file, format!("/{section}"))),
                             operations: BTreeSet::from([label.clone()]),
