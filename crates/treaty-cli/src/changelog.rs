@@ -82,7 +82,12 @@ pub fn changelog(dir: &Path, id: &str, from: Option<&str>, to: &str) -> Result<C
         InterfaceKind::Jsonschema => treaty_compat::Format::JsonSchema,
         InterfaceKind::Avro => treaty_compat::Format::Avro,
         InterfaceKind::Asyncapi => treaty_compat::Format::AsyncApi,
-        other => return Err(format!("{} schemas are not compared yet", other.as_str())),
+        other => {
+            return Err(format!(
+                "the changelog does not cover {} interfaces yet",
+                other.as_str()
+            ));
+        }
     };
     let defaults = ws
         .workspace

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use serde::Serialize;
 use treaty_compat::{Level, Policy};
-use treaty_core::impact::{affected_consumers, policy_of};
+use treaty_core::impact::{affected_consumers, policy_of, proto_category_of};
 use treaty_core::model::InterfaceKind;
 
 use crate::diff::{self, JsonChange};
@@ -104,11 +104,45 @@ pub fn check(dir: &Path, base: &str, all_transitive: bool) -> Result<CheckReport
             InterfaceKind::Jsonschema => treaty_compat::Format::JsonSchema,
             InterfaceKind::Avro => treaty_compat::Format::Avro,
             InterfaceKind::Asyncapi => treaty_compat::Format::AsyncApi,
-            other => {
-                report.status = "skipped";
-                report.message = Some(format!("{} schemas are not compared yet", other.as_str()));
-                reports.push(report);
-                continue;
+            // Protobuf goes through its own entry point below.
+            InterfaceKind::Protobuf => treaty_compat::Format::JsonSchema,
+        };
+        let is_proto = interface.kind.value == InterfaceKind::Protobuf;
+        // Protobuf: the schema is named relative to an include directory.
+        let includes: Vec<String> = if interface.include_paths.is_empty() {
+            vec![
+                schema
+                    .rsplit_once('/')
+                    .map_or(String::new(), |(d, _)| d.to_owned()),
+            ]
+        } else {
+            interface
+                .include_paths
+                .iter()
+                .map(|p| p.value.trim_end_matches('/').to_owned())
+                .collect()
+        };
+        let proto_name = includes
+            .iter()
+            .find_map(|i| {
+                if i.is_empty() {
+                    Some(schema.clone())
+                } else {
+                    schema.strip_prefix(&format!("{i}/")).map(str::to_owned)
+                }
+            })
+            .unwrap_or_else(|| schema.clone());
+        let category = proto_category_of(interface);
+        let compare = |old: &dyn treaty_compat::DocumentSource| {
+            if is_proto {
+                let input = |s| treaty_compat::proto::ProtoInput {
+                    source: s,
+                    includes: includes.clone(),
+                    files: vec![proto_name.clone()],
+                };
+                treaty_compat::diff_proto(&input(old), &input(&source), category)
+            } else {
+                treaty_compat::diff(old, &schema, &source, &schema, Some(format))
             }
         };
         if !treaty_core::WorkspaceSource::exists(&git, &schema) {
@@ -138,7 +172,7 @@ pub fn check(dir: &Path, base: &str, all_transitive: bool) -> Result<CheckReport
         let mut json: Option<diff::JsonReport> = None;
         let mut failed_read = None;
         for old in std::iter::once(&git).chain(bases.iter()) {
-            let d = match treaty_compat::diff(old, &schema, &source, &schema, Some(format)) {
+            let d = match compare(old) {
                 Ok(d) => d,
                 Err(e) => {
                     failed_read = Some(e.diagnostic.message.clone());

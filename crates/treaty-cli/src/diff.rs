@@ -32,6 +32,71 @@ impl DocumentSource for FileDocuments {
     }
 }
 
+/// Whether a path given to `treaty diff` is Protobuf: a `.proto` file or
+/// a directory (of `.proto` files).
+pub fn is_proto(path: &Path) -> bool {
+    path.is_dir() || path.extension().is_some_and(|e| e == "proto")
+}
+
+/// The `.proto` files under `dir`, relative to it, sorted.
+fn proto_files(dir: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut todo = vec![dir.to_owned()];
+    while let Some(d) = todo.pop() {
+        for entry in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            let p = entry.path();
+            if p.is_dir() {
+                todo.push(p);
+            } else if p.extension().is_some_and(|e| e == "proto")
+                && let Ok(rel) = p.strip_prefix(dir)
+            {
+                let parts: Vec<String> = rel
+                    .components()
+                    .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                    .collect();
+                out.push(parts.join("/"));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// One side of a Protobuf diff: a directory (every `.proto` under it) or
+/// one file (imports resolved from its directory), plus extra includes.
+pub fn proto_input<'a>(
+    source: &'a FileDocuments,
+    path: &Path,
+    includes: &[std::path::PathBuf],
+) -> Result<treaty_compat::proto::ProtoInput<'a>, String> {
+    let shown = |p: &Path| p.display().to_string();
+    let (root, files) = if path.is_dir() {
+        let files = proto_files(path);
+        if files.is_empty() {
+            return Err(format!("no .proto files under `{}`", path.display()));
+        }
+        (shown(path), files)
+    } else {
+        let dir = path
+            .parent()
+            .map(shown)
+            .filter(|d| !d.is_empty())
+            .unwrap_or_else(|| ".".to_owned());
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .ok_or_else(|| format!("`{}` is not a file", path.display()))?;
+        (dir, vec![name])
+    };
+    let mut all = vec![root];
+    all.extend(includes.iter().map(|p| shown(p)));
+    Ok(treaty_compat::proto::ProtoInput {
+        source,
+        includes: all,
+        files,
+    })
+}
+
 #[derive(Serialize)]
 pub struct JsonLocation {
     pub file: String,

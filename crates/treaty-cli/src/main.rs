@@ -68,6 +68,12 @@ enum Command {
         /// The format of the schemas; detected from their content by default.
         #[arg(long, value_enum)]
         kind: Option<Kind>,
+        /// Protobuf: how strict the check is (wire, wire_json, package, file).
+        #[arg(long, default_value = "wire_json")]
+        proto_category: treaty_compat::proto::Category,
+        /// Protobuf: a further directory imports are resolved against (repeatable).
+        #[arg(long = "include", short = 'I')]
+        includes: Vec<PathBuf>,
     },
     /// Compare every interface's schema at a git revision with the working
     /// tree, and tell which consumer teams each breaking change affects.
@@ -182,7 +188,15 @@ fn main() -> ExitCode {
             policy,
             format,
             kind,
-        } => run_diff(&old, &new, policy, format, kind),
+            proto_category,
+            includes,
+        } => {
+            if diff::is_proto(&old) || diff::is_proto(&new) {
+                run_proto_diff(&old, &new, policy, format, proto_category, &includes)
+            } else {
+                run_diff(&old, &new, policy, format, kind)
+            }
+        }
         Command::Check {
             dir,
             base,
@@ -227,6 +241,33 @@ fn main() -> ExitCode {
     }
 }
 
+fn run_proto_diff(
+    old: &std::path::Path,
+    new: &std::path::Path,
+    policy: treaty_compat::Policy,
+    format: DiffFormat,
+    category: treaty_compat::proto::Category,
+    includes: &[PathBuf],
+) -> ExitCode {
+    let (old, new, includes) = (old.to_owned(), new.to_owned(), includes.to_owned());
+    let result = with_big_stack(move || {
+        let source = diff::FileDocuments;
+        let o = diff::proto_input(&source, &old, &includes)?;
+        let n = diff::proto_input(&source, &new, &includes)?;
+        treaty_compat::diff_proto(&o, &n, category).map_err(|e| e.diagnostic.message.clone())
+    });
+    let diff = match result {
+        Some(Ok(d)) => d,
+        Some(Err(e)) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(EXIT_BAD_INPUT);
+        }
+        None => return ExitCode::from(EXIT_BAD_INPUT),
+    };
+    let title = "protobuf".to_owned();
+    emit_diff(&diff, policy, format, &title)
+}
+
 fn run_diff(
     old: &std::path::Path,
     new: &std::path::Path,
@@ -267,8 +308,19 @@ fn run_diff(
             return ExitCode::from(EXIT_BAD_INPUT);
         }
     };
-    let report = diff::report(&diff, policy);
     let title = format!("{} → {}", old.display(), new.display());
+    emit_diff(&diff, policy, format, &title)
+}
+
+/// Prints a diff in the format asked for; the exit code follows the policy.
+fn emit_diff(
+    diff: &treaty_compat::Diff,
+    policy: treaty_compat::Policy,
+    format: DiffFormat,
+    title: &str,
+) -> ExitCode {
+    let report = diff::report(diff, policy);
+    let title = title.to_owned();
     let out = match format {
         DiffFormat::Text => diff::text(&report),
         DiffFormat::Json => serde_json::to_string_pretty(&report).unwrap_or_default() + "\n",

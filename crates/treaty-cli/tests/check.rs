@@ -83,7 +83,9 @@ fn an_unchanged_workspace_passes() {
     let (out, r) = check(&ws, "HEAD");
     assert_eq!(out.status.code(), Some(0), "{r}");
     assert_eq!(interface(&r, "payments-api")["status"], "pass");
-    assert_eq!(interface(&r, "inventory-service")["status"], "skipped");
+    assert_eq!(interface(&r, "inventory-service")["status"], "pass");
+    assert_eq!(interface(&r, "payment-settled")["status"], "pass");
+    assert_eq!(interface(&r, "order-events")["status"], "pass");
 }
 
 #[test]
@@ -262,4 +264,38 @@ fn the_transitive_flag_applies_to_every_interface() {
         text.contains("payments-api (openapi, backward_transitive): FAIL"),
         "{text}"
     );
+}
+
+#[test]
+fn a_protobuf_change_breaks_only_the_teams_whose_methods_reach_it() {
+    let (_dir, ws) = repo();
+    // `warehouse_ids` (2) of GetStockRequest is renamed: the JSON name
+    // changes, which breaks WIRE_JSON, the default category. Only
+    // GetStock's request reaches it: catalog uses GetStock, checkout not.
+    edit(
+        &ws,
+        "schemas/proto/acme/inventory/v1/inventory.proto",
+        "  repeated string warehouse_ids = 2;\n}\n\nmessage GetStockResponse",
+        "  repeated string warehouses = 2;\n}\n\nmessage GetStockResponse",
+    );
+    let (out, r) = check(&ws, "HEAD");
+    assert_eq!(out.status.code(), Some(1), "{r}");
+    let inventory = interface(&r, "inventory-service");
+    assert_eq!(inventory["status"], "fail");
+    let change = &inventory["changes"][0];
+    assert_eq!(change["rule"], "proto-field-name-changed");
+    assert_eq!(change["affects"], serde_json::json!(["catalog"]));
+    assert_eq!(
+        change["operations"],
+        serde_json::json!(["InventoryService.GetStock"])
+    );
+    // Under the `wire` category the binary encoding is all that counts.
+    edit(
+        &ws,
+        "interfaces/inventory-service.yaml",
+        "kind: protobuf",
+        "kind: protobuf\nproto_category: wire",
+    );
+    let (out, r) = check(&ws, "HEAD");
+    assert_eq!(out.status.code(), Some(0), "{r}");
 }

@@ -11,7 +11,11 @@ fn cases_dir() -> PathBuf {
 }
 
 fn side(case: &Path, name: &str) -> Option<String> {
-    ["yaml", "yml", "json", "avsc"]
+    // A directory `old/` holds a set of .proto files that import each other.
+    if case.join(name).is_dir() {
+        return Some(name.to_owned());
+    }
+    ["yaml", "yml", "json", "avsc", "proto"]
         .iter()
         .map(|ext| format!("{name}.{ext}"))
         .find(|f| case.join(f).is_file())

@@ -159,7 +159,7 @@ fn deep_nesting_is_refused() {
 }
 
 #[test]
-fn formats_not_compared_yet_are_named() {
+fn unsupported_and_broken_formats_are_named() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     write(
         dir.path(),
@@ -170,15 +170,19 @@ fn formats_not_compared_yet_are_named() {
         &diff(dir.path(), "a.yaml", "a.yaml"),
         "this is a Swagger 2.0 document",
     );
+    // Protobuf that does not compile: the compiler's message, exit 2.
     write(
         dir.path(),
         "m.proto",
-        "syntax = \"proto3\";\nmessage M { string a = 1; }\n",
+        "syntax = \"proto3\";\nmessage M { strin a = 1; }\n",
     );
-    assert_rejected(
-        &diff(dir.path(), "m.proto", "m.proto"),
-        "this is a Protobuf file",
+    assert_rejected(&diff(dir.path(), "m.proto", "m.proto"), "cannot compile");
+    write(
+        dir.path(),
+        "i.proto",
+        "syntax = \"proto3\";\nimport \"missing.proto\";\n",
     );
+    assert_rejected(&diff(dir.path(), "i.proto", "i.proto"), "cannot compile");
 }
 
 #[test]

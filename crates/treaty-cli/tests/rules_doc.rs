@@ -41,6 +41,14 @@ receives is accepted (2.x `subscribe` and `publish`, 3.0 `send` and
 `receive`); payloads are compared by the JSON Schema rules, or the Avro
 ones when the message's `schemaFormat` is Avro.
 
+For Protobuf, rules are grouped in the categories `buf breaking` uses,
+weakest first: `wire` (the binary encoding keeps working), `wire_json`
+(the JSON encoding too), `package` and `file` (generated code keeps
+compiling). A change is breaking when the interface's category
+(`proto_category`, default `wire_json`; `--proto-category` for
+`treaty diff`) is at least as strict as the rule's, and info otherwise;
+each message says the rule's category.
+
 For Avro, the directions are the specification's schema resolution:
 under `backward` the new schema reads data written with the old one,
 under `forward` the old schema reads data written with the new one. A
@@ -146,7 +154,7 @@ fn rules_doc_is_generated_from_the_catalog_and_the_cases() {
             continue;
         };
         let file = |side: &str| {
-            ["yaml", "json", "avsc"].iter().find_map(|ext| {
+            ["yaml", "json", "avsc", "proto"].iter().find_map(|ext| {
                 let f = case.join(format!("{side}.{ext}"));
                 std::fs::read_to_string(&f).ok().map(|t| (*ext, t))
             })
@@ -155,6 +163,32 @@ fn rules_doc_is_generated_from_the_catalog_and_the_cases() {
         for side in ["old", "new"] {
             if let Some((ext, text)) = file(side) {
                 let _ = write!(doc, "\n{side}:\n\n```{ext}\n{}\n```\n", text.trim_end());
+            } else if case.join(side).is_dir() {
+                // A set of .proto files that import each other.
+                let mut files = Vec::new();
+                let mut todo = vec![case.join(side)];
+                while let Some(d) = todo.pop() {
+                    for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+                        if e.path().is_dir() {
+                            todo.push(e.path());
+                        } else {
+                            files.push(e.path());
+                        }
+                    }
+                }
+                files.sort();
+                for f in files {
+                    let rel = f
+                        .strip_prefix(case)
+                        .map(|p| p.display().to_string())
+                        .unwrap_or_default();
+                    let text = std::fs::read_to_string(&f).unwrap_or_default();
+                    let _ = write!(
+                        doc,
+                        "\n{side} (`{rel}`):\n\n```proto\n{}\n```\n",
+                        text.trim_end()
+                    );
+                }
             }
         }
         let expected = std::fs::read_to_string(case.join("expected.txt")).unwrap_or_default();

@@ -360,6 +360,156 @@ pub const RULES: &[(&str, &str)] = &[
         "schema-deprecated",
         "A schema or property is marked deprecated.",
     ),
+    (
+        "security-alternative-added",
+        "A further way of authenticating is accepted.",
+    ),
+    (
+        "security-alternative-removed",
+        "A way of authenticating is no longer accepted.",
+    ),
+    (
+        "message-removed",
+        "AsyncAPI: an operation no longer carries a message.",
+    ),
+    (
+        "message-added",
+        "AsyncAPI: an operation carries a further message.",
+    ),
+    ("proto-file-removed", "Protobuf: a file is gone (FILE)."),
+    (
+        "proto-package-changed",
+        "Protobuf: a file's package changed (FILE).",
+    ),
+    (
+        "proto-file-option-changed",
+        "Protobuf: a file option that shapes generated code changed: go_package, java_package, java_multiple_files... (FILE).",
+    ),
+    (
+        "proto-message-removed",
+        "Protobuf: a message is gone (PACKAGE).",
+    ),
+    ("proto-message-added", "Protobuf: a new message."),
+    (
+        "proto-field-removed",
+        "Protobuf: a field is gone: WIRE unless its number is reserved, WIRE_JSON unless its name is too, else PACKAGE.",
+    ),
+    ("proto-field-added", "Protobuf: a new field."),
+    (
+        "proto-field-name-changed",
+        "Protobuf: a field was renamed (WIRE_JSON: JSON readers accept the field name too).",
+    ),
+    (
+        "proto-field-json-name-changed",
+        "Protobuf: a field's JSON name changed (WIRE_JSON).",
+    ),
+    (
+        "proto-field-type-changed",
+        "Protobuf: a field's type changed: WIRE when the wire encoding differs, WIRE_JSON when only the JSON one does, else PACKAGE.",
+    ),
+    (
+        "proto-field-cardinality-changed",
+        "Protobuf: a field became repeated, singular or a map (WIRE).",
+    ),
+    (
+        "proto-field-oneof-changed",
+        "Protobuf: a field moved into, out of or between oneofs (WIRE).",
+    ),
+    (
+        "proto-field-presence-changed",
+        "Protobuf: a field gained or lost explicit presence (`optional`) (FILE).",
+    ),
+    ("proto-enum-removed", "Protobuf: an enum is gone (PACKAGE)."),
+    ("proto-enum-added", "Protobuf: a new enum."),
+    (
+        "proto-enum-value-removed",
+        "Protobuf: an enum value is gone: WIRE unless its number is reserved, else PACKAGE.",
+    ),
+    ("proto-enum-value-added", "Protobuf: a new enum value."),
+    (
+        "proto-enum-value-name-changed",
+        "Protobuf: an enum value lost a name (WIRE_JSON: JSON uses names).",
+    ),
+    (
+        "proto-service-removed",
+        "Protobuf: a service is gone (PACKAGE).",
+    ),
+    ("proto-service-added", "Protobuf: a new service."),
+    (
+        "proto-method-removed",
+        "Protobuf: a method is gone (PACKAGE).",
+    ),
+    ("proto-method-added", "Protobuf: a new method."),
+    (
+        "proto-method-request-changed",
+        "Protobuf: a method's request type changed (WIRE).",
+    ),
+    (
+        "proto-method-response-changed",
+        "Protobuf: a method's response type changed (WIRE).",
+    ),
+    (
+        "proto-method-streaming-changed",
+        "Protobuf: a method's client or server streaming changed (WIRE).",
+    ),
+    (
+        "avro-field-added",
+        "Avro: a field with a default was added.",
+    ),
+    (
+        "avro-field-added-without-default",
+        "Avro: a field without a default was added: the new schema cannot read old data.",
+    ),
+    (
+        "avro-field-removed",
+        "Avro: a field that had a default was removed.",
+    ),
+    (
+        "avro-field-removed-without-default",
+        "Avro: a field without a default was removed: the old schema cannot read new data.",
+    ),
+    (
+        "avro-field-renamed",
+        "Avro: a field was renamed, the new name listing the old one in `aliases`.",
+    ),
+    (
+        "avro-field-default-changed",
+        "Avro: a field's default was added, removed or changed.",
+    ),
+    (
+        "avro-type-promoted",
+        "Avro: a type changed where one direction resolves by promotion (int → long, float → double, string ↔ bytes).",
+    ),
+    (
+        "avro-type-changed",
+        "Avro: a type changed and neither schema can read the other's data.",
+    ),
+    ("avro-enum-symbol-added", "Avro: an enum gained a symbol."),
+    ("avro-enum-symbol-removed", "Avro: an enum lost a symbol."),
+    (
+        "avro-enum-default-changed",
+        "Avro: an enum's default symbol was added, removed or changed.",
+    ),
+    (
+        "avro-union-branch-added",
+        "Avro: a union gained a branch (or a type became a union).",
+    ),
+    (
+        "avro-union-branch-removed",
+        "Avro: a union lost a branch (or stopped being a union).",
+    ),
+    (
+        "avro-fixed-size-changed",
+        "Avro: a fixed type changed size.",
+    ),
+    (
+        "avro-name-changed",
+        "Avro: a named type's full name changed.",
+    ),
+    (
+        "avro-logical-type-changed",
+        "Avro: the logical type (or its precision or scale) changed on the same physical type.",
+    ),
 ];
 
 #[cfg(test)]

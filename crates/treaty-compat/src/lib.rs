@@ -85,6 +85,22 @@ pub struct Diff {
     pub operation_ids: std::collections::BTreeMap<String, String>,
 }
 
+/// Compares two sets of Protobuf files under a category (see [`proto`]).
+pub fn diff_proto(
+    old: &proto::ProtoInput<'_>,
+    new: &proto::ProtoInput<'_>,
+    category: proto::Category,
+) -> Result<Diff, CompatError> {
+    let mut changes = proto::diff(old, new, category)?;
+    changes.sort_by(|a, b| (&a.new, &a.old, a.rule).cmp(&(&b.new, &b.old, b.rule)));
+    Ok(Diff {
+        old: Documents::new(),
+        new: Documents::new(),
+        changes,
+        operation_ids: Default::default(),
+    })
+}
+
 /// Compares the document at `old_path` (read from `old_source`) with the
 /// one at `new_path`. The format is detected unless given.
 pub fn diff(

@@ -6,7 +6,7 @@
 //! (generated code keeps compiling, file by file). A rule breaks under a
 //! category when the category is at least as strict as the rule's own.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use prost_reflect::{DescriptorPool, FieldDescriptor, Kind, MessageDescriptor};
 use protox::file::{ChainFileResolver, File, FileResolver, GoogleFileResolver};
@@ -156,61 +156,71 @@ fn read_all(input: &ProtoInput<'_>) -> Result<ReadFiles, String> {
     Ok(ReadFiles(files))
 }
 
+/// A file's source paths → line and column.
+type LineTable = HashMap<Vec<i32>, (usize, usize)>;
+
 struct Compiled {
     pool: DescriptorPool,
+    /// File name → source path → line and column, built on first use.
+    locations: std::cell::RefCell<HashMap<String, LineTable>>,
     /// File name → path it was read from.
     paths: HashMap<String, String>,
     /// The files asked for (not their imports).
     roots: BTreeSet<String>,
 }
 
-fn compile(input: &ProtoInput<'_>) -> Result<Compiled, CompatError> {
-    let fail = |message: String| {
-        CompatError::new(
-            Diagnostic::error("invalid-proto", message)
-                .in_file(input.files.first().cloned().unwrap_or_default())
-                .unreadable(),
-            &treaty_syntax::SourceMap::new(),
-        )
-    };
-    let read = read_all(input).map_err(fail)?;
+fn fail(input: &ProtoInput<'_>, message: String) -> CompatError {
+    CompatError::new(
+        Diagnostic::error("invalid-proto", message)
+            .in_file(input.files.first().cloned().unwrap_or_default())
+            .unreadable(),
+        &treaty_syntax::SourceMap::new(),
+    )
+}
+
+/// Compiles files read ahead; runs on its own thread.
+fn build(read: ReadFiles, roots: Vec<String>) -> Result<Compiled, String> {
     let paths: HashMap<String, String> = read
         .0
         .iter()
         .map(|(name, (path, _))| (name.clone(), path.clone()))
         .collect();
-    let pool = {
-        let mut chain = ChainFileResolver::new();
-        chain.add(read);
-        chain.add(GoogleFileResolver::new());
-        let mut compiler = protox::Compiler::with_file_resolver(chain);
-        compiler.include_imports(true).include_source_info(true);
-        for f in &input.files {
-            compiler
-                .open_file(f)
-                .map_err(|e| fail(format!("cannot compile `{f}`: {e}")))?;
-        }
-        compiler.descriptor_pool()
-    };
+    let mut chain = ChainFileResolver::new();
+    chain.add(read);
+    chain.add(GoogleFileResolver::new());
+    let mut compiler = protox::Compiler::with_file_resolver(chain);
+    compiler.include_imports(true).include_source_info(true);
+    compiler
+        .open_files(&roots)
+        .map_err(|e| format!("cannot compile: {e}"))?;
     Ok(Compiled {
-        pool,
+        pool: compiler.descriptor_pool(),
         paths,
-        roots: input.files.iter().cloned().collect(),
+        roots: roots.into_iter().collect(),
+        locations: std::cell::RefCell::new(HashMap::new()),
     })
 }
 
 impl Compiled {
     /// Where a descriptor (by its file and source path) is written.
     fn side(&self, file: &prost_reflect::FileDescriptor, path: &[i32]) -> Option<Side> {
-        let proto = file.file_descriptor_proto();
-        let position = proto.source_code_info.as_ref().and_then(|info| {
-            info.location.iter().find(|l| l.path == path).and_then(|l| {
-                Some((
-                    (*l.span.first()? + 1) as usize,
-                    (*l.span.get(1)? + 1) as usize,
-                ))
-            })
+        let mut cache = self.locations.borrow_mut();
+        let table = cache.entry(file.name().to_owned()).or_insert_with(|| {
+            let mut t = HashMap::new();
+            for l in file
+                .file_descriptor_proto()
+                .source_code_info
+                .iter()
+                .flat_map(|i| i.location.iter())
+            {
+                if let (Some(line), Some(col)) = (l.span.first(), l.span.get(1)) {
+                    t.entry(l.path.clone())
+                        .or_insert(((*line + 1) as usize, (*col + 1) as usize));
+                }
+            }
+            t
         });
+        let position = table.get(path).copied();
         Some(Side {
             file: self
                 .paths
@@ -277,8 +287,20 @@ impl Walk<'_> {
     fn run(&mut self) {
         let (old, new) = (self.old, self.new);
         // Files and their packages and options.
+        // Two single files under different names (`old.proto`, `new.proto`)
+        // are two versions of one file.
+        let renamed = (old.roots.len() == 1 && new.roots.len() == 1).then(|| {
+            (
+                old.roots.iter().next().cloned(),
+                new.roots.iter().next().cloned(),
+            )
+        });
         for f in old.pool.files().filter(|f| old.owns(f.name())) {
-            match new.pool.get_file_by_name(f.name()) {
+            let counterpart = match &renamed {
+                Some((Some(o), Some(n))) if o == f.name() => n.clone(),
+                _ => f.name().to_owned(),
+            };
+            match new.pool.get_file_by_name(&counterpart) {
                 None => self.push(
                     "proto-file-removed",
                     Some(Category::File),
@@ -351,6 +373,21 @@ impl Walk<'_> {
                             "swift_prefix",
                             oo.swift_prefix.clone(),
                             no.swift_prefix.clone(),
+                        ),
+                        (
+                            "java_multiple_files",
+                            oo.java_multiple_files.map(|b| b.to_string()),
+                            no.java_multiple_files.map(|b| b.to_string()),
+                        ),
+                        (
+                            "optimize_for",
+                            oo.optimize_for.map(|v| v.to_string()),
+                            no.optimize_for.map(|v| v.to_string()),
+                        ),
+                        (
+                            "cc_enable_arenas",
+                            oo.cc_enable_arenas.map(|b| b.to_string()),
+                            no.cc_enable_arenas.map(|b| b.to_string()),
                         ),
                     ] {
                         if a != b {
@@ -427,8 +464,18 @@ impl Walk<'_> {
                 );
                 continue;
             };
+            // With `allow_alias` a number may have several names: compare
+            // the names of each number as sets.
+            let names = |en: &prost_reflect::EnumDescriptor| {
+                let mut m: BTreeMap<i32, Vec<String>> = BTreeMap::new();
+                for v in en.values() {
+                    m.entry(v.number()).or_default().push(v.name().to_owned());
+                }
+                m
+            };
+            let (old_names, new_names) = (names(&e), names(&ne));
             for v in e.values() {
-                match ne.get_value(v.number()) {
+                match new_names.get(&v.number()) {
                     None => {
                         let reserved = ne.reserved_ranges().any(|r| r.contains(&v.number()));
                         let cat = if reserved {
@@ -450,18 +497,19 @@ impl Walk<'_> {
                             "",
                         );
                     }
-                    Some(nv) if nv.name() != v.name() => {
+                    Some(now) if !now.iter().any(|n| n == v.name()) => {
+                        let nv = ne.get_value(v.number());
+                        let shown = now.join("`, `");
                         self.push(
                             "proto-enum-value-name-changed",
                             Some(Category::WireJson),
                             format!(
-                                "value {} of `{name}` is now `{}`, was `{}` (JSON uses names)",
+                                "value {} of `{name}` is now `{shown}`, was `{}` (JSON uses names)",
                                 v.number(),
-                                nv.name(),
                                 v.name()
                             ),
                             old.side(&e.parent_file(), v.path()),
-                            new.side(&ne.parent_file(), nv.path()),
+                            nv.and_then(|nv| new.side(&ne.parent_file(), nv.path())),
                             &name,
                             "",
                         );
@@ -470,7 +518,7 @@ impl Walk<'_> {
                 }
             }
             for nv in ne.values() {
-                if e.get_value(nv.number()).is_none() {
+                if !old_names.contains_key(&nv.number()) {
                     self.push(
                         "proto-enum-value-added",
                         None,
@@ -485,6 +533,40 @@ impl Walk<'_> {
                         "",
                     );
                 }
+            }
+        }
+        for ne in new
+            .pool
+            .all_enums()
+            .filter(|e| new.owns(e.parent_file().name()))
+        {
+            if old.pool.get_enum_by_name(ne.full_name()).is_none() {
+                self.push(
+                    "proto-enum-added",
+                    None,
+                    format!("enum `{}` was added", ne.full_name()),
+                    None,
+                    new.side(&ne.parent_file(), ne.path()),
+                    ne.full_name(),
+                    "",
+                );
+            }
+        }
+        for ns in new
+            .pool
+            .services()
+            .filter(|s| new.owns(s.parent_file().name()))
+        {
+            if old.pool.get_service_by_name(ns.full_name()).is_none() {
+                self.push(
+                    "proto-service-added",
+                    None,
+                    format!("service `{}` was added", ns.full_name()),
+                    None,
+                    new.side(&ns.parent_file(), ns.path()),
+                    ns.full_name(),
+                    "",
+                );
             }
         }
         // Services and methods.
@@ -618,11 +700,8 @@ impl Walk<'_> {
             };
             let ns = new.side(&nm.parent_file(), nf.path());
             if f.name() != nf.name() {
-                let cat = if f.json_name() != nf.json_name() {
-                    Category::WireJson
-                } else {
-                    Category::Package
-                };
+                // JSON readers accept the field's name as well as its JSON name.
+                let cat = Category::WireJson;
                 self.push(
                     "proto-field-name-changed",
                     Some(cat),
@@ -738,9 +817,35 @@ fn kind_name(f: &FieldDescriptor) -> String {
 fn type_change(a: &FieldDescriptor, b: &FieldDescriptor) -> Option<Category> {
     use Kind::*;
     let (ka, kb) = (a.kind(), b.kind());
+    // Maps: the synthetic entry messages keep their name; compare the key
+    // and the value.
+    if let (Message(x), Message(y)) = (&ka, &kb)
+        && x.is_map_entry()
+        && y.is_map_entry()
+    {
+        let parts = |m: &MessageDescriptor| (m.map_entry_key_field(), m.map_entry_value_field());
+        let ((xk, xv), (yk, yv)) = (parts(x), parts(y));
+        return [type_change(&xk, &yk), type_change(&xv, &yv)]
+            .into_iter()
+            .flatten()
+            .min();
+    }
     match (&ka, &kb) {
         (Message(x), Message(y)) if x.full_name() == y.full_name() => return None,
         (Enum(x), Enum(y)) if x.full_name() == y.full_name() => return None,
+        // Another enum with the same values: same bytes, same JSON names;
+        // only generated code changes.
+        (Enum(x), Enum(y)) => {
+            let same_values = x.values().all(|v| {
+                y.values()
+                    .any(|w| w.number() == v.number() && w.name() == v.name())
+            });
+            return Some(if same_values {
+                Category::Package
+            } else {
+                Category::WireJson
+            });
+        }
         _ if ka == kb => return None,
         _ => {}
     }
@@ -803,7 +908,25 @@ pub fn diff(
     new: &ProtoInput<'_>,
     category: Category,
 ) -> Result<Vec<Change>, CompatError> {
-    let (old, new) = (compile(old)?, compile(new)?);
+    // Reading goes through the sources one side after the other; the
+    // compiling, which is most of the time, runs on both cores.
+    let (old_read, new_read) = (
+        read_all(old).map_err(|e| fail(old, e))?,
+        read_all(new).map_err(|e| fail(new, e))?,
+    );
+    let (old_roots, new_roots) = (old.files.clone(), new.files.clone());
+    let (old_built, new_built) = std::thread::scope(|scope| {
+        let o = scope.spawn(move || build(old_read, old_roots));
+        let n = build(new_read, new_roots);
+        (
+            o.join()
+                .unwrap_or_else(|_| Err("the compiler stopped unexpectedly".to_owned())),
+            n,
+        )
+    });
+    let (old_input, new_input) = (old, new);
+    let old = old_built.map_err(|e| fail(old_input, e))?;
+    let new = new_built.map_err(|e| fail(new_input, e))?;
     let mut reached_by = reachability(&old.pool);
     for (k, v) in reachability(&new.pool) {
         reached_by.entry(k).or_default().extend(v);

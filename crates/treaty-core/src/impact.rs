@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use treaty_compat::{Change, Policy};
 
-use crate::model::{Compatibility, Consumer, Defaults, Interface};
+use crate::model::{Compatibility, Consumer, Defaults, Interface, ProtoCategory};
 
 /// The policy an interface promises: its own, else the workspace default,
 /// else `backward`; and whether it is transitive.
@@ -24,6 +24,18 @@ pub fn policy_of(interface: &Interface, defaults: &Defaults) -> (Policy, bool) {
         Compatibility::Full => (Policy::Full, false),
         Compatibility::FullTransitive => (Policy::Full, true),
         Compatibility::None => (Policy::None, false),
+    }
+}
+
+/// The Protobuf category an interface is checked under (`wire_json` unless
+/// it says otherwise).
+pub fn proto_category_of(interface: &Interface) -> treaty_compat::proto::Category {
+    use treaty_compat::proto::Category;
+    match interface.proto_category.unwrap_or(ProtoCategory::WireJson) {
+        ProtoCategory::Wire => Category::Wire,
+        ProtoCategory::WireJson => Category::WireJson,
+        ProtoCategory::Package => Category::Package,
+        ProtoCategory::File => Category::File,
     }
 }
 
@@ -61,7 +73,8 @@ fn uses_change(
     };
     let operation_hit = uses.operations.iter().any(|declared| {
         change.operations.iter().any(|label| {
-            same_operation(&declared.value, label)
+            *label == declared.value
+                || same_operation(&declared.value, label)
                 || operation_ids
                     .get(label)
                     .is_some_and(|id| *id == declared.value)

@@ -212,6 +212,10 @@ pub struct Interface {
     /// imports are resolved against.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub include_paths: Vec<Spanned<String>>,
+    /// Protobuf only: how strict the check is, as `buf breaking` names it.
+    /// Defaults to `wire_json`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub proto_category: Option<ProtoCategory>,
     /// The team that owns the interface. Required.
     #[schemars(required)]
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -253,6 +257,20 @@ impl InterfaceKind {
             InterfaceKind::Asyncapi => "asyncapi",
         }
     }
+}
+
+/// How strict a Protobuf check is, weakest first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ProtoCategory {
+    /// The binary encoding keeps working.
+    Wire,
+    /// The binary and the JSON encodings keep working.
+    WireJson,
+    /// Generated code keeps compiling, package by package.
+    Package,
+    /// Generated code keeps compiling, file by file.
+    File,
 }
 
 /// A team that depends on an interface, and what of it the team uses.

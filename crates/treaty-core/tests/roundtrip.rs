@@ -82,6 +82,7 @@ fn generated() -> impl Strategy<Value = Generated> {
                         kind: s(InterfaceKind::Openapi),
                         schema: s(format!("schemas/api-{k}.yaml")),
                         include_paths: vec![],
+                        proto_category: None,
                         producer: Some(s(format!("team-{producer}"))),
                         consumers: consumers
                             .into_iter()
