@@ -131,3 +131,34 @@ fn yaml_and_json_of_one_spec_are_the_same() {
     assert_eq!(code, 0);
     assert_eq!(r["changes"].as_array().map(Vec::len), Some(0), "{r}");
 }
+
+#[test]
+fn otel_protobuf_history_matches_what_buf_reports() {
+    let Some(root) = corpus() else { return };
+    let (code, r) = diff_json(
+        &root.join("proto/otel/v0.9.0"),
+        &root.join("proto/otel/v0.20.0"),
+    );
+    assert_eq!(code, 1);
+    // `buf breaking` (WIRE_JSON) reports these too: field 1 of Status was
+    // deleted without reserving its number, and `instrumentation_library_*`
+    // fields were renamed to `scope_*`.
+    assert!(has(
+        &r,
+        "breaking",
+        "proto-field-removed",
+        "Status.deprecated_code"
+    ));
+    assert!(has(
+        &r,
+        "breaking",
+        "proto-field-name-changed",
+        "ResourceSpans.instrumentation_library_spans"
+    ));
+    // Tags without wire changes compare clean.
+    let (code, r) = diff_json(
+        &root.join("proto/otel/v1.0.0"),
+        &root.join("proto/otel/v1.11.0"),
+    );
+    assert_eq!(code, 0, "{r}");
+}

@@ -55,6 +55,34 @@ under `forward` the old schema reads data written with the new one. A
 change that breaks only the first *narrows*, one that breaks only the
 second *widens*.
 
+## Differences from `buf breaking` and apache-avro
+
+Measured with `python3 bench/proto.py` on googleapis 2025-08-22 →
+2026-08-22 under WIRE_JSON, both tools find the same 62 breaking changes
+(file, line within two, rule). Treaty lists them differently:
+
+- buf reports a deleted field or enum value once per unmet condition
+  (`FIELD_NO_DELETE_UNLESS_NUMBER_RESERVED` and
+  `..._UNLESS_NAME_RESERVED`); Treaty reports it once, with the category
+  that applies (WIRE when the number is free, WIRE_JSON when only the name
+  is).
+- buf reports a renamed field twice (`FIELD_SAME_NAME`,
+  `FIELD_SAME_JSON_NAME`); Treaty once, as `proto-field-name-changed`, or
+  `proto-field-json-name-changed` when only `json_name` changed. buf points
+  at the `json_name` option, Treaty at the field.
+- Treaty names the methods whose requests or responses reach a changed
+  message, so `treaty check` can tell which consumers a change touches.
+- Not compared yet: extensions, proto2 field defaults, `ctype`/`jstype`
+  and other field options, reserved ranges removed from messages and
+  enums, and the edition features of editions files.
+
+For Avro, `crates/treaty-compat/tests/avro_reference.rs` compares Treaty
+with the apache-avro crate's `can_read` on generated pairs. They disagree
+in one place, where the specification sides with Treaty: when the reader's
+enum has a `default`, a writer symbol the reader lacks resolves to it
+(Avro 1.9+), which apache-avro 0.21 ignores
+(`avro-enum-symbol-removed-with-default`).
+
 ## Rules
 "#;
 
