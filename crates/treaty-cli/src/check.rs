@@ -105,7 +105,7 @@ pub fn check(dir: &Path, base: &str, all_transitive: bool) -> Result<CheckReport
             InterfaceKind::Avro => treaty_compat::Format::Avro,
             InterfaceKind::Asyncapi => treaty_compat::Format::AsyncApi,
             // Protobuf goes through its own entry point below.
-            InterfaceKind::Protobuf => treaty_compat::Format::JsonSchema,
+            InterfaceKind::Protobuf => treaty_compat::Format::Protobuf,
         };
         let is_proto = interface.kind.value == InterfaceKind::Protobuf;
         // Protobuf: the schema is named relative to an include directory.

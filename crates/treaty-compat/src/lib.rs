@@ -34,6 +34,8 @@ pub enum Format {
     JsonSchema,
     Avro,
     AsyncApi,
+    /// Compared through [`diff_proto`], from files rather than one tree.
+    Protobuf,
 }
 
 impl Format {
@@ -43,35 +45,55 @@ impl Format {
             Format::JsonSchema => "jsonschema",
             Format::Avro => "avro",
             Format::AsyncApi => "asyncapi",
+            Format::Protobuf => "protobuf",
         }
     }
 }
 
-/// The format of a parsed document, judged from its name and content.
-pub fn detect(path: &str, node: &Node) -> Option<Format> {
+/// The format of a parsed document, judged from its name and content, and
+/// a note when it is a format or version Treaty does not read (Swagger 2,
+/// OpenAPI 4, ...). The one place formats are recognised: `treaty diff`
+/// detects with it and `treaty validate` checks declared kinds with it.
+pub fn sniff(path: &str, node: &Node) -> (Option<Format>, Option<String>) {
+    let version = |key: &str| {
+        node.get(key)
+            .and_then(Node::as_scalar)
+            .map(|s| s.text.clone())
+    };
+    if path.ends_with(".proto") {
+        return (Some(Format::Protobuf), None);
+    }
+    if let Some(v) = version("openapi") {
+        let note = (!(v.starts_with("3.0") || v.starts_with("3.1")))
+            .then(|| format!("OpenAPI `{v}` is not supported: Treaty reads OpenAPI 3.0 and 3.1"));
+        return (Some(Format::OpenApi), note);
+    }
+    if node.get("swagger").is_some() {
+        return (
+            None,
+            Some("this is a Swagger 2.0 document: Treaty reads OpenAPI 3.0 and 3.1".to_owned()),
+        );
+    }
+    if let Some(v) = version("asyncapi") {
+        let note = (!(v.starts_with("2.") || v.starts_with("3.")))
+            .then(|| format!("AsyncAPI `{v}` is not supported: Treaty reads AsyncAPI 2.x and 3.0"));
+        return (Some(Format::AsyncApi), note);
+    }
     let avro_type = node.get("type").and_then(Node::as_str);
     if path.ends_with(".avsc")
         || (matches!(avro_type, Some("record" | "enum" | "fixed")) && node.get("name").is_some())
+        || node.as_seq().is_some()
     {
-        Some(Format::Avro)
-    } else if node.get("asyncapi").is_some() {
-        Some(Format::AsyncApi)
-    } else if node.get("openapi").is_some() {
-        Some(Format::OpenApi)
-    } else if node.as_map().is_some() {
-        Some(Format::JsonSchema)
-    } else {
-        None
+        return (Some(Format::Avro), None);
     }
-}
-
-/// The kind of a document this engine does not compare yet, if it is one.
-fn unsupported_kind(path: &str, node: &Node) -> Option<&'static str> {
-    if node.get("swagger").is_some() {
-        return Some("a Swagger 2.0 document");
+    let boolean = matches!(
+        node.as_scalar().map(|s| s.resolve()),
+        Some(treaty_syntax::Resolved::Bool(_))
+    );
+    if node.as_map().is_some() || boolean {
+        return (Some(Format::JsonSchema), None);
     }
-    let _ = path;
-    None
+    (None, None)
 }
 
 /// Both versions of an interface as read, and the changes between them.
@@ -128,28 +150,23 @@ pub fn diff(
     }
     let (_, old_root) = old.load(old_source, old_path, None)?;
     let (_, new_root) = new.load(new_source, new_path, None)?;
-    if format.is_none()
-        && let Some(kind) = unsupported_kind(new_path, &new_root)
-    {
-        return Err(CompatError::new(
-            treaty_syntax::Diagnostic::error(
-                "unsupported-format",
-                format!(
-                    "this is {kind}: Treaty compares OpenAPI 3.0/3.1, JSON Schema, Avro and AsyncAPI so far"
-                ),
-            )
-            .in_file(new_path)
-            .unreadable(),
-            &new.sources,
-        ));
-    }
-    let format = match format.or_else(|| detect(new_path, &new_root)) {
-        Some(f) => f,
-        None => {
+    let (detected, note) = sniff(new_path, &new_root);
+    let format = match (format, detected, note) {
+        (Some(f), _, _) => f,
+        (None, _, Some(note)) => {
+            return Err(CompatError::new(
+                treaty_syntax::Diagnostic::error("unsupported-format", note)
+                    .in_file(new_path)
+                    .unreadable(),
+                &new.sources,
+            ));
+        }
+        (None, Some(f), None) => f,
+        (None, None, None) => {
             return Err(CompatError::new(
                 treaty_syntax::Diagnostic::error(
                     "unknown-format",
-                    format!("`{new_path}` is neither an OpenAPI document nor a JSON Schema"),
+                    format!("`{new_path}` is neither an OpenAPI, AsyncAPI, Avro nor JSON Schema document"),
                 )
                 .in_file(new_path)
                 .unreadable(),
@@ -175,6 +192,17 @@ pub fn diff(
             )?,
             Default::default(),
         ),
+        Format::Protobuf => {
+            return Err(CompatError::new(
+                treaty_syntax::Diagnostic::error(
+                    "unsupported-format",
+                    "Protobuf is compared from its files: use `diff_proto`",
+                )
+                .in_file(new_path)
+                .unreadable(),
+                &new.sources,
+            ));
+        }
         Format::Avro => (
             avro::diff(&old, old_path, &old_root, &new, new_path, &new_root)?,
             Default::default(),

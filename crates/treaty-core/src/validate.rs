@@ -806,56 +806,17 @@ impl Validator {
     }
 }
 
-/// The kind of schema a parsed file is, judged from its content, and a
-/// note when it is of a kind in a version Treaty does not read.
+/// The kind of schema a parsed file is, and a note when it is a format or
+/// version Treaty does not read (see `treaty_compat::sniff`).
 pub fn detect_kind(path: &str, node: &Node) -> (Option<InterfaceKind>, Option<String>) {
-    if path.ends_with(".proto") {
-        return (Some(InterfaceKind::Protobuf), None);
-    }
-    if let Some(v) = node.get("openapi") {
-        let version = v.as_scalar().map(|s| s.text.as_str()).unwrap_or("");
-        if !(version.starts_with("3.0") || version.starts_with("3.1")) {
-            return (
-                Some(InterfaceKind::Openapi),
-                Some(format!(
-                    "OpenAPI `{version}` is not supported: Treaty reads OpenAPI 3.0 and 3.1"
-                )),
-            );
-        }
-        return (Some(InterfaceKind::Openapi), None);
-    }
-    if node.get("swagger").is_some() {
-        return (
-            None,
-            Some("this is a Swagger 2.0 document: Treaty reads OpenAPI 3.0 and 3.1".to_owned()),
-        );
-    }
-    if let Some(v) = node.get("asyncapi") {
-        let version = v.as_scalar().map(|s| s.text.as_str()).unwrap_or("");
-        if !(version.starts_with("2.") || version.starts_with("3.")) {
-            return (
-                Some(InterfaceKind::Asyncapi),
-                Some(format!(
-                    "AsyncAPI `{version}` is not supported: Treaty reads AsyncAPI 2.x and 3.0"
-                )),
-            );
-        }
-        return (Some(InterfaceKind::Asyncapi), None);
-    }
-    let avro_type = node.get("type").and_then(Node::as_str);
-    let is_avro = path.ends_with(".avsc")
-        || (matches!(avro_type, Some("record" | "enum" | "fixed")) && node.get("name").is_some())
-        || node.as_seq().is_some();
-    if is_avro {
-        return (Some(InterfaceKind::Avro), None);
-    }
-    if node.as_map().is_some()
-        || matches!(
-            node.as_scalar().map(|s| s.resolve()),
-            Some(treaty_syntax::Resolved::Bool(_))
-        )
-    {
-        return (Some(InterfaceKind::Jsonschema), None);
-    }
-    (None, None)
+    use treaty_compat::Format;
+    let (format, note) = treaty_compat::sniff(path, node);
+    let kind = format.map(|f| match f {
+        Format::OpenApi => InterfaceKind::Openapi,
+        Format::JsonSchema => InterfaceKind::Jsonschema,
+        Format::Avro => InterfaceKind::Avro,
+        Format::AsyncApi => InterfaceKind::Asyncapi,
+        Format::Protobuf => InterfaceKind::Protobuf,
+    });
+    (kind, note)
 }
