@@ -681,7 +681,7 @@ impl fmt::Display for Duration {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let m = self.minutes;
         for (unit, size) in [("w", 60 * 24 * 7), ("d", 60 * 24), ("h", 60)] {
-            if m != 0 && m % size == 0 {
+            if m != 0 && m.is_multiple_of(size) {
                 return write!(f, "{}{unit}", m / size);
             }
         }
