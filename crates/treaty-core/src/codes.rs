@@ -33,3 +33,6 @@ pub const EXPECTATION_NOT_FOUND: &str = "expectation-not-found";
 pub const NO_ESCALATION: &str = "no-escalation";
 pub const EMPTY_APPROVAL_RULE: &str = "empty-approval-rule";
 pub const DUPLICATE_ENTRY: &str = "duplicate-entry";
+pub const UNKNOWN_OPERATION: &str = "unknown-operation";
+pub const UNKNOWN_CHANNEL: &str = "unknown-channel";
+pub const UNKNOWN_FIELD_PATH: &str = "unknown-field-path";

@@ -40,7 +40,7 @@ pub fn proto_category_of(interface: &Interface) -> treaty_compat::proto::Categor
 }
 
 /// `POST /payments/{id}` and `post /payments/{key}` name one operation.
-fn same_operation(declared: &str, label: &str) -> bool {
+pub(crate) fn same_operation(declared: &str, label: &str) -> bool {
     let norm = |s: &str| -> Option<(String, String)> {
         let (method, path) = s.trim().split_once(' ')?;
         Some((

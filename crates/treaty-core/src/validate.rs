@@ -7,6 +7,7 @@ use jiff::civil::Date;
 use treaty_syntax::{Diagnostic, Limits, Node, SourceId, Span, Spanned, did_you_mean};
 
 use crate::codes;
+use crate::impact::same_operation;
 use crate::load::{ItemKind, Workspace, WorkspaceSource};
 use crate::model::{
     Approver, CalendarDate, FORMAT_VERSION, Interface, InterfaceKind, Release, ReleaseStatus, Team,
@@ -538,9 +539,85 @@ impl Validator {
                 let (detected, note) = detect_kind(&path.value, &node);
                 if detected != Some(declared) || note.is_some() {
                     self.kind_mismatch(interface, detected, note);
+                } else {
+                    self.check_uses(interface, &node);
                 }
             }
         }
+    }
+
+    /// Checks that what consumers say they use exists in the schema: a typo
+    /// in `uses` would make every change look like it touches nobody.
+    fn check_uses(&mut self, interface: &Interface, schema: &Node) {
+        let names = SchemaNames::of(interface.kind.value, schema);
+        for consumer in &interface.consumers {
+            let Some(uses) = &consumer.uses else { continue };
+            if let Some(ops) = &names.operations {
+                for op in &uses.operations {
+                    let known = ops
+                        .iter()
+                        .any(|o| o == &op.value || same_operation(o, &op.value));
+                    if !known {
+                        self.unknown_use(
+                            codes::UNKNOWN_OPERATION,
+                            "operation",
+                            &op.value,
+                            op.span,
+                            ops,
+                            &interface.id.value,
+                        );
+                    }
+                }
+            }
+            if let Some(channels) = &names.channels {
+                for ch in &uses.channels {
+                    if !channels.contains(&ch.value) {
+                        self.unknown_use(
+                            codes::UNKNOWN_CHANNEL,
+                            "channel",
+                            &ch.value,
+                            ch.span,
+                            channels,
+                            &interface.id.value,
+                        );
+                    }
+                }
+            }
+            if let Some(types) = &names.types {
+                for f in uses.fields.iter().chain(&uses.messages) {
+                    let head = f.value.split(['.', '[']).next().unwrap_or("");
+                    if !types.iter().any(|t| t == head) {
+                        self.unknown_use(
+                            codes::UNKNOWN_FIELD_PATH,
+                            "schema or message",
+                            head,
+                            f.span,
+                            types,
+                            &interface.id.value,
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    fn unknown_use(
+        &mut self,
+        code: &'static str,
+        what: &str,
+        name: &str,
+        span: Span,
+        known: &[String],
+        interface: &str,
+    ) {
+        let candidates: Vec<&str> = known.iter().map(String::as_str).collect();
+        let mut d = Diagnostic::warning(code, format!("`{interface}` has no {what} `{name}`"))
+            .at(span)
+            .with_label("changes to it would never be attributed to this consumer");
+        if let Some(m) = did_you_mean(name, &candidates) {
+            d = d.with_hint(format!("did you mean `{m}`?"));
+        }
+        self.push(d);
     }
 
     fn kind_mismatch(
@@ -802,6 +879,111 @@ impl Validator {
                     path.pop();
                 }
             }
+        }
+    }
+}
+
+/// Names a consumer's `uses` can refer to in one schema; `None` where the
+/// kind has no such names (or they are not read from the schema here).
+#[derive(Default)]
+struct SchemaNames {
+    operations: Option<Vec<String>>,
+    channels: Option<Vec<String>>,
+    types: Option<Vec<String>>,
+}
+
+impl SchemaNames {
+    fn of(kind: InterfaceKind, schema: &Node) -> SchemaNames {
+        let keys = |n: Option<&Node>| -> Vec<String> {
+            n.and_then(Node::as_map)
+                .unwrap_or_default()
+                .iter()
+                .filter_map(|(k, _)| k.as_scalar().map(|k| k.text.clone()))
+                .collect()
+        };
+        match kind {
+            InterfaceKind::Openapi => {
+                let mut ops = Vec::new();
+                for (path, item) in schema
+                    .get("paths")
+                    .and_then(Node::as_map)
+                    .unwrap_or_default()
+                {
+                    let Some(path) = path.as_scalar() else {
+                        continue;
+                    };
+                    for method in [
+                        "get", "put", "post", "delete", "options", "head", "patch", "trace",
+                    ] {
+                        if let Some(op) = item.get(method) {
+                            ops.push(format!("{} {}", method.to_uppercase(), path.text));
+                            if let Some(id) = op.get("operationId").and_then(Node::as_str) {
+                                ops.push(id.to_owned());
+                            }
+                        }
+                    }
+                }
+                SchemaNames {
+                    operations: Some(ops),
+                    channels: None,
+                    types: Some(keys(
+                        schema.get("components").and_then(|c| c.get("schemas")),
+                    )),
+                }
+            }
+            InterfaceKind::Asyncapi => {
+                let channels = schema
+                    .get("channels")
+                    .and_then(Node::as_map)
+                    .unwrap_or_default();
+                let mut names: Vec<String> = keys(schema.get("channels"));
+                names.extend(channels.iter().filter_map(|(_, c)| {
+                    c.get("address").and_then(Node::as_str).map(str::to_owned)
+                }));
+                let mut types = keys(schema.get("components").and_then(|c| c.get("messages")));
+                types.extend(keys(
+                    schema.get("components").and_then(|c| c.get("schemas")),
+                ));
+                for (_, c) in channels {
+                    types.extend(keys(c.get("messages")));
+                }
+                let mut stack = vec![schema];
+                // Message `name`s, wherever the messages are written.
+                while let Some(n) = stack.pop() {
+                    if let Some(map) = n.as_map() {
+                        if n.get("payload").is_some()
+                            && let Some(name) = n.get("name").and_then(Node::as_str)
+                        {
+                            types.push(name.to_owned());
+                        }
+                        stack.extend(map.iter().map(|(_, v)| v));
+                    } else if let Some(items) = n.as_seq() {
+                        stack.extend(items.iter());
+                    }
+                }
+                SchemaNames {
+                    operations: None,
+                    channels: Some(names),
+                    types: Some(types),
+                }
+            }
+            InterfaceKind::Jsonschema => {
+                let mut types = keys(schema.get("$defs"));
+                types.extend(keys(schema.get("definitions")));
+                types.extend(
+                    schema
+                        .get("title")
+                        .and_then(Node::as_str)
+                        .map(str::to_owned),
+                );
+                SchemaNames {
+                    operations: None,
+                    channels: None,
+                    types: Some(types),
+                }
+            }
+            // Protobuf and Avro names need the compiled schema: not checked here.
+            InterfaceKind::Protobuf | InterfaceKind::Avro => SchemaNames::default(),
         }
     }
 }

@@ -316,7 +316,7 @@ fn files(g: &Generated, order: u64, as_json: bool) -> MemorySource {
     for i in &g.interfaces {
         src.insert(
             i.schema.value.clone(),
-            "openapi: 3.1.0\ninfo: {title: t, version: '1'}\npaths: {}\n",
+            "openapi: 3.1.0\ninfo: {title: t, version: '1'}\npaths:\n  /things:\n    get:\n      operationId: getThing\n      responses: {'200': {description: ok}}\n",
         );
     }
     src
