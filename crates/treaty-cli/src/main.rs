@@ -56,7 +56,7 @@ enum Command {
     /// Compare two versions of a schema: every change with its rule id and
     /// level, and whether the policy allows it.
     Diff {
-        /// The old version (OpenAPI 3.0/3.1, JSON Schema, Avro or AsyncAPI; YAML or JSON).
+        /// The old version: OpenAPI 3.0/3.1, JSON Schema, Avro or AsyncAPI (YAML or JSON), or a .proto file or a directory of them.
         old: PathBuf,
         /// The new version.
         new: PathBuf,
