@@ -4,7 +4,7 @@
 //! compared by the JSON Schema engine, or the Avro one when the message's
 //! `schemaFormat` says so.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use treaty_syntax::Node;
@@ -280,16 +280,16 @@ pub fn diff(
         let mut new_ops = operations(&mut new, new_path, new_root)?;
         for (label, o) in old_ops {
             let Some(n) = new_ops.remove(&label) else {
-                changes.push(Change {
-                    rule: "operation-removed",
-                    effect: Effect::Narrows,
-                    direction: Direction::Accepts,
-                    message: format!("operation `{label}` was removed"),
-                    old: side(&o.file, &o.pointer),
-                    new: side(new_path, "/channels"),
-                    operations: BTreeSet::from([label.clone()]),
-                    field: None,
-                });
+                changes.push(Change::on(
+                    "operation-removed",
+                    Effect::Narrows,
+                    Direction::Accepts,
+                    format!("operation `{label}` was removed"),
+                    side(&o.file, &o.pointer),
+                    side(new_path, "/channels"),
+                    label.clone(),
+                    None,
+                ));
                 continue;
             };
             let mut new_messages = n.messages;
@@ -315,16 +315,16 @@ pub fn diff(
             }
             for (name, om) in old_messages {
                 match new_messages.remove(&name) {
-                    None => changes.push(Change {
-                        rule: "message-removed",
-                        effect: Effect::Narrows,
-                        direction: o.direction,
-                        message: format!("`{label}` no longer carries message `{name}`"),
-                        old: side(&om.file, &om.pointer),
-                        new: side(&n.file, &n.pointer),
-                        operations: BTreeSet::from([label.clone()]),
-                        field: Some(name.clone()),
-                    }),
+                    None => changes.push(Change::on(
+                        "message-removed",
+                        Effect::Narrows,
+                        o.direction,
+                        format!("`{label}` no longer carries message `{name}`"),
+                        side(&om.file, &om.pointer),
+                        side(&n.file, &n.pointer),
+                        label.clone(),
+                        Some(name.clone()),
+                    )),
                     Some(nm) => match (&om.payload, &nm.payload) {
                         (Some(_), Some(_)) if om.avro && nm.avro => {
                             avro_pairs.push((om, nm, label.clone()))
@@ -339,29 +339,29 @@ pub fn diff(
                 }
             }
             for (name, nm) in new_messages {
-                changes.push(Change {
-                    rule: "message-added",
-                    effect: Effect::Widens,
-                    direction: o.direction,
-                    message: format!("`{label}` now also carries message `{name}`"),
-                    old: side(&o.file, &o.pointer),
-                    new: side(&nm.file, &nm.pointer),
-                    operations: BTreeSet::from([label.clone()]),
-                    field: Some(name.clone()),
-                });
+                changes.push(Change::on(
+                    "message-added",
+                    Effect::Widens,
+                    o.direction,
+                    format!("`{label}` now also carries message `{name}`"),
+                    side(&o.file, &o.pointer),
+                    side(&nm.file, &nm.pointer),
+                    label.clone(),
+                    Some(name.clone()),
+                ));
             }
         }
         for (label, n) in new_ops {
-            changes.push(Change {
-                rule: "operation-added",
-                effect: Effect::Widens,
-                direction: Direction::Accepts,
-                message: format!("operation `{label}` was added"),
-                old: side(old_path, "/channels"),
-                new: side(&n.file, &n.pointer),
-                operations: BTreeSet::from([label.clone()]),
-                field: None,
-            });
+            changes.push(Change::on(
+                "operation-added",
+                Effect::Widens,
+                Direction::Accepts,
+                format!("operation `{label}` was added"),
+                side(old_path, "/channels"),
+                side(&n.file, &n.pointer),
+                label.clone(),
+                None,
+            ));
         }
         (old.finish(), new.finish())
     };

@@ -122,6 +122,30 @@ pub struct Change {
 }
 
 impl Change {
+    /// A change found on one operation (or message, method) as a whole.
+    #[allow(clippy::too_many_arguments)]
+    pub fn on(
+        rule: &'static str,
+        effect: Effect,
+        direction: Direction,
+        message: String,
+        old: Option<Side>,
+        new: Option<Side>,
+        operation: impl Into<String>,
+        field: Option<String>,
+    ) -> Change {
+        Change {
+            rule,
+            effect,
+            direction,
+            message,
+            old,
+            new,
+            operations: BTreeSet::from([operation.into()]),
+            field,
+        }
+    }
+
     /// The level of the change under `policy`.
     pub fn level(&self, policy: Policy) -> Level {
         match policy {

@@ -259,16 +259,16 @@ pub fn diff(
                 };
                 if !existed {
                     let label = op_label(method, new_tpl, webhook);
-                    found.changes.push(Change {
-                        rule: "operation-added",
-                        effect: Effect::Widens,
-                        direction: Direction::Accepts,
-                        message: format!("operation `{label}` was added"),
-                        old: side(&old.file, format!("/{section}")),
-                        new: side(&new_item.file, format!("{}/{method}", new_item.pointer)),
-                        operations: BTreeSet::from([label]),
-                        field: None,
-                    });
+                    found.changes.push(Change::on(
+                        "operation-added",
+                        Effect::Widens,
+                        Direction::Accepts,
+                        format!("operation `{label}` was added"),
+                        side(&old.file, format!("/{section}")),
+                        side(&new_item.file, format!("{}/{method}", new_item.pointer)),
+                        label,
+                        None,
+                    ));
                 }
             }
         }
