@@ -82,12 +82,7 @@ pub fn changelog(dir: &Path, id: &str, from: Option<&str>, to: &str) -> Result<C
         InterfaceKind::Jsonschema => treaty_compat::Format::JsonSchema,
         InterfaceKind::Avro => treaty_compat::Format::Avro,
         InterfaceKind::Asyncapi => treaty_compat::Format::AsyncApi,
-        other => {
-            return Err(format!(
-                "the changelog does not cover {} interfaces yet",
-                other.as_str()
-            ));
-        }
+        InterfaceKind::Protobuf => treaty_compat::Format::Protobuf,
     };
     let defaults = ws
         .workspace
@@ -112,14 +107,27 @@ pub fn changelog(dir: &Path, id: &str, from: Option<&str>, to: &str) -> Result<C
         let changes = match &previous {
             None => Vec::new(),
             Some(old) => {
-                let d = treaty_compat::diff(old, &schema, &git, &schema, Some(format)).map_err(
-                    |e| {
-                        format!(
-                            "cannot compare `{schema}` at {}: {}",
-                            v.commit, e.diagnostic.message
-                        )
-                    },
-                )?;
+                let d = if format == treaty_compat::Format::Protobuf {
+                    let (includes, name) = treaty_core::impact::proto_entry(interface);
+                    let input = |s| treaty_compat::proto::ProtoInput {
+                        source: s,
+                        includes: includes.clone(),
+                        files: vec![name.clone()],
+                    };
+                    treaty_compat::diff_proto(
+                        &input(old),
+                        &input(&git),
+                        treaty_core::impact::proto_category_of(interface),
+                    )
+                } else {
+                    treaty_compat::diff(old, &schema, &git, &schema, Some(format))
+                };
+                let d = d.map_err(|e| {
+                    format!(
+                        "cannot compare `{schema}` at {}: {}",
+                        v.commit, e.diagnostic.message
+                    )
+                })?;
                 diff::report(&d, policy).changes
             }
         };

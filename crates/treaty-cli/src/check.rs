@@ -6,7 +6,7 @@ use std::path::Path;
 
 use serde::Serialize;
 use treaty_compat::{Level, Policy};
-use treaty_core::impact::{affected_consumers, policy_of, proto_category_of};
+use treaty_core::impact::{affected_consumers, policy_of, proto_category_of, proto_entry};
 use treaty_core::model::InterfaceKind;
 
 use crate::diff::{self, JsonChange};
@@ -108,30 +108,7 @@ pub fn check(dir: &Path, base: &str, all_transitive: bool) -> Result<CheckReport
             InterfaceKind::Protobuf => treaty_compat::Format::Protobuf,
         };
         let is_proto = interface.kind.value == InterfaceKind::Protobuf;
-        // Protobuf: the schema is named relative to an include directory.
-        let includes: Vec<String> = if interface.include_paths.is_empty() {
-            vec![
-                schema
-                    .rsplit_once('/')
-                    .map_or(String::new(), |(d, _)| d.to_owned()),
-            ]
-        } else {
-            interface
-                .include_paths
-                .iter()
-                .map(|p| p.value.trim_end_matches('/').to_owned())
-                .collect()
-        };
-        let proto_name = includes
-            .iter()
-            .find_map(|i| {
-                if i.is_empty() {
-                    Some(schema.clone())
-                } else {
-                    schema.strip_prefix(&format!("{i}/")).map(str::to_owned)
-                }
-            })
-            .unwrap_or_else(|| schema.clone());
+        let (includes, proto_name) = proto_entry(interface);
         let category = proto_category_of(interface);
         let compare = |old: &dyn treaty_compat::DocumentSource| {
             if is_proto {

@@ -299,3 +299,32 @@ fn a_protobuf_change_breaks_only_the_teams_whose_methods_reach_it() {
     let (out, r) = check(&ws, "HEAD");
     assert_eq!(out.status.code(), Some(0), "{r}");
 }
+
+#[test]
+fn changelog_covers_protobuf_interfaces() {
+    let (dir, ws) = repo();
+    edit(
+        &ws,
+        "schemas/proto/acme/inventory/v1/inventory.proto",
+        "  repeated string warehouse_ids = 2;\n}\n\nmessage GetStockResponse",
+        "  repeated string warehouses = 2;\n}\n\nmessage GetStockResponse",
+    );
+    commit_all(dir.path(), "Rename warehouse_ids");
+    let out = Command::new(env!("CARGO_BIN_EXE_treaty"))
+        .current_dir(&ws)
+        .args(["changelog", "inventory-service", "--format", "json"])
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let c: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_default();
+    assert_eq!(c["versions"].as_array().map(Vec::len), Some(2), "{c}");
+    assert_eq!(
+        c["versions"][0]["changes"][0]["rule"],
+        "proto-field-name-changed"
+    );
+}

@@ -39,6 +39,37 @@ pub fn proto_category_of(interface: &Interface) -> treaty_compat::proto::Categor
     }
 }
 
+/// Where a Protobuf interface's files are: its include directories
+/// (`include_paths`, else the schema's own directory) and the schema's name
+/// relative to the first that holds it.
+pub fn proto_entry(interface: &Interface) -> (Vec<String>, String) {
+    let schema = &interface.schema.value;
+    let includes: Vec<String> = if interface.include_paths.is_empty() {
+        vec![
+            schema
+                .rsplit_once('/')
+                .map_or(String::new(), |(d, _)| d.to_owned()),
+        ]
+    } else {
+        interface
+            .include_paths
+            .iter()
+            .map(|p| p.value.trim_end_matches('/').to_owned())
+            .collect()
+    };
+    let name = includes
+        .iter()
+        .find_map(|i| {
+            if i.is_empty() {
+                Some(schema.clone())
+            } else {
+                schema.strip_prefix(&format!("{i}/")).map(str::to_owned)
+            }
+        })
+        .unwrap_or_else(|| schema.clone());
+    (includes, name)
+}
+
 /// `POST /payments/{id}` and `post /payments/{key}` name one operation.
 pub(crate) fn same_operation(declared: &str, label: &str) -> bool {
     let norm = |s: &str| -> Option<(String, String)> {
