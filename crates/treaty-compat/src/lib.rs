@@ -13,6 +13,7 @@
 
 mod asyncapi;
 mod avro;
+pub mod bundle;
 pub mod change;
 mod compare;
 pub mod document;
@@ -21,6 +22,7 @@ mod openapi;
 pub mod proto;
 pub mod schema;
 
+pub use bundle::{Bundle, diff_bundles};
 pub use change::{Change, Direction, Effect, Level, Policy, RULES, Side};
 pub use document::{CompatError, DocumentSource, Documents};
 pub use openapi::normalize_path;

@@ -52,6 +52,35 @@ impl std::str::FromStr for Category {
     }
 }
 
+/// Where a Protobuf schema's imports are resolved: its include directories
+/// (else the schema's own directory), and its name relative to the first
+/// of them that holds it.
+pub fn entry_name(schema: &str, include_paths: &[String]) -> (Vec<String>, String) {
+    let includes: Vec<String> = if include_paths.is_empty() {
+        vec![
+            schema
+                .rsplit_once('/')
+                .map_or(String::new(), |(d, _)| d.to_owned()),
+        ]
+    } else {
+        include_paths
+            .iter()
+            .map(|p| p.trim_end_matches('/').to_owned())
+            .collect()
+    };
+    let name = includes
+        .iter()
+        .find_map(|i| {
+            if i.is_empty() {
+                Some(schema.to_owned())
+            } else {
+                schema.strip_prefix(&format!("{i}/")).map(str::to_owned)
+            }
+        })
+        .unwrap_or_else(|| schema.to_owned());
+    (includes, name)
+}
+
 /// One side of a Protobuf comparison: where files come from, the include
 /// directories (searched in order), and the files to compile, named
 /// relative to an include directory.

@@ -43,31 +43,12 @@ pub fn proto_category_of(interface: &Interface) -> treaty_compat::proto::Categor
 /// (`include_paths`, else the schema's own directory) and the schema's name
 /// relative to the first that holds it.
 pub fn proto_entry(interface: &Interface) -> (Vec<String>, String) {
-    let schema = &interface.schema.value;
-    let includes: Vec<String> = if interface.include_paths.is_empty() {
-        vec![
-            schema
-                .rsplit_once('/')
-                .map_or(String::new(), |(d, _)| d.to_owned()),
-        ]
-    } else {
-        interface
-            .include_paths
-            .iter()
-            .map(|p| p.value.trim_end_matches('/').to_owned())
-            .collect()
-    };
-    let name = includes
+    let includes: Vec<String> = interface
+        .include_paths
         .iter()
-        .find_map(|i| {
-            if i.is_empty() {
-                Some(schema.clone())
-            } else {
-                schema.strip_prefix(&format!("{i}/")).map(str::to_owned)
-            }
-        })
-        .unwrap_or_else(|| schema.clone());
-    (includes, name)
+        .map(|p| p.value.clone())
+        .collect();
+    treaty_compat::proto::entry_name(&interface.schema.value, &includes)
 }
 
 /// `POST /payments/{id}` and `post /payments/{key}` name one operation.

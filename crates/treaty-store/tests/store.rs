@@ -1,18 +1,44 @@
 //! The same scenario against SQLite (always) and PostgreSQL (when
 //! `TREATY_TEST_DATABASE_URL` names a server; `.ci/run` sets it).
 
-use treaty_store::{Published, Scope, Store, StoreError, Verification};
+use treaty_store::{
+    ADMIN_TEAM, ExpectationRecord, InterfaceRecord, Scope, Store, StoreError, Table, Verification,
+    Written,
+};
+
+fn interface(id: &str, component: &str) -> InterfaceRecord {
+    InterfaceRecord {
+        id: id.into(),
+        component: component.into(),
+        kind: "openapi".into(),
+        compatibility: "backward".into(),
+        proto_category: None,
+    }
+}
 
 async fn scenario(store: &Store) -> Result<(), StoreError> {
+    // First start: an admin team and one token, once.
+    let admin = store.bootstrap(1).await?;
+    assert!(admin.as_deref().is_some_and(|t| t.starts_with("trt_")));
+    assert_eq!(store.bootstrap(2).await?, None);
+    let who = store.authenticate(admin.as_deref().unwrap_or("")).await?;
+    assert_eq!(
+        who.map(|p| (p.team, p.scopes)),
+        Some((ADMIN_TEAM.to_string(), vec![Scope::Admin]))
+    );
+
     store.create_team("payments", "Payments", 1).await?;
     store.create_team("checkout", "Checkout", 1).await?;
     assert!(matches!(
         store.create_team("payments", "Again", 2).await,
         Err(StoreError::Conflict(_))
     ));
+    let teams = store.teams("", 2).await?;
+    assert_eq!(teams.len(), 2);
+    assert_eq!(store.teams(&teams[1].id, 10).await?.len(), 1);
 
-    // Tokens: random, stored hashed, scoped, revocable.
-    let token = store.issue_token("payments", &[Scope::Publish], 3).await?;
+    // Tokens: random, stored hashed, scoped, revocable by id.
+    let (token_id, token) = store.issue_token("payments", &[Scope::Publish], 3).await?;
     assert!(token.starts_with("trt_") && token.len() > 40);
     let who = store
         .authenticate(&token)
@@ -25,102 +51,230 @@ async fn scenario(store: &Store) -> Result<(), StoreError> {
         store.issue_token("nobody", &[Scope::Read], 3).await,
         Err(StoreError::NotFound(_))
     ));
-    assert!(store.revoke_token(&token, 4).await?);
+    assert_eq!(store.token_team(&token_id).await?, Some("payments".into()));
+    assert!(store.revoke_token(&token_id, 4).await?);
+    assert!(!store.revoke_token(&token_id, 4).await?);
     assert_eq!(store.authenticate(&token).await?, None);
 
-    // Versions: content-addressed, immutable.
+    // Components belong to one team.
+    assert_eq!(
+        store
+            .create_component("payments-svc", "payments", 5)
+            .await?,
+        Written::Created
+    );
+    assert_eq!(
+        store
+            .create_component("payments-svc", "payments", 5)
+            .await?,
+        Written::Unchanged
+    );
+    assert!(matches!(
+        store.create_component("payments-svc", "checkout", 5).await,
+        Err(StoreError::Conflict(_))
+    ));
     store
-        .create_interface("payments-api", "payments", "openapi", 5)
+        .create_component("checkout-web", "checkout", 5)
         .await?;
+
+    // Interfaces and versions: content-addressed, immutable.
+    let api = interface("payments-api", "payments-svc");
+    assert_eq!(store.create_interface(&api, 5).await?, Written::Created);
+    assert_eq!(store.create_interface(&api, 6).await?, Written::Unchanged);
+    let other = InterfaceRecord {
+        compatibility: "full".into(),
+        ..api.clone()
+    };
+    assert!(matches!(
+        store.create_interface(&other, 6).await,
+        Err(StoreError::Conflict(_))
+    ));
+    let owned = store.interface("payments-api").await?;
+    assert_eq!(owned.map(|o| o.team), Some("payments".into()));
+    assert_eq!(store.interfaces_of("payments-svc").await?.len(), 1);
     assert_eq!(
-        store.producer_of("payments-api").await?,
-        Some("payments".into())
+        store
+            .publish_version("payments-api", "1.0.0", "bundle-a", 6)
+            .await?,
+        Written::Created
     );
     assert_eq!(
         store
-            .publish_version("payments-api", "1.0.0", "openapi: 3.1.0", 6)
+            .publish_version("payments-api", "1.0.0", "bundle-a", 7)
             .await?,
-        Published::Created
-    );
-    assert_eq!(
-        store
-            .publish_version("payments-api", "1.0.0", "openapi: 3.1.0", 7)
-            .await?,
-        Published::Unchanged
+        Written::Unchanged
     );
     assert!(matches!(
         store
-            .publish_version("payments-api", "1.0.0", "openapi: 3.0.0", 8)
+            .publish_version("payments-api", "1.0.0", "bundle-b", 8)
             .await,
         Err(StoreError::Conflict(_))
     ));
     assert_eq!(
         store
-            .publish_version("payments-api", "1.1.0", "openapi: 3.1.0", 9)
+            .publish_version("payments-api", "1.1.0", "bundle-a", 9)
             .await?,
-        Published::Created
+        Written::Created
+    );
+    let (hash, text) = store
+        .bundle_of("payments-api", "1.1.0")
+        .await?
+        .ok_or(StoreError::NotFound("bundle".into()))?;
+    assert_eq!(text, "bundle-a");
+    assert_eq!(
+        store.bundle_hash_of("payments-api", "1.0.0").await?,
+        Some(hash)
+    );
+    assert_eq!(store.versions("payments-api", "", 10).await?.len(), 2);
+    assert!(matches!(
+        store.publish_version("ghost", "1.0.0", "x", 10).await,
+        Err(StoreError::NotFound(_))
+    ));
+
+    // Expectations: immutable per consumer version and interface.
+    let expectation = ExpectationRecord {
+        component: "checkout-web".into(),
+        version: "7".into(),
+        interface: "payments-api".into(),
+        built_against: "1.0.0".into(),
+        uses: r#"{"operations":["createPayment"]}"#.into(),
+        artifacts: "[]".into(),
+    };
+    assert_eq!(
+        store.put_expectation(&expectation, 10).await?,
+        Written::Created
     );
     assert_eq!(
-        store.schema_of("payments-api", "1.1.0").await?,
-        Some("openapi: 3.1.0".into())
+        store.put_expectation(&expectation, 11).await?,
+        Written::Unchanged
     );
-    // A version of an interface nobody registered is refused by the schema.
-    assert!(
-        store
-            .publish_version("ghost", "1.0.0", "x", 10)
-            .await
-            .is_err()
+    let changed = ExpectationRecord {
+        built_against: "1.1.0".into(),
+        ..expectation.clone()
+    };
+    assert!(matches!(
+        store.put_expectation(&changed, 11).await,
+        Err(StoreError::Conflict(_))
+    ));
+    assert_eq!(
+        store.expectations_of("checkout-web", "7").await?,
+        vec![expectation.clone()]
     );
 
-    // Verifications: the latest decides.
+    // Verifications: the latest decides; a failure wins a tie.
     let v = Verification {
         interface: "payments-api".into(),
         provider_version: "1.1.0".into(),
-        consumer: "checkout".into(),
+        consumer: "checkout-web".into(),
         consumer_version: "7".into(),
-        success: false,
+        success: true,
+        details: None,
     };
-    store.record_verification(&v, "v1", 11).await?;
-    assert_eq!(
-        store
-            .latest_verification("payments-api", "1.1.0", "checkout", "7")
-            .await?,
-        Some(false)
-    );
+    store.record_verification(&v, "payments", 11).await?;
     store
-        .record_verification(&Verification { success: true, ..v }, "v2", 12)
+        .record_verification(
+            &Verification {
+                success: false,
+                ..v.clone()
+            },
+            "payments",
+            11,
+        )
         .await?;
+    let latest = store
+        .latest_verification("payments-api", "1.1.0", "checkout-web", "7")
+        .await?;
+    assert_eq!(latest.map(|l| l.verification.success), Some(false));
+    store.record_verification(&v, "payments", 12).await?;
+    let latest = store
+        .latest_verification("payments-api", "1.1.0", "checkout-web", "7")
+        .await?;
+    assert_eq!(latest.map(|l| l.verification.success), Some(true));
     assert_eq!(
         store
-            .latest_verification("payments-api", "1.1.0", "checkout", "7")
-            .await?,
-        Some(true)
-    );
-    assert_eq!(
-        store
-            .latest_verification("payments-api", "1.1.0", "checkout", "8")
+            .latest_verification("payments-api", "1.1.0", "checkout-web", "8")
             .await?,
         None
     );
+    let page = store
+        .verifications("payments-api", Some("1.1.0"), None, 2)
+        .await?;
+    assert_eq!(page.len(), 2);
+    let last = &page[1];
+    let rest = store
+        .verifications(
+            "payments-api",
+            Some("1.1.0"),
+            Some((last.recorded_at, &last.id)),
+            10,
+        )
+        .await?;
+    assert_eq!(rest.len(), 1);
 
     // Deployments: one version per component and environment at a time.
-    store
-        .record_deployment("checkout", "production", "7", 13)
-        .await?;
-    store
-        .record_deployment("checkout", "production", "8", 14)
-        .await?;
-    store
-        .record_deployment("payments", "production", "1.1.0", 15)
-        .await?;
     assert_eq!(
-        store.deployed("production").await?,
+        store.create_environment("production", 12).await?,
+        Written::Created
+    );
+    assert_eq!(
+        store.create_environment("production", 12).await?,
+        Written::Unchanged
+    );
+    store
+        .record_deployment("checkout-web", "production", "6", "checkout", 13)
+        .await?;
+    store
+        .record_deployment("checkout-web", "production", "7", "checkout", 14)
+        .await?;
+    store
+        .record_deployment("payments-svc", "production", "1.1.0", "payments", 15)
+        .await?;
+    let deployed: Vec<(String, String)> = store
+        .deployed("production")
+        .await?
+        .into_iter()
+        .map(|d| (d.component, d.version))
+        .collect();
+    assert_eq!(
+        deployed,
         vec![
-            ("checkout".into(), "8".into()),
-            ("payments".into(), "1.1.0".into())
+            ("checkout-web".into(), "7".into()),
+            ("payments-svc".into(), "1.1.0".into())
         ]
     );
-    assert_eq!(store.deployed("staging").await?, vec![]);
+    assert_eq!(
+        store.deployed_version("payments-svc", "production").await?,
+        Some("1.1.0".into())
+    );
+    let consumers = store
+        .deployed_consumers("payments-api", "production")
+        .await?;
+    assert_eq!(consumers.len(), 1);
+    assert_eq!(consumers[0].built_against, "1.0.0");
+    assert!(
+        store
+            .record_undeployment("checkout-web", "production", 16)
+            .await?
+    );
+    assert!(
+        !store
+            .record_undeployment("checkout-web", "production", 16)
+            .await?
+    );
+    assert!(
+        store
+            .deployed_consumers("payments-api", "production")
+            .await?
+            .is_empty()
+    );
+    // A deployment into an environment nobody registered is refused.
+    assert!(
+        store
+            .record_deployment("checkout-web", "mars", "7", "checkout", 17)
+            .await
+            .is_err()
+    );
+    assert_eq!(store.count(Table::Deployments).await?, 3);
     Ok(())
 }
 
@@ -133,10 +287,7 @@ async fn sqlite_store() -> Result<(), StoreError> {
     // Reopening keeps everything and does not migrate again.
     drop(store);
     let store = Store::open(&url).await?;
-    assert_eq!(
-        store.producer_of("payments-api").await?,
-        Some("payments".into())
-    );
+    assert_eq!(store.count(Table::InterfaceVersions).await?, 2);
     Ok(())
 }
 
@@ -173,23 +324,11 @@ async fn postgres_store() -> Result<(), StoreError> {
         eprintln!("TREATY_TEST_DATABASE_URL is not set: PostgreSQL test skipped");
         return Ok(());
     };
-    // A clean database: drop what an earlier run left.
-    let pool = sqlx::PgPool::connect(&url).await?;
-    for table in [
-        "deployments",
-        "verifications",
-        "interface_versions",
-        "schemas",
-        "interfaces",
-        "tokens",
-        "teams",
-        "treaty_schema",
-    ] {
-        sqlx::query(&format!("DROP TABLE IF EXISTS {table} CASCADE"))
-            .execute(&pool)
-            .await?;
-    }
-    pool.close().await;
+    let url = treaty_store::scratch_postgres_url(&url).await?;
     let store = Store::open(&url).await?;
-    scenario(&store).await
+    scenario(&store).await?;
+    // A second broker on the same database migrates nothing and sees it all.
+    let second = Store::open(&url).await?;
+    assert_eq!(second.count(Table::InterfaceVersions).await?, 2);
+    Ok(())
 }

@@ -1,0 +1,227 @@
+//! A schema and every file it reaches, as one value: what the broker stores
+//! for an interface version, so that two versions can be compared without
+//! the repository they came from.
+
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::document::{CompatError, DocumentSource};
+use crate::{Diff, Format, proto};
+
+/// Files of a bundle, at most.
+pub const MAX_FILES: usize = 1_000;
+
+/// An entry schema and the files it reaches (by `$ref` or `import`), keyed
+/// by their paths relative to the workspace root.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Bundle {
+    /// The schema file itself, a key of `files`.
+    pub entry: String,
+    /// Protobuf only: the directories imports are resolved against.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub include_paths: Vec<String>,
+    pub files: BTreeMap<String, String>,
+}
+
+impl DocumentSource for Bundle {
+    fn read(&self, path: &str, max_bytes: usize) -> Result<Vec<u8>, String> {
+        let text = self
+            .files
+            .get(path)
+            .ok_or_else(|| format!("`{path}` is not in the published bundle"))?;
+        if text.len() > max_bytes {
+            return Err(format!(
+                "`{path}` is {} bytes, over the limit of {max_bytes}",
+                text.len()
+            ));
+        }
+        Ok(text.as_bytes().to_vec())
+    }
+}
+
+/// Remembers every file read through it.
+struct Recorder<'a> {
+    inner: &'a dyn DocumentSource,
+    seen: RefCell<BTreeMap<String, String>>,
+}
+
+impl DocumentSource for Recorder<'_> {
+    fn read(&self, path: &str, max_bytes: usize) -> Result<Vec<u8>, String> {
+        let bytes = self.inner.read(path, max_bytes)?;
+        let text =
+            String::from_utf8(bytes.clone()).map_err(|_| format!("`{path}` is not UTF-8 text"))?;
+        self.seen.borrow_mut().insert(path.to_owned(), text);
+        Ok(bytes)
+    }
+}
+
+impl Bundle {
+    /// Reads `entry` and everything it reaches from `source`, by comparing
+    /// the schema with itself through a source that records what is read,
+    /// so that every format follows its own references.
+    pub fn collect(
+        source: &dyn DocumentSource,
+        entry: &str,
+        include_paths: &[String],
+        format: Format,
+    ) -> Result<Bundle, CompatError> {
+        let recorder = Recorder {
+            inner: source,
+            seen: RefCell::new(BTreeMap::new()),
+        };
+        let bundle = Bundle {
+            entry: entry.to_owned(),
+            include_paths: include_paths.to_vec(),
+            files: BTreeMap::new(),
+        };
+        compare(
+            &recorder,
+            &bundle,
+            &recorder,
+            &bundle,
+            format,
+            proto::Category::File,
+        )?;
+        Ok(Bundle {
+            files: recorder.seen.into_inner(),
+            ..bundle
+        })
+    }
+
+    /// A stable text of the bundle: the same bundle always gives the same
+    /// bytes, so that it can be stored by its hash.
+    pub fn canonical(&self) -> String {
+        // Maps are ordered and there are no floats: serialisation is stable.
+        serde_json::to_string(self).unwrap_or_default()
+    }
+}
+
+/// Compares two bundles of one format.
+pub fn diff_bundles(
+    old: &Bundle,
+    new: &Bundle,
+    format: Format,
+    category: proto::Category,
+) -> Result<Diff, CompatError> {
+    compare(old, old, new, new, format, category)
+}
+
+fn compare(
+    old_source: &dyn DocumentSource,
+    old: &Bundle,
+    new_source: &dyn DocumentSource,
+    new: &Bundle,
+    format: Format,
+    category: proto::Category,
+) -> Result<Diff, CompatError> {
+    if format == Format::Protobuf {
+        let input = |source, b: &Bundle| {
+            let (includes, name) = proto::entry_name(&b.entry, &b.include_paths);
+            proto::ProtoInput {
+                source,
+                includes,
+                files: vec![name],
+            }
+        };
+        crate::diff_proto(&input(old_source, old), &input(new_source, new), category)
+    } else {
+        crate::diff(old_source, &old.entry, new_source, &new.entry, Some(format))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct Files(BTreeMap<String, String>);
+
+    impl DocumentSource for Files {
+        fn read(&self, path: &str, _: usize) -> Result<Vec<u8>, String> {
+            self.0
+                .get(path)
+                .map(|s| s.as_bytes().to_vec())
+                .ok_or_else(|| format!("no {path}"))
+        }
+    }
+
+    fn files(entries: &[(&str, &str)]) -> Files {
+        Files(
+            entries
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+        )
+    }
+
+    #[test]
+    fn collects_what_refs_reach_and_nothing_else() {
+        let source = files(&[
+            (
+                "schemas/order.json",
+                r#"{"$schema":"https://json-schema.org/draft/2020-12/schema","type":"object","properties":{"money":{"$ref":"common/money.json"}}}"#,
+            ),
+            (
+                "schemas/common/money.json",
+                r#"{"type":"object","properties":{"amount":{"type":"integer"}}}"#,
+            ),
+            ("schemas/unrelated.json", "{}"),
+        ]);
+        let b = Bundle::collect(&source, "schemas/order.json", &[], Format::JsonSchema)
+            .map_err(|e| e.to_string());
+        let b = b
+            .as_ref()
+            .map(|b| b.files.keys().cloned().collect::<Vec<_>>());
+        assert_eq!(
+            b,
+            Ok(vec![
+                "schemas/common/money.json".to_string(),
+                "schemas/order.json".to_string()
+            ])
+        );
+    }
+
+    #[test]
+    fn collects_proto_imports_and_diffs_bundles() {
+        let source = files(&[
+            (
+                "proto/shop/v1/stock.proto",
+                "syntax = \"proto3\";\npackage shop.v1;\nimport \"shop/v1/common.proto\";\nmessage Stock { Sku sku = 1; int32 count = 2; }\n",
+            ),
+            (
+                "proto/shop/v1/common.proto",
+                "syntax = \"proto3\";\npackage shop.v1;\nmessage Sku { string id = 1; }\n",
+            ),
+        ]);
+        let include = vec!["proto".to_string()];
+        let old = Bundle::collect(
+            &source,
+            "proto/shop/v1/stock.proto",
+            &include,
+            Format::Protobuf,
+        )
+        .map_err(|e| e.to_string());
+        let Ok(old) = old else {
+            panic!("{old:?}");
+        };
+        assert_eq!(old.files.len(), 2);
+        let mut new = old.clone();
+        new.files.insert(
+            "proto/shop/v1/stock.proto".into(),
+            "syntax = \"proto3\";\npackage shop.v1;\nimport \"shop/v1/common.proto\";\nmessage Stock { Sku sku = 1; int64 count = 2; }\n".into(),
+        );
+        let d = diff_bundles(&old, &new, Format::Protobuf, proto::Category::WireJson)
+            .map_err(|e| e.to_string());
+        let rules: Vec<&str> = d
+            .as_ref()
+            .map(|d| d.changes.iter().map(|c| c.rule).collect())
+            .unwrap_or_default();
+        assert!(!rules.is_empty(), "{d:?}");
+        let same = diff_bundles(&old, &old, Format::Protobuf, proto::Category::File)
+            .map(|d| d.changes.len());
+        assert_eq!(same.map_err(|e| e.to_string()), Ok(0));
+        assert_eq!(old.canonical(), old.clone().canonical());
+    }
+}
