@@ -1,6 +1,7 @@
 //! The `treaty` command-line tool: argument parsing, reading the working
 //! tree, and rendering results. The logic lives in `treaty-core`.
 
+mod broker;
 mod changelog;
 mod check;
 mod diff;
@@ -114,6 +115,224 @@ enum Command {
         #[arg(long, default_value = "schemas")]
         out: PathBuf,
     },
+    /// Run the broker: the HTTP JSON API on SQLite (one file, no set-up) or
+    /// PostgreSQL (several brokers on one database).
+    Serve {
+        #[arg(long, env = "TREATY_LISTEN", default_value = "127.0.0.1:8080")]
+        listen: String,
+        /// sqlite://PATH or postgres://USER@HOST/DB.
+        #[arg(
+            long,
+            env = "TREATY_DATABASE_URL",
+            default_value = "sqlite://treaty.db"
+        )]
+        database_url: String,
+        /// Largest request body accepted.
+        #[arg(long, default_value_t = 32 * 1024 * 1024)]
+        max_body_bytes: usize,
+        /// Seconds a request may take before it is answered 408.
+        #[arg(long, default_value_t = 30)]
+        request_timeout: u64,
+        /// Let requests without a token read (writes always need one).
+        #[arg(long)]
+        anonymous_read: bool,
+        #[arg(long, value_enum, default_value_t = LogFormat::Text)]
+        log_format: LogFormat,
+    },
+    /// Publish a version of an interface to the broker: its schema and every
+    /// file the schema reaches. Registers the producer component and the
+    /// interface the first time.
+    Publish {
+        /// The interface id, as in the workspace.
+        interface: String,
+        /// The producer component's version that provides it.
+        #[arg(long)]
+        version: String,
+        /// The producer component (defaults to the producer team's id).
+        #[arg(long)]
+        component: Option<String>,
+        /// The workspace directory.
+        #[arg(long, default_value = ".")]
+        dir: PathBuf,
+        #[command(flatten)]
+        broker: BrokerArgs,
+    },
+    /// Record what a consumer component version was built against; what it
+    /// uses, its examples and Pact files come from the workspace.
+    Expect {
+        /// The interface id.
+        interface: String,
+        /// The consumer component.
+        #[arg(long)]
+        component: String,
+        /// The consumer component's version.
+        #[arg(long)]
+        version: String,
+        /// The interface version it was built against.
+        #[arg(long)]
+        built_against: String,
+        /// The consumer team (defaults to the token's team).
+        #[arg(long)]
+        team: Option<String>,
+        /// The workspace directory.
+        #[arg(long, default_value = ".")]
+        dir: PathBuf,
+        #[command(flatten)]
+        broker: BrokerArgs,
+    },
+    /// Record the result of verifying a consumer version against a
+    /// producer version. A failure blocks the pair in can-i-release.
+    Verify {
+        #[arg(long)]
+        interface: String,
+        #[arg(long)]
+        provider_version: String,
+        /// The consumer component.
+        #[arg(long)]
+        consumer: String,
+        #[arg(long)]
+        consumer_version: String,
+        /// The verification passed.
+        #[arg(long, conflicts_with = "failure", required_unless_present = "failure")]
+        success: bool,
+        /// The verification failed.
+        #[arg(long)]
+        failure: bool,
+        /// What was run, a link to the build.
+        #[arg(long)]
+        details: Option<String>,
+        #[command(flatten)]
+        broker: BrokerArgs,
+    },
+    /// Record that a component version now runs in an environment.
+    RecordDeployment {
+        #[arg(long)]
+        component: String,
+        #[arg(long)]
+        version: String,
+        #[arg(long)]
+        environment: String,
+        #[command(flatten)]
+        broker: BrokerArgs,
+    },
+    /// Record that a component no longer runs in an environment.
+    RecordUndeployment {
+        #[arg(long)]
+        component: String,
+        #[arg(long)]
+        environment: String,
+        #[command(flatten)]
+        broker: BrokerArgs,
+    },
+    /// May this component version go to this environment? Exit 0 yes, 1 no
+    /// (with every reason), 2 on errors.
+    CanIRelease {
+        #[arg(long)]
+        component: String,
+        #[arg(long)]
+        version: String,
+        #[arg(long)]
+        environment: String,
+        #[arg(long, value_parser = ["text", "json"], default_value = "text")]
+        format: String,
+        #[command(flatten)]
+        broker: BrokerArgs,
+    },
+    /// Issue or revoke broker tokens (admin).
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
+    /// Create a team on the broker (admin).
+    Team {
+        #[command(subcommand)]
+        command: TeamCommand,
+    },
+    /// Create an environment on the broker (admin).
+    Environment {
+        #[command(subcommand)]
+        command: EnvironmentCommand,
+    },
+}
+
+/// Where the broker is and the token to call it with.
+#[derive(Debug, clap::Args)]
+struct BrokerArgs {
+    /// The broker's URL.
+    #[arg(long, env = "TREATY_BROKER", default_value = "http://127.0.0.1:8080")]
+    broker: String,
+    /// A token the broker issued.
+    #[arg(long, env = "TREATY_TOKEN", hide_env_values = true)]
+    token: Option<String>,
+}
+
+impl BrokerArgs {
+    fn broker(&self) -> broker::Broker {
+        broker::Broker {
+            url: self.broker.clone(),
+            token: self.token.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Subcommand)]
+enum TokenCommand {
+    /// Issue a token; the secret is printed once, on stdout.
+    Create {
+        #[arg(long)]
+        team: String,
+        /// read, publish, approve or admin (repeatable).
+        #[arg(long = "scope", required = true)]
+        scopes: Vec<String>,
+        #[command(flatten)]
+        broker: BrokerArgs,
+    },
+    /// Revoke a token by its id.
+    Revoke {
+        id: String,
+        #[command(flatten)]
+        broker: BrokerArgs,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum TeamCommand {
+    Create {
+        id: String,
+        #[arg(long)]
+        name: String,
+        #[command(flatten)]
+        broker: BrokerArgs,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum EnvironmentCommand {
+    Create {
+        id: String,
+        #[command(flatten)]
+        broker: BrokerArgs,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum LogFormat {
+    Text,
+    Json,
+}
+
+/// Prints a broker command's outcome: 0, or 2 with the message.
+fn report(r: Result<String, broker::Failure>) -> ExitCode {
+    match r {
+        Ok(line) => {
+            println!("{line}");
+            ExitCode::SUCCESS
+        }
+        Err(broker::Failure(message)) => {
+            eprintln!("error: {message}");
+            ExitCode::from(2)
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -228,6 +447,139 @@ fn main() -> ExitCode {
             }
             None => ExitCode::from(EXIT_BAD_INPUT),
         },
+        Command::Serve {
+            listen,
+            database_url,
+            max_body_bytes,
+            request_timeout,
+            anonymous_read,
+            log_format,
+        } => {
+            let options = broker::ServeOptions {
+                listen,
+                database_url,
+                json_logs: log_format == LogFormat::Json,
+                config: treaty_server::Config {
+                    max_body_bytes,
+                    request_timeout: std::time::Duration::from_secs(request_timeout),
+                    anonymous_read,
+                    ..treaty_server::Config::default()
+                },
+            };
+            match broker::serve(options) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(broker::Failure(m)) => {
+                    eprintln!("error: {m}");
+                    ExitCode::from(2)
+                }
+            }
+        }
+        Command::Publish {
+            interface,
+            version,
+            component,
+            dir,
+            broker,
+        } => report(broker::publish(
+            &broker.broker(),
+            &dir,
+            &interface,
+            &version,
+            component.as_deref(),
+        )),
+        Command::Expect {
+            interface,
+            component,
+            version,
+            built_against,
+            team,
+            dir,
+            broker,
+        } => report(broker::expect(
+            &broker.broker(),
+            &dir,
+            &interface,
+            &component,
+            &version,
+            &built_against,
+            team.as_deref(),
+        )),
+        Command::Verify {
+            interface,
+            provider_version,
+            consumer,
+            consumer_version,
+            success,
+            failure: _,
+            details,
+            broker,
+        } => report(broker::verify(
+            &broker.broker(),
+            &serde_json::json!({
+                "interface": interface,
+                "provider_version": provider_version,
+                "consumer": consumer,
+                "consumer_version": consumer_version,
+                "success": success,
+                "details": details,
+            }),
+        )),
+        Command::RecordDeployment {
+            component,
+            version,
+            environment,
+            broker,
+        } => report(broker::record_deployment(
+            &broker.broker(),
+            &component,
+            &version,
+            &environment,
+        )),
+        Command::RecordUndeployment {
+            component,
+            environment,
+            broker,
+        } => report(broker::record_undeployment(
+            &broker.broker(),
+            &component,
+            &environment,
+        )),
+        Command::CanIRelease {
+            component,
+            version,
+            environment,
+            format,
+            broker,
+        } => match broker::can_i_release(
+            &broker.broker(),
+            &component,
+            &version,
+            &environment,
+            format == "json",
+        ) {
+            Ok(code) => code,
+            Err(broker::Failure(m)) => {
+                eprintln!("error: {m}");
+                ExitCode::from(2)
+            }
+        },
+        Command::Token {
+            command:
+                TokenCommand::Create {
+                    team,
+                    scopes,
+                    broker,
+                },
+        } => report(broker::token_create(&broker.broker(), &team, &scopes)),
+        Command::Token {
+            command: TokenCommand::Revoke { id, broker },
+        } => report(broker::token_revoke(&broker.broker(), &id)),
+        Command::Team {
+            command: TeamCommand::Create { id, name, broker },
+        } => report(broker::team_create(&broker.broker(), &id, &name)),
+        Command::Environment {
+            command: EnvironmentCommand::Create { id, broker },
+        } => report(broker::environment_create(&broker.broker(), &id)),
         Command::Schema { out } => match write_schemas(&out) {
             Ok(n) => {
                 println!("wrote {n} schemas to {}", out.display());

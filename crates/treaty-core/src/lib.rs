@@ -10,6 +10,7 @@ pub mod codes;
 pub mod impact;
 mod load;
 pub mod model;
+pub mod release;
 pub mod schema;
 mod validate;
 

@@ -23,7 +23,8 @@ pub enum StoreError {
         "the database was migrated by a newer Treaty (schema version {found}, this build knows {known}): refusing to start"
     )]
     NewerSchema { found: i64, known: i64 },
-    #[error("{0} already exists")]
+    /// A full sentence: what exists, and how it differs.
+    #[error("{0}")]
     Conflict(String),
     #[error("{0} does not exist")]
     NotFound(String),
@@ -71,8 +72,13 @@ pub struct Principal {
 }
 
 impl Principal {
+    /// Admin implies every scope, and any valid token may read.
     pub fn may(&self, scope: Scope) -> bool {
-        self.scopes.contains(&scope) || self.scopes.contains(&Scope::Admin)
+        scope == Scope::Read || self.scopes.contains(&scope) || self.scopes.contains(&Scope::Admin)
+    }
+
+    pub fn is_admin(&self) -> bool {
+        self.scopes.contains(&Scope::Admin)
     }
 }
 
@@ -205,7 +211,7 @@ pub const ADMIN_TEAM: &str = "admins";
 
 fn unique_or(e: sqlx::Error, what: impl FnOnce() -> String) -> StoreError {
     if is_unique_violation(&e) {
-        StoreError::Conflict(what())
+        StoreError::Conflict(format!("{} already exists", what()))
     } else {
         StoreError::Database(e)
     }
@@ -415,7 +421,7 @@ impl Store {
                 Ok(Written::Unchanged)
             } else {
                 Err(StoreError::Conflict(format!(
-                    "component `{id}` (owned by team `{}`)",
+                    "component `{id}` already exists, owned by team `{}`",
                     existing.team
                 )))
             };
@@ -466,7 +472,7 @@ impl Store {
                 Ok(Written::Unchanged)
             } else {
                 Err(StoreError::Conflict(format!(
-                    "interface `{}` with other settings",
+                    "interface `{}` already exists with other settings",
                     record.id
                 )))
             };
@@ -544,7 +550,7 @@ impl Store {
                 Ok(Written::Unchanged)
             } else {
                 Err(StoreError::Conflict(format!(
-                    "version {version} of `{interface}` with another schema (versions are immutable: publish a new version)"
+                    "version {version} of `{interface}` already exists with another schema (versions are immutable: publish a new version)"
                 )))
             };
         }
@@ -657,7 +663,7 @@ impl Store {
                 Ok(Written::Unchanged)
             } else {
                 Err(StoreError::Conflict(format!(
-                    "another expectation of `{}` version {} on `{}` (expectations are immutable: record a new version)",
+                    "`{}` version {} already has another expectation of `{}` (expectations are immutable: record a new version)",
                     e.component, e.version, e.interface
                 )))
             };

@@ -1,0 +1,348 @@
+//! Whether a component version may be released to an environment, judged
+//! pair by pair from evidence the caller gathers: for each producer and
+//! consumer version that would talk to each other there, the latest
+//! recorded verification of the pair, else the changes between the
+//! interface version the consumer was built against and the producer's.
+//!
+//! Pure: the broker reads the facts and computes the changes; this module
+//! only decides, and says why.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+use treaty_compat::{Change, Policy};
+
+use crate::impact::Usage;
+
+/// One consumer version and one producer version of an interface, as
+/// they would meet in the environment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Pair {
+    pub interface: String,
+    pub producer: String,
+    pub producer_version: String,
+    pub consumer: String,
+    pub consumer_version: String,
+    /// The interface version the consumer was built against.
+    pub built_against: String,
+}
+
+/// What is known about a pair.
+#[derive(Debug)]
+pub enum Evidence<'a> {
+    /// The latest recorded verification of exactly this pair.
+    Verification { id: String, success: bool },
+    /// The changes from `built_against` to the producer version, with the
+    /// `operationId` of each operation label.
+    Changes {
+        changes: &'a [Change],
+        operation_ids: &'a BTreeMap<String, String>,
+    },
+    /// The pair cannot be judged: a version was never published, or a
+    /// schema could not be compared. The text says which.
+    Missing(String),
+}
+
+/// A breaking change that touches what the consumer uses.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Breaking {
+    pub rule: &'static str,
+    pub message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub operations: Vec<String>,
+}
+
+/// How one pair was judged.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum Outcome {
+    /// A recorded verification of the pair succeeded.
+    Verified { verification: String },
+    /// No verification, and no breaking change touches what the consumer
+    /// uses under the interface's policy.
+    Compatible,
+    /// The latest recorded verification of the pair failed.
+    VerificationFailed { verification: String },
+    /// Breaking changes touch what the consumer uses.
+    BreakingChanges { changes: Vec<Breaking> },
+    /// Something needed to judge is missing.
+    Missing { reason: String },
+}
+
+impl Outcome {
+    pub fn blocks(&self) -> bool {
+        !matches!(self, Outcome::Verified { .. } | Outcome::Compatible)
+    }
+}
+
+/// A pair and its outcome.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Judged {
+    #[serde(flatten)]
+    pub pair: Pair,
+    #[serde(flatten)]
+    pub outcome: Outcome,
+}
+
+/// Judges one pair. A failed verification always blocks; a successful one
+/// always passes; without one, the changes decide.
+pub fn judge(pair: Pair, evidence: Evidence<'_>, policy: Policy, usage: &Usage) -> Judged {
+    let outcome = match evidence {
+        Evidence::Verification { id, success: true } => Outcome::Verified { verification: id },
+        Evidence::Verification { id, success: false } => {
+            Outcome::VerificationFailed { verification: id }
+        }
+        Evidence::Missing(reason) => Outcome::Missing { reason },
+        Evidence::Changes {
+            changes,
+            operation_ids,
+        } => {
+            let breaking: Vec<Breaking> = changes
+                .iter()
+                .filter(|c| c.violates(policy) && usage.touches(c, operation_ids))
+                .map(|c| Breaking {
+                    rule: c.rule,
+                    message: c.message.clone(),
+                    field: c.field.clone(),
+                    operations: c.operations.iter().cloned().collect(),
+                })
+                .collect();
+            if breaking.is_empty() {
+                Outcome::Compatible
+            } else {
+                Outcome::BreakingChanges { changes: breaking }
+            }
+        }
+    };
+    Judged { pair, outcome }
+}
+
+/// A reason the release is blocked that is not about one pair.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Gap {
+    /// The component consumes an interface whose producer runs nowhere in
+    /// the environment.
+    ProducerNotDeployed { interface: String, producer: String },
+    /// A consumer running in the environment uses an interface this
+    /// version does not publish.
+    InterfaceNotPublished {
+        interface: String,
+        consumer: String,
+        consumer_version: String,
+    },
+}
+
+/// The answer: release or not, every reason, and every pair checked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Verdict {
+    pub component: String,
+    pub version: String,
+    pub environment: String,
+    pub release: bool,
+    /// One line per blocking reason, naming the other component, its
+    /// version, the environment and the rule ids.
+    pub reasons: Vec<String>,
+    pub pairs: Vec<Judged>,
+    pub gaps: Vec<Gap>,
+}
+
+impl Verdict {
+    /// Puts the judged pairs and gaps together, in a stable order.
+    pub fn new(
+        component: &str,
+        version: &str,
+        environment: &str,
+        mut pairs: Vec<Judged>,
+        gaps: Vec<Gap>,
+    ) -> Verdict {
+        pairs.sort_by(|a, b| {
+            (&a.pair.interface, &a.pair.consumer, &a.pair.producer).cmp(&(
+                &b.pair.interface,
+                &b.pair.consumer,
+                &b.pair.producer,
+            ))
+        });
+        let mut reasons = Vec::new();
+        for j in pairs.iter().filter(|j| j.outcome.blocks()) {
+            let p = &j.pair;
+            let who = format!(
+                "{}: {} {} with {} {} in {environment}",
+                p.interface, p.consumer, p.consumer_version, p.producer, p.producer_version
+            );
+            reasons.push(match &j.outcome {
+                Outcome::VerificationFailed { verification } => {
+                    format!("{who}: verification {verification} failed")
+                }
+                Outcome::BreakingChanges { changes } => {
+                    let mut rules: Vec<&str> = changes.iter().map(|c| c.rule).collect();
+                    rules.dedup();
+                    format!(
+                        "{who}: {} breaking change(s) since {} touch what {} uses [{}]",
+                        changes.len(),
+                        p.built_against,
+                        p.consumer,
+                        rules.join(", ")
+                    )
+                }
+                Outcome::Missing { reason } => format!("{who}: {reason}"),
+                Outcome::Verified { .. } | Outcome::Compatible => continue,
+            });
+        }
+        for gap in &gaps {
+            reasons.push(match gap {
+                Gap::ProducerNotDeployed {
+                    interface,
+                    producer,
+                } => format!(
+                    "{interface}: its producer {producer} is not deployed in {environment}"
+                ),
+                Gap::InterfaceNotPublished {
+                    interface,
+                    consumer,
+                    consumer_version,
+                } => format!(
+                    "{interface}: {consumer} {consumer_version} uses it in {environment}, and {component} {version} does not publish it"
+                ),
+            });
+        }
+        Verdict {
+            component: component.to_owned(),
+            version: version.to_owned(),
+            environment: environment.to_owned(),
+            release: reasons.is_empty(),
+            reasons,
+            pairs,
+            gaps,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use treaty_compat::{Direction, Effect};
+
+    fn pair() -> Pair {
+        Pair {
+            interface: "payments-api".into(),
+            producer: "payments-svc".into(),
+            producer_version: "2.0.0".into(),
+            consumer: "checkout-web".into(),
+            consumer_version: "41".into(),
+            built_against: "1.0.0".into(),
+        }
+    }
+
+    fn removed(operation: &str) -> Change {
+        Change::on(
+            "operation-removed",
+            Effect::Narrows,
+            Direction::Accepts,
+            format!("{operation} was removed"),
+            None,
+            None,
+            operation,
+            None,
+        )
+    }
+
+    #[test]
+    fn a_failed_verification_blocks_even_without_changes() {
+        let ids = BTreeMap::new();
+        let ok = judge(
+            pair(),
+            Evidence::Changes {
+                changes: &[],
+                operation_ids: &ids,
+            },
+            Policy::Backward,
+            &Usage::default(),
+        );
+        assert_eq!(ok.outcome, Outcome::Compatible);
+        let failed = judge(
+            pair(),
+            Evidence::Verification {
+                id: "ver_1".into(),
+                success: false,
+            },
+            Policy::Backward,
+            &Usage::default(),
+        );
+        assert!(failed.outcome.blocks());
+        let v = Verdict::new(
+            "payments-svc",
+            "2.0.0",
+            "production",
+            vec![ok, failed],
+            vec![],
+        );
+        assert!(!v.release);
+        assert_eq!(v.reasons.len(), 1);
+        assert!(
+            v.reasons[0].contains("checkout-web 41") && v.reasons[0].contains("ver_1"),
+            "{:?}",
+            v.reasons
+        );
+    }
+
+    #[test]
+    fn breaking_changes_block_only_consumers_that_use_them() {
+        let ids = BTreeMap::new();
+        let changes = [removed("DELETE /payments/{id}")];
+        let uses_other = Usage {
+            operations: vec!["POST /payments".into()],
+            ..Usage::default()
+        };
+        let uses_it = Usage {
+            operations: vec!["DELETE /payments/{paymentId}".into()],
+            ..Usage::default()
+        };
+        let evidence = || Evidence::Changes {
+            changes: &changes,
+            operation_ids: &ids,
+        };
+        assert_eq!(
+            judge(pair(), evidence(), Policy::Backward, &uses_other).outcome,
+            Outcome::Compatible
+        );
+        let hit = judge(pair(), evidence(), Policy::Backward, &uses_it);
+        assert!(
+            matches!(&hit.outcome, Outcome::BreakingChanges { changes } if changes[0].rule == "operation-removed")
+        );
+        // Under no policy nothing breaks; a success verification overrides the diff.
+        assert_eq!(
+            judge(pair(), evidence(), Policy::None, &uses_it).outcome,
+            Outcome::Compatible
+        );
+        let verified = judge(
+            pair(),
+            Evidence::Verification {
+                id: "ver_2".into(),
+                success: true,
+            },
+            Policy::Backward,
+            &uses_it,
+        );
+        assert!(!verified.outcome.blocks());
+        let v = Verdict::new(
+            "payments-svc",
+            "2.0.0",
+            "production",
+            vec![hit],
+            vec![Gap::ProducerNotDeployed {
+                interface: "ledger".into(),
+                producer: "ledger-svc".into(),
+            }],
+        );
+        assert_eq!(v.reasons.len(), 2);
+        assert!(
+            v.reasons[0].contains("[operation-removed]"),
+            "{:?}",
+            v.reasons
+        );
+        assert!(v.reasons[1].contains("ledger-svc is not deployed in production"));
+    }
+}

@@ -1,0 +1,99 @@
+//! Who is calling: the bearer token, checked against the store's hashes.
+//! Each handler then says what the caller may do with [`Caller`].
+
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use treaty_store::{Principal, Scope};
+
+use crate::AppState;
+use crate::error::ApiError;
+
+/// The caller of a request: a team and its scopes, or nobody.
+#[derive(Debug, Clone)]
+pub struct Caller(pub Option<Principal>);
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let Some(header) = parts.headers.get(axum::http::header::AUTHORIZATION) else {
+            return Ok(Caller(None));
+        };
+        let token = header
+            .to_str()
+            .ok()
+            .and_then(|h| h.strip_prefix("Bearer "))
+            .map(str::trim)
+            .filter(|t| !t.is_empty() && t.len() <= 256)
+            .ok_or_else(|| {
+                ApiError::Unauthenticated(
+                    "the Authorization header must be `Bearer <token>`".into(),
+                )
+            })?;
+        match state.store.authenticate(token).await? {
+            Some(p) => Ok(Caller(Some(p))),
+            None => Err(ApiError::Unauthenticated(
+                "the token is unknown or revoked".into(),
+            )),
+        }
+    }
+}
+
+impl Caller {
+    pub fn principal(&self) -> Result<&Principal, ApiError> {
+        self.0.as_ref().ok_or_else(|| {
+            ApiError::Unauthenticated(
+                "this needs a token: pass `Authorization: Bearer <token>` (TREATY_TOKEN for the CLI)"
+                    .into(),
+            )
+        })
+    }
+
+    /// Reading needs a token unless the broker allows anonymous reads.
+    pub fn read(&self, anonymous_read: bool) -> Result<(), ApiError> {
+        if anonymous_read {
+            return Ok(());
+        }
+        self.principal().map(|_| ())
+    }
+
+    /// An administrator's write.
+    pub fn admin(&self) -> Result<&Principal, ApiError> {
+        let p = self.principal()?;
+        if p.is_admin() {
+            Ok(p)
+        } else {
+            Err(ApiError::Forbidden(format!(
+                "this needs an admin token; team `{}`'s token is not one",
+                p.team
+            )))
+        }
+    }
+
+    /// A write on something `owner` owns, which needs `scope`: allowed to
+    /// the owner team with that scope, and to admins.
+    pub fn write_as(&self, owner: &str, scope: Scope, what: &str) -> Result<&Principal, ApiError> {
+        let p = self.principal()?;
+        if p.is_admin() {
+            return Ok(p);
+        }
+        if p.team != owner {
+            return Err(ApiError::Forbidden(format!(
+                "{what} belongs to team `{owner}`; this token is team `{}`'s",
+                p.team
+            )));
+        }
+        if !p.may(scope) {
+            return Err(ApiError::Forbidden(format!(
+                "{what} needs the `{}` scope; this token has [{}]",
+                scope.as_str(),
+                p.scopes
+                    .iter()
+                    .map(|s| s.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )));
+        }
+        Ok(p)
+    }
+}

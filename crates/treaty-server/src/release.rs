@@ -1,0 +1,273 @@
+//! can-i-release: reads the facts from the store, compares interface
+//! versions through the engine (remembering results: versions are
+//! immutable, so a comparison never goes stale) and lets
+//! `treaty_core::release` decide.
+
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::sync::{Arc, Mutex};
+
+use treaty_compat::{Bundle, Change, Format, Policy, proto};
+use treaty_core::impact::Usage;
+use treaty_core::release::{Evidence, Gap, Judged, Pair, Verdict, judge};
+use treaty_store::{OwnedInterface, Store};
+
+use crate::error::ApiError;
+
+/// The changes between two bundles, or why they could not be compared.
+#[derive(Debug)]
+pub struct Compared {
+    pub changes: Vec<Change>,
+    pub operation_ids: BTreeMap<String, String>,
+}
+
+type Key = (String, String, &'static str, proto::Category);
+type Outcome = Arc<Result<Compared, String>>;
+
+/// Comparisons already made, the oldest forgotten first past `capacity`.
+#[derive(Debug)]
+pub struct ComparisonCache {
+    capacity: usize,
+    inner: Mutex<(HashMap<Key, Outcome>, VecDeque<Key>)>,
+}
+
+impl ComparisonCache {
+    pub fn new(capacity: usize) -> ComparisonCache {
+        ComparisonCache {
+            capacity,
+            inner: Mutex::new((HashMap::new(), VecDeque::new())),
+        }
+    }
+
+    fn get(&self, key: &Key) -> Option<Arc<Result<Compared, String>>> {
+        self.inner.lock().ok()?.0.get(key).cloned()
+    }
+
+    fn put(&self, key: Key, value: Arc<Result<Compared, String>>) {
+        let Ok(mut guard) = self.inner.lock() else {
+            return;
+        };
+        let (map, order) = &mut *guard;
+        if map.insert(key.clone(), value).is_none() {
+            order.push_back(key);
+        }
+        while order.len() > self.capacity {
+            if let Some(old) = order.pop_front() {
+                map.remove(&old);
+            }
+        }
+    }
+}
+
+pub fn format_of(kind: &str) -> Option<Format> {
+    Some(match kind {
+        "openapi" => Format::OpenApi,
+        "jsonschema" => Format::JsonSchema,
+        "avro" => Format::Avro,
+        "asyncapi" => Format::AsyncApi,
+        "protobuf" => Format::Protobuf,
+        _ => return None,
+    })
+}
+
+/// Compares two stored bundles, off the async threads.
+async fn compare(
+    store: &Store,
+    cache: &ComparisonCache,
+    interface: &OwnedInterface,
+    old_hash: &str,
+    new_hash: &str,
+) -> Arc<Result<Compared, String>> {
+    let i = &interface.interface;
+    let category = i
+        .proto_category
+        .as_deref()
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(proto::Category::WireJson);
+    let Some(format) = format_of(&i.kind) else {
+        return Arc::new(Err(format!("unknown kind `{}`", i.kind)));
+    };
+    let key: Key = (
+        old_hash.to_owned(),
+        new_hash.to_owned(),
+        format.as_str(),
+        category,
+    );
+    if let Some(hit) = cache.get(&key) {
+        return hit;
+    }
+    let result = match (load(store, old_hash).await, load(store, new_hash).await) {
+        (Ok(old), Ok(new)) => tokio::task::spawn_blocking(move || {
+            treaty_compat::diff_bundles(&old, &new, format, category)
+                .map(|d| Compared {
+                    changes: d.changes,
+                    operation_ids: d.operation_ids,
+                })
+                .map_err(|e| format!("the versions could not be compared: {e}"))
+        })
+        .await
+        .unwrap_or_else(|e| Err(format!("the comparison failed: {e}"))),
+        (Err(e), _) | (_, Err(e)) => Err(e),
+    };
+    let result = Arc::new(result);
+    cache.put(key, result.clone());
+    result
+}
+
+async fn load(store: &Store, hash: &str) -> Result<Bundle, String> {
+    let text = store
+        .blob(hash)
+        .await
+        .map_err(|e| e.to_string())?
+        .ok_or_else(|| format!("bundle {hash} is missing"))?;
+    serde_json::from_str::<Bundle>(&text).map_err(|e| format!("bundle {hash}: {e}"))
+}
+
+fn policy_of(compatibility: &str) -> Policy {
+    compatibility.parse().unwrap_or(Policy::Backward)
+}
+
+/// Judges one pair: the latest verification, else the changes.
+async fn judge_pair(
+    store: &Store,
+    cache: &ComparisonCache,
+    interface: &OwnedInterface,
+    pair: Pair,
+    new_hash: &str,
+    uses: &str,
+) -> Result<Judged, ApiError> {
+    let policy = policy_of(&interface.interface.compatibility);
+    let usage: Usage = serde_json::from_str(uses).unwrap_or_default();
+    if let Some(v) = store
+        .latest_verification(
+            &pair.interface,
+            &pair.producer_version,
+            &pair.consumer,
+            &pair.consumer_version,
+        )
+        .await?
+    {
+        let evidence = Evidence::Verification {
+            id: v.id,
+            success: v.verification.success,
+        };
+        return Ok(judge(pair, evidence, policy, &usage));
+    }
+    let Some(old_hash) = store
+        .bundle_hash_of(&pair.interface, &pair.built_against)
+        .await?
+    else {
+        let reason = format!(
+            "{} was built against version {} of {}, which was never published, and no verification of the pair is recorded",
+            pair.consumer, pair.built_against, pair.interface
+        );
+        return Ok(judge(pair, Evidence::Missing(reason), policy, &usage));
+    };
+    let compared = compare(store, cache, interface, &old_hash, new_hash).await;
+    let evidence = match &*compared {
+        Ok(c) => Evidence::Changes {
+            changes: &c.changes,
+            operation_ids: &c.operation_ids,
+        },
+        Err(e) => Evidence::Missing(e.clone()),
+    };
+    Ok(judge(pair, evidence, policy, &usage))
+}
+
+/// The whole question, both directions.
+pub async fn can_i_release(
+    store: &Store,
+    cache: &ComparisonCache,
+    component: &str,
+    version: &str,
+    environment: &str,
+) -> Result<Verdict, ApiError> {
+    if store.component(component).await?.is_none() {
+        return Err(ApiError::NotFound(format!(
+            "component `{component}` does not exist"
+        )));
+    }
+    if !store.environment_exists(environment).await? {
+        return Err(ApiError::NotFound(format!(
+            "environment `{environment}` does not exist"
+        )));
+    }
+    let mut pairs = Vec::new();
+    let mut gaps = Vec::new();
+    // As producer: every consumer version running there that expects
+    // something of an interface this component produces.
+    for interface in store.interfaces_of(component).await? {
+        let id = &interface.interface.id;
+        let consumers = store.deployed_consumers(id, environment).await?;
+        if consumers.is_empty() {
+            continue;
+        }
+        let new_hash = store.bundle_hash_of(id, version).await?;
+        for consumer in consumers.into_iter().filter(|c| c.component != component) {
+            let Some(new_hash) = &new_hash else {
+                gaps.push(Gap::InterfaceNotPublished {
+                    interface: id.clone(),
+                    consumer: consumer.component,
+                    consumer_version: consumer.version,
+                });
+                continue;
+            };
+            let pair = Pair {
+                interface: id.clone(),
+                producer: component.to_owned(),
+                producer_version: version.to_owned(),
+                consumer: consumer.component,
+                consumer_version: consumer.version,
+                built_against: consumer.built_against,
+            };
+            pairs.push(judge_pair(store, cache, &interface, pair, new_hash, &consumer.uses).await?);
+        }
+    }
+    // As consumer: the producer version running there of every interface
+    // this version expects something of.
+    for expectation in store.expectations_of(component, version).await? {
+        let Some(interface) = store.interface(&expectation.interface).await? else {
+            continue;
+        };
+        let producer = interface.interface.component.clone();
+        if producer == component {
+            continue;
+        }
+        let Some(producer_version) = store.deployed_version(&producer, environment).await? else {
+            gaps.push(Gap::ProducerNotDeployed {
+                interface: expectation.interface.clone(),
+                producer,
+            });
+            continue;
+        };
+        let pair = Pair {
+            interface: expectation.interface.clone(),
+            producer,
+            producer_version,
+            consumer: component.to_owned(),
+            consumer_version: version.to_owned(),
+            built_against: expectation.built_against.clone(),
+        };
+        match store
+            .bundle_hash_of(&pair.interface, &pair.producer_version)
+            .await?
+        {
+            Some(new_hash) => pairs.push(
+                judge_pair(store, cache, &interface, pair, &new_hash, &expectation.uses).await?,
+            ),
+            None => {
+                let reason = format!(
+                    "{} {} runs in {environment} but never published {}",
+                    pair.producer, pair.producer_version, pair.interface
+                );
+                let policy = policy_of(&interface.interface.compatibility);
+                pairs.push(judge(
+                    pair,
+                    Evidence::Missing(reason),
+                    policy,
+                    &Usage::default(),
+                ));
+            }
+        }
+    }
+    Ok(Verdict::new(component, version, environment, pairs, gaps))
+}
