@@ -154,8 +154,8 @@ pub fn diff(
     let (_, new_root) = new.load(new_source, new_path, None)?;
     let (detected, note) = sniff(new_path, &new_root);
     let format = match (format, detected, note) {
-        (Some(f), _, _) => f,
-        (None, _, Some(note)) => {
+        // A declared kind does not make Swagger 2 or OpenAPI 4 readable.
+        (_, _, Some(note)) => {
             return Err(CompatError::new(
                 treaty_syntax::Diagnostic::error("unsupported-format", note)
                     .in_file(new_path)
@@ -163,6 +163,7 @@ pub fn diff(
                 &new.sources,
             ));
         }
+        (Some(f), _, None) => f,
         (None, Some(f), None) => f,
         (None, None, None) => {
             return Err(CompatError::new(

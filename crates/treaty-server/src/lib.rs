@@ -172,6 +172,7 @@ pub fn app(store: Store, config: Config) -> Router {
             StatusCode::REQUEST_TIMEOUT,
             config.request_timeout,
         ))
+        .layer(axum::middleware::map_response(error::uniform_errors))
         .layer(TraceLayer::new_for_http())
 }
 

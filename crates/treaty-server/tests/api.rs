@@ -1,0 +1,867 @@
+//! The broker's API through its router, on SQLite (always) and PostgreSQL
+//! (when `TREATY_TEST_DATABASE_URL` is set; `.ci/run` sets it): the whole
+//! flow, the authorization matrix, hostile requests, and the committed
+//! OpenAPI description.
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use http_body_util::BodyExt;
+use serde_json::{Value, json};
+use tower::ServiceExt;
+use treaty_server::{Config, app};
+use treaty_store::{Store, Table};
+
+type TestResult = Result<(), Box<dyn std::error::Error>>;
+
+struct Broker {
+    app: Router,
+    store: Store,
+    admin: String,
+    _dir: Option<tempfile::TempDir>,
+}
+
+async fn sqlite(config: Config) -> Result<Broker, Box<dyn std::error::Error>> {
+    let dir = tempfile::tempdir()?;
+    let url = format!("sqlite://{}", dir.path().join("treaty.db").display());
+    let store = Store::open(&url).await?;
+    let admin = store.bootstrap(1).await?.ok_or("no bootstrap token")?;
+    Ok(Broker {
+        app: app(store.clone(), config),
+        store,
+        admin,
+        _dir: Some(dir),
+    })
+}
+
+async fn postgres(config: Config) -> Result<Option<Broker>, Box<dyn std::error::Error>> {
+    let Ok(url) = std::env::var("TREATY_TEST_DATABASE_URL") else {
+        eprintln!("TREATY_TEST_DATABASE_URL is not set: PostgreSQL test skipped");
+        return Ok(None);
+    };
+    let url = treaty_store::scratch_postgres_url(&url).await?;
+    let store = Store::open(&url).await?;
+    let admin = store.bootstrap(1).await?.ok_or("no bootstrap token")?;
+    Ok(Some(Broker {
+        app: app(store.clone(), config),
+        store,
+        admin,
+        _dir: None,
+    }))
+}
+
+impl Broker {
+    async fn raw(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        content_type: Option<&str>,
+        body: Vec<u8>,
+    ) -> Result<(StatusCode, Value), Box<dyn std::error::Error>> {
+        let mut req = Request::builder().method(method).uri(path);
+        if let Some(t) = token {
+            req = req.header("Authorization", format!("Bearer {t}"));
+        }
+        if let Some(ct) = content_type {
+            req = req.header("Content-Type", ct);
+        }
+        let response = self
+            .app
+            .clone()
+            .oneshot(req.body(Body::from(body))?)
+            .await?;
+        let status = response.status();
+        let bytes = response.into_body().collect().await?.to_bytes();
+        let value = if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&bytes)?
+        };
+        Ok((status, value))
+    }
+
+    async fn call(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> Result<(StatusCode, Value), Box<dyn std::error::Error>> {
+        match body {
+            Some(b) => {
+                self.raw(
+                    method,
+                    path,
+                    token,
+                    Some("application/json"),
+                    serde_json::to_vec(&b)?,
+                )
+                .await
+            }
+            None => self.raw(method, path, token, None, Vec::new()).await,
+        }
+    }
+
+    /// A call that must answer `want`.
+    async fn expect(
+        &self,
+        want: u16,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> Result<Value, Box<dyn std::error::Error>> {
+        let (status, value) = self.call(method, path, token, body).await?;
+        if status.as_u16() != want {
+            return Err(format!("{method} {path}: expected {want}, got {status}: {value}").into());
+        }
+        Ok(value)
+    }
+
+    async fn token(
+        &self,
+        team: &str,
+        scopes: &[&str],
+    ) -> Result<String, Box<dyn std::error::Error>> {
+        let admin = self.admin.clone();
+        let v = self
+            .expect(
+                201,
+                "POST",
+                "/api/v1/tokens",
+                Some(&admin),
+                Some(json!({"team": team, "scopes": scopes})),
+            )
+            .await?;
+        Ok(v["token"].as_str().ok_or("no token")?.to_owned())
+    }
+
+    async fn rows(&self) -> Result<Vec<i64>, Box<dyn std::error::Error>> {
+        let mut out = Vec::new();
+        for t in [
+            Table::Teams,
+            Table::Components,
+            Table::InterfaceVersions,
+            Table::Expectations,
+            Table::Verifications,
+            Table::Deployments,
+        ] {
+            out.push(self.store.count(t).await?);
+        }
+        Ok(out)
+    }
+}
+
+fn schema(paths: &[&str]) -> Value {
+    let mut p = serde_json::Map::new();
+    for path in paths {
+        p.insert(
+            path.to_string(),
+            json!({"get": {"operationId": format!("get{}", path.trim_start_matches('/').replace('/', "_")),
+                "responses": {"200": {"description": "ok", "content": {"application/json": {"schema": {"$ref": "common.json#/Item"}}}}}}}),
+        );
+    }
+    let doc = json!({"openapi": "3.1.0", "info": {"title": "Catalog", "version": "1"}, "paths": p});
+    json!({
+        "entry": "api/catalog.json",
+        "files": {
+            "api/catalog.json": doc.to_string(),
+            "api/common.json": json!({"Item": {"type": "object", "properties": {"sku": {"type": "string"}}}}).to_string(),
+        }
+    })
+}
+
+/// Two teams, their components, an environment, an interface.
+async fn setup(b: &Broker) -> Result<(String, String), Box<dyn std::error::Error>> {
+    let admin = b.admin.clone();
+    let a = Some(admin.as_str());
+    b.expect(
+        201,
+        "POST",
+        "/api/v1/teams",
+        a,
+        Some(json!({"id": "catalog", "name": "Catalog"})),
+    )
+    .await?;
+    b.expect(
+        201,
+        "POST",
+        "/api/v1/teams",
+        a,
+        Some(json!({"id": "checkout", "name": "Checkout"})),
+    )
+    .await?;
+    b.expect(
+        409,
+        "POST",
+        "/api/v1/teams",
+        a,
+        Some(json!({"id": "checkout", "name": "Again"})),
+    )
+    .await?;
+    b.expect(201, "PUT", "/api/v1/environments/production", a, None)
+        .await?;
+    b.expect(200, "PUT", "/api/v1/environments/production", a, None)
+        .await?;
+    let producer = b.token("catalog", &["publish"]).await?;
+    let consumer = b.token("checkout", &["publish"]).await?;
+    let p = Some(producer.as_str());
+    let c = Some(consumer.as_str());
+    b.expect(
+        201,
+        "PUT",
+        "/api/v1/components/catalog-svc",
+        p,
+        Some(json!({"team": "catalog"})),
+    )
+    .await?;
+    b.expect(
+        200,
+        "PUT",
+        "/api/v1/components/catalog-svc",
+        p,
+        Some(json!({"team": "catalog"})),
+    )
+    .await?;
+    b.expect(
+        201,
+        "PUT",
+        "/api/v1/components/checkout-web",
+        c,
+        Some(json!({"team": "checkout"})),
+    )
+    .await?;
+    b.expect(
+        201,
+        "PUT",
+        "/api/v1/interfaces/catalog-api",
+        p,
+        Some(json!({"component": "catalog-svc", "kind": "openapi"})),
+    )
+    .await?;
+    Ok((producer, consumer))
+}
+
+async fn flow(b: &Broker) -> TestResult {
+    let (producer, consumer) = setup(b).await?;
+    let p = Some(producer.as_str());
+    let c = Some(consumer.as_str());
+    let v1 = b
+        .expect(
+            201,
+            "PUT",
+            "/api/v1/interfaces/catalog-api/versions/1.0.0",
+            p,
+            Some(schema(&["/items", "/items/{sku}"])),
+        )
+        .await?;
+    assert_eq!(v1["created"], json!(true));
+    // The same bundle again changes nothing; another bundle is a conflict.
+    b.expect(
+        200,
+        "PUT",
+        "/api/v1/interfaces/catalog-api/versions/1.0.0",
+        p,
+        Some(schema(&["/items", "/items/{sku}"])),
+    )
+    .await?;
+    b.expect(
+        409,
+        "PUT",
+        "/api/v1/interfaces/catalog-api/versions/1.0.0",
+        p,
+        Some(schema(&["/items"])),
+    )
+    .await?;
+    // 2.0.0 drops `/items/{sku}`; 1.1.0 adds an operation.
+    b.expect(
+        201,
+        "PUT",
+        "/api/v1/interfaces/catalog-api/versions/2.0.0",
+        p,
+        Some(schema(&["/items"])),
+    )
+    .await?;
+    b.expect(
+        201,
+        "PUT",
+        "/api/v1/interfaces/catalog-api/versions/1.1.0",
+        p,
+        Some(schema(&["/items", "/items/{sku}", "/stock"])),
+    )
+    .await?;
+    let bundle = b
+        .expect(
+            200,
+            "GET",
+            "/api/v1/interfaces/catalog-api/versions/1.0.0",
+            c,
+            None,
+        )
+        .await?;
+    assert_eq!(bundle["files"].as_object().map(|f| f.len()), Some(2));
+
+    // checkout-web 41 was built against 1.0.0 and uses the item lookup.
+    b.expect(
+        201,
+        "PUT",
+        "/api/v1/components/checkout-web/versions/41/expectations/catalog-api",
+        c,
+        Some(json!({"built_against": "1.0.0", "uses": {"operations": ["GET /items/{id}"]},
+            "artifacts": [{"name": "pact.json", "kind": "pact", "content": "{\"interactions\": []}"}]})),
+    )
+    .await?;
+    let listed = b
+        .expect(
+            200,
+            "GET",
+            "/api/v1/components/checkout-web/versions/41/expectations",
+            c,
+            None,
+        )
+        .await?;
+    assert_eq!(listed[0]["artifacts"][0]["kind"], json!("pact"));
+    // checkout-web 42 uses only the list.
+    b.expect(
+        201,
+        "PUT",
+        "/api/v1/components/checkout-web/versions/42/expectations/catalog-api",
+        c,
+        Some(json!({"built_against": "1.0.0", "uses": {"operations": ["GET /items"]}})),
+    )
+    .await?;
+
+    // Nothing deployed: a consumer cannot go where its producer is missing.
+    let v = b
+        .expect(
+            200,
+            "GET",
+            "/api/v1/can-i-release?component=checkout-web&version=41&environment=production",
+            c,
+            None,
+        )
+        .await?;
+    assert_eq!(v["release"], json!(false));
+    assert!(
+        v["reasons"][0]
+            .as_str()
+            .is_some_and(|r| r.contains("catalog-svc is not deployed in production")),
+        "{v}"
+    );
+
+    b.expect(
+        201,
+        "POST",
+        "/api/v1/deployments",
+        p,
+        Some(json!({"component": "catalog-svc", "version": "1.0.0", "environment": "production"})),
+    )
+    .await?;
+    b.expect(
+        201,
+        "POST",
+        "/api/v1/deployments",
+        c,
+        Some(json!({"component": "checkout-web", "version": "41", "environment": "production"})),
+    )
+    .await?;
+    let deployed = b
+        .expect(
+            200,
+            "GET",
+            "/api/v1/environments/production/deployments",
+            c,
+            None,
+        )
+        .await?;
+    assert_eq!(deployed.as_array().map(Vec::len), Some(2));
+
+    // As producer: 2.0.0 breaks checkout-web 41, naming it, its version,
+    // the environment and the rule; 1.1.0 does not.
+    let q = |component: &str, version: &str| {
+        format!(
+            "/api/v1/can-i-release?component={component}&version={version}&environment=production"
+        )
+    };
+    let v = b
+        .expect(200, "GET", &q("catalog-svc", "2.0.0"), p, None)
+        .await?;
+    assert_eq!(v["release"], json!(false), "{v}");
+    let reason = v["reasons"][0].as_str().unwrap_or_default();
+    assert!(
+        reason.contains("checkout-web 41")
+            && reason.contains("production")
+            && reason.contains("operation-removed"),
+        "{reason}"
+    );
+    assert_eq!(v["pairs"][0]["outcome"], json!("breaking_changes"));
+    let v = b
+        .expect(200, "GET", &q("catalog-svc", "1.1.0"), p, None)
+        .await?;
+    assert_eq!(v["release"], json!(true), "{v}");
+    // A version that never published the interface its consumers use.
+    let v = b
+        .expect(200, "GET", &q("catalog-svc", "9.9.9"), p, None)
+        .await?;
+    assert_eq!(v["release"], json!(false), "{v}");
+
+    // A successful verification of the pair outweighs the diff...
+    let body = |success: bool| {
+        json!({"interface": "catalog-api", "provider_version": "2.0.0",
+        "consumer": "checkout-web", "consumer_version": "41", "success": success})
+    };
+    b.expect(201, "POST", "/api/v1/verifications", p, Some(body(true)))
+        .await?;
+    let v = b
+        .expect(200, "GET", &q("catalog-svc", "2.0.0"), p, None)
+        .await?;
+    assert_eq!(v["release"], json!(true), "{v}");
+    assert_eq!(v["pairs"][0]["outcome"], json!("verified"));
+    // ...and a failed one always blocks, even without a breaking change.
+    b.expect(
+        201,
+        "POST",
+        "/api/v1/verifications",
+        p,
+        Some(
+            json!({"interface": "catalog-api", "provider_version": "1.1.0",
+        "consumer": "checkout-web", "consumer_version": "41", "success": false}),
+        ),
+    )
+    .await?;
+    let v = b
+        .expect(200, "GET", &q("catalog-svc", "1.1.0"), p, None)
+        .await?;
+    assert_eq!(v["release"], json!(false), "{v}");
+    assert!(
+        v["reasons"][0]
+            .as_str()
+            .is_some_and(|r| r.contains("failed")),
+        "{v}"
+    );
+
+    // As consumer: 42 (uses only the list) may go next to catalog-svc 1.0.0.
+    let v = b
+        .expect(200, "GET", &q("checkout-web", "42"), c, None)
+        .await?;
+    assert_eq!(v["release"], json!(true), "{v}");
+    // Once catalog-svc 2.0.0 runs, checkout-web 41's expectation breaks.
+    b.expect(
+        201,
+        "POST",
+        "/api/v1/deployments",
+        p,
+        Some(json!({"component": "catalog-svc", "version": "2.0.0", "environment": "production"})),
+    )
+    .await?;
+    let v = b
+        .expect(200, "GET", &q("checkout-web", "42"), c, None)
+        .await?;
+    assert_eq!(v["release"], json!(true), "{v}");
+    let v = b
+        .expect(200, "GET", &q("checkout-web", "41"), c, None)
+        .await?;
+    assert_eq!(v["release"], json!(true), "verified pair: {v}");
+
+    // Undeployed consumers no longer hold the producer back.
+    let u = b
+        .expect(
+            200,
+            "POST",
+            "/api/v1/undeployments",
+            c,
+            Some(json!({"component": "checkout-web", "environment": "production"})),
+        )
+        .await?;
+    assert_eq!(u["undeployed"], json!(true));
+    let v = b
+        .expect(200, "GET", &q("catalog-svc", "1.1.0"), p, None)
+        .await?;
+    assert_eq!(v["release"], json!(true), "{v}");
+
+    // Lists page through.
+    let page = b
+        .expect(200, "GET", "/api/v1/teams?limit=2", c, None)
+        .await?;
+    assert_eq!(page["items"].as_array().map(Vec::len), Some(2));
+    let next = page["next"].as_str().ok_or("no next page")?;
+    let page = b
+        .expect(
+            200,
+            "GET",
+            &format!("/api/v1/teams?limit=2&after={next}"),
+            c,
+            None,
+        )
+        .await?;
+    assert_eq!(page["items"].as_array().map(Vec::len), Some(1));
+    assert!(page.get("next").is_none());
+    let verifications = b
+        .expect(
+            200,
+            "GET",
+            "/api/v1/verifications?interface=catalog-api&limit=1",
+            c,
+            None,
+        )
+        .await?;
+    let next = verifications["next"].as_str().ok_or("no next")?.to_owned();
+    let rest = b
+        .expect(
+            200,
+            "GET",
+            &format!("/api/v1/verifications?interface=catalog-api&after={next}"),
+            c,
+            None,
+        )
+        .await?;
+    assert_eq!(rest["items"].as_array().map(Vec::len), Some(1));
+    let versions = b
+        .expect(
+            200,
+            "GET",
+            "/api/v1/interfaces/catalog-api/versions",
+            c,
+            None,
+        )
+        .await?;
+    assert_eq!(versions["items"].as_array().map(Vec::len), Some(3));
+    let me = b.expect(200, "GET", "/api/v1/whoami", c, None).await?;
+    assert_eq!(me["team"], json!("checkout"));
+    Ok(())
+}
+
+#[tokio::test]
+async fn flow_on_sqlite() -> TestResult {
+    flow(&sqlite(Config::default()).await?).await
+}
+
+#[tokio::test]
+async fn flow_on_postgres() -> TestResult {
+    match postgres(Config::default()).await? {
+        Some(b) => flow(&b).await,
+        None => Ok(()),
+    }
+}
+
+/// Every write endpoint × every kind of caller: no token, another team,
+/// the owner team without the scope, the owner team, an admin. Failures
+/// write nothing.
+async fn matrix(b: &Broker) -> TestResult {
+    let (producer, _consumer) = setup(b).await?;
+    b.expect(
+        201,
+        "PUT",
+        "/api/v1/interfaces/catalog-api/versions/1.0.0",
+        Some(&producer),
+        Some(schema(&["/items"])),
+    )
+    .await?;
+    let other = b.token("checkout", &["publish", "approve"]).await?;
+    let read_only = b.token("catalog", &["read", "approve"]).await?;
+    let admin = b.admin.clone();
+
+    #[derive(Clone, Copy, Debug, PartialEq)]
+    enum Who {
+        Nobody,
+        OtherTeam,
+        NoScope,
+        Owner,
+        Admin,
+    }
+    // (method, path, body for the n-th call, admin only)
+    type Body = fn(usize) -> Option<Value>;
+    let writes: Vec<(&str, String, Body, bool)> = vec![
+        (
+            "POST",
+            "/api/v1/teams".into(),
+            |n| Some(json!({"id": format!("team-{n}"), "name": "T"})),
+            true,
+        ),
+        (
+            "POST",
+            "/api/v1/tokens".into(),
+            |_| Some(json!({"team": "catalog", "scopes": ["read"]})),
+            true,
+        ),
+        ("PUT", "/api/v1/environments/env-{n}".into(), |_| None, true),
+        (
+            "PUT",
+            "/api/v1/components/comp-{n}".into(),
+            |_| Some(json!({"team": "catalog"})),
+            false,
+        ),
+        (
+            "PUT",
+            "/api/v1/interfaces/iface-{n}".into(),
+            |_| Some(json!({"component": "catalog-svc", "kind": "jsonschema"})),
+            false,
+        ),
+        (
+            "PUT",
+            "/api/v1/interfaces/catalog-api/versions/2.{n}.0".into(),
+            |_| Some(schema(&["/items"])),
+            false,
+        ),
+        (
+            "POST",
+            "/api/v1/verifications".into(),
+            |_| {
+                Some(
+                    json!({"interface": "catalog-api", "provider_version": "1.0.0", "consumer": "checkout-web", "consumer_version": "1", "success": true}),
+                )
+            },
+            false,
+        ),
+        (
+            "POST",
+            "/api/v1/deployments".into(),
+            |n| {
+                Some(
+                    json!({"component": "catalog-svc", "version": format!("1.{n}"), "environment": "production"}),
+                )
+            },
+            false,
+        ),
+        (
+            "POST",
+            "/api/v1/undeployments".into(),
+            |_| Some(json!({"component": "catalog-svc", "environment": "production"})),
+            false,
+        ),
+    ];
+    let mut n = 0;
+    for (method, path, body, admin_only) in &writes {
+        for who in [
+            Who::Nobody,
+            Who::OtherTeam,
+            Who::NoScope,
+            Who::Owner,
+            Who::Admin,
+        ] {
+            n += 1;
+            let token = match who {
+                Who::Nobody => None,
+                Who::OtherTeam => Some(other.as_str()),
+                Who::NoScope => Some(read_only.as_str()),
+                Who::Owner => Some(producer.as_str()),
+                Who::Admin => Some(admin.as_str()),
+            };
+            let path = path.replace("{n}", &n.to_string());
+            let before = b.rows().await?;
+            let (status, value) = b.call(method, &path, token, body(n)).await?;
+            let allowed = who == Who::Admin || (who == Who::Owner && !admin_only);
+            let expected = match who {
+                _ if allowed => status.is_success(),
+                Who::Nobody => status == StatusCode::UNAUTHORIZED,
+                _ => status == StatusCode::FORBIDDEN,
+            };
+            assert!(expected, "{method} {path} as {who:?}: {status} {value}");
+            if !allowed {
+                assert_eq!(
+                    b.rows().await?,
+                    before,
+                    "{method} {path} as {who:?} wrote something"
+                );
+                assert!(
+                    value["error"]["message"]
+                        .as_str()
+                        .is_some_and(|m| !m.is_empty())
+                );
+            }
+        }
+    }
+    // Revoking a token: its own team or an admin, nobody else.
+    let victim = b
+        .expect(
+            201,
+            "POST",
+            "/api/v1/tokens",
+            Some(&admin),
+            Some(json!({"team": "catalog", "scopes": ["read"]})),
+        )
+        .await?;
+    let id = victim["id"].as_str().ok_or("id")?;
+    b.expect(401, "DELETE", &format!("/api/v1/tokens/{id}"), None, None)
+        .await?;
+    b.expect(
+        403,
+        "DELETE",
+        &format!("/api/v1/tokens/{id}"),
+        Some(&other),
+        None,
+    )
+    .await?;
+    b.expect(
+        204,
+        "DELETE",
+        &format!("/api/v1/tokens/{id}"),
+        Some(&producer),
+        None,
+    )
+    .await?;
+    let secret = victim["token"].as_str().ok_or("token")?;
+    b.expect(401, "GET", "/api/v1/teams", Some(secret), None)
+        .await?;
+    // Reads need a token unless anonymous reads are on.
+    b.expect(401, "GET", "/api/v1/teams", None, None).await?;
+    b.expect(401, "GET", "/api/v1/teams", Some("trt_not-a-token"), None)
+        .await?;
+    Ok(())
+}
+
+#[tokio::test]
+async fn authorization_matrix_on_sqlite() -> TestResult {
+    matrix(&sqlite(Config::default()).await?).await
+}
+
+#[tokio::test]
+async fn authorization_matrix_on_postgres() -> TestResult {
+    match postgres(Config::default()).await? {
+        Some(b) => matrix(&b).await,
+        None => Ok(()),
+    }
+}
+
+#[tokio::test]
+async fn anonymous_reads_when_configured() -> TestResult {
+    let b = sqlite(Config {
+        anonymous_read: true,
+        ..Config::default()
+    })
+    .await?;
+    b.expect(200, "GET", "/api/v1/teams", None, None).await?;
+    b.expect(
+        401,
+        "POST",
+        "/api/v1/teams",
+        None,
+        Some(json!({"id": "x", "name": "X"})),
+    )
+    .await?;
+    Ok(())
+}
+
+/// Hostile requests get a clear 4xx in the common body and write nothing.
+#[tokio::test]
+async fn hostile_requests_change_nothing() -> TestResult {
+    let b = sqlite(Config {
+        max_body_bytes: 64 * 1024,
+        ..Config::default()
+    })
+    .await?;
+    let (producer, _) = setup(&b).await?;
+    let p = Some(producer.as_str());
+    let before = b.rows().await?;
+    let version = "/api/v1/interfaces/catalog-api/versions/1.0.0";
+    type Case<'a> = (&'a str, &'a str, Option<&'a str>, Vec<u8>, u16);
+    let cases: Vec<Case> = vec![
+        ("PUT", version, Some("application/json"), vec![b' '; 200 * 1024], 413),
+        ("PUT", version, Some("application/json"), b"{\"entry\": ".to_vec(), 400),
+        ("PUT", version, Some("application/json"), b"[1, 2".to_vec(), 400),
+        ("PUT", version, Some("text/plain"), b"{}".to_vec(), 415),
+        ("PUT", version, Some("application/json"), br#"{"entry": "a", "files": {"a": "{}"}, "extra": 1}"#.to_vec(), 400),
+        ("PUT", version, Some("application/json"), br#"{"entry": "b", "files": {"a": "{}"}}"#.to_vec(), 422),
+        ("PUT", version, Some("application/json"), br#"{"entry": "a", "files": {"a": "openapi: [unclosed"}}"#.to_vec(), 422),
+        ("PUT", version, Some("application/json"), br#"{"entry": "a", "files": {"a": "{\"swagger\": \"2.0\"}"}}"#.to_vec(), 422),
+        ("PUT", "/api/v1/interfaces/catalog-api/versions/..%2F..%2Fetc", Some("application/json"), serde_json::to_vec(&schema(&["/a"]))?, 422),
+        ("PUT", "/api/v1/interfaces/ghost/versions/1.0.0", Some("application/json"), serde_json::to_vec(&schema(&["/a"]))?, 404),
+        ("PUT", "/api/v1/interfaces/new-one", Some("application/json"), br#"{"component": "catalog-svc", "kind": "wsdl"}"#.to_vec(), 422),
+        ("PUT", "/api/v1/interfaces/new-one", Some("application/json"), br#"{"component": "catalog-svc", "kind": "openapi", "compatibility": "sideways"}"#.to_vec(), 422),
+        ("PUT", "/api/v1/interfaces/new-one", Some("application/json"), br#"{"component": "checkout-web", "kind": "openapi"}"#.to_vec(), 403),
+        ("PUT", "/api/v1/components/checkout-web", Some("application/json"), br#"{"team": "catalog"}"#.to_vec(), 409),
+        ("PUT", "/api/v1/components/mine", Some("application/json"), br#"{"team": "checkout"}"#.to_vec(), 403),
+        ("PUT", "/api/v1/components/checkout-web/versions/1/expectations/catalog-api", Some("application/json"), br#"{"built_against": "1.0.0"}"#.to_vec(), 403),
+        ("POST", "/api/v1/deployments", Some("application/json"), br#"{"component": "checkout-web", "version": "1", "environment": "production"}"#.to_vec(), 403),
+        ("POST", "/api/v1/deployments", Some("application/json"), br#"{"component": "catalog-svc", "version": "1", "environment": "mars"}"#.to_vec(), 404),
+        ("POST", "/api/v1/verifications", Some("application/json"), br#"{"interface": "catalog-api", "provider_version": "1", "consumer": "ghost", "consumer_version": "1", "success": true}"#.to_vec(), 404),
+        ("POST", "/api/v1/verifications", Some("application/json"), br#"{"interface": "catalog-api", "provider_version": "1", "consumer": "checkout-web", "consumer_version": "1", "success": "yes"}"#.to_vec(), 400),
+        ("GET", "/api/v1/teams?limit=0", None, vec![], 422),
+        ("GET", "/api/v1/teams?limit=abc", None, vec![], 400),
+        ("GET", "/api/v1/teams?colour=red", None, vec![], 400),
+        ("GET", "/api/v1/nowhere", None, vec![], 404),
+    ];
+    for (method, path, ct, body, want) in cases {
+        let (status, value) = b.raw(method, path, p, ct, body).await?;
+        assert_eq!(status.as_u16(), want, "{method} {path}: {value}");
+        assert_eq!(
+            value["error"]["status"],
+            json!(want),
+            "{method} {path}: {value}"
+        );
+        assert!(
+            value["error"]["message"]
+                .as_str()
+                .is_some_and(|m| !m.is_empty()),
+            "{value}"
+        );
+    }
+    let long = "x".repeat(200);
+    let (status, _) = b
+        .call(
+            "PUT",
+            &format!("/api/v1/components/{long}"),
+            p,
+            Some(json!({"team": "catalog"})),
+        )
+        .await?;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let too_many: Vec<String> = (0..2_000).map(|i| format!("op{i}")).collect();
+    let consumer = b.token("checkout", &["publish"]).await?;
+    let (status, value) = b
+        .call(
+            "PUT",
+            "/api/v1/components/checkout-web/versions/1/expectations/catalog-api",
+            Some(&consumer),
+            Some(json!({"built_against": "1.0.0", "uses": {"operations": too_many}})),
+        )
+        .await?;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{value}");
+    assert_eq!(b.rows().await?, before, "a refused request wrote something");
+    Ok(())
+}
+
+#[tokio::test]
+async fn health_and_readiness() -> TestResult {
+    let b = sqlite(Config::default()).await?;
+    assert_eq!(
+        b.expect(200, "GET", "/healthz", None, None).await?["status"],
+        json!("ok")
+    );
+    assert_eq!(
+        b.expect(200, "GET", "/readyz", None, None).await?["status"],
+        json!("ready")
+    );
+    Ok(())
+}
+
+/// The served description is the committed one (`TREATY_BLESS=1` rewrites
+/// it); `.ci/run` diffs the committed one against its previous version with
+/// `treaty diff`, so a change that breaks the broker's clients fails CI.
+#[tokio::test]
+async fn openapi_description_is_committed() -> TestResult {
+    let b = sqlite(Config::default()).await?;
+    let served = b
+        .expect(200, "GET", "/api/v1/openapi.json", None, None)
+        .await?;
+    let generated = treaty_server::openapi_json();
+    assert_eq!(served, serde_json::from_str::<Value>(&generated)?);
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/api/openapi.json");
+    if std::env::var_os("TREATY_BLESS").is_some() {
+        std::fs::create_dir_all(path.parent().ok_or("no parent")?)?;
+        std::fs::write(&path, &generated)?;
+    }
+    let committed = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        committed == generated,
+        "docs/api/openapi.json is stale: run `TREATY_BLESS=1 cargo test -p treaty-server --test api openapi`"
+    );
+    let paths = served["paths"].as_object().ok_or("no paths")?;
+    assert!(
+        paths.contains_key("/api/v1/can-i-release") && paths.len() >= 15,
+        "{:?}",
+        paths.keys()
+    );
+    Ok(())
+}
