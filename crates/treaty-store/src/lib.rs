@@ -182,6 +182,7 @@ pub struct DeployedConsumer {
 #[derive(Debug, Clone)]
 pub struct Store {
     pool: AnyPool,
+    sqlite: bool,
 }
 
 fn sha256_hex(data: &[u8]) -> String {
@@ -245,7 +246,7 @@ impl Store {
             })
             .connect(&url)
             .await?;
-        let store = Store { pool };
+        let store = Store { pool, sqlite };
         store.migrate().await?;
         Ok(store)
     }
@@ -266,7 +267,7 @@ impl Store {
             return Err(StoreError::NewerSchema { found, known });
         }
         for (i, sql) in MIGRATIONS.iter().enumerate().skip(found as usize) {
-            let mut tx = self.pool.begin().await?;
+            let mut tx = self.write_tx().await?;
             // Two brokers starting at once: the second one's insert of the
             // version fails on the primary key and its transaction rolls back.
             // Comments go first, so that a `;` in one cannot split a statement.
@@ -287,6 +288,18 @@ impl Store {
         Ok(())
     }
 
+    /// A transaction that will write. On SQLite it takes the write lock at
+    /// once (`BEGIN IMMEDIATE`), waiting for it up to the busy timeout: a
+    /// deferred transaction that reads first could not upgrade its lock
+    /// while another connection writes, and would fail instead of waiting.
+    async fn write_tx(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>, StoreError> {
+        Ok(if self.sqlite {
+            self.pool.begin_with("BEGIN IMMEDIATE").await?
+        } else {
+            self.pool.begin().await?
+        })
+    }
+
     /// Whether the database answers.
     pub async fn ping(&self) -> Result<(), StoreError> {
         sqlx::query("SELECT 1 AS one").fetch_one(&self.pool).await?;
@@ -296,7 +309,7 @@ impl Store {
     /// At first start (no admin team yet): creates it and an admin token,
     /// returned once. `None` when the store was already set up.
     pub async fn bootstrap(&self, now: i64) -> Result<Option<String>, StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_tx().await?;
         let r = sqlx::query("INSERT INTO teams (id, name, created_at) VALUES ($1, $2, $3)")
             .bind(ADMIN_TEAM)
             .bind("Treaty administrators")
@@ -357,7 +370,7 @@ impl Store {
         scopes: &[Scope],
         now: i64,
     ) -> Result<(String, String), StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_tx().await?;
         let exists = sqlx::query("SELECT 1 AS one FROM teams WHERE id = $1")
             .bind(team)
             .fetch_optional(&mut *tx)
@@ -415,7 +428,7 @@ impl Store {
         team: &str,
         now: i64,
     ) -> Result<Written, StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_tx().await?;
         if let Some(existing) = component_in(&mut tx, id).await? {
             return if existing.team == team {
                 Ok(Written::Unchanged)
@@ -466,7 +479,7 @@ impl Store {
         record: &InterfaceRecord,
         now: i64,
     ) -> Result<Written, StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_tx().await?;
         if let Some(existing) = interface_in(&mut tx, &record.id).await? {
             return if existing.interface == *record {
                 Ok(Written::Unchanged)
@@ -533,7 +546,7 @@ impl Store {
         now: i64,
     ) -> Result<Written, StoreError> {
         let hash = content_hash(bundle);
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_tx().await?;
         let Some(owned) = interface_in(&mut tx, interface).await? else {
             return Err(StoreError::NotFound(format!("interface `{interface}`")));
         };
@@ -646,7 +659,7 @@ impl Store {
         now: i64,
     ) -> Result<Written, StoreError> {
         let artifacts_hash = content_hash(&e.artifacts);
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_tx().await?;
         let existing = sqlx::query(
             "SELECT built_against, uses, artifacts_hash FROM expectations WHERE component_id = $1 AND version = $2 AND interface_id = $3",
         )
@@ -826,7 +839,7 @@ impl Store {
         now: i64,
     ) -> Result<String, StoreError> {
         let id = random_id("dep_")?;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_tx().await?;
         sqlx::query("UPDATE deployments SET undeployed_at = $1 WHERE component_id = $2 AND environment_id = $3 AND undeployed_at IS NULL")
             .bind(now)
             .bind(component)
