@@ -254,11 +254,26 @@ impl Store {
     /// Applies the migrations this build knows, each in a transaction;
     /// refuses a database migrated by a newer build.
     async fn migrate(&self) -> Result<(), StoreError> {
-        self.pool
-            .execute("CREATE TABLE IF NOT EXISTS treaty_schema (version BIGINT PRIMARY KEY)")
+        let mut conn = self.pool.acquire().await?;
+        // Brokers starting at once on one PostgreSQL database migrate one
+        // after the other: the lock is held by this connection until the
+        // end (or until the process dies). SQLite serialises by itself.
+        if !self.sqlite {
+            conn.execute("SELECT pg_advisory_lock(7349127031)").await?;
+        }
+        let result = self.migrate_on(&mut conn).await;
+        if !self.sqlite {
+            conn.execute("SELECT pg_advisory_unlock(7349127031)")
+                .await?;
+        }
+        result
+    }
+
+    async fn migrate_on(&self, conn: &mut sqlx::AnyConnection) -> Result<(), StoreError> {
+        conn.execute("CREATE TABLE IF NOT EXISTS treaty_schema (version BIGINT PRIMARY KEY)")
             .await?;
         let found: Option<i64> = sqlx::query("SELECT MAX(version) AS v FROM treaty_schema")
-            .fetch_one(&self.pool)
+            .fetch_one(&mut *conn)
             .await?
             .try_get::<Option<i64>, _>("v")?;
         let found = found.unwrap_or(0);
@@ -267,9 +282,20 @@ impl Store {
             return Err(StoreError::NewerSchema { found, known });
         }
         for (i, sql) in MIGRATIONS.iter().enumerate().skip(found as usize) {
-            let mut tx = self.write_tx().await?;
-            // Two brokers starting at once: the second one's insert of the
-            // version fails on the primary key and its transaction rolls back.
+            let mut tx = if self.sqlite {
+                sqlx::Connection::begin_with(&mut *conn, "BEGIN IMMEDIATE").await?
+            } else {
+                sqlx::Connection::begin(&mut *conn).await?
+            };
+            // Another process may have applied it while this one waited.
+            let now_at: Option<i64> = sqlx::query("SELECT MAX(version) AS v FROM treaty_schema")
+                .fetch_one(&mut *tx)
+                .await?
+                .try_get::<Option<i64>, _>("v")?;
+            if now_at.unwrap_or(0) > i as i64 {
+                tx.rollback().await?;
+                continue;
+            }
             // Comments go first, so that a `;` in one cannot split a statement.
             let code: String = sql
                 .lines()
