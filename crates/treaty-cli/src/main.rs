@@ -323,16 +323,15 @@ enum LogFormat {
 
 /// Prints a broker command's outcome: 0, or 2 with the message.
 fn report(r: Result<String, broker::Failure>) -> ExitCode {
-    match r {
-        Ok(line) => {
-            println!("{line}");
-            ExitCode::SUCCESS
-        }
-        Err(broker::Failure(message)) => {
-            eprintln!("error: {message}");
-            ExitCode::from(2)
-        }
-    }
+    r.map_or_else(broker_failure, |line| {
+        println!("{line}");
+        ExitCode::SUCCESS
+    })
+}
+
+fn broker_failure(broker::Failure(message): broker::Failure) -> ExitCode {
+    eprintln!("error: {message}");
+    ExitCode::from(2)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -466,13 +465,7 @@ fn main() -> ExitCode {
                     ..treaty_server::Config::default()
                 },
             };
-            match broker::serve(options) {
-                Ok(()) => ExitCode::SUCCESS,
-                Err(broker::Failure(m)) => {
-                    eprintln!("error: {m}");
-                    ExitCode::from(2)
-                }
-            }
+            broker::serve(options).map_or_else(broker_failure, |()| ExitCode::SUCCESS)
         }
         Command::Publish {
             interface,
@@ -550,19 +543,14 @@ fn main() -> ExitCode {
             environment,
             format,
             broker,
-        } => match broker::can_i_release(
+        } => broker::can_i_release(
             &broker.broker(),
             &component,
             &version,
             &environment,
             format == "json",
-        ) {
-            Ok(code) => code,
-            Err(broker::Failure(m)) => {
-                eprintln!("error: {m}");
-                ExitCode::from(2)
-            }
-        },
+        )
+        .unwrap_or_else(broker_failure),
         Command::Token {
             command:
                 TokenCommand::Create {

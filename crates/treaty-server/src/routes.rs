@@ -46,6 +46,16 @@ async fn existing_interface(state: &AppState, id: &str) -> Result<treaty_store::
         .ok_or_else(|| ApiError::NotFound(format!("interface `{id}` does not exist")))
 }
 
+async fn existing_environment(state: &AppState, id: &str) -> Result<()> {
+    if state.store.environment_exists(id).await? {
+        Ok(())
+    } else {
+        Err(ApiError::NotFound(format!(
+            "environment `{id}` does not exist"
+        )))
+    }
+}
+
 fn interface_out(o: treaty_store::OwnedInterface) -> Interface {
     Interface {
         id: o.interface.id,
@@ -740,11 +750,7 @@ pub async fn list_deployments(
     Path(id): Path<String>,
 ) -> Result<Json<Vec<Deployment>>> {
     caller.read(state.config.anonymous_read)?;
-    if !state.store.environment_exists(&id).await? {
-        return Err(ApiError::NotFound(format!(
-            "environment `{id}` does not exist"
-        )));
-    }
+    existing_environment(&state, &id).await?;
     Ok(Json(
         state
             .store
@@ -782,12 +788,7 @@ pub async fn create_deployment(
         &format!("component `{}`", body.component),
     )?;
     let by = p.team.clone();
-    if !state.store.environment_exists(&body.environment).await? {
-        return Err(ApiError::NotFound(format!(
-            "environment `{}` does not exist",
-            body.environment
-        )));
-    }
+    existing_environment(&state, &body.environment).await?;
     let now = now_ms();
     let id = state
         .store
@@ -822,12 +823,7 @@ pub async fn create_undeployment(
         Scope::Publish,
         &format!("component `{}`", body.component),
     )?;
-    if !state.store.environment_exists(&body.environment).await? {
-        return Err(ApiError::NotFound(format!(
-            "environment `{}` does not exist",
-            body.environment
-        )));
-    }
+    existing_environment(&state, &body.environment).await?;
     let undeployed = state
         .store
         .record_undeployment(&body.component, &body.environment, now_ms())
