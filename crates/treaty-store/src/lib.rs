@@ -709,6 +709,11 @@ impl Store {
         }
         put_blob(&mut tx, &artifacts_hash, &e.artifacts).await?;
         put_component_version(&mut tx, &e.component, &e.version, now).await?;
+        sqlx::query("INSERT INTO interface_consumers (interface_id, component_id) VALUES ($1, $2) ON CONFLICT (interface_id, component_id) DO NOTHING")
+            .bind(&e.interface)
+            .bind(&e.component)
+            .execute(&mut *tx)
+            .await?;
         sqlx::query("INSERT INTO expectations (component_id, version, interface_id, built_against, uses, artifacts_hash, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)")
             .bind(&e.component)
             .bind(&e.version)
@@ -933,7 +938,9 @@ impl Store {
         interface: &str,
         environment: &str,
     ) -> Result<Vec<DeployedConsumer>, StoreError> {
-        let rows = sqlx::query("SELECT d.component_id AS component_id, d.version AS version, e.built_against AS built_against, e.uses AS uses FROM deployments d JOIN expectations e ON e.component_id = d.component_id AND e.version = d.version WHERE d.environment_id = $1 AND d.undeployed_at IS NULL AND e.interface_id = $2 ORDER BY d.component_id")
+        // From the interface's consumers to their deployed versions: a few
+        // index lookups, however many components run in the environment.
+        let rows = sqlx::query("SELECT d.component_id AS component_id, d.version AS version, e.built_against AS built_against, e.uses AS uses FROM interface_consumers c JOIN deployments d ON d.component_id = c.component_id AND d.environment_id = $1 AND d.undeployed_at IS NULL JOIN expectations e ON e.component_id = d.component_id AND e.version = d.version AND e.interface_id = c.interface_id WHERE c.interface_id = $2 ORDER BY d.component_id")
             .bind(environment)
             .bind(interface)
             .fetch_all(&self.pool)
