@@ -61,14 +61,6 @@ CREATE TABLE expectations (
     PRIMARY KEY (component_id, version, interface_id)
 );
 CREATE INDEX expectations_interface ON expectations (interface_id);
--- Which components have ever expected something of an interface: a
--- can-i-release question looks up each one's deployed version instead of
--- scanning every deployment of the environment.
-CREATE TABLE interface_consumers (
-    interface_id TEXT NOT NULL REFERENCES interfaces(id),
-    component_id TEXT NOT NULL REFERENCES components(id),
-    PRIMARY KEY (interface_id, component_id)
-);
 CREATE TABLE verifications (
     id TEXT PRIMARY KEY,
     interface_id TEXT NOT NULL REFERENCES interfaces(id),

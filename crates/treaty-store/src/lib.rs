@@ -7,11 +7,17 @@
 //! It is storage only: who may do what is decided by the server, and what
 //! is compatible by `treaty-compat`. Time is passed in, never read here.
 
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::{AnyPool, Executor, Row};
 
 /// The migrations, in order. Version N is the N-th entry.
-const MIGRATIONS: &[&str] = &[include_str!("../migrations/0001_init.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../migrations/0001_init.sql"),
+    include_str!("../migrations/0002_interface_consumers.sql"),
+];
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -183,6 +189,38 @@ pub struct DeployedConsumer {
 pub struct Store {
     pool: AnyPool,
     sqlite: bool,
+    /// SQLite has one writer: writes queue here, in order, rather than in
+    /// SQLite's busy handler, whose growing sleeps make a long tail.
+    write_lock: Option<Arc<tokio::sync::Mutex<()>>>,
+    facts: Arc<Facts>,
+}
+
+/// Entries each fact cache holds before it starts over.
+const FACTS_CAPACITY: usize = 100_000;
+
+/// Answers that can never change once given: a published version's bundle,
+/// a registered interface or component, an environment. Remembered so that
+/// a can-i-release question costs fewer round trips.
+#[derive(Debug, Default)]
+struct Facts {
+    /// By `interface\0version`.
+    bundles: Mutex<HashMap<String, String>>,
+    interfaces: Mutex<HashMap<String, OwnedInterface>>,
+    components: Mutex<HashMap<String, Component>>,
+    environments: Mutex<HashMap<String, ()>>,
+}
+
+fn remembered<V: Clone>(map: &Mutex<HashMap<String, V>>, key: &str) -> Option<V> {
+    map.lock().ok()?.get(key).cloned()
+}
+
+fn remember<K: std::hash::Hash + Eq, V>(map: &Mutex<HashMap<K, V>>, key: K, value: V) {
+    if let Ok(mut m) = map.lock() {
+        if m.len() >= FACTS_CAPACITY {
+            m.clear();
+        }
+        m.insert(key, value);
+    }
 }
 
 fn sha256_hex(data: &[u8]) -> String {
@@ -238,7 +276,7 @@ impl Store {
                 Box::pin(async move {
                     if sqlite {
                         // Durable before acknowledged; readers never block the writer.
-                        conn.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;")
+                        conn.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; PRAGMA cache_size = -16384; PRAGMA mmap_size = 268435456;")
                             .await?;
                     }
                     Ok(())
@@ -246,7 +284,12 @@ impl Store {
             })
             .connect(&url)
             .await?;
-        let store = Store { pool, sqlite };
+        let store = Store {
+            pool,
+            sqlite,
+            write_lock: sqlite.then(|| Arc::new(tokio::sync::Mutex::new(()))),
+            facts: Arc::new(Facts::default()),
+        };
         store.migrate().await?;
         Ok(store)
     }
@@ -318,12 +361,25 @@ impl Store {
     /// once (`BEGIN IMMEDIATE`), waiting for it up to the busy timeout: a
     /// deferred transaction that reads first could not upgrade its lock
     /// while another connection writes, and would fail instead of waiting.
-    async fn write_tx(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>, StoreError> {
-        Ok(if self.sqlite {
+    async fn write_tx(
+        &self,
+    ) -> Result<(WriteTurn, sqlx::Transaction<'static, sqlx::Any>), StoreError> {
+        let turn = self.write_turn().await;
+        let tx = if self.sqlite {
             self.pool.begin_with("BEGIN IMMEDIATE").await?
         } else {
             self.pool.begin().await?
-        })
+        };
+        Ok((turn, tx))
+    }
+
+    /// This process's turn to write (SQLite only; PostgreSQL writes in
+    /// parallel). Held until the returned value is dropped.
+    async fn write_turn(&self) -> WriteTurn {
+        match &self.write_lock {
+            Some(lock) => Some(lock.clone().lock_owned().await),
+            None => None,
+        }
     }
 
     /// Whether the database answers.
@@ -335,7 +391,7 @@ impl Store {
     /// At first start (no admin team yet): creates it and an admin token,
     /// returned once. `None` when the store was already set up.
     pub async fn bootstrap(&self, now: i64) -> Result<Option<String>, StoreError> {
-        let mut tx = self.write_tx().await?;
+        let (_turn, mut tx) = self.write_tx().await?;
         let r = sqlx::query("INSERT INTO teams (id, name, created_at) VALUES ($1, $2, $3)")
             .bind(ADMIN_TEAM)
             .bind("Treaty administrators")
@@ -353,6 +409,7 @@ impl Store {
     }
 
     pub async fn create_team(&self, id: &str, name: &str, now: i64) -> Result<(), StoreError> {
+        let _turn = self.write_turn().await;
         sqlx::query("INSERT INTO teams (id, name, created_at) VALUES ($1, $2, $3)")
             .bind(id)
             .bind(name)
@@ -396,7 +453,7 @@ impl Store {
         scopes: &[Scope],
         now: i64,
     ) -> Result<(String, String), StoreError> {
-        let mut tx = self.write_tx().await?;
+        let (_turn, mut tx) = self.write_tx().await?;
         let exists = sqlx::query("SELECT 1 AS one FROM teams WHERE id = $1")
             .bind(team)
             .fetch_optional(&mut *tx)
@@ -437,6 +494,7 @@ impl Store {
 
     /// Revokes a token by its id; false when there is no such live token.
     pub async fn revoke_token(&self, id: &str, now: i64) -> Result<bool, StoreError> {
+        let _turn = self.write_turn().await;
         let r =
             sqlx::query("UPDATE tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
                 .bind(now)
@@ -454,7 +512,7 @@ impl Store {
         team: &str,
         now: i64,
     ) -> Result<Written, StoreError> {
-        let mut tx = self.write_tx().await?;
+        let (_turn, mut tx) = self.write_tx().await?;
         if let Some(existing) = component_in(&mut tx, id).await? {
             return if existing.team == team {
                 Ok(Written::Unchanged)
@@ -477,8 +535,15 @@ impl Store {
     }
 
     pub async fn component(&self, id: &str) -> Result<Option<Component>, StoreError> {
+        if let Some(c) = remembered(&self.facts.components, id) {
+            return Ok(Some(c));
+        }
         let mut conn = self.pool.acquire().await?;
-        component_in(&mut conn, id).await
+        let found = component_in(&mut conn, id).await?;
+        if let Some(c) = &found {
+            remember(&self.facts.components, id.to_owned(), c.clone());
+        }
+        Ok(found)
     }
 
     pub async fn components(&self, after: &str, limit: i64) -> Result<Vec<Component>, StoreError> {
@@ -505,7 +570,7 @@ impl Store {
         record: &InterfaceRecord,
         now: i64,
     ) -> Result<Written, StoreError> {
-        let mut tx = self.write_tx().await?;
+        let (_turn, mut tx) = self.write_tx().await?;
         if let Some(existing) = interface_in(&mut tx, &record.id).await? {
             return if existing.interface == *record {
                 Ok(Written::Unchanged)
@@ -531,8 +596,15 @@ impl Store {
     }
 
     pub async fn interface(&self, id: &str) -> Result<Option<OwnedInterface>, StoreError> {
+        if let Some(i) = remembered(&self.facts.interfaces, id) {
+            return Ok(Some(i));
+        }
         let mut conn = self.pool.acquire().await?;
-        interface_in(&mut conn, id).await
+        let found = interface_in(&mut conn, id).await?;
+        if let Some(i) = &found {
+            remember(&self.facts.interfaces, id.to_owned(), i.clone());
+        }
+        Ok(found)
     }
 
     pub async fn interfaces(
@@ -572,7 +644,7 @@ impl Store {
         now: i64,
     ) -> Result<Written, StoreError> {
         let hash = content_hash(bundle);
-        let mut tx = self.write_tx().await?;
+        let (_turn, mut tx) = self.write_tx().await?;
         let Some(owned) = interface_in(&mut tx, interface).await? else {
             return Err(StoreError::NotFound(format!("interface `{interface}`")));
         };
@@ -630,6 +702,10 @@ impl Store {
         interface: &str,
         version: &str,
     ) -> Result<Option<String>, StoreError> {
+        let key = format!("{interface}\0{version}");
+        if let Some(hash) = remembered(&self.facts.bundles, &key) {
+            return Ok(Some(hash));
+        }
         let row = sqlx::query(
             "SELECT bundle_hash FROM interface_versions WHERE interface_id = $1 AND version = $2",
         )
@@ -637,7 +713,11 @@ impl Store {
         .bind(version)
         .fetch_optional(&self.pool)
         .await?;
-        Ok(row.map(|r| r.try_get("bundle_hash")).transpose()?)
+        let hash: Option<String> = row.map(|r| r.try_get("bundle_hash")).transpose()?;
+        if let Some(h) = &hash {
+            remember(&self.facts.bundles, key, h.clone());
+        }
+        Ok(hash)
     }
 
     /// Stored text by hash.
@@ -685,7 +765,7 @@ impl Store {
         now: i64,
     ) -> Result<Written, StoreError> {
         let artifacts_hash = content_hash(&e.artifacts);
-        let mut tx = self.write_tx().await?;
+        let (_turn, mut tx) = self.write_tx().await?;
         let existing = sqlx::query(
             "SELECT built_against, uses, artifacts_hash FROM expectations WHERE component_id = $1 AND version = $2 AND interface_id = $3",
         )
@@ -763,6 +843,7 @@ impl Store {
         recorded_by: &str,
         now: i64,
     ) -> Result<String, StoreError> {
+        let _turn = self.write_turn().await;
         let id = random_id("ver_")?;
         sqlx::query(
             "INSERT INTO verifications (id, interface_id, provider_version, consumer_id, consumer_version, success, details, recorded_by, recorded_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
@@ -827,6 +908,7 @@ impl Store {
 
     /// Registers an environment (again: no change).
     pub async fn create_environment(&self, id: &str, now: i64) -> Result<Written, StoreError> {
+        let _turn = self.write_turn().await;
         let r = sqlx::query("INSERT INTO environments (id, created_at) VALUES ($1, $2)")
             .bind(id)
             .bind(now)
@@ -850,13 +932,18 @@ impl Store {
     }
 
     pub async fn environment_exists(&self, id: &str) -> Result<bool, StoreError> {
-        Ok(
-            sqlx::query("SELECT 1 AS one FROM environments WHERE id = $1")
-                .bind(id)
-                .fetch_optional(&self.pool)
-                .await?
-                .is_some(),
-        )
+        if remembered(&self.facts.environments, id).is_some() {
+            return Ok(true);
+        }
+        let exists = sqlx::query("SELECT 1 AS one FROM environments WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?
+            .is_some();
+        if exists {
+            remember(&self.facts.environments, id.to_owned(), ());
+        }
+        Ok(exists)
     }
 
     /// Records that `version` of `component` now runs in `environment`; the
@@ -870,7 +957,7 @@ impl Store {
         now: i64,
     ) -> Result<String, StoreError> {
         let id = random_id("dep_")?;
-        let mut tx = self.write_tx().await?;
+        let (_turn, mut tx) = self.write_tx().await?;
         sqlx::query("UPDATE deployments SET undeployed_at = $1 WHERE component_id = $2 AND environment_id = $3 AND undeployed_at IS NULL")
             .bind(now)
             .bind(component)
@@ -899,6 +986,7 @@ impl Store {
         environment: &str,
         now: i64,
     ) -> Result<bool, StoreError> {
+        let _turn = self.write_turn().await;
         let r = sqlx::query("UPDATE deployments SET undeployed_at = $1 WHERE component_id = $2 AND environment_id = $3 AND undeployed_at IS NULL")
             .bind(now)
             .bind(component)
@@ -940,7 +1028,9 @@ impl Store {
     ) -> Result<Vec<DeployedConsumer>, StoreError> {
         // From the interface's consumers to their deployed versions: a few
         // index lookups, however many components run in the environment.
-        let rows = sqlx::query("SELECT d.component_id AS component_id, d.version AS version, e.built_against AS built_against, e.uses AS uses FROM interface_consumers c JOIN deployments d ON d.component_id = c.component_id AND d.environment_id = $1 AND d.undeployed_at IS NULL JOIN expectations e ON e.component_id = d.component_id AND e.version = d.version AND e.interface_id = c.interface_id WHERE c.interface_id = $2 ORDER BY d.component_id")
+        // CROSS JOIN fixes that order on SQLite, whose planner, without
+        // statistics, would start from every deployment of the environment.
+        let rows = sqlx::query("SELECT d.component_id AS component_id, d.version AS version, e.built_against AS built_against, e.uses AS uses FROM interface_consumers c CROSS JOIN deployments d CROSS JOIN expectations e WHERE c.interface_id = $2 AND d.component_id = c.component_id AND d.environment_id = $1 AND d.undeployed_at IS NULL AND e.component_id = d.component_id AND e.version = d.version AND e.interface_id = c.interface_id ORDER BY d.component_id")
             .bind(environment)
             .bind(interface)
             .fetch_all(&self.pool)
@@ -966,6 +1056,9 @@ impl Store {
         Ok(row.try_get("n")?)
     }
 }
+
+/// The turn to write; see [`Store::write_turn`].
+type WriteTurn = Option<tokio::sync::OwnedMutexGuard<()>>;
 
 /// Tables that may be counted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -374,3 +374,54 @@ async fn concurrent_writers_on_sqlite_all_succeed() -> Result<(), StoreError> {
     assert_eq!(store.count(Table::Deployments).await?, 0);
     Ok(())
 }
+
+/// A store left at schema version 1 by an older build is brought to the
+/// current version at start, and the new table is filled from what was
+/// there.
+#[tokio::test]
+async fn an_older_database_is_migrated_forward() -> Result<(), StoreError> {
+    let dir = tempfile::tempdir().map_err(|e| StoreError::NotFound(e.to_string()))?;
+    let url = format!(
+        "sqlite://{}?mode=rwc",
+        dir.path().join("treaty.db").display()
+    );
+    let pool = sqlx::SqlitePool::connect(&url).await?;
+    let v1: String = include_str!("../migrations/0001_init.sql")
+        .lines()
+        .filter(|l| !l.trim_start().starts_with("--"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    for statement in v1.split(';').map(str::trim).filter(|s| !s.is_empty()) {
+        sqlx::query(statement).execute(&pool).await?;
+    }
+    for statement in [
+        "CREATE TABLE treaty_schema (version BIGINT PRIMARY KEY)",
+        "INSERT INTO treaty_schema (version) VALUES (1)",
+        "INSERT INTO teams VALUES ('checkout', 'Checkout', 1)",
+        "INSERT INTO teams VALUES ('payments', 'Payments', 1)",
+        "INSERT INTO components VALUES ('checkout-web', 'checkout', 1)",
+        "INSERT INTO components VALUES ('payments-svc', 'payments', 1)",
+        "INSERT INTO interfaces VALUES ('payments-api', 'payments-svc', 'openapi', 'backward', NULL, 1)",
+        "INSERT INTO blobs VALUES ('h', '[]')",
+        "INSERT INTO expectations VALUES ('checkout-web', '7', 'payments-api', '1.0.0', '{}', 'h', 1)",
+        "INSERT INTO expectations VALUES ('checkout-web', '8', 'payments-api', '1.0.0', '{}', 'h', 1)",
+        "INSERT INTO environments VALUES ('production', 1)",
+        "INSERT INTO deployments VALUES ('d1', 'checkout-web', 'production', '8', 1, NULL, 'checkout')",
+    ] {
+        sqlx::query(statement).execute(&pool).await?;
+    }
+    pool.close().await;
+    let store = Store::open(&url).await?;
+    let consumers = store
+        .deployed_consumers("payments-api", "production")
+        .await?;
+    assert_eq!(consumers.len(), 1);
+    assert_eq!(
+        (
+            consumers[0].component.as_str(),
+            consumers[0].version.as_str()
+        ),
+        ("checkout-web", "8")
+    );
+    Ok(())
+}
