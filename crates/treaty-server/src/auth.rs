@@ -1,12 +1,55 @@
 //! Who is calling: the bearer token, checked against the store's hashes.
 //! Each handler then says what the caller may do with [`Caller`].
 
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use treaty_store::{Principal, Scope};
 
 use crate::AppState;
 use crate::error::ApiError;
+
+/// How long a token, once checked, is taken as valid without asking the
+/// database again. A revocation takes effect at once on the broker that
+/// records it (the cache is emptied) and within this delay on the others.
+pub const TOKEN_TTL: Duration = Duration::from_secs(1);
+const TOKEN_CACHE_CAPACITY: usize = 10_000;
+
+/// Tokens checked in the last [`TOKEN_TTL`], by their hash: one query less
+/// per request.
+#[derive(Debug, Default)]
+pub struct TokenCache {
+    entries: Mutex<HashMap<String, (Principal, Instant)>>,
+}
+
+impl TokenCache {
+    fn get(&self, hash: &str) -> Option<Principal> {
+        let entries = self.entries.lock().ok()?;
+        let (p, at) = entries.get(hash)?;
+        (at.elapsed() < TOKEN_TTL).then(|| p.clone())
+    }
+
+    fn put(&self, hash: String, p: Principal) {
+        if let Ok(mut entries) = self.entries.lock() {
+            if entries.len() >= TOKEN_CACHE_CAPACITY {
+                entries.retain(|_, (_, at)| at.elapsed() < TOKEN_TTL);
+            }
+            if entries.len() < TOKEN_CACHE_CAPACITY {
+                entries.insert(hash, (p, Instant::now()));
+            }
+        }
+    }
+
+    /// Forgets every token: after a revocation.
+    pub fn clear(&self) {
+        if let Ok(mut entries) = self.entries.lock() {
+            entries.clear();
+        }
+    }
+}
 
 /// The caller of a request: a team and its scopes, or nobody.
 #[derive(Debug, Clone)]
@@ -30,8 +73,15 @@ impl FromRequestParts<AppState> for Caller {
                     "the Authorization header must be `Bearer <token>`".into(),
                 )
             })?;
+        let hash = treaty_store::content_hash(token);
+        if let Some(p) = state.tokens.get(&hash) {
+            return Ok(Caller(Some(p)));
+        }
         match state.store.authenticate(token).await? {
-            Some(p) => Ok(Caller(Some(p))),
+            Some(p) => {
+                state.tokens.put(hash, p.clone());
+                Ok(Caller(Some(p)))
+            }
             None => Err(ApiError::Unauthenticated(
                 "the token is unknown or revoked".into(),
             )),

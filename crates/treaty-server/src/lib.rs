@@ -59,6 +59,7 @@ pub struct AppState {
     pub store: Store,
     pub config: Arc<Config>,
     pub cache: Arc<ComparisonCache>,
+    pub tokens: Arc<auth::TokenCache>,
 }
 
 /// Unix milliseconds now: the one place the broker reads the clock.
@@ -147,6 +148,7 @@ pub fn app(store: Store, config: Config) -> Router {
     let state = AppState {
         store,
         cache: Arc::new(ComparisonCache::new(config.comparison_cache)),
+        tokens: Arc::new(auth::TokenCache::default()),
         config: Arc::new(config.clone()),
     };
     let (router, doc) = api_router().split_for_parts();

@@ -176,6 +176,7 @@ pub async fn revoke_token(
         .ok_or_else(|| ApiError::NotFound(format!("token `{id}` does not exist")))?;
     caller.write_as(&team, Scope::Read, &format!("token `{id}`"))?;
     if state.store.revoke_token(&id, now_ms()).await? {
+        state.tokens.clear();
         tracing::info!(token = %id, "token revoked");
         Ok(StatusCode::NO_CONTENT)
     } else {
