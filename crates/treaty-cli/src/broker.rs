@@ -333,6 +333,11 @@ pub fn expect(
         None => broker.get::<api::WhoAmI>("/api/v1/whoami")?.team,
     };
     let consumer = i.consumers.iter().find(|c| c.team.value == team);
+    if consumer.is_none() {
+        eprintln!(
+            "warning: team `{team}` is not a consumer of `{interface}` in the workspace; recorded as using all of it"
+        );
+    }
     let usage = consumer
         .and_then(|c| c.uses.as_ref())
         .map(Usage::from)
