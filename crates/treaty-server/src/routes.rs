@@ -359,6 +359,22 @@ pub async fn publish_version(
             body.files.len()
         )));
     }
+    if body.include_paths.len() > 100 {
+        return Err(ApiError::Invalid(
+            "`include_paths` holds at most 100 directories".into(),
+        ));
+    }
+    if let Some(long) = body
+        .files
+        .keys()
+        .chain(body.include_paths.iter())
+        .find(|p| p.is_empty() || p.len() > 1024)
+    {
+        return Err(ApiError::Invalid(format!(
+            "paths in a bundle must be 1 to 1024 bytes: {:?}",
+            long.chars().take(40).collect::<String>()
+        )));
+    }
     if !body.files.contains_key(&body.entry) {
         return Err(ApiError::Invalid(format!(
             "`entry` names `{}`, which is not among `files`",

@@ -797,6 +797,16 @@ async fn hostile_requests_change_nothing() -> TestResult {
             "{value}"
         );
     }
+    let many_includes: Vec<String> = (0..101).map(|i| format!("dir{i}")).collect();
+    let (status, value) = b
+        .call(
+            "PUT",
+            version,
+            p,
+            Some(json!({"entry": "a", "files": {"a": "{}"}, "include_paths": many_includes})),
+        )
+        .await?;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{value}");
     let long = "x".repeat(200);
     let (status, _) = b
         .call(
