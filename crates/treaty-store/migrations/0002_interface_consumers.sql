@@ -9,3 +9,10 @@ CREATE TABLE interface_consumers (
 
 INSERT INTO interface_consumers (interface_id, component_id)
     SELECT DISTINCT interface_id, component_id FROM expectations;
+
+-- One current deployment per component and environment, whatever races
+-- two writers run; and the current ones found without walking history.
+CREATE UNIQUE INDEX deployments_live ON deployments (environment_id, component_id) WHERE undeployed_at IS NULL;
+
+-- Verification pages of an interface, newest first.
+CREATE INDEX verifications_recent ON verifications (interface_id, recorded_at, id);

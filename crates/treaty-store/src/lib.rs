@@ -893,16 +893,33 @@ impl Store {
         limit: i64,
     ) -> Result<Vec<VerificationRecord>, StoreError> {
         let (at, id) = before.unwrap_or((i64::MAX, ""));
-        let rows = sqlx::query(&format!(
-            "{VERIFICATION_SELECT} WHERE interface_id = $1 AND ($2 = '' OR provider_version = $2) AND (recorded_at < $3 OR (recorded_at = $3 AND ($4 = '' OR id < $4))) ORDER BY recorded_at DESC, id DESC LIMIT $5"
-        ))
-        .bind(interface)
-        .bind(provider_version.unwrap_or(""))
-        .bind(at)
-        .bind(id)
-        .bind(limit)
-        .fetch_all(&self.pool)
-        .await?;
+        // Two texts rather than an `OR` on an empty filter, so that each
+        // can walk its index in order.
+        let rows = match provider_version {
+            Some(pv) => {
+                sqlx::query(&format!(
+                    "{VERIFICATION_SELECT} WHERE interface_id = $1 AND provider_version = $2 AND (recorded_at, id) < ($3, $4) ORDER BY recorded_at DESC, id DESC LIMIT $5"
+                ))
+                .bind(interface)
+                .bind(pv)
+                .bind(at)
+                .bind(id)
+                .bind(limit)
+                .fetch_all(&self.pool)
+                .await?
+            }
+            None => {
+                sqlx::query(&format!(
+                    "{VERIFICATION_SELECT} WHERE interface_id = $1 AND (recorded_at, id) < ($2, $3) ORDER BY recorded_at DESC, id DESC LIMIT $4"
+                ))
+                .bind(interface)
+                .bind(at)
+                .bind(id)
+                .bind(limit)
+                .fetch_all(&self.pool)
+                .await?
+            }
+        };
         rows.iter().map(verification_record).collect()
     }
 
@@ -949,6 +966,30 @@ impl Store {
     /// Records that `version` of `component` now runs in `environment`; the
     /// version that ran there before is undeployed, in one transaction.
     pub async fn record_deployment(
+        &self,
+        component: &str,
+        environment: &str,
+        version: &str,
+        recorded_by: &str,
+        now: i64,
+    ) -> Result<String, StoreError> {
+        // Two deployments of one component at once (PostgreSQL): the unique
+        // index on current deployments refuses the second insert; it then
+        // runs again and replaces the first.
+        let mut attempts = 0;
+        loop {
+            attempts += 1;
+            match self
+                .try_record_deployment(component, environment, version, recorded_by, now)
+                .await
+            {
+                Err(StoreError::Database(e)) if is_unique_violation(&e) && attempts < 5 => continue,
+                other => return other,
+            }
+        }
+    }
+
+    async fn try_record_deployment(
         &self,
         component: &str,
         environment: &str,

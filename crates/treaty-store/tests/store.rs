@@ -333,6 +333,36 @@ async fn postgres_store() -> Result<(), StoreError> {
     // A second broker on the same database migrates nothing and sees it all.
     let second = Store::open(&url).await?;
     assert_eq!(second.count(Table::InterfaceVersions).await?, 2);
+    // Deployments of one component racing on PostgreSQL: one stays current.
+    let mut racing = Vec::new();
+    for i in 0..8 {
+        let store = if i % 2 == 0 {
+            store.clone()
+        } else {
+            second.clone()
+        };
+        racing.push(tokio::spawn(async move {
+            store
+                .record_deployment(
+                    "payments-svc",
+                    "production",
+                    &format!("2.{i}"),
+                    "payments",
+                    20,
+                )
+                .await
+        }));
+    }
+    for r in racing {
+        r.await.map_err(|e| StoreError::NotFound(e.to_string()))??;
+    }
+    let current: Vec<_> = store
+        .deployed("production")
+        .await?
+        .into_iter()
+        .filter(|d| d.component == "payments-svc")
+        .collect();
+    assert_eq!(current.len(), 1, "{current:?}");
     Ok(())
 }
 
