@@ -23,6 +23,9 @@ const TOKEN_CACHE_CAPACITY: usize = 10_000;
 #[derive(Debug, Default)]
 pub struct TokenCache {
     entries: Mutex<HashMap<String, (Principal, Instant)>>,
+    /// Bumped by every revocation: an answer read from the database before
+    /// a revocation is not remembered after it.
+    generation: std::sync::atomic::AtomicU64,
 }
 
 impl TokenCache {
@@ -32,8 +35,16 @@ impl TokenCache {
         (at.elapsed() < TOKEN_TTL).then(|| p.clone())
     }
 
-    fn put(&self, hash: String, p: Principal) {
+    fn generation(&self) -> u64 {
+        self.generation.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    fn put(&self, hash: String, p: Principal, read_at_generation: u64) {
         if let Ok(mut entries) = self.entries.lock() {
+            // Checked under the lock that `clear` takes too.
+            if self.generation() != read_at_generation {
+                return;
+            }
             if entries.len() >= TOKEN_CACHE_CAPACITY {
                 entries.retain(|_, (_, at)| at.elapsed() < TOKEN_TTL);
             }
@@ -46,6 +57,8 @@ impl TokenCache {
     /// Forgets every token: after a revocation.
     pub fn clear(&self) {
         if let Ok(mut entries) = self.entries.lock() {
+            self.generation
+                .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
             entries.clear();
         }
     }
@@ -77,9 +90,10 @@ impl FromRequestParts<AppState> for Caller {
         if let Some(p) = state.tokens.get(&hash) {
             return Ok(Caller(Some(p)));
         }
+        let generation = state.tokens.generation();
         match state.store.authenticate(token).await? {
             Some(p) => {
-                state.tokens.put(hash, p.clone());
+                state.tokens.put(hash, p.clone(), generation);
                 Ok(Caller(Some(p)))
             }
             None => Err(ApiError::Unauthenticated(

@@ -60,6 +60,9 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub cache: Arc<ComparisonCache>,
     pub tokens: Arc<auth::TokenCache>,
+    /// Schema comparisons (CPU work, off the async threads) at once, at
+    /// most: one per core.
+    pub comparisons: Arc<tokio::sync::Semaphore>,
 }
 
 /// Unix milliseconds now: the one place the broker reads the clock.
@@ -149,6 +152,9 @@ pub fn app(store: Store, config: Config) -> Router {
         store,
         cache: Arc::new(ComparisonCache::new(config.comparison_cache)),
         tokens: Arc::new(auth::TokenCache::default()),
+        comparisons: Arc::new(tokio::sync::Semaphore::new(
+            std::thread::available_parallelism().map_or(2, |n| n.get()),
+        )),
         config: Arc::new(config.clone()),
     };
     let (router, doc) = api_router().split_for_parts();

@@ -73,6 +73,7 @@ pub fn format_of(kind: &str) -> Option<Format> {
 async fn compare(
     store: &Store,
     cache: &ComparisonCache,
+    limiter: &tokio::sync::Semaphore,
     interface: &OwnedInterface,
     old_hash: &str,
     new_hash: &str,
@@ -95,20 +96,29 @@ async fn compare(
     if let Some(hit) = cache.get(&key) {
         return hit;
     }
-    let result = match (load(store, old_hash).await, load(store, new_hash).await) {
-        (Ok(old), Ok(new)) => tokio::task::spawn_blocking(move || {
-            treaty_compat::diff_bundles(&old, &new, format, category)
-                .map(|d| Compared {
-                    changes: d.changes,
-                    operation_ids: d.operation_ids,
-                })
-                .map_err(|e| format!("the versions could not be compared: {e}"))
-        })
-        .await
-        .unwrap_or_else(|e| Err(format!("the comparison failed: {e}"))),
-        (Err(e), _) | (_, Err(e)) => Err(e),
+    // Only a comparison's own outcome is remembered: versions are
+    // immutable, so it is final. A failed read may pass next time.
+    let (old, new) = match (load(store, old_hash).await, load(store, new_hash).await) {
+        (Ok(old), Ok(new)) => (old, new),
+        (Err(e), _) | (_, Err(e)) => return Arc::new(Err(e)),
     };
-    let result = Arc::new(result);
+    // Comparisons are CPU work: at most one per core at a time.
+    let Ok(_permit) = limiter.acquire().await else {
+        return Arc::new(Err("the broker is shutting down".into()));
+    };
+    let computed = tokio::task::spawn_blocking(move || {
+        treaty_compat::diff_bundles(&old, &new, format, category)
+            .map(|d| Compared {
+                changes: d.changes,
+                operation_ids: d.operation_ids,
+            })
+            .map_err(|e| format!("the versions could not be compared: {e}"))
+    })
+    .await;
+    let result = match computed {
+        Ok(r) => Arc::new(r),
+        Err(e) => return Arc::new(Err(format!("the comparison failed: {e}"))),
+    };
     cache.put(key, result.clone());
     result
 }
@@ -130,6 +140,7 @@ fn policy_of(compatibility: &str) -> Policy {
 async fn judge_pair(
     store: &Store,
     cache: &ComparisonCache,
+    limiter: &tokio::sync::Semaphore,
     interface: &OwnedInterface,
     pair: Pair,
     new_hash: &str,
@@ -162,7 +173,7 @@ async fn judge_pair(
         );
         return Ok(judge(pair, Evidence::Missing(reason), policy, &usage));
     };
-    let compared = compare(store, cache, interface, &old_hash, new_hash).await;
+    let compared = compare(store, cache, limiter, interface, &old_hash, new_hash).await;
     let evidence = match &*compared {
         Ok(c) => Evidence::Changes {
             changes: &c.changes,
@@ -177,6 +188,7 @@ async fn judge_pair(
 pub async fn can_i_release(
     store: &Store,
     cache: &ComparisonCache,
+    limiter: &tokio::sync::Semaphore,
     component: &str,
     version: &str,
     environment: &str,
@@ -219,7 +231,18 @@ pub async fn can_i_release(
                 consumer_version: consumer.version,
                 built_against: consumer.built_against,
             };
-            pairs.push(judge_pair(store, cache, &interface, pair, new_hash, &consumer.uses).await?);
+            pairs.push(
+                judge_pair(
+                    store,
+                    cache,
+                    limiter,
+                    &interface,
+                    pair,
+                    new_hash,
+                    &consumer.uses,
+                )
+                .await?,
+            );
         }
     }
     // As consumer: the producer version running there of every interface
@@ -252,7 +275,16 @@ pub async fn can_i_release(
             .await?
         {
             Some(new_hash) => pairs.push(
-                judge_pair(store, cache, &interface, pair, &new_hash, &expectation.uses).await?,
+                judge_pair(
+                    store,
+                    cache,
+                    limiter,
+                    &interface,
+                    pair,
+                    &new_hash,
+                    &expectation.uses,
+                )
+                .await?,
             ),
             None => {
                 let reason = format!(

@@ -160,7 +160,7 @@ pub async fn create_token(
     ))
 }
 
-/// Revoke a token by its id (admin, or the token's own team).
+/// Revoke a token by its id (admin, or the token's own team with `publish`).
 #[utoipa::path(delete, path = "/api/v1/tokens/{id}", tag = "tokens", params(("id" = String, Path)),
     responses((status = 204), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn revoke_token(
@@ -168,13 +168,15 @@ pub async fn revoke_token(
     caller: Caller,
     Path(id): Path<String>,
 ) -> Result<StatusCode> {
+    // Who asks comes first: an anonymous caller learns nothing of what exists.
+    caller.principal()?;
     check_id("id", &id, false)?;
     let team = state
         .store
         .token_team(&id)
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("token `{id}` does not exist")))?;
-    caller.write_as(&team, Scope::Read, &format!("token `{id}`"))?;
+    caller.write_as(&team, Scope::Publish, &format!("token `{id}`"))?;
     if state.store.revoke_token(&id, now_ms()).await? {
         state.tokens.clear();
         tracing::info!(token = %id, "token revoked");
@@ -195,6 +197,8 @@ pub async fn put_component(
     Path(id): Path<String>,
     Json(body): Json<NewComponent>,
 ) -> Result<(StatusCode, Json<Component>)> {
+    // Who asks comes first: an anonymous caller learns nothing of what exists.
+    caller.principal()?;
     check_id("id", &id, false)?;
     check_id("team", &body.team, false)?;
     caller.write_as(&body.team, Scope::Publish, &format!("component `{id}`"))?;
@@ -244,6 +248,8 @@ pub async fn put_interface(
     Path(id): Path<String>,
     Json(body): Json<NewInterface>,
 ) -> Result<(StatusCode, Json<Interface>)> {
+    // Who asks comes first: an anonymous caller learns nothing of what exists.
+    caller.principal()?;
     check_id("id", &id, false)?;
     check_id("component", &body.component, false)?;
     let component = existing_component(&state, &body.component).await?;
@@ -344,6 +350,8 @@ pub async fn publish_version(
     Path((id, version)): Path<(String, String)>,
     Json(body): Json<SchemaBundle>,
 ) -> Result<(StatusCode, Json<Published>)> {
+    // Who asks comes first: an anonymous caller learns nothing of what exists.
+    caller.principal()?;
     check_id("interface", &id, false)?;
     check_id("version", &version, true)?;
     let interface = existing_interface(&state, &id).await?;
@@ -390,6 +398,11 @@ pub async fn publish_version(
     // refuse it while the publisher is there to fix it.
     let format = format_of(&interface.interface.kind)
         .ok_or_else(|| ApiError::Internal(format!("stored kind `{}`", interface.interface.kind)))?;
+    let _permit = state
+        .comparisons
+        .acquire()
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
     let bundle = tokio::task::spawn_blocking(move || {
         treaty_compat::diff_bundles(
             &bundle,
@@ -431,7 +444,7 @@ pub async fn publish_version(
     ))
 }
 
-/// Versions of an interface, in version order.
+/// Versions of an interface, in the text order of their names.
 #[utoipa::path(get, path = "/api/v1/interfaces/{id}/versions", tag = "interfaces",
     params(("id" = String, Path), PageQuery),
     responses((status = 200, body = Page<InterfaceVersion>), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
@@ -515,6 +528,8 @@ pub async fn put_expectation(
     Path((component, version, interface)): Path<(String, String, String)>,
     Json(body): Json<NewExpectation>,
 ) -> Result<(StatusCode, Json<Expectation>)> {
+    // Who asks comes first: an anonymous caller learns nothing of what exists.
+    caller.principal()?;
     check_id("component", &component, false)?;
     check_id("version", &version, true)?;
     check_id("interface", &interface, false)?;
@@ -634,6 +649,8 @@ pub async fn create_verification(
     caller: Caller,
     Json(body): Json<NewVerification>,
 ) -> Result<(StatusCode, Json<Verification>)> {
+    // Who asks comes first: an anonymous caller learns nothing of what exists.
+    caller.principal()?;
     check_id("interface", &body.interface, false)?;
     check_id("provider_version", &body.provider_version, true)?;
     check_id("consumer", &body.consumer, false)?;
@@ -795,6 +812,8 @@ pub async fn create_deployment(
     caller: Caller,
     Json(body): Json<NewDeployment>,
 ) -> Result<(StatusCode, Json<Deployment>)> {
+    // Who asks comes first: an anonymous caller learns nothing of what exists.
+    caller.principal()?;
     check_id("component", &body.component, false)?;
     check_id("version", &body.version, true)?;
     check_id("environment", &body.environment, false)?;
@@ -832,6 +851,8 @@ pub async fn create_undeployment(
     caller: Caller,
     Json(body): Json<NewUndeployment>,
 ) -> Result<Json<Undeployed>> {
+    // Who asks comes first: an anonymous caller learns nothing of what exists.
+    caller.principal()?;
     check_id("component", &body.component, false)?;
     check_id("environment", &body.environment, false)?;
     let component = existing_component(&state, &body.component).await?;
@@ -869,6 +890,7 @@ pub async fn can_i_release(
     let v = release::can_i_release(
         &state.store,
         &state.cache,
+        &state.comparisons,
         &q.component,
         &q.version,
         &q.environment,

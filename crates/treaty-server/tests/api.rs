@@ -693,6 +693,15 @@ async fn matrix(b: &Broker) -> TestResult {
         None,
     )
     .await?;
+    // A token of the same team without `publish` may not revoke.
+    b.expect(
+        403,
+        "DELETE",
+        &format!("/api/v1/tokens/{id}"),
+        Some(&read_only),
+        None,
+    )
+    .await?;
     b.expect(
         204,
         "DELETE",
@@ -704,6 +713,12 @@ async fn matrix(b: &Broker) -> TestResult {
     let secret = victim["token"].as_str().ok_or("token")?;
     b.expect(401, "GET", "/api/v1/teams", Some(secret), None)
         .await?;
+    // Without a token, a write learns nothing of what exists: 401 either way.
+    for component in ["catalog-svc", "ghost"] {
+        let body = json!({"component": component, "version": "1", "environment": "production"});
+        b.expect(401, "POST", "/api/v1/deployments", None, Some(body))
+            .await?;
+    }
     // Reads need a token unless anonymous reads are on.
     b.expect(401, "GET", "/api/v1/teams", None, None).await?;
     b.expect(401, "GET", "/api/v1/teams", Some("trt_not-a-token"), None)

@@ -729,8 +729,8 @@ impl Store {
         Ok(row.map(|r| r.try_get("content")).transpose()?)
     }
 
-    /// Published versions of an interface, oldest first, after the version
-    /// `after` (by publication order: time, then version).
+    /// Published versions of an interface after the version `after`, in the
+    /// text order of their names.
     pub async fn versions(
         &self,
         interface: &str,
