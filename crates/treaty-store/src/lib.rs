@@ -667,14 +667,28 @@ impl Store {
         }
         put_blob(&mut tx, &hash, bundle).await?;
         put_component_version(&mut tx, &owned.interface.component, version, now).await?;
-        sqlx::query("INSERT INTO interface_versions (interface_id, version, bundle_hash, created_at) VALUES ($1, $2, $3, $4)")
+        let inserted = sqlx::query("INSERT INTO interface_versions (interface_id, version, bundle_hash, created_at) VALUES ($1, $2, $3, $4)")
             .bind(interface)
             .bind(version)
             .bind(&hash)
             .bind(now)
             .execute(&mut *tx)
-            .await
-            .map_err(|e| unique_or(e, || format!("version {version} of `{interface}`")))?;
+            .await;
+        match inserted {
+            Ok(_) => {}
+            // Published at the same moment by another request (PostgreSQL):
+            // the same bundle is no conflict.
+            Err(e) if is_unique_violation(&e) => {
+                tx.rollback().await?;
+                return match self.bundle_hash_of(interface, version).await? {
+                    Some(stored) if stored == hash => Ok(Written::Unchanged),
+                    _ => Err(StoreError::Conflict(format!(
+                        "version {version} of `{interface}` already exists with another schema (versions are immutable: publish a new version)"
+                    ))),
+                };
+            }
+            Err(e) => return Err(e.into()),
+        }
         tx.commit().await?;
         Ok(Written::Created)
     }

@@ -333,6 +333,15 @@ async fn postgres_store() -> Result<(), StoreError> {
     // A second broker on the same database migrates nothing and sees it all.
     let second = Store::open(&url).await?;
     assert_eq!(second.count(Table::InterfaceVersions).await?, 2);
+    // The same version published twice at once: one creates it, the other
+    // finds it unchanged; neither is a conflict.
+    let (x, y) = tokio::join!(
+        store.publish_version("payments-api", "3.0.0", "bundle-c", 21),
+        second.publish_version("payments-api", "3.0.0", "bundle-c", 21)
+    );
+    let mut outcomes = vec![x?, y?];
+    outcomes.sort_by_key(|w| *w == Written::Unchanged);
+    assert_eq!(outcomes, vec![Written::Created, Written::Unchanged]);
     // Deployments of one component racing on PostgreSQL: one stays current.
     let mut racing = Vec::new();
     for i in 0..8 {
