@@ -1,5 +1,6 @@
 //! The same scenario against SQLite (always) and PostgreSQL (when
-//! `TREATY_TEST_DATABASE_URL` names a server; `.ci/run` sets it).
+//! `TREATY_TEST_DATABASE_URL` names a server; `.ci/run` sets it, and under
+//! `CI` a PostgreSQL test without it fails rather than passing untested).
 
 use treaty_store::{
     ADMIN_TEAM, ExpectationRecord, InterfaceRecord, Scope, Store, StoreError, Table, Verification,
@@ -318,20 +319,43 @@ async fn bad_urls_are_refused() {
     ));
 }
 
+/// The PostgreSQL server the tests may use. Without one, a test fails when
+/// `CI` is set (CI must exercise PostgreSQL, not pass without it) and
+/// otherwise says on stderr that it skipped.
+fn postgres_server() -> Option<String> {
+    if let Ok(url) = std::env::var("TREATY_TEST_DATABASE_URL") {
+        return Some(url);
+    }
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "TREATY_TEST_DATABASE_URL is not set, but CI is: the PostgreSQL tests must run in CI (start PostgreSQL and set TREATY_TEST_DATABASE_URL)"
+    );
+    eprintln!("skipped: TREATY_TEST_DATABASE_URL is not set (PostgreSQL tests need a server)");
+    None
+}
+
 #[tokio::test]
 async fn postgres_store() -> Result<(), StoreError> {
-    let Ok(url) = std::env::var("TREATY_TEST_DATABASE_URL") else {
-        eprintln!("TREATY_TEST_DATABASE_URL is not set: PostgreSQL test skipped");
+    let Some(server) = postgres_server() else {
         return Ok(());
     };
-    let url = treaty_store::scratch_postgres_url(&url).await?;
+    let url = treaty_store::scratch_postgres_url(&server).await?;
+    let outcome = postgres_scenario(&url).await;
+    // Best-effort: a schema left behind is clutter, not a failure.
+    if let Err(e) = treaty_store::drop_scratch_postgres(&url).await {
+        eprintln!("could not drop the scratch schema of {url}: {e}");
+    }
+    outcome
+}
+
+async fn postgres_scenario(url: &str) -> Result<(), StoreError> {
     // Brokers starting at once on a new database: one migrates, all start.
-    let (a, b, c) = tokio::join!(Store::open(&url), Store::open(&url), Store::open(&url));
+    let (a, b, c) = tokio::join!(Store::open(url), Store::open(url), Store::open(url));
     let store = a?;
     drop((b?, c?));
     scenario(&store).await?;
     // A second broker on the same database migrates nothing and sees it all.
-    let second = Store::open(&url).await?;
+    let second = Store::open(url).await?;
     assert_eq!(second.count(Table::InterfaceVersions).await?, 2);
     // The same version published twice at once: one creates it, the other
     // finds it unchanged; neither is a conflict.
@@ -372,6 +396,38 @@ async fn postgres_store() -> Result<(), StoreError> {
         .filter(|d| d.component == "payments-svc")
         .collect();
     assert_eq!(current.len(), 1, "{current:?}");
+    Ok(())
+}
+
+/// A token whose stored scopes include one this build does not know is
+/// refused with an error naming the row, not read with the scope dropped.
+#[tokio::test]
+async fn an_unknown_stored_scope_is_an_error_naming_the_token() -> Result<(), StoreError> {
+    let dir = tempfile::tempdir().map_err(|e| StoreError::NotFound(e.to_string()))?;
+    let url = format!("sqlite://{}", dir.path().join("treaty.db").display());
+    let store = Store::open(&url).await?;
+    store.create_team("payments", "Payments", 1).await?;
+    let (token_id, token) = store.issue_token("payments", &[Scope::Read], 1).await?;
+    let pool = sqlx::SqlitePool::connect(&url).await?;
+    sqlx::query("UPDATE tokens SET scopes = 'read,superuser' WHERE id = $1")
+        .bind(&token_id)
+        .execute(&pool)
+        .await?;
+    pool.close().await;
+    match store.authenticate(&token).await {
+        Err(StoreError::Corrupt {
+            table: "tokens",
+            row,
+            field: "scopes",
+            value,
+        }) => {
+            assert_eq!(
+                (row.as_str(), value.as_str()),
+                (token_id.as_str(), "read,superuser")
+            );
+        }
+        other => panic!("expected a corrupt-row error, got {other:?}"),
+    }
     Ok(())
 }
 

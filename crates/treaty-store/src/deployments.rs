@@ -1,0 +1,218 @@
+//! Environments, and which component version runs in each: deployments
+//! and undeployments, and the consumers deployed against an interface.
+
+use sqlx::Row;
+
+use crate::error::is_unique_violation;
+use crate::facts::{remember, remembered};
+use crate::ids::random_id;
+use crate::versions::put_component_version;
+use crate::{Store, StoreError, Written};
+
+/// A version of a component running (or having run) in an environment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Deployment {
+    /// The deployment's id (`dep_…`).
+    pub id: String,
+    /// The component deployed.
+    pub component: String,
+    /// Where it runs.
+    pub environment: String,
+    /// The component's version.
+    pub version: String,
+    /// When it was deployed, in Unix milliseconds.
+    pub deployed_at: i64,
+}
+
+/// A consumer version running in an environment, and what it expects of
+/// one interface.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeployedConsumer {
+    /// The consumer component.
+    pub component: String,
+    /// The version of it that runs.
+    pub version: String,
+    /// The interface version that consumer version was built against.
+    pub built_against: String,
+    /// What it uses of the interface: JSON, as the server wrote it.
+    pub uses: String,
+}
+
+impl Store {
+    /// Registers an environment (again: no change).
+    pub async fn create_environment(&self, id: &str, now: i64) -> Result<Written, StoreError> {
+        let _turn = self.write_turn().await;
+        let r = sqlx::query("INSERT INTO environments (id, created_at) VALUES ($1, $2)")
+            .bind(id)
+            .bind(now)
+            .execute(&self.pool)
+            .await;
+        match r {
+            Ok(_) => Ok(Written::Created),
+            Err(e) if is_unique_violation(&e) => Ok(Written::Unchanged),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Every registered environment, by id.
+    pub async fn environments(&self) -> Result<Vec<String>, StoreError> {
+        let rows = sqlx::query("SELECT id FROM environments ORDER BY id")
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|r| r.try_get("id"))
+            .collect::<Result<_, sqlx::Error>>()
+            .map_err(StoreError::from)
+    }
+
+    /// Whether an environment with this id is registered.
+    pub async fn environment_exists(&self, id: &str) -> Result<bool, StoreError> {
+        if remembered(&self.facts.environments, id).is_some() {
+            return Ok(true);
+        }
+        let exists = sqlx::query("SELECT 1 AS one FROM environments WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?
+            .is_some();
+        if exists {
+            remember(&self.facts.environments, id.to_owned(), ());
+        }
+        Ok(exists)
+    }
+
+    /// Records that `version` of `component` now runs in `environment`; the
+    /// version that ran there before is undeployed, in one transaction.
+    pub async fn record_deployment(
+        &self,
+        component: &str,
+        environment: &str,
+        version: &str,
+        recorded_by: &str,
+        now: i64,
+    ) -> Result<String, StoreError> {
+        // Two deployments of one component at once (PostgreSQL): the unique
+        // index on current deployments refuses the second insert; it then
+        // runs again and replaces the first.
+        let mut attempts = 0;
+        loop {
+            attempts += 1;
+            match self
+                .try_record_deployment(component, environment, version, recorded_by, now)
+                .await
+            {
+                Err(StoreError::Database(e)) if is_unique_violation(&e) && attempts < 5 => continue,
+                other => return other,
+            }
+        }
+    }
+
+    async fn try_record_deployment(
+        &self,
+        component: &str,
+        environment: &str,
+        version: &str,
+        recorded_by: &str,
+        now: i64,
+    ) -> Result<String, StoreError> {
+        let id = random_id("dep_")?;
+        let (_turn, mut tx) = self.write_tx().await?;
+        sqlx::query("UPDATE deployments SET undeployed_at = $1 WHERE component_id = $2 AND environment_id = $3 AND undeployed_at IS NULL")
+            .bind(now)
+            .bind(component)
+            .bind(environment)
+            .execute(&mut *tx)
+            .await?;
+        put_component_version(&mut tx, component, version, now).await?;
+        sqlx::query("INSERT INTO deployments (id, component_id, environment_id, version, deployed_at, recorded_by) VALUES ($1, $2, $3, $4, $5, $6)")
+            .bind(&id)
+            .bind(component)
+            .bind(environment)
+            .bind(version)
+            .bind(now)
+            .bind(recorded_by)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// Records that `component` no longer runs in `environment`; false when
+    /// it did not.
+    pub async fn record_undeployment(
+        &self,
+        component: &str,
+        environment: &str,
+        now: i64,
+    ) -> Result<bool, StoreError> {
+        let _turn = self.write_turn().await;
+        let r = sqlx::query("UPDATE deployments SET undeployed_at = $1 WHERE component_id = $2 AND environment_id = $3 AND undeployed_at IS NULL")
+            .bind(now)
+            .bind(component)
+            .bind(environment)
+            .execute(&self.pool)
+            .await?;
+        Ok(r.rows_affected() > 0)
+    }
+
+    /// What runs in `environment`, by component.
+    pub async fn deployed(&self, environment: &str) -> Result<Vec<Deployment>, StoreError> {
+        let rows = sqlx::query("SELECT id, component_id, environment_id, version, deployed_at FROM deployments WHERE environment_id = $1 AND undeployed_at IS NULL ORDER BY component_id")
+            .bind(environment)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(deployment).collect()
+    }
+
+    /// The version of `component` running in `environment`.
+    pub async fn deployed_version(
+        &self,
+        component: &str,
+        environment: &str,
+    ) -> Result<Option<String>, StoreError> {
+        let row = sqlx::query("SELECT version FROM deployments WHERE environment_id = $1 AND component_id = $2 AND undeployed_at IS NULL ORDER BY deployed_at DESC LIMIT 1")
+            .bind(environment)
+            .bind(component)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.map(|r| r.try_get("version")).transpose()?)
+    }
+
+    /// The consumer versions running in `environment` that expect something
+    /// of `interface`.
+    pub async fn deployed_consumers(
+        &self,
+        interface: &str,
+        environment: &str,
+    ) -> Result<Vec<DeployedConsumer>, StoreError> {
+        // From the interface's consumers to their deployed versions: a few
+        // index lookups, however many components run in the environment.
+        // CROSS JOIN fixes that order on SQLite, whose planner, without
+        // statistics, would start from every deployment of the environment.
+        let rows = sqlx::query("SELECT d.component_id AS component_id, d.version AS version, e.built_against AS built_against, e.uses AS uses FROM interface_consumers c CROSS JOIN deployments d CROSS JOIN expectations e WHERE c.interface_id = $2 AND d.component_id = c.component_id AND d.environment_id = $1 AND d.undeployed_at IS NULL AND e.component_id = d.component_id AND e.version = d.version AND e.interface_id = c.interface_id ORDER BY d.component_id")
+            .bind(environment)
+            .bind(interface)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(DeployedConsumer {
+                    component: r.try_get("component_id")?,
+                    version: r.try_get("version")?,
+                    built_against: r.try_get("built_against")?,
+                    uses: r.try_get("uses")?,
+                })
+            })
+            .collect()
+    }
+}
+
+fn deployment(r: &sqlx::any::AnyRow) -> Result<Deployment, StoreError> {
+    Ok(Deployment {
+        id: r.try_get("id")?,
+        component: r.try_get("component_id")?,
+        environment: r.try_get("environment_id")?,
+        version: r.try_get("version")?,
+        deployed_at: r.try_get("deployed_at")?,
+    })
+}

@@ -1,0 +1,132 @@
+//! Opening a store: connecting, then bringing the schema to this build's
+//! version, once, however many brokers start at the same moment.
+
+use std::sync::Arc;
+
+use sqlx::any::{AnyPoolOptions, install_default_drivers};
+use sqlx::{Executor, Row};
+
+use crate::facts::Facts;
+use crate::{Store, StoreError};
+
+/// The migrations, in order. Version N is the N-th entry.
+const MIGRATIONS: &[&str] = &[
+    include_str!("../migrations/0001_init.sql"),
+    include_str!("../migrations/0002_interface_consumers.sql"),
+];
+
+/// Held by the PostgreSQL connection that migrates; any fixed number
+/// works, as long as every build uses the same one.
+const MIGRATION_LOCK: &str = "7349127031";
+
+impl Store {
+    /// Connects (creating an SQLite file if needed) and migrates.
+    pub async fn open(url: &str) -> Result<Store, StoreError> {
+        install_default_drivers();
+        let sqlite = url.starts_with("sqlite:");
+        if !sqlite && !url.starts_with("postgres://") && !url.starts_with("postgresql://") {
+            return Err(StoreError::BadUrl(url.to_owned()));
+        }
+        let url = if sqlite && !url.contains("mode=") {
+            format!("{url}{}mode=rwc", if url.contains('?') { "&" } else { "?" })
+        } else {
+            url.to_owned()
+        };
+        let pool = AnyPoolOptions::new()
+            .max_connections(if sqlite { 8 } else { 16 })
+            .acquire_timeout(std::time::Duration::from_secs(10))
+            .after_connect(move |conn, _| {
+                Box::pin(async move {
+                    if sqlite {
+                        // Durable before acknowledged; readers never block the writer.
+                        conn.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; PRAGMA cache_size = -16384; PRAGMA mmap_size = 268435456;")
+                            .await?;
+                    }
+                    Ok(())
+                })
+            })
+            .connect(&url)
+            .await?;
+        let store = Store {
+            pool,
+            sqlite,
+            write_lock: sqlite.then(|| Arc::new(tokio::sync::Mutex::new(()))),
+            facts: Arc::new(Facts::default()),
+        };
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    /// Applies the migrations this build knows, each in a transaction;
+    /// refuses a database migrated by a newer build.
+    async fn migrate(&self) -> Result<(), StoreError> {
+        let mut conn = self.pool.acquire().await?;
+        // Brokers starting at once on one PostgreSQL database migrate one
+        // after the other: the lock is held by this connection until the
+        // end (or until the process dies). SQLite serialises by itself.
+        if !self.sqlite {
+            conn.execute(format!("SELECT pg_advisory_lock({MIGRATION_LOCK})").as_str())
+                .await?;
+        }
+        let result = self.migrate_on(&mut conn).await;
+        if !self.sqlite {
+            conn.execute(format!("SELECT pg_advisory_unlock({MIGRATION_LOCK})").as_str())
+                .await?;
+        }
+        result
+    }
+
+    async fn migrate_on(&self, conn: &mut sqlx::AnyConnection) -> Result<(), StoreError> {
+        conn.execute("CREATE TABLE IF NOT EXISTS treaty_schema (version BIGINT PRIMARY KEY)")
+            .await?;
+        let found: Option<i64> = sqlx::query("SELECT MAX(version) AS v FROM treaty_schema")
+            .fetch_one(&mut *conn)
+            .await?
+            .try_get::<Option<i64>, _>("v")?;
+        let found = found.unwrap_or(0);
+        let known = MIGRATIONS.len() as i64;
+        if found > known {
+            return Err(StoreError::NewerSchema { found, known });
+        }
+        for (i, sql) in MIGRATIONS.iter().enumerate().skip(found as usize) {
+            let mut tx = if self.sqlite {
+                sqlx::Connection::begin_with(&mut *conn, "BEGIN IMMEDIATE").await?
+            } else {
+                sqlx::Connection::begin(&mut *conn).await?
+            };
+            // Another process may have applied it while this one waited.
+            let now_at: Option<i64> = sqlx::query("SELECT MAX(version) AS v FROM treaty_schema")
+                .fetch_one(&mut *tx)
+                .await?
+                .try_get::<Option<i64>, _>("v")?;
+            if now_at.unwrap_or(0) > i as i64 {
+                tx.rollback().await?;
+                continue;
+            }
+            for statement in statements(sql) {
+                tx.execute(statement.as_str()).await?;
+            }
+            sqlx::query("INSERT INTO treaty_schema (version) VALUES ($1)")
+                .bind(i as i64 + 1)
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+        }
+        Ok(())
+    }
+}
+
+/// The statements of a migration. Comments go first, so that a `;` in one
+/// cannot split a statement.
+fn statements(sql: &str) -> Vec<String> {
+    let code: String = sql
+        .lines()
+        .filter(|l| !l.trim_start().starts_with("--"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    code.split(';')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect()
+}

@@ -1,0 +1,79 @@
+//! The [`Store`] handle, and what every resource shares: [`Written`],
+//! [`Table`], and the health and counting queries.
+
+use std::sync::Arc;
+
+use sqlx::{AnyPool, Row};
+
+use crate::StoreError;
+use crate::facts::Facts;
+
+/// The store, on SQLite or PostgreSQL. Cheap to clone: clones share one
+/// connection pool, one writer queue and one memory of immutable facts.
+#[derive(Debug, Clone)]
+pub struct Store {
+    pub(crate) pool: AnyPool,
+    pub(crate) sqlite: bool,
+    /// SQLite has one writer: writes queue here, in order, rather than in
+    /// SQLite's busy handler, whose growing sleeps make a long tail.
+    pub(crate) write_lock: Option<Arc<tokio::sync::Mutex<()>>>,
+    pub(crate) facts: Arc<Facts>,
+}
+
+/// Whether a write stored something new. Writes of immutable things
+/// (versions, expectations) may be repeated: the same content again is
+/// `Unchanged`, other content is a [`StoreError::Conflict`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Written {
+    /// The write stored a new row.
+    Created,
+    /// The same content was already stored; nothing changed.
+    Unchanged,
+}
+
+/// Tables that may be counted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Table {
+    /// Teams, the admin team included.
+    Teams,
+    /// Registered components.
+    Components,
+    /// Published interface versions.
+    InterfaceVersions,
+    /// Consumer expectations, one per consumer version and interface.
+    Expectations,
+    /// Recorded verifications.
+    Verifications,
+    /// Deployments, past and current.
+    Deployments,
+}
+
+impl Table {
+    fn name(self) -> &'static str {
+        match self {
+            Table::Teams => "teams",
+            Table::Components => "components",
+            Table::InterfaceVersions => "interface_versions",
+            Table::Expectations => "expectations",
+            Table::Verifications => "verifications",
+            Table::Deployments => "deployments",
+        }
+    }
+}
+
+impl Store {
+    /// Whether the database answers.
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        sqlx::query("SELECT 1 AS one").fetch_one(&self.pool).await?;
+        Ok(())
+    }
+
+    /// Counts of rows per table, for consistency checks and the readiness
+    /// report.
+    pub async fn count(&self, table: Table) -> Result<i64, StoreError> {
+        let row = sqlx::query(&format!("SELECT COUNT(*) AS n FROM {}", table.name()))
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(row.try_get("n")?)
+    }
+}

@@ -1,0 +1,144 @@
+//! Verifications: a provider version checked against a consumer version,
+//! recorded as they come; the latest one of a pair decides.
+
+use sqlx::Row;
+
+use crate::ids::random_id;
+use crate::{Store, StoreError};
+
+/// A recorded verification of a consumer version against a provider version.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verification {
+    /// The interface verified.
+    pub interface: String,
+    /// The provider's version.
+    pub provider_version: String,
+    /// The consumer component.
+    pub consumer: String,
+    /// The consumer's version.
+    pub consumer_version: String,
+    /// Whether the provider satisfied the consumer.
+    pub success: bool,
+    /// What the verifier reported, free text.
+    pub details: Option<String>,
+}
+
+/// A [`Verification`] as stored: with its id, recorder and time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VerificationRecord {
+    /// The verification's id (`ver_…`).
+    pub id: String,
+    /// What was verified and the outcome.
+    pub verification: Verification,
+    /// The team that recorded it.
+    pub recorded_by: String,
+    /// When it was recorded, in Unix milliseconds.
+    pub recorded_at: i64,
+}
+
+const VERIFICATION_SELECT: &str = "SELECT id, interface_id, provider_version, consumer_id, consumer_version, success, details, recorded_by, recorded_at FROM verifications";
+
+impl Store {
+    /// Records a verification result; returns its id.
+    pub async fn record_verification(
+        &self,
+        v: &Verification,
+        recorded_by: &str,
+        now: i64,
+    ) -> Result<String, StoreError> {
+        let _turn = self.write_turn().await;
+        let id = random_id("ver_")?;
+        sqlx::query(
+            "INSERT INTO verifications (id, interface_id, provider_version, consumer_id, consumer_version, success, details, recorded_by, recorded_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        )
+        .bind(&id)
+        .bind(&v.interface)
+        .bind(&v.provider_version)
+        .bind(&v.consumer)
+        .bind(&v.consumer_version)
+        .bind(i64::from(v.success))
+        .bind(v.details.as_deref())
+        .bind(recorded_by)
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        Ok(id)
+    }
+
+    /// The latest verification of a pair, if any. Of two recorded in the
+    /// same millisecond, a failure counts as the later.
+    pub async fn latest_verification(
+        &self,
+        interface: &str,
+        provider_version: &str,
+        consumer: &str,
+        consumer_version: &str,
+    ) -> Result<Option<VerificationRecord>, StoreError> {
+        let row = sqlx::query(&format!(
+            "{VERIFICATION_SELECT} WHERE interface_id = $1 AND provider_version = $2 AND consumer_id = $3 AND consumer_version = $4 ORDER BY recorded_at DESC, success ASC LIMIT 1"
+        ))
+        .bind(interface)
+        .bind(provider_version)
+        .bind(consumer)
+        .bind(consumer_version)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(verification_record).transpose()
+    }
+
+    /// Verifications of an interface's provider version, newest first,
+    /// recorded before `before` (a cursor: recorded_at, then id).
+    pub async fn verifications(
+        &self,
+        interface: &str,
+        provider_version: Option<&str>,
+        before: Option<(i64, &str)>,
+        limit: i64,
+    ) -> Result<Vec<VerificationRecord>, StoreError> {
+        let (at, id) = before.unwrap_or((i64::MAX, ""));
+        // Two texts rather than an `OR` on an empty filter, so that each
+        // can walk its index in order.
+        let rows = match provider_version {
+            Some(pv) => {
+                sqlx::query(&format!(
+                    "{VERIFICATION_SELECT} WHERE interface_id = $1 AND provider_version = $2 AND (recorded_at, id) < ($3, $4) ORDER BY recorded_at DESC, id DESC LIMIT $5"
+                ))
+                .bind(interface)
+                .bind(pv)
+                .bind(at)
+                .bind(id)
+                .bind(limit)
+                .fetch_all(&self.pool)
+                .await?
+            }
+            None => {
+                sqlx::query(&format!(
+                    "{VERIFICATION_SELECT} WHERE interface_id = $1 AND (recorded_at, id) < ($2, $3) ORDER BY recorded_at DESC, id DESC LIMIT $4"
+                ))
+                .bind(interface)
+                .bind(at)
+                .bind(id)
+                .bind(limit)
+                .fetch_all(&self.pool)
+                .await?
+            }
+        };
+        rows.iter().map(verification_record).collect()
+    }
+}
+
+fn verification_record(r: &sqlx::any::AnyRow) -> Result<VerificationRecord, StoreError> {
+    Ok(VerificationRecord {
+        id: r.try_get("id")?,
+        verification: Verification {
+            interface: r.try_get("interface_id")?,
+            provider_version: r.try_get("provider_version")?,
+            consumer: r.try_get("consumer_id")?,
+            consumer_version: r.try_get("consumer_version")?,
+            success: r.try_get::<i64, _>("success")? != 0,
+            details: r.try_get("details")?,
+        },
+        recorded_by: r.try_get("recorded_by")?,
+        recorded_at: r.try_get("recorded_at")?,
+    })
+}
