@@ -110,3 +110,17 @@ async fn shutdown_signal() {
     }
     tracing::info!("shutting down: finishing requests in flight");
 }
+
+#[cfg(test)]
+mod tests {
+    use super::redact;
+
+    #[test]
+    fn a_database_password_is_never_logged() {
+        assert_eq!(
+            redact("postgres://treaty:s3cret@db:5432/treaty"),
+            "postgres://treaty:***@db:5432/treaty"
+        );
+        assert_eq!(redact("sqlite://treaty.db"), "sqlite://treaty.db");
+    }
+}

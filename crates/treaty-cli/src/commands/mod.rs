@@ -10,6 +10,12 @@ pub mod validate;
 
 use std::io::{IsTerminal, Write};
 
+/// The system's date: deadlines are judged against today unless the
+/// user gives another day.
+fn today() -> jiff::civil::Date {
+    jiff::Zoned::now().date()
+}
+
 /// Writes a command's whole output to stdout. A closed pipe
 /// (`treaty validate | head`) is not an error worth a panic.
 fn print(out: &str) {

@@ -3,21 +3,14 @@
 
 use std::path::Path;
 
-use jiff::civil::Date;
-
 use crate::cli::{InitArgs, SchemaArgs};
 use crate::exit::{self, Exit};
 use crate::init;
 
-/// The system's date, where deadlines are judged against today.
-pub fn today() -> Date {
-    jiff::Zoned::now().date()
-}
-
 /// `treaty init`.
 pub fn init(args: InitArgs) -> Exit {
     let InitArgs { dir, name } = args;
-    match init::run(&dir, name.as_deref(), today()) {
+    match init::run(&dir, name.as_deref(), super::today()) {
         Ok(files) => {
             println!("created a Treaty workspace in {}:", dir.display());
             for f in files {

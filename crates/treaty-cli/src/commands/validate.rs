@@ -27,7 +27,7 @@ pub fn run(args: ValidateArgs) -> Exit {
         diags.extend(treaty_core::validate(
             &mut ws,
             &source,
-            today.unwrap_or_else(super::scaffold::today),
+            today.unwrap_or_else(super::today),
         ));
     }
     sort(&mut diags);
