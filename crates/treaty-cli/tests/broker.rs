@@ -2,147 +2,60 @@
 //! SQLite file, driven by the CLI as a CI job would drive it, on the
 //! example workspace.
 
-use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
-use std::time::{Duration, Instant};
+mod common;
 
-type TestResult = Result<(), Box<dyn std::error::Error>>;
+use std::process::Command;
 
-/// A broker process, killed when dropped.
-struct Served {
-    child: Child,
-    url: String,
-    admin: String,
-    _dir: tempfile::TempDir,
-}
+use common::{Broker, TestResult, acme, copy_dir, run_expecting, treaty};
 
-impl Drop for Served {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn treaty() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_treaty"))
-}
-
-fn serve() -> Result<Served, Box<dyn std::error::Error>> {
-    let dir = tempfile::tempdir()?;
-    let port = std::net::TcpListener::bind("127.0.0.1:0")?
-        .local_addr()?
-        .port();
-    let mut child = treaty()
-        .args([
-            "serve",
-            "--listen",
-            &format!("127.0.0.1:{port}"),
-            "--database-url",
-        ])
-        .arg(format!(
-            "sqlite://{}",
-            dir.path().join("treaty.db").display()
-        ))
-        .env("NO_COLOR", "1")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()?;
-    let stderr = child.stderr.take().ok_or("no stderr")?;
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            if let Some(token) = line.strip_prefix("TREATY_TOKEN=") {
-                let _ = tx.send(token.to_owned());
-            }
-        }
-    });
-    let admin = rx.recv_timeout(Duration::from_secs(20))?;
-    let url = format!("http://127.0.0.1:{port}");
-    let served = Served {
-        child,
-        url,
-        admin,
-        _dir: dir,
-    };
-    let start = Instant::now();
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        if start.elapsed() > Duration::from_secs(20) {
-            return Err("the broker did not start listening".into());
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    Ok(served)
-}
-
-fn run(s: &Served, token: &str, args: &[&str]) -> Result<Output, Box<dyn std::error::Error>> {
-    Ok(treaty()
-        .args(args)
-        .env("TREATY_BROKER", &s.url)
-        .env("TREATY_TOKEN", token)
-        .env("NO_COLOR", "1")
-        .output()?)
-}
-
-/// Runs and requires exit code `code`; returns stdout.
-fn ok(
-    s: &Served,
-    token: &str,
-    code: i32,
-    args: &[&str],
-) -> Result<String, Box<dyn std::error::Error>> {
-    let out = run(s, token, args)?;
-    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    if out.status.code() != Some(code) {
-        return Err(format!(
-            "treaty {args:?}: expected exit {code}, got {:?}\n{stdout}\n{stderr}",
-            out.status.code()
-        )
-        .into());
-    }
-    Ok(stdout + &stderr)
-}
-
-fn acme() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/acme")
-}
-
-fn copy_dir(from: &Path, to: &Path) -> std::io::Result<()> {
-    std::fs::create_dir_all(to)?;
-    for entry in std::fs::read_dir(from)? {
-        let entry = entry?;
-        let target = to.join(entry.file_name());
-        if entry.file_type()?.is_dir() {
-            copy_dir(&entry.path(), &target)?;
-        } else {
-            std::fs::copy(entry.path(), target)?;
-        }
-    }
-    Ok(())
+/// Runs `treaty ARGS` against the broker with `token` and requires exit
+/// code `code`; returns stdout then stderr.
+fn ok(s: &Broker, token: &str, code: i32, args: &[&str]) -> TestResult<String> {
+    run_expecting(&mut s.command(token, args), code)
 }
 
 #[test]
 fn publish_expect_deploy_and_ask() -> TestResult {
-    let s = serve()?;
-    let admin = s.admin.clone();
+    let s = Broker::start_fresh()?;
+    publish_expect_deploy_and_ask_on(&s)
+}
+
+/// The same on PostgreSQL, in a scratch schema of the test database.
+#[test]
+fn publish_expect_deploy_and_ask_on_postgresql() -> TestResult {
+    let Some(url) = common::test_database_url() else {
+        return Ok(());
+    };
+    let url = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?
+        .block_on(treaty_store::scratch_postgres_url(&url))
+        .map_err(|e| format!("a scratch schema on {url}: {e}"))?;
+    let s = Broker::start(&url)?;
+    publish_expect_deploy_and_ask_on(&s)
+}
+
+/// A producer and a consumer team publish, expect, deploy and ask
+/// can-i-release, through the CLI, on the example workspace.
+fn publish_expect_deploy_and_ask_on(s: &Broker) -> TestResult {
+    let admin = s.bootstrap_token()?;
     let acme = acme();
     let dir = acme.to_str().ok_or("path")?;
     ok(
-        &s,
+        s,
         &admin,
         0,
         &["team", "create", "catalog", "--name", "Catalog"],
     )?;
     ok(
-        &s,
+        s,
         &admin,
         0,
         &["team", "create", "checkout", "--name", "Checkout"],
     )?;
-    ok(&s, &admin, 0, &["environment", "create", "production"])?;
+    ok(s, &admin, 0, &["environment", "create", "production"])?;
     let producer = ok(
-        &s,
+        s,
         &admin,
         0,
         &["token", "create", "--team", "catalog", "--scope", "publish"],
@@ -150,7 +63,7 @@ fn publish_expect_deploy_and_ask() -> TestResult {
     let producer = producer.lines().next().ok_or("no token")?.trim().to_owned();
     assert!(producer.starts_with("trt_"), "{producer}");
     let consumer = ok(
-        &s,
+        s,
         &admin,
         0,
         &[
@@ -160,14 +73,14 @@ fn publish_expect_deploy_and_ask() -> TestResult {
     let consumer = consumer.lines().next().ok_or("no token")?.trim().to_owned();
 
     let out = ok(
-        &s,
+        s,
         &producer,
         0,
         &["publish", "catalog-api", "--version", "3.2.0", "--dir", dir],
     )?;
     assert!(out.contains("published catalog-api 3.2.0"), "{out}");
     let out = ok(
-        &s,
+        s,
         &producer,
         0,
         &["publish", "catalog-api", "--version", "3.2.0", "--dir", dir],
@@ -175,7 +88,7 @@ fn publish_expect_deploy_and_ask() -> TestResult {
     assert!(out.contains("nothing changed"), "{out}");
     // The consumer's uses come from the workspace.
     let out = ok(
-        &s,
+        s,
         &consumer,
         0,
         &[
@@ -193,7 +106,7 @@ fn publish_expect_deploy_and_ask() -> TestResult {
     )?;
     assert!(out.contains("uses 3 operation(s)"), "{out}");
     ok(
-        &s,
+        s,
         &consumer,
         0,
         &[
@@ -207,7 +120,7 @@ fn publish_expect_deploy_and_ask() -> TestResult {
         ],
     )?;
     ok(
-        &s,
+        s,
         &producer,
         0,
         &[
@@ -221,7 +134,7 @@ fn publish_expect_deploy_and_ask() -> TestResult {
         ],
     )?;
     let out = ok(
-        &s,
+        s,
         &consumer,
         0,
         &[
@@ -248,7 +161,7 @@ fn publish_expect_deploy_and_ask() -> TestResult {
     std::fs::write(&schema, serde_json::to_string_pretty(&doc)?)?;
     let changed = work.path().to_str().ok_or("path")?;
     ok(
-        &s,
+        s,
         &producer,
         0,
         &[
@@ -261,7 +174,7 @@ fn publish_expect_deploy_and_ask() -> TestResult {
         ],
     )?;
     let out = ok(
-        &s,
+        s,
         &producer,
         1,
         &[
@@ -279,7 +192,7 @@ fn publish_expect_deploy_and_ask() -> TestResult {
         "{out}"
     );
     let json = ok(
-        &s,
+        s,
         &producer,
         1,
         &[
@@ -298,7 +211,7 @@ fn publish_expect_deploy_and_ask() -> TestResult {
     assert_eq!(verdict["release"], serde_json::json!(false));
     // Publishing other content under a published version is refused.
     let out = ok(
-        &s,
+        s,
         &producer,
         2,
         &[
@@ -314,7 +227,7 @@ fn publish_expect_deploy_and_ask() -> TestResult {
 
     // A failed verification blocks even a compatible version.
     ok(
-        &s,
+        s,
         &producer,
         0,
         &[
@@ -331,7 +244,7 @@ fn publish_expect_deploy_and_ask() -> TestResult {
         ],
     )?;
     let out = ok(
-        &s,
+        s,
         &producer,
         1,
         &[
@@ -348,7 +261,7 @@ fn publish_expect_deploy_and_ask() -> TestResult {
 
     // Another team's component, a bad token, no broker: exit 2 with the reason.
     let out = ok(
-        &s,
+        s,
         &producer,
         2,
         &[
@@ -366,7 +279,7 @@ fn publish_expect_deploy_and_ask() -> TestResult {
         "{out}"
     );
     let out = ok(
-        &s,
+        s,
         "trt_wrong",
         2,
         &[
@@ -404,25 +317,13 @@ fn a_newer_database_is_refused_at_start() -> TestResult {
     let db = dir.path().join("treaty.db");
     let url = format!("sqlite://{}", db.display());
     // A broker migrates the file; then a "newer" build's mark is added.
-    let mut first = treaty()
-        .args(["serve", "--listen", "127.0.0.1:0", "--database-url", &url])
-        .stderr(Stdio::piped())
-        .spawn()?;
-    let stderr = first.stderr.take().ok_or("stderr")?;
-    let mut lines = BufReader::new(stderr).lines();
-    while let Some(line) = lines.next().transpose()? {
-        if line.contains("listening") {
-            break;
-        }
-    }
-    first.kill()?;
-    first.wait()?;
+    Broker::start(&url)?.stop()?;
     let status = Command::new("python3")
         .args(["-c", "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute('INSERT INTO treaty_schema (version) VALUES (99)'); c.commit()"])
         .arg(&db)
         .status();
     if !status.is_ok_and(|s| s.success()) {
-        eprintln!("python3 with sqlite3 is not available: skipped");
+        common::skip("python3 with its sqlite3 module is needed to mark the database as newer");
         return Ok(());
     }
     let out = treaty()

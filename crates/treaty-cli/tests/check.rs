@@ -2,6 +2,8 @@
 //! read from the commit, each breaking change is attributed to the
 //! consumers that use what changed, and only those fail the check.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -61,7 +63,7 @@ fn edit(ws: &Path, file: &str, from: &str, to: &str) {
 }
 
 fn check(ws: &Path, base: &str) -> (Output, serde_json::Value) {
-    let out = Command::new(env!("CARGO_BIN_EXE_treaty"))
+    let out = common::treaty()
         .current_dir(ws)
         .args(["check", "--base", base, "--format", "json"])
         .output()
@@ -199,7 +201,7 @@ fn changelog_groups_the_history_by_version() {
         "maximum: 50",
     );
     commit_all(dir.path(), "Smaller pages");
-    let out = Command::new(env!("CARGO_BIN_EXE_treaty"))
+    let out = common::treaty()
         .current_dir(&ws)
         .args(["changelog", "payments-api", "--format", "json"])
         .output()
@@ -224,7 +226,7 @@ fn changelog_groups_the_history_by_version() {
         c["versions"][2]["changes"].as_array().map(Vec::len),
         Some(0)
     );
-    let md = Command::new(env!("CARGO_BIN_EXE_treaty"))
+    let md = common::treaty()
         .current_dir(&ws)
         .args(["changelog", "payments-api", "--from", "HEAD~1"])
         .output()
@@ -253,7 +255,7 @@ fn the_transitive_flag_applies_to_every_interface() {
     commit_all(dir.path(), "Drop CHF");
     let (out, _) = check(&ws, "HEAD");
     assert_eq!(out.status.code(), Some(0));
-    let out = Command::new(env!("CARGO_BIN_EXE_treaty"))
+    let out = common::treaty()
         .current_dir(&ws)
         .args(["check", "--base", "HEAD", "--transitive"])
         .output()
@@ -310,7 +312,7 @@ fn changelog_covers_protobuf_interfaces() {
         "  repeated string warehouses = 2;\n}\n\nmessage GetStockResponse",
     );
     commit_all(dir.path(), "Rename warehouse_ids");
-    let out = Command::new(env!("CARGO_BIN_EXE_treaty"))
+    let out = common::treaty()
         .current_dir(&ws)
         .args(["changelog", "inventory-service", "--format", "json"])
         .output()

@@ -2,13 +2,11 @@
 //! and a new schema (`old.yaml`/`new.yaml` or `.json`) and `expected.txt`,
 //! the sorted `<level> <rule>` lines `treaty diff` must report under the
 //! backward policy. The text and JSON outputs are snapshots beside them.
+//! `TREATY_CASE=<case>` runs one case (see docs/testing.md).
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+mod common;
 
-fn cases_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/data/compat")
-}
+use std::path::Path;
 
 fn side(case: &Path, name: &str) -> Option<String> {
     // A directory `old/` holds a set of .proto files that import each other.
@@ -22,10 +20,9 @@ fn side(case: &Path, name: &str) -> Option<String> {
 }
 
 fn diff(case: &Path, old: &str, new: &str, format: &str) -> (i32, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_treaty"))
+    let out = common::treaty()
         .current_dir(case)
         .args(["diff", old, new, "--format", format])
-        .env("NO_COLOR", "1")
         .output()
         .unwrap_or_else(|e| panic!("cannot run treaty: {e}"));
     let text =
@@ -35,26 +32,15 @@ fn diff(case: &Path, old: &str, new: &str, format: &str) -> (i32, String) {
 
 #[test]
 fn every_case_reports_exactly_its_findings() {
-    let Ok(entries) = std::fs::read_dir(cases_dir()) else {
-        panic!("no tests/data/compat directory");
-    };
-    let mut cases: Vec<PathBuf> = entries
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .filter(|p| p.is_dir())
-        .collect();
-    cases.sort();
+    let cases = common::fixture_cases("compat");
     assert!(
-        cases.len() >= 80,
+        cases.narrowed || cases.dirs.len() >= 80,
         "expected at least 80 cases, found {}",
-        cases.len()
+        cases.dirs.len()
     );
     let mut failures = Vec::new();
-    for case in &cases {
-        let name = case
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
+    for case in &cases.dirs {
+        let name = common::case_name(case);
         let (Some(old), Some(new)) = (side(case, "old"), side(case, "new")) else {
             failures.push(format!("{name}: needs old.* and new.*"));
             continue;
@@ -89,6 +75,14 @@ fn every_case_reports_exactly_its_findings() {
             })
             .unwrap_or_default();
         found.sort_unstable();
+        // Every rule emitted is in the catalog, which `rules_doc` checks
+        // has a case for each of its rules.
+        for f in &found {
+            let rule = f.split_whitespace().nth(1).unwrap_or("?");
+            if !treaty_compat::RULES.iter().any(|(r, _)| *r == rule) {
+                failures.push(format!("{name}: `{rule}` is not in treaty_compat::RULES"));
+            }
+        }
         if found != expected {
             failures.push(format!(
                 "{name}:\n  expected {expected:?}\n  found    {found:?}"
@@ -115,19 +109,14 @@ fn every_case_reports_exactly_its_findings() {
         failures.is_empty(),
         "{} of {} cases fail:\n{}",
         failures.len(),
-        cases.len(),
+        cases.dirs.len(),
         failures.join("\n")
     );
 }
 
 #[test]
 fn a_schema_diffed_with_itself_has_no_changes() {
-    for case in std::fs::read_dir(cases_dir())
-        .into_iter()
-        .flatten()
-        .flatten()
-    {
-        let case = case.path();
+    for case in common::fixture_cases("compat").dirs {
         for name in ["old", "new"] {
             let Some(file) = side(&case, name) else {
                 continue;

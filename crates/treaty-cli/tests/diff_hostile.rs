@@ -2,20 +2,19 @@
 //! exit code 2, no panic, and no hang (the time bound only catches a
 //! hang; speed is measured in `bench/`).
 
+mod common;
+
+use common::TestContext;
+
 use std::path::Path;
 use std::process::Output;
 use std::time::{Duration, Instant};
 
-fn write(dir: &Path, name: &str, text: impl AsRef<[u8]>) {
-    std::fs::write(dir.join(name), text).unwrap_or_else(|e| panic!("{e}"));
-}
-
 fn diff(dir: &Path, old: &str, new: &str) -> Output {
     let start = Instant::now();
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_treaty"))
+    let out = common::treaty()
         .current_dir(dir)
         .args(["diff", old, new])
-        .env("NO_COLOR", "1")
         .output()
         .unwrap_or_else(|e| panic!("cannot run treaty: {e}"));
     assert!(
@@ -39,10 +38,8 @@ const HEAD: &str = "openapi: 3.1.0\ninfo: {title: t, version: '1'}\npaths:\n  /a
 
 #[test]
 fn a_cycle_of_references_without_a_schema() {
-    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    write(
-        dir.path(),
-        "s.yaml",
+    let dir = TestContext::new();
+    dir.write("s.yaml",
         format!(
             "{HEAD}components:\n  schemas:\n    A: {{$ref: '#/components/schemas/B'}}\n    B: {{$ref: '#/components/schemas/A'}}\n"
         ),
@@ -52,9 +49,8 @@ fn a_cycle_of_references_without_a_schema() {
 
 #[test]
 fn a_dangling_reference() {
-    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    write(
-        dir.path(),
+    let dir = TestContext::new();
+    dir.write(
         "s.yaml",
         format!("{HEAD}components:\n  schemas:\n    B: {{type: string}}\n"),
     );
@@ -63,9 +59,8 @@ fn a_dangling_reference() {
 
 #[test]
 fn a_reference_to_a_missing_file() {
-    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    write(
-        dir.path(),
+    let dir = TestContext::new();
+    dir.write(
         "s.yaml",
         HEAD.replace("'#/components/schemas/A'", "'common.yaml#/A'"),
     );
@@ -77,9 +72,8 @@ fn a_reference_to_a_missing_file() {
 
 #[test]
 fn a_remote_reference_is_refused() {
-    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    write(
-        dir.path(),
+    let dir = TestContext::new();
+    dir.write(
         "s.yaml",
         HEAD.replace(
             "'#/components/schemas/A'",
@@ -94,10 +88,8 @@ fn a_remote_reference_is_refused() {
 
 #[test]
 fn a_recursive_schema_is_fine() {
-    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    write(
-        dir.path(),
-        "s.yaml",
+    let dir = TestContext::new();
+    dir.write("s.yaml",
         format!(
             "{HEAD}components:\n  schemas:\n    A:\n      type: object\n      properties:\n        next: {{$ref: '#/components/schemas/A'}}\n"
         ),
@@ -114,7 +106,7 @@ fn a_recursive_schema_is_fine() {
 #[test]
 fn a_fifty_megabyte_spec_is_read_within_bounds() {
     // Large but within the 64 MiB limit: read and compared, not refused.
-    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let dir = TestContext::new();
     let mut text = String::from(
         "{\"openapi\": \"3.0.3\", \"info\": {\"title\": \"t\", \"version\": \"1\"}, \"paths\": {}, \"components\": {\"schemas\": {",
     );
@@ -127,7 +119,7 @@ fn a_fifty_megabyte_spec_is_read_within_bounds() {
         i += 1;
     }
     text.push_str("}}}");
-    write(dir.path(), "big.json", &text);
+    dir.write("big.json", &text);
     let out = diff(dir.path(), "big.json", "big.json");
     assert_eq!(
         out.status.code(),
@@ -137,7 +129,7 @@ fn a_fifty_megabyte_spec_is_read_within_bounds() {
     );
     // Past the limit: refused before parsing.
     text.push_str(&" ".repeat(15 * 1024 * 1024));
-    write(dir.path(), "huge.json", &text);
+    dir.write("huge.json", &text);
     assert_rejected(
         &diff(dir.path(), "huge.json", "big.json"),
         "more than the limit",
@@ -146,12 +138,12 @@ fn a_fifty_megabyte_spec_is_read_within_bounds() {
 
 #[test]
 fn deep_nesting_is_refused() {
-    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let dir = TestContext::new();
     let deep = format!(
         "{{\"type\": \"object\", \"properties\": {{\"a\": {}}}}}",
         "{\"items\": ".repeat(400) + "{}" + &"}".repeat(400)
     );
-    write(dir.path(), "deep.json", &deep);
+    dir.write("deep.json", &deep);
     assert_rejected(
         &diff(dir.path(), "deep.json", "deep.json"),
         "nesting is deeper than the limit",
@@ -160,9 +152,8 @@ fn deep_nesting_is_refused() {
 
 #[test]
 fn unsupported_and_broken_formats_are_named() {
-    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    write(
-        dir.path(),
+    let dir = TestContext::new();
+    dir.write(
         "a.yaml",
         "swagger: '2.0'\ninfo: {title: t, version: '1'}\npaths: {}\n",
     );
@@ -171,14 +162,12 @@ fn unsupported_and_broken_formats_are_named() {
         "this is a Swagger 2.0 document",
     );
     // Protobuf that does not compile: the compiler's message, exit 2.
-    write(
-        dir.path(),
+    dir.write(
         "m.proto",
         "syntax = \"proto3\";\nmessage M { strin a = 1; }\n",
     );
     assert_rejected(&diff(dir.path(), "m.proto", "m.proto"), "cannot compile");
-    write(
-        dir.path(),
+    dir.write(
         "i.proto",
         "syntax = \"proto3\";\nimport \"missing.proto\";\n",
     );
@@ -187,12 +176,12 @@ fn unsupported_and_broken_formats_are_named() {
 
 #[test]
 fn a_missing_file_and_garbage() {
-    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    write(dir.path(), "g.yaml", [0u8, 159, 146, 150, 255]);
+    let dir = TestContext::new();
+    dir.write("g.yaml", [0u8, 159, 146, 150, 255]);
     assert_rejected(
         &diff(dir.path(), "nope.yaml", "g.yaml"),
         "cannot read `nope.yaml`",
     );
-    write(dir.path(), "s.yaml", HEAD);
+    dir.write("s.yaml", HEAD);
     assert_rejected(&diff(dir.path(), "s.yaml", "g.yaml"), "not UTF-8");
 }

@@ -21,17 +21,16 @@
 //! transaction cut short leaves nothing behind; it cannot check the fsyncs
 //! that a power loss would need.
 
+mod common;
+
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::{BufRead, BufReader};
-use std::net::TcpListener;
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc::{self, Receiver};
-use std::thread::{self, JoinHandle};
+use std::thread;
 use std::time::{Duration, Instant};
 
+use common::{Broker, http_agent as agent};
 use serde_json::{Value, json};
 
-type Res<T> = Result<T, Box<dyn std::error::Error + Send + Sync>>;
+type Res<T> = common::TestResult<T>;
 
 const ROUNDS: u64 = 8;
 const CLIENTS: usize = 2;
@@ -47,122 +46,6 @@ const BASE_SCHEMA: &str = "{\"type\":\"object\"}";
 /// (a deferred transaction that reads first cannot wait to upgrade its
 /// lock); now it is a failure, so that this test guards that fix too.
 const TOLERATE_SQLITE_BUSY: bool = false;
-
-/// A running `treaty serve`, killed when dropped.
-struct Server {
-    child: Child,
-    base: String,
-    token: Receiver<String>,
-    stderr: Option<JoinHandle<Vec<String>>>,
-}
-
-impl Server {
-    fn start(database_url: &str) -> Res<Server> {
-        let mut last = String::new();
-        // The port is free when picked; another process could take it
-        // before the broker binds it, so try a few.
-        for _ in 0..3 {
-            let port = TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
-            let addr = format!("127.0.0.1:{port}");
-            let mut child = Command::new(env!("CARGO_BIN_EXE_treaty"))
-                .args(["serve", "--listen", &addr, "--database-url", database_url])
-                .env("RUST_LOG", "info,sqlx=warn")
-                .stdin(Stdio::null())
-                .stdout(Stdio::null())
-                .stderr(Stdio::piped())
-                .spawn()?;
-            let pipe = child.stderr.take().ok_or("no stderr pipe")?;
-            let (tx, token) = mpsc::channel();
-            // Drained to the end, so that the broker never blocks on a
-            // full pipe; the lines are kept for failure messages.
-            let stderr = thread::spawn(move || {
-                let mut lines = Vec::new();
-                for line in BufReader::new(pipe).lines() {
-                    let Ok(line) = line else { break };
-                    if let Some(t) = line.strip_prefix("TREATY_TOKEN=") {
-                        let _ = tx.send(t.to_owned());
-                    }
-                    lines.push(line);
-                }
-                lines
-            });
-            let mut server = Server {
-                child,
-                base: format!("http://{addr}"),
-                token,
-                stderr: Some(stderr),
-            };
-            match server.wait_healthy() {
-                Ok(()) => return Ok(server),
-                Err(e) => {
-                    let log = server.stop()?;
-                    last = format!("{e}; its stderr:\n{}", log.join("\n"));
-                    if !log.iter().any(|l| l.contains("cannot listen")) {
-                        break;
-                    }
-                }
-            }
-        }
-        Err(format!("the broker did not start: {last}").into())
-    }
-
-    fn wait_healthy(&mut self) -> Res<()> {
-        let agent = agent(Duration::from_secs(1));
-        let deadline = Instant::now() + Duration::from_secs(20);
-        let url = format!("{}/healthz", self.base);
-        while Instant::now() < deadline {
-            if let Some(status) = self.child.try_wait()? {
-                return Err(format!("the broker exited: {status}").into());
-            }
-            if let Ok(r) = agent.get(&url).call()
-                && r.status().as_u16() == 200
-            {
-                return Ok(());
-            }
-            thread::sleep(Duration::from_millis(10));
-        }
-        Err("the broker did not answer /healthz within 20 s".into())
-    }
-
-    /// SIGKILL (on Unix `Child::kill` sends it), then the whole stderr.
-    fn stop(&mut self) -> Res<Vec<String>> {
-        let _ = self.child.kill();
-        self.child.wait()?;
-        match self.stderr.take() {
-            Some(h) => h.join().map_err(|_| "the stderr reader panicked".into()),
-            None => Ok(Vec::new()),
-        }
-    }
-
-    /// Kills a broker that must still be running: one that died on its
-    /// own during the writes is a failure of its own.
-    fn crash(&mut self) -> Res<Vec<String>> {
-        if let Some(status) = self.child.try_wait()? {
-            let log = self.stop()?;
-            return Err(format!(
-                "the broker exited by itself ({status}) before it was killed; stderr:\n{}",
-                log.join("\n")
-            )
-            .into());
-        }
-        self.stop()
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn agent(timeout: Duration) -> ureq::Agent {
-    ureq::Agent::config_builder()
-        .timeout_global(Some(timeout))
-        .http_status_as_error(false)
-        .build()
-        .into()
-}
 
 /// Query values: the verification cursor holds a `:`.
 fn enc(s: &str) -> String {
@@ -638,13 +521,10 @@ fn acknowledged_writes_survive_sigkill() -> Res<()> {
     let db = dir.path().join("treaty.db");
     let database_url = format!("sqlite://{}", db.display());
 
-    let mut server = Server::start(&database_url)?;
-    let token = server
-        .token
-        .recv_timeout(Duration::from_secs(10))
-        .map_err(|_| "no TREATY_TOKEN= line on the first start")?;
+    let mut server = Broker::start(&database_url)?;
+    let token = server.bootstrap_token()?;
     let agent = agent(Duration::from_secs(10));
-    let base = server.base.clone();
+    let base = server.url().to_owned();
     setup(
         &agent,
         &base,
@@ -718,7 +598,7 @@ fn acknowledged_writes_survive_sigkill() -> Res<()> {
         let delay = Duration::from_millis(50 + (round * 137) % 251);
         let clients: Vec<_> = (0..CLIENTS)
             .map(|c| {
-                let (base, token) = (server.base.clone(), token.clone());
+                let (base, token) = (server.url().to_owned(), token.clone());
                 thread::spawn(move || client(&base, &token, round, c))
             })
             .collect();
@@ -744,8 +624,8 @@ fn acknowledged_writes_survive_sigkill() -> Res<()> {
         if !dir.path().join("treaty.db-wal").exists() {
             return Err("no treaty.db-wal after a kill: the database is not in WAL mode".into());
         }
-        server = Server::start(&database_url)?;
-        model.check(&server.base, &token).map_err(|e| {
+        server = Broker::start(&database_url)?;
+        model.check(server.url(), &token).map_err(|e| {
             format!(
                 "after kill {} ({} ms into the writes):\n{e}",
                 round + 1,

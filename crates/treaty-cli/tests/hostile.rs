@@ -1,33 +1,32 @@
 //! Hostile and broken input: each gets a clear message and exit code 2,
 //! quickly and without a panic, and nothing is written.
 
+mod common;
+
+use common::TestContext;
+
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 use std::time::{Duration, Instant};
 
-fn workspace() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
-    std::fs::write(
-        dir.path().join("treaty.yaml"),
+/// A minimal workspace with an empty `teams/` directory.
+fn workspace() -> TestContext {
+    let cx = TestContext::new();
+    cx.write(
+        "treaty.yaml",
         "version: 1\norganization: {id: acme, name: Acme}\n",
-    )
-    .unwrap_or_else(|e| panic!("write: {e}"));
-    std::fs::create_dir(dir.path().join("teams")).unwrap_or_else(|e| panic!("mkdir: {e}"));
-    dir
-}
-
-fn write(dir: &Path, rel: &str, bytes: impl AsRef<[u8]>) {
-    std::fs::write(dir.join(rel), bytes).unwrap_or_else(|e| panic!("write {rel}: {e}"));
+    );
+    std::fs::create_dir(cx.path().join("teams")).unwrap_or_else(|e| panic!("mkdir: {e}"));
+    cx
 }
 
 /// Runs `treaty validate`; the time bound only catches a hang or a blow-up
 /// (speed itself is measured in `bench/`).
 fn validate(dir: &Path) -> Output {
     let start = Instant::now();
-    let out = Command::new(env!("CARGO_BIN_EXE_treaty"))
+    let out = common::treaty()
         .args(["validate", "--today", "2026-11-24"])
         .arg(dir)
-        .env("NO_COLOR", "1")
         .output()
         .unwrap_or_else(|e| panic!("cannot run treaty: {e}"));
     assert!(
@@ -65,7 +64,7 @@ fn alias_bomb() {
         let refs = vec![format!("*a{}", i - 1); 9].join(", ");
         bomb.push_str(&format!("a{i}: &a{i} [{refs}]\n"));
     }
-    write(ws.path(), "teams/bomb.yaml", bomb);
+    ws.write("teams/bomb.yaml", bomb);
     assert_rejected(
         &validate(ws.path()),
         "aliases expand to more than the limit",
@@ -76,7 +75,7 @@ fn alias_bomb() {
 fn deep_nesting() {
     let ws = workspace();
     let deep = format!("id: deep\nname: {}x{}\n", "[".repeat(100), "]".repeat(100));
-    write(ws.path(), "teams/deep.yaml", deep);
+    ws.write("teams/deep.yaml", deep);
     assert_rejected(
         &validate(ws.path()),
         "nesting is deeper than the limit of 64 levels",
@@ -90,7 +89,7 @@ fn deep_block_nesting() {
     for i in 0..100 {
         deep.push_str(&format!("{}- k{i}:\n", "  ".repeat(i + 1)));
     }
-    write(ws.path(), "teams/deep.yaml", deep);
+    ws.write("teams/deep.yaml", deep);
     assert_rejected(&validate(ws.path()), "nesting is deeper than the limit");
 }
 
@@ -99,7 +98,7 @@ fn fifty_megabyte_file() {
     let ws = workspace();
     let line = "# padding padding padding padding padding padding padding padding\n";
     let big = line.repeat(50 * 1024 * 1024 / line.len());
-    write(ws.path(), "teams/big.yaml", big);
+    ws.write("teams/big.yaml", big);
     assert_rejected(&validate(ws.path()), "more than the limit of 4194304 bytes");
 }
 
@@ -109,41 +108,37 @@ fn binary_garbage() {
     let garbage: Vec<u8> = (0..4096u32)
         .map(|i| (i.wrapping_mul(2654435761) >> 13) as u8)
         .collect();
-    write(ws.path(), "teams/garbage.yaml", garbage);
+    ws.write("teams/garbage.yaml", garbage);
     assert_rejected(&validate(ws.path()), "teams/garbage.yaml");
 }
 
 #[test]
 fn invalid_utf8() {
     let ws = workspace();
-    write(
-        ws.path(),
-        "teams/latin1.yaml",
-        b"id: caf\xe9\nname: Caf\xe9\n",
-    );
+    ws.write("teams/latin1.yaml", b"id: caf\xe9\nname: Caf\xe9\n");
     assert_rejected(&validate(ws.path()), "not UTF-8 text");
 }
 
 #[test]
 fn nul_bytes() {
     let ws = workspace();
-    write(ws.path(), "teams/nul.yaml", b"id: a\0b\nname: x\n");
+    ws.write("teams/nul.yaml", b"id: a\0b\nname: x\n");
     assert_rejected(&validate(ws.path()), "NUL byte");
 }
 
 #[test]
 fn empty_files() {
     let ws = workspace();
-    write(ws.path(), "teams/empty.yaml", "");
+    ws.write("teams/empty.yaml", "");
     assert_rejected(&validate(ws.path()), "file is empty");
-    write(ws.path(), "treaty.yaml", "   \n# only a comment\n");
+    ws.write("treaty.yaml", "   \n# only a comment\n");
     assert_rejected(&validate(ws.path()), "file is empty");
 }
 
 #[test]
 fn malformed_yaml() {
     let ws = workspace();
-    write(ws.path(), "teams/bad.yaml", "id: [unclosed\nname: x\n");
+    ws.write("teams/bad.yaml", "id: [unclosed\nname: x\n");
     let out = validate(ws.path());
     assert_rejected(&out, "invalid YAML");
     assert!(String::from_utf8_lossy(&out.stdout).contains("teams/bad.yaml:"));
@@ -151,7 +146,7 @@ fn malformed_yaml() {
 
 #[test]
 fn no_workspace() {
-    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
+    let dir = TestContext::new();
     assert_rejected(&validate(dir.path()), "not a Treaty workspace");
 }
 
@@ -166,7 +161,7 @@ fn not_a_directory() {
 
 #[test]
 fn usage_errors_exit_2() {
-    let out = Command::new(env!("CARGO_BIN_EXE_treaty"))
+    let out = common::treaty()
         .args(["validate", "--format", "xml"])
         .output()
         .unwrap_or_else(|e| panic!("cannot run treaty: {e}"));
@@ -176,7 +171,7 @@ fn usage_errors_exit_2() {
 #[test]
 fn validation_writes_nothing() {
     let ws = workspace();
-    write(ws.path(), "teams/bad.yaml", "id: [unclosed\n");
+    ws.write("teams/bad.yaml", "id: [unclosed\n");
     let before = listing(ws.path());
     validate(ws.path());
     assert_eq!(before, listing(ws.path()));
@@ -208,8 +203,8 @@ fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
 #[test]
 fn symlinks_out_of_the_workspace_are_not_followed() {
     let ws = workspace();
-    let outside = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
-    write(outside.path(), "secret.yaml", "id: secret\nname: Secret\n");
+    let outside = TestContext::new();
+    outside.write("secret.yaml", "id: secret\nname: Secret\n");
     std::os::unix::fs::symlink(
         outside.path().join("secret.yaml"),
         ws.path().join("teams/secret.yaml"),

@@ -1,31 +1,24 @@
 //! `treaty init` scaffolds a workspace that validates, and never overwrites.
 
-use std::process::Command;
+mod common;
 
-fn treaty(args: &[&str], cwd: &std::path::Path) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_treaty"))
-        .args(args)
-        .current_dir(cwd)
-        .env("NO_COLOR", "1")
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run treaty: {e}"))
-}
+use common::TestContext;
 
 #[test]
 fn scaffold_validates_cleanly() {
-    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
-    let out = treaty(&["init", ".", "--name", "Example Corp"], dir.path());
+    let cx = TestContext::new();
+    let out = cx.run(&["init", ".", "--name", "Example Corp"]);
     assert_eq!(
         out.status.code(),
         Some(0),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let ws = std::fs::read_to_string(dir.path().join("treaty.yaml")).unwrap_or_default();
+    let ws = std::fs::read_to_string(cx.path().join("treaty.yaml")).unwrap_or_default();
     assert!(ws.starts_with("# yaml-language-server: $schema=.treaty/schema/workspace.schema.json"));
     assert!(ws.contains("id: example-corp"));
-    assert!(dir.path().join(".treaty/schema/team.schema.json").is_file());
-    let out = treaty(&["validate", "--deny-warnings"], dir.path());
+    assert!(cx.path().join(".treaty/schema/team.schema.json").is_file());
+    let out = cx.run(&["validate", "--deny-warnings"]);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "{stdout}");
     assert!(stdout.contains("0 errors, 0 warnings"), "{stdout}");
@@ -33,27 +26,26 @@ fn scaffold_validates_cleanly() {
 
 #[test]
 fn refuses_to_overwrite_a_workspace() {
-    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
-    std::fs::write(dir.path().join("treaty.yaml"), "mine").unwrap_or_else(|e| panic!("{e}"));
-    let out = treaty(&["init", "."], dir.path());
+    let cx = TestContext::new();
+    cx.write("treaty.yaml", "mine");
+    let out = cx.run(&["init", "."]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("already holds a treaty.yaml"));
     assert_eq!(
-        std::fs::read_to_string(dir.path().join("treaty.yaml")).unwrap_or_default(),
+        std::fs::read_to_string(cx.path().join("treaty.yaml")).unwrap_or_default(),
         "mine"
     );
-    assert!(!dir.path().join("teams").exists());
+    assert!(!cx.path().join("teams").exists());
 }
 
 #[test]
 fn a_broken_scaffold_is_reported_precisely() {
-    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
-    treaty(&["init", "."], dir.path());
-    let path = dir.path().join("interfaces/greetings-api.yaml");
-    let text = std::fs::read_to_string(&path).unwrap_or_default();
-    std::fs::write(&path, text.replace("consumers:", "comsumers:"))
-        .unwrap_or_else(|e| panic!("{e}"));
-    let out = treaty(&["validate"], dir.path());
+    let cx = TestContext::new();
+    cx.run(&["init", "."]);
+    let path = "interfaces/greetings-api.yaml";
+    let text = std::fs::read_to_string(cx.path().join(path)).unwrap_or_default();
+    cx.write(path, text.replace("consumers:", "comsumers:"));
+    let out = cx.run(&["validate"]);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(1), "{stdout}");
     assert!(stdout.contains("unknown field `comsumers`"), "{stdout}");

@@ -1,20 +1,18 @@
 //! Tests as data: every directory under `tests/data/validate/` is a
 //! workspace named after the diagnostic code it must produce (`valid*`
 //! cases must produce none). The rendered and JSON outputs are snapshots
-//! kept beside each case (`human.snap`, `json.snap`).
+//! kept beside each case (`human.snap`, `json.snap`). Every code of the
+//! catalogs must have a case; `TREATY_CASE=<case>` runs one case (see
+//! docs/testing.md).
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+mod common;
 
-fn cases_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/data/validate")
-}
+use std::path::Path;
 
 fn run(case: &Path, json: bool) -> (i32, String) {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_treaty"));
+    let mut cmd = common::treaty();
     cmd.current_dir(case)
-        .args(["validate", ".", "--today", "2026-11-24"])
-        .env("NO_COLOR", "1");
+        .args(["validate", ".", "--today", "2026-11-24"]);
     if json {
         cmd.args(["--format", "json"]);
     }
@@ -38,75 +36,117 @@ fn known_code(case: &str, codes: &[&str]) -> Option<String> {
         .map(str::to_owned)
 }
 
-const CODES: &[&str] = &[
-    "missing-workspace",
-    "unreadable-file",
-    "unsupported-version",
-    "duplicate-id",
-    "invalid-id",
-    "unknown-team",
-    "unknown-interface",
-    "unknown-scope-item",
-    "unknown-release",
-    "unknown-escalation-target",
-    "missing-owner",
-    "dependency-cycle",
-    "criterion-without-evidence",
-    "criterion-without-threshold",
-    "invalid-threshold",
-    "milestone-order",
-    "date-order",
-    "past-deadline",
-    "schema-not-found",
-    "invalid-schema-file",
-    "kind-mismatch",
-    "path-outside-workspace",
-    "producer-consumes",
-    "duplicate-consumer",
-    "invalid-quorum",
-    "invalid-version",
-    "invalid-contact",
-    "expectation-not-found",
-    "no-escalation",
-    "empty-approval-rule",
-    "duplicate-entry",
-    "unknown-operation",
-    "unknown-channel",
-    "unknown-field-path",
-    "unknown-field",
-    "missing-field",
-    "invalid-type",
-    "invalid-value",
-    "yaml-syntax",
-    "not-text",
-    "empty-file",
-    "multiple-documents",
-    "duplicate-key",
-    "unknown-alias",
-    "unsupported-tag",
-    "limit-exceeded",
-];
+/// Every code `treaty validate` can emit, from the catalogs: the
+/// constants of `crates/treaty-core/src/codes.rs` (read as source, since
+/// the file is the list) and the codes of treaty-syntax's error kinds.
+fn catalog_codes() -> Vec<String> {
+    let path = common::repo_root().join("crates/treaty-core/src/codes.rs");
+    let source = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+    // Every string literal outside comments: `pub const X: &str = "x";`.
+    let mut codes: Vec<String> = source
+        .lines()
+        .filter(|l| !l.trim_start().starts_with("//"))
+        .flat_map(|l| l.split('"').skip(1).step_by(2))
+        .map(str::to_owned)
+        .collect();
+    assert!(
+        codes.len() >= 20,
+        "found only {codes:?} in {}: has its form changed? Read the codes the way it now lists them",
+        path.display()
+    );
+    codes.extend(syntax_codes().into_iter().map(str::to_owned));
+    codes.sort_unstable();
+    codes.dedup();
+    codes
+}
+
+/// The codes of unreadable or ill-typed contract files. Rust cannot list
+/// an enum's variants, so they are written out; the matches are
+/// exhaustive, so a new kind stops this from compiling until it is added.
+fn syntax_codes() -> Vec<&'static str> {
+    use treaty_syntax::{DeErrorKind as De, SyntaxErrorKind as Syn};
+    let syntax = [
+        Syn::Syntax,
+        Syn::NotText,
+        Syn::Empty,
+        Syn::MultipleDocuments,
+        Syn::DuplicateKey,
+        Syn::UnknownAlias,
+        Syn::UnsupportedTag,
+        Syn::Limit,
+    ];
+    for kind in syntax {
+        match kind {
+            Syn::Syntax
+            | Syn::NotText
+            | Syn::Empty
+            | Syn::MultipleDocuments
+            | Syn::DuplicateKey
+            | Syn::UnknownAlias
+            | Syn::UnsupportedTag
+            | Syn::Limit => {}
+        }
+    }
+    let de = [
+        De::UnknownField,
+        De::MissingField,
+        De::InvalidType,
+        De::InvalidValue,
+    ];
+    for kind in de {
+        match kind {
+            De::UnknownField | De::MissingField | De::InvalidType | De::InvalidValue => {}
+        }
+    }
+    syntax
+        .into_iter()
+        .map(Syn::code)
+        .chain(de.into_iter().map(De::code))
+        .collect()
+}
+
+#[test]
+fn every_code_in_the_catalogs_has_a_case() {
+    let root = common::repo_root().join("tests/data/validate");
+    let cases: Vec<String> = std::fs::read_dir(&root)
+        .unwrap_or_else(|e| panic!("cannot read the cases: {e}"))
+        .filter_map(Result::ok)
+        .filter(|e| e.path().is_dir())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    let catalog = catalog_codes();
+    let codes: Vec<&str> = catalog.iter().map(String::as_str).collect();
+    // A case counts for the most specific code its name starts with, and
+    // `every_case_reports_its_code` checks that the case produces it.
+    let missing: Vec<&str> = codes
+        .iter()
+        .copied()
+        .filter(|code| {
+            !cases
+                .iter()
+                .any(|case| known_code(case, &codes).as_deref() == Some(code))
+        })
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "diagnostic codes without a case under tests/data/validate/ (add a directory named after the code): {missing:?}"
+    );
+}
 
 #[test]
 fn every_case_reports_its_code() {
-    let mut cases: Vec<PathBuf> = std::fs::read_dir(cases_dir())
-        .unwrap_or_else(|e| panic!("cannot read the cases: {e}"))
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .filter(|p| p.is_dir())
-        .collect();
-    cases.sort();
+    let cases = common::fixture_cases("validate");
     assert!(
-        cases.len() >= 25,
+        cases.narrowed || cases.dirs.len() >= 25,
         "expected at least 25 cases, found {}",
-        cases.len()
+        cases.dirs.len()
     );
+    let catalog = catalog_codes();
+    let codes: Vec<&str> = catalog.iter().map(String::as_str).collect();
     let mut failures = Vec::new();
-    for case in &cases {
-        let name = case
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
+    for case in &cases.dirs {
+        let name = common::case_name(case);
         let (code, json) = run(case, true);
         let report: serde_json::Value = serde_json::from_str(&json)
             .unwrap_or_else(|e| panic!("{name}: output is not JSON ({e}):\n{json}"));
@@ -125,7 +165,7 @@ fn every_case_reports_its_code() {
                 ));
             }
         } else {
-            match known_code(&name, CODES) {
+            match known_code(&name, &codes) {
                 None => failures.push(format!(
                     "{name}: the case name does not start with a known code"
                 )),
@@ -158,11 +198,10 @@ fn every_case_reports_its_code() {
 
 #[test]
 fn the_example_workspace_is_clean() {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../examples/acme");
-    let out = Command::new(env!("CARGO_BIN_EXE_treaty"))
+    let dir = common::acme();
+    let out = common::treaty()
         .args(["validate", "--deny-warnings", "--today", "2026-11-24"])
         .arg(&dir)
-        .env("NO_COLOR", "1")
         .output()
         .unwrap_or_else(|e| panic!("cannot run treaty: {e}"));
     let stdout = String::from_utf8_lossy(&out.stdout);

@@ -1,0 +1,174 @@
+//! The HTTP side of talking to a broker: one JSON call with the token,
+//! the broker's refusals turned into messages, upload progress for large
+//! bundles.
+
+use std::io::{IsTerminal, Read, Write};
+use std::time::Duration;
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+/// Where the broker is and who calls it.
+#[derive(Debug, Clone)]
+pub struct Broker {
+    pub url: String,
+    pub token: Option<String>,
+}
+
+/// A failure of a broker command: what to tell the user; exit code 2.
+#[derive(Debug)]
+pub struct Failure(pub String);
+
+impl<E: std::fmt::Display> From<E> for Failure {
+    fn from(e: E) -> Failure {
+        Failure(e.to_string())
+    }
+}
+
+pub type Result<T> = std::result::Result<T, Failure>;
+
+/// Responses read at most this large.
+const MAX_RESPONSE: u64 = 256 * 1024 * 1024;
+/// Bodies above this show upload progress on a terminal.
+const PROGRESS_FROM: usize = 1024 * 1024;
+
+fn agent() -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .timeout_global(Some(Duration::from_secs(120)))
+        .http_status_as_error(false)
+        .build()
+        .into()
+}
+
+/// Counts bytes read, showing progress on stderr.
+struct Progress<'a> {
+    inner: &'a [u8],
+    sent: usize,
+    shown: usize,
+}
+
+impl Read for Progress<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.sent += n;
+        let total = self.sent + self.inner.len();
+        let percent = self.sent * 100 / total.max(1);
+        if percent >= self.shown + 10 || (n == 0 && self.shown < 100) {
+            self.shown = percent;
+            eprint!("\ruploading {} KiB: {percent}%", total / 1024);
+            if n == 0 || percent == 100 {
+                eprintln!();
+            }
+            let _ = std::io::stderr().flush();
+        }
+        Ok(n)
+    }
+}
+
+impl Broker {
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.url.trim_end_matches('/'))
+    }
+
+    pub fn call<T: DeserializeOwned>(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<&impl Serialize>,
+    ) -> Result<(u16, T)> {
+        let url = self.url(path);
+        let auth = self.token.as_ref().map(|t| format!("Bearer {t}"));
+        let agent = agent();
+        let sent = match (method, body) {
+            ("GET", _) => {
+                let mut r = agent.get(&url);
+                if let Some(a) = &auth {
+                    r = r.header("Authorization", a);
+                }
+                r.call()
+            }
+            ("DELETE", _) => {
+                let mut r = agent.delete(&url);
+                if let Some(a) = &auth {
+                    r = r.header("Authorization", a);
+                }
+                r.call()
+            }
+            (m, body) => {
+                let bytes = match body {
+                    Some(b) => serde_json::to_vec(b)?,
+                    None => b"{}".to_vec(),
+                };
+                let mut r = if m == "PUT" {
+                    agent.put(&url)
+                } else {
+                    agent.post(&url)
+                };
+                r = r.header("Content-Type", "application/json");
+                if let Some(a) = &auth {
+                    r = r.header("Authorization", a);
+                }
+                if bytes.len() >= PROGRESS_FROM && std::io::stderr().is_terminal() {
+                    let mut progress = Progress {
+                        inner: &bytes,
+                        sent: 0,
+                        shown: 0,
+                    };
+                    r.send(ureq::SendBody::from_reader(&mut progress))
+                } else {
+                    r.send(&bytes[..])
+                }
+            }
+        };
+        let mut response = sent.map_err(|e| {
+            Failure(format!(
+                "cannot reach the broker at {}: {e} (set --broker or TREATY_BROKER)",
+                self.url
+            ))
+        })?;
+        let status = response.status().as_u16();
+        let text = response
+            .body_mut()
+            .with_config()
+            .limit(MAX_RESPONSE)
+            .read_to_string()
+            .map_err(|e| Failure(format!("reading the broker's answer: {e}")))?;
+        if status >= 400 {
+            let message = serde_json::from_str::<serde_json::Value>(&text)
+                .ok()
+                .and_then(|v| v["error"]["message"].as_str().map(str::to_owned))
+                .unwrap_or_else(|| text.chars().take(500).collect());
+            return Err(Failure(format!(
+                "the broker refused {method} {path} ({status}): {message}"
+            )));
+        }
+        let value = if status == 204 || text.is_empty() {
+            serde_json::from_str("null")
+        } else {
+            serde_json::from_str(&text)
+        };
+        let value = value.map_err(|e| {
+            Failure(format!(
+                "the broker's answer to {path} is not what Treaty expects: {e}"
+            ))
+        })?;
+        Ok((status, value))
+    }
+
+    pub fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T> {
+        Ok(self.call::<T>("GET", path, None::<&()>)?.1)
+    }
+}
+
+/// `a b` → `a%20b`: path segments and query values.
+pub fn enc(s: &str) -> String {
+    let mut out = String::new();
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}

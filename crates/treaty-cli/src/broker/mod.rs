@@ -1,0 +1,25 @@
+//! Talking to a broker (`client`, over `http`, with typed `requests`) and
+//! running one (`serve`).
+
+pub mod client;
+mod http;
+mod requests;
+pub mod serve;
+
+use crate::exit::{self, Exit};
+
+pub use http::Failure;
+
+/// A broker command's outcome: its line on stdout and 0, or the failure
+/// on stderr and 2.
+pub fn report(outcome: Result<String, Failure>) -> Exit {
+    outcome.map_or_else(failed, |line| {
+        println!("{line}");
+        Exit::Success
+    })
+}
+
+/// A broker command that failed: its message, exit 2.
+pub fn failed(Failure(message): Failure) -> Exit {
+    exit::error(message)
+}

@@ -1,0 +1,126 @@
+//! `treaty serve`: the broker itself, on SQLite or PostgreSQL, with logs on
+//! stderr and a graceful stop on SIGTERM or Ctrl-C.
+
+use super::http::{Failure, Result};
+use crate::cli::{LogFormat, ServeArgs};
+use crate::exit::Exit;
+
+/// `treaty serve` from its arguments.
+pub fn run(args: ServeArgs) -> Exit {
+    let ServeArgs {
+        listen,
+        database_url,
+        max_body_bytes,
+        request_timeout,
+        anonymous_read,
+        log_format,
+    } = args;
+    let options = ServeOptions {
+        listen,
+        database_url,
+        json_logs: log_format == LogFormat::Json,
+        config: treaty_server::Config {
+            max_body_bytes,
+            request_timeout: std::time::Duration::from_secs(request_timeout),
+            anonymous_read,
+            ..treaty_server::Config::default()
+        },
+    };
+    serve(options).map_or_else(super::failed, |()| Exit::Success)
+}
+
+/// Settings of `treaty serve`.
+#[derive(Debug)]
+struct ServeOptions {
+    listen: String,
+    database_url: String,
+    config: treaty_server::Config,
+    json_logs: bool,
+}
+
+/// `treaty serve`: migrates, prints the bootstrap token at first start,
+/// serves until SIGTERM or Ctrl-C, then finishes requests in flight.
+fn serve(options: ServeOptions) -> Result<()> {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    if options.json_logs {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async move {
+        let store = treaty_store::Store::open(&options.database_url)
+            .await
+            .map_err(|e| Failure(format!("{}: {e}", redact(&options.database_url))))?;
+        if let Some(token) = store.bootstrap(treaty_server::now_ms()).await? {
+            eprintln!(
+                "first start: an admin token for team `{}` was created; it is shown this once:",
+                treaty_store::ADMIN_TEAM
+            );
+            eprintln!("TREATY_TOKEN={token}");
+        }
+        let listener = tokio::net::TcpListener::bind(&options.listen)
+            .await
+            .map_err(|e| Failure(format!("cannot listen on {}: {e}", options.listen)))?;
+        let addr = listener.local_addr()?;
+        tracing::info!(%addr, database = %redact(&options.database_url), "treaty broker listening");
+        let app = treaty_server::app(store, options.config);
+        treaty_server::serve(listener, app, shutdown_signal()).await?;
+        tracing::info!("stopped");
+        Ok(())
+    })
+}
+
+/// The URL without a password.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let user = &url[scheme + 3..at];
+            let user = user.split(':').next().unwrap_or("");
+            format!("{}{user}:***{}", &url[..scheme + 3], &url[at..])
+        }
+        _ => url.to_owned(),
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact;
+
+    #[test]
+    fn a_database_password_is_never_logged() {
+        assert_eq!(
+            redact("postgres://treaty:s3cret@db:5432/treaty"),
+            "postgres://treaty:***@db:5432/treaty"
+        );
+        assert_eq!(redact("sqlite://treaty.db"), "sqlite://treaty.db");
+    }
+}

@@ -1,0 +1,388 @@
+//! The command line as clap reads it: every command, its arguments and
+//! their defaults. No behaviour here; `commands` runs what is parsed.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use jiff::civil::Date;
+
+/// Treaty: the agreements between teams that ship software together, as
+/// code that machines check.
+#[derive(Debug, Parser)]
+#[command(name = "treaty", version, about, max_term_width = 100)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check every contract file of a workspace and every reference between them.
+    Validate(ValidateArgs),
+    /// Create a commented workspace that validates, to start from.
+    Init(InitArgs),
+    /// Compare two versions of a schema: every change with its rule id and
+    /// level, and whether the policy allows it.
+    Diff(DiffArgs),
+    /// Compare every interface's schema at a git revision with the working
+    /// tree, and tell which consumer teams each breaking change affects.
+    Check(CheckArgs),
+    /// The evolution of an interface's schema through the git history,
+    /// grouped by version.
+    Changelog(ChangelogArgs),
+    /// Write the JSON Schemas of the contract files (for editors) to a directory.
+    Schema(SchemaArgs),
+    /// Run the broker: the HTTP JSON API on SQLite (one file, no set-up) or
+    /// PostgreSQL (several brokers on one database).
+    Serve(ServeArgs),
+    /// Publish a version of an interface to the broker: its schema and every
+    /// file the schema reaches. Registers the producer component and the
+    /// interface the first time.
+    Publish(PublishArgs),
+    /// Record what a consumer component version was built against; what it
+    /// uses, its examples and Pact files come from the workspace.
+    Expect(ExpectArgs),
+    /// Record the result of verifying a consumer version against a
+    /// producer version. A failure blocks the pair in can-i-release.
+    Verify(VerifyArgs),
+    /// Record that a component version now runs in an environment.
+    RecordDeployment(RecordDeploymentArgs),
+    /// Record that a component no longer runs in an environment.
+    RecordUndeployment(RecordUndeploymentArgs),
+    /// May this component version go to this environment? Exit 0 yes, 1 no
+    /// (with every reason), 2 on errors.
+    CanIRelease(CanIReleaseArgs),
+    /// Issue or revoke broker tokens (admin).
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
+    /// Create a team on the broker (admin).
+    Team {
+        #[command(subcommand)]
+        command: TeamCommand,
+    },
+    /// Create an environment on the broker (admin).
+    Environment {
+        #[command(subcommand)]
+        command: EnvironmentCommand,
+    },
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ValidateArgs {
+    /// The workspace directory (the one holding `treaty.yaml`).
+    #[arg(default_value = ".")]
+    pub dir: PathBuf,
+    #[arg(long, value_enum, default_value_t = ValidateFormat::Human)]
+    pub format: ValidateFormat,
+    /// The date deadlines are judged against (YYYY-MM-DD); defaults to today.
+    #[arg(long)]
+    pub today: Option<Date>,
+    /// Exit with 1 on warnings too.
+    #[arg(long)]
+    pub deny_warnings: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct InitArgs {
+    /// Where to create it; must not hold a `treaty.yaml` yet.
+    #[arg(default_value = ".")]
+    pub dir: PathBuf,
+    /// The organization's name (defaults to the directory's name).
+    #[arg(long)]
+    pub name: Option<String>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct DiffArgs {
+    /// The old version: OpenAPI 3.0/3.1, JSON Schema, Avro or AsyncAPI (YAML or JSON), or a .proto file or a directory of them.
+    pub old: PathBuf,
+    /// The new version.
+    pub new: PathBuf,
+    /// backward (the new version serves old clients), forward, full or none.
+    #[arg(long, default_value = "backward")]
+    pub policy: treaty_compat::Policy,
+    #[arg(long, value_enum, default_value_t = DiffFormat::Text)]
+    pub format: DiffFormat,
+    /// The format of the schemas; detected from their content by default.
+    #[arg(long, value_enum)]
+    pub kind: Option<Kind>,
+    /// Protobuf: how strict the check is (wire, wire_json, package, file).
+    #[arg(long, default_value = "wire_json")]
+    pub proto_category: treaty_compat::proto::Category,
+    /// Protobuf: a further directory imports are resolved against (repeatable).
+    #[arg(long = "include", short = 'I')]
+    pub includes: Vec<PathBuf>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CheckArgs {
+    /// The workspace directory.
+    #[arg(default_value = ".")]
+    pub dir: PathBuf,
+    /// The revision to compare with: a branch, tag or commit.
+    #[arg(long, default_value = "HEAD")]
+    pub base: String,
+    #[arg(long, value_enum, default_value_t = CheckFormat::Text)]
+    pub format: CheckFormat,
+    /// Compare with every earlier version in the base's history, as if
+    /// every interface's policy were transitive.
+    #[arg(long)]
+    pub transitive: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ChangelogArgs {
+    /// The interface id.
+    pub interface: String,
+    /// The workspace directory.
+    #[arg(long, default_value = ".")]
+    pub dir: PathBuf,
+    /// Start after this revision (its version is the baseline).
+    #[arg(long)]
+    pub from: Option<String>,
+    /// End at this revision.
+    #[arg(long, default_value = "HEAD")]
+    pub to: String,
+    #[arg(long, value_enum, default_value_t = ChangelogFormat::Markdown)]
+    pub format: ChangelogFormat,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct SchemaArgs {
+    /// Output directory.
+    #[arg(long, default_value = "schemas")]
+    pub out: PathBuf,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ServeArgs {
+    #[arg(long, env = "TREATY_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: String,
+    /// sqlite://PATH or postgres://USER@HOST/DB.
+    #[arg(
+        long,
+        env = "TREATY_DATABASE_URL",
+        default_value = "sqlite://treaty.db"
+    )]
+    pub database_url: String,
+    /// Largest request body accepted.
+    #[arg(long, default_value_t = 32 * 1024 * 1024)]
+    pub max_body_bytes: usize,
+    /// Seconds a request may take before it is answered 408.
+    #[arg(long, default_value_t = 30)]
+    pub request_timeout: u64,
+    /// Let requests without a token read (writes always need one).
+    #[arg(long)]
+    pub anonymous_read: bool,
+    #[arg(long, value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct PublishArgs {
+    /// The interface id, as in the workspace.
+    pub interface: String,
+    /// The producer component's version that provides it.
+    #[arg(long)]
+    pub version: String,
+    /// The producer component (defaults to the producer team's id).
+    #[arg(long)]
+    pub component: Option<String>,
+    /// The workspace directory.
+    #[arg(long, default_value = ".")]
+    pub dir: PathBuf,
+    #[command(flatten)]
+    pub broker: BrokerArgs,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ExpectArgs {
+    /// The interface id.
+    pub interface: String,
+    /// The consumer component.
+    #[arg(long)]
+    pub component: String,
+    /// The consumer component's version.
+    #[arg(long)]
+    pub version: String,
+    /// The interface version it was built against.
+    #[arg(long)]
+    pub built_against: String,
+    /// The consumer team (defaults to the token's team).
+    #[arg(long)]
+    pub team: Option<String>,
+    /// The workspace directory.
+    #[arg(long, default_value = ".")]
+    pub dir: PathBuf,
+    #[command(flatten)]
+    pub broker: BrokerArgs,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct VerifyArgs {
+    #[arg(long)]
+    pub interface: String,
+    #[arg(long)]
+    pub provider_version: String,
+    /// The consumer component.
+    #[arg(long)]
+    pub consumer: String,
+    #[arg(long)]
+    pub consumer_version: String,
+    /// The verification passed.
+    #[arg(long, conflicts_with = "failure", required_unless_present = "failure")]
+    pub success: bool,
+    /// The verification failed.
+    #[arg(long)]
+    pub failure: bool,
+    /// What was run, a link to the build.
+    #[arg(long)]
+    pub details: Option<String>,
+    #[command(flatten)]
+    pub broker: BrokerArgs,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct RecordDeploymentArgs {
+    #[arg(long)]
+    pub component: String,
+    #[arg(long)]
+    pub version: String,
+    #[arg(long)]
+    pub environment: String,
+    #[command(flatten)]
+    pub broker: BrokerArgs,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct RecordUndeploymentArgs {
+    #[arg(long)]
+    pub component: String,
+    #[arg(long)]
+    pub environment: String,
+    #[command(flatten)]
+    pub broker: BrokerArgs,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CanIReleaseArgs {
+    #[arg(long)]
+    pub component: String,
+    #[arg(long)]
+    pub version: String,
+    #[arg(long)]
+    pub environment: String,
+    #[arg(long, value_parser = ["text", "json"], default_value = "text")]
+    pub format: String,
+    #[command(flatten)]
+    pub broker: BrokerArgs,
+}
+
+/// Where the broker is and the token to call it with.
+#[derive(Debug, clap::Args)]
+pub struct BrokerArgs {
+    /// The broker's URL.
+    #[arg(long, env = "TREATY_BROKER", default_value = "http://127.0.0.1:8080")]
+    pub broker: String,
+    /// A token the broker issued.
+    #[arg(long, env = "TREATY_TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Issue a token; the secret is printed once, on stdout.
+    Create {
+        #[arg(long)]
+        team: String,
+        /// read, publish, approve or admin (repeatable).
+        #[arg(long = "scope", required = true)]
+        scopes: Vec<String>,
+        #[command(flatten)]
+        broker: BrokerArgs,
+    },
+    /// Revoke a token by its id.
+    Revoke {
+        id: String,
+        #[command(flatten)]
+        broker: BrokerArgs,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TeamCommand {
+    Create {
+        id: String,
+        #[arg(long)]
+        name: String,
+        #[command(flatten)]
+        broker: BrokerArgs,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum EnvironmentCommand {
+    Create {
+        id: String,
+        #[command(flatten)]
+        broker: BrokerArgs,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DiffFormat {
+    Text,
+    Json,
+    Markdown,
+    Sarif,
+    Junit,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CheckFormat {
+    Text,
+    Json,
+    Markdown,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ChangelogFormat {
+    Markdown,
+    Json,
+}
+
+/// `--kind` of `treaty diff`: the formats detected from content, so no
+/// protobuf (a `.proto` path selects it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Kind {
+    Openapi,
+    Jsonschema,
+    Avro,
+    Asyncapi,
+}
+
+impl From<Kind> for treaty_compat::Format {
+    fn from(kind: Kind) -> treaty_compat::Format {
+        match kind {
+            Kind::Openapi => treaty_compat::Format::OpenApi,
+            Kind::Jsonschema => treaty_compat::Format::JsonSchema,
+            Kind::Avro => treaty_compat::Format::Avro,
+            Kind::Asyncapi => treaty_compat::Format::AsyncApi,
+        }
+    }
+}
+
+/// `--format` of `treaty validate`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ValidateFormat {
+    Human,
+    Json,
+}

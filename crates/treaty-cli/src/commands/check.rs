@@ -1,0 +1,28 @@
+//! `treaty check`: runs the comparison of `crate::check` on a deep stack
+//! and prints its report.
+
+use crate::big_stack;
+use crate::check;
+use crate::cli::{CheckArgs, CheckFormat};
+use crate::exit::{self, Exit};
+
+pub fn run(args: CheckArgs) -> Exit {
+    let CheckArgs {
+        dir,
+        base,
+        format,
+        transitive,
+    } = args;
+    let report = match big_stack::run(move || check::check(&dir, &base, transitive)) {
+        Some(Ok(r)) => r,
+        Some(Err(e)) => return exit::error(e),
+        None => return exit::error("the comparison stopped unexpectedly"),
+    };
+    let out = match format {
+        CheckFormat::Text => check::text(&report),
+        CheckFormat::Json => serde_json::to_string_pretty(&report).unwrap_or_default() + "\n",
+        CheckFormat::Markdown => check::markdown(&report),
+    };
+    super::print(&out);
+    exit::of_check(report.summary.errors, report.summary.failed)
+}

@@ -1,0 +1,31 @@
+//! One module per command family: each turns parsed arguments into a run
+//! of the library code and an [`Exit`](crate::exit::Exit), printing what
+//! the user asked for.
+
+pub mod changelog;
+pub mod check;
+pub mod diff;
+pub mod scaffold;
+pub mod validate;
+
+use std::io::{IsTerminal, Write};
+
+/// The system's date: deadlines are judged against today unless the
+/// user gives another day.
+fn today() -> jiff::civil::Date {
+    jiff::Zoned::now().date()
+}
+
+/// Writes a command's whole output to stdout. A closed pipe
+/// (`treaty validate | head`) is not an error worth a panic.
+fn print(out: &str) {
+    let mut stdout = std::io::stdout().lock();
+    let _ = stdout.write_all(out.as_bytes());
+    let _ = stdout.flush();
+}
+
+/// Whether to colour what goes to a stream: a terminal, and `NO_COLOR`
+/// unset or empty.
+fn color(stream: &impl IsTerminal) -> bool {
+    std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && stream.is_terminal()
+}
