@@ -6,17 +6,21 @@
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
 
-use treaty_compat::{Bundle, Change, Format, Policy, proto};
+use treaty_compat::{Bundle, Change, Format, proto};
 use treaty_core::impact::Usage;
 use treaty_core::release::{Evidence, Gap, Judged, Pair, Verdict, judge};
 use treaty_store::{OwnedInterface, Store};
 
 use crate::error::ApiError;
+use crate::stored::{self, Row};
 
 /// The changes between two bundles, or why they could not be compared.
 #[derive(Debug)]
 pub struct Compared {
+    /// Every change from the old bundle to the new one.
     pub changes: Vec<Change>,
+    /// The `operationId` of each operation label (`POST /payments`), so
+    /// that consumers may name operations either way.
     pub operation_ids: BTreeMap<String, String>,
 }
 
@@ -31,6 +35,7 @@ pub struct ComparisonCache {
 }
 
 impl ComparisonCache {
+    /// An empty cache that remembers at most `capacity` comparisons.
     pub fn new(capacity: usize) -> ComparisonCache {
         ComparisonCache {
             capacity,
@@ -58,15 +63,20 @@ impl ComparisonCache {
     }
 }
 
-pub fn format_of(kind: &str) -> Option<Format> {
-    Some(match kind {
-        "openapi" => Format::OpenApi,
-        "jsonschema" => Format::JsonSchema,
-        "avro" => Format::Avro,
-        "asyncapi" => Format::AsyncApi,
-        "protobuf" => Format::Protobuf,
-        _ => return None,
-    })
+/// How an interface's versions are compared, read from its row.
+#[derive(Debug, Clone, Copy)]
+struct Comparison {
+    format: Format,
+    category: proto::Category,
+}
+
+impl Comparison {
+    fn of(interface: &OwnedInterface) -> Result<Comparison, ApiError> {
+        Ok(Comparison {
+            format: stored::format_of(&interface.interface)?,
+            category: stored::category_of(&interface.interface)?,
+        })
+    }
 }
 
 /// Compares two stored bundles, off the async threads.
@@ -74,19 +84,10 @@ async fn compare(
     store: &Store,
     cache: &ComparisonCache,
     limiter: &tokio::sync::Semaphore,
-    interface: &OwnedInterface,
+    Comparison { format, category }: Comparison,
     old_hash: &str,
     new_hash: &str,
 ) -> Arc<Result<Compared, String>> {
-    let i = &interface.interface;
-    let category = i
-        .proto_category
-        .as_deref()
-        .and_then(|c| c.parse().ok())
-        .unwrap_or(proto::Category::WireJson);
-    let Some(format) = format_of(&i.kind) else {
-        return Arc::new(Err(format!("unknown kind `{}`", i.kind)));
-    };
     let key: Key = (
         old_hash.to_owned(),
         new_hash.to_owned(),
@@ -132,8 +133,10 @@ async fn load(store: &Store, hash: &str) -> Result<Bundle, String> {
     serde_json::from_str::<Bundle>(&text).map_err(|e| format!("bundle {hash}: {e}"))
 }
 
-fn policy_of(compatibility: &str) -> Policy {
-    compatibility.parse().unwrap_or(Policy::Backward)
+/// What the consumer of `pair` declared it uses, from its expectation row.
+fn usage_of(pair: &Pair, uses: &str) -> Result<Usage, ApiError> {
+    let row = Row::expectation(&pair.consumer, &pair.consumer_version, &pair.interface);
+    stored::usage_of(&row, uses)
 }
 
 /// Judges one pair: the latest verification, else the changes.
@@ -146,8 +149,11 @@ async fn judge_pair(
     new_hash: &str,
     uses: &str,
 ) -> Result<Judged, ApiError> {
-    let policy = policy_of(&interface.interface.compatibility);
-    let usage: Usage = serde_json::from_str(uses).unwrap_or_default();
+    // Every stored value is read before anything is decided: a row the
+    // broker cannot read is an error whatever the evidence.
+    let policy = stored::policy_of(&interface.interface)?;
+    let usage = usage_of(&pair, uses)?;
+    let comparison = Comparison::of(interface)?;
     if let Some(v) = store
         .latest_verification(
             &pair.interface,
@@ -173,7 +179,7 @@ async fn judge_pair(
         );
         return Ok(judge(pair, Evidence::Missing(reason), policy, &usage));
     };
-    let compared = compare(store, cache, limiter, interface, &old_hash, new_hash).await;
+    let compared = compare(store, cache, limiter, comparison, &old_hash, new_hash).await;
     let evidence = match &*compared {
         Ok(c) => Evidence::Changes {
             changes: &c.changes,
@@ -291,13 +297,9 @@ pub async fn can_i_release(
                     "{} {} runs in {environment} but never published {}",
                     pair.producer, pair.producer_version, pair.interface
                 );
-                let policy = policy_of(&interface.interface.compatibility);
-                pairs.push(judge(
-                    pair,
-                    Evidence::Missing(reason),
-                    policy,
-                    &Usage::default(),
-                ));
+                let policy = stored::policy_of(&interface.interface)?;
+                let usage = usage_of(&pair, &expectation.uses)?;
+                pairs.push(judge(pair, Evidence::Missing(reason), policy, &usage));
             }
         }
     }
