@@ -119,3 +119,85 @@ pub struct Health {
     /// `ok` from `/healthz`, `ready` from `/readyz`.
     pub status: String,
 }
+
+#[cfg(test)]
+mod tests {
+    use serde::de::DeserializeOwned;
+
+    use super::*;
+
+    /// What a client serializes, the broker reads back the same: bodies
+    /// refuse unknown fields, so an extra or renamed one would be a 400.
+    fn round_trip<T: Serialize + DeserializeOwned + std::fmt::Debug>(
+        body: T,
+    ) -> Result<(), serde_json::Error> {
+        let text = serde_json::to_string(&body)?;
+        let back: T = serde_json::from_str(&text)?;
+        assert_eq!(format!("{back:?}"), format!("{body:?}"), "{text}");
+        Ok(())
+    }
+
+    #[test]
+    fn request_bodies_read_back_as_sent() -> Result<(), serde_json::Error> {
+        let s = |v: &str| v.to_owned();
+        round_trip(NewTeam {
+            id: s("catalog"),
+            name: s("Catalog"),
+        })?;
+        round_trip(NewToken {
+            team: s("catalog"),
+            scopes: vec![s("publish")],
+        })?;
+        round_trip(NewComponent { team: s("catalog") })?;
+        for (compatibility, proto_category) in [(None, None), (Some(s("full")), Some(s("wire")))] {
+            round_trip(NewInterface {
+                component: s("catalog-svc"),
+                kind: s("protobuf"),
+                compatibility,
+                proto_category,
+            })?;
+        }
+        round_trip(SchemaBundle {
+            entry: s("a.json"),
+            include_paths: vec![],
+            files: [(s("a.json"), s("{}"))].into(),
+        })?;
+        round_trip(NewExpectation {
+            built_against: s("1.0.0"),
+            uses: Uses {
+                operations: vec![s("GET /items")],
+                ..Uses::default()
+            },
+            artifacts: vec![Artifact {
+                name: s("pact.json"),
+                kind: s("pact"),
+                content: s("{}"),
+            }],
+        })?;
+        for details in [None, Some(s("CI run 12"))] {
+            round_trip(NewVerification {
+                interface: s("catalog-api"),
+                provider_version: s("1.0.0"),
+                consumer: s("checkout-web"),
+                consumer_version: s("41"),
+                success: true,
+                details,
+            })?;
+        }
+        round_trip(NewDeployment {
+            component: s("catalog-svc"),
+            version: s("1.0.0"),
+            environment: s("production"),
+        })?;
+        round_trip(NewUndeployment {
+            component: s("catalog-svc"),
+            environment: s("production"),
+        })?;
+        round_trip(ReleaseQuery {
+            component: s("catalog-svc"),
+            version: s("1.0.0"),
+            environment: s("production"),
+        })?;
+        Ok(())
+    }
+}
