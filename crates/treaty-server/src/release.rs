@@ -43,11 +43,11 @@ impl ComparisonCache {
         }
     }
 
-    fn get(&self, key: &Key) -> Option<Arc<Result<Compared, String>>> {
+    fn get(&self, key: &Key) -> Option<Outcome> {
         self.inner.lock().ok()?.0.get(key).cloned()
     }
 
-    fn put(&self, key: Key, value: Arc<Result<Compared, String>>) {
+    fn put(&self, key: Key, value: Outcome) {
         let Ok(mut guard) = self.inner.lock() else {
             return;
         };
@@ -79,7 +79,9 @@ impl Comparison {
     }
 }
 
-/// Compares two stored bundles, off the async threads.
+/// Compares two stored bundles, off the async threads. A bundle that
+/// cannot be read from the store is an error; one the engine cannot
+/// compare is an outcome, remembered like any other.
 async fn compare(
     store: &Store,
     cache: &ComparisonCache,
@@ -87,7 +89,7 @@ async fn compare(
     Comparison { format, category }: Comparison,
     old_hash: &str,
     new_hash: &str,
-) -> Arc<Result<Compared, String>> {
+) -> Result<Outcome, ApiError> {
     let key: Key = (
         old_hash.to_owned(),
         new_hash.to_owned(),
@@ -95,17 +97,15 @@ async fn compare(
         category,
     );
     if let Some(hit) = cache.get(&key) {
-        return hit;
+        return Ok(hit);
     }
     // Only a comparison's own outcome is remembered: versions are
     // immutable, so it is final. A failed read may pass next time.
-    let (old, new) = match (load(store, old_hash).await, load(store, new_hash).await) {
-        (Ok(old), Ok(new)) => (old, new),
-        (Err(e), _) | (_, Err(e)) => return Arc::new(Err(e)),
-    };
+    let old = load(store, old_hash).await?;
+    let new = load(store, new_hash).await?;
     // Comparisons are CPU work: at most one per core at a time.
     let Ok(_permit) = limiter.acquire().await else {
-        return Arc::new(Err("the broker is shutting down".into()));
+        return Ok(Arc::new(Err("the broker is shutting down".into())));
     };
     let computed = tokio::task::spawn_blocking(move || {
         treaty_compat::diff_bundles(&old, &new, format, category)
@@ -118,19 +118,20 @@ async fn compare(
     .await;
     let result = match computed {
         Ok(r) => Arc::new(r),
-        Err(e) => return Arc::new(Err(format!("the comparison failed: {e}"))),
+        Err(e) => return Ok(Arc::new(Err(format!("the comparison failed: {e}")))),
     };
     cache.put(key, result.clone());
-    result
+    Ok(result)
 }
 
-async fn load(store: &Store, hash: &str) -> Result<Bundle, String> {
+/// A published bundle, by the hash of its text.
+async fn load(store: &Store, hash: &str) -> Result<Bundle, ApiError> {
+    let row = Row::blob(hash);
     let text = store
         .blob(hash)
-        .await
-        .map_err(|e| e.to_string())?
-        .ok_or_else(|| format!("bundle {hash} is missing"))?;
-    serde_json::from_str::<Bundle>(&text).map_err(|e| format!("bundle {hash}: {e}"))
+        .await?
+        .ok_or_else(|| stored::unreadable(&row, "content", "no such row"))?;
+    stored::bundle_of(&row, &text)
 }
 
 /// What the consumer of `pair` declared it uses, from its expectation row.
@@ -179,7 +180,7 @@ async fn judge_pair(
         );
         return Ok(judge(pair, Evidence::Missing(reason), policy, &usage));
     };
-    let compared = compare(store, cache, limiter, comparison, &old_hash, new_hash).await;
+    let compared = compare(store, cache, limiter, comparison, &old_hash, new_hash).await?;
     let evidence = match &*compared {
         Ok(c) => Evidence::Changes {
             changes: &c.changes,

@@ -43,11 +43,11 @@ impl Row {
         }
     }
 
-    /// The `interface_versions` row of version `version` of `interface`.
-    pub fn interface_version(interface: &str, version: &str) -> Row {
+    /// The `blobs` row of content `hash` (bundles, artifacts).
+    pub fn blob(hash: &str) -> Row {
         Row {
-            table: "interface_versions",
-            key: format!("interface_id `{interface}`, version `{version}`"),
+            table: "blobs",
+            key: format!("hash `{hash}`"),
         }
     }
 }
@@ -103,9 +103,9 @@ pub fn artifacts_of(row: &Row, artifacts: &str) -> Result<Vec<Artifact>, ApiErro
     serde_json::from_str(artifacts).map_err(|e| unreadable(row, "artifacts_hash", &e.to_string()))
 }
 
-/// A published bundle, from the JSON blob `row` refers to.
+/// A published bundle, from the text of its `blobs` row.
 pub fn bundle_of(row: &Row, text: &str) -> Result<Bundle, ApiError> {
-    serde_json::from_str(text).map_err(|e| unreadable(row, "bundle_hash", &e.to_string()))
+    serde_json::from_str(text).map_err(|e| unreadable(row, "content", &e.to_string()))
 }
 
 #[cfg(test)]

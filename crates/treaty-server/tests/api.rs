@@ -865,11 +865,13 @@ async fn hostile_requests_change_nothing() -> TestResult {
 
 /// What the store holds for one producer and one consumer, written through
 /// the store (past the API's checks, as a hand edit of the database would
-/// be): the interface's `compatibility` and `proto_category`, and the
-/// consumer's `uses` JSON. Both run in production.
+/// be): the interface's `compatibility` and `proto_category`, the text of
+/// its version 1.0.0's bundle, and the consumer's `uses` JSON. Both run in
+/// production.
 struct StoredRows<'a> {
     compatibility: &'a str,
     proto_category: Option<&'a str>,
+    bundle: &'a str,
     uses: &'a str,
 }
 
@@ -887,9 +889,8 @@ impl StoredRows<'_> {
             proto_category: self.proto_category.map(str::to_owned),
         };
         store.create_interface(&interface, 1).await?;
-        let bundle = schema(&["/items"]).to_string();
         store
-            .publish_version("catalog-api", "1.0.0", &bundle, 1)
+            .publish_version("catalog-api", "1.0.0", self.bundle, 1)
             .await?;
         let expectation = ExpectationRecord {
             component: "checkout-web".into(),
@@ -914,6 +915,7 @@ const CAN_I_RELEASE_PRODUCER: &str =
 const CAN_I_RELEASE_CONSUMER: &str =
     "/api/v1/can-i-release?component=checkout-web&version=41&environment=production";
 const EXPECTATIONS: &str = "/api/v1/components/checkout-web/versions/41/expectations";
+const VERSION: &str = "/api/v1/interfaces/catalog-api/versions/1.0.0";
 
 /// A 500 whose message names `row` and `column` and does not repeat the
 /// stored value.
@@ -931,15 +933,22 @@ async fn refused(b: &Broker, path: &str, row: &str, column: &str, value: &str) -
 
 /// Values the broker would never have written are errors naming the row,
 /// where they used to read as `backward`, `wire_json` and "uses
-/// everything".
+/// everything" (and a bundle that does not parse as a missing comparison).
 async fn unreadable_rows(
     open: impl AsyncFn() -> Result<Option<Broker>, Box<dyn std::error::Error>>,
 ) -> TestResult {
     let interface = "table `interfaces`, row id `catalog-api`";
     let expectation = "table `expectations`, row component_id `checkout-web`, version `41`, interface_id `catalog-api`";
+    let bundle = schema(&["/items"]).to_string();
+    let corrupt_bundle = "{not a bundle";
+    let blob = format!(
+        "table `blobs`, row hash `{}`",
+        treaty_store::content_hash(corrupt_bundle)
+    );
     let readable = StoredRows {
         compatibility: "backward",
         proto_category: None,
+        bundle: &bundle,
         uses: r#"{"operations": ["GET /items"]}"#,
     };
     let cases = [
@@ -970,6 +979,15 @@ async fn unreadable_rows(
             "uses",
             "not json",
         ),
+        (
+            StoredRows {
+                bundle: corrupt_bundle,
+                ..readable
+            },
+            &blob,
+            "content",
+            "not a bundle",
+        ),
     ];
     // The same rows, readable, answer: the cases fail for their value only.
     let Some(b) = open().await? else {
@@ -981,8 +999,9 @@ async fn unreadable_rows(
         let v = b.expect(200, "GET", path, Some(&admin), None).await?;
         assert_eq!(v["release"], json!(true), "{v}");
     }
-    b.expect(200, "GET", EXPECTATIONS, Some(&admin), None)
-        .await?;
+    for path in [EXPECTATIONS, VERSION] {
+        b.expect(200, "GET", path, Some(&admin), None).await?;
+    }
     for (rows, row, column, value) in cases {
         let Some(b) = open().await? else {
             return Ok(());
@@ -991,8 +1010,10 @@ async fn unreadable_rows(
         for path in [CAN_I_RELEASE_PRODUCER, CAN_I_RELEASE_CONSUMER] {
             refused(&b, path, row, column, value).await?;
         }
-        if column == "uses" {
-            refused(&b, EXPECTATIONS, row, column, value).await?;
+        match column {
+            "uses" => refused(&b, EXPECTATIONS, row, column, value).await?,
+            "content" => refused(&b, VERSION, row, column, value).await?,
+            _ => {}
         }
     }
     Ok(())

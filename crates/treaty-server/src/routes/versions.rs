@@ -172,10 +172,10 @@ async fn get_version(
     Path((id, version)): Path<(String, String)>,
 ) -> Result<Json<SchemaBundle>> {
     caller.read(state.config.anonymous_read)?;
-    let (_, text) =
+    let (hash, text) =
         state.store.bundle_of(&id, &version).await?.ok_or_else(|| {
             ApiError::NotFound(format!("version {version} of `{id}` does not exist"))
         })?;
-    let bundle = stored::bundle_of(&Row::interface_version(&id, &version), &text)?;
+    let bundle = stored::bundle_of(&Row::blob(&hash), &text)?;
     Ok(Json(bundle.into()))
 }
