@@ -13,9 +13,12 @@ use utoipa::ToSchema;
 /// What went wrong, as every endpoint reports it.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ErrorBody {
+    /// The failure.
     pub error: ErrorDetail,
 }
 
+/// One failure: its status, a stable code to branch on, and a message for
+/// people.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ErrorDetail {
     /// The HTTP status, repeated for clients that only keep the body.
@@ -23,25 +26,36 @@ pub struct ErrorDetail {
     /// Stable: `unauthenticated`, `forbidden`, `not_found`, `conflict`,
     /// `bad_request`, `invalid`, `too_large`, `timeout`, `internal`.
     pub code: &'static str,
+    /// What went wrong and, where it helps, what to do about it.
     pub message: String,
 }
 
+/// A handler's failure, by the status it answers; the text is the message
+/// of the body.
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
+    /// 401: no token, or one the broker does not know.
     #[error("{0}")]
     Unauthenticated(String),
+    /// 403: the token may not do this.
     #[error("{0}")]
     Forbidden(String),
+    /// 404: what the request names does not exist.
     #[error("{0}")]
     NotFound(String),
+    /// 409: it exists already, otherwise.
     #[error("{0}")]
     Conflict(String),
+    /// 400: the request does not parse.
     #[error("{0}")]
     BadRequest(String),
+    /// 422: the request parses but a value is refused.
     #[error("{0}")]
     Invalid(String),
+    /// 413: the request is too large.
     #[error("{0}")]
     TooLarge(String),
+    /// 500: the broker failed; the message is logged too.
     #[error("{0}")]
     Internal(String),
 }

@@ -6,12 +6,22 @@
 //! It is not the CLI (`treaty serve` parses flags, sets up logging and
 //! prints the bootstrap token) and not the decision logic (that is
 //! `treaty_core::release`, fed with facts read here).
+//!
+//! [`api`] holds the wire types (what clients send and receive), `routes`
+//! one module of handlers per resource, `stored` the reading back of rows
+//! (a value the broker cannot read is an error naming its row), and
+//! `vocabulary` the names the API accepts for kinds, policies and
+//! categories.
+
+#![warn(missing_docs)]
 
 pub mod api;
 mod auth;
 pub mod error;
 mod release;
 mod routes;
+mod stored;
+mod vocabulary;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -23,9 +33,6 @@ use axum::response::IntoResponse;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 use treaty_store::Store;
-use utoipa::OpenApi;
-use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
 
 pub use release::ComparisonCache;
 
@@ -56,9 +63,13 @@ impl Default for Config {
 /// What every handler shares.
 #[derive(Debug, Clone)]
 pub struct AppState {
+    /// The database.
     pub store: Store,
+    /// How the broker behaves.
     pub config: Arc<Config>,
+    /// Schema comparisons already made, for can-i-release.
     pub cache: Arc<ComparisonCache>,
+    /// Tokens recently checked.
     pub tokens: Arc<auth::TokenCache>,
     /// Schema comparisons (CPU work, off the async threads) at once, at
     /// most: one per core.
@@ -73,62 +84,9 @@ pub fn now_ms() -> i64 {
         .unwrap_or(0)
 }
 
-#[derive(OpenApi)]
-#[openapi(
-    info(
-        title = "Treaty broker API",
-        version = "1.0.0",
-        description = "Interface versions, consumer expectations, verifications, deployments and can-i-release. Every write needs a bearer token of the team that owns what it writes; errors share one body."
-    ),
-    modifiers(&BearerAuth),
-    security(("bearer" = []))
-)]
-struct ApiDoc;
-
-struct BearerAuth;
-
-impl utoipa::Modify for BearerAuth {
-    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
-        let components = openapi.components.get_or_insert_with(Default::default);
-        components.add_security_scheme(
-            "bearer",
-            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
-        );
-    }
-}
-
-fn api_router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::with_openapi(ApiDoc::openapi())
-        .routes(routes!(routes::create_team, routes::list_teams))
-        .routes(routes!(routes::create_token))
-        .routes(routes!(routes::revoke_token))
-        .routes(routes!(routes::whoami))
-        .routes(routes!(routes::list_components))
-        .routes(routes!(routes::put_component))
-        .routes(routes!(routes::list_interfaces))
-        .routes(routes!(routes::put_interface, routes::get_interface))
-        .routes(routes!(routes::list_versions))
-        .routes(routes!(routes::publish_version, routes::get_version))
-        .routes(routes!(routes::put_expectation))
-        .routes(routes!(routes::list_expectations))
-        .routes(routes!(
-            routes::create_verification,
-            routes::list_verifications
-        ))
-        .routes(routes!(routes::list_environments))
-        .routes(routes!(routes::put_environment))
-        .routes(routes!(routes::list_deployments))
-        .routes(routes!(routes::create_deployment))
-        .routes(routes!(routes::create_undeployment))
-        .routes(routes!(routes::can_i_release))
-        .routes(routes!(routes::healthz))
-        .routes(routes!(routes::readyz))
-}
-
 /// The OpenAPI description of the API, generated from the handlers.
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    api_router().split_for_parts().1
+    routes::router().split_for_parts().1
 }
 
 /// The description as served and committed: pretty JSON, newline-ended.
@@ -157,7 +115,7 @@ pub fn app(store: Store, config: Config) -> Router {
         )),
         config: Arc::new(config.clone()),
     };
-    let (router, doc) = api_router().split_for_parts();
+    let (router, doc) = routes::router().split_for_parts();
     let doc = Arc::new(openapi_json_from(&doc));
     router
         .route(

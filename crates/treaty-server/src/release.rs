@@ -6,17 +6,21 @@
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
 
-use treaty_compat::{Bundle, Change, Format, Policy, proto};
+use treaty_compat::{Bundle, Change, Format, proto};
 use treaty_core::impact::Usage;
 use treaty_core::release::{Evidence, Gap, Judged, Pair, Verdict, judge};
 use treaty_store::{OwnedInterface, Store};
 
 use crate::error::ApiError;
+use crate::stored::{self, Row};
 
 /// The changes between two bundles, or why they could not be compared.
 #[derive(Debug)]
 pub struct Compared {
+    /// Every change from the old bundle to the new one.
     pub changes: Vec<Change>,
+    /// The `operationId` of each operation label (`POST /payments`), so
+    /// that consumers may name operations either way.
     pub operation_ids: BTreeMap<String, String>,
 }
 
@@ -31,6 +35,7 @@ pub struct ComparisonCache {
 }
 
 impl ComparisonCache {
+    /// An empty cache that remembers at most `capacity` comparisons.
     pub fn new(capacity: usize) -> ComparisonCache {
         ComparisonCache {
             capacity,
@@ -38,11 +43,11 @@ impl ComparisonCache {
         }
     }
 
-    fn get(&self, key: &Key) -> Option<Arc<Result<Compared, String>>> {
+    fn get(&self, key: &Key) -> Option<Outcome> {
         self.inner.lock().ok()?.0.get(key).cloned()
     }
 
-    fn put(&self, key: Key, value: Arc<Result<Compared, String>>) {
+    fn put(&self, key: Key, value: Outcome) {
         let Ok(mut guard) = self.inner.lock() else {
             return;
         };
@@ -58,35 +63,33 @@ impl ComparisonCache {
     }
 }
 
-pub fn format_of(kind: &str) -> Option<Format> {
-    Some(match kind {
-        "openapi" => Format::OpenApi,
-        "jsonschema" => Format::JsonSchema,
-        "avro" => Format::Avro,
-        "asyncapi" => Format::AsyncApi,
-        "protobuf" => Format::Protobuf,
-        _ => return None,
-    })
+/// How an interface's versions are compared, read from its row.
+#[derive(Debug, Clone, Copy)]
+struct Comparison {
+    format: Format,
+    category: proto::Category,
 }
 
-/// Compares two stored bundles, off the async threads.
+impl Comparison {
+    fn of(interface: &OwnedInterface) -> Result<Comparison, ApiError> {
+        Ok(Comparison {
+            format: stored::format_of(&interface.interface)?,
+            category: stored::category_of(&interface.interface)?,
+        })
+    }
+}
+
+/// Compares two stored bundles, off the async threads. A bundle that
+/// cannot be read from the store is an error; one the engine cannot
+/// compare is an outcome, remembered like any other.
 async fn compare(
     store: &Store,
     cache: &ComparisonCache,
     limiter: &tokio::sync::Semaphore,
-    interface: &OwnedInterface,
+    Comparison { format, category }: Comparison,
     old_hash: &str,
     new_hash: &str,
-) -> Arc<Result<Compared, String>> {
-    let i = &interface.interface;
-    let category = i
-        .proto_category
-        .as_deref()
-        .and_then(|c| c.parse().ok())
-        .unwrap_or(proto::Category::WireJson);
-    let Some(format) = format_of(&i.kind) else {
-        return Arc::new(Err(format!("unknown kind `{}`", i.kind)));
-    };
+) -> Result<Outcome, ApiError> {
     let key: Key = (
         old_hash.to_owned(),
         new_hash.to_owned(),
@@ -94,17 +97,15 @@ async fn compare(
         category,
     );
     if let Some(hit) = cache.get(&key) {
-        return hit;
+        return Ok(hit);
     }
     // Only a comparison's own outcome is remembered: versions are
     // immutable, so it is final. A failed read may pass next time.
-    let (old, new) = match (load(store, old_hash).await, load(store, new_hash).await) {
-        (Ok(old), Ok(new)) => (old, new),
-        (Err(e), _) | (_, Err(e)) => return Arc::new(Err(e)),
-    };
+    let old = load(store, old_hash).await?;
+    let new = load(store, new_hash).await?;
     // Comparisons are CPU work: at most one per core at a time.
     let Ok(_permit) = limiter.acquire().await else {
-        return Arc::new(Err("the broker is shutting down".into()));
+        return Ok(Arc::new(Err("the broker is shutting down".into())));
     };
     let computed = tokio::task::spawn_blocking(move || {
         treaty_compat::diff_bundles(&old, &new, format, category)
@@ -117,23 +118,26 @@ async fn compare(
     .await;
     let result = match computed {
         Ok(r) => Arc::new(r),
-        Err(e) => return Arc::new(Err(format!("the comparison failed: {e}"))),
+        Err(e) => return Ok(Arc::new(Err(format!("the comparison failed: {e}")))),
     };
     cache.put(key, result.clone());
-    result
+    Ok(result)
 }
 
-async fn load(store: &Store, hash: &str) -> Result<Bundle, String> {
+/// A published bundle, by the hash of its text.
+async fn load(store: &Store, hash: &str) -> Result<Bundle, ApiError> {
+    let row = Row::blob(hash);
     let text = store
         .blob(hash)
-        .await
-        .map_err(|e| e.to_string())?
-        .ok_or_else(|| format!("bundle {hash} is missing"))?;
-    serde_json::from_str::<Bundle>(&text).map_err(|e| format!("bundle {hash}: {e}"))
+        .await?
+        .ok_or_else(|| stored::unreadable(&row, "content", "no such row"))?;
+    stored::bundle_of(&row, &text)
 }
 
-fn policy_of(compatibility: &str) -> Policy {
-    compatibility.parse().unwrap_or(Policy::Backward)
+/// What the consumer of `pair` declared it uses, from its expectation row.
+fn usage_of(pair: &Pair, uses: &str) -> Result<Usage, ApiError> {
+    let row = Row::expectation(&pair.consumer, &pair.consumer_version, &pair.interface);
+    stored::usage_of(&row, uses)
 }
 
 /// Judges one pair: the latest verification, else the changes.
@@ -146,8 +150,11 @@ async fn judge_pair(
     new_hash: &str,
     uses: &str,
 ) -> Result<Judged, ApiError> {
-    let policy = policy_of(&interface.interface.compatibility);
-    let usage: Usage = serde_json::from_str(uses).unwrap_or_default();
+    // Every stored value is read before anything is decided: a row the
+    // broker cannot read is an error whatever the evidence.
+    let policy = stored::policy_of(&interface.interface)?;
+    let usage = usage_of(&pair, uses)?;
+    let comparison = Comparison::of(interface)?;
     if let Some(v) = store
         .latest_verification(
             &pair.interface,
@@ -173,7 +180,7 @@ async fn judge_pair(
         );
         return Ok(judge(pair, Evidence::Missing(reason), policy, &usage));
     };
-    let compared = compare(store, cache, limiter, interface, &old_hash, new_hash).await;
+    let compared = compare(store, cache, limiter, comparison, &old_hash, new_hash).await?;
     let evidence = match &*compared {
         Ok(c) => Evidence::Changes {
             changes: &c.changes,
@@ -291,13 +298,9 @@ pub async fn can_i_release(
                     "{} {} runs in {environment} but never published {}",
                     pair.producer, pair.producer_version, pair.interface
                 );
-                let policy = policy_of(&interface.interface.compatibility);
-                pairs.push(judge(
-                    pair,
-                    Evidence::Missing(reason),
-                    policy,
-                    &Usage::default(),
-                ));
+                let policy = stored::policy_of(&interface.interface)?;
+                let usage = usage_of(&pair, &expectation.uses)?;
+                pairs.push(judge(pair, Evidence::Missing(reason), policy, &usage));
             }
         }
     }

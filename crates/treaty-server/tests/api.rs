@@ -1,7 +1,8 @@
 //! The broker's API through its router, on SQLite (always) and PostgreSQL
-//! (when `TREATY_TEST_DATABASE_URL` is set; `.ci/run` sets it): the whole
-//! flow, the authorization matrix, hostile requests, and the committed
-//! OpenAPI description.
+//! (when `TREATY_TEST_DATABASE_URL` is set; `.ci/run` sets it, and under
+//! `CI` a missing URL fails): the whole flow, the authorization matrix,
+//! hostile requests, rows the broker cannot read, and the committed OpenAPI
+//! description.
 
 use axum::Router;
 use axum::body::Body;
@@ -10,7 +11,7 @@ use http_body_util::BodyExt;
 use serde_json::{Value, json};
 use tower::ServiceExt;
 use treaty_server::{Config, app};
-use treaty_store::{Store, Table};
+use treaty_store::{ExpectationRecord, InterfaceRecord, Store, Table};
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;
 
@@ -34,9 +35,24 @@ async fn sqlite(config: Config) -> Result<Broker, Box<dyn std::error::Error>> {
     })
 }
 
+/// The PostgreSQL server to test on. Without one the test is skipped, and
+/// says so on stderr; under `CI` it fails instead, so that CI cannot pass
+/// without ever touching PostgreSQL.
+fn postgres_url() -> Result<Option<String>, Box<dyn std::error::Error>> {
+    if let Ok(url) = std::env::var("TREATY_TEST_DATABASE_URL") {
+        return Ok(Some(url));
+    }
+    if std::env::var_os("CI").is_some() {
+        return Err("TREATY_TEST_DATABASE_URL is not set, and CI is: the PostgreSQL tests must run in CI (set it to a PostgreSQL server's URL, as .ci/run does)".into());
+    }
+    eprintln!(
+        "skipped: TREATY_TEST_DATABASE_URL is not set (set it to a PostgreSQL server's URL, such as postgres://postgres@127.0.0.1:5432/test, to run this test)"
+    );
+    Ok(None)
+}
+
 async fn postgres(config: Config) -> Result<Option<Broker>, Box<dyn std::error::Error>> {
-    let Ok(url) = std::env::var("TREATY_TEST_DATABASE_URL") else {
-        eprintln!("TREATY_TEST_DATABASE_URL is not set: PostgreSQL test skipped");
+    let Some(url) = postgres_url()? else {
         return Ok(None);
     };
     let url = treaty_store::scratch_postgres_url(&url).await?;
@@ -845,6 +861,172 @@ async fn hostile_requests_change_nothing() -> TestResult {
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{value}");
     assert_eq!(b.rows().await?, before, "a refused request wrote something");
     Ok(())
+}
+
+/// What the store holds for one producer and one consumer, written through
+/// the store (past the API's checks, as a hand edit of the database would
+/// be): the interface's `compatibility` and `proto_category`, the text of
+/// its version 1.0.0's bundle, and the consumer's `uses` JSON. Both run in
+/// production.
+struct StoredRows<'a> {
+    compatibility: &'a str,
+    proto_category: Option<&'a str>,
+    bundle: &'a str,
+    uses: &'a str,
+}
+
+impl StoredRows<'_> {
+    async fn write(&self, store: &Store) -> TestResult {
+        store.create_team("catalog", "Catalog", 1).await?;
+        store.create_component("catalog-svc", "catalog", 1).await?;
+        store.create_component("checkout-web", "catalog", 1).await?;
+        store.create_environment("production", 1).await?;
+        let interface = InterfaceRecord {
+            id: "catalog-api".into(),
+            component: "catalog-svc".into(),
+            kind: "openapi".into(),
+            compatibility: self.compatibility.into(),
+            proto_category: self.proto_category.map(str::to_owned),
+        };
+        store.create_interface(&interface, 1).await?;
+        store
+            .publish_version("catalog-api", "1.0.0", self.bundle, 1)
+            .await?;
+        let expectation = ExpectationRecord {
+            component: "checkout-web".into(),
+            version: "41".into(),
+            interface: "catalog-api".into(),
+            built_against: "1.0.0".into(),
+            uses: self.uses.into(),
+            artifacts: "[]".into(),
+        };
+        store.put_expectation(&expectation, 1).await?;
+        for (component, version) in [("catalog-svc", "1.0.0"), ("checkout-web", "41")] {
+            store
+                .record_deployment(component, "production", version, "catalog", 1)
+                .await?;
+        }
+        Ok(())
+    }
+}
+
+const CAN_I_RELEASE_PRODUCER: &str =
+    "/api/v1/can-i-release?component=catalog-svc&version=1.0.0&environment=production";
+const CAN_I_RELEASE_CONSUMER: &str =
+    "/api/v1/can-i-release?component=checkout-web&version=41&environment=production";
+const EXPECTATIONS: &str = "/api/v1/components/checkout-web/versions/41/expectations";
+const VERSION: &str = "/api/v1/interfaces/catalog-api/versions/1.0.0";
+
+/// A 500 whose message names `row` and `column` and does not repeat the
+/// stored value.
+async fn refused(b: &Broker, path: &str, row: &str, column: &str, value: &str) -> TestResult {
+    let admin = b.admin.clone();
+    let body = b.expect(500, "GET", path, Some(&admin), None).await?;
+    let message = body["error"]["message"].as_str().unwrap_or_default();
+    assert_eq!(body["error"]["code"], json!("internal"), "{body}");
+    assert!(
+        message.contains(&format!("{row}, column `{column}`")) && !message.contains(value),
+        "GET {path}: {message}"
+    );
+    Ok(())
+}
+
+/// Values the broker would never have written are errors naming the row,
+/// where they used to read as `backward`, `wire_json` and "uses
+/// everything" (and a bundle that does not parse as a missing comparison).
+async fn unreadable_rows(
+    open: impl AsyncFn() -> Result<Option<Broker>, Box<dyn std::error::Error>>,
+) -> TestResult {
+    let interface = "table `interfaces`, row id `catalog-api`";
+    let expectation = "table `expectations`, row component_id `checkout-web`, version `41`, interface_id `catalog-api`";
+    let bundle = schema(&["/items"]).to_string();
+    let corrupt_bundle = "{not a bundle";
+    let blob = format!(
+        "table `blobs`, row hash `{}`",
+        treaty_store::content_hash(corrupt_bundle)
+    );
+    let readable = StoredRows {
+        compatibility: "backward",
+        proto_category: None,
+        bundle: &bundle,
+        uses: r#"{"operations": ["GET /items"]}"#,
+    };
+    let cases = [
+        (
+            StoredRows {
+                compatibility: "sideways",
+                ..readable
+            },
+            interface,
+            "compatibility",
+            "sideways",
+        ),
+        (
+            StoredRows {
+                proto_category: Some("bogus"),
+                ..readable
+            },
+            interface,
+            "proto_category",
+            "bogus",
+        ),
+        (
+            StoredRows {
+                uses: "{not json",
+                ..readable
+            },
+            expectation,
+            "uses",
+            "not json",
+        ),
+        (
+            StoredRows {
+                bundle: corrupt_bundle,
+                ..readable
+            },
+            &blob,
+            "content",
+            "not a bundle",
+        ),
+    ];
+    // The same rows, readable, answer: the cases fail for their value only.
+    let Some(b) = open().await? else {
+        return Ok(());
+    };
+    readable.write(&b.store).await?;
+    let admin = b.admin.clone();
+    for path in [CAN_I_RELEASE_PRODUCER, CAN_I_RELEASE_CONSUMER] {
+        let v = b.expect(200, "GET", path, Some(&admin), None).await?;
+        assert_eq!(v["release"], json!(true), "{v}");
+    }
+    for path in [EXPECTATIONS, VERSION] {
+        b.expect(200, "GET", path, Some(&admin), None).await?;
+    }
+    for (rows, row, column, value) in cases {
+        let Some(b) = open().await? else {
+            return Ok(());
+        };
+        rows.write(&b.store).await?;
+        for path in [CAN_I_RELEASE_PRODUCER, CAN_I_RELEASE_CONSUMER] {
+            refused(&b, path, row, column, value).await?;
+        }
+        match column {
+            "uses" => refused(&b, EXPECTATIONS, row, column, value).await?,
+            "content" => refused(&b, VERSION, row, column, value).await?,
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+#[tokio::test]
+async fn unreadable_rows_on_sqlite() -> TestResult {
+    unreadable_rows(async || Ok(Some(sqlite(Config::default()).await?))).await
+}
+
+#[tokio::test]
+async fn unreadable_rows_on_postgres() -> TestResult {
+    unreadable_rows(async || postgres(Config::default()).await).await
 }
 
 #[tokio::test]

@@ -1,0 +1,42 @@
+//! Teams: who owns components, and whose tokens write what.
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// A team to create: the body of `POST /api/v1/teams`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewTeam {
+    /// The team's id, used in paths and by components: a letter or digit,
+    /// then letters, digits, `.`, `_` or `-`, at most 128.
+    pub id: String,
+    /// A name for people, 1 to 200 bytes.
+    pub name: String,
+}
+
+/// A team.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Team {
+    /// The team's id.
+    pub id: String,
+    /// Its name for people.
+    pub name: String,
+}
+
+impl From<treaty_store::Team> for Team {
+    fn from(t: treaty_store::Team) -> Team {
+        Team {
+            id: t.id,
+            name: t.name,
+        }
+    }
+}
+
+impl From<NewTeam> for Team {
+    fn from(t: NewTeam) -> Team {
+        Team {
+            id: t.id,
+            name: t.name,
+        }
+    }
+}

@@ -1,0 +1,105 @@
+//! `/api/v1/tokens` and `/api/v1/whoami`: issue (admin), revoke, and ask
+//! whose a token is.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use treaty_store::Scope;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::common::{Result, existing_team};
+use crate::api::{IssuedToken, NewToken, WhoAmI, check_id};
+use crate::auth::Caller;
+use crate::error::{ApiError, ErrorBody, Json};
+use crate::{AppState, now_ms};
+
+pub(super) fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(create_token))
+        .routes(routes!(revoke_token))
+        .routes(routes!(whoami))
+}
+
+/// The scopes asked for, each once, in the order asked; at least one.
+fn scopes_of(names: &[String]) -> Result<Vec<Scope>> {
+    let mut scopes = Vec::new();
+    for s in names {
+        let scope = Scope::parse(s).ok_or_else(|| {
+            ApiError::Invalid(format!(
+                "unknown scope `{s}`: expected read, publish, approve or admin"
+            ))
+        })?;
+        if !scopes.contains(&scope) {
+            scopes.push(scope);
+        }
+    }
+    if scopes.is_empty() {
+        return Err(ApiError::Invalid(
+            "`scopes` must name at least one scope".into(),
+        ));
+    }
+    Ok(scopes)
+}
+
+/// Issue a token for a team (admin). The secret is in this response only.
+#[utoipa::path(post, path = "/api/v1/tokens", tag = "tokens", request_body = NewToken,
+    responses((status = 201, body = IssuedToken), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn create_token(
+    State(state): State<AppState>,
+    caller: Caller,
+    Json(body): Json<NewToken>,
+) -> Result<(StatusCode, Json<IssuedToken>)> {
+    caller.admin()?;
+    check_id("team", &body.team, false)?;
+    let scopes = scopes_of(&body.scopes)?;
+    existing_team(&state, &body.team).await?;
+    let (id, token) = state
+        .store
+        .issue_token(&body.team, &scopes, now_ms())
+        .await?;
+    tracing::info!(token = %id, team = %body.team, "token issued");
+    Ok((
+        StatusCode::CREATED,
+        Json(IssuedToken {
+            id,
+            team: body.team,
+            scopes: scopes.iter().map(|s| s.as_str().to_owned()).collect(),
+            token,
+        }),
+    ))
+}
+
+/// Revoke a token by its id (admin, or the token's own team with `publish`).
+#[utoipa::path(delete, path = "/api/v1/tokens/{id}", tag = "tokens", params(("id" = String, Path)),
+    responses((status = 204), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn revoke_token(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<StatusCode> {
+    // Who asks comes first: an anonymous caller learns nothing of what exists.
+    caller.principal()?;
+    check_id("id", &id, false)?;
+    let team = state
+        .store
+        .token_team(&id)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("token `{id}` does not exist")))?;
+    caller.write_as(&team, Scope::Publish, &format!("token `{id}`"))?;
+    if state.store.revoke_token(&id, now_ms()).await? {
+        state.tokens.clear();
+        tracing::info!(token = %id, "token revoked");
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(ApiError::NotFound(format!(
+            "token `{id}` is already revoked"
+        )))
+    }
+}
+
+/// The team and scopes of the caller's token.
+#[utoipa::path(get, path = "/api/v1/whoami", tag = "tokens",
+    responses((status = 200, body = WhoAmI), (status = 401, body = ErrorBody)))]
+async fn whoami(caller: Caller) -> Result<Json<WhoAmI>> {
+    Ok(Json(caller.principal()?.into()))
+}

@@ -1,0 +1,181 @@
+//! `/api/v1/interfaces/{id}/versions`: publish a version's schema bundle
+//! (immutable once published), read one back, list them.
+
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use treaty_compat::{Bundle, Format};
+use treaty_store::{Scope, Written};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::common::{Result, existing_interface, written_status};
+use crate::api::{InterfaceVersion, Page, PageQuery, Published, SchemaBundle, check_id, page};
+use crate::auth::Caller;
+use crate::error::{ApiError, ErrorBody, Json};
+use crate::stored::{self, Row};
+use crate::{AppState, now_ms};
+
+pub(super) fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_versions))
+        .routes(routes!(publish_version, get_version))
+}
+
+/// Include directories in one bundle, at most.
+const MAX_INCLUDE_PATHS: usize = 100;
+/// Length of a path in a bundle, in bytes, at most.
+const MAX_PATH: usize = 1024;
+
+/// The bundle's shape: sizes, path lengths, an entry among its files.
+fn check_bundle(body: &SchemaBundle) -> Result<()> {
+    if body.files.len() > treaty_compat::bundle::MAX_FILES {
+        return Err(ApiError::Invalid(format!(
+            "a bundle holds at most {} files, this one {}",
+            treaty_compat::bundle::MAX_FILES,
+            body.files.len()
+        )));
+    }
+    if body.include_paths.len() > MAX_INCLUDE_PATHS {
+        return Err(ApiError::Invalid(format!(
+            "`include_paths` holds at most {MAX_INCLUDE_PATHS} directories"
+        )));
+    }
+    if let Some(long) = body
+        .files
+        .keys()
+        .chain(body.include_paths.iter())
+        .find(|p| p.is_empty() || p.len() > MAX_PATH)
+    {
+        return Err(ApiError::Invalid(format!(
+            "paths in a bundle must be 1 to {MAX_PATH} bytes: {:?}",
+            long.chars().take(40).collect::<String>()
+        )));
+    }
+    if !body.files.contains_key(&body.entry) {
+        return Err(ApiError::Invalid(format!(
+            "`entry` names `{}`, which is not among `files`",
+            body.entry
+        )));
+    }
+    Ok(())
+}
+
+/// The bundle back if the engine reads it as a `kind` document. A schema
+/// that cannot be read now could never be compared later: it is refused
+/// while the publisher is there to fix it.
+async fn readable(state: &AppState, bundle: Bundle, format: Format, kind: &str) -> Result<Bundle> {
+    let _permit = state
+        .comparisons
+        .acquire()
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    tokio::task::spawn_blocking(move || {
+        treaty_compat::diff_bundles(
+            &bundle,
+            &bundle,
+            format,
+            treaty_compat::proto::Category::File,
+        )
+        .map(|_| bundle)
+    })
+    .await
+    .map_err(|e| ApiError::Internal(e.to_string()))?
+    .map_err(|e| {
+        let d = &e.diagnostic;
+        let sources = e.sources();
+        let place = match (d.span.and_then(|s| sources.locate(s)), &d.file) {
+            (Some((file, pos)), _) => format!("{file}:{}:{}: ", pos.line, pos.column),
+            (None, Some(f)) => format!("{f}: "),
+            _ => String::new(),
+        };
+        ApiError::Invalid(format!(
+            "the schema is not a readable {kind} document: {place}{}",
+            d.message
+        ))
+    })
+}
+
+/// Publish what a version of the producer component provides. The same
+/// bundle again is accepted (200); another bundle under the same version is
+/// a conflict: versions are immutable.
+#[utoipa::path(put, path = "/api/v1/interfaces/{id}/versions/{version}", tag = "interfaces",
+    params(("id" = String, Path), ("version" = String, Path)), request_body = SchemaBundle,
+    responses((status = 201, body = Published), (status = 200, body = Published), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn publish_version(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((id, version)): Path<(String, String)>,
+    Json(body): Json<SchemaBundle>,
+) -> Result<(StatusCode, Json<Published>)> {
+    // Who asks comes first: an anonymous caller learns nothing of what exists.
+    caller.principal()?;
+    check_id("interface", &id, false)?;
+    check_id("version", &version, true)?;
+    let interface = existing_interface(&state, &id).await?;
+    caller.write_as(
+        &interface.team,
+        Scope::Publish,
+        &format!("interface `{id}`"),
+    )?;
+    check_bundle(&body)?;
+    let format = stored::format_of(&interface.interface)?;
+    let bundle = readable(&state, body.into(), format, &interface.interface.kind).await?;
+    let text = bundle.canonical();
+    let w = state
+        .store
+        .publish_version(&id, &version, &text, now_ms())
+        .await?;
+    tracing::info!(interface = %id, %version, created = w == Written::Created, "version published");
+    Ok((
+        written_status(w),
+        Json(Published {
+            interface: id,
+            version,
+            created: w == Written::Created,
+            bundle_hash: treaty_store::content_hash(&text),
+        }),
+    ))
+}
+
+/// Versions of an interface, in the text order of their names.
+#[utoipa::path(get, path = "/api/v1/interfaces/{id}/versions", tag = "interfaces",
+    params(("id" = String, Path), PageQuery),
+    responses((status = 200, body = Page<InterfaceVersion>), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn list_versions(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    Query(q): Query<PageQuery>,
+) -> Result<Json<Page<InterfaceVersion>>> {
+    caller.read(state.config.anonymous_read)?;
+    existing_interface(&state, &id).await?;
+    let limit = q.limit()?;
+    let items = state
+        .store
+        .versions(&id, q.after.as_deref().unwrap_or(""), limit + 1)
+        .await?
+        .into_iter()
+        .map(InterfaceVersion::from)
+        .collect();
+    Ok(Json(page(items, limit, |v: &InterfaceVersion| {
+        v.version.clone()
+    })))
+}
+
+/// The schema bundle of a published version.
+#[utoipa::path(get, path = "/api/v1/interfaces/{id}/versions/{version}", tag = "interfaces",
+    params(("id" = String, Path), ("version" = String, Path)),
+    responses((status = 200, body = SchemaBundle), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn get_version(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((id, version)): Path<(String, String)>,
+) -> Result<Json<SchemaBundle>> {
+    caller.read(state.config.anonymous_read)?;
+    let (hash, text) =
+        state.store.bundle_of(&id, &version).await?.ok_or_else(|| {
+            ApiError::NotFound(format!("version {version} of `{id}` does not exist"))
+        })?;
+    let bundle = stored::bundle_of(&Row::blob(&hash), &text)?;
+    Ok(Json(bundle.into()))
+}
