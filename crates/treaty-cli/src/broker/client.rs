@@ -12,7 +12,7 @@ use treaty_core::model::{ExpectationKind, Interface};
 use treaty_server::api;
 
 use super::http::{Broker, Failure, Result, enc};
-use super::requests::{self, wire_uses};
+
 use crate::cli::{
     BrokerArgs, CanIReleaseArgs, ExpectArgs, PublishArgs, RecordDeploymentArgs,
     RecordUndeploymentArgs, VerifyArgs,
@@ -103,7 +103,7 @@ fn ensure_component(broker: &Broker, component: &str, team: &str) -> Result<()> 
     broker.call::<api::Component>(
         "PUT",
         &format!("/api/v1/components/{}", enc(component)),
-        Some(&requests::NewComponent {
+        Some(&api::NewComponent {
             team: team.to_owned(),
         }),
     )?;
@@ -146,7 +146,7 @@ pub fn publish(args: &PublishArgs) -> Result<String> {
     broker.call::<api::Interface>(
         "PUT",
         &format!("/api/v1/interfaces/{}", enc(interface)),
-        Some(&requests::NewInterface {
+        Some(&api::NewInterface {
             component,
             kind: i.kind.value.as_str().to_owned(),
             compatibility: Some(compatibility_name(&i, &defaults)),
@@ -226,9 +226,9 @@ pub fn expect(args: &ExpectArgs) -> Result<String> {
         });
     }
     ensure_component(&broker, component, &team)?;
-    let body = requests::NewExpectation {
+    let body = api::NewExpectation {
         built_against: built_against.clone(),
-        uses: wire_uses(&usage),
+        uses: api::Uses::from(usage.clone()),
         artifacts,
     };
     let (_, e) = broker.call::<api::Expectation>(
@@ -263,7 +263,7 @@ pub fn expect(args: &ExpectArgs) -> Result<String> {
 
 /// `treaty verify`.
 pub fn verify(args: &VerifyArgs) -> Result<String> {
-    let body = requests::NewVerification {
+    let body = api::NewVerification {
         interface: args.interface.clone(),
         provider_version: args.provider_version.clone(),
         consumer: args.consumer.clone(),
@@ -293,7 +293,7 @@ pub fn record_deployment(args: &RecordDeploymentArgs) -> Result<String> {
     let (_, d) = Broker::from(&args.broker).call::<api::Deployment>(
         "POST",
         "/api/v1/deployments",
-        Some(&requests::NewDeployment {
+        Some(&api::NewDeployment {
             component: args.component.clone(),
             version: args.version.clone(),
             environment: args.environment.clone(),
@@ -315,7 +315,7 @@ pub fn record_undeployment(args: &RecordUndeploymentArgs) -> Result<String> {
     let (_, d) = Broker::from(broker).call::<api::Undeployed>(
         "POST",
         "/api/v1/undeployments",
-        Some(&requests::NewUndeployment {
+        Some(&api::NewUndeployment {
             component: component.clone(),
             environment: environment.clone(),
         }),
@@ -388,7 +388,7 @@ pub fn token_create(args: &BrokerArgs, team: &str, scopes: &[String]) -> Result<
     let (_, t) = Broker::from(args).call::<api::IssuedToken>(
         "POST",
         "/api/v1/tokens",
-        Some(&requests::NewToken {
+        Some(&api::NewToken {
             team: team.to_owned(),
             scopes: scopes.to_vec(),
         }),
@@ -417,7 +417,7 @@ pub fn team_create(args: &BrokerArgs, id: &str, name: &str) -> Result<String> {
     Broker::from(args).call::<api::Team>(
         "POST",
         "/api/v1/teams",
-        Some(&requests::NewTeam {
+        Some(&api::NewTeam {
             id: id.to_owned(),
             name: name.to_owned(),
         }),

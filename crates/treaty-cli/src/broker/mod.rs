@@ -3,7 +3,6 @@
 
 pub mod client;
 mod http;
-mod requests;
 pub mod serve;
 
 use crate::exit::{self, Exit};
