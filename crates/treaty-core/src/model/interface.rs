@@ -1,0 +1,197 @@
+//! `interfaces/*.yaml`: an API surface or data contract, its producer,
+//! its consumers and what each uses.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use treaty_syntax::Spanned;
+
+use super::{Duration, Threshold};
+
+/// An API surface or data contract, owned by exactly one producer team.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(title = "Treaty interface (interfaces/*.yaml)")]
+pub struct Interface {
+    pub id: Spanned<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    pub kind: Spanned<InterfaceKind>,
+    /// The schema file, relative to the workspace root.
+    pub schema: Spanned<String>,
+    /// Protobuf only: directories (relative to the workspace root) that
+    /// imports are resolved against.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub include_paths: Vec<Spanned<String>>,
+    /// Protobuf only: how strict the check is, as `buf breaking` names it.
+    /// Defaults to `wire_json`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub proto_category: Option<ProtoCategory>,
+    /// The team that owns the interface. Required.
+    #[schemars(required)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub producer: Option<Spanned<String>>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub consumers: Vec<Consumer>,
+    /// Defaults to the workspace default, else `backward`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub compatibility: Option<Spanned<Compatibility>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub versioning: Option<Versioning>,
+    /// How long a deprecated part stays before it may be removed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deprecation_notice: Option<Spanned<Duration>>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub slos: Vec<Slo>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub failure_modes: Vec<FailureMode>,
+}
+
+/// The format of an interface's schema.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum InterfaceKind {
+    Openapi,
+    Jsonschema,
+    Protobuf,
+    Avro,
+    Asyncapi,
+}
+
+impl InterfaceKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            InterfaceKind::Openapi => "openapi",
+            InterfaceKind::Jsonschema => "jsonschema",
+            InterfaceKind::Protobuf => "protobuf",
+            InterfaceKind::Avro => "avro",
+            InterfaceKind::Asyncapi => "asyncapi",
+        }
+    }
+}
+
+/// How strict a Protobuf check is, weakest first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ProtoCategory {
+    /// The binary encoding keeps working.
+    Wire,
+    /// The binary and the JSON encodings keep working.
+    WireJson,
+    /// Generated code keeps compiling, package by package.
+    Package,
+    /// Generated code keeps compiling, file by file.
+    File,
+}
+
+/// A team that depends on an interface, and what of it the team uses.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Consumer {
+    pub team: Spanned<String>,
+    /// What the team uses; absent means everything.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uses: Option<Uses>,
+    /// The team's own expectations: example payloads or Pact files.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub expectations: Vec<Expectation>,
+}
+
+/// Narrows a consumer to the parts of an interface it uses.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Uses {
+    /// OpenAPI `operationId`s or `METHOD /path`; protobuf `Service.Method`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub operations: Vec<Spanned<String>>,
+    /// Message names (AsyncAPI, protobuf, Avro records).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub messages: Vec<Spanned<String>>,
+    /// AsyncAPI channels.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub channels: Vec<Spanned<String>>,
+    /// Field paths, dot-separated from a schema or message name
+    /// (`Payment.amount`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fields: Vec<Spanned<String>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Expectation {
+    pub kind: ExpectationKind,
+    /// Relative to the workspace root.
+    pub file: Spanned<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ExpectationKind {
+    /// An example payload the consumer relies on being valid.
+    Example,
+    /// A Pact contract file.
+    Pact,
+}
+
+/// A compatibility policy, named as schema registries name them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Compatibility {
+    /// A new version serves clients of the previous version.
+    Backward,
+    /// Like `backward`, against every earlier version.
+    BackwardTransitive,
+    /// Clients of a new version work with the previous provider.
+    Forward,
+    ForwardTransitive,
+    /// Both backward and forward.
+    Full,
+    FullTransitive,
+    /// Any change is allowed.
+    None,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Versioning {
+    pub scheme: VersioningScheme,
+    /// The version of the schema in the working tree.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub current: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum VersioningScheme {
+    Semver,
+    Calver,
+}
+
+/// A service-level objective the producer commits to.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Slo {
+    pub name: String,
+    pub objective: Spanned<Threshold>,
+    pub window: Spanned<Duration>,
+}
+
+/// Who acts when the interface fails in a known way.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FailureMode {
+    pub scenario: String,
+    /// The team that rolls back.
+    pub rollback: Spanned<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub flags: Vec<FlagOwner>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FlagOwner {
+    pub flag: String,
+    /// The team that may flip it.
+    pub owner: Spanned<String>,
+}
