@@ -11,8 +11,10 @@ pub mod impact;
 mod load;
 pub mod model;
 pub mod release;
+mod resolve;
 pub mod schema;
 mod validate;
 
 pub use load::{ItemKind, MemorySource, ReadError, Workspace, WorkspaceSource, load};
+pub use resolve::UnknownInterface;
 pub use validate::{detect_kind, validate};

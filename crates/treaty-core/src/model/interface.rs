@@ -60,6 +60,7 @@ pub enum InterfaceKind {
 }
 
 impl InterfaceKind {
+    /// The name written in `kind:` (`openapi`, `protobuf`, ...).
     pub fn as_str(self) -> &'static str {
         match self {
             InterfaceKind::Openapi => "openapi",
@@ -67,6 +68,38 @@ impl InterfaceKind {
             InterfaceKind::Protobuf => "protobuf",
             InterfaceKind::Avro => "avro",
             InterfaceKind::Asyncapi => "asyncapi",
+        }
+    }
+
+    /// The format the compatibility engine compares this kind as. The one
+    /// place a kind becomes a [`treaty_compat::Format`].
+    pub fn format(self) -> treaty_compat::Format {
+        use treaty_compat::Format;
+        match self {
+            InterfaceKind::Openapi => Format::OpenApi,
+            InterfaceKind::Jsonschema => Format::JsonSchema,
+            InterfaceKind::Protobuf => Format::Protobuf,
+            InterfaceKind::Avro => Format::Avro,
+            InterfaceKind::Asyncapi => Format::AsyncApi,
+        }
+    }
+}
+
+impl From<InterfaceKind> for treaty_compat::Format {
+    fn from(kind: InterfaceKind) -> treaty_compat::Format {
+        kind.format()
+    }
+}
+
+impl From<treaty_compat::Format> for InterfaceKind {
+    fn from(format: treaty_compat::Format) -> InterfaceKind {
+        use treaty_compat::Format;
+        match format {
+            Format::OpenApi => InterfaceKind::Openapi,
+            Format::JsonSchema => InterfaceKind::Jsonschema,
+            Format::Protobuf => InterfaceKind::Protobuf,
+            Format::Avro => InterfaceKind::Avro,
+            Format::AsyncApi => InterfaceKind::Asyncapi,
         }
     }
 }
@@ -83,6 +116,23 @@ pub enum ProtoCategory {
     Package,
     /// Generated code keeps compiling, file by file.
     File,
+}
+
+impl ProtoCategory {
+    /// The category an interface is checked under when it names none.
+    pub const DEFAULT: ProtoCategory = ProtoCategory::WireJson;
+}
+
+impl From<ProtoCategory> for treaty_compat::proto::Category {
+    fn from(category: ProtoCategory) -> treaty_compat::proto::Category {
+        use treaty_compat::proto::Category;
+        match category {
+            ProtoCategory::Wire => Category::Wire,
+            ProtoCategory::WireJson => Category::WireJson,
+            ProtoCategory::Package => Category::Package,
+            ProtoCategory::File => Category::File,
+        }
+    }
 }
 
 /// A team that depends on an interface, and what of it the team uses.
@@ -150,6 +200,61 @@ pub enum Compatibility {
     FullTransitive,
     /// Any change is allowed.
     None,
+}
+
+impl Compatibility {
+    /// The policy an interface promises when neither it nor the workspace
+    /// names one.
+    pub const DEFAULT: Compatibility = Compatibility::Backward;
+
+    /// The name written in `compatibility:` (`backward_transitive`, ...).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Compatibility::Backward => "backward",
+            Compatibility::BackwardTransitive => "backward_transitive",
+            Compatibility::Forward => "forward",
+            Compatibility::ForwardTransitive => "forward_transitive",
+            Compatibility::Full => "full",
+            Compatibility::FullTransitive => "full_transitive",
+            Compatibility::None => "none",
+        }
+    }
+
+    /// The engine's policy, without the transitive part.
+    pub fn policy(self) -> treaty_compat::Policy {
+        use treaty_compat::Policy;
+        match self {
+            Compatibility::Backward | Compatibility::BackwardTransitive => Policy::Backward,
+            Compatibility::Forward | Compatibility::ForwardTransitive => Policy::Forward,
+            Compatibility::Full | Compatibility::FullTransitive => Policy::Full,
+            Compatibility::None => Policy::None,
+        }
+    }
+
+    /// Whether the policy holds against every earlier version, not just
+    /// the previous one.
+    pub fn is_transitive(self) -> bool {
+        matches!(
+            self,
+            Compatibility::BackwardTransitive
+                | Compatibility::ForwardTransitive
+                | Compatibility::FullTransitive
+        )
+    }
+
+    /// The transitive form of this policy (`none` stays `none`).
+    pub fn transitive(self) -> Compatibility {
+        match self {
+            Compatibility::Backward | Compatibility::BackwardTransitive => {
+                Compatibility::BackwardTransitive
+            }
+            Compatibility::Forward | Compatibility::ForwardTransitive => {
+                Compatibility::ForwardTransitive
+            }
+            Compatibility::Full | Compatibility::FullTransitive => Compatibility::FullTransitive,
+            Compatibility::None => Compatibility::None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]

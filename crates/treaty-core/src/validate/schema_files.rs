@@ -128,14 +128,6 @@ impl Validator {
 /// The kind of schema a parsed file is, and a note when it is a format or
 /// version Treaty does not read (see `treaty_compat::sniff`).
 pub fn detect_kind(path: &str, node: &Node) -> (Option<InterfaceKind>, Option<String>) {
-    use treaty_compat::Format;
     let (format, note) = treaty_compat::sniff(path, node);
-    let kind = format.map(|f| match f {
-        Format::OpenApi => InterfaceKind::Openapi,
-        Format::JsonSchema => InterfaceKind::Jsonschema,
-        Format::Avro => InterfaceKind::Avro,
-        Format::AsyncApi => InterfaceKind::Asyncapi,
-        Format::Protobuf => InterfaceKind::Protobuf,
-    });
-    (kind, note)
+    (format.map(InterfaceKind::from), note)
 }
