@@ -5,9 +5,9 @@
 use std::path::Path;
 
 use serde::Serialize;
-use treaty_compat::{Level, Policy};
-use treaty_core::impact::{affected_consumers, policy_of, proto_category_of, proto_entry};
-use treaty_core::model::InterfaceKind;
+use treaty_compat::{Format, Level};
+use treaty_core::check::{self, Facts, Found, Outcome};
+use treaty_core::impact::{affected_consumers, proto_entry};
 
 use crate::diff::{self, JsonChange};
 use crate::fs_source::FsSource;
@@ -32,15 +32,9 @@ pub struct InterfaceReport {
     pub changes: Vec<JsonChange>,
 }
 
-#[derive(Serialize, Default)]
-pub struct CheckSummary {
-    pub interfaces: usize,
-    pub failed: usize,
-    pub errors: usize,
-    pub breaking: usize,
-    pub warning: usize,
-    pub info: usize,
-}
+/// Totals over every interface (the decision's own count, see
+/// [`treaty_core::check::Summary`]).
+pub type CheckSummary = treaty_core::check::Summary;
 
 #[derive(Serialize)]
 pub struct CheckReport {
@@ -49,20 +43,9 @@ pub struct CheckReport {
     pub summary: CheckSummary,
 }
 
-fn policy_name(p: Policy, transitive: bool) -> &'static str {
-    match (p, transitive) {
-        (Policy::Backward, false) => "backward",
-        (Policy::Backward, true) => "backward_transitive",
-        (Policy::Forward, false) => "forward",
-        (Policy::Forward, true) => "forward_transitive",
-        (Policy::Full, false) => "full",
-        (Policy::Full, true) => "full_transitive",
-        (Policy::None, _) => "none",
-    }
-}
-
 /// Compares every interface; `Err` when the workspace or the base cannot
-/// be read at all.
+/// be read at all. This gathers the facts (git, the comparisons) and
+/// shapes the report; `treaty_core::check` decides.
 pub fn check(dir: &Path, base: &str, all_transitive: bool) -> Result<CheckReport, String> {
     let source = FsSource::new(dir);
     let (ws, diags) = treaty_core::load(&source);
@@ -76,42 +59,25 @@ pub fn check(dir: &Path, base: &str, all_transitive: bool) -> Result<CheckReport
         ));
     }
     let git = GitTree::open(dir, base)?;
-    let defaults = ws
-        .workspace
-        .as_ref()
-        .map(|w| w.defaults.clone())
-        .unwrap_or_default();
     let mut interfaces: Vec<&treaty_core::model::Interface> = ws.interfaces.iter().collect();
     interfaces.sort_by(|a, b| a.id.value.cmp(&b.id.value));
     let mut summary = CheckSummary::default();
     let mut reports = Vec::new();
     for interface in interfaces {
-        let (policy, transitive) = policy_of(interface, &defaults);
-        let transitive = transitive || all_transitive;
+        let compatibility = ws.effective_compatibility(interface);
+        let policy = compatibility.policy();
+        let transitive = compatibility.is_transitive() || all_transitive;
+        let shown = if all_transitive {
+            compatibility.transitive()
+        } else {
+            compatibility
+        };
         let schema = interface.schema.value.clone();
-        let mut report = InterfaceReport {
-            id: interface.id.value.clone(),
-            kind: interface.kind.value.as_str(),
-            policy: policy_name(policy, transitive),
-            schema: schema.clone(),
-            status: "pass",
-            message: None,
-            changes: Vec::new(),
-        };
-        summary.interfaces += 1;
-        let format = match interface.kind.value {
-            InterfaceKind::Openapi => treaty_compat::Format::OpenApi,
-            InterfaceKind::Jsonschema => treaty_compat::Format::JsonSchema,
-            InterfaceKind::Avro => treaty_compat::Format::Avro,
-            InterfaceKind::Asyncapi => treaty_compat::Format::AsyncApi,
-            // Protobuf goes through its own entry point below.
-            InterfaceKind::Protobuf => treaty_compat::Format::Protobuf,
-        };
-        let is_proto = interface.kind.value == InterfaceKind::Protobuf;
+        let format = interface.kind.value.format();
         let (includes, proto_name) = proto_entry(interface);
-        let category = proto_category_of(interface);
+        let category = ws.effective_proto_category(interface);
         let compare = |old: &dyn treaty_compat::DocumentSource| {
-            if is_proto {
+            if format == Format::Protobuf {
                 let input = |s| treaty_compat::proto::ProtoInput {
                     source: s,
                     includes: includes.clone(),
@@ -122,94 +88,98 @@ pub fn check(dir: &Path, base: &str, all_transitive: bool) -> Result<CheckReport
                 treaty_compat::diff(old, &schema, &source, &schema, Some(format))
             }
         };
-        if !treaty_core::WorkspaceSource::exists(&git, &schema) {
-            report.status = "new";
-            report.message = Some(format!(
-                "`{schema}` does not exist at {base}: nothing to compare"
-            ));
-            reports.push(report);
-            continue;
-        }
-        // A transitive policy holds against every earlier version, not
-        // just the base: each version in the base's history is compared.
-        let mut bases: Vec<GitTree> = Vec::new();
-        if transitive {
-            match file_history(dir, &schema, None, base, MAX_HISTORY) {
-                Ok(history) => {
-                    for v in history.iter().rev().skip(1).take(MAX_VERSIONS) {
-                        match GitTree::open(dir, &v.commit) {
-                            Ok(g) => bases.push(g),
-                            Err(e) => report.message = Some(e),
+        // A problem reading the history is shown, but does not stop the
+        // comparisons that could be made.
+        let mut note = None;
+        let mut found: Vec<diff::JsonReport> = Vec::new();
+        let mut failed = None;
+        let exists = treaty_core::WorkspaceSource::exists(&git, &schema);
+        if exists {
+            // A transitive policy holds against every earlier version, not
+            // just the base: each version in the base's history is compared.
+            let mut bases: Vec<GitTree> = Vec::new();
+            if transitive {
+                match file_history(dir, &schema, None, base, MAX_HISTORY) {
+                    Ok(history) => {
+                        for v in history.iter().rev().skip(1).take(MAX_VERSIONS) {
+                            match GitTree::open(dir, &v.commit) {
+                                Ok(g) => bases.push(g),
+                                Err(e) => note = Some(e),
+                            }
                         }
                     }
+                    Err(e) => note = Some(e),
                 }
-                Err(e) => report.message = Some(e),
+            }
+            for old in std::iter::once(&git).chain(bases.iter()) {
+                match compare(old) {
+                    Ok(d) => found.push(diff::report_with(&d, policy, &|c| {
+                        Some(affected_consumers(interface, c, &d.operation_ids))
+                    })),
+                    Err(e) => {
+                        failed = Some(e.diagnostic.message.clone());
+                        break;
+                    }
+                }
             }
         }
-        let mut json: Option<diff::JsonReport> = None;
-        let mut failed_read = None;
-        for old in std::iter::once(&git).chain(bases.iter()) {
-            let d = match compare(old) {
-                Ok(d) => d,
-                Err(e) => {
-                    failed_read = Some(e.diagnostic.message.clone());
-                    break;
+        let verdict = {
+            let facts = if exists {
+                Facts::Compared {
+                    comparisons: found.iter().map(found_changes).collect(),
+                    failed,
+                }
+            } else {
+                Facts::NewAtBase {
+                    schema: &schema,
+                    base,
                 }
             };
-            let r = diff::report_with(&d, policy, &|c| {
-                Some(affected_consumers(interface, c, &d.operation_ids))
-            });
-            json = Some(match json {
-                None => r,
-                Some(mut acc) => {
-                    for c in r.changes {
-                        let seen = acc
-                            .changes
-                            .iter()
-                            .any(|a| a.rule == c.rule && a.message == c.message);
-                        if !seen {
-                            match c.level {
-                                Level::Breaking => acc.summary.breaking += 1,
-                                Level::Warning => acc.summary.warning += 1,
-                                Level::Info => acc.summary.info += 1,
-                            }
-                            acc.changes.push(c);
-                        }
-                    }
-                    acc
-                }
-            });
-        }
-        let json = match (json, failed_read) {
-            (Some(j), None) => j,
-            (_, message) => {
-                report.status = "error";
-                report.message = message;
-                summary.errors += 1;
-                reports.push(report);
-                continue;
-            }
+            check::judge(policy, &facts)
         };
-        let fails = json.changes.iter().any(|c| {
-            c.level == Level::Breaking
-                && policy != Policy::None
-                && c.affects.as_ref().is_some_and(|a| !a.is_empty())
+        summary.add(&verdict);
+        let message = match &verdict.outcome {
+            Outcome::New { reason } | Outcome::Error { reason } => Some(reason.clone()),
+            Outcome::Pass { .. } | Outcome::Fail { .. } => note,
+        };
+        let mut found: Vec<Vec<Option<JsonChange>>> = found
+            .into_iter()
+            .map(|r| r.changes.into_iter().map(Some).collect())
+            .collect();
+        let changes = verdict
+            .changes
+            .iter()
+            .filter_map(|k| found.get_mut(k.comparison)?.get_mut(k.position)?.take())
+            .collect();
+        reports.push(InterfaceReport {
+            id: interface.id.value.clone(),
+            kind: interface.kind.value.as_str(),
+            policy: shown.as_str(),
+            schema,
+            status: verdict.outcome.status(),
+            message,
+            changes,
         });
-        if fails {
-            report.status = "fail";
-            summary.failed += 1;
-        }
-        summary.breaking += json.summary.breaking;
-        summary.warning += json.summary.warning;
-        summary.info += json.summary.info;
-        report.changes = json.changes;
-        reports.push(report);
     }
     Ok(CheckReport {
         base: base.to_owned(),
         interfaces: reports,
         summary,
     })
+}
+
+/// One comparison's changes, as the decision sees them.
+fn found_changes(report: &diff::JsonReport) -> Vec<Found<'_>> {
+    report
+        .changes
+        .iter()
+        .map(|c| Found {
+            rule: c.rule,
+            message: &c.message,
+            level: c.level,
+            affects: c.affects.as_deref().unwrap_or_default(),
+        })
+        .collect()
 }
 
 pub fn text(r: &CheckReport) -> String {

@@ -6,6 +6,7 @@
 //! database, no clock. Files come through the [`WorkspaceSource`] trait
 //! (the working tree, a git ref, an upload), and "today" is an argument.
 
+pub mod check;
 pub mod codes;
 pub mod impact;
 mod load;
