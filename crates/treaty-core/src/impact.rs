@@ -66,12 +66,16 @@ fn related_fields(a: &str, b: &str) -> bool {
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Usage {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    /// OpenAPI `operationId`s or `METHOD /path`; protobuf `Service.Method`.
     pub operations: Vec<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    /// Message names (AsyncAPI, protobuf, Avro records).
     pub messages: Vec<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    /// AsyncAPI channels.
     pub channels: Vec<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    /// Dotted field paths from a schema or message name (`Payment.amount`).
     pub fields: Vec<String>,
 }
 

@@ -12,11 +12,15 @@ use super::{Duration, Threshold};
 #[serde(deny_unknown_fields)]
 #[schemars(title = "Treaty interface (interfaces/*.yaml)")]
 pub struct Interface {
+    /// Short, stable identifier (kebab-case), used in every reference.
     pub id: Spanned<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// A human-readable name.
     pub name: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// What the interface is for.
     pub description: Option<String>,
+    /// The format of the schema file.
     pub kind: Spanned<InterfaceKind>,
     /// The schema file, relative to the workspace root.
     pub schema: Spanned<String>,
@@ -33,18 +37,22 @@ pub struct Interface {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub producer: Option<Spanned<String>>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    /// The teams that depend on the interface.
     pub consumers: Vec<Consumer>,
     /// Defaults to the workspace default, else `backward`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub compatibility: Option<Spanned<Compatibility>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// How versions of the schema are numbered.
     pub versioning: Option<Versioning>,
     /// How long a deprecated part stays before it may be removed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deprecation_notice: Option<Spanned<Duration>>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    /// Service-level objectives the producer commits to.
     pub slos: Vec<Slo>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    /// Who acts when the interface fails in a known way.
     pub failure_modes: Vec<FailureMode>,
 }
 
@@ -52,10 +60,15 @@ pub struct Interface {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum InterfaceKind {
+    /// OpenAPI 3.0 or 3.1.
     Openapi,
+    /// JSON Schema.
     Jsonschema,
+    /// Protocol Buffers (`.proto` files).
     Protobuf,
+    /// Avro schema (`.avsc`).
     Avro,
+    /// AsyncAPI 2.x or 3.0.
     Asyncapi,
 }
 
@@ -139,6 +152,7 @@ impl From<ProtoCategory> for treaty_compat::proto::Category {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Consumer {
+    /// The consumer team.
     pub team: Spanned<String>,
     /// What the team uses; absent means everything.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -167,14 +181,17 @@ pub struct Uses {
     pub fields: Vec<Spanned<String>>,
 }
 
+/// A file a consumer team relies on: an example payload or a Pact file.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Expectation {
+    /// What the file is.
     pub kind: ExpectationKind,
     /// Relative to the workspace root.
     pub file: Spanned<String>,
 }
 
+/// The kind of an expectation file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ExpectationKind {
@@ -194,9 +211,11 @@ pub enum Compatibility {
     BackwardTransitive,
     /// Clients of a new version work with the previous provider.
     Forward,
+    /// Like `forward`, against every earlier version.
     ForwardTransitive,
     /// Both backward and forward.
     Full,
+    /// Like `full`, against every earlier version.
     FullTransitive,
     /// Any change is allowed.
     None,
@@ -257,19 +276,24 @@ impl Compatibility {
     }
 }
 
+/// How the versions of an interface are numbered.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Versioning {
+    /// The numbering scheme.
     pub scheme: VersioningScheme,
     /// The version of the schema in the working tree.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub current: Option<Spanned<String>>,
 }
 
+/// A way of numbering versions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum VersioningScheme {
+    /// Semantic versioning: MAJOR.MINOR.PATCH.
     Semver,
+    /// Calendar versioning, such as `2026.11`.
     Calver,
 }
 
@@ -277,8 +301,11 @@ pub enum VersioningScheme {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Slo {
+    /// What is measured, in words.
     pub name: String,
+    /// The bound the measurement must meet.
     pub objective: Spanned<Threshold>,
+    /// The period over which it is measured.
     pub window: Spanned<Duration>,
 }
 
@@ -286,16 +313,20 @@ pub struct Slo {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FailureMode {
+    /// What goes wrong, in words.
     pub scenario: String,
     /// The team that rolls back.
     pub rollback: Spanned<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    /// Feature flags that contain the failure, and who may flip each.
     pub flags: Vec<FlagOwner>,
 }
 
+/// A feature flag and the team allowed to flip it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FlagOwner {
+    /// The flag's name.
     pub flag: String,
     /// The team that may flip it.
     pub owner: Spanned<String>,

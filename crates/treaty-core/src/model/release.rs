@@ -11,38 +11,55 @@ use super::{CalendarDate, Threshold};
 #[serde(deny_unknown_fields)]
 #[schemars(title = "Treaty release (releases/*.yaml)")]
 pub struct Release {
+    /// Short, stable identifier, used in every reference.
     pub id: Spanned<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// A human-readable name.
     pub name: Option<String>,
     #[serde(default)]
+    /// Where the release stands; `planned` unless said.
     pub status: ReleaseStatus,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// How often releases of this train ship.
     pub cadence: Option<Cadence>,
+    /// Its dates.
     pub milestones: Milestones,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    /// The work in the release.
     pub scope: Vec<ScopeItem>,
     /// Technical debt accepted to ship this release.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub debt: Vec<Debt>,
 }
 
+/// Where a release stands.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ReleaseStatus {
     #[default]
+    /// Not started.
     Planned,
+    /// In progress.
     Active,
+    /// Shipped.
     Shipped,
+    /// Abandoned.
     Cancelled,
 }
 
+/// How often a release train ships.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Cadence {
+    /// Every week.
     Weekly,
+    /// Every two weeks.
     Biweekly,
+    /// Every month.
     Monthly,
+    /// Every quarter.
     Quarterly,
+    /// When needed.
     AdHoc,
 }
 
@@ -51,9 +68,12 @@ pub enum Cadence {
 #[serde(deny_unknown_fields)]
 pub struct Milestones {
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// After it, no new scope items.
     pub feature_freeze: Option<Spanned<CalendarDate>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// After it, only fixes.
     pub code_freeze: Option<Spanned<CalendarDate>>,
+    /// The day the release ships.
     pub ship: Spanned<CalendarDate>,
 }
 
@@ -61,7 +81,9 @@ pub struct Milestones {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ScopeItem {
+    /// Identifier, unique within the release.
     pub id: Spanned<String>,
+    /// What the work is, in a line.
     pub title: String,
     /// The team that delivers it. Required.
     #[schemars(required)]
@@ -77,8 +99,10 @@ pub struct ScopeItem {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub done: Vec<Criterion>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    /// Other scope items of the release that must be done first.
     pub depends_on: Vec<Dependency>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    /// Ways to ship without this item.
     pub mitigations: Vec<Mitigation>,
 }
 
@@ -90,7 +114,9 @@ fn yes() -> bool {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Criterion {
+    /// Identifier, unique within the scope item.
     pub id: Spanned<String>,
+    /// What must be true, in words.
     pub description: String,
     /// The evidence that decides it. Required.
     #[schemars(required)]
@@ -102,15 +128,18 @@ pub struct Criterion {
     pub threshold: Option<Spanned<Threshold>>,
 }
 
+/// Where the evidence for a criterion comes from.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Evidence {
+    /// What kind of evidence it is.
     pub kind: EvidenceKind,
     /// Where it comes from: a report path or glob, a benchmark name, an
     /// interface id for contract verification.
     pub source: String,
 }
 
+/// A kind of evidence.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum EvidenceKind {
@@ -130,17 +159,22 @@ pub enum EvidenceKind {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Dependency {
+    /// The id of the scope item depended on.
     pub item: Spanned<String>,
     /// How uncertain the other item's delivery date is.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub variability: Option<Variability>,
 }
 
+/// How uncertain a delivery date is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Variability {
+    /// Likely on time.
     Low,
+    /// May slip.
     Medium,
+    /// Often slips.
     High,
 }
 
@@ -148,17 +182,22 @@ pub enum Variability {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Mitigation {
+    /// The flag's name.
     pub flag: String,
+    /// The state the flag ships in.
     pub default: FlagState,
     /// Teams allowed to flip the flag in production.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub flippable_by: Vec<Spanned<String>>,
 }
 
+/// The state of a feature flag.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum FlagState {
+    /// The feature is enabled.
     On,
+    /// The feature is disabled.
     Off,
 }
 
@@ -166,10 +205,13 @@ pub enum FlagState {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Debt {
+    /// Identifier, unique within the release.
     pub id: Spanned<String>,
+    /// What was accepted, in words.
     pub description: String,
     #[schemars(required)]
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The team that repays it. Required.
     pub owner: Option<Spanned<String>>,
     /// The id of the release that repays it.
     pub repay_by: Spanned<String>,

@@ -13,25 +13,32 @@ use super::Duration;
 pub struct Team {
     /// Short, stable identifier (kebab-case), used in every reference.
     pub id: Spanned<String>,
+    /// A human-readable name.
     pub name: String,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    /// The people of the team.
     pub members: Vec<Member>,
     #[serde(default)]
+    /// How to reach the team.
     pub contacts: Contacts,
     /// Who is told, in order, when a blocker of this team passes its deadline.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub escalation: Vec<EscalationStep>,
 }
 
+/// A person in a team.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Member {
     /// Handle, unique within the team, used by escalation steps.
     pub id: Spanned<String>,
+    /// The person's name.
     pub name: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Where to reach the person.
     pub email: Option<Spanned<String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The person's role in the team, in words.
     pub role: Option<String>,
 }
 
@@ -43,6 +50,7 @@ pub struct Contacts {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub webhook: Option<Spanned<String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The team's address.
     pub email: Option<Spanned<String>>,
     /// A chat channel, such as `#payments`.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -13,10 +13,13 @@ pub struct Threshold {
     /// `p99_latency`, `high_findings`).
     pub metric: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The least acceptable value, when there is one.
     pub min: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The greatest acceptable value, when there is one.
     pub max: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The unit of the bounds, such as `ms` or `%`.
     pub unit: Option<String>,
 }
 
@@ -76,10 +79,12 @@ pub struct Duration {
 }
 
 impl Duration {
+    /// A duration of `minutes` minutes.
     pub fn from_minutes(minutes: u64) -> Duration {
         Duration { minutes }
     }
 
+    /// The duration in minutes.
     pub fn minutes(self) -> u64 {
         self.minutes
     }

@@ -14,23 +14,29 @@ use super::{CalendarDate, Compatibility, Duration, Team};
 pub struct WorkspaceFile {
     /// Format version of the contract files; this build reads `1`.
     pub version: Spanned<u32>,
+    /// Who the workspace belongs to.
     pub organization: Organization,
     #[serde(default)]
+    /// Who decides what, and how fast problems must be resolved.
     pub governance: Governance,
     #[serde(default)]
+    /// What interfaces get when they do not say otherwise.
     pub defaults: Defaults,
     /// Teams may be declared here, or one per file under `teams/`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub teams: Vec<Team>,
 }
 
+/// The organization a workspace belongs to.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Organization {
     /// Short, stable identifier (kebab-case).
     pub id: Spanned<String>,
+    /// Its name, as shown to people.
     pub name: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Its web site.
     pub url: Option<String>,
 }
 
@@ -60,6 +66,7 @@ pub struct Governance {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ApprovalRule {
+    /// The kind of change the rule is for.
     pub change: Spanned<ChangeKind>,
     /// Every approver listed must approve.
     pub require: Vec<Approver>,
@@ -104,12 +111,16 @@ pub enum Approver {
 #[serde(deny_unknown_fields)]
 pub struct BlockerSlas {
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Deadline for critical blockers.
     pub critical: Option<Spanned<Duration>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Deadline for high-severity blockers.
     pub high: Option<Spanned<Duration>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Deadline for medium-severity blockers.
     pub medium: Option<Spanned<Duration>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Deadline for low-severity blockers.
     pub low: Option<Spanned<Duration>>,
 }
 
@@ -117,8 +128,11 @@ pub struct BlockerSlas {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Freeze {
+    /// What the freeze is for, in words.
     pub name: String,
+    /// The first day of the freeze.
     pub from: Spanned<CalendarDate>,
+    /// The last day of the freeze.
     pub to: Spanned<CalendarDate>,
     /// Kinds of change still allowed during the freeze.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -130,7 +144,9 @@ pub struct Freeze {
 #[serde(deny_unknown_fields)]
 pub struct Defaults {
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The policy of interfaces that name none (else `backward`).
     pub compatibility: Option<Compatibility>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The deprecation notice of interfaces that name none.
     pub deprecation_notice: Option<Spanned<Duration>>,
 }
