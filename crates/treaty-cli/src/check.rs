@@ -6,8 +6,10 @@ use std::path::Path;
 
 use serde::Serialize;
 use treaty_compat::{Format, Level};
+use treaty_core::Workspace;
 use treaty_core::check::{self, Facts, Found, Outcome};
 use treaty_core::impact::{affected_consumers, proto_entry};
+use treaty_core::model::Interface;
 
 use crate::diff::{self, JsonChange};
 use crate::fs_source::FsSource;
@@ -24,8 +26,8 @@ pub struct InterfaceReport {
     pub policy: &'static str,
     pub schema: String,
     /// `pass`, `fail` (a breaking change affects a consumer), `new` (no
-    /// version at the base), `skipped` (a format not compared yet) or
-    /// `error` (a version could not be read).
+    /// version at the base) or `error` (a version could not be read): see
+    /// `treaty_core::check::Outcome`.
     pub status: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
@@ -58,91 +60,93 @@ pub fn check(dir: &Path, base: &str, all_transitive: bool) -> Result<CheckReport
             d.code, d.message
         ));
     }
-    let git = GitTree::open(dir, base)?;
-    let mut interfaces: Vec<&treaty_core::model::Interface> = ws.interfaces.iter().collect();
+    let run = Run {
+        dir,
+        base,
+        git: GitTree::open(dir, base)?,
+        source,
+        ws: &ws,
+        all_transitive,
+    };
+    let mut interfaces: Vec<&Interface> = ws.interfaces.iter().collect();
     interfaces.sort_by(|a, b| a.id.value.cmp(&b.id.value));
     let mut summary = CheckSummary::default();
     let mut reports = Vec::new();
     for interface in interfaces {
-        let compatibility = ws.effective_compatibility(interface);
+        let (report, verdict) = run.interface(interface);
+        summary.add(&verdict);
+        reports.push(report);
+    }
+    Ok(CheckReport {
+        base: base.to_owned(),
+        interfaces: reports,
+        summary,
+    })
+}
+
+/// What every interface's check reads from.
+struct Run<'a> {
+    dir: &'a Path,
+    base: &'a str,
+    /// The workspace at the base.
+    git: GitTree,
+    /// The working tree.
+    source: FsSource,
+    ws: &'a Workspace,
+    /// `--transitive`: every policy is checked as its transitive form.
+    all_transitive: bool,
+}
+
+/// The comparisons of one interface with its earlier versions.
+#[derive(Default)]
+struct Compared {
+    /// One report per version compared: the base first, then older ones.
+    reports: Vec<diff::JsonReport>,
+    /// Why a version could not be compared; the comparisons stop there.
+    failed: Option<String>,
+    /// A problem reading the history: shown, but the comparisons that
+    /// could be made still count.
+    note: Option<String>,
+}
+
+impl Run<'_> {
+    /// Checks one interface: its report, and the decision it shows.
+    fn interface(&self, interface: &Interface) -> (InterfaceReport, check::InterfaceCheck) {
+        let compatibility = self.ws.effective_compatibility(interface);
         let policy = compatibility.policy();
-        let transitive = compatibility.is_transitive() || all_transitive;
-        let shown = if all_transitive {
+        let shown = if self.all_transitive {
             compatibility.transitive()
         } else {
             compatibility
         };
         let schema = interface.schema.value.clone();
-        let format = interface.kind.value.format();
-        let (includes, proto_name) = proto_entry(interface);
-        let category = ws.effective_proto_category(interface);
-        let compare = |old: &dyn treaty_compat::DocumentSource| {
-            if format == Format::Protobuf {
-                let input = |s| treaty_compat::proto::ProtoInput {
-                    source: s,
-                    includes: includes.clone(),
-                    files: vec![proto_name.clone()],
-                };
-                treaty_compat::diff_proto(&input(old), &input(&source), category)
-            } else {
-                treaty_compat::diff(old, &schema, &source, &schema, Some(format))
-            }
+        let exists = treaty_core::WorkspaceSource::exists(&self.git, &schema);
+        let compared = if exists {
+            let transitive = compatibility.is_transitive() || self.all_transitive;
+            self.compare(interface, transitive)
+        } else {
+            Compared::default()
         };
-        // A problem reading the history is shown, but does not stop the
-        // comparisons that could be made.
-        let mut note = None;
-        let mut found: Vec<diff::JsonReport> = Vec::new();
-        let mut failed = None;
-        let exists = treaty_core::WorkspaceSource::exists(&git, &schema);
-        if exists {
-            // A transitive policy holds against every earlier version, not
-            // just the base: each version in the base's history is compared.
-            let mut bases: Vec<GitTree> = Vec::new();
-            if transitive {
-                match file_history(dir, &schema, None, base, MAX_HISTORY) {
-                    Ok(history) => {
-                        for v in history.iter().rev().skip(1).take(MAX_VERSIONS) {
-                            match GitTree::open(dir, &v.commit) {
-                                Ok(g) => bases.push(g),
-                                Err(e) => note = Some(e),
-                            }
-                        }
-                    }
-                    Err(e) => note = Some(e),
-                }
-            }
-            for old in std::iter::once(&git).chain(bases.iter()) {
-                match compare(old) {
-                    Ok(d) => found.push(diff::report_with(&d, policy, &|c| {
-                        Some(affected_consumers(interface, c, &d.operation_ids))
-                    })),
-                    Err(e) => {
-                        failed = Some(e.diagnostic.message.clone());
-                        break;
-                    }
-                }
-            }
-        }
         let verdict = {
             let facts = if exists {
                 Facts::Compared {
-                    comparisons: found.iter().map(found_changes).collect(),
-                    failed,
+                    comparisons: compared.reports.iter().map(found_changes).collect(),
+                    failed: compared.failed.clone(),
                 }
             } else {
                 Facts::NewAtBase {
                     schema: &schema,
-                    base,
+                    base: self.base,
                 }
             };
             check::judge(policy, &facts)
         };
-        summary.add(&verdict);
         let message = match &verdict.outcome {
             Outcome::New { reason } | Outcome::Error { reason } => Some(reason.clone()),
-            Outcome::Pass { .. } | Outcome::Fail { .. } => note,
+            Outcome::Pass { .. } | Outcome::Fail { .. } => compared.note,
         };
-        let mut found: Vec<Vec<Option<JsonChange>>> = found
+        let mut found: Vec<Vec<Option<JsonChange>>> = compared
+            .reports
             .into_iter()
             .map(|r| r.changes.into_iter().map(Some).collect())
             .collect();
@@ -151,7 +155,7 @@ pub fn check(dir: &Path, base: &str, all_transitive: bool) -> Result<CheckReport
             .iter()
             .filter_map(|k| found.get_mut(k.comparison)?.get_mut(k.position)?.take())
             .collect();
-        reports.push(InterfaceReport {
+        let report = InterfaceReport {
             id: interface.id.value.clone(),
             kind: interface.kind.value.as_str(),
             policy: shown.as_str(),
@@ -159,13 +163,59 @@ pub fn check(dir: &Path, base: &str, all_transitive: bool) -> Result<CheckReport
             status: verdict.outcome.status(),
             message,
             changes,
-        });
+        };
+        (report, verdict)
     }
-    Ok(CheckReport {
-        base: base.to_owned(),
-        interfaces: reports,
-        summary,
-    })
+
+    /// Compares the working tree's schema with the base's and, when
+    /// `transitive`, with every earlier version in the base's history
+    /// (a transitive policy holds against all of them, not just the base).
+    fn compare(&self, interface: &Interface, transitive: bool) -> Compared {
+        let policy = self.ws.effective_policy(interface);
+        let schema = &interface.schema.value;
+        let format = interface.kind.value.format();
+        let (includes, proto_name) = proto_entry(interface);
+        let category = self.ws.effective_proto_category(interface);
+        let diff_with = |old: &dyn treaty_compat::DocumentSource| {
+            if format == Format::Protobuf {
+                let input = |s| treaty_compat::proto::ProtoInput {
+                    source: s,
+                    includes: includes.clone(),
+                    files: vec![proto_name.clone()],
+                };
+                treaty_compat::diff_proto(&input(old), &input(&self.source), category)
+            } else {
+                treaty_compat::diff(old, schema, &self.source, schema, Some(format))
+            }
+        };
+        let mut compared = Compared::default();
+        let mut bases: Vec<GitTree> = Vec::new();
+        if transitive {
+            match file_history(self.dir, schema, None, self.base, MAX_HISTORY) {
+                Ok(history) => {
+                    for v in history.iter().rev().skip(1).take(MAX_VERSIONS) {
+                        match GitTree::open(self.dir, &v.commit) {
+                            Ok(g) => bases.push(g),
+                            Err(e) => compared.note = Some(e),
+                        }
+                    }
+                }
+                Err(e) => compared.note = Some(e),
+            }
+        }
+        for old in std::iter::once(&self.git).chain(bases.iter()) {
+            match diff_with(old) {
+                Ok(d) => compared.reports.push(diff::report_with(&d, policy, &|c| {
+                    Some(affected_consumers(interface, c, &d.operation_ids))
+                })),
+                Err(e) => {
+                    compared.failed = Some(e.diagnostic.message.clone());
+                    break;
+                }
+            }
+        }
+        compared
+    }
 }
 
 /// One comparison's changes, as the decision sees them.
@@ -232,11 +282,7 @@ pub fn text(r: &CheckReport) -> String {
 
 pub fn markdown(r: &CheckReport) -> String {
     let mut out = format!("## Treaty check against `{}`\n\n", r.base);
-    let verdict = if r.summary.failed > 0 || r.summary.errors > 0 {
-        "❌"
-    } else {
-        "✅"
-    };
+    let verdict = if r.summary.passes() { "✅" } else { "❌" };
     out.push_str(&format!(
         "{verdict} {} interfaces, {} failed: {} breaking, {} warning, {} info changes\n\n",
         r.summary.interfaces,
