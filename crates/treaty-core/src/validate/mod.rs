@@ -85,9 +85,13 @@ pub fn validate(ws: &mut Workspace, source: &dyn WorkspaceSource, today: Date) -
     v.diags
 }
 
+/// The findings so far, and what every file's checks look references up
+/// in. Each kind of file adds its own `impl` in its module.
 struct Validator {
     diags: Vec<Diagnostic>,
+    /// Every team id, those of teams whose file did not fit the format too.
     team_ids: Vec<String>,
+    /// Member handles by team id, for escalation steps.
     members: HashMap<String, Vec<String>>,
 }
 
