@@ -5,9 +5,11 @@
 use std::path::Path;
 
 use serde::Serialize;
-use treaty_compat::{Level, Policy};
-use treaty_core::impact::{affected_consumers, policy_of, proto_category_of, proto_entry};
-use treaty_core::model::InterfaceKind;
+use treaty_compat::{Format, Level};
+use treaty_core::Workspace;
+use treaty_core::check::{self, Facts, Found, Outcome};
+use treaty_core::impact::{affected_consumers, proto_entry};
+use treaty_core::model::Interface;
 
 use crate::diff::{self, JsonChange};
 use crate::fs_source::FsSource;
@@ -24,23 +26,17 @@ pub struct InterfaceReport {
     pub policy: &'static str,
     pub schema: String,
     /// `pass`, `fail` (a breaking change affects a consumer), `new` (no
-    /// version at the base), `skipped` (a format not compared yet) or
-    /// `error` (a version could not be read).
+    /// version at the base) or `error` (a version could not be read): see
+    /// `treaty_core::check::Outcome`.
     pub status: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     pub changes: Vec<JsonChange>,
 }
 
-#[derive(Serialize, Default)]
-pub struct CheckSummary {
-    pub interfaces: usize,
-    pub failed: usize,
-    pub errors: usize,
-    pub breaking: usize,
-    pub warning: usize,
-    pub info: usize,
-}
+/// Totals over every interface (the decision's own count, see
+/// [`treaty_core::check::Summary`]).
+pub type CheckSummary = treaty_core::check::Summary;
 
 #[derive(Serialize)]
 pub struct CheckReport {
@@ -49,20 +45,9 @@ pub struct CheckReport {
     pub summary: CheckSummary,
 }
 
-fn policy_name(p: Policy, transitive: bool) -> &'static str {
-    match (p, transitive) {
-        (Policy::Backward, false) => "backward",
-        (Policy::Backward, true) => "backward_transitive",
-        (Policy::Forward, false) => "forward",
-        (Policy::Forward, true) => "forward_transitive",
-        (Policy::Full, false) => "full",
-        (Policy::Full, true) => "full_transitive",
-        (Policy::None, _) => "none",
-    }
-}
-
 /// Compares every interface; `Err` when the workspace or the base cannot
-/// be read at all.
+/// be read at all. This gathers the facts (git, the comparisons) and
+/// shapes the report; `treaty_core::check` decides.
 pub fn check(dir: &Path, base: &str, all_transitive: bool) -> Result<CheckReport, String> {
     let source = FsSource::new(dir);
     let (ws, diags) = treaty_core::load(&source);
@@ -75,134 +60,21 @@ pub fn check(dir: &Path, base: &str, all_transitive: bool) -> Result<CheckReport
             d.code, d.message
         ));
     }
-    let git = GitTree::open(dir, base)?;
-    let defaults = ws
-        .workspace
-        .as_ref()
-        .map(|w| w.defaults.clone())
-        .unwrap_or_default();
-    let mut interfaces: Vec<&treaty_core::model::Interface> = ws.interfaces.iter().collect();
+    let run = Run {
+        dir,
+        base,
+        git: GitTree::open(dir, base)?,
+        source,
+        ws: &ws,
+        all_transitive,
+    };
+    let mut interfaces: Vec<&Interface> = ws.interfaces.iter().collect();
     interfaces.sort_by(|a, b| a.id.value.cmp(&b.id.value));
     let mut summary = CheckSummary::default();
     let mut reports = Vec::new();
     for interface in interfaces {
-        let (policy, transitive) = policy_of(interface, &defaults);
-        let transitive = transitive || all_transitive;
-        let schema = interface.schema.value.clone();
-        let mut report = InterfaceReport {
-            id: interface.id.value.clone(),
-            kind: interface.kind.value.as_str(),
-            policy: policy_name(policy, transitive),
-            schema: schema.clone(),
-            status: "pass",
-            message: None,
-            changes: Vec::new(),
-        };
-        summary.interfaces += 1;
-        let format = match interface.kind.value {
-            InterfaceKind::Openapi => treaty_compat::Format::OpenApi,
-            InterfaceKind::Jsonschema => treaty_compat::Format::JsonSchema,
-            InterfaceKind::Avro => treaty_compat::Format::Avro,
-            InterfaceKind::Asyncapi => treaty_compat::Format::AsyncApi,
-            // Protobuf goes through its own entry point below.
-            InterfaceKind::Protobuf => treaty_compat::Format::Protobuf,
-        };
-        let is_proto = interface.kind.value == InterfaceKind::Protobuf;
-        let (includes, proto_name) = proto_entry(interface);
-        let category = proto_category_of(interface);
-        let compare = |old: &dyn treaty_compat::DocumentSource| {
-            if is_proto {
-                let input = |s| treaty_compat::proto::ProtoInput {
-                    source: s,
-                    includes: includes.clone(),
-                    files: vec![proto_name.clone()],
-                };
-                treaty_compat::diff_proto(&input(old), &input(&source), category)
-            } else {
-                treaty_compat::diff(old, &schema, &source, &schema, Some(format))
-            }
-        };
-        if !treaty_core::WorkspaceSource::exists(&git, &schema) {
-            report.status = "new";
-            report.message = Some(format!(
-                "`{schema}` does not exist at {base}: nothing to compare"
-            ));
-            reports.push(report);
-            continue;
-        }
-        // A transitive policy holds against every earlier version, not
-        // just the base: each version in the base's history is compared.
-        let mut bases: Vec<GitTree> = Vec::new();
-        if transitive {
-            match file_history(dir, &schema, None, base, MAX_HISTORY) {
-                Ok(history) => {
-                    for v in history.iter().rev().skip(1).take(MAX_VERSIONS) {
-                        match GitTree::open(dir, &v.commit) {
-                            Ok(g) => bases.push(g),
-                            Err(e) => report.message = Some(e),
-                        }
-                    }
-                }
-                Err(e) => report.message = Some(e),
-            }
-        }
-        let mut json: Option<diff::JsonReport> = None;
-        let mut failed_read = None;
-        for old in std::iter::once(&git).chain(bases.iter()) {
-            let d = match compare(old) {
-                Ok(d) => d,
-                Err(e) => {
-                    failed_read = Some(e.diagnostic.message.clone());
-                    break;
-                }
-            };
-            let r = diff::report_with(&d, policy, &|c| {
-                Some(affected_consumers(interface, c, &d.operation_ids))
-            });
-            json = Some(match json {
-                None => r,
-                Some(mut acc) => {
-                    for c in r.changes {
-                        let seen = acc
-                            .changes
-                            .iter()
-                            .any(|a| a.rule == c.rule && a.message == c.message);
-                        if !seen {
-                            match c.level {
-                                Level::Breaking => acc.summary.breaking += 1,
-                                Level::Warning => acc.summary.warning += 1,
-                                Level::Info => acc.summary.info += 1,
-                            }
-                            acc.changes.push(c);
-                        }
-                    }
-                    acc
-                }
-            });
-        }
-        let json = match (json, failed_read) {
-            (Some(j), None) => j,
-            (_, message) => {
-                report.status = "error";
-                report.message = message;
-                summary.errors += 1;
-                reports.push(report);
-                continue;
-            }
-        };
-        let fails = json.changes.iter().any(|c| {
-            c.level == Level::Breaking
-                && policy != Policy::None
-                && c.affects.as_ref().is_some_and(|a| !a.is_empty())
-        });
-        if fails {
-            report.status = "fail";
-            summary.failed += 1;
-        }
-        summary.breaking += json.summary.breaking;
-        summary.warning += json.summary.warning;
-        summary.info += json.summary.info;
-        report.changes = json.changes;
+        let (report, verdict) = run.interface(interface);
+        summary.add(&verdict);
         reports.push(report);
     }
     Ok(CheckReport {
@@ -210,6 +82,154 @@ pub fn check(dir: &Path, base: &str, all_transitive: bool) -> Result<CheckReport
         interfaces: reports,
         summary,
     })
+}
+
+/// What every interface's check reads from.
+struct Run<'a> {
+    dir: &'a Path,
+    base: &'a str,
+    /// The workspace at the base.
+    git: GitTree,
+    /// The working tree.
+    source: FsSource,
+    ws: &'a Workspace,
+    /// `--transitive`: every policy is checked as its transitive form.
+    all_transitive: bool,
+}
+
+/// The comparisons of one interface with its earlier versions.
+#[derive(Default)]
+struct Compared {
+    /// One report per version compared: the base first, then older ones.
+    reports: Vec<diff::JsonReport>,
+    /// Why a version could not be compared; the comparisons stop there.
+    failed: Option<String>,
+    /// A problem reading the history: shown, but the comparisons that
+    /// could be made still count.
+    note: Option<String>,
+}
+
+impl Run<'_> {
+    /// Checks one interface: its report, and the decision it shows.
+    fn interface(&self, interface: &Interface) -> (InterfaceReport, check::InterfaceCheck) {
+        let compatibility = self.ws.effective_compatibility(interface);
+        let policy = compatibility.policy();
+        let shown = if self.all_transitive {
+            compatibility.transitive()
+        } else {
+            compatibility
+        };
+        let schema = interface.schema.value.clone();
+        let exists = treaty_core::WorkspaceSource::exists(&self.git, &schema);
+        let compared = if exists {
+            let transitive = compatibility.is_transitive() || self.all_transitive;
+            self.compare(interface, transitive)
+        } else {
+            Compared::default()
+        };
+        let verdict = {
+            let facts = if exists {
+                Facts::Compared {
+                    comparisons: compared.reports.iter().map(found_changes).collect(),
+                    failed: compared.failed.clone(),
+                }
+            } else {
+                Facts::NewAtBase {
+                    schema: &schema,
+                    base: self.base,
+                }
+            };
+            check::judge(policy, &facts)
+        };
+        let message = match &verdict.outcome {
+            Outcome::New { reason } | Outcome::Error { reason } => Some(reason.clone()),
+            Outcome::Pass { .. } | Outcome::Fail { .. } => compared.note,
+        };
+        let mut found: Vec<Vec<Option<JsonChange>>> = compared
+            .reports
+            .into_iter()
+            .map(|r| r.changes.into_iter().map(Some).collect())
+            .collect();
+        let changes = verdict
+            .changes
+            .iter()
+            .filter_map(|k| found.get_mut(k.comparison)?.get_mut(k.position)?.take())
+            .collect();
+        let report = InterfaceReport {
+            id: interface.id.value.clone(),
+            kind: interface.kind.value.as_str(),
+            policy: shown.as_str(),
+            schema,
+            status: verdict.outcome.status(),
+            message,
+            changes,
+        };
+        (report, verdict)
+    }
+
+    /// Compares the working tree's schema with the base's and, when
+    /// `transitive`, with every earlier version in the base's history
+    /// (a transitive policy holds against all of them, not just the base).
+    fn compare(&self, interface: &Interface, transitive: bool) -> Compared {
+        let policy = self.ws.effective_policy(interface);
+        let schema = &interface.schema.value;
+        let format = interface.kind.value.format();
+        let (includes, proto_name) = proto_entry(interface);
+        let category = self.ws.effective_proto_category(interface);
+        let diff_with = |old: &dyn treaty_compat::DocumentSource| {
+            if format == Format::Protobuf {
+                let input = |s| treaty_compat::proto::ProtoInput {
+                    source: s,
+                    includes: includes.clone(),
+                    files: vec![proto_name.clone()],
+                };
+                treaty_compat::diff_proto(&input(old), &input(&self.source), category)
+            } else {
+                treaty_compat::diff(old, schema, &self.source, schema, Some(format))
+            }
+        };
+        let mut compared = Compared::default();
+        let mut bases: Vec<GitTree> = Vec::new();
+        if transitive {
+            match file_history(self.dir, schema, None, self.base, MAX_HISTORY) {
+                Ok(history) => {
+                    for v in history.iter().rev().skip(1).take(MAX_VERSIONS) {
+                        match GitTree::open(self.dir, &v.commit) {
+                            Ok(g) => bases.push(g),
+                            Err(e) => compared.note = Some(e),
+                        }
+                    }
+                }
+                Err(e) => compared.note = Some(e),
+            }
+        }
+        for old in std::iter::once(&self.git).chain(bases.iter()) {
+            match diff_with(old) {
+                Ok(d) => compared.reports.push(diff::report_with(&d, policy, &|c| {
+                    Some(affected_consumers(interface, c, &d.operation_ids))
+                })),
+                Err(e) => {
+                    compared.failed = Some(e.diagnostic.message.clone());
+                    break;
+                }
+            }
+        }
+        compared
+    }
+}
+
+/// One comparison's changes, as the decision sees them.
+fn found_changes(report: &diff::JsonReport) -> Vec<Found<'_>> {
+    report
+        .changes
+        .iter()
+        .map(|c| Found {
+            rule: c.rule,
+            message: &c.message,
+            level: c.level,
+            affects: c.affects.as_deref().unwrap_or_default(),
+        })
+        .collect()
 }
 
 pub fn text(r: &CheckReport) -> String {
@@ -262,11 +282,7 @@ pub fn text(r: &CheckReport) -> String {
 
 pub fn markdown(r: &CheckReport) -> String {
     let mut out = format!("## Treaty check against `{}`\n\n", r.base);
-    let verdict = if r.summary.failed > 0 || r.summary.errors > 0 {
-        "❌"
-    } else {
-        "✅"
-    };
+    let verdict = if r.summary.passes() { "✅" } else { "❌" };
     out.push_str(&format!(
         "{verdict} {} interfaces, {} failed: {} breaking, {} warning, {} info changes\n\n",
         r.summary.interfaces,

@@ -5,38 +5,23 @@ use std::collections::BTreeMap;
 
 use treaty_compat::{Change, Policy};
 
-use crate::model::{Compatibility, Consumer, Defaults, Interface, ProtoCategory, Uses};
+use crate::model::{Consumer, Defaults, Interface, Uses};
 
 /// The policy an interface promises: its own, else the workspace default,
-/// else `backward`; and whether it is transitive.
+/// else `backward`; and whether it is transitive. Kept for callers that
+/// hold the defaults alone; [`Workspace::effective_compatibility`] is the
+/// same rule.
+///
+/// [`Workspace::effective_compatibility`]: crate::Workspace::effective_compatibility
 pub fn policy_of(interface: &Interface, defaults: &Defaults) -> (Policy, bool) {
-    let c = interface
-        .compatibility
-        .as_ref()
-        .map(|c| c.value)
-        .or(defaults.compatibility)
-        .unwrap_or(Compatibility::Backward);
-    match c {
-        Compatibility::Backward => (Policy::Backward, false),
-        Compatibility::BackwardTransitive => (Policy::Backward, true),
-        Compatibility::Forward => (Policy::Forward, false),
-        Compatibility::ForwardTransitive => (Policy::Forward, true),
-        Compatibility::Full => (Policy::Full, false),
-        Compatibility::FullTransitive => (Policy::Full, true),
-        Compatibility::None => (Policy::None, false),
-    }
+    let c = defaults.compatibility_for(interface);
+    (c.policy(), c.is_transitive())
 }
 
 /// The Protobuf category an interface is checked under (`wire_json` unless
-/// it says otherwise).
+/// it says otherwise); the same as [`Interface::effective_proto_category`].
 pub fn proto_category_of(interface: &Interface) -> treaty_compat::proto::Category {
-    use treaty_compat::proto::Category;
-    match interface.proto_category.unwrap_or(ProtoCategory::WireJson) {
-        ProtoCategory::Wire => Category::Wire,
-        ProtoCategory::WireJson => Category::WireJson,
-        ProtoCategory::Package => Category::Package,
-        ProtoCategory::File => Category::File,
-    }
+    interface.effective_proto_category().into()
 }
 
 /// Where a Protobuf interface's files are: its include directories
@@ -81,12 +66,16 @@ fn related_fields(a: &str, b: &str) -> bool {
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Usage {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    /// OpenAPI `operationId`s or `METHOD /path`; protobuf `Service.Method`.
     pub operations: Vec<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    /// Message names (AsyncAPI, protobuf, Avro records).
     pub messages: Vec<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    /// AsyncAPI channels.
     pub channels: Vec<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    /// Dotted field paths from a schema or message name (`Payment.amount`).
     pub fields: Vec<String>,
 }
 

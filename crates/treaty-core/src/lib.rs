@@ -1,18 +1,30 @@
 //! Treaty's model and the pure logic over it.
 //!
 //! This crate reads a workspace of contract files ([`load`]), checks every
-//! file and every cross-reference between them ([`validate`]), and will
-//! hold governance and release-gate logic. It is pure: no network, no
-//! database, no clock. Files come through the [`WorkspaceSource`] trait
-//! (the working tree, a git ref, an upload), and "today" is an argument.
+//! file and every cross-reference between them ([`validate`]), resolves
+//! what an interface gets from the workspace's defaults
+//! ([`Workspace::interface`], [`Workspace::effective_compatibility`]), and
+//! makes Treaty's decisions from facts its callers gather: whether
+//! `treaty check` passes ([`check`]) and whether a version may be released
+//! ([`release`]).
+//!
+//! It is pure: no network, no database, no clock, no git. Files come
+//! through the [`WorkspaceSource`] trait (the working tree, a git ref, an
+//! upload), and "today" is an argument. It does not compare schemas: that
+//! is `treaty-compat`'s job, whose changes it judges.
 
+#![warn(missing_docs)]
+
+pub mod check;
 pub mod codes;
 pub mod impact;
 mod load;
 pub mod model;
 pub mod release;
+mod resolve;
 pub mod schema;
 mod validate;
 
 pub use load::{ItemKind, MemorySource, ReadError, Workspace, WorkspaceSource, load};
+pub use resolve::UnknownInterface;
 pub use validate::{detect_kind, validate};

@@ -9,10 +9,18 @@ use crate::model::{Interface, Release, Team, WorkspaceFile};
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ReadError {
     #[error("file not found")]
+    /// No file at that path.
     NotFound,
     #[error("file is {size} bytes, more than the limit of {limit} bytes")]
-    TooLarge { size: u64, limit: usize },
+    /// The file is larger than the caller accepts.
+    TooLarge {
+        /// The file's size in bytes.
+        size: u64,
+        /// The most bytes the caller accepts.
+        limit: usize,
+    },
     #[error("{0}")]
+    /// The file could not be read; the text says why.
     Io(String),
 }
 
@@ -33,10 +41,15 @@ pub trait WorkspaceSource {
 /// did not fit the format are absent; the diagnostics say why.
 #[derive(Debug, Clone, Default)]
 pub struct Workspace {
+    /// The text of every file read, for showing diagnostics in context.
     pub sources: SourceMap,
+    /// `treaty.yaml`, when it could be read and fits the format.
     pub workspace: Option<WorkspaceFile>,
+    /// Teams from `teams/` (teams declared in `treaty.yaml` stay there).
     pub teams: Vec<Team>,
+    /// Interfaces from `interfaces/`.
     pub interfaces: Vec<Interface>,
+    /// Releases from `releases/`.
     pub releases: Vec<Release>,
     /// Ids of teams, interfaces and releases whose file did not fit the
     /// format: they exist, so references to them are not reported again.
@@ -46,8 +59,11 @@ pub struct Workspace {
 /// The kinds of contract file that live one per file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ItemKind {
+    /// A file under `teams/`.
     Team,
+    /// A file under `interfaces/`.
     Interface,
+    /// A file under `releases/`.
     Release,
 }
 
@@ -193,10 +209,12 @@ pub struct MemorySource {
 }
 
 impl MemorySource {
+    /// An empty workspace.
     pub fn new() -> MemorySource {
         MemorySource::default()
     }
 
+    /// Adds (or replaces) the file at `path`, relative to the workspace root.
     pub fn insert(&mut self, path: impl Into<String>, bytes: impl Into<Vec<u8>>) {
         self.files.insert(path.into(), bytes.into());
     }

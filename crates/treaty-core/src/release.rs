@@ -18,10 +18,15 @@ use crate::impact::Usage;
 /// they would meet in the environment.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Pair {
+    /// The interface the two talk through.
     pub interface: String,
+    /// The component that serves the interface.
     pub producer: String,
+    /// The version of the producer.
     pub producer_version: String,
+    /// The component that uses the interface.
     pub consumer: String,
+    /// The version of the consumer.
     pub consumer_version: String,
     /// The interface version the consumer was built against.
     pub built_against: String,
@@ -31,11 +36,18 @@ pub struct Pair {
 #[derive(Debug)]
 pub enum Evidence<'a> {
     /// The latest recorded verification of exactly this pair.
-    Verification { id: String, success: bool },
+    Verification {
+        /// The verification's id.
+        id: String,
+        /// Whether the consumer's expectations held.
+        success: bool,
+    },
     /// The changes from `built_against` to the producer version, with the
     /// `operationId` of each operation label.
     Changes {
+        /// Every change between the two interface versions.
         changes: &'a [Change],
+        /// `operationId` of each operation label.
         operation_ids: &'a BTreeMap<String, String>,
     },
     /// The pair cannot be judged: a version was never published, or a
@@ -46,11 +58,15 @@ pub enum Evidence<'a> {
 /// A breaking change that touches what the consumer uses.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Breaking {
+    /// The rule id of the change.
     pub rule: &'static str,
+    /// The change in words.
     pub message: String,
     #[serde(skip_serializing_if = "Option::is_none")]
+    /// The changed field, as `Schema.property`.
     pub field: Option<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
+    /// Operations that reach the change.
     pub operations: Vec<String>,
 }
 
@@ -59,19 +75,32 @@ pub struct Breaking {
 #[serde(tag = "outcome", rename_all = "snake_case")]
 pub enum Outcome {
     /// A recorded verification of the pair succeeded.
-    Verified { verification: String },
+    Verified {
+        /// The verification's id.
+        verification: String,
+    },
     /// No verification, and no breaking change touches what the consumer
     /// uses under the interface's policy.
     Compatible,
     /// The latest recorded verification of the pair failed.
-    VerificationFailed { verification: String },
+    VerificationFailed {
+        /// The verification's id.
+        verification: String,
+    },
     /// Breaking changes touch what the consumer uses.
-    BreakingChanges { changes: Vec<Breaking> },
+    BreakingChanges {
+        /// Each breaking change that touches what the consumer uses.
+        changes: Vec<Breaking>,
+    },
     /// Something needed to judge is missing.
-    Missing { reason: String },
+    Missing {
+        /// What is missing, in words.
+        reason: String,
+    },
 }
 
 impl Outcome {
+    /// Whether this outcome stops the release.
     pub fn blocks(&self) -> bool {
         !matches!(self, Outcome::Verified { .. } | Outcome::Compatible)
     }
@@ -81,8 +110,10 @@ impl Outcome {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Judged {
     #[serde(flatten)]
+    /// The pair judged.
     pub pair: Pair,
     #[serde(flatten)]
+    /// How it was judged.
     pub outcome: Outcome,
 }
 
@@ -125,12 +156,20 @@ pub fn judge(pair: Pair, evidence: Evidence<'_>, policy: Policy, usage: &Usage) 
 pub enum Gap {
     /// The component consumes an interface whose producer runs nowhere in
     /// the environment.
-    ProducerNotDeployed { interface: String, producer: String },
+    ProducerNotDeployed {
+        /// The interface consumed.
+        interface: String,
+        /// Its producer component.
+        producer: String,
+    },
     /// A consumer running in the environment uses an interface this
     /// version does not publish.
     InterfaceNotPublished {
+        /// The interface the consumer uses.
         interface: String,
+        /// The consumer component.
         consumer: String,
+        /// The consumer's version running there.
         consumer_version: String,
     },
 }
@@ -138,14 +177,20 @@ pub enum Gap {
 /// The answer: release or not, every reason, and every pair checked.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Verdict {
+    /// The component to release.
     pub component: String,
+    /// Its version.
     pub version: String,
+    /// The environment it would go to.
     pub environment: String,
+    /// Whether it may go.
     pub release: bool,
     /// One line per blocking reason, naming the other component, its
     /// version, the environment and the rule ids.
     pub reasons: Vec<String>,
+    /// Every pair checked, blocking or not.
     pub pairs: Vec<Judged>,
+    /// Blocking reasons that are not about one pair.
     pub gaps: Vec<Gap>,
 }
 

@@ -1,0 +1,417 @@
+//! Whether `treaty check` passes for one interface, judged from the
+//! changes the caller found: against the base, and under a transitive
+//! policy against every earlier version too.
+//!
+//! Pure: the caller reads git and runs the comparisons; this module merges
+//! what was found (each change reported once), decides, and says why.
+
+use serde::Serialize;
+use treaty_compat::{Level, Policy};
+
+/// One change found comparing the working tree with one earlier version,
+/// as the caller will show it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Found<'a> {
+    /// The rule id (`operation-removed`, ...).
+    pub rule: &'a str,
+    /// The change in words; with the rule, what makes two changes the same.
+    pub message: &'a str,
+    /// How serious the change is under the interface's policy.
+    pub level: Level,
+    /// The consumer teams that use what changed.
+    pub affects: &'a [String],
+}
+
+/// What the caller learned about one interface.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Facts<'a> {
+    /// The schema file does not exist at the base.
+    NewAtBase {
+        /// The schema's path in the workspace.
+        schema: &'a str,
+        /// The revision it was looked for at.
+        base: &'a str,
+    },
+    /// The working tree was compared with earlier versions.
+    Compared {
+        /// The changes of each comparison in the order they are shown: the
+        /// base first, then each earlier version, newest first.
+        comparisons: Vec<Vec<Found<'a>>>,
+        /// Why a version could not be compared, when one could not: the
+        /// comparisons stop there.
+        failed: Option<String>,
+    },
+}
+
+/// Where a change to report is in the [`Facts`]: the comparison and the
+/// change's position in it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Kept {
+    /// Index of the comparison (0 is the base).
+    pub comparison: usize,
+    /// Position of the change in that comparison.
+    pub position: usize,
+}
+
+/// How one interface was judged.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum Outcome {
+    /// No breaking change touches a consumer under the policy. Each note
+    /// names a breaking change that was let through, and why.
+    Pass {
+        /// One line per breaking change that does not fail the check.
+        notes: Vec<String>,
+    },
+    /// Breaking changes touch consumers.
+    Fail {
+        /// One line per breaking change, naming the teams it breaks.
+        reasons: Vec<String>,
+    },
+    /// There is no earlier version to compare with.
+    New {
+        /// Which file is missing where.
+        reason: String,
+    },
+    /// A version could not be read or compared, so nothing is decided.
+    Error {
+        /// What could not be read, in words.
+        reason: String,
+    },
+}
+
+impl Outcome {
+    /// The status word of the reports: `pass`, `fail`, `new` or `error`.
+    pub fn status(&self) -> &'static str {
+        match self {
+            Outcome::Pass { .. } => "pass",
+            Outcome::Fail { .. } => "fail",
+            Outcome::New { .. } => "new",
+            Outcome::Error { .. } => "error",
+        }
+    }
+}
+
+/// How many changes of each level are reported.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Counts {
+    /// Changes that break someone under the policy.
+    pub breaking: usize,
+    /// Changes that may surprise someone.
+    pub warning: usize,
+    /// Changes that break nobody.
+    pub info: usize,
+}
+
+impl Counts {
+    fn add(&mut self, level: Level) {
+        match level {
+            Level::Breaking => self.breaking += 1,
+            Level::Warning => self.warning += 1,
+            Level::Info => self.info += 1,
+        }
+    }
+}
+
+/// The verdict on one interface: the outcome, and the changes to report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct InterfaceCheck {
+    /// Pass, fail, new or error, with the reasons.
+    pub outcome: Outcome,
+    /// The changes to report, each once, in the order first found.
+    pub changes: Vec<Kept>,
+    /// The reported changes by level.
+    pub counts: Counts,
+}
+
+/// Judges one interface under `policy`. A change found against several
+/// versions is reported once (the same rule and message), where it was
+/// first found; the check fails when a reported breaking change touches at
+/// least one consumer, unless the policy is `none`.
+pub fn judge(policy: Policy, facts: &Facts<'_>) -> InterfaceCheck {
+    let (comparisons, failed) = match facts {
+        Facts::NewAtBase { schema, base } => {
+            return InterfaceCheck {
+                outcome: Outcome::New {
+                    reason: format!("`{schema}` does not exist at {base}: nothing to compare"),
+                },
+                changes: Vec::new(),
+                counts: Counts::default(),
+            };
+        }
+        Facts::Compared {
+            comparisons,
+            failed,
+        } => (comparisons, failed),
+    };
+    if let Some(reason) = failed {
+        return InterfaceCheck {
+            outcome: Outcome::Error {
+                reason: reason.clone(),
+            },
+            changes: Vec::new(),
+            counts: Counts::default(),
+        };
+    }
+    let kept = merge(comparisons);
+    let mut counts = Counts::default();
+    let mut reasons = Vec::new();
+    let mut notes = Vec::new();
+    for k in &kept {
+        let change = &comparisons[k.comparison][k.position];
+        counts.add(change.level);
+        if change.level != Level::Breaking {
+            continue;
+        }
+        let what = format!("`{}` ({})", change.rule, change.message);
+        if change.affects.is_empty() {
+            notes.push(format!(
+                "{what} is breaking, but no consumer uses what changed"
+            ));
+        } else if policy == Policy::None {
+            notes.push(format!(
+                "{what} would break {}, but the policy is `none`",
+                change.affects.join(", ")
+            ));
+        } else {
+            reasons.push(format!("{what} breaks {}", change.affects.join(", ")));
+        }
+    }
+    let outcome = if reasons.is_empty() {
+        Outcome::Pass { notes }
+    } else {
+        Outcome::Fail { reasons }
+    };
+    InterfaceCheck {
+        outcome,
+        changes: kept,
+        counts,
+    }
+}
+
+/// Every change of the base comparison, then each change of the earlier
+/// versions not already kept (by rule and message).
+fn merge(comparisons: &[Vec<Found<'_>>]) -> Vec<Kept> {
+    let mut kept: Vec<Kept> = Vec::new();
+    let mut seen: std::collections::HashSet<(&str, &str)> = std::collections::HashSet::new();
+    for (comparison, found) in comparisons.iter().enumerate() {
+        for (position, change) in found.iter().enumerate() {
+            let new = seen.insert((change.rule, change.message));
+            // The base's own changes are all reported, repeats included:
+            // only what earlier versions add is merged.
+            if comparison == 0 || new {
+                kept.push(Kept {
+                    comparison,
+                    position,
+                });
+            }
+        }
+    }
+    kept
+}
+
+/// Totals over every interface of a check.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Summary {
+    /// Interfaces judged.
+    pub interfaces: usize,
+    /// Interfaces whose check failed.
+    pub failed: usize,
+    /// Interfaces that could not be judged.
+    pub errors: usize,
+    /// Breaking changes reported.
+    pub breaking: usize,
+    /// Warnings reported.
+    pub warning: usize,
+    /// Informational changes reported.
+    pub info: usize,
+}
+
+impl Summary {
+    /// Counts one judged interface.
+    pub fn add(&mut self, check: &InterfaceCheck) {
+        self.interfaces += 1;
+        match check.outcome {
+            Outcome::Fail { .. } => self.failed += 1,
+            Outcome::Error { .. } => self.errors += 1,
+            Outcome::Pass { .. } | Outcome::New { .. } => {}
+        }
+        self.breaking += check.counts.breaking;
+        self.warning += check.counts.warning;
+        self.info += check.counts.info;
+    }
+
+    /// Whether the whole check passes: nothing failed and everything
+    /// could be judged.
+    pub fn passes(&self) -> bool {
+        self.failed == 0 && self.errors == 0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn found<'a>(rule: &'a str, level: Level, affects: &'a [String]) -> Found<'a> {
+        Found {
+            rule,
+            message: rule,
+            level,
+            affects,
+        }
+    }
+
+    fn compared<'a>(comparisons: Vec<Vec<Found<'a>>>) -> Facts<'a> {
+        Facts::Compared {
+            comparisons,
+            failed: None,
+        }
+    }
+
+    #[test]
+    fn a_breaking_change_touching_a_consumer_fails() {
+        let checkout = vec!["checkout".to_owned()];
+        let facts = compared(vec![vec![found(
+            "operation-removed",
+            Level::Breaking,
+            &checkout,
+        )]]);
+        let check = judge(Policy::Backward, &facts);
+        assert_eq!(
+            check.outcome,
+            Outcome::Fail {
+                reasons: vec!["`operation-removed` (operation-removed) breaks checkout".to_owned()]
+            }
+        );
+        assert_eq!(check.outcome.status(), "fail");
+        assert_eq!(check.counts.breaking, 1);
+    }
+
+    #[test]
+    fn a_breaking_change_touching_nobody_passes_with_a_note() {
+        let facts = compared(vec![vec![found("operation-removed", Level::Breaking, &[])]]);
+        let check = judge(Policy::Backward, &facts);
+        let Outcome::Pass { notes } = &check.outcome else {
+            panic!("expected a pass, got {:?}", check.outcome);
+        };
+        assert_eq!(notes.len(), 1);
+        assert!(
+            notes[0].contains("no consumer uses what changed"),
+            "{notes:?}"
+        );
+        assert_eq!(check.changes.len(), 1);
+    }
+
+    #[test]
+    fn under_policy_none_nothing_fails() {
+        let checkout = vec!["checkout".to_owned()];
+        let facts = compared(vec![vec![found(
+            "type-changed",
+            Level::Breaking,
+            &checkout,
+        )]]);
+        let check = judge(Policy::None, &facts);
+        assert!(
+            matches!(&check.outcome, Outcome::Pass { notes } if notes[0].contains("policy is `none`")),
+            "{:?}",
+            check.outcome
+        );
+    }
+
+    #[test]
+    fn warnings_do_not_fail() {
+        let checkout = vec!["checkout".to_owned()];
+        let facts = compared(vec![vec![
+            found("enum-value-added", Level::Warning, &checkout),
+            found("description-changed", Level::Info, &checkout),
+        ]]);
+        let check = judge(Policy::Backward, &facts);
+        assert_eq!(check.outcome, Outcome::Pass { notes: vec![] });
+        assert_eq!(
+            check.counts,
+            Counts {
+                breaking: 0,
+                warning: 1,
+                info: 1
+            }
+        );
+    }
+
+    #[test]
+    fn transitive_duplicates_are_reported_once_where_first_found() {
+        let checkout = vec!["checkout".to_owned()];
+        let removed = found("operation-removed", Level::Breaking, &checkout);
+        let added = found("enum-value-added", Level::Warning, &checkout);
+        let older = found("property-removed", Level::Breaking, &checkout);
+        let facts = compared(vec![
+            vec![removed, added],
+            vec![removed, older, added],
+            vec![older, removed],
+        ]);
+        let check = judge(Policy::Backward, &facts);
+        assert_eq!(
+            check.changes,
+            vec![
+                Kept {
+                    comparison: 0,
+                    position: 0
+                },
+                Kept {
+                    comparison: 0,
+                    position: 1
+                },
+                Kept {
+                    comparison: 1,
+                    position: 1
+                },
+            ]
+        );
+        assert_eq!(
+            check.counts,
+            Counts {
+                breaking: 2,
+                warning: 1,
+                info: 0
+            }
+        );
+        assert!(matches!(&check.outcome, Outcome::Fail { reasons } if reasons.len() == 2));
+    }
+
+    #[test]
+    fn the_bases_own_repeats_are_all_reported() {
+        let a = found("property-removed", Level::Info, &[]);
+        let check = judge(Policy::Backward, &compared(vec![vec![a, a], vec![a]]));
+        assert_eq!(check.changes.len(), 2);
+    }
+
+    #[test]
+    fn an_unreadable_version_is_an_error_and_a_new_file_is_new() {
+        let checkout = vec!["checkout".to_owned()];
+        let facts = Facts::Compared {
+            comparisons: vec![vec![found("operation-removed", Level::Breaking, &checkout)]],
+            failed: Some("cannot parse `api.yaml`".to_owned()),
+        };
+        let check = judge(Policy::Backward, &facts);
+        assert_eq!(
+            check.outcome,
+            Outcome::Error {
+                reason: "cannot parse `api.yaml`".to_owned()
+            }
+        );
+        assert!(check.changes.is_empty());
+        let new = judge(
+            Policy::Backward,
+            &Facts::NewAtBase {
+                schema: "api.yaml",
+                base: "main",
+            },
+        );
+        assert_eq!(new.outcome.status(), "new");
+
+        let mut summary = Summary::default();
+        summary.add(&check);
+        summary.add(&new);
+        assert_eq!((summary.interfaces, summary.errors), (2, 1));
+        assert!(!summary.passes());
+    }
+}

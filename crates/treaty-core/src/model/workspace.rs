@@ -1,0 +1,152 @@
+//! `treaty.yaml`: the organization, its governance and the defaults its
+//! interfaces inherit.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use treaty_syntax::Spanned;
+
+use super::{CalendarDate, Compatibility, Duration, Team};
+
+/// `treaty.yaml`: the organization, its governance and defaults.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(title = "Treaty workspace (treaty.yaml)")]
+pub struct WorkspaceFile {
+    /// Format version of the contract files; this build reads `1`.
+    pub version: Spanned<u32>,
+    /// Who the workspace belongs to.
+    pub organization: Organization,
+    #[serde(default)]
+    /// Who decides what, and how fast problems must be resolved.
+    pub governance: Governance,
+    #[serde(default)]
+    /// What interfaces get when they do not say otherwise.
+    pub defaults: Defaults,
+    /// Teams may be declared here, or one per file under `teams/`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub teams: Vec<Team>,
+}
+
+/// The organization a workspace belongs to.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Organization {
+    /// Short, stable identifier (kebab-case).
+    pub id: Spanned<String>,
+    /// Its name, as shown to people.
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Its web site.
+    pub url: Option<String>,
+}
+
+/// Who decides what, and how fast problems must be resolved.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Governance {
+    /// Teams whose representatives form the steering group.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub steering_group: Vec<Spanned<String>>,
+    /// How many steering-group teams must approve where the steering group
+    /// is required. At most the size of the group.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quorum: Option<Spanned<u32>>,
+    /// Who must approve each kind of change.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub approvals: Vec<ApprovalRule>,
+    /// How long a blocker of each severity may stay open before it escalates.
+    #[serde(default)]
+    pub blocker_slas: BlockerSlas,
+    /// Periods in which only some kinds of change may ship.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub freezes: Vec<Freeze>,
+}
+
+/// The approvals one kind of change needs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ApprovalRule {
+    /// The kind of change the rule is for.
+    pub change: Spanned<ChangeKind>,
+    /// Every approver listed must approve.
+    pub require: Vec<Approver>,
+}
+
+/// A kind of change that governance rules can be written for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ChangeKind {
+    /// A change that breaks at least one consumer under the interface's policy.
+    Breaking,
+    /// Marking an operation, message or field deprecated.
+    Deprecation,
+    /// A change that breaks nobody.
+    Compatible,
+    /// Adding or removing scope items of a release after feature freeze.
+    ScopeChange,
+    /// Waiving a failed check or criterion, with an expiry.
+    Waiver,
+    /// Overriding a failed release gate.
+    GateOverride,
+}
+
+/// Who must approve: a role, resolved per change, or a named team.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Approver {
+    /// The team that owns the interface.
+    Producer,
+    /// Every consumer team that uses the changed part.
+    AffectedConsumers,
+    /// Every consumer team of the interface.
+    AllConsumers,
+    /// A quorum of the steering group.
+    SteeringGroup,
+    /// One named team.
+    Team(Spanned<String>),
+}
+
+/// Resolution deadlines of blockers, per severity.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BlockerSlas {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Deadline for critical blockers.
+    pub critical: Option<Spanned<Duration>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Deadline for high-severity blockers.
+    pub high: Option<Spanned<Duration>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Deadline for medium-severity blockers.
+    pub medium: Option<Spanned<Duration>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Deadline for low-severity blockers.
+    pub low: Option<Spanned<Duration>>,
+}
+
+/// A period (both days included) in which only the listed kinds of change ship.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Freeze {
+    /// What the freeze is for, in words.
+    pub name: String,
+    /// The first day of the freeze.
+    pub from: Spanned<CalendarDate>,
+    /// The last day of the freeze.
+    pub to: Spanned<CalendarDate>,
+    /// Kinds of change still allowed during the freeze.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub allow: Vec<ChangeKind>,
+}
+
+/// What interfaces get when they do not say otherwise.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Defaults {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The policy of interfaces that name none (else `backward`).
+    pub compatibility: Option<Compatibility>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The deprecation notice of interfaces that name none.
+    pub deprecation_notice: Option<Spanned<Duration>>,
+}
