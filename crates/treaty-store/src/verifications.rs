@@ -104,7 +104,10 @@ impl Store {
     }
 
     /// Verifications of an interface's provider version, newest first,
-    /// recorded before `before` (a cursor: recorded_at, then id).
+    /// recorded before `before` (a cursor: recorded_at, then id). For
+    /// display: "newest" is by the recording brokers' clocks, so with
+    /// clocks apart it may differ from the order that decides
+    /// ([`Store::latest_verification`]).
     pub async fn verifications(
         &self,
         interface: &str,
