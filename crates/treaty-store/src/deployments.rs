@@ -1,12 +1,15 @@
 //! Environments, and which component version runs in each: deployments
 //! and undeployments, and the consumers deployed against an interface.
 
+use std::time::Duration;
+
 use sqlx::Row;
 
 use crate::error::is_unique_violation;
 use crate::facts::{remember, remembered};
 use crate::ids::random_id;
 use crate::versions::put_component_version;
+use crate::write::Serialized;
 use crate::{Store, StoreError, Written};
 
 /// A version of a component running (or having run) in an environment.
@@ -91,17 +94,25 @@ impl Store {
         recorded_by: &str,
         now: i64,
     ) -> Result<String, StoreError> {
-        // Two deployments of one component at once (PostgreSQL): the unique
-        // index on current deployments refuses the second insert; it then
-        // runs again and replaces the first.
-        let mut attempts = 0;
+        let mut attempt = 1;
         loop {
-            attempts += 1;
             match self
                 .try_record_deployment(component, environment, version, recorded_by, now)
                 .await
             {
-                Err(StoreError::Database(e)) if is_unique_violation(&e) && attempts < 5 => continue,
+                // Only a writer that does not serialize on the deployment
+                // (a broker of an older build, during an upgrade) can make
+                // the unique index on current deployments refuse this one:
+                // run again after a pause, then give up saying so.
+                Err(StoreError::Database(e)) if is_unique_violation(&e) => {
+                    if attempt == DEPLOYMENT_ATTEMPTS {
+                        return Err(StoreError::Busy(format!(
+                            "the deployment of `{component}` to `{environment}`"
+                        )));
+                    }
+                    tokio::time::sleep(pause_before_retry(attempt)).await;
+                    attempt += 1;
+                }
                 other => return other,
             }
         }
@@ -117,12 +128,13 @@ impl Store {
     ) -> Result<String, StoreError> {
         let id = random_id("dep_")?;
         let (_turn, mut tx) = self.write_tx().await?;
-        sqlx::query("UPDATE deployments SET undeployed_at = $1 WHERE component_id = $2 AND environment_id = $3 AND undeployed_at IS NULL")
-            .bind(now)
-            .bind(component)
-            .bind(environment)
-            .execute(&mut *tx)
-            .await?;
+        self.serialize_on(
+            &mut tx,
+            Serialized::Deployments,
+            &deployment_key(component, environment),
+        )
+        .await?;
+        undeploy(&mut tx, component, environment, now).await?;
         put_component_version(&mut tx, component, version, now).await?;
         sqlx::query("INSERT INTO deployments (id, component_id, environment_id, version, deployed_at, recorded_by) VALUES ($1, $2, $3, $4, $5, $6)")
             .bind(&id)
@@ -138,21 +150,25 @@ impl Store {
     }
 
     /// Records that `component` no longer runs in `environment`; false when
-    /// it did not.
+    /// it did not. Serialized with deployments of the same component and
+    /// environment: one racing this one either ran before (and this
+    /// undeploys what it deployed) or runs after.
     pub async fn record_undeployment(
         &self,
         component: &str,
         environment: &str,
         now: i64,
     ) -> Result<bool, StoreError> {
-        let _turn = self.write_turn().await;
-        let r = sqlx::query("UPDATE deployments SET undeployed_at = $1 WHERE component_id = $2 AND environment_id = $3 AND undeployed_at IS NULL")
-            .bind(now)
-            .bind(component)
-            .bind(environment)
-            .execute(&self.pool)
-            .await?;
-        Ok(r.rows_affected() > 0)
+        let (_turn, mut tx) = self.write_tx().await?;
+        self.serialize_on(
+            &mut tx,
+            Serialized::Deployments,
+            &deployment_key(component, environment),
+        )
+        .await?;
+        let undeployed = undeploy(&mut tx, component, environment, now).await?;
+        tx.commit().await?;
+        Ok(undeployed)
     }
 
     /// What runs in `environment`, by component.
@@ -205,6 +221,40 @@ impl Store {
             })
             .collect()
     }
+}
+
+/// Tries of one deployment before it is refused as [`StoreError::Busy`].
+const DEPLOYMENT_ATTEMPTS: u32 = 4;
+
+/// A pause that grows with each try and differs between writers, so that
+/// they do not collide again in step.
+fn pause_before_retry(attempt: u32) -> Duration {
+    let mut jitter = [0u8; 1];
+    // No randomness only means no jitter.
+    let jitter = getrandom::fill(&mut jitter).map_or(0, |()| u64::from(jitter[0] % 20));
+    Duration::from_millis(u64::from(attempt) * 20 + jitter)
+}
+
+/// What deployments of one component in one environment serialize on.
+fn deployment_key(component: &str, environment: &str) -> String {
+    format!("{component}/{environment}")
+}
+
+/// Marks the current deployment of `component` in `environment`, if any,
+/// as ended at `now`; whether there was one.
+async fn undeploy(
+    conn: &mut sqlx::AnyConnection,
+    component: &str,
+    environment: &str,
+    now: i64,
+) -> Result<bool, StoreError> {
+    let r = sqlx::query("UPDATE deployments SET undeployed_at = $1 WHERE component_id = $2 AND environment_id = $3 AND undeployed_at IS NULL")
+        .bind(now)
+        .bind(component)
+        .bind(environment)
+        .execute(&mut *conn)
+        .await?;
+    Ok(r.rows_affected() > 0)
 }
 
 fn deployment(r: &sqlx::any::AnyRow) -> Result<Deployment, StoreError> {

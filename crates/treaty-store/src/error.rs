@@ -24,6 +24,14 @@ pub enum StoreError {
     /// A full sentence: what exists, and how it differs.
     #[error("{0}")]
     Conflict(String),
+    /// Other writes of the same thing (e.g. "the deployment of `web` to
+    /// `production`") kept this one from completing, however often it was
+    /// tried; nothing was written. The same request later may well
+    /// succeed: a server answers 503 with `Retry-After`.
+    #[error(
+        "{0} was being written by another request at the same moment; nothing was written: try again"
+    )]
+    Busy(String),
     /// The named thing (e.g. "team `payments`") does not exist.
     #[error("{0} does not exist")]
     NotFound(String),
@@ -48,6 +56,25 @@ pub enum StoreError {
     },
 }
 
+impl StoreError {
+    /// Whether the same request may succeed if sent again unchanged: the
+    /// store was busy ([`StoreError::Busy`]) or the database gave up on a
+    /// transaction for another's sake (serialization failure, deadlock) or
+    /// had no connection free in time. Everything else would fail again.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            StoreError::Busy(_) => true,
+            StoreError::Database(sqlx::Error::PoolTimedOut) => true,
+            StoreError::Database(sqlx::Error::Database(d)) => {
+                // PostgreSQL's serialization_failure and deadlock_detected;
+                // SQLite's busy, past its busy timeout.
+                matches!(d.code().as_deref(), Some("40001" | "40P01" | "5" | "517"))
+            }
+            _ => false,
+        }
+    }
+}
+
 /// `e` as a conflict on `what` when it is a unique-key violation.
 pub(crate) fn unique_or(e: sqlx::Error, what: impl FnOnce() -> String) -> StoreError {
     if is_unique_violation(&e) {
@@ -59,4 +86,17 @@ pub(crate) fn unique_or(e: sqlx::Error, what: impl FnOnce() -> String) -> StoreE
 
 pub(crate) fn is_unique_violation(e: &sqlx::Error) -> bool {
     matches!(e, sqlx::Error::Database(d) if d.is_unique_violation())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::StoreError;
+
+    #[test]
+    fn only_what_may_succeed_unchanged_is_retryable() {
+        assert!(StoreError::Busy("the deployment of `web` to `production`".into()).is_retryable());
+        assert!(StoreError::Database(sqlx::Error::PoolTimedOut).is_retryable());
+        assert!(!StoreError::Conflict("team `payments` already exists".into()).is_retryable());
+        assert!(!StoreError::Database(sqlx::Error::RowNotFound).is_retryable());
+    }
 }

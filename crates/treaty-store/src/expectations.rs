@@ -3,7 +3,7 @@
 
 use sqlx::Row;
 
-use crate::error::unique_or;
+use crate::error::{is_unique_violation, unique_or};
 use crate::ids::content_hash;
 use crate::versions::{put_blob, put_component_version};
 use crate::{Store, StoreError, Written};
@@ -36,26 +36,8 @@ impl Store {
     ) -> Result<Written, StoreError> {
         let artifacts_hash = content_hash(&e.artifacts);
         let (_turn, mut tx) = self.write_tx().await?;
-        let existing = sqlx::query(
-            "SELECT built_against, uses, artifacts_hash FROM expectations WHERE component_id = $1 AND version = $2 AND interface_id = $3",
-        )
-        .bind(&e.component)
-        .bind(&e.version)
-        .bind(&e.interface)
-        .fetch_optional(&mut *tx)
-        .await?;
-        if let Some(row) = existing {
-            let same = row.try_get::<String, _>("built_against")? == e.built_against
-                && row.try_get::<String, _>("uses")? == e.uses
-                && row.try_get::<String, _>("artifacts_hash")? == artifacts_hash;
-            return if same {
-                Ok(Written::Unchanged)
-            } else {
-                Err(StoreError::Conflict(format!(
-                    "`{}` version {} already has another expectation of `{}` (expectations are immutable: record a new version)",
-                    e.component, e.version, e.interface
-                )))
-            };
+        if let Some(answer) = repeated_expectation(&mut tx, e, &artifacts_hash).await? {
+            return answer;
         }
         put_blob(&mut tx, &artifacts_hash, &e.artifacts).await?;
         put_component_version(&mut tx, &e.component, &e.version, now).await?;
@@ -64,7 +46,7 @@ impl Store {
             .bind(&e.component)
             .execute(&mut *tx)
             .await?;
-        sqlx::query("INSERT INTO expectations (component_id, version, interface_id, built_against, uses, artifacts_hash, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)")
+        let inserted = sqlx::query("INSERT INTO expectations (component_id, version, interface_id, built_against, uses, artifacts_hash, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)")
             .bind(&e.component)
             .bind(&e.version)
             .bind(&e.interface)
@@ -73,8 +55,26 @@ impl Store {
             .bind(&artifacts_hash)
             .bind(now)
             .execute(&mut *tx)
-            .await
-            .map_err(|err| unique_or(err, || format!("expectation of `{}` version {} on `{}`", e.component, e.version, e.interface)))?;
+            .await;
+        match inserted {
+            Ok(_) => {}
+            // Recorded at the same moment through another connection
+            // (PostgreSQL): answer as if this request had come second.
+            Err(err) if is_unique_violation(&err) => {
+                tx.rollback().await?;
+                let mut conn = self.pool.acquire().await?;
+                return match repeated_expectation(&mut conn, e, &artifacts_hash).await? {
+                    Some(answer) => answer,
+                    None => Err(unique_or(err, || {
+                        format!(
+                            "expectation of `{}` version {} on `{}`",
+                            e.component, e.version, e.interface
+                        )
+                    })),
+                };
+            }
+            Err(err) => return Err(err.into()),
+        }
         tx.commit().await?;
         Ok(Written::Created)
     }
@@ -105,4 +105,37 @@ impl Store {
             })
             .collect()
     }
+}
+
+/// The answer to recording `e` (with artifacts hashing to `artifacts_hash`)
+/// if an expectation of the same consumer version and interface is stored:
+/// nothing to do if it is the same, a conflict otherwise; `None` if there
+/// is none.
+async fn repeated_expectation(
+    conn: &mut sqlx::AnyConnection,
+    e: &ExpectationRecord,
+    artifacts_hash: &str,
+) -> Result<Option<Result<Written, StoreError>>, StoreError> {
+    let existing = sqlx::query(
+        "SELECT built_against, uses, artifacts_hash FROM expectations WHERE component_id = $1 AND version = $2 AND interface_id = $3",
+    )
+    .bind(&e.component)
+    .bind(&e.version)
+    .bind(&e.interface)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some(row) = existing else {
+        return Ok(None);
+    };
+    let same = row.try_get::<String, _>("built_against")? == e.built_against
+        && row.try_get::<String, _>("uses")? == e.uses
+        && row.try_get::<String, _>("artifacts_hash")? == artifacts_hash;
+    Ok(Some(if same {
+        Ok(Written::Unchanged)
+    } else {
+        Err(StoreError::Conflict(format!(
+            "`{}` version {} already has another expectation of `{}` (expectations are immutable: record a new version)",
+            e.component, e.version, e.interface
+        )))
+    }))
 }

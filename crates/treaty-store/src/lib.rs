@@ -2,7 +2,10 @@
 //! default; WAL with synchronous writes, so an acknowledged write survives
 //! a crash) or PostgreSQL (for several brokers behind a load balancer),
 //! with the same migrations. Every write that touches several rows runs in
-//! one transaction.
+//! one transaction. Brokers sharing one PostgreSQL database answer as
+//! one would: writes that read what they then change (the current
+//! deployment, a pair's last verification) serialize per thing, and a
+//! registration repeated at the same moment is answered as a repeat.
 //!
 //! It is storage only: who may do what is decided by the server, and what
 //! is compatible by `treaty-compat`. Time is passed in, never read here.

@@ -13,6 +13,7 @@ use crate::{Store, StoreError};
 const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0001_init.sql"),
     include_str!("../migrations/0002_interface_consumers.sql"),
+    include_str!("../migrations/0003_verification_order.sql"),
 ];
 
 /// Held by the PostgreSQL connection that migrates; any fixed number

@@ -2,7 +2,7 @@
 
 use sqlx::Row;
 
-use crate::error::unique_or;
+use crate::error::{is_unique_violation, unique_or};
 use crate::facts::{remember, remembered};
 use crate::{Store, StoreError, Written};
 
@@ -55,22 +55,29 @@ impl Store {
     ) -> Result<Written, StoreError> {
         let (_turn, mut tx) = self.write_tx().await?;
         if let Some(existing) = component_in(&mut tx, id).await? {
-            return if existing.team == team {
-                Ok(Written::Unchanged)
-            } else {
-                Err(StoreError::Conflict(format!(
-                    "component `{id}` already exists, owned by team `{}`",
-                    existing.team
-                )))
-            };
+            return repeated_component(id, team, &existing);
         }
-        sqlx::query("INSERT INTO components (id, team_id, created_at) VALUES ($1, $2, $3)")
-            .bind(id)
-            .bind(team)
-            .bind(now)
-            .execute(&mut *tx)
-            .await
-            .map_err(|e| unique_or(e, || format!("component `{id}`")))?;
+        let inserted =
+            sqlx::query("INSERT INTO components (id, team_id, created_at) VALUES ($1, $2, $3)")
+                .bind(id)
+                .bind(team)
+                .bind(now)
+                .execute(&mut *tx)
+                .await;
+        match inserted {
+            Ok(_) => {}
+            // Registered at the same moment through another connection
+            // (PostgreSQL): answer as if this request had come second.
+            Err(e) if is_unique_violation(&e) => {
+                tx.rollback().await?;
+                let mut conn = self.pool.acquire().await?;
+                return match component_in(&mut conn, id).await? {
+                    Some(existing) => repeated_component(id, team, &existing),
+                    None => Err(unique_or(e, || format!("component `{id}`"))),
+                };
+            }
+            Err(e) => return Err(e.into()),
+        }
         tx.commit().await?;
         Ok(Written::Created)
     }
@@ -115,16 +122,9 @@ impl Store {
     ) -> Result<Written, StoreError> {
         let (_turn, mut tx) = self.write_tx().await?;
         if let Some(existing) = interface_in(&mut tx, &record.id).await? {
-            return if existing.interface == *record {
-                Ok(Written::Unchanged)
-            } else {
-                Err(StoreError::Conflict(format!(
-                    "interface `{}` already exists with other settings",
-                    record.id
-                )))
-            };
+            return repeated_interface(record, &existing);
         }
-        sqlx::query("INSERT INTO interfaces (id, component_id, kind, compatibility, proto_category, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
+        let inserted = sqlx::query("INSERT INTO interfaces (id, component_id, kind, compatibility, proto_category, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
             .bind(&record.id)
             .bind(&record.component)
             .bind(&record.kind)
@@ -132,8 +132,21 @@ impl Store {
             .bind(record.proto_category.as_deref())
             .bind(now)
             .execute(&mut *tx)
-            .await
-            .map_err(|e| unique_or(e, || format!("interface `{}`", record.id)))?;
+            .await;
+        match inserted {
+            Ok(_) => {}
+            // Registered at the same moment through another connection
+            // (PostgreSQL): answer as if this request had come second.
+            Err(e) if is_unique_violation(&e) => {
+                tx.rollback().await?;
+                let mut conn = self.pool.acquire().await?;
+                return match interface_in(&mut conn, &record.id).await? {
+                    Some(existing) => repeated_interface(record, &existing),
+                    None => Err(unique_or(e, || format!("interface `{}`", record.id))),
+                };
+            }
+            Err(e) => return Err(e.into()),
+        }
         tx.commit().await?;
         Ok(Written::Created)
     }
@@ -190,6 +203,36 @@ fn owned_interface(r: &sqlx::any::AnyRow) -> Result<OwnedInterface, StoreError> 
         },
         team: r.try_get("team_id")?,
     })
+}
+
+/// The answer to registering component `id` for `team` when `existing`
+/// is already registered: nothing to do for the same team, a conflict
+/// naming the owner for another.
+fn repeated_component(id: &str, team: &str, existing: &Component) -> Result<Written, StoreError> {
+    if existing.team == team {
+        Ok(Written::Unchanged)
+    } else {
+        Err(StoreError::Conflict(format!(
+            "component `{id}` already exists, owned by team `{}`",
+            existing.team
+        )))
+    }
+}
+
+/// The answer to registering `record` when `existing` has its id: nothing
+/// to do if they are the same, a conflict otherwise.
+fn repeated_interface(
+    record: &InterfaceRecord,
+    existing: &OwnedInterface,
+) -> Result<Written, StoreError> {
+    if existing.interface == *record {
+        Ok(Written::Unchanged)
+    } else {
+        Err(StoreError::Conflict(format!(
+            "interface `{}` already exists with other settings",
+            record.id
+        )))
+    }
 }
 
 async fn component_in(

@@ -1,9 +1,10 @@
 //! Verifications: a provider version checked against a consumer version,
-//! recorded as they come; the latest one of a pair decides.
+//! recorded as they come; the one of a pair recorded last decides.
 
 use sqlx::Row;
 
 use crate::ids::random_id;
+use crate::write::Serialized;
 use crate::{Store, StoreError};
 
 /// A recorded verification of a consumer version against a provider version.
@@ -46,10 +47,20 @@ impl Store {
         recorded_by: &str,
         now: i64,
     ) -> Result<String, StoreError> {
-        let _turn = self.write_turn().await;
         let id = random_id("ver_")?;
+        let (_turn, mut tx) = self.write_tx().await?;
+        let pair = [
+            &v.interface,
+            &v.provider_version,
+            &v.consumer,
+            &v.consumer_version,
+        ];
+        self.serialize_on(&mut tx, Serialized::Verifications, &pair_key(pair))
+            .await?;
+        // The next number of the pair: its lock is held, so no other
+        // writer can take the same one, and a later writer sees this one.
         sqlx::query(
-            "INSERT INTO verifications (id, interface_id, provider_version, consumer_id, consumer_version, success, details, recorded_by, recorded_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            "INSERT INTO verifications (id, interface_id, provider_version, consumer_id, consumer_version, success, details, recorded_by, recorded_at, seq) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, (SELECT COALESCE(MAX(seq), 0) + 1 FROM verifications WHERE interface_id = $2 AND provider_version = $3 AND consumer_id = $4 AND consumer_version = $5))",
         )
         .bind(&id)
         .bind(&v.interface)
@@ -60,13 +71,17 @@ impl Store {
         .bind(v.details.as_deref())
         .bind(recorded_by)
         .bind(now)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
+        tx.commit().await?;
         Ok(id)
     }
 
-    /// The latest verification of a pair, if any. Of two recorded in the
-    /// same millisecond, a failure counts as the later.
+    /// The verification of a pair recorded last, if any: last in the
+    /// order the database took them in, whatever the recording brokers'
+    /// clocks said (`recorded_at` is for display). A failure no longer
+    /// needs to win a tie, as there are none; the rows of databases from
+    /// before that order were numbered with it (see migration 3).
     pub async fn latest_verification(
         &self,
         interface: &str,
@@ -74,8 +89,10 @@ impl Store {
         consumer: &str,
         consumer_version: &str,
     ) -> Result<Option<VerificationRecord>, StoreError> {
+        // NULLS LAST: a row without a number (from a broker of an older
+        // build during an upgrade) sorts the same way on both databases.
         let row = sqlx::query(&format!(
-            "{VERIFICATION_SELECT} WHERE interface_id = $1 AND provider_version = $2 AND consumer_id = $3 AND consumer_version = $4 ORDER BY recorded_at DESC, success ASC LIMIT 1"
+            "{VERIFICATION_SELECT} WHERE interface_id = $1 AND provider_version = $2 AND consumer_id = $3 AND consumer_version = $4 ORDER BY seq DESC NULLS LAST LIMIT 1"
         ))
         .bind(interface)
         .bind(provider_version)
@@ -87,7 +104,10 @@ impl Store {
     }
 
     /// Verifications of an interface's provider version, newest first,
-    /// recorded before `before` (a cursor: recorded_at, then id).
+    /// recorded before `before` (a cursor: recorded_at, then id). For
+    /// display: "newest" is by the recording brokers' clocks, so with
+    /// clocks apart it may differ from the order that decides
+    /// ([`Store::latest_verification`]).
     pub async fn verifications(
         &self,
         interface: &str,
@@ -125,6 +145,13 @@ impl Store {
         };
         rows.iter().map(verification_record).collect()
     }
+}
+
+/// What verifications of one pair serialize on.
+fn pair_key(pair: [&String; 4]) -> String {
+    // A separator no id contains in practice; a collision would only make
+    // two pairs wait for each other.
+    pair.map(String::as_str).join("\n")
 }
 
 fn verification_record(r: &sqlx::any::AnyRow) -> Result<VerificationRecord, StoreError> {

@@ -2,6 +2,9 @@
 //! `TREATY_TEST_DATABASE_URL` names a server; `.ci/run` sets it, and under
 //! `CI` a PostgreSQL test without it fails rather than passing untested).
 
+mod common;
+
+use common::{postgres_server, test_error};
 use treaty_store::{
     ADMIN_TEAM, ExpectationRecord, InterfaceRecord, Scope, Store, StoreError, Table, Verification,
     Written,
@@ -281,7 +284,7 @@ async fn scenario(store: &Store) -> Result<(), StoreError> {
 
 #[tokio::test]
 async fn sqlite_store() -> Result<(), StoreError> {
-    let dir = tempfile::tempdir().map_err(|e| StoreError::NotFound(e.to_string()))?;
+    let dir = tempfile::tempdir().map_err(test_error)?;
     let url = format!("sqlite://{}", dir.path().join("treaty.db").display());
     let store = Store::open(&url).await?;
     scenario(&store).await?;
@@ -294,7 +297,7 @@ async fn sqlite_store() -> Result<(), StoreError> {
 
 #[tokio::test]
 async fn a_database_from_a_newer_build_is_refused() -> Result<(), StoreError> {
-    let dir = tempfile::tempdir().map_err(|e| StoreError::NotFound(e.to_string()))?;
+    let dir = tempfile::tempdir().map_err(test_error)?;
     let url = format!("sqlite://{}", dir.path().join("treaty.db").display());
     {
         let _store = Store::open(&url).await?;
@@ -317,21 +320,6 @@ async fn bad_urls_are_refused() {
         Store::open("mysql://x").await,
         Err(StoreError::BadUrl(_))
     ));
-}
-
-/// The PostgreSQL server the tests may use. Without one, a test fails when
-/// `CI` is set (CI must exercise PostgreSQL, not pass without it) and
-/// otherwise says on stderr that it skipped.
-fn postgres_server() -> Option<String> {
-    if let Ok(url) = std::env::var("TREATY_TEST_DATABASE_URL") {
-        return Some(url);
-    }
-    assert!(
-        std::env::var_os("CI").is_none(),
-        "TREATY_TEST_DATABASE_URL is not set, but CI is: the PostgreSQL tests must run in CI (start PostgreSQL and set TREATY_TEST_DATABASE_URL)"
-    );
-    eprintln!("skipped: TREATY_TEST_DATABASE_URL is not set (PostgreSQL tests need a server)");
-    None
 }
 
 #[tokio::test]
@@ -387,7 +375,7 @@ async fn postgres_scenario(url: &str) -> Result<(), StoreError> {
         }));
     }
     for r in racing {
-        r.await.map_err(|e| StoreError::NotFound(e.to_string()))??;
+        r.await.map_err(test_error)??;
     }
     let current: Vec<_> = store
         .deployed("production")
@@ -403,7 +391,7 @@ async fn postgres_scenario(url: &str) -> Result<(), StoreError> {
 /// refused with an error naming the row, not read with the scope dropped.
 #[tokio::test]
 async fn an_unknown_stored_scope_is_an_error_naming_the_token() -> Result<(), StoreError> {
-    let dir = tempfile::tempdir().map_err(|e| StoreError::NotFound(e.to_string()))?;
+    let dir = tempfile::tempdir().map_err(test_error)?;
     let url = format!("sqlite://{}", dir.path().join("treaty.db").display());
     let store = Store::open(&url).await?;
     store.create_team("payments", "Payments", 1).await?;
@@ -435,7 +423,7 @@ async fn an_unknown_stored_scope_is_an_error_naming_the_token() -> Result<(), St
 /// take the lock up front and wait for it instead of failing as busy.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_writers_on_sqlite_all_succeed() -> Result<(), StoreError> {
-    let dir = tempfile::tempdir().map_err(|e| StoreError::NotFound(e.to_string()))?;
+    let dir = tempfile::tempdir().map_err(test_error)?;
     let url = format!("sqlite://{}", dir.path().join("treaty.db").display());
     let store = Store::open(&url).await?;
     store.create_team("payments", "Payments", 1).await?;
@@ -463,7 +451,7 @@ async fn concurrent_writers_on_sqlite_all_succeed() -> Result<(), StoreError> {
         }));
     }
     for t in tasks {
-        t.await.map_err(|e| StoreError::NotFound(e.to_string()))??;
+        t.await.map_err(test_error)??;
     }
     assert_eq!(store.count(Table::InterfaceVersions).await?, 320);
     assert_eq!(store.count(Table::Deployments).await?, 0);
@@ -475,7 +463,7 @@ async fn concurrent_writers_on_sqlite_all_succeed() -> Result<(), StoreError> {
 /// there.
 #[tokio::test]
 async fn an_older_database_is_migrated_forward() -> Result<(), StoreError> {
-    let dir = tempfile::tempdir().map_err(|e| StoreError::NotFound(e.to_string()))?;
+    let dir = tempfile::tempdir().map_err(test_error)?;
     let url = format!(
         "sqlite://{}?mode=rwc",
         dir.path().join("treaty.db").display()
@@ -519,4 +507,101 @@ async fn an_older_database_is_migrated_forward() -> Result<(), StoreError> {
         ("checkout-web", "8")
     );
     Ok(())
+}
+
+/// Verifications stored by a build that ordered them by their brokers'
+/// clocks keep the order that build gave them when the store is migrated
+/// to number them (a failure counted as later within one millisecond);
+/// verifications recorded afterwards come after them, whatever their time.
+async fn verifications_keep_their_order_when_migrated(url: &str) -> Result<(), StoreError> {
+    sqlx::any::install_default_drivers();
+    let pool = sqlx::AnyPool::connect(url).await?;
+    let older_schema = [
+        include_str!("../migrations/0001_init.sql"),
+        include_str!("../migrations/0002_interface_consumers.sql"),
+    ]
+    .map(|sql| {
+        sql.lines()
+            .filter(|l| !l.trim_start().starts_with("--"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    })
+    .join(";\n");
+    for statement in older_schema
+        .split(';')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        sqlx::query(statement).execute(&pool).await?;
+    }
+    for statement in [
+        "CREATE TABLE treaty_schema (version BIGINT PRIMARY KEY)",
+        "INSERT INTO treaty_schema (version) VALUES (1)",
+        "INSERT INTO treaty_schema (version) VALUES (2)",
+        "INSERT INTO teams VALUES ('checkout', 'Checkout', 1)",
+        "INSERT INTO teams VALUES ('payments', 'Payments', 1)",
+        "INSERT INTO components VALUES ('checkout-web', 'checkout', 1)",
+        "INSERT INTO components VALUES ('payments-svc', 'payments', 1)",
+        "INSERT INTO interfaces VALUES ('payments-api', 'payments-svc', 'openapi', 'backward', NULL, 1)",
+        // Version 7: a success and a failure in one millisecond (the ids
+        // in the other order, so that they cannot decide), after an older
+        // success.
+        "INSERT INTO verifications VALUES ('ver_b', 'payments-api', '1.0.0', 'checkout-web', '7', 1, NULL, 'payments', 3)",
+        "INSERT INTO verifications VALUES ('ver_z', 'payments-api', '1.0.0', 'checkout-web', '7', 1, NULL, 'payments', 5)",
+        "INSERT INTO verifications VALUES ('ver_a', 'payments-api', '1.0.0', 'checkout-web', '7', 0, NULL, 'payments', 5)",
+        // Version 8: a failure, then a success.
+        "INSERT INTO verifications VALUES ('ver_c', 'payments-api', '1.0.0', 'checkout-web', '8', 1, NULL, 'payments', 9)",
+        "INSERT INTO verifications VALUES ('ver_d', 'payments-api', '1.0.0', 'checkout-web', '8', 0, NULL, 'payments', 4)",
+    ] {
+        sqlx::query(statement).execute(&pool).await?;
+    }
+    pool.close().await;
+
+    let store = Store::open(url).await?;
+    let latest = |consumer_version: &'static str| {
+        let store = store.clone();
+        async move {
+            store
+                .latest_verification("payments-api", "1.0.0", "checkout-web", consumer_version)
+                .await
+                .map(|l| l.map(|l| (l.id, l.verification.success)))
+        }
+    };
+    assert_eq!(latest("7").await?, Some(("ver_a".into(), false)));
+    assert_eq!(latest("8").await?, Some(("ver_c".into(), true)));
+    let v = Verification {
+        interface: "payments-api".into(),
+        provider_version: "1.0.0".into(),
+        consumer: "checkout-web".into(),
+        consumer_version: "7".into(),
+        success: true,
+        details: None,
+    };
+    // Recorded after them, by a broker whose clock is behind.
+    let id = store.record_verification(&v, "payments", 1).await?;
+    assert_eq!(latest("7").await?, Some((id, true)));
+    Ok(())
+}
+
+#[tokio::test]
+async fn verifications_keep_their_order_when_migrated_on_sqlite() -> Result<(), StoreError> {
+    let dir = tempfile::tempdir().map_err(test_error)?;
+    let url = format!(
+        "sqlite://{}?mode=rwc",
+        dir.path().join("treaty.db").display()
+    );
+    verifications_keep_their_order_when_migrated(&url).await
+}
+
+#[tokio::test]
+async fn verifications_keep_their_order_when_migrated_on_postgres() -> Result<(), StoreError> {
+    let Some(server) = postgres_server() else {
+        return Ok(());
+    };
+    let url = treaty_store::scratch_postgres_url(&server).await?;
+    let outcome = verifications_keep_their_order_when_migrated(&url).await;
+    if let Err(e) = treaty_store::drop_scratch_postgres(&url).await {
+        eprintln!("could not drop the scratch schema of {url}: {e}");
+    }
+    outcome
 }
