@@ -24,7 +24,8 @@ pub struct ErrorDetail {
     /// The HTTP status, repeated for clients that only keep the body.
     pub status: u16,
     /// Stable: `unauthenticated`, `forbidden`, `not_found`, `conflict`,
-    /// `bad_request`, `invalid`, `too_large`, `timeout`, `internal`.
+    /// `bad_request`, `invalid`, `too_large`, `timeout`, `internal`,
+    /// `busy` (503 with `Retry-After`: try again).
     pub code: &'static str,
     /// What went wrong and, where it helps, what to do about it.
     pub message: String,
@@ -58,6 +59,14 @@ pub enum ApiError {
     /// 500: the broker failed; the message is logged too.
     #[error("{0}")]
     Internal(String),
+    /// 500: the database failed. Its text is logged, never sent: it can
+    /// name tables, constraints and values.
+    #[error("{0}")]
+    Database(String),
+    /// 503: the database is busy (a lock wait, a serialization failure);
+    /// the same request may succeed when retried.
+    #[error("{0}")]
+    Unavailable(String),
 }
 
 impl ApiError {
@@ -70,7 +79,10 @@ impl ApiError {
             ApiError::BadRequest(_) => (StatusCode::BAD_REQUEST, "bad_request"),
             ApiError::Invalid(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid"),
             ApiError::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "too_large"),
-            ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
+            ApiError::Internal(_) | ApiError::Database(_) => {
+                (StatusCode::INTERNAL_SERVER_ERROR, "internal")
+            }
+            ApiError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "busy"),
         }
     }
 }
@@ -93,7 +105,22 @@ impl IntoResponse for ApiError {
         if status == StatusCode::INTERNAL_SERVER_ERROR {
             tracing::error!(error = %self, "request failed");
         }
-        error_response(status, code, self.to_string())
+        match self {
+            ApiError::Database(_) => error_response(
+                status,
+                code,
+                "the broker's database failed; its log has the details".to_owned(),
+            ),
+            ApiError::Unavailable(message) => {
+                let mut response = error_response(status, code, message);
+                response.headers_mut().insert(
+                    axum::http::header::RETRY_AFTER,
+                    axum::http::HeaderValue::from_static("1"),
+                );
+                response
+            }
+            other => error_response(status, code, other.to_string()),
+        }
     }
 }
 
@@ -102,7 +129,12 @@ impl From<StoreError> for ApiError {
         match e {
             StoreError::Conflict(message) => ApiError::Conflict(message),
             StoreError::NotFound(what) => ApiError::NotFound(format!("{what} does not exist")),
-            other => ApiError::Internal(other.to_string()),
+            StoreError::Busy(message) => ApiError::Unavailable(message),
+            e if e.is_retryable() => {
+                tracing::warn!(error = %e, "database busy");
+                ApiError::Unavailable("the database is busy: try again".to_owned())
+            }
+            other => ApiError::Database(other.to_string()),
         }
     }
 }
@@ -190,4 +222,44 @@ pub async fn uniform_errors(response: Response) -> Response {
         status
     };
     error_response(status, code, message)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn body_of(response: Response) -> String {
+        let bytes = axum::body::to_bytes(response.into_body(), 1 << 16)
+            .await
+            .unwrap_or_default();
+        String::from_utf8_lossy(&bytes).into_owned()
+    }
+
+    #[tokio::test]
+    async fn a_database_failure_is_logged_not_sent() {
+        let raw = "duplicate key value violates unique constraint \"deployments_live\"";
+        let error = ApiError::from(StoreError::Corrupt {
+            table: "deployments",
+            row: "d1".into(),
+            field: "version",
+            value: raw.into(),
+        });
+        let response = error.into_response();
+        assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        let body = body_of(response).await;
+        assert!(!body.contains("deployments_live"), "{body}");
+        assert!(body.contains("its log has the details"), "{body}");
+    }
+
+    #[tokio::test]
+    async fn a_busy_database_is_a_retryable_503() {
+        let response =
+            ApiError::from(StoreError::Busy("deployments of c in e".into())).into_response();
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(
+            response.headers().get(axum::http::header::RETRY_AFTER),
+            Some(&axum::http::HeaderValue::from_static("1"))
+        );
+        assert!(body_of(response).await.contains("\"code\":\"busy\""));
+    }
 }
