@@ -28,12 +28,15 @@ impl GitTree {
     /// Opens the repository holding `dir` and resolves `reference` (a
     /// branch, tag, commit or expression such as `HEAD~1`) to its tree.
     pub fn open(dir: &Path, reference: &str) -> Result<GitTree, String> {
-        let repo = gix::discover(dir)
-            .map_err(|e| format!("`{}` is not inside a git repository: {e}", dir.display()))?;
-        let workdir = repo.workdir().ok_or("the repository has no working tree")?;
         let canon =
             |p: &Path| std::fs::canonicalize(p).map_err(|e| format!("{}: {e}", p.display()));
+        // Discovering from an absolute path: from a relative one, gix gives
+        // a linked worktree's (`git worktree add`) working directory as an
+        // empty path.
         let rel = canon(dir)?;
+        let repo = gix::discover(&rel)
+            .map_err(|e| format!("`{}` is not inside a git repository: {e}", dir.display()))?;
+        let workdir = repo.workdir().ok_or("the repository has no working tree")?;
         let root = canon(workdir)?;
         let prefix = rel
             .strip_prefix(&root)

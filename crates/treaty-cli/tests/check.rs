@@ -130,6 +130,35 @@ fn a_breaking_change_nobody_uses_is_reported_but_passes() {
 }
 
 #[test]
+fn a_linked_worktree_named_by_a_relative_path_is_checked() {
+    // `git worktree add` checkouts: gix gave their working directory as an
+    // empty path when discovered from a relative one, and check failed with
+    // "error: : No such file or directory".
+    let (dir, _ws) = repo();
+    let linked = dir.path().join("linked");
+    git(dir.path(), &["worktree", "add", "-q", "linked", "HEAD"]);
+    edit(
+        &linked.join("acme"),
+        "schemas/payments-api.openapi.yaml",
+        "enum: [EUR, USD, GBP, SEK, CHF]",
+        "enum: [EUR, USD, GBP]",
+    );
+    let out = common::treaty()
+        .current_dir(&linked)
+        .args(["check", "acme", "--base", "HEAD", "--format", "json"])
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run treaty: {e}"));
+    let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_default();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{r} {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(interface(&r, "payments-api")["status"], "fail");
+}
+
+#[test]
 fn an_unknown_base_is_a_usage_error() {
     let (_dir, ws) = repo();
     let (out, _) = check(&ws, "no-such-branch");
