@@ -1,7 +1,6 @@
 //! `treaty diff OLD NEW`: the compatibility engine on two files, and the
 //! renderings of its changes (text, JSON, Markdown, SARIF, JUnit).
 
-use std::io::Read;
 use std::path::Path;
 
 use serde::Serialize;
@@ -13,22 +12,7 @@ pub struct FileDocuments;
 
 impl DocumentSource for FileDocuments {
     fn read(&self, path: &str, max_bytes: usize) -> Result<Vec<u8>, String> {
-        let file = std::fs::File::open(Path::new(path)).map_err(|e| e.to_string())?;
-        let meta = file.metadata().map_err(|e| e.to_string())?;
-        if !meta.is_file() {
-            return Err("not a regular file".to_owned());
-        }
-        if meta.len() > max_bytes as u64 {
-            return Err(format!(
-                "file is {} bytes, more than the limit of {max_bytes} bytes",
-                meta.len()
-            ));
-        }
-        let mut bytes = Vec::with_capacity(meta.len() as usize);
-        file.take(max_bytes as u64 + 1)
-            .read_to_end(&mut bytes)
-            .map_err(|e| e.to_string())?;
-        Ok(bytes)
+        crate::fs_source::read_regular_file(Path::new(path), max_bytes).map_err(|e| e.to_string())
     }
 }
 

@@ -1,7 +1,7 @@
 //! The working tree as a [`WorkspaceSource`].
 
 use std::io::Read;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use treaty_core::{ReadError, WorkspaceSource};
 
@@ -41,35 +41,47 @@ impl FsSource {
     }
 }
 
+/// The bytes of the regular file at `path`, refusing (before reading it)
+/// a file larger than `max_bytes`, and anything that is not a regular
+/// file: a named pipe would block the open until a writer came, a device
+/// could be endless.
+pub fn read_regular_file(path: &Path, max_bytes: usize) -> Result<Vec<u8>, ReadError> {
+    let io = |e: std::io::Error| match e.kind() {
+        std::io::ErrorKind::NotFound => ReadError::NotFound,
+        _ => ReadError::Io(e.to_string()),
+    };
+    // stat before open: opening a FIFO waits for a writer.
+    if !std::fs::metadata(path).map_err(io)?.is_file() {
+        return Err(ReadError::Io("not a regular file".to_owned()));
+    }
+    let file = std::fs::File::open(path).map_err(io)?;
+    let meta = file.metadata().map_err(io)?;
+    if !meta.is_file() {
+        return Err(ReadError::Io("not a regular file".to_owned()));
+    }
+    if meta.len() > max_bytes as u64 {
+        return Err(ReadError::TooLarge {
+            size: meta.len(),
+            limit: max_bytes,
+        });
+    }
+    // Read at most one byte past the limit, in case the file grows.
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    file.take(max_bytes as u64 + 1)
+        .read_to_end(&mut bytes)
+        .map_err(io)?;
+    if bytes.len() > max_bytes {
+        return Err(ReadError::TooLarge {
+            size: bytes.len() as u64,
+            limit: max_bytes,
+        });
+    }
+    Ok(bytes)
+}
+
 impl WorkspaceSource for FsSource {
     fn read(&self, path: &str, max_bytes: usize) -> Result<Vec<u8>, ReadError> {
-        let full = self.resolve(path)?;
-        let file = std::fs::File::open(&full).map_err(|e| match e.kind() {
-            std::io::ErrorKind::NotFound => ReadError::NotFound,
-            _ => ReadError::Io(e.to_string()),
-        })?;
-        let meta = file.metadata().map_err(|e| ReadError::Io(e.to_string()))?;
-        if !meta.is_file() {
-            return Err(ReadError::Io("not a regular file".to_owned()));
-        }
-        if meta.len() > max_bytes as u64 {
-            return Err(ReadError::TooLarge {
-                size: meta.len(),
-                limit: max_bytes,
-            });
-        }
-        // Read at most one byte past the limit, in case the file grows.
-        let mut bytes = Vec::with_capacity(meta.len() as usize);
-        file.take(max_bytes as u64 + 1)
-            .read_to_end(&mut bytes)
-            .map_err(|e| ReadError::Io(e.to_string()))?;
-        if bytes.len() > max_bytes {
-            return Err(ReadError::TooLarge {
-                size: bytes.len() as u64,
-                limit: max_bytes,
-            });
-        }
-        Ok(bytes)
+        read_regular_file(&self.resolve(path)?, max_bytes)
     }
 
     fn list(&self, dir: &str) -> Result<Vec<String>, ReadError> {

@@ -6,14 +6,26 @@ use std::sync::Arc;
 
 use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceSpan};
 use serde::Serialize;
-use treaty_syntax::{Diagnostic, Severity, SourceMap, Span};
+use treaty_syntax::{Diagnostic, Severity, SourceFile, SourceMap, Span};
 
 /// A diagnostic joined with its source text, in the shape miette renders.
 struct Report<'a> {
     diag: &'a Diagnostic,
     source: Option<NamedSource<Arc<str>>>,
     labels: Vec<LabeledSpan>,
+    /// `file:line:column`, when the place is named in words instead of
+    /// shown (see [`SNIPPET_LINE_LIMIT`]).
+    location: Option<String>,
 }
+
+/// Lines longer than this (in characters) are not shown as a snippet: a
+/// minified file's one line says nothing to a reader, and miette cannot
+/// draw a label past column 65,535 (it panics).
+const SNIPPET_LINE_LIMIT: usize = 1_000;
+
+/// A label spanning more lines than this is drawn on its first line only,
+/// rather than as a bar beside a whole file.
+const SNIPPET_SPAN_LINES: usize = 12;
 
 impl fmt::Debug for Report<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -24,8 +36,9 @@ impl fmt::Debug for Report<'_> {
 impl fmt::Display for Report<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         // Without a span, nothing else names the file: the message does.
-        match (&self.diag.span, &self.diag.file) {
-            (None, Some(file)) => write!(f, "{file}: {}", self.diag.message),
+        match (&self.diag.span, &self.diag.file, &self.location) {
+            (_, _, Some(location)) => write!(f, "{location}: {}", self.diag.message),
+            (None, Some(file), _) => write!(f, "{file}: {}", self.diag.message),
             _ => f.write_str(&self.diag.message),
         }
     }
@@ -70,6 +83,30 @@ fn source_span(span: Span) -> SourceSpan {
     SourceSpan::new((span.start as usize).into(), span.len())
 }
 
+/// Whether every line `span` starts or ends on is short enough to show.
+fn fits_a_snippet(file: &SourceFile, span: Span) -> bool {
+    [span.start, span.end].into_iter().all(|offset| {
+        let line = file.position(offset as usize).line;
+        file.line_text(line).chars().count() <= SNIPPET_LINE_LIMIT
+    })
+}
+
+/// `span`, cut to the end of its first line when it covers many lines.
+fn drawable(file: &SourceFile, span: Span) -> Span {
+    let start = file.position(span.start as usize);
+    let end = file.position(span.end as usize);
+    if end.line - start.line <= SNIPPET_SPAN_LINES {
+        return span;
+    }
+    let rest = &file.text()[span.start as usize..];
+    let first_line = rest.find('\n').unwrap_or(rest.len());
+    Span::new(
+        span.file,
+        span.start as usize,
+        span.start as usize + first_line.max(1),
+    )
+}
+
 /// Renders diagnostics as text; `color` chooses the theme.
 pub fn human(diags: &[Diagnostic], sources: &SourceMap, color: bool) -> String {
     let theme = if color {
@@ -82,28 +119,36 @@ pub fn human(diags: &[Diagnostic], sources: &SourceMap, color: bool) -> String {
         .with_links(false);
     let mut out = String::new();
     for diag in diags {
-        let file = diag.span.and_then(|s| sources.get(s.file));
+        let mut file = diag.span.and_then(|s| sources.get(s.file));
+        let mut location = None;
         let mut labels = Vec::new();
-        if let Some(span) = diag.span {
-            labels.push(LabeledSpan::new_primary_with_span(
-                diag.label.clone(),
-                source_span(span),
-            ));
-            for rel in &diag.related {
-                // miette shows one source per report: related places in other
-                // files are named in the label instead.
-                if rel.span.file == span.file {
-                    labels.push(LabeledSpan::new_with_span(
-                        Some(rel.message.clone()),
-                        source_span(rel.span),
-                    ));
+        if let (Some(span), Some(f)) = (diag.span, file) {
+            if fits_a_snippet(f, span) {
+                labels.push(LabeledSpan::new_primary_with_span(
+                    diag.label.clone(),
+                    source_span(drawable(f, span)),
+                ));
+                for rel in &diag.related {
+                    // miette shows one source per report: related places in
+                    // other files are named in the label instead.
+                    if rel.span.file == span.file && fits_a_snippet(f, rel.span) {
+                        labels.push(LabeledSpan::new_with_span(
+                            Some(rel.message.clone()),
+                            source_span(drawable(f, rel.span)),
+                        ));
+                    }
                 }
+            } else {
+                let at = f.position(span.start as usize);
+                location = Some(format!("{}:{}:{}", f.name(), at.line, at.column));
+                file = None;
             }
         }
         let report = Report {
             diag,
             source: file.map(|f| NamedSource::new(f.name(), f.shared_text())),
             labels,
+            location,
         };
         let mut text = String::new();
         if handler.render_report(&mut text, &report).is_err() {
@@ -244,4 +289,40 @@ pub fn summary_line(diags: &[Diagnostic], sources: &SourceMap) -> String {
         plural(s.errors, "error"),
         plural(s.warnings, "warning")
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rendered(text: &str, start: usize, end: usize) -> String {
+        let mut sources = SourceMap::new();
+        let id = sources.add("s.yaml", text.to_owned());
+        let diag =
+            Diagnostic::error("test-code", "something is wrong").at(Span::new(id, start, end));
+        human(&[diag], &sources, false)
+    }
+
+    #[test]
+    fn a_label_past_column_65535_is_named_not_drawn() {
+        let line = format!("x: \"{}\" ]", "a".repeat(70_000));
+        let out = rendered(&line, line.len() - 1, line.len());
+        assert!(out.contains("s.yaml:1:70007: something is wrong"), "{out}");
+    }
+
+    #[test]
+    fn a_span_over_a_whole_file_is_drawn_on_its_first_line() {
+        let text: String = (0..200).map(|i| format!("key{i}: value\n")).collect();
+        let out = rendered(&text, 0, text.len());
+        assert!(out.lines().count() < 20, "{out}");
+        assert!(out.contains("key0: value"), "{out}");
+        assert!(!out.contains("key199"), "{out}");
+    }
+
+    #[test]
+    fn a_short_span_is_drawn_as_it_is() {
+        let out = rendered("a: 1\nb: 2\n", 5, 9);
+        assert!(out.contains("b: 2"), "{out}");
+        assert!(out.contains("s.yaml:2:1"), "{out}");
+    }
 }

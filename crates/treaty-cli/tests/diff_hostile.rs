@@ -185,3 +185,43 @@ fn a_missing_file_and_garbage() {
     dir.write("s.yaml", HEAD);
     assert_rejected(&diff(dir.path(), "s.yaml", "g.yaml"), "not UTF-8");
 }
+
+#[test]
+fn an_error_far_along_a_minified_line_is_named_not_drawn() {
+    // miette panicked drawing a label past column 65,535 (exit 101), even
+    // with `--format json`, whose errors are still rendered for people.
+    let dir = TestContext::new();
+    let padding = "a".repeat(70_000);
+    let good = format!(
+        r#"{{"openapi":"3.0.0","info":{{"title":"t","version":"1"}},"x-pad":"{padding}","paths":{{}}}}"#
+    );
+    let bad = format!("{} ] }}", &good[..good.len() - 1]);
+    dir.write("old.json", &good);
+    dir.write("new.json", &bad);
+    let out = diff(dir.path(), "old.json", "new.json");
+    assert_rejected(&out, "new.json:1:700");
+    let json = common::treaty()
+        .current_dir(dir.path())
+        .args(["diff", "old.json", "new.json", "--format", "json"])
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run treaty: {e}"));
+    assert_rejected(&json, "invalid JSON");
+}
+
+#[test]
+fn a_named_pipe_is_refused_not_waited_on() {
+    let dir = TestContext::new();
+    dir.write(
+        "s.yaml",
+        format!("{HEAD}components:\n  schemas:\n    A: {{type: string}}\n"),
+    );
+    common::mkfifo(&dir.path().join("pipe.yaml"));
+    assert_rejected(
+        &diff(dir.path(), "pipe.yaml", "s.yaml"),
+        "not a regular file",
+    );
+    assert_rejected(
+        &diff(dir.path(), "s.yaml", "pipe.yaml"),
+        "not a regular file",
+    );
+}

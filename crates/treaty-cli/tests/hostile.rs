@@ -215,3 +215,21 @@ fn symlinks_out_of_the_workspace_are_not_followed() {
     assert_eq!(out.status.code(), Some(2), "{stdout}");
     assert!(stdout.contains("leads outside the workspace"), "{stdout}");
 }
+
+#[test]
+fn a_named_pipe_as_a_schema_file_is_refused_not_waited_on() {
+    let ws = workspace();
+    ws.write(
+        "teams/payments.yaml",
+        "id: payments\nname: Payments\nmembers: [{handle: ana}]\n",
+    );
+    ws.write(
+        "interfaces/api.yaml",
+        "id: api\nkind: openapi\nschema: api.yaml\nproducer: payments\n",
+    );
+    common::mkfifo(&ws.path().join("api.yaml"));
+    let out = validate(ws.path());
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(stdout.contains("not a regular file"), "{stdout}");
+}

@@ -418,3 +418,13 @@ pub fn fixture_cases(kind: &str) -> Cases {
         narrowed: true,
     }
 }
+
+/// Makes a named pipe (FIFO) at `path`: opening one for reading waits for
+/// a writer, so a reader that opens it hangs.
+pub fn mkfifo(path: &Path) {
+    let status = Command::new("mkfifo")
+        .arg(path)
+        .status()
+        .unwrap_or_else(|e| panic!("mkfifo: {e}"));
+    assert!(status.success(), "mkfifo {}", path.display());
+}
