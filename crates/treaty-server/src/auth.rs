@@ -78,9 +78,7 @@ impl FromRequestParts<AppState> for Caller {
         let token = header
             .to_str()
             .ok()
-            .and_then(|h| h.strip_prefix("Bearer "))
-            .map(str::trim)
-            .filter(|t| !t.is_empty() && t.len() <= 256)
+            .and_then(bearer_token)
             .ok_or_else(|| {
                 ApiError::Unauthenticated(
                     "the Authorization header must be `Bearer <token>`".into(),
@@ -159,5 +157,52 @@ impl Caller {
             )));
         }
         Ok(p)
+    }
+}
+
+/// The token of an `Authorization: Bearer <token>` header, read as RFC 6750
+/// (section 2.1) writes it: the scheme in any case, one or more spaces,
+/// then a `b64token` of at most 256 characters. Whitespace around the
+/// whole value is not part of it (RFC 9110, section 5.5), so a trailing
+/// space is accepted; a space inside the token is not.
+fn bearer_token(header: &str) -> Option<&str> {
+    let header = header.trim_matches([' ', '\t']);
+    let (scheme, rest) = header.split_once(' ')?;
+    if !scheme.eq_ignore_ascii_case("bearer") {
+        return None;
+    }
+    let token = rest.trim_start_matches(' ');
+    let body = token.trim_end_matches('=');
+    let b64token = !body.is_empty()
+        && token.len() <= 256
+        && body
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-._~+/".contains(&b));
+    b64token.then_some(token)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::bearer_token;
+
+    #[test]
+    fn bearer_tokens_read_as_rfc_6750_writes_them() {
+        assert_eq!(bearer_token("Bearer trt_abc"), Some("trt_abc"));
+        assert_eq!(bearer_token("bearer trt_abc"), Some("trt_abc"));
+        assert_eq!(bearer_token("Bearer  trt_abc"), Some("trt_abc"));
+        assert_eq!(bearer_token("Bearer trt_abc "), Some("trt_abc"));
+        assert_eq!(bearer_token("Bearer a+b/c=="), Some("a+b/c=="));
+        for refused in [
+            "Bearer",
+            "Bearer ",
+            "Basic dXNlcjpwYXNz",
+            "Bearer trt abc",
+            "Bearer ===",
+            "Bearertrt_abc",
+            "Bearer trt_\u{e9}",
+        ] {
+            assert_eq!(bearer_token(refused), None, "{refused}");
+        }
+        assert_eq!(bearer_token(&format!("Bearer {}", "a".repeat(257))), None);
     }
 }
