@@ -309,6 +309,18 @@ pub enum TokenCommand {
         #[command(flatten)]
         broker: BrokerArgs,
     },
+    /// Issue a new admin token straight into the broker's database, from
+    /// the machine that holds it: for when the token `treaty serve` printed
+    /// at its first start was lost. Printed once, on stdout.
+    RecoverAdmin {
+        /// The broker's database, as given to `treaty serve`.
+        #[arg(
+            long,
+            env = "TREATY_DATABASE_URL",
+            default_value = "sqlite://treaty.db"
+        )]
+        database_url: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]

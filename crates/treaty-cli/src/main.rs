@@ -54,6 +54,9 @@ fn run(command: Command) -> Exit {
         Command::Token {
             command: TokenCommand::Revoke { id, broker: to },
         } => broker::report(client::token_revoke(&to, &id)),
+        Command::Token {
+            command: TokenCommand::RecoverAdmin { database_url },
+        } => broker::serve::recover_admin(&database_url),
         Command::Team {
             command:
                 TeamCommand::Create {

@@ -337,3 +337,55 @@ fn a_newer_database_is_refused_at_start() -> TestResult {
     );
     Ok(())
 }
+
+#[test]
+fn a_start_on_a_busy_port_creates_nothing_and_prints_no_token() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let db = dir.path().join("treaty.db");
+    let busy = std::net::TcpListener::bind("127.0.0.1:0")?;
+    let addr = busy.local_addr()?.to_string();
+    let out = treaty()
+        .args(["serve", "--listen", &addr, "--database-url"])
+        .arg(format!("sqlite://{}", db.display()))
+        .output()?;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("cannot listen"), "{stderr}");
+    assert!(!stderr.contains("TREATY_TOKEN="), "{stderr}");
+    assert!(
+        !db.exists(),
+        "the database was created by a start that failed"
+    );
+    Ok(())
+}
+
+#[test]
+fn a_lost_admin_token_is_recovered_from_the_database() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let url = format!("sqlite://{}", dir.path().join("treaty.db").display());
+    Broker::start(&url)?.stop()?; // the first token is printed and "lost"
+    let out = treaty()
+        .args(["token", "recover-admin", "--database-url", &url])
+        .output()?;
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let token = stdout
+        .trim()
+        .strip_prefix("TREATY_TOKEN=")
+        .ok_or("no TREATY_TOKEN= line")?
+        .to_owned();
+    let s = Broker::start(&url)?;
+    // An admin may create a team: the recovered token is an admin's.
+    ok(
+        &s,
+        &token,
+        0,
+        &["team", "create", "recovered", "--name", "Recovered"],
+    )?;
+    Ok(())
+}

@@ -75,15 +75,9 @@ impl FromRequestParts<AppState> for Caller {
         let Some(header) = parts.headers.get(axum::http::header::AUTHORIZATION) else {
             return Ok(Caller(None));
         };
-        let token = header
-            .to_str()
-            .ok()
-            .and_then(bearer_token)
-            .ok_or_else(|| {
-                ApiError::Unauthenticated(
-                    "the Authorization header must be `Bearer <token>`".into(),
-                )
-            })?;
+        let token = header.to_str().ok().and_then(bearer_token).ok_or_else(|| {
+            ApiError::Unauthenticated("the Authorization header must be `Bearer <token>`".into())
+        })?;
         let hash = treaty_store::content_hash(token);
         if let Some(p) = state.tokens.get(&hash) {
             return Ok(Caller(Some(p)));

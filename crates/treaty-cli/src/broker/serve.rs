@@ -1,6 +1,8 @@
 //! `treaty serve`: the broker itself, on SQLite or PostgreSQL, with logs on
 //! stderr and a graceful stop on SIGTERM or Ctrl-C.
 
+use std::io::IsTerminal;
+
 use super::http::{Failure, Result};
 use crate::cli::{LogFormat, ServeArgs};
 use crate::exit::Exit;
@@ -43,8 +45,11 @@ struct ServeOptions {
 fn serve(options: ServeOptions) -> Result<()> {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
+    // Colour codes only for a person at a terminal, never in a log file.
+    let ansi = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(ansi)
         .with_writer(std::io::stderr);
     if options.json_logs {
         builder.json().init();
@@ -55,19 +60,22 @@ fn serve(options: ServeOptions) -> Result<()> {
         .enable_all()
         .build()?;
     runtime.block_on(async move {
+        // Bind first: a start that fails on a busy port must not create the
+        // database and print (and so lose) the only admin token.
+        let listener = tokio::net::TcpListener::bind(&options.listen)
+            .await
+            .map_err(|e| Failure(format!("cannot listen on {}: {e}", options.listen)))?;
         let store = treaty_store::Store::open(&options.database_url)
             .await
             .map_err(|e| Failure(format!("{}: {e}", redact(&options.database_url))))?;
         if let Some(token) = store.bootstrap(treaty_server::now_ms()).await? {
             eprintln!(
-                "first start: an admin token for team `{}` was created; it is shown this once:",
+                "first start: an admin token for team `{}` was created; it is shown this once \
+                 (lost it? `treaty token recover-admin` on this machine issues another):",
                 treaty_store::ADMIN_TEAM
             );
             eprintln!("TREATY_TOKEN={token}");
         }
-        let listener = tokio::net::TcpListener::bind(&options.listen)
-            .await
-            .map_err(|e| Failure(format!("cannot listen on {}: {e}", options.listen)))?;
         let addr = listener.local_addr()?;
         tracing::info!(%addr, database = %redact(&options.database_url), "treaty broker listening");
         let app = treaty_server::app(store, options.config);
@@ -75,6 +83,41 @@ fn serve(options: ServeOptions) -> Result<()> {
         tracing::info!("stopped");
         Ok(())
     })
+}
+
+/// `treaty token recover-admin`: a new admin token, issued in the database
+/// itself (whoever can open the database is an administrator already).
+pub fn recover_admin(database_url: &str) -> Exit {
+    let issued = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Failure(e.to_string()))
+        .and_then(|runtime| {
+            runtime.block_on(async {
+                let store = treaty_store::Store::open(database_url)
+                    .await
+                    .map_err(|e| Failure(format!("{}: {e}", redact(database_url))))?;
+                let now = treaty_server::now_ms();
+                if let Some(token) = store.bootstrap(now).await? {
+                    return Ok(token);
+                }
+                let (_, token) = store
+                    .issue_token(treaty_store::ADMIN_TEAM, &[treaty_store::Scope::Admin], now)
+                    .await?;
+                Ok(token)
+            })
+        });
+    match issued {
+        Ok(token) => {
+            eprintln!(
+                "a new admin token for team `{}`; it is shown this once:",
+                treaty_store::ADMIN_TEAM
+            );
+            println!("TREATY_TOKEN={token}");
+            Exit::Success
+        }
+        Err(failure) => super::failed(failure),
+    }
 }
 
 /// The URL without a password.
