@@ -1029,6 +1029,66 @@ async fn unreadable_rows_on_postgres() -> TestResult {
     unreadable_rows(async || postgres(Config::default()).await).await
 }
 
+/// `GET` `path` with `token`: the body and the `Link` header.
+async fn get_with_link(
+    b: &Broker,
+    path: &str,
+    token: &str,
+) -> Result<(Value, Option<String>), Box<dyn std::error::Error>> {
+    let req = Request::builder()
+        .method("GET")
+        .uri(path)
+        .header("Authorization", format!("Bearer {token}"))
+        .body(Body::empty())?;
+    let response = b.app.clone().oneshot(req).await?;
+    assert_eq!(response.status(), StatusCode::OK, "{path}");
+    let link = response
+        .headers()
+        .get("link")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let bytes = response.into_body().collect().await?.to_bytes();
+    Ok((serde_json::from_slice(&bytes)?, link))
+}
+
+#[tokio::test]
+async fn environment_lists_page_with_a_link_header() -> TestResult {
+    let b = sqlite(Config::default()).await?;
+    let a = Some(b.admin.as_str());
+    for env in ["dev", "production", "staging"] {
+        b.expect(201, "PUT", &format!("/api/v1/environments/{env}"), a, None)
+            .await?;
+    }
+    let (first, link) = get_with_link(&b, "/api/v1/environments?limit=2", &b.admin).await?;
+    assert_eq!(first.as_array().map(Vec::len), Some(2), "{first}");
+    let link = link.ok_or("no Link header on a page with more after it")?;
+    assert_eq!(
+        link,
+        "</api/v1/environments?limit=2&after=production>; rel=\"next\""
+    );
+    let (rest, link) = get_with_link(
+        &b,
+        "/api/v1/environments?limit=2&after=production",
+        &b.admin,
+    )
+    .await?;
+    assert_eq!(rest, json!([{"id": "staging"}]));
+    assert_eq!(link, None);
+    // Deployments of an environment page the same way.
+    b.expect(
+        422,
+        "GET",
+        "/api/v1/environments/dev/deployments?limit=0",
+        a,
+        None,
+    )
+    .await?;
+    let (none, link) =
+        get_with_link(&b, "/api/v1/environments/dev/deployments?limit=1", &b.admin).await?;
+    assert_eq!((none, link), (json!([]), None));
+    Ok(())
+}
+
 #[tokio::test]
 async fn health_and_readiness() -> TestResult {
     let b = sqlite(Config::default()).await?;

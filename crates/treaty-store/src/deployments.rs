@@ -58,8 +58,10 @@ impl Store {
     }
 
     /// Every registered environment, by id.
-    pub async fn environments(&self) -> Result<Vec<String>, StoreError> {
-        let rows = sqlx::query("SELECT id FROM environments ORDER BY id")
+    pub async fn environments(&self, after: &str, limit: i64) -> Result<Vec<String>, StoreError> {
+        let rows = sqlx::query("SELECT id FROM environments WHERE id > $1 ORDER BY id LIMIT $2")
+            .bind(after)
+            .bind(limit)
             .fetch_all(&self.pool)
             .await?;
         rows.iter()
@@ -172,9 +174,16 @@ impl Store {
     }
 
     /// What runs in `environment`, by component.
-    pub async fn deployed(&self, environment: &str) -> Result<Vec<Deployment>, StoreError> {
-        let rows = sqlx::query("SELECT id, component_id, environment_id, version, deployed_at FROM deployments WHERE environment_id = $1 AND undeployed_at IS NULL ORDER BY component_id")
+    pub async fn deployed(
+        &self,
+        environment: &str,
+        after: &str,
+        limit: i64,
+    ) -> Result<Vec<Deployment>, StoreError> {
+        let rows = sqlx::query("SELECT id, component_id, environment_id, version, deployed_at FROM deployments WHERE environment_id = $1 AND undeployed_at IS NULL AND component_id > $2 ORDER BY component_id LIMIT $3")
             .bind(environment)
+            .bind(after)
+            .bind(limit)
             .fetch_all(&self.pool)
             .await?;
         rows.iter().map(deployment).collect()

@@ -157,7 +157,7 @@ async fn concurrent_deployments_all_succeed(brokers: Vec<Store>) -> Result<(), S
             }
         }
         let current: Vec<_> = brokers[0]
-            .deployed("production")
+            .deployed("production", "", 1000)
             .await?
             .into_iter()
             .filter(|d| d.component == "payments-svc")

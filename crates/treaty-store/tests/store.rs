@@ -234,7 +234,7 @@ async fn scenario(store: &Store) -> Result<(), StoreError> {
         .record_deployment("payments-svc", "production", "1.1.0", "payments", 15)
         .await?;
     let deployed: Vec<(String, String)> = store
-        .deployed("production")
+        .deployed("production", "", 1000)
         .await?
         .into_iter()
         .map(|d| (d.component, d.version))
@@ -378,7 +378,7 @@ async fn postgres_scenario(url: &str) -> Result<(), StoreError> {
         r.await.map_err(test_error)??;
     }
     let current: Vec<_> = store
-        .deployed("production")
+        .deployed("production", "", 1000)
         .await?
         .into_iter()
         .filter(|d| d.component == "payments-svc")

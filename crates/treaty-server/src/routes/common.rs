@@ -54,3 +54,40 @@ pub(super) async fn existing_environment(state: &AppState, id: &str) -> Result<(
         )))
     }
 }
+
+/// A page of one of the two lists that answer a bare JSON array (version 1
+/// of the API shipped them so, and a client reading an array must keep
+/// working): the items, and the next page, when there is one, in a `Link`
+/// header (RFC 8288, `rel="next"`) rather than in the body.
+pub(super) fn bare_page<T: serde::Serialize>(
+    page: crate::api::Page<T>,
+    path: &str,
+    limit: i64,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let mut response = crate::error::Json(page.items).into_response();
+    if let Some(next) = page.next {
+        let link = format!(
+            "<{path}?limit={limit}&after={}>; rel=\"next\"",
+            query_escape(&next)
+        );
+        if let Ok(value) = axum::http::HeaderValue::from_str(&link) {
+            response
+                .headers_mut()
+                .insert(axum::http::header::LINK, value);
+        }
+    }
+    response
+}
+
+/// `s` with everything but RFC 3986's unreserved characters percent-encoded.
+fn query_escape(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                char::from(b).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}

@@ -2,14 +2,17 @@
 //! `/api/v1/environments/{id}/deployments`: which component version runs
 //! where.
 
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
+use axum::response::Response;
 use treaty_store::Scope;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::common::{Result, existing_component, existing_environment};
-use crate::api::{Deployment, NewDeployment, NewUndeployment, Undeployed, check_id};
+use super::common::{Result, bare_page, existing_component, existing_environment};
+use crate::api::{
+    Deployment, NewDeployment, NewUndeployment, PageQuery, Undeployed, check_id, page,
+};
 use crate::auth::Caller;
 use crate::error::{ErrorBody, Json};
 use crate::{AppState, now_ms};
@@ -21,18 +24,29 @@ pub(super) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(create_undeployment))
 }
 
-/// What runs in an environment.
-#[utoipa::path(get, path = "/api/v1/environments/{id}/deployments", tag = "environments", params(("id" = String, Path)),
+/// What runs in an environment, by component. A bare array: the next page,
+/// when there is one, is in the `Link` header (`rel="next"`).
+#[utoipa::path(get, path = "/api/v1/environments/{id}/deployments", tag = "environments", params(("id" = String, Path), PageQuery),
     responses((status = 200, body = Vec<Deployment>), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn list_deployments(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
-) -> Result<Json<Vec<Deployment>>> {
+    Query(q): Query<PageQuery>,
+) -> Result<Response> {
     caller.read(state.config.anonymous_read)?;
+    let limit = q.limit()?;
     existing_environment(&state, &id).await?;
-    let deployed = state.store.deployed(&id).await?;
-    Ok(Json(deployed.into_iter().map(Deployment::from).collect()))
+    let deployed = state
+        .store
+        .deployed(&id, q.after.as_deref().unwrap_or(""), limit + 1)
+        .await?
+        .into_iter()
+        .map(Deployment::from)
+        .collect();
+    let page = page(deployed, limit, |d: &Deployment| d.component.clone());
+    let path = format!("/api/v1/environments/{id}/deployments");
+    Ok(bare_page(page, &path, limit))
 }
 
 /// Record that a component version now runs in an environment (the

@@ -1,13 +1,14 @@
 //! `/api/v1/environments`: register an environment (admin), list them.
 
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
+use axum::response::Response;
 use treaty_store::Written;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::common::{Result, written_status};
-use crate::api::{Environment, check_id};
+use super::common::{Result, bare_page, written_status};
+use crate::api::{Environment, PageQuery, check_id, page};
 use crate::auth::Caller;
 use crate::error::{ErrorBody, Json};
 use crate::{AppState, now_ms};
@@ -38,16 +39,24 @@ async fn put_environment(
     ))
 }
 
-/// List environments.
-#[utoipa::path(get, path = "/api/v1/environments", tag = "environments",
+/// List environments, by id. A bare array: the next page, when there is
+/// one, is in the `Link` header (`rel="next"`).
+#[utoipa::path(get, path = "/api/v1/environments", tag = "environments", params(PageQuery),
     responses((status = 200, body = Vec<Environment>), (status = 401, body = ErrorBody)))]
 async fn list_environments(
     State(state): State<AppState>,
     caller: Caller,
-) -> Result<Json<Vec<Environment>>> {
+    Query(q): Query<PageQuery>,
+) -> Result<Response> {
     caller.read(state.config.anonymous_read)?;
-    let environments = state.store.environments().await?;
-    Ok(Json(
-        environments.into_iter().map(Environment::listed).collect(),
-    ))
+    let limit = q.limit()?;
+    let environments = state
+        .store
+        .environments(q.after.as_deref().unwrap_or(""), limit + 1)
+        .await?
+        .into_iter()
+        .map(Environment::listed)
+        .collect();
+    let page = page(environments, limit, |e: &Environment| e.id.clone());
+    Ok(bare_page(page, "/api/v1/environments", limit))
 }
