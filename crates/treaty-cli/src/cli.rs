@@ -158,6 +158,7 @@ pub struct SchemaArgs {
 
 #[derive(Debug, clap::Args)]
 pub struct ServeArgs {
+    /// The address and port to listen on.
     #[arg(long, env = "TREATY_LISTEN", default_value = "127.0.0.1:8080")]
     pub listen: String,
     /// sqlite://PATH or postgres://USER@HOST/DB.
@@ -176,6 +177,7 @@ pub struct ServeArgs {
     /// Let requests without a token read (writes always need one).
     #[arg(long)]
     pub anonymous_read: bool,
+    /// Logs as text for people or JSON lines for a log collector.
     #[arg(long, value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
 }
@@ -221,20 +223,24 @@ pub struct ExpectArgs {
 }
 
 #[derive(Debug, clap::Args)]
+#[command(group(clap::ArgGroup::new("result").required(true).args(["success", "failure"])))]
 pub struct VerifyArgs {
+    /// The interface verified.
     #[arg(long)]
     pub interface: String,
+    /// The producer component's version that was verified.
     #[arg(long)]
     pub provider_version: String,
     /// The consumer component.
     #[arg(long)]
     pub consumer: String,
+    /// The consumer component's version whose expectations were checked.
     #[arg(long)]
     pub consumer_version: String,
-    /// The verification passed.
-    #[arg(long, conflicts_with = "failure", required_unless_present = "failure")]
+    /// The verification passed (this or --failure).
+    #[arg(long)]
     pub success: bool,
-    /// The verification failed.
+    /// The verification failed (this or --success).
     #[arg(long)]
     pub failure: bool,
     /// What was run, a link to the build.
@@ -246,10 +252,13 @@ pub struct VerifyArgs {
 
 #[derive(Debug, clap::Args)]
 pub struct RecordDeploymentArgs {
+    /// The component deployed.
     #[arg(long)]
     pub component: String,
+    /// Its version now running (the one before is undeployed).
     #[arg(long)]
     pub version: String,
+    /// Where it runs.
     #[arg(long)]
     pub environment: String,
     #[command(flatten)]
@@ -258,8 +267,10 @@ pub struct RecordDeploymentArgs {
 
 #[derive(Debug, clap::Args)]
 pub struct RecordUndeploymentArgs {
+    /// The component that no longer runs there.
     #[arg(long)]
     pub component: String,
+    /// Where it stopped running.
     #[arg(long)]
     pub environment: String,
     #[command(flatten)]
@@ -268,12 +279,16 @@ pub struct RecordUndeploymentArgs {
 
 #[derive(Debug, clap::Args)]
 pub struct CanIReleaseArgs {
+    /// The component to release.
     #[arg(long)]
     pub component: String,
+    /// The version of it to release.
     #[arg(long)]
     pub version: String,
+    /// Where it would go.
     #[arg(long)]
     pub environment: String,
+    /// The answer as text for people or JSON for machines.
     #[arg(long, value_parser = ["text", "json"], default_value = "text")]
     pub format: String,
     #[command(flatten)]
@@ -293,8 +308,9 @@ pub struct BrokerArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum TokenCommand {
-    /// Issue a token; the secret is printed once, on stdout.
+    /// Issue a token (admin); the secret is printed once, on stdout.
     Create {
+        /// The team the token acts for.
         #[arg(long)]
         team: String,
         /// read, publish, approve or admin (repeatable).
@@ -303,8 +319,9 @@ pub enum TokenCommand {
         #[command(flatten)]
         broker: BrokerArgs,
     },
-    /// Revoke a token by its id.
+    /// Revoke a token by its id (its team with `publish`, or admin).
     Revoke {
+        /// The token's id (`tok_...`, as `token create` printed it), not its secret.
         id: String,
         #[command(flatten)]
         broker: BrokerArgs,
@@ -325,8 +342,11 @@ pub enum TokenCommand {
 
 #[derive(Debug, Subcommand)]
 pub enum TeamCommand {
+    /// Register a team in the broker (admin).
     Create {
+        /// The team's id, as in the workspace's `teams/` files.
         id: String,
+        /// Its name, for people.
         #[arg(long)]
         name: String,
         #[command(flatten)]
@@ -336,7 +356,9 @@ pub enum TeamCommand {
 
 #[derive(Debug, Subcommand)]
 pub enum EnvironmentCommand {
+    /// Register an environment deployments can be recorded in (admin).
     Create {
+        /// The environment's id (`staging`, `production`, ...).
         id: String,
         #[command(flatten)]
         broker: BrokerArgs,

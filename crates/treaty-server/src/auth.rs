@@ -129,13 +129,29 @@ impl Caller {
     /// A write on something `owner` owns, which needs `scope`: allowed to
     /// the owner team with that scope, and to admins.
     pub fn write_as(&self, owner: &str, scope: Scope, what: &str) -> Result<&Principal, ApiError> {
+        self.write_for(owner, scope, what, "belongs to")
+    }
+
+    /// A write that creates something for `owner` (a new component): as
+    /// [`Caller::write_as`], refused in words that do not claim it exists.
+    pub fn create_as(&self, owner: &str, scope: Scope, what: &str) -> Result<&Principal, ApiError> {
+        self.write_for(owner, scope, what, "would belong to")
+    }
+
+    fn write_for(
+        &self,
+        owner: &str,
+        scope: Scope,
+        what: &str,
+        relation: &str,
+    ) -> Result<&Principal, ApiError> {
         let p = self.principal()?;
         if p.is_admin() {
             return Ok(p);
         }
         if p.team != owner {
             return Err(ApiError::Forbidden(format!(
-                "{what} belongs to team `{owner}`; this token is team `{}`'s",
+                "{what} {relation} team `{owner}`; this token is team `{}`'s",
                 p.team
             )));
         }

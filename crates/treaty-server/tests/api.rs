@@ -1090,6 +1090,27 @@ async fn environment_lists_page_with_a_link_header() -> TestResult {
 }
 
 #[tokio::test]
+async fn registering_a_component_for_another_team_does_not_claim_it_exists() -> TestResult {
+    let b = sqlite(Config::default()).await?;
+    let (catalog, _) = setup(&b).await?;
+    let refused = b
+        .expect(
+            403,
+            "PUT",
+            "/api/v1/components/nowhere",
+            Some(&catalog),
+            Some(json!({"team": "checkout"})),
+        )
+        .await?;
+    let message = refused["error"]["message"].as_str().unwrap_or_default();
+    assert_eq!(
+        message,
+        "component `nowhere` would belong to team `checkout`; this token is team `catalog`'s"
+    );
+    Ok(())
+}
+
+#[tokio::test]
 async fn health_and_readiness() -> TestResult {
     let b = sqlite(Config::default()).await?;
     assert_eq!(

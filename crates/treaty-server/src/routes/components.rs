@@ -31,7 +31,9 @@ async fn put_component(
     caller.principal()?;
     check_id("id", &id, false)?;
     check_id("team", &body.team, false)?;
-    caller.write_as(&body.team, Scope::Publish, &format!("component `{id}`"))?;
+    // The owner the request names: the store refuses (409) a component
+    // that exists with another.
+    caller.create_as(&body.team, Scope::Publish, &format!("component `{id}`"))?;
     existing_team(&state, &body.team).await?;
     let w = state
         .store
