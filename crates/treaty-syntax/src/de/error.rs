@@ -11,13 +11,19 @@ use crate::{Diagnostic, Span};
 /// What kind of mistake a [`DeError`] reports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DeErrorKind {
+    /// A mapping key the type does not have (`deny_unknown_fields`).
     UnknownField,
+    /// A required key is absent.
     MissingField,
+    /// The node is the wrong shape or type (a string where a number goes).
     InvalidType,
+    /// The node has the right type but a value the type refuses (an
+    /// unknown enum variant, a duplicate field, a custom check).
     InvalidValue,
 }
 
 impl DeErrorKind {
+    /// The diagnostic code users see (`unknown-field`).
     pub fn code(self) -> &'static str {
         match self {
             DeErrorKind::UnknownField => "unknown-field",
@@ -32,9 +38,14 @@ impl DeErrorKind {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{message}")]
 pub struct DeError {
+    /// What kind of mistake it is; decides the diagnostic code.
     pub kind: DeErrorKind,
+    /// One sentence for the user, in YAML terms (`expected a whole number`).
     pub message: String,
+    /// How to fix it: a "did you mean" or the accepted values.
     pub hint: Option<String>,
+    /// The innermost node at fault; `None` only for errors made outside
+    /// [`from_node`](crate::from_node).
     pub span: Option<Span>,
 }
 
@@ -54,6 +65,7 @@ impl DeError {
         self
     }
 
+    /// Turns the error into the diagnostic users see, with its span and hint.
     pub fn to_diagnostic(&self) -> Diagnostic {
         let mut d = Diagnostic::error(self.kind.code(), self.message.clone());
         if let Some(span) = self.span {

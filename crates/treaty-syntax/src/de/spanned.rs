@@ -21,11 +21,14 @@ const SPANNED_FIELDS: &[&str] = &["$__file", "$__start", "$__end", "$__value"];
 /// span; other deserializers are refused.
 #[derive(Clone, Copy)]
 pub struct Spanned<T> {
+    /// The value read.
     pub value: T,
+    /// Where in the file the value's node is.
     pub span: Span,
 }
 
 impl<T> Spanned<T> {
+    /// Pairs a value with a span, for values built in code (tests, defaults).
     pub fn new(value: T, span: Span) -> Spanned<T> {
         Spanned { value, span }
     }
