@@ -1,16 +1,26 @@
-//! Treaty's syntax layer: one position-carrying tree for YAML and JSON text.
+//! Treaty's syntax layer: YAML or JSON text in, one position-carrying tree out.
 //!
-//! Every [`Node`] knows the file, line and column it came from, so that every
-//! later finding (an unknown team, a breaking change) can point at the exact
-//! place in the user's file. This crate also holds the [`SourceMap`], the
-//! [`Diagnostic`] type shared by every layer, the [`Limits`] that bound what
-//! is read from outside (size, nesting depth, alias expansion, node count),
-//! and a serde deserializer from nodes that reports errors with positions and
-//! "did you mean" hints.
+//! [`decode`] checks that bytes are text Treaty may read, [`parse`] turns the
+//! text of one file into a [`Node`] tree in which every node has a byte
+//! [`Span`], and [`from_node`] reads a tree into Rust types with serde,
+//! reporting [`DeError`]s at the offending node with "did you mean" hints
+//! ([`Spanned<T>`] fields keep where a value was read). The [`SourceMap`]
+//! turns spans into file names, lines and columns, so that every later
+//! finding (an unknown team, a breaking change) can point at the exact place
+//! in the user's file; [`Diagnostic`] is the one finding type every layer
+//! reports with.
 //!
-//! It is not a file system layer: it takes text, never opens a file. Callers
-//! hand it the text of a file (read from disk, from a git ref, from an HTTP
-//! body) and get a tree or a diagnostic back.
+//! Everything read from outside is bounded by [`Limits`] (size in bytes,
+//! nesting depth, nodes added by alias expansion, total nodes), enforced
+//! while parsing: an alias bomb or deep nesting is an error, never a panic or
+//! an unbounded allocation.
+//!
+//! What it is not: a file system layer (it takes text and never opens a
+//! file; callers hand it the text read from disk, a git ref or an HTTP body),
+//! and not a model of Treaty's files (what a `treaty.yaml` or a schema
+//! means is `treaty-core`'s and `treaty-compat`'s business).
+
+#![warn(missing_docs)]
 
 mod de;
 mod diagnostic;

@@ -5,7 +5,9 @@ use crate::Span;
 /// One node of a YAML or JSON document and where it came from.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Node {
+    /// The node's text in the file (for a mapping or sequence, all of it).
     pub span: Span,
+    /// What the node holds.
     pub value: Value,
 }
 
@@ -14,7 +16,9 @@ pub struct Node {
 /// still be read as the string `"1.10"` where a string is expected.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Value {
+    /// A single value: a string, number, boolean or null.
     Scalar(Scalar),
+    /// A YAML sequence or JSON array, items in document order.
     Seq(Vec<Node>),
     /// Entries in document order; keys are unique (checked when parsing).
     Map(Vec<(Node, Node)>),
@@ -24,23 +28,33 @@ pub enum Value {
 /// string).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Scalar {
+    /// The scalar's value as text, with escapes and folding applied.
     pub text: String,
+    /// Not a plain scalar (quoted, a block scalar, tagged `!!str`, or a
+    /// JSON string): always a string, never resolved to a number or boolean.
     pub quoted: bool,
 }
 
 /// A scalar's value under the YAML 1.2 core schema (which JSON follows).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Resolved<'a> {
+    /// `null`, `~` or nothing at all.
     Null,
+    /// `true` or `false` (also capitalised or in capitals).
     Bool(bool),
+    /// A decimal, `0x` hexadecimal or `0o` octal integer that fits `i64`.
     Int(i64),
     /// An integer too large for `i64`.
     UInt(u64),
+    /// A number with a fraction or exponent, or `.inf`/`.nan`.
     Float(f64),
+    /// Anything else: the scalar's text.
     Str(&'a str),
 }
 
 impl Scalar {
+    /// The scalar's value under the YAML 1.2 core schema; a quoted scalar
+    /// is always a string.
     pub fn resolve(&self) -> Resolved<'_> {
         if self.quoted {
             return Resolved::Str(&self.text);
@@ -148,6 +162,7 @@ fn is_float(t: &str) -> bool {
 }
 
 impl Node {
+    /// The entries, if the node is a mapping.
     pub fn as_map(&self) -> Option<&[(Node, Node)]> {
         match &self.value {
             Value::Map(entries) => Some(entries),
@@ -155,6 +170,7 @@ impl Node {
         }
     }
 
+    /// The items, if the node is a sequence.
     pub fn as_seq(&self) -> Option<&[Node]> {
         match &self.value {
             Value::Seq(items) => Some(items),
@@ -162,6 +178,7 @@ impl Node {
         }
     }
 
+    /// The scalar, if the node is one.
     pub fn as_scalar(&self) -> Option<&Scalar> {
         match &self.value {
             Value::Scalar(s) => Some(s),

@@ -9,12 +9,18 @@ pub struct SourceId(pub u32);
 /// A byte range in one source file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct Span {
+    /// The file the range is in.
     pub file: SourceId,
+    /// Byte offset of the first byte.
     pub start: u32,
+    /// Byte offset just past the last byte.
     pub end: u32,
 }
 
 impl Span {
+    /// The range `start..end` in `file`. Offsets past `u32::MAX` are
+    /// clamped (files that large are refused by [`Limits`](crate::Limits)
+    /// anyway), and `end` is never before `start`.
     pub fn new(file: SourceId, start: usize, end: usize) -> Span {
         let clamp = |v: usize| u32::try_from(v).unwrap_or(u32::MAX);
         Span {
@@ -24,10 +30,12 @@ impl Span {
         }
     }
 
+    /// The length in bytes.
     pub fn len(&self) -> usize {
         (self.end - self.start) as usize
     }
 
+    /// Whether the range covers no bytes (a place, not a text).
     pub fn is_empty(&self) -> bool {
         self.end == self.start
     }
@@ -36,7 +44,9 @@ impl Span {
 /// A 1-based line and column (the column counts characters, not bytes).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Position {
+    /// 1-based line number.
     pub line: usize,
+    /// 1-based column, in characters.
     pub column: usize,
 }
 
@@ -49,6 +59,7 @@ pub struct SourceFile {
 }
 
 impl SourceFile {
+    /// Indexes `text`'s line starts; `name` is how the file is shown.
     pub fn new(name: impl Into<String>, text: impl Into<Arc<str>>) -> SourceFile {
         let text: Arc<str> = text.into();
         let mut line_starts = vec![0];
@@ -65,10 +76,13 @@ impl SourceFile {
         &self.name
     }
 
+    /// The whole text of the file.
     pub fn text(&self) -> &str {
         &self.text
     }
 
+    /// The text as a shared pointer, for renderers that keep it without
+    /// copying.
     pub fn shared_text(&self) -> Arc<str> {
         self.text.clone()
     }
@@ -125,20 +139,24 @@ pub struct SourceMap {
 }
 
 impl SourceMap {
+    /// An empty map.
     pub fn new() -> SourceMap {
         SourceMap::default()
     }
 
+    /// Adds a file and returns the id its spans use.
     pub fn add(&mut self, name: impl Into<String>, text: impl Into<Arc<str>>) -> SourceId {
         let id = SourceId(u32::try_from(self.files.len()).unwrap_or(u32::MAX));
         self.files.push(SourceFile::new(name, text));
         id
     }
 
+    /// The file with this id, if it was added to this map.
     pub fn get(&self, id: SourceId) -> Option<&SourceFile> {
         self.files.get(id.0 as usize)
     }
 
+    /// Every file with its id, in the order they were added.
     pub fn files(&self) -> impl Iterator<Item = (SourceId, &SourceFile)> {
         self.files
             .iter()

@@ -48,8 +48,11 @@ impl SyntaxErrorKind {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{message}")]
 pub struct SyntaxError {
+    /// What went wrong; decides the diagnostic code.
     pub kind: SyntaxErrorKind,
+    /// One sentence for the user.
     pub message: String,
+    /// Where in the file it went wrong.
     pub span: Span,
     /// The first occurrence, for a duplicate key.
     pub previous: Option<Span>,
