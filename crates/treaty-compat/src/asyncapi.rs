@@ -11,7 +11,7 @@ use treaty_syntax::Node;
 
 use crate::change::{Change, Direction, Effect, Side};
 use crate::compare::SchemaComparer;
-use crate::document::{CompatError, DocumentSource, Documents};
+use crate::document::{CompatError, Loaded};
 use crate::schema::{Dialect, Normalizer, SchemaId};
 
 /// A message of one operation, as found.
@@ -252,17 +252,19 @@ fn operations(
     Ok(out)
 }
 
-#[allow(clippy::too_many_arguments)]
-pub fn diff(
-    old_docs: &mut Documents,
-    old_source: &dyn DocumentSource,
-    old_path: &str,
-    old_root: &Node,
-    new_docs: &mut Documents,
-    new_source: &dyn DocumentSource,
-    new_path: &str,
-    new_root: &Node,
-) -> Result<Vec<Change>, CompatError> {
+pub fn diff(old: Loaded<'_>, new: Loaded<'_>) -> Result<Vec<Change>, CompatError> {
+    let Loaded {
+        docs: old_docs,
+        source: old_source,
+        path: old_path,
+        root: old_root,
+    } = old;
+    let Loaded {
+        docs: new_docs,
+        source: new_source,
+        path: new_path,
+        root: new_root,
+    } = new;
     let mut changes = Vec::new();
     let side = |file: &str, pointer: &str| {
         Some(Side {

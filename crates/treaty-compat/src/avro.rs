@@ -11,7 +11,7 @@ use std::sync::Arc;
 use treaty_syntax::{Diagnostic, Node, Value};
 
 use crate::change::{Change, Direction, Effect, Side};
-use crate::document::{CompatError, Documents};
+use crate::document::{CompatError, Documents, Loaded};
 use crate::schema::canonical;
 
 /// Index of a type in an [`AvroArena`].
@@ -879,19 +879,12 @@ fn list(values: &[&String]) -> String {
 }
 
 /// Parses both documents as Avro schemas and lists their differences.
-pub fn diff(
-    old_docs: &Documents,
-    old_path: &str,
-    old_root: &Node,
-    new_docs: &Documents,
-    new_path: &str,
-    new_root: &Node,
-) -> Result<Vec<Change>, CompatError> {
+pub fn diff(old: &Loaded<'_>, new: &Loaded<'_>) -> Result<Vec<Change>, CompatError> {
     diff_at(
-        old_docs,
-        (old_path, "", old_root),
-        new_docs,
-        (new_path, "", new_root),
+        old.docs,
+        (old.path, "", old.root),
+        new.docs,
+        (new.path, "", new.root),
     )
 }
 

@@ -5,6 +5,8 @@ use std::collections::BTreeSet;
 
 use serde::Serialize;
 
+pub use crate::policy::Policy;
+
 /// How serious a change is under a policy.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -58,42 +60,6 @@ pub enum Effect {
     Neutral,
 }
 
-/// A compatibility policy, as schema registries name them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Policy {
-    /// The new version serves clients of the old one.
-    Backward,
-    /// Clients of the new version work with the old provider.
-    Forward,
-    /// Both.
-    Full,
-    /// Anything goes: changes are reported, nothing fails.
-    None,
-}
-
-impl std::str::FromStr for Policy {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Policy, String> {
-        Ok(
-            match s
-                .trim_end_matches("_transitive")
-                .trim_end_matches("-transitive")
-            {
-                "backward" => Policy::Backward,
-                "forward" => Policy::Forward,
-                "full" => Policy::Full,
-                "none" => Policy::None,
-                _ => {
-                    return Err(format!(
-                        "unknown policy `{s}`: expected backward, forward, full or none"
-                    ));
-                }
-            },
-        )
-    }
-}
-
 /// Where one side of a change is: a file and a JSON pointer in it.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Side {
@@ -122,7 +88,59 @@ pub struct Change {
 }
 
 impl Change {
+    /// A change with no place yet; the `with_*` methods add them.
+    pub fn new(
+        rule: &'static str,
+        effect: Effect,
+        direction: Direction,
+        message: impl Into<String>,
+    ) -> Change {
+        Change {
+            rule,
+            effect,
+            direction,
+            message: message.into(),
+            old: None,
+            new: None,
+            operations: BTreeSet::new(),
+            field: None,
+        }
+    }
+
+    /// Where the change is in the old version.
+    pub fn with_old(mut self, side: Option<Side>) -> Change {
+        self.old = side;
+        self
+    }
+
+    /// Where the change is in the new version.
+    pub fn with_new(mut self, side: Option<Side>) -> Change {
+        self.new = side;
+        self
+    }
+
+    /// An operation (or message, method) that reaches the change.
+    pub fn with_operation(mut self, operation: impl Into<String>) -> Change {
+        self.operations.insert(operation.into());
+        self
+    }
+
+    /// The operations that reach the change.
+    pub fn with_operations(mut self, operations: BTreeSet<String>) -> Change {
+        self.operations.extend(operations);
+        self
+    }
+
+    /// The field changed, as `Schema.property.nested`.
+    pub fn with_field(mut self, field: Option<String>) -> Change {
+        self.field = field;
+        self
+    }
+
     /// A change found on one operation (or message, method) as a whole.
+    ///
+    /// Kept for callers outside this crate; prefer [`Change::new`] and
+    /// the `with_*` methods, which name each place.
     #[allow(clippy::too_many_arguments)]
     pub fn on(
         rule: &'static str,
@@ -134,16 +152,11 @@ impl Change {
         operation: impl Into<String>,
         field: Option<String>,
     ) -> Change {
-        Change {
-            rule,
-            effect,
-            direction,
-            message,
-            old,
-            new,
-            operations: BTreeSet::from([operation.into()]),
-            field,
-        }
+        Change::new(rule, effect, direction, message)
+            .with_old(old)
+            .with_new(new)
+            .with_operation(operation)
+            .with_field(field)
     }
 
     /// The level of the change under `policy`.

@@ -57,6 +57,15 @@ impl CompatError {
     }
 }
 
+/// One version of a document being compared: what was read for it so
+/// far, where more is read from, and the document itself.
+pub(crate) struct Loaded<'a> {
+    pub docs: &'a mut Documents,
+    pub source: &'a dyn DocumentSource,
+    pub path: &'a str,
+    pub root: &'a Node,
+}
+
 impl Documents {
     pub fn new() -> Documents {
         Documents::default()

@@ -8,7 +8,7 @@ use treaty_syntax::Node;
 
 use crate::change::{Change, Direction, Effect, Side};
 use crate::compare::SchemaComparer;
-use crate::document::{CompatError, DocumentSource, Documents};
+use crate::document::{CompatError, Loaded};
 use crate::schema::{Dialect, Normalizer, SchemaId};
 
 const METHODS: &[&str] = &[
@@ -96,17 +96,22 @@ fn side(file: &str, pointer: String) -> Option<Side> {
     })
 }
 
-#[allow(clippy::too_many_arguments)]
 pub fn diff(
-    old_docs: &mut Documents,
-    old_source: &dyn DocumentSource,
-    old_path: &str,
-    old_root: &Node,
-    new_docs: &mut Documents,
-    new_source: &dyn DocumentSource,
-    new_path: &str,
-    new_root: &Node,
+    old: Loaded<'_>,
+    new: Loaded<'_>,
 ) -> Result<(Vec<Change>, BTreeMap<String, String>), CompatError> {
+    let Loaded {
+        docs: old_docs,
+        source: old_source,
+        path: old_path,
+        root: old_root,
+    } = old;
+    let Loaded {
+        docs: new_docs,
+        source: new_source,
+        path: new_path,
+        root: new_root,
+    } = new;
     let mut operation_ids = BTreeMap::new();
     for root in [old_root, new_root] {
         for (tpl, item) in root.get("paths").and_then(Node::as_map).unwrap_or_default() {

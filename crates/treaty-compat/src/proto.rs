@@ -15,17 +15,42 @@ use treaty_syntax::Diagnostic;
 use crate::change::{Change, Direction, Effect, Side};
 use crate::document::{CompatError, DocumentSource, join_path};
 
-/// How strict a Protobuf check is, weakest first.
+/// How strict a Protobuf check is, weakest first, as `buf breaking` names
+/// its categories.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Category {
+    /// The binary encoding keeps working.
     Wire,
+    /// The binary and the JSON encodings keep working (the default).
     WireJson,
+    /// Generated code keeps compiling, package by package.
     Package,
+    /// Generated code keeps compiling, file by file.
     File,
 }
 
 impl Category {
+    /// Every category, weakest first.
+    pub const ALL: [Category; 4] = [
+        Category::Wire,
+        Category::WireJson,
+        Category::Package,
+        Category::File,
+    ];
+
+    /// The name Treaty uses (`wire`, `wire_json`, `package`, `file`), in
+    /// `proto_category:`, the broker API and `--proto-category`.
     pub fn as_str(self) -> &'static str {
+        match self {
+            Category::Wire => "wire",
+            Category::WireJson => "wire_json",
+            Category::Package => "package",
+            Category::File => "file",
+        }
+    }
+
+    /// The name `buf` uses (`WIRE_JSON`), shown in change messages.
+    pub fn label(self) -> &'static str {
         match self {
             Category::Wire => "WIRE",
             Category::WireJson => "WIRE_JSON",
@@ -33,22 +58,38 @@ impl Category {
             Category::File => "FILE",
         }
     }
+
+    /// The accepted names as a phrase for messages:
+    /// `wire, wire_json, package or file`.
+    pub fn expected() -> String {
+        crate::format::or_list(&Category::ALL.map(Category::as_str))
+    }
+}
+
+impl Default for Category {
+    /// `wire_json`: what an interface is checked under when it says nothing.
+    fn default() -> Category {
+        Category::WireJson
+    }
+}
+
+impl std::fmt::Display for Category {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 impl std::str::FromStr for Category {
     type Err = String;
+
+    /// Parses a category in any case, with `-` or `_` (`WIRE_JSON`,
+    /// `wire-json`), as `buf` and Treaty write them.
     fn from_str(s: &str) -> Result<Category, String> {
-        Ok(match s.to_ascii_lowercase().replace('-', "_").as_str() {
-            "wire" => Category::Wire,
-            "wire_json" => Category::WireJson,
-            "package" => Category::Package,
-            "file" => Category::File,
-            _ => {
-                return Err(format!(
-                    "unknown category `{s}`: expected wire, wire_json, package or file"
-                ));
-            }
-        })
+        let wanted = s.to_ascii_lowercase().replace('-', "_");
+        Category::ALL
+            .into_iter()
+            .find(|c| c.as_str() == wanted)
+            .ok_or_else(|| format!("unknown category `{s}`: expected {}", Category::expected()))
     }
 }
 
@@ -297,8 +338,8 @@ impl Walk<'_> {
     ) {
         // Breaking when the chosen category is at least as strict as the rule's.
         let (effect, note) = match category {
-            Some(c) if c <= self.category => (Effect::Both, format!(" [{}]", c.as_str())),
-            Some(c) => (Effect::Neutral, format!(" [{} only]", c.as_str())),
+            Some(c) if c <= self.category => (Effect::Both, format!(" [{}]", c.label())),
+            Some(c) => (Effect::Neutral, format!(" [{} only]", c.label())),
             None => (Effect::Neutral, String::new()),
         };
         self.changes.push(Change {
