@@ -282,16 +282,17 @@ pub fn diff(old: Loaded<'_>, new: Loaded<'_>) -> Result<Vec<Change>, CompatError
         let mut new_ops = operations(&mut new, new_path, new_root)?;
         for (label, o) in old_ops {
             let Some(n) = new_ops.remove(&label) else {
-                changes.push(Change::on(
-                    "operation-removed",
-                    Effect::Narrows,
-                    Direction::Accepts,
-                    format!("operation `{label}` was removed"),
-                    side(&o.file, &o.pointer),
-                    side(new_path, "/channels"),
-                    label.clone(),
-                    None,
-                ));
+                changes.push(
+                    Change::new(
+                        "operation-removed",
+                        Effect::Narrows,
+                        Direction::Accepts,
+                        format!("operation `{label}` was removed"),
+                    )
+                    .with_old(side(&o.file, &o.pointer))
+                    .with_new(side(new_path, "/channels"))
+                    .with_operation(label.clone()),
+                );
                 continue;
             };
             let mut new_messages = n.messages;
@@ -317,16 +318,18 @@ pub fn diff(old: Loaded<'_>, new: Loaded<'_>) -> Result<Vec<Change>, CompatError
             }
             for (name, om) in old_messages {
                 match new_messages.remove(&name) {
-                    None => changes.push(Change::on(
-                        "message-removed",
-                        Effect::Narrows,
-                        o.direction,
-                        format!("`{label}` no longer carries message `{name}`"),
-                        side(&om.file, &om.pointer),
-                        side(&n.file, &n.pointer),
-                        label.clone(),
-                        Some(name.clone()),
-                    )),
+                    None => changes.push(
+                        Change::new(
+                            "message-removed",
+                            Effect::Narrows,
+                            o.direction,
+                            format!("`{label}` no longer carries message `{name}`"),
+                        )
+                        .with_old(side(&om.file, &om.pointer))
+                        .with_new(side(&n.file, &n.pointer))
+                        .with_operation(label.clone())
+                        .with_field(Some(name.clone())),
+                    ),
                     Some(nm) => match (&om.payload, &nm.payload) {
                         (Some(_), Some(_)) if om.avro && nm.avro => {
                             avro_pairs.push((om, nm, label.clone()))
@@ -341,29 +344,32 @@ pub fn diff(old: Loaded<'_>, new: Loaded<'_>) -> Result<Vec<Change>, CompatError
                 }
             }
             for (name, nm) in new_messages {
-                changes.push(Change::on(
-                    "message-added",
-                    Effect::Widens,
-                    o.direction,
-                    format!("`{label}` now also carries message `{name}`"),
-                    side(&o.file, &o.pointer),
-                    side(&nm.file, &nm.pointer),
-                    label.clone(),
-                    Some(name.clone()),
-                ));
+                changes.push(
+                    Change::new(
+                        "message-added",
+                        Effect::Widens,
+                        o.direction,
+                        format!("`{label}` now also carries message `{name}`"),
+                    )
+                    .with_old(side(&o.file, &o.pointer))
+                    .with_new(side(&nm.file, &nm.pointer))
+                    .with_operation(label.clone())
+                    .with_field(Some(name.clone())),
+                );
             }
         }
         for (label, n) in new_ops {
-            changes.push(Change::on(
-                "operation-added",
-                Effect::Widens,
-                Direction::Accepts,
-                format!("operation `{label}` was added"),
-                side(old_path, "/channels"),
-                side(&n.file, &n.pointer),
-                label.clone(),
-                None,
-            ));
+            changes.push(
+                Change::new(
+                    "operation-added",
+                    Effect::Widens,
+                    Direction::Accepts,
+                    format!("operation `{label}` was added"),
+                )
+                .with_old(side(old_path, "/channels"))
+                .with_new(side(&n.file, &n.pointer))
+                .with_operation(label.clone()),
+            );
         }
         (old.finish(), new.finish())
     };
