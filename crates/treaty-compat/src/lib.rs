@@ -30,6 +30,7 @@ mod jsonschema;
 mod openapi;
 mod policy;
 pub mod proto;
+mod rules;
 pub mod schema;
 
 pub use bundle::{Bundle, diff_bundles};
