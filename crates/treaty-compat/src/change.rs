@@ -12,12 +12,16 @@ pub use crate::rules::RULES;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Level {
+    /// Breaks clients under the policy: a check fails.
     Breaking,
+    /// Breaks nothing that fails loudly, but may surprise someone.
     Warning,
+    /// Breaks nobody.
     Info,
 }
 
 impl Level {
+    /// The name reports use: `breaking`, `warning` or `info`.
     pub fn as_str(self) -> &'static str {
         match self {
             Level::Breaking => "breaking",
@@ -40,6 +44,8 @@ pub enum Direction {
 }
 
 impl Direction {
+    /// The other direction: what the provider sends in a webhook it
+    /// would accept as a request, and so on.
     pub fn flip(self) -> Direction {
         match self {
             Direction::Accepts => Direction::Produces,
@@ -64,6 +70,7 @@ pub enum Effect {
 /// Where one side of a change is: a file and a JSON pointer in it.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Side {
+    /// The file, as the document source names it.
     pub file: String,
     /// JSON pointer in the file (empty for formats that are not JSON).
     pub pointer: String,
@@ -77,10 +84,15 @@ pub struct Side {
 pub struct Change {
     /// Stable rule id, documented in `docs/rules.md`.
     pub rule: &'static str,
+    /// What the change does to the set of valid values.
     pub effect: Effect,
+    /// Which way data flows through the changed part.
     pub direction: Direction,
+    /// What changed, in words, for people.
     pub message: String,
+    /// Where it is in the old version (`None`: only in the new one).
     pub old: Option<Side>,
+    /// Where it is in the new version (`None`: only in the old one).
     pub new: Option<Side>,
     /// Operations (`POST /payments`) or messages that reach the change.
     pub operations: BTreeSet<String>,

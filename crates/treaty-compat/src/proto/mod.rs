@@ -58,8 +58,11 @@ pub fn entry_name(schema: &str, include_paths: &[String]) -> (Vec<String>, Strin
 /// directories (searched in order), and the files to compile, named
 /// relative to an include directory.
 pub struct ProtoInput<'a> {
+    /// Where the files are read.
     pub source: &'a dyn DocumentSource,
+    /// Include directories, searched in order.
     pub includes: Vec<String>,
+    /// The files to compile, relative to an include directory.
     pub files: Vec<String>,
 }
 

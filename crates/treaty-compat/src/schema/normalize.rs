@@ -13,12 +13,16 @@ use crate::document::{CompatError, DocumentSource, Documents, join_path, split_r
 /// An object found by following references, and the tree that holds it.
 #[derive(Debug, Clone)]
 pub struct Located {
+    /// The file it is in.
     pub file: String,
+    /// Its JSON pointer in that file.
     pub pointer: String,
+    /// The parsed file.
     pub tree: Arc<Node>,
 }
 
 impl Located {
+    /// The object itself (`None` if the pointer leads nowhere).
     pub fn node(&self) -> Option<&Node> {
         self.tree.pointer(&self.pointer)
     }
@@ -29,8 +33,10 @@ const MAX_DEPTH: usize = 400;
 
 /// Builds the arena for one side, reading referenced files as needed.
 pub struct Normalizer<'a> {
+    /// Every document read for this side.
     pub docs: &'a mut Documents,
     source: &'a dyn DocumentSource,
+    /// The schemas built so far.
     pub arena: SchemaArena,
     pub(super) dialect: Dialect,
     by_location: HashMap<(String, String), SchemaId>,
@@ -51,6 +57,7 @@ impl std::fmt::Debug for Normalizer<'_> {
 }
 
 impl<'a> Normalizer<'a> {
+    /// A normalizer reading from `source` into `docs`.
     pub fn new(
         docs: &'a mut Documents,
         source: &'a dyn DocumentSource,
