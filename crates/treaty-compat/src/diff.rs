@@ -75,7 +75,7 @@ impl InterfaceVersion<'_> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DiffSpec {
     /// The format; detected from the new version's content when `None`
-    /// (a `.proto` entry is Protobuf).
+    /// (two `.proto` entries are Protobuf).
     pub format: Option<Format>,
     /// Protobuf only: how strict the check is.
     pub proto_category: proto::Category,
@@ -110,9 +110,11 @@ pub fn diff_interface(
     new: &InterfaceVersion<'_>,
     spec: &DiffSpec,
 ) -> Result<Diff, CompatError> {
+    // Undeclared, two `.proto` entries are Protobuf; one alone is refused
+    // by `diff` with a message that says so.
     let is_proto = match spec.format {
         Some(format) => format == Format::Protobuf,
-        None => new.entry.ends_with(".proto"),
+        None => old.entry.ends_with(".proto") && new.entry.ends_with(".proto"),
     };
     if is_proto {
         diff_proto(&old.proto_input(), &new.proto_input(), spec.proto_category)
@@ -221,4 +223,97 @@ pub fn diff(
         operation_ids,
         ..Diff::of_changes(changes, old_docs, new_docs)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+
+    struct Files(BTreeMap<&'static str, &'static str>);
+
+    impl DocumentSource for Files {
+        fn read(&self, path: &str, _: usize) -> Result<Vec<u8>, String> {
+            self.0
+                .get(path)
+                .map(|s| s.as_bytes().to_vec())
+                .ok_or_else(|| format!("no {path}"))
+        }
+    }
+
+    fn version<'a>(source: &'a Files, entry: &'a str) -> InterfaceVersion<'a> {
+        InterfaceVersion {
+            source,
+            entry,
+            include_paths: &[],
+        }
+    }
+
+    fn rules(d: &Result<Diff, CompatError>) -> Vec<&'static str> {
+        d.as_ref()
+            .map(|d| d.changes.iter().map(|c| c.rule).collect())
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn one_entry_for_documents_and_protobuf() {
+        let old = Files(BTreeMap::from([
+            (
+                "s.json",
+                r#"{"type":"object","properties":{"a":{"type":"string"}}}"#,
+            ),
+            (
+                "p/a.proto",
+                "syntax = \"proto3\";\npackage p;\nmessage A { int32 n = 1; }\n",
+            ),
+        ]));
+        let new = Files(BTreeMap::from([
+            (
+                "s.json",
+                r#"{"type":"object","properties":{"a":{"type":"integer"}}}"#,
+            ),
+            (
+                "p/a.proto",
+                "syntax = \"proto3\";\npackage p;\nmessage A { string n = 1; }\n",
+            ),
+        ]));
+
+        let schema = diff_interface(
+            &version(&old, "s.json"),
+            &version(&new, "s.json"),
+            &DiffSpec::default(),
+        );
+        let direct = diff(&old, "s.json", &new, "s.json", None);
+        assert_eq!(rules(&schema), vec!["type-changed"]);
+        assert_eq!(rules(&schema), rules(&direct));
+
+        let proto = diff_interface(
+            &version(&old, "p/a.proto"),
+            &version(&new, "p/a.proto"),
+            &DiffSpec::default(),
+        );
+        assert_eq!(rules(&proto), vec!["proto-field-type-changed"], "{proto:?}");
+        let declared = diff_interface(
+            &version(&old, "p/a.proto"),
+            &version(&new, "p/a.proto"),
+            &DiffSpec::of(Format::Protobuf),
+        );
+        assert_eq!(rules(&declared), rules(&proto));
+    }
+
+    #[test]
+    fn a_protobuf_file_against_a_document_is_refused() {
+        let files = Files(BTreeMap::from([
+            ("s.json", "{}"),
+            ("a.proto", "syntax = \"proto3\";\n"),
+        ]));
+        let d = diff_interface(
+            &version(&files, "s.json"),
+            &version(&files, "a.proto"),
+            &DiffSpec::default(),
+        );
+        let code = d.err().map(|e| e.diagnostic.code);
+        assert_eq!(code, Some("unsupported-format"));
+    }
 }
