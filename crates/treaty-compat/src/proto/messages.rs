@@ -4,6 +4,16 @@
 use prost_reflect::{FieldDescriptor, Kind, MessageDescriptor};
 
 use super::{Category, Found, Walk};
+use crate::change::Side;
+
+/// A field in both versions: its name (`Message.field`), the message
+/// whose methods reach it, and where it is in each.
+struct FieldPair<'a> {
+    field: &'a str,
+    msg: &'a str,
+    old: Option<Side>,
+    new: Option<Side>,
+}
 
 impl Walk<'_> {
     /// Messages removed (or their fields compared) and added.
@@ -82,106 +92,13 @@ impl Walk<'_> {
                 continue;
             };
             let ns = new.side(&nm.parent_file(), nf.path());
-            if f.name() != nf.name() {
-                // JSON readers accept the field's name as well as its JSON name.
-                let cat = Category::WireJson;
-                self.push(
-                    Found {
-                        rule: "proto-field-name-changed",
-                        category: Some(cat),
-                        message: format!("field {} `{field}` is now `{}`", f.number(), nf.name()),
-                        old: os.clone(),
-                        new: ns.clone(),
-                        field: &field,
-                    },
-                    &msg,
-                );
-            } else if f.json_name() != nf.json_name() {
-                self.push(
-                    Found {
-                        rule: "proto-field-json-name-changed",
-                        category: Some(Category::WireJson),
-                        message: format!(
-                            "JSON name of `{field}` changed from `{}` to `{}`",
-                            f.json_name(),
-                            nf.json_name()
-                        ),
-                        old: os.clone(),
-                        new: ns.clone(),
-                        field: &field,
-                    },
-                    &msg,
-                );
-            }
-            if let Some(cat) = type_change(&f, &nf) {
-                self.push(
-                    Found {
-                        rule: "proto-field-type-changed",
-                        category: Some(cat),
-                        message: format!(
-                            "type of `{field}` changed from {} to {}",
-                            kind_name(&f),
-                            kind_name(&nf)
-                        ),
-                        old: os.clone(),
-                        new: ns.clone(),
-                        field: &field,
-                    },
-                    &msg,
-                );
-            }
-            if f.cardinality() != nf.cardinality() || f.is_map() != nf.is_map() {
-                self.push(
-                    Found {
-                        rule: "proto-field-cardinality-changed",
-                        category: Some(Category::Wire),
-                        message: format!(
-                            "cardinality of `{field}` changed from {:?} to {:?}",
-                            f.cardinality(),
-                            nf.cardinality()
-                        ),
-                        old: os.clone(),
-                        new: ns.clone(),
-                        field: &field,
-                    },
-                    &msg,
-                );
-            }
-            let oneof = |x: &FieldDescriptor| {
-                x.containing_oneof()
-                    .filter(|o| !o.is_synthetic())
-                    .map(|o| o.name().to_owned())
+            let at = FieldPair {
+                field: &field,
+                msg: &msg,
+                old: os,
+                new: ns,
             };
-            if oneof(&f) != oneof(&nf) {
-                self.push(
-                    Found {
-                        rule: "proto-field-oneof-changed",
-                        category: Some(Category::Wire),
-                        message: format!(
-                            "`{field}` moved from oneof {:?} to {:?}",
-                            oneof(&f),
-                            oneof(&nf)
-                        ),
-                        old: os.clone(),
-                        new: ns.clone(),
-                        field: &field,
-                    },
-                    &msg,
-                );
-            }
-            if f.supports_presence() != nf.supports_presence() {
-                self.push(
-                    Found {
-                        rule: "proto-field-presence-changed",
-                        category: Some(Category::File),
-                        message: format!("presence of `{field}` changed (generated code changes)"),
-                        old: os,
-                        new: ns,
-                        field: &field,
-                    },
-                    &msg,
-                );
-            }
+            self.kept_field(&f, &nf, at);
         }
         for nf in nm.fields() {
             if m.get_field(nf.number()).is_none() {
@@ -198,6 +115,117 @@ impl Walk<'_> {
                     &msg,
                 );
             }
+        }
+    }
+
+    /// A field kept (by number) in both versions: its name, JSON name,
+    /// type, cardinality, oneof and presence.
+    fn kept_field(&mut self, f: &FieldDescriptor, nf: &FieldDescriptor, at: FieldPair<'_>) {
+        let FieldPair {
+            field,
+            msg,
+            old: os,
+            new: ns,
+        } = at;
+        if f.name() != nf.name() {
+            // JSON readers accept the field's name as well as its JSON name.
+            let cat = Category::WireJson;
+            self.push(
+                Found {
+                    rule: "proto-field-name-changed",
+                    category: Some(cat),
+                    message: format!("field {} `{field}` is now `{}`", f.number(), nf.name()),
+                    old: os.clone(),
+                    new: ns.clone(),
+                    field,
+                },
+                msg,
+            );
+        } else if f.json_name() != nf.json_name() {
+            self.push(
+                Found {
+                    rule: "proto-field-json-name-changed",
+                    category: Some(Category::WireJson),
+                    message: format!(
+                        "JSON name of `{field}` changed from `{}` to `{}`",
+                        f.json_name(),
+                        nf.json_name()
+                    ),
+                    old: os.clone(),
+                    new: ns.clone(),
+                    field,
+                },
+                msg,
+            );
+        }
+        if let Some(cat) = type_change(f, nf) {
+            self.push(
+                Found {
+                    rule: "proto-field-type-changed",
+                    category: Some(cat),
+                    message: format!(
+                        "type of `{field}` changed from {} to {}",
+                        kind_name(f),
+                        kind_name(nf)
+                    ),
+                    old: os.clone(),
+                    new: ns.clone(),
+                    field,
+                },
+                msg,
+            );
+        }
+        if f.cardinality() != nf.cardinality() || f.is_map() != nf.is_map() {
+            self.push(
+                Found {
+                    rule: "proto-field-cardinality-changed",
+                    category: Some(Category::Wire),
+                    message: format!(
+                        "cardinality of `{field}` changed from {:?} to {:?}",
+                        f.cardinality(),
+                        nf.cardinality()
+                    ),
+                    old: os.clone(),
+                    new: ns.clone(),
+                    field,
+                },
+                msg,
+            );
+        }
+        let oneof = |x: &FieldDescriptor| {
+            x.containing_oneof()
+                .filter(|o| !o.is_synthetic())
+                .map(|o| o.name().to_owned())
+        };
+        if oneof(f) != oneof(nf) {
+            self.push(
+                Found {
+                    rule: "proto-field-oneof-changed",
+                    category: Some(Category::Wire),
+                    message: format!(
+                        "`{field}` moved from oneof {:?} to {:?}",
+                        oneof(f),
+                        oneof(nf)
+                    ),
+                    old: os.clone(),
+                    new: ns.clone(),
+                    field,
+                },
+                msg,
+            );
+        }
+        if f.supports_presence() != nf.supports_presence() {
+            self.push(
+                Found {
+                    rule: "proto-field-presence-changed",
+                    category: Some(Category::File),
+                    message: format!("presence of `{field}` changed (generated code changes)"),
+                    old: os,
+                    new: ns,
+                    field,
+                },
+                msg,
+            );
         }
     }
 }

@@ -2,7 +2,7 @@
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 
-use prost_reflect::{DescriptorPool, Kind};
+use prost_reflect::{DescriptorPool, Kind, ServiceDescriptor};
 
 use super::{Category, Found, Walk};
 
@@ -50,96 +50,102 @@ impl Walk<'_> {
                 );
                 continue;
             };
-            for m in s.methods() {
-                let label = format!("{}.{}", s.name(), m.name());
-                let Some(nm) = ns.methods().find(|x| x.name() == m.name()) else {
-                    self.push(
-                        Found {
-                            rule: "proto-method-removed",
-                            category: Some(Category::Package),
-                            message: format!("method `{label}` was removed"),
-                            old: old.side(&s.parent_file(), m.path()),
-                            new: new.side(&ns.parent_file(), ns.path()),
-                            field: &label,
-                        },
-                        "",
-                    );
-                    continue;
-                };
-                let (os, ns_) = (
-                    old.side(&s.parent_file(), m.path()),
-                    new.side(&ns.parent_file(), nm.path()),
+            self.methods(&s, &ns);
+        }
+    }
+
+    /// The methods of a service kept in both versions, by name.
+    fn methods(&mut self, s: &ServiceDescriptor, ns: &ServiceDescriptor) {
+        let (old, new) = (self.old, self.new);
+        for m in s.methods() {
+            let label = format!("{}.{}", s.name(), m.name());
+            let Some(nm) = ns.methods().find(|x| x.name() == m.name()) else {
+                self.push(
+                    Found {
+                        rule: "proto-method-removed",
+                        category: Some(Category::Package),
+                        message: format!("method `{label}` was removed"),
+                        old: old.side(&s.parent_file(), m.path()),
+                        new: new.side(&ns.parent_file(), ns.path()),
+                        field: &label,
+                    },
+                    "",
                 );
-                if m.input().full_name() != nm.input().full_name() {
-                    self.push(
-                        Found {
-                            rule: "proto-method-request-changed",
-                            category: Some(Category::Wire),
-                            message: format!(
-                                "request of `{label}` changed from `{}` to `{}`",
-                                m.input().full_name(),
-                                nm.input().full_name()
-                            ),
-                            old: os.clone(),
-                            new: ns_.clone(),
-                            field: &label,
-                        },
-                        "",
-                    );
-                }
-                if m.output().full_name() != nm.output().full_name() {
-                    self.push(
-                        Found {
-                            rule: "proto-method-response-changed",
-                            category: Some(Category::Wire),
-                            message: format!(
-                                "response of `{label}` changed from `{}` to `{}`",
-                                m.output().full_name(),
-                                nm.output().full_name()
-                            ),
-                            old: os.clone(),
-                            new: ns_.clone(),
-                            field: &label,
-                        },
-                        "",
-                    );
-                }
-                if m.is_client_streaming() != nm.is_client_streaming()
-                    || m.is_server_streaming() != nm.is_server_streaming()
-                {
-                    self.push(
-                        Found {
-                            rule: "proto-method-streaming-changed",
-                            category: Some(Category::Wire),
-                            message: format!("streaming of `{label}` changed"),
-                            old: os,
-                            new: ns_,
-                            field: &label,
-                        },
-                        "",
-                    );
-                }
-                if let Some(last) = self.changes.last_mut()
-                    && last.field.as_deref() == Some(label.as_str())
-                {
-                    last.operations.insert(label.clone());
-                }
+                continue;
+            };
+            let (os, ns_) = (
+                old.side(&s.parent_file(), m.path()),
+                new.side(&ns.parent_file(), nm.path()),
+            );
+            if m.input().full_name() != nm.input().full_name() {
+                self.push(
+                    Found {
+                        rule: "proto-method-request-changed",
+                        category: Some(Category::Wire),
+                        message: format!(
+                            "request of `{label}` changed from `{}` to `{}`",
+                            m.input().full_name(),
+                            nm.input().full_name()
+                        ),
+                        old: os.clone(),
+                        new: ns_.clone(),
+                        field: &label,
+                    },
+                    "",
+                );
             }
-            for nm in ns.methods() {
-                if s.methods().all(|m| m.name() != nm.name()) {
-                    let label = format!("{}.{}", s.name(), nm.name());
-                    self.push(
-                        Found {
-                            rule: "proto-method-added",
-                            category: None,
-                            message: format!("method `{label}` was added"),
-                            old: old.side(&s.parent_file(), s.path()),
-                            new: new.side(&ns.parent_file(), nm.path()),
-                            field: &label,
-                        },
-                        "",
-                    );
-                }
+            if m.output().full_name() != nm.output().full_name() {
+                self.push(
+                    Found {
+                        rule: "proto-method-response-changed",
+                        category: Some(Category::Wire),
+                        message: format!(
+                            "response of `{label}` changed from `{}` to `{}`",
+                            m.output().full_name(),
+                            nm.output().full_name()
+                        ),
+                        old: os.clone(),
+                        new: ns_.clone(),
+                        field: &label,
+                    },
+                    "",
+                );
+            }
+            if m.is_client_streaming() != nm.is_client_streaming()
+                || m.is_server_streaming() != nm.is_server_streaming()
+            {
+                self.push(
+                    Found {
+                        rule: "proto-method-streaming-changed",
+                        category: Some(Category::Wire),
+                        message: format!("streaming of `{label}` changed"),
+                        old: os,
+                        new: ns_,
+                        field: &label,
+                    },
+                    "",
+                );
+            }
+            if let Some(last) = self.changes.last_mut()
+                && last.field.as_deref() == Some(label.as_str())
+            {
+                last.operations.insert(label.clone());
+            }
+        }
+        for nm in ns.methods() {
+            if s.methods().all(|m| m.name() != nm.name()) {
+                let label = format!("{}.{}", s.name(), nm.name());
+                self.push(
+                    Found {
+                        rule: "proto-method-added",
+                        category: None,
+                        message: format!("method `{label}` was added"),
+                        old: old.side(&s.parent_file(), s.path()),
+                        new: new.side(&ns.parent_file(), nm.path()),
+                        field: &label,
+                    },
+                    "",
+                );
             }
         }
     }
