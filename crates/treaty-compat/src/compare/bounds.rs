@@ -60,12 +60,7 @@ impl SchemaComparer<'_> {
     pub(super) fn bounds(&mut self, at: At<'_>) -> Vec<usize> {
         let (os, ns) = (self.old.get(at.o), self.new.get(at.n));
         let f = at.field;
-        let mut found: Vec<Found> = vec![
-            bound_keyword(os.maximum, ns.maximum, false, f),
-            bound_keyword(os.minimum, ns.minimum, true, f),
-            multiple_of(os.multiple_of, ns.multiple_of, f),
-        ];
-        let values = [
+        let limits = [
             (os.max_length, ns.max_length),
             (os.min_length, ns.min_length),
             (os.max_items, ns.max_items),
@@ -73,11 +68,16 @@ impl SchemaComparer<'_> {
             (os.max_properties, ns.max_properties),
             (os.min_properties, ns.min_properties),
         ];
-        for (limit, (old, new)) in LIMITS.iter().zip(values) {
-            found.push(count_limit(limit, old, new, f));
-        }
-        if os.unique_items != ns.unique_items {
-            found.push(Some(if ns.unique_items {
+        let [
+            max_length,
+            min_length,
+            max_items,
+            min_items,
+            max_properties,
+            min_properties,
+        ] = std::array::from_fn(|i| count_limit(&LIMITS[i], limits[i].0, limits[i].1, f));
+        let unique = (os.unique_items != ns.unique_items).then(|| {
+            if ns.unique_items {
                 (
                     "unique-items-added",
                     Effect::Narrows,
@@ -91,8 +91,20 @@ impl SchemaComparer<'_> {
                     format!("items of `{f}` may now repeat"),
                     "",
                 )
-            }));
-        }
+            }
+        });
+        let found: [Found; 10] = [
+            bound_keyword(os.maximum, ns.maximum, false, f),
+            bound_keyword(os.minimum, ns.minimum, true, f),
+            multiple_of(os.multiple_of, ns.multiple_of, f),
+            max_length,
+            min_length,
+            max_items,
+            min_items,
+            max_properties,
+            min_properties,
+            unique,
+        ];
         self.push_all(at, found)
     }
 }
@@ -143,6 +155,10 @@ fn count_limit(limit: &Limit, old: Option<u64>, new: Option<u64>, f: &str) -> Fo
 }
 
 fn bound_keyword(old: Option<Bound>, new: Option<Bound>, lower: bool, f: &str) -> Found {
+    // Most pairs keep their bounds: no message to write.
+    if old == new {
+        return None;
+    }
     let (keyword, name) = if lower {
         ("minimum", "minimum")
     } else {

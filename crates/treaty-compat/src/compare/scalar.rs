@@ -2,6 +2,8 @@
 //! `const`, `format` and `pattern`, and the annotations that change no
 //! value (defaults, `readOnly`, `writeOnly`, `deprecated`).
 
+use std::collections::BTreeSet;
+
 use super::{At, SchemaComparer, list};
 use crate::change::Effect;
 use crate::schema::types;
@@ -58,46 +60,8 @@ impl SchemaComparer<'_> {
     pub(super) fn values(&mut self, at: At<'_>) -> Vec<usize> {
         let (os, ns) = (self.old.get(at.o), self.new.get(at.n));
         let f = at.field;
-        let mut found: Vec<Found> = Vec::new();
-        match (&os.enumeration, &ns.enumeration) {
-            (Some(a), Some(b)) => {
-                let removed: Vec<&String> = a.difference(b).collect();
-                let added: Vec<&String> = b.difference(a).collect();
-                if !removed.is_empty() {
-                    found.push(Some((
-                        "enum-value-removed",
-                        Effect::Narrows,
-                        format!("`{f}` no longer allows {}", list(&removed)),
-                        "enum",
-                    )));
-                }
-                if !added.is_empty() {
-                    found.push(Some((
-                        "enum-value-added",
-                        Effect::Widens,
-                        format!("`{f}` now also allows {}", list(&added)),
-                        "enum",
-                    )));
-                }
-            }
-            (None, Some(b)) => found.push(Some((
-                "enum-added",
-                Effect::Narrows,
-                format!(
-                    "`{f}` is restricted to {}",
-                    list(&b.iter().collect::<Vec<_>>())
-                ),
-                "enum",
-            ))),
-            (Some(_), None) => found.push(Some((
-                "enum-removed",
-                Effect::Widens,
-                format!("`{f}` is no longer restricted to an enum"),
-                "",
-            ))),
-            (None, None) => {}
-        }
-        found.push(match (&os.constant, &ns.constant) {
+        let [removed, added] = enumeration(&os.enumeration, &ns.enumeration, f);
+        let constant = match (&os.constant, &ns.constant) {
             (Some(a), Some(b)) if a != b => Some((
                 "const-changed",
                 Effect::Both,
@@ -117,10 +81,17 @@ impl SchemaComparer<'_> {
                 "",
             )),
             _ => None,
-        });
-        found.push(text_keyword(&os.format, &ns.format, "format", f));
-        found.push(text_keyword(&os.pattern, &ns.pattern, "pattern", f));
-        self.push_all(at, found)
+        };
+        self.push_all(
+            at,
+            [
+                removed,
+                added,
+                constant,
+                text_keyword(&os.format, &ns.format, "format", f),
+                text_keyword(&os.pattern, &ns.pattern, "pattern", f),
+            ],
+        )
     }
 
     /// Defaults and flags: they change no value, but senders that omit a
@@ -128,8 +99,7 @@ impl SchemaComparer<'_> {
     pub(super) fn annotations(&mut self, at: At<'_>) -> Vec<usize> {
         let (os, ns) = (self.old.get(at.o), self.new.get(at.n));
         let f = at.field;
-        let mut found: Vec<Found> = Vec::new();
-        found.push(match (&os.default, &ns.default) {
+        let default = match (&os.default, &ns.default) {
             (Some(a), Some(b)) if a != b => Some((
                 "default-changed",
                 Effect::Neutral,
@@ -149,41 +119,99 @@ impl SchemaComparer<'_> {
                 "",
             )),
             _ => None,
-        });
-        if os.read_only != ns.read_only {
-            found.push(Some((
+        };
+        let read_only = (os.read_only != ns.read_only).then(|| {
+            (
                 "read-only-changed",
                 Effect::Neutral,
                 format!("`{f}` readOnly is now {}", ns.read_only),
                 "",
-            )));
-        }
-        if os.write_only != ns.write_only {
-            found.push(Some((
+            )
+        });
+        let write_only = (os.write_only != ns.write_only).then(|| {
+            (
                 "write-only-changed",
                 Effect::Neutral,
                 format!("`{f}` writeOnly is now {}", ns.write_only),
                 "",
-            )));
-        }
-        if !os.deprecated && ns.deprecated {
-            found.push(Some((
+            )
+        });
+        let deprecated = (!os.deprecated && ns.deprecated).then(|| {
+            (
                 "schema-deprecated",
                 Effect::Neutral,
                 format!("`{f}` is deprecated"),
                 "deprecated",
-            )));
-        }
-        self.push_all(at, found)
+            )
+        });
+        self.push_all(at, [default, read_only, write_only, deprecated])
     }
 
     /// Records each change found, in order.
-    pub(super) fn push_all(&mut self, at: At<'_>, found: Vec<Found>) -> Vec<usize> {
+    pub(super) fn push_all(
+        &mut self,
+        at: At<'_>,
+        found: impl IntoIterator<Item = Found>,
+    ) -> Vec<usize> {
         found
             .into_iter()
             .flatten()
             .map(|(rule, effect, message, keyword)| self.push(at, rule, effect, message, keyword))
             .collect()
+    }
+}
+
+/// `enum`: values removed and added, or the restriction added or lifted.
+fn enumeration(
+    old: &Option<BTreeSet<String>>,
+    new: &Option<BTreeSet<String>>,
+    f: &str,
+) -> [Found; 2] {
+    match (old, new) {
+        (Some(a), Some(b)) => {
+            let removed: Vec<&String> = a.difference(b).collect();
+            let added: Vec<&String> = b.difference(a).collect();
+            [
+                (!removed.is_empty()).then(|| {
+                    (
+                        "enum-value-removed",
+                        Effect::Narrows,
+                        format!("`{f}` no longer allows {}", list(&removed)),
+                        "enum",
+                    )
+                }),
+                (!added.is_empty()).then(|| {
+                    (
+                        "enum-value-added",
+                        Effect::Widens,
+                        format!("`{f}` now also allows {}", list(&added)),
+                        "enum",
+                    )
+                }),
+            ]
+        }
+        (None, Some(b)) => [
+            Some((
+                "enum-added",
+                Effect::Narrows,
+                format!(
+                    "`{f}` is restricted to {}",
+                    list(&b.iter().collect::<Vec<_>>())
+                ),
+                "enum",
+            )),
+            None,
+        ],
+        (Some(_), None) => [
+            Some((
+                "enum-removed",
+                Effect::Widens,
+                format!("`{f}` is no longer restricted to an enum"),
+                "",
+            )),
+            None,
+        ],
+        (None, None) => [None, None],
     }
 }
 
