@@ -11,7 +11,7 @@ use treaty_syntax::Node;
 
 use crate::change::{Change, Direction, Effect, Side};
 use crate::compare::SchemaComparer;
-use crate::document::{CompatError, DocumentSource, Documents};
+use crate::document::{CompatError, Loaded};
 use crate::schema::{Dialect, Normalizer, SchemaId};
 
 /// A message of one operation, as found.
@@ -252,27 +252,45 @@ fn operations(
     Ok(out)
 }
 
-#[allow(clippy::too_many_arguments)]
-pub fn diff(
-    old_docs: &mut Documents,
-    old_source: &dyn DocumentSource,
-    old_path: &str,
-    old_root: &Node,
-    new_docs: &mut Documents,
-    new_source: &dyn DocumentSource,
-    new_path: &str,
-    new_root: &Node,
-) -> Result<Vec<Change>, CompatError> {
-    let mut changes = Vec::new();
-    let side = |file: &str, pointer: &str| {
-        Some(Side {
-            file: file.to_owned(),
-            pointer: pointer.to_owned(),
-            position: None,
-        })
-    };
-    let mut roots: Vec<(SchemaId, SchemaId, Direction, String, String)> = Vec::new();
-    let mut avro_pairs: Vec<(Message, Message, String)> = Vec::new();
+/// A place in a document.
+fn side(file: &str, pointer: &str) -> Option<Side> {
+    Some(Side {
+        file: file.to_owned(),
+        pointer: pointer.to_owned(),
+        position: None,
+    })
+}
+
+/// A payload pair compared by the JSON Schema engine: both schemas, the
+/// direction, the operation and the message.
+type Root = (SchemaId, SchemaId, Direction, String, String);
+
+/// What the walk found: changes to operations and messages, payloads to
+/// compare as JSON Schema once both versions are normalised, and Avro
+/// payloads (with their operation) to compare as Avro.
+#[derive(Default)]
+struct Found {
+    changes: Vec<Change>,
+    roots: Vec<Root>,
+    avro_pairs: Vec<(Message, Message, String)>,
+}
+
+/// Compares two AsyncAPI documents: operations, their messages, and the
+/// messages' payloads.
+pub fn diff(old: Loaded<'_>, new: Loaded<'_>) -> Result<Vec<Change>, CompatError> {
+    let Loaded {
+        docs: old_docs,
+        source: old_source,
+        path: old_path,
+        root: old_root,
+    } = old;
+    let Loaded {
+        docs: new_docs,
+        source: new_source,
+        path: new_path,
+        root: new_root,
+    } = new;
+    let mut found = Found::default();
     let (old_arena, new_arena) = {
         let mut old = Normalizer::new(old_docs, old_source, Dialect::JsonSchema);
         let mut new = Normalizer::new(new_docs, new_source, Dialect::JsonSchema);
@@ -280,107 +298,136 @@ pub fn diff(
         let mut new_ops = operations(&mut new, new_path, new_root)?;
         for (label, o) in old_ops {
             let Some(n) = new_ops.remove(&label) else {
-                changes.push(Change::on(
-                    "operation-removed",
-                    Effect::Narrows,
-                    Direction::Accepts,
-                    format!("operation `{label}` was removed"),
-                    side(&o.file, &o.pointer),
-                    side(new_path, "/channels"),
-                    label.clone(),
-                    None,
-                ));
+                found.changes.push(
+                    Change::new(
+                        "operation-removed",
+                        Effect::Narrows,
+                        Direction::Accepts,
+                        format!("operation `{label}` was removed"),
+                    )
+                    .with_old(side(&o.file, &o.pointer))
+                    .with_new(side(new_path, "/channels"))
+                    .with_operation(label.clone()),
+                );
                 continue;
             };
-            let mut new_messages = n.messages;
-            let mut old_messages = o.messages;
-            // One unmatched message on each side, one of them known only by
-            // its position (an unnamed message inlined on one side and
-            // referenced on the other): the same message.
-            let lone_old: Vec<String> = old_messages
-                .keys()
-                .filter(|k| !new_messages.contains_key(*k))
-                .cloned()
-                .collect();
-            let lone_new: Vec<String> = new_messages
-                .keys()
-                .filter(|k| !old_messages.contains_key(*k))
-                .cloned()
-                .collect();
-            if let ([a], [b]) = (lone_old.as_slice(), lone_new.as_slice())
-                && (a.starts_with('#') || b.starts_with('#'))
-                && let Some(m) = old_messages.remove(a)
-            {
-                old_messages.insert(b.clone(), m);
-            }
-            for (name, om) in old_messages {
-                match new_messages.remove(&name) {
-                    None => changes.push(Change::on(
-                        "message-removed",
-                        Effect::Narrows,
-                        o.direction,
-                        format!("`{label}` no longer carries message `{name}`"),
-                        side(&om.file, &om.pointer),
-                        side(&n.file, &n.pointer),
-                        label.clone(),
-                        Some(name.clone()),
-                    )),
-                    Some(nm) => match (&om.payload, &nm.payload) {
-                        (Some(_), Some(_)) if om.avro && nm.avro => {
-                            avro_pairs.push((om, nm, label.clone()))
-                        }
-                        (Some((op, on)), Some((np, nn))) => {
-                            let a = old.schema(&om.file, op, on)?;
-                            let b = new.schema(&nm.file, np, nn)?;
-                            roots.push((a, b, o.direction, label.clone(), name.clone()));
-                        }
-                        _ => {}
-                    },
-                }
-            }
-            for (name, nm) in new_messages {
-                changes.push(Change::on(
-                    "message-added",
-                    Effect::Widens,
-                    o.direction,
-                    format!("`{label}` now also carries message `{name}`"),
-                    side(&o.file, &o.pointer),
-                    side(&nm.file, &nm.pointer),
-                    label.clone(),
-                    Some(name.clone()),
-                ));
-            }
+            messages(&mut found, (&mut old, &mut new), &label, o, n)?;
         }
         for (label, n) in new_ops {
-            changes.push(Change::on(
-                "operation-added",
-                Effect::Widens,
-                Direction::Accepts,
-                format!("operation `{label}` was added"),
-                side(old_path, "/channels"),
-                side(&n.file, &n.pointer),
-                label.clone(),
-                None,
-            ));
+            found.changes.push(
+                Change::new(
+                    "operation-added",
+                    Effect::Widens,
+                    Direction::Accepts,
+                    format!("operation `{label}` was added"),
+                )
+                .with_old(side(old_path, "/channels"))
+                .with_new(side(&n.file, &n.pointer))
+                .with_operation(label.clone()),
+            );
         }
         (old.finish(), new.finish())
     };
+    let mut changes = found.changes;
     let mut cmp = SchemaComparer::new(&old_arena, &new_arena);
-    for (a, b, direction, label, name) in &roots {
+    for (a, b, direction, label, name) in &found.roots {
         cmp.compare_root(*a, *b, *direction, Some(label), name);
     }
     cmp.attribute();
     changes.extend(cmp.changes);
-    for (om, nm, label) in avro_pairs {
+    for (om, nm, label) in found.avro_pairs {
         let (Some((op, on)), Some((np, nn))) = (&om.payload, &nm.payload) else {
             continue;
         };
-        let found =
+        let avro =
             crate::avro::diff_at(old_docs, (&om.file, op, on), new_docs, (&nm.file, np, nn))?;
-        changes.extend(found.into_iter().map(|mut c| {
+        changes.extend(avro.into_iter().map(|mut c| {
             c.operations.insert(label.clone());
             c
         }));
     }
     Ok(changes)
+}
+
+/// The messages of an operation in both versions: removed, added, and the
+/// payloads of those kept (compared later).
+fn messages(
+    found: &mut Found,
+    (old, new): (&mut Normalizer<'_>, &mut Normalizer<'_>),
+    label: &str,
+    o: Operation,
+    n: Operation,
+) -> Result<(), CompatError> {
+    let mut new_messages = n.messages;
+    let mut old_messages = o.messages;
+    pair_lone_messages(&mut old_messages, &new_messages);
+    for (name, om) in old_messages {
+        match new_messages.remove(&name) {
+            None => found.changes.push(
+                Change::new(
+                    "message-removed",
+                    Effect::Narrows,
+                    o.direction,
+                    format!("`{label}` no longer carries message `{name}`"),
+                )
+                .with_old(side(&om.file, &om.pointer))
+                .with_new(side(&n.file, &n.pointer))
+                .with_operation(label)
+                .with_field(Some(name.clone())),
+            ),
+            Some(nm) => match (&om.payload, &nm.payload) {
+                (Some(_), Some(_)) if om.avro && nm.avro => {
+                    found.avro_pairs.push((om, nm, label.to_owned()))
+                }
+                (Some((op, on)), Some((np, nn))) => {
+                    let a = old.schema(&om.file, op, on)?;
+                    let b = new.schema(&nm.file, np, nn)?;
+                    found
+                        .roots
+                        .push((a, b, o.direction, label.to_owned(), name.clone()));
+                }
+                _ => {}
+            },
+        }
+    }
+    for (name, nm) in new_messages {
+        found.changes.push(
+            Change::new(
+                "message-added",
+                Effect::Widens,
+                o.direction,
+                format!("`{label}` now also carries message `{name}`"),
+            )
+            .with_old(side(&o.file, &o.pointer))
+            .with_new(side(&nm.file, &nm.pointer))
+            .with_operation(label)
+            .with_field(Some(name.clone())),
+        );
+    }
+    Ok(())
+}
+
+/// One unmatched message on each side, one of them known only by its
+/// position (an unnamed message inlined on one side and referenced on the
+/// other): the same message, renamed on the old side to match.
+fn pair_lone_messages(
+    old_messages: &mut BTreeMap<String, Message>,
+    new_messages: &BTreeMap<String, Message>,
+) {
+    let lone_old: Vec<String> = old_messages
+        .keys()
+        .filter(|k| !new_messages.contains_key(*k))
+        .cloned()
+        .collect();
+    let lone_new: Vec<String> = new_messages
+        .keys()
+        .filter(|k| !old_messages.contains_key(*k))
+        .cloned()
+        .collect();
+    if let ([a], [b]) = (lone_old.as_slice(), lone_new.as_slice())
+        && (a.starts_with('#') || b.starts_with('#'))
+        && let Some(m) = old_messages.remove(a)
+    {
+        old_messages.insert(b.clone(), m);
+    }
 }

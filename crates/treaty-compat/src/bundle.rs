@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::diff::{DiffSpec, InterfaceVersion, diff_interface};
 use crate::document::{CompatError, DocumentSource};
 use crate::{Diff, Format, proto};
 
@@ -23,6 +24,7 @@ pub struct Bundle {
     /// Protobuf only: the directories imports are resolved against.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub include_paths: Vec<String>,
+    /// Every file read, by path, with its text.
     pub files: BTreeMap<String, String>,
 }
 
@@ -91,6 +93,16 @@ impl Bundle {
         })
     }
 
+    /// The bundle as an interface version read from `source` (itself, or
+    /// a recorder in front of the files it is collected from).
+    fn version<'a>(&'a self, source: &'a dyn DocumentSource) -> InterfaceVersion<'a> {
+        InterfaceVersion {
+            source,
+            entry: &self.entry,
+            include_paths: &self.include_paths,
+        }
+    }
+
     /// A stable text of the bundle: the same bundle always gives the same
     /// bytes, so that it can be stored by its hash.
     pub fn canonical(&self) -> String {
@@ -117,19 +129,13 @@ fn compare(
     format: Format,
     category: proto::Category,
 ) -> Result<Diff, CompatError> {
-    if format == Format::Protobuf {
-        let input = |source, b: &Bundle| {
-            let (includes, name) = proto::entry_name(&b.entry, &b.include_paths);
-            proto::ProtoInput {
-                source,
-                includes,
-                files: vec![name],
-            }
-        };
-        crate::diff_proto(&input(old_source, old), &input(new_source, new), category)
-    } else {
-        crate::diff(old_source, &old.entry, new_source, &new.entry, Some(format))
-    }
+    // Bundles are compared as the format they were published under, never
+    // a detected one.
+    let spec = DiffSpec {
+        format: Some(format),
+        proto_category: category,
+    };
+    diff_interface(&old.version(old_source), &new.version(new_source), &spec)
 }
 
 #[cfg(test)]

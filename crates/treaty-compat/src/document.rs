@@ -10,12 +10,15 @@ use treaty_syntax::{Diagnostic, Limits, Node, SourceFile, SourceId, SourceMap, S
 /// the caller names them; relative `$ref`s are joined to the referring
 /// document's directory with `/`.
 pub trait DocumentSource {
+    /// The bytes of the file at `path`; refuses a file larger than
+    /// `max_bytes`. The error is a sentence for people.
     fn read(&self, path: &str, max_bytes: usize) -> Result<Vec<u8>, String>;
 }
 
 /// Every document read for one side of a diff, by path.
 #[derive(Debug, Default)]
 pub struct Documents {
+    /// The text of every document read, for diagnostics and positions.
     pub sources: SourceMap,
     trees: HashMap<String, (SourceId, Arc<Node>)>,
 }
@@ -26,7 +29,9 @@ pub struct Documents {
 #[derive(Debug, Clone, thiserror::Error)]
 #[error("{}", .diagnostic.message)]
 pub struct CompatError {
+    /// What went wrong, and where.
     pub diagnostic: Box<Diagnostic>,
+    /// The file the diagnostic points into, if any.
     pub file: Option<Box<SourceFile>>,
 }
 
@@ -57,7 +62,17 @@ impl CompatError {
     }
 }
 
+/// One version of a document being compared: what was read for it so
+/// far, where more is read from, and the document itself.
+pub(crate) struct Loaded<'a> {
+    pub docs: &'a mut Documents,
+    pub source: &'a dyn DocumentSource,
+    pub path: &'a str,
+    pub root: &'a Node,
+}
+
 impl Documents {
+    /// No documents yet.
     pub fn new() -> Documents {
         Documents::default()
     }

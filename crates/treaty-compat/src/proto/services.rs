@@ -1,0 +1,178 @@
+//! Services and their methods, and which methods reach each message.
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+
+use prost_reflect::{DescriptorPool, Kind, ServiceDescriptor};
+
+use super::{Category, Found, Walk};
+
+impl Walk<'_> {
+    /// Services added, removed, and the methods of those kept.
+    pub(super) fn services(&mut self) {
+        let (old, new) = (self.old, self.new);
+        for ns in new
+            .pool
+            .services()
+            .filter(|s| new.owns(s.parent_file().name()))
+        {
+            if old.pool.get_service_by_name(ns.full_name()).is_none() {
+                self.push(
+                    Found {
+                        rule: "proto-service-added",
+                        category: None,
+                        message: format!("service `{}` was added", ns.full_name()),
+                        old: None,
+                        new: new.side(&ns.parent_file(), ns.path()),
+                        field: ns.full_name(),
+                    },
+                    "",
+                );
+            }
+        }
+        // Services and methods.
+        for s in old
+            .pool
+            .services()
+            .filter(|s| old.owns(s.parent_file().name()))
+        {
+            let name = s.full_name().to_owned();
+            let Some(ns) = new.pool.get_service_by_name(&name) else {
+                self.push(
+                    Found {
+                        rule: "proto-service-removed",
+                        category: Some(Category::Package),
+                        message: format!("service `{name}` was removed"),
+                        old: old.side(&s.parent_file(), s.path()),
+                        new: None,
+                        field: &name,
+                    },
+                    "",
+                );
+                continue;
+            };
+            self.methods(&s, &ns);
+        }
+    }
+
+    /// The methods of a service kept in both versions, by name.
+    fn methods(&mut self, s: &ServiceDescriptor, ns: &ServiceDescriptor) {
+        let (old, new) = (self.old, self.new);
+        for m in s.methods() {
+            let label = format!("{}.{}", s.name(), m.name());
+            let Some(nm) = ns.methods().find(|x| x.name() == m.name()) else {
+                self.push(
+                    Found {
+                        rule: "proto-method-removed",
+                        category: Some(Category::Package),
+                        message: format!("method `{label}` was removed"),
+                        old: old.side(&s.parent_file(), m.path()),
+                        new: new.side(&ns.parent_file(), ns.path()),
+                        field: &label,
+                    },
+                    "",
+                );
+                continue;
+            };
+            let (os, ns_) = (
+                old.side(&s.parent_file(), m.path()),
+                new.side(&ns.parent_file(), nm.path()),
+            );
+            if m.input().full_name() != nm.input().full_name() {
+                self.push(
+                    Found {
+                        rule: "proto-method-request-changed",
+                        category: Some(Category::Wire),
+                        message: format!(
+                            "request of `{label}` changed from `{}` to `{}`",
+                            m.input().full_name(),
+                            nm.input().full_name()
+                        ),
+                        old: os.clone(),
+                        new: ns_.clone(),
+                        field: &label,
+                    },
+                    "",
+                );
+            }
+            if m.output().full_name() != nm.output().full_name() {
+                self.push(
+                    Found {
+                        rule: "proto-method-response-changed",
+                        category: Some(Category::Wire),
+                        message: format!(
+                            "response of `{label}` changed from `{}` to `{}`",
+                            m.output().full_name(),
+                            nm.output().full_name()
+                        ),
+                        old: os.clone(),
+                        new: ns_.clone(),
+                        field: &label,
+                    },
+                    "",
+                );
+            }
+            if m.is_client_streaming() != nm.is_client_streaming()
+                || m.is_server_streaming() != nm.is_server_streaming()
+            {
+                self.push(
+                    Found {
+                        rule: "proto-method-streaming-changed",
+                        category: Some(Category::Wire),
+                        message: format!("streaming of `{label}` changed"),
+                        old: os,
+                        new: ns_,
+                        field: &label,
+                    },
+                    "",
+                );
+            }
+            if let Some(last) = self.changes.last_mut()
+                && last.field.as_deref() == Some(label.as_str())
+            {
+                last.operations.insert(label.clone());
+            }
+        }
+        for nm in ns.methods() {
+            if s.methods().all(|m| m.name() != nm.name()) {
+                let label = format!("{}.{}", s.name(), nm.name());
+                self.push(
+                    Found {
+                        rule: "proto-method-added",
+                        category: None,
+                        message: format!("method `{label}` was added"),
+                        old: old.side(&s.parent_file(), s.path()),
+                        new: new.side(&ns.parent_file(), nm.path()),
+                        field: &label,
+                    },
+                    "",
+                );
+            }
+        }
+    }
+}
+
+/// Which methods reach each message through their request and response.
+pub(super) fn reachability(pool: &DescriptorPool) -> HashMap<String, BTreeSet<String>> {
+    let mut out: HashMap<String, BTreeSet<String>> = HashMap::new();
+    for s in pool.services() {
+        for m in s.methods() {
+            let label = format!("{}.{}", s.name(), m.name());
+            let mut seen = HashSet::new();
+            let mut todo = vec![m.input(), m.output()];
+            while let Some(msg) = todo.pop() {
+                if !seen.insert(msg.full_name().to_owned()) {
+                    continue;
+                }
+                out.entry(msg.full_name().to_owned())
+                    .or_default()
+                    .insert(label.clone());
+                for f in msg.fields() {
+                    if let Kind::Message(inner) = f.kind() {
+                        todo.push(inner);
+                    }
+                }
+            }
+        }
+    }
+    out
+}

@@ -1,0 +1,344 @@
+//! The catalog of rule ids: every rule a comparison may report, with the
+//! one-line summary `docs/rules.md` is generated from.
+
+/// Every rule id with a one-line summary (the catalog in `docs/rules.md`).
+pub const RULES: &[(&str, &str)] = &[
+    (
+        "operation-removed",
+        "An operation (method and path) is gone.",
+    ),
+    (
+        "deprecated-operation-removed",
+        "A deprecated operation is gone.",
+    ),
+    ("operation-added", "A new operation."),
+    ("operation-deprecated", "An operation is marked deprecated."),
+    (
+        "operation-undeprecated",
+        "An operation is no longer deprecated.",
+    ),
+    ("parameter-added", "A new optional parameter."),
+    ("required-parameter-added", "A new required parameter."),
+    ("parameter-removed", "A parameter is gone."),
+    (
+        "parameter-made-required",
+        "An optional parameter became required.",
+    ),
+    (
+        "parameter-made-optional",
+        "A required parameter became optional.",
+    ),
+    ("request-body-added", "A request body where there was none."),
+    (
+        "required-request-body-added",
+        "A required request body where there was none.",
+    ),
+    ("request-body-removed", "The request body is gone."),
+    (
+        "request-body-made-required",
+        "The request body became required.",
+    ),
+    (
+        "request-body-made-optional",
+        "The request body became optional.",
+    ),
+    (
+        "media-type-removed",
+        "A request or response media type is gone.",
+    ),
+    ("media-type-added", "A new request or response media type."),
+    ("response-success-status-removed", "A 2xx response is gone."),
+    ("response-status-removed", "A non-2xx response is gone."),
+    ("response-status-added", "A new response status."),
+    (
+        "security-requirement-added",
+        "A new way of authenticating is required.",
+    ),
+    (
+        "security-requirement-removed",
+        "A way of authenticating is no longer accepted or needed.",
+    ),
+    (
+        "security-scope-added",
+        "A security requirement needs more scopes.",
+    ),
+    (
+        "security-scope-removed",
+        "A security requirement needs fewer scopes.",
+    ),
+    ("type-narrowed", "The type accepts fewer kinds of values."),
+    ("type-widened", "The type accepts more kinds of values."),
+    ("type-changed", "The type is another one."),
+    ("nullable-added", "null becomes a valid value."),
+    ("nullable-removed", "null is no longer a valid value."),
+    ("enum-value-added", "An enum gains a value."),
+    ("enum-value-removed", "An enum loses a value."),
+    ("enum-added", "Values are restricted to an enum."),
+    ("enum-removed", "An enum restriction is lifted."),
+    ("const-added", "The value is fixed by `const`."),
+    ("const-removed", "A `const` restriction is lifted."),
+    ("const-changed", "The `const` value changed."),
+    ("format-added", "A `format` restricts the values."),
+    ("format-removed", "A `format` restriction is lifted."),
+    ("format-changed", "The `format` changed."),
+    ("pattern-added", "A `pattern` restricts the values."),
+    ("pattern-removed", "A `pattern` restriction is lifted."),
+    ("pattern-changed", "The `pattern` changed."),
+    (
+        "maximum-decreased",
+        "The maximum (or its exclusivity) tightened.",
+    ),
+    ("maximum-increased", "The maximum loosened."),
+    ("maximum-added", "A maximum where there was none."),
+    ("maximum-removed", "The maximum is gone."),
+    ("minimum-increased", "The minimum tightened."),
+    ("minimum-decreased", "The minimum loosened."),
+    ("minimum-added", "A minimum where there was none."),
+    ("minimum-removed", "The minimum is gone."),
+    (
+        "multiple-of-changed",
+        "`multipleOf` changed, was added or removed.",
+    ),
+    (
+        "max-length-decreased",
+        "`maxLength` tightened or was added.",
+    ),
+    (
+        "max-length-increased",
+        "`maxLength` loosened or was removed.",
+    ),
+    (
+        "min-length-increased",
+        "`minLength` tightened or was added.",
+    ),
+    (
+        "min-length-decreased",
+        "`minLength` loosened or was removed.",
+    ),
+    ("max-items-decreased", "`maxItems` tightened or was added."),
+    ("max-items-increased", "`maxItems` loosened or was removed."),
+    ("min-items-increased", "`minItems` tightened or was added."),
+    ("min-items-decreased", "`minItems` loosened or was removed."),
+    (
+        "max-properties-decreased",
+        "`maxProperties` tightened or was added.",
+    ),
+    (
+        "max-properties-increased",
+        "`maxProperties` loosened or was removed.",
+    ),
+    (
+        "min-properties-increased",
+        "`minProperties` tightened or was added.",
+    ),
+    (
+        "min-properties-decreased",
+        "`minProperties` loosened or was removed.",
+    ),
+    ("unique-items-added", "Array items must be unique."),
+    ("unique-items-removed", "Array items may repeat."),
+    (
+        "required-property-added",
+        "A property became required, or a required property was added.",
+    ),
+    (
+        "required-property-removed",
+        "A property is no longer required.",
+    ),
+    ("property-removed", "A required property is gone."),
+    ("optional-property-removed", "An optional property is gone."),
+    ("optional-property-added", "A new optional property."),
+    (
+        "additional-properties-narrowed",
+        "Properties beyond the listed ones are no longer allowed.",
+    ),
+    (
+        "additional-properties-widened",
+        "Properties beyond the listed ones become allowed.",
+    ),
+    (
+        "one-of-branch-added",
+        "A `oneOf`/`anyOf` alternative was added.",
+    ),
+    (
+        "one-of-branch-removed",
+        "A `oneOf`/`anyOf` alternative was removed.",
+    ),
+    (
+        "discriminator-changed",
+        "The discriminator property changed.",
+    ),
+    ("read-only-changed", "`readOnly` was added or removed."),
+    ("write-only-changed", "`writeOnly` was added or removed."),
+    ("default-added", "A default value where there was none."),
+    ("default-removed", "The default value is gone."),
+    ("default-changed", "The default value changed."),
+    (
+        "schema-deprecated",
+        "A schema or property is marked deprecated.",
+    ),
+    (
+        "security-alternative-added",
+        "A further way of authenticating is accepted.",
+    ),
+    (
+        "security-alternative-removed",
+        "A way of authenticating is no longer accepted.",
+    ),
+    (
+        "message-removed",
+        "AsyncAPI: an operation no longer carries a message.",
+    ),
+    (
+        "message-added",
+        "AsyncAPI: an operation carries a further message.",
+    ),
+    ("proto-file-removed", "Protobuf: a file is gone (FILE)."),
+    (
+        "proto-package-changed",
+        "Protobuf: a file's package changed (FILE).",
+    ),
+    (
+        "proto-file-option-changed",
+        "Protobuf: a file option that shapes generated code changed: go_package, java_package, java_multiple_files... (FILE).",
+    ),
+    (
+        "proto-message-removed",
+        "Protobuf: a message is gone (PACKAGE).",
+    ),
+    ("proto-message-added", "Protobuf: a new message."),
+    (
+        "proto-field-removed",
+        "Protobuf: a field is gone: WIRE unless its number is reserved, WIRE_JSON unless its name is too, else PACKAGE.",
+    ),
+    ("proto-field-added", "Protobuf: a new field."),
+    (
+        "proto-field-name-changed",
+        "Protobuf: a field was renamed (WIRE_JSON: JSON readers accept the field name too).",
+    ),
+    (
+        "proto-field-json-name-changed",
+        "Protobuf: a field's JSON name changed (WIRE_JSON).",
+    ),
+    (
+        "proto-field-type-changed",
+        "Protobuf: a field's type changed: WIRE when the wire encoding differs, WIRE_JSON when only the JSON one does, else PACKAGE.",
+    ),
+    (
+        "proto-field-cardinality-changed",
+        "Protobuf: a field became repeated, singular or a map (WIRE).",
+    ),
+    (
+        "proto-field-oneof-changed",
+        "Protobuf: a field moved into, out of or between oneofs (WIRE).",
+    ),
+    (
+        "proto-field-presence-changed",
+        "Protobuf: a field gained or lost explicit presence (`optional`) (FILE).",
+    ),
+    ("proto-enum-removed", "Protobuf: an enum is gone (PACKAGE)."),
+    ("proto-enum-added", "Protobuf: a new enum."),
+    (
+        "proto-enum-value-removed",
+        "Protobuf: an enum value is gone: WIRE unless its number is reserved, else PACKAGE.",
+    ),
+    ("proto-enum-value-added", "Protobuf: a new enum value."),
+    (
+        "proto-enum-value-name-changed",
+        "Protobuf: an enum value lost a name (WIRE_JSON: JSON uses names).",
+    ),
+    (
+        "proto-service-removed",
+        "Protobuf: a service is gone (PACKAGE).",
+    ),
+    ("proto-service-added", "Protobuf: a new service."),
+    (
+        "proto-method-removed",
+        "Protobuf: a method is gone (PACKAGE).",
+    ),
+    ("proto-method-added", "Protobuf: a new method."),
+    (
+        "proto-method-request-changed",
+        "Protobuf: a method's request type changed (WIRE).",
+    ),
+    (
+        "proto-method-response-changed",
+        "Protobuf: a method's response type changed (WIRE).",
+    ),
+    (
+        "proto-method-streaming-changed",
+        "Protobuf: a method's client or server streaming changed (WIRE).",
+    ),
+    (
+        "avro-field-added",
+        "Avro: a field with a default was added.",
+    ),
+    (
+        "avro-field-added-without-default",
+        "Avro: a field without a default was added: the new schema cannot read old data.",
+    ),
+    (
+        "avro-field-removed",
+        "Avro: a field that had a default was removed.",
+    ),
+    (
+        "avro-field-removed-without-default",
+        "Avro: a field without a default was removed: the old schema cannot read new data.",
+    ),
+    (
+        "avro-field-renamed",
+        "Avro: a field was renamed, the new name listing the old one in `aliases`.",
+    ),
+    (
+        "avro-field-default-changed",
+        "Avro: a field's default was added, removed or changed.",
+    ),
+    (
+        "avro-type-promoted",
+        "Avro: a type changed where one direction resolves by promotion (int → long, float → double, string ↔ bytes).",
+    ),
+    (
+        "avro-type-changed",
+        "Avro: a type changed and neither schema can read the other's data.",
+    ),
+    ("avro-enum-symbol-added", "Avro: an enum gained a symbol."),
+    ("avro-enum-symbol-removed", "Avro: an enum lost a symbol."),
+    (
+        "avro-enum-default-changed",
+        "Avro: an enum's default symbol was added, removed or changed.",
+    ),
+    (
+        "avro-union-branch-added",
+        "Avro: a union gained a branch (or a type became a union).",
+    ),
+    (
+        "avro-union-branch-removed",
+        "Avro: a union lost a branch (or stopped being a union).",
+    ),
+    (
+        "avro-fixed-size-changed",
+        "Avro: a fixed type changed size.",
+    ),
+    (
+        "avro-name-changed",
+        "Avro: a named type's full name changed.",
+    ),
+    (
+        "avro-logical-type-changed",
+        "Avro: the logical type (or its precision or scale) changed on the same physical type.",
+    ),
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_rule_is_catalogued_once() {
+        let mut ids: Vec<&str> = RULES.iter().map(|r| r.0).collect();
+        let n = ids.len();
+        ids.sort_unstable();
+        ids.dedup();
+        assert_eq!(ids.len(), n);
+    }
+}
