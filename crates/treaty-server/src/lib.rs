@@ -8,10 +8,10 @@
 //! `treaty_core::release`, fed with facts read here).
 //!
 //! [`api`] holds the wire types (what clients send and receive), `routes`
-//! one module of handlers per resource, `stored` the reading back of rows
-//! (a value the broker cannot read is an error naming its row), and
-//! `vocabulary` the names the API accepts for kinds, policies and
-//! categories.
+//! one module of handlers per resource, and `stored` the reading back of
+//! rows (a value the broker cannot read is an error naming its row). The
+//! names the API accepts for kinds, policies and categories are
+//! treaty-compat's (`Format`, `Compatibility`, `proto::Category`).
 
 #![warn(missing_docs)]
 
@@ -21,7 +21,6 @@ pub mod error;
 mod release;
 mod routes;
 mod stored;
-mod vocabulary;
 
 use std::sync::Arc;
 use std::time::Duration;

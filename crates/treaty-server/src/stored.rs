@@ -8,13 +8,12 @@
 
 use std::fmt;
 
-use treaty_compat::{Bundle, Format, Policy, proto};
+use treaty_compat::{Bundle, Compatibility, Format, Policy, proto};
 use treaty_core::impact::Usage;
 use treaty_store::InterfaceRecord;
 
 use crate::api::Artifact;
 use crate::error::ApiError;
-use crate::vocabulary;
 
 /// Where a stored value lives: a table and the key of one of its rows.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -73,13 +72,18 @@ pub fn unreadable(row: &Row, column: &str, detail: &str) -> ApiError {
 
 /// The comparison format of a stored interface.
 pub fn format_of(interface: &InterfaceRecord) -> Result<Format, ApiError> {
-    vocabulary::format_of(&interface.kind)
-        .map_err(|e| unreadable(&Row::interface(&interface.id), "kind", &e))
+    interface
+        .kind
+        .parse()
+        .map_err(|e: String| unreadable(&Row::interface(&interface.id), "kind", &e))
 }
 
 /// The compatibility policy of a stored interface.
 pub fn policy_of(interface: &InterfaceRecord) -> Result<Policy, ApiError> {
-    vocabulary::policy_of(&interface.compatibility)
+    interface
+        .compatibility
+        .parse::<Compatibility>()
+        .map(|c| c.policy)
         .map_err(|e| unreadable(&Row::interface(&interface.id), "compatibility", &e))
 }
 
@@ -87,9 +91,10 @@ pub fn policy_of(interface: &InterfaceRecord) -> Result<Policy, ApiError> {
 /// when it has none (every interface but Protobuf ones).
 pub fn category_of(interface: &InterfaceRecord) -> Result<proto::Category, ApiError> {
     match interface.proto_category.as_deref() {
-        None => Ok(vocabulary::DEFAULT_CATEGORY),
-        Some(name) => vocabulary::category_of(name)
-            .map_err(|e| unreadable(&Row::interface(&interface.id), "proto_category", &e)),
+        None => Ok(proto::Category::default()),
+        Some(name) => name
+            .parse()
+            .map_err(|e: String| unreadable(&Row::interface(&interface.id), "proto_category", &e)),
     }
 }
 

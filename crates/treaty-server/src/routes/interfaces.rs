@@ -3,6 +3,7 @@
 
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
+use treaty_compat::{Compatibility, Format, proto};
 use treaty_store::{InterfaceRecord, OwnedInterface, Scope};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -11,7 +12,7 @@ use super::common::{Result, existing_component, existing_interface, written_stat
 use crate::api::{Interface, NewInterface, Page, PageQuery, check_id, page};
 use crate::auth::Caller;
 use crate::error::{ApiError, ErrorBody, Json};
-use crate::vocabulary;
+
 use crate::{AppState, now_ms};
 
 pub(super) fn routes() -> OpenApiRouter<AppState> {
@@ -23,14 +24,15 @@ pub(super) fn routes() -> OpenApiRouter<AppState> {
 /// The record of a new interface of `component`: its kind, policy and
 /// category checked, the policy filled in when absent.
 fn interface_record(id: String, component: String, body: NewInterface) -> Result<InterfaceRecord> {
-    vocabulary::format_of(&body.kind).map_err(ApiError::Invalid)?;
-    let compatibility = body
-        .compatibility
-        .unwrap_or_else(|| vocabulary::DEFAULT_POLICY.into());
-    vocabulary::policy_of(&compatibility).map_err(ApiError::Invalid)?;
+    let format: Format = body.kind.parse().map_err(ApiError::Invalid)?;
+    let compatibility = match &body.compatibility {
+        None => Compatibility::default(),
+        Some(name) => name.parse().map_err(ApiError::Invalid)?,
+    }
+    .to_string();
     if let Some(c) = &body.proto_category {
-        vocabulary::category_of(c).map_err(ApiError::Invalid)?;
-        if body.kind != "protobuf" {
+        c.parse::<proto::Category>().map_err(ApiError::Invalid)?;
+        if format != Format::Protobuf {
             return Err(ApiError::Invalid(
                 "`proto_category` is for protobuf interfaces only".into(),
             ));
