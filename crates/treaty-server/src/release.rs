@@ -85,7 +85,7 @@ impl Comparison {
 async fn compare(
     store: &Store,
     cache: &ComparisonCache,
-    limiter: &tokio::sync::Semaphore,
+    limiter: &Arc<tokio::sync::Semaphore>,
     Comparison { format, category }: Comparison,
     old_hash: &str,
     new_hash: &str,
@@ -103,11 +103,7 @@ async fn compare(
     // immutable, so it is final. A failed read may pass next time.
     let old = load(store, old_hash).await?;
     let new = load(store, new_hash).await?;
-    // Comparisons are CPU work: at most one per core at a time.
-    let Ok(_permit) = limiter.acquire().await else {
-        return Ok(Arc::new(Err("the broker is shutting down".into())));
-    };
-    let computed = tokio::task::spawn_blocking(move || {
+    let computed = on_comparison_thread(limiter, move || {
         treaty_compat::diff_bundles(&old, &new, format, category)
             .map(|d| Compared {
                 changes: d.changes,
@@ -118,10 +114,46 @@ async fn compare(
     .await;
     let result = match computed {
         Ok(r) => Arc::new(r),
-        Err(e) => return Ok(Arc::new(Err(format!("the comparison failed: {e}")))),
+        Err(e) => return Ok(Arc::new(Err(e))),
     };
     cache.put(key, result.clone());
     Ok(result)
+}
+
+/// Stack of a thread that reads or compares schemas. The engine recurses
+/// as deep as schemas nest and `$ref` chains run (bounded by the schema
+/// limits, not by any stack): the 2 MiB of tokio's threads would overflow
+/// and abort the whole broker. The CLI runs the same work on the same
+/// stack; the memory is reserved, and used only as deep as a schema goes.
+const COMPARISON_STACK_BYTES: usize = 256 * 1024 * 1024;
+
+/// Runs `work` (reading or comparing schemas: CPU work) on a thread of its
+/// own with a stack deep enough for it, off the async threads, at most one
+/// per core at a time (`limiter`). `Err` says why it did not finish: the
+/// broker is shutting down, no thread could start, or the work panicked.
+pub(crate) async fn on_comparison_thread<T: Send + 'static>(
+    limiter: &Arc<tokio::sync::Semaphore>,
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, String> {
+    let Ok(permit) = limiter.clone().acquire_owned().await else {
+        return Err("the broker is shutting down".into());
+    };
+    let (done, result) = tokio::sync::oneshot::channel();
+    std::thread::Builder::new()
+        .name("treaty-compare".into())
+        .stack_size(COMPARISON_STACK_BYTES)
+        .spawn(move || {
+            // The permit goes with the work: a request dropped meanwhile
+            // does not free a core still in use.
+            let _permit = permit;
+            // The receiver is gone only if the request was dropped.
+            let _ = done.send(work());
+        })
+        .map_err(|e| format!("the comparison could not start: {e}"))?;
+    // The sender is dropped unsent only if `work` panicked.
+    result
+        .await
+        .map_err(|_| "the comparison failed: the engine stopped unexpectedly".to_owned())
 }
 
 /// A published bundle, by the hash of its text.
@@ -144,7 +176,7 @@ fn usage_of(pair: &Pair, uses: &str) -> Result<Usage, ApiError> {
 async fn judge_pair(
     store: &Store,
     cache: &ComparisonCache,
-    limiter: &tokio::sync::Semaphore,
+    limiter: &Arc<tokio::sync::Semaphore>,
     interface: &OwnedInterface,
     pair: Pair,
     new_hash: &str,
@@ -195,7 +227,7 @@ async fn judge_pair(
 pub async fn can_i_release(
     store: &Store,
     cache: &ComparisonCache,
-    limiter: &tokio::sync::Semaphore,
+    limiter: &Arc<tokio::sync::Semaphore>,
     component: &str,
     version: &str,
     environment: &str,

@@ -21,12 +21,13 @@ pub(super) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(publish_version, get_version))
 }
 
+mod paths;
+
 /// Include directories in one bundle, at most.
 const MAX_INCLUDE_PATHS: usize = 100;
-/// Length of a path in a bundle, in bytes, at most.
-const MAX_PATH: usize = 1024;
 
-/// The bundle's shape: sizes, path lengths, an entry among its files.
+/// The bundle's shape: sizes, paths a client can write safely, an entry
+/// among its files.
 fn check_bundle(body: &SchemaBundle) -> Result<()> {
     if body.files.len() > treaty_compat::bundle::MAX_FILES {
         return Err(ApiError::Invalid(format!(
@@ -40,21 +41,30 @@ fn check_bundle(body: &SchemaBundle) -> Result<()> {
             "`include_paths` holds at most {MAX_INCLUDE_PATHS} directories"
         )));
     }
-    if let Some(long) = body
-        .files
-        .keys()
-        .chain(body.include_paths.iter())
-        .find(|p| p.is_empty() || p.len() > MAX_PATH)
-    {
-        return Err(ApiError::Invalid(format!(
-            "paths in a bundle must be 1 to {MAX_PATH} bytes: {:?}",
-            long.chars().take(40).collect::<String>()
-        )));
+    let refused = |what: &str, path: &str, why: &str| {
+        ApiError::Invalid(format!(
+            "{what} `{}` {why}: paths in a bundle are relative, `/`-separated, without `.` or `..` segments, at most {} bytes",
+            paths::shown(path),
+            paths::MAX_PATH
+        ))
+    };
+    for path in body.files.keys() {
+        if let Some(why) = paths::unsafe_path(path) {
+            return Err(refused("file", path, why));
+        }
+    }
+    for path in &body.include_paths {
+        if let Some(why) = paths::unsafe_directory(path) {
+            return Err(refused("include path", path, why));
+        }
+    }
+    if let Some(clash) = paths::clash(body.files.keys()) {
+        return Err(ApiError::Invalid(clash));
     }
     if !body.files.contains_key(&body.entry) {
         return Err(ApiError::Invalid(format!(
             "`entry` names `{}`, which is not among `files`",
-            body.entry
+            paths::shown(&body.entry)
         )));
     }
     Ok(())
@@ -64,12 +74,7 @@ fn check_bundle(body: &SchemaBundle) -> Result<()> {
 /// that cannot be read now could never be compared later: it is refused
 /// while the publisher is there to fix it.
 async fn readable(state: &AppState, bundle: Bundle, format: Format, kind: &str) -> Result<Bundle> {
-    let _permit = state
-        .comparisons
-        .acquire()
-        .await
-        .map_err(|e| ApiError::Internal(e.to_string()))?;
-    tokio::task::spawn_blocking(move || {
+    crate::release::on_comparison_thread(&state.comparisons, move || {
         treaty_compat::diff_bundles(
             &bundle,
             &bundle,
@@ -79,7 +84,7 @@ async fn readable(state: &AppState, bundle: Bundle, format: Format, kind: &str) 
         .map(|_| bundle)
     })
     .await
-    .map_err(|e| ApiError::Internal(e.to_string()))?
+    .map_err(ApiError::Internal)?
     .map_err(|e| {
         let d = &e.diagnostic;
         let sources = e.sources();
