@@ -6,8 +6,6 @@ use std::path::Path;
 
 use serde::Serialize;
 use treaty_compat::Level;
-use treaty_core::impact::policy_of;
-use treaty_core::model::InterfaceKind;
 
 use crate::diff::{self, JsonChange};
 use crate::fs_source::FsSource;
@@ -66,30 +64,10 @@ fn label(git: &GitTree, schema: &str, commit: &str) -> String {
 pub fn changelog(dir: &Path, id: &str, from: Option<&str>, to: &str) -> Result<Changelog, String> {
     let source = FsSource::new(dir);
     let (ws, _) = treaty_core::load(&source);
-    let ids: Vec<&str> = ws.interfaces.iter().map(|i| i.id.value.as_str()).collect();
-    let interface = ws
-        .interfaces
-        .iter()
-        .find(|i| i.id.value == id)
-        .ok_or_else(|| {
-            let hint = treaty_syntax::did_you_mean(id, &ids)
-                .map(|m| format!(": did you mean `{m}`?"))
-                .unwrap_or_default();
-            format!("no interface `{id}` in the workspace{hint}")
-        })?;
-    let format = match interface.kind.value {
-        InterfaceKind::Openapi => treaty_compat::Format::OpenApi,
-        InterfaceKind::Jsonschema => treaty_compat::Format::JsonSchema,
-        InterfaceKind::Avro => treaty_compat::Format::Avro,
-        InterfaceKind::Asyncapi => treaty_compat::Format::AsyncApi,
-        InterfaceKind::Protobuf => treaty_compat::Format::Protobuf,
-    };
-    let defaults = ws
-        .workspace
-        .as_ref()
-        .map(|w| w.defaults.clone())
-        .unwrap_or_default();
-    let (policy, _) = policy_of(interface, &defaults);
+    let interface = ws.interface(id).map_err(|e| e.to_string())?;
+    let policy = ws.effective_policy(interface);
+    let spec = ws.diff_spec(interface);
+    let includes = interface.include_paths();
     let schema = interface.schema.value.clone();
     let mut history = file_history(dir, &schema, from, to, MAX_COMMITS)?;
     // With `--from`, the file as it was there is the baseline.
@@ -107,21 +85,12 @@ pub fn changelog(dir: &Path, id: &str, from: Option<&str>, to: &str) -> Result<C
         let changes = match &previous {
             None => Vec::new(),
             Some(old) => {
-                let d = if format == treaty_compat::Format::Protobuf {
-                    let (includes, name) = treaty_core::impact::proto_entry(interface);
-                    let input = |s| treaty_compat::proto::ProtoInput {
-                        source: s,
-                        includes: includes.clone(),
-                        files: vec![name.clone()],
-                    };
-                    treaty_compat::diff_proto(
-                        &input(old),
-                        &input(&git),
-                        treaty_core::impact::proto_category_of(interface),
-                    )
-                } else {
-                    treaty_compat::diff(old, &schema, &git, &schema, Some(format))
+                let version = |source| treaty_compat::InterfaceVersion {
+                    source,
+                    entry: &schema,
+                    include_paths: &includes,
                 };
+                let d = treaty_compat::diff_interface(&version(old), &version(&git), &spec);
                 let d = d.map_err(|e| {
                     format!(
                         "cannot compare `{schema}` at {}: {}",

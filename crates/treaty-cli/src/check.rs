@@ -5,10 +5,10 @@
 use std::path::Path;
 
 use serde::Serialize;
-use treaty_compat::{Format, Level};
+use treaty_compat::Level;
 use treaty_core::Workspace;
 use treaty_core::check::{self, Facts, Found, Outcome};
-use treaty_core::impact::{affected_consumers, proto_entry};
+use treaty_core::impact::affected_consumers;
 use treaty_core::model::Interface;
 
 use crate::diff::{self, JsonChange};
@@ -173,20 +173,15 @@ impl Run<'_> {
     fn compare(&self, interface: &Interface, transitive: bool) -> Compared {
         let policy = self.ws.effective_policy(interface);
         let schema = &interface.schema.value;
-        let format = interface.kind.value.format();
-        let (includes, proto_name) = proto_entry(interface);
-        let category = self.ws.effective_proto_category(interface);
+        let spec = self.ws.diff_spec(interface);
+        let includes = interface.include_paths();
         let diff_with = |old: &dyn treaty_compat::DocumentSource| {
-            if format == Format::Protobuf {
-                let input = |s| treaty_compat::proto::ProtoInput {
-                    source: s,
-                    includes: includes.clone(),
-                    files: vec![proto_name.clone()],
-                };
-                treaty_compat::diff_proto(&input(old), &input(&self.source), category)
-            } else {
-                treaty_compat::diff(old, schema, &self.source, schema, Some(format))
-            }
+            let version = |source| treaty_compat::InterfaceVersion {
+                source,
+                entry: schema,
+                include_paths: &includes,
+            };
+            treaty_compat::diff_interface(&version(old), &version(&self.source), &spec)
         };
         let mut compared = Compared::default();
         let mut bases: Vec<GitTree> = Vec::new();

@@ -105,9 +105,10 @@ pub struct DiffArgs {
     pub policy: treaty_compat::Policy,
     #[arg(long, value_enum, default_value_t = DiffFormat::Text)]
     pub format: DiffFormat,
-    /// The format of the schemas; detected from their content by default.
-    #[arg(long, value_enum)]
-    pub kind: Option<Kind>,
+    /// The format of the schemas (openapi, jsonschema, avro, asyncapi);
+    /// detected from their content by default.
+    #[arg(long, value_parser = document_format)]
+    pub kind: Option<treaty_compat::Format>,
     /// Protobuf: how strict the check is (wire, wire_json, package, file).
     #[arg(long, default_value = "wire_json")]
     pub proto_category: treaty_compat::proto::Category,
@@ -393,24 +394,14 @@ pub enum ChangelogFormat {
     Json,
 }
 
-/// `--kind` of `treaty diff`: the formats detected from content, so no
-/// protobuf (a `.proto` path selects it).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Kind {
-    Openapi,
-    Jsonschema,
-    Avro,
-    Asyncapi,
-}
-
-impl From<Kind> for treaty_compat::Format {
-    fn from(kind: Kind) -> treaty_compat::Format {
-        match kind {
-            Kind::Openapi => treaty_compat::Format::OpenApi,
-            Kind::Jsonschema => treaty_compat::Format::JsonSchema,
-            Kind::Avro => treaty_compat::Format::Avro,
-            Kind::Asyncapi => treaty_compat::Format::AsyncApi,
+/// `--kind` of `treaty diff`: a format detected from content, so not
+/// protobuf (a `.proto` path or a directory selects it).
+fn document_format(name: &str) -> Result<treaty_compat::Format, String> {
+    match name.parse()? {
+        treaty_compat::Format::Protobuf => {
+            Err("protobuf is chosen by the paths: give two .proto files or directories".into())
         }
+        format => Ok(format),
     }
 }
 

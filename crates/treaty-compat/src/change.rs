@@ -150,28 +150,6 @@ impl Change {
         self
     }
 
-    /// A change found on one operation (or message, method) as a whole.
-    ///
-    /// Kept for callers outside this crate; prefer [`Change::new`] and
-    /// the `with_*` methods, which name each place.
-    #[allow(clippy::too_many_arguments)]
-    pub fn on(
-        rule: &'static str,
-        effect: Effect,
-        direction: Direction,
-        message: String,
-        old: Option<Side>,
-        new: Option<Side>,
-        operation: impl Into<String>,
-        field: Option<String>,
-    ) -> Change {
-        Change::new(rule, effect, direction, message)
-            .with_old(old)
-            .with_new(new)
-            .with_operation(operation)
-            .with_field(field)
-    }
-
     /// The level of the change under `policy`.
     pub fn level(&self, policy: Policy) -> Level {
         match policy {
@@ -277,17 +255,6 @@ mod tests {
             .with_new(side("/n"))
             .with_operation("GET /a")
             .with_field(Some("A.b".into()));
-        let on = Change::on(
-            "parameter-added",
-            Effect::Widens,
-            Direction::Accepts,
-            "m".into(),
-            side("/o"),
-            side("/n"),
-            "GET /a",
-            Some("A.b".into()),
-        );
-        assert_eq!(format!("{built:?}"), format!("{on:?}"));
         assert_eq!(built.operations, BTreeSet::from(["GET /a".to_owned()]));
     }
 }

@@ -1,40 +1,11 @@
 //! Which consumer teams a change touches, judged from what each declared
-//! it uses; and which policy an interface promises.
+//! it uses. (What an interface promises is `Workspace::effective_*`.)
 
 use std::collections::BTreeMap;
 
-use treaty_compat::{Change, Policy};
+use treaty_compat::Change;
 
-use crate::model::{Consumer, Defaults, Interface, Uses};
-
-/// The policy an interface promises: its own, else the workspace default,
-/// else `backward`; and whether it is transitive. Kept for callers that
-/// hold the defaults alone; [`Workspace::effective_compatibility`] is the
-/// same rule.
-///
-/// [`Workspace::effective_compatibility`]: crate::Workspace::effective_compatibility
-pub fn policy_of(interface: &Interface, defaults: &Defaults) -> (Policy, bool) {
-    let c = defaults.compatibility_for(interface);
-    (c.policy(), c.is_transitive())
-}
-
-/// The Protobuf category an interface is checked under (`wire_json` unless
-/// it says otherwise); the same as [`Interface::effective_proto_category`].
-pub fn proto_category_of(interface: &Interface) -> treaty_compat::proto::Category {
-    interface.effective_proto_category().into()
-}
-
-/// Where a Protobuf interface's files are: its include directories
-/// (`include_paths`, else the schema's own directory) and the schema's name
-/// relative to the first that holds it.
-pub fn proto_entry(interface: &Interface) -> (Vec<String>, String) {
-    let includes: Vec<String> = interface
-        .include_paths
-        .iter()
-        .map(|p| p.value.clone())
-        .collect();
-    treaty_compat::proto::entry_name(&interface.schema.value, &includes)
-}
+use crate::model::{Consumer, Interface, Uses};
 
 /// `POST /payments/{id}` and `post /payments/{key}` name one operation.
 pub(crate) fn same_operation(declared: &str, label: &str) -> bool {
@@ -182,18 +153,14 @@ mod tests {
     #[test]
     fn channels_and_messages_narrow_consumers() {
         let change = |ops: &[&str], field: Option<&str>| {
-            let mut c = Change::on(
+            let mut c = Change::new(
                 "message-removed",
                 treaty_compat::Effect::Narrows,
                 treaty_compat::Direction::Produces,
-                "removed".into(),
-                None,
-                None,
-                "",
-                None,
-            );
+                "removed",
+            )
+            .with_field(field.map(str::to_owned));
             c.operations = ops.iter().map(|s| s.to_string()).collect();
-            c.field = field.map(str::to_owned);
             c
         };
         let ids = BTreeMap::new();

@@ -282,16 +282,13 @@ mod tests {
     }
 
     fn removed(operation: &str) -> Change {
-        Change::on(
+        Change::new(
             "operation-removed",
             Effect::Narrows,
             Direction::Accepts,
             format!("{operation} was removed"),
-            None,
-            None,
-            operation,
-            None,
         )
+        .with_operation(operation)
     }
 
     #[test]

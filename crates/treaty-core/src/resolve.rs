@@ -58,6 +58,12 @@ impl Interface {
     pub fn effective_proto_category(&self) -> ProtoCategory {
         self.proto_category.unwrap_or(ProtoCategory::DEFAULT)
     }
+
+    /// Protobuf only: the directories imports are resolved against, as
+    /// written (empty: the schema's own directory).
+    pub fn include_paths(&self) -> Vec<String> {
+        self.include_paths.iter().map(|p| p.value.clone()).collect()
+    }
 }
 
 impl Workspace {
@@ -105,6 +111,16 @@ impl Workspace {
         interface: &Interface,
     ) -> treaty_compat::proto::Category {
         interface.effective_proto_category().into()
+    }
+
+    /// How two versions of `interface` are compared: its kind's format and
+    /// its Protobuf category. With [`Interface::include_paths`] and the
+    /// schema path, all [`treaty_compat::diff_interface`] needs.
+    pub fn diff_spec(&self, interface: &Interface) -> treaty_compat::DiffSpec {
+        treaty_compat::DiffSpec {
+            format: Some(interface.kind.value.format()),
+            proto_category: self.effective_proto_category(interface),
+        }
     }
 
     /// How long a deprecated part of `interface` stays before it may be

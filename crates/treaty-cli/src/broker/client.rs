@@ -7,7 +7,7 @@ use std::io::Write;
 use std::path::Path;
 
 use treaty_compat::Bundle;
-use treaty_core::impact::{Usage, policy_of};
+use treaty_core::impact::Usage;
 use treaty_core::model::{ExpectationKind, Interface};
 use treaty_server::api;
 
@@ -29,7 +29,8 @@ impl From<&BrokerArgs> for Broker {
     }
 }
 
-fn workspace_interface(dir: &Path, id: &str) -> Result<(Interface, treaty_core::model::Defaults)> {
+/// The workspace at `dir`, which must have no errors, and its interface `id`.
+fn workspace_interface(dir: &Path, id: &str) -> Result<(treaty_core::Workspace, Interface)> {
     let source = FsSource::new(dir);
     let (ws, diags) = treaty_core::load(&source);
     if let Some(d) = diags
@@ -43,51 +44,11 @@ fn workspace_interface(dir: &Path, id: &str) -> Result<(Interface, treaty_core::
             d.message
         )));
     }
-    let defaults = ws
-        .workspace
-        .as_ref()
-        .map(|w| w.defaults.clone())
-        .unwrap_or_default();
     let interface = ws
-        .interfaces
-        .iter()
-        .find(|i| i.id.value == id)
+        .interface(id)
         .cloned()
-        .ok_or_else(|| {
-            let known: Vec<&str> = ws.interfaces.iter().map(|i| i.id.value.as_str()).collect();
-            Failure(format!(
-                "the workspace at {} has no interface `{id}` (it has: {})",
-                dir.display(),
-                known.join(", ")
-            ))
-        })?;
-    Ok((interface, defaults))
-}
-
-fn format_of(i: &Interface) -> treaty_compat::Format {
-    use treaty_core::model::InterfaceKind::*;
-    match i.kind.value {
-        Openapi => treaty_compat::Format::OpenApi,
-        Jsonschema => treaty_compat::Format::JsonSchema,
-        Avro => treaty_compat::Format::Avro,
-        Asyncapi => treaty_compat::Format::AsyncApi,
-        Protobuf => treaty_compat::Format::Protobuf,
-    }
-}
-
-fn compatibility_name(i: &Interface, defaults: &treaty_core::model::Defaults) -> String {
-    let (policy, transitive) = policy_of(i, defaults);
-    let base = match policy {
-        treaty_compat::Policy::Backward => "backward",
-        treaty_compat::Policy::Forward => "forward",
-        treaty_compat::Policy::Full => "full",
-        treaty_compat::Policy::None => "none",
-    };
-    if transitive && policy != treaty_compat::Policy::None {
-        format!("{base}_transitive")
-    } else {
-        base.to_owned()
-    }
+        .map_err(|unknown| Failure(format!("{unknown} at {}", dir.display())))?;
+    Ok((ws, interface))
 }
 
 /// The first 12 characters of a bundle hash, for people. The broker sends
@@ -121,7 +82,7 @@ pub fn publish(args: &PublishArgs) -> Result<String> {
         broker,
     } = args;
     let broker = Broker::from(broker);
-    let (i, defaults) = workspace_interface(dir, interface)?;
+    let (ws, i) = workspace_interface(dir, interface)?;
     let team = i
         .producer
         .as_ref()
@@ -130,26 +91,26 @@ pub fn publish(args: &PublishArgs) -> Result<String> {
     let component = component.clone().unwrap_or_else(|| team.clone());
     let includes: Vec<String> = i.include_paths.iter().map(|p| p.value.clone()).collect();
     let source = FsSource::new(dir);
-    let bundle =
-        Bundle::collect(&source, &i.schema.value, &includes, format_of(&i)).map_err(|e| {
-            Failure(format!(
-                "reading `{}`: {}",
-                i.schema.value, e.diagnostic.message
-            ))
-        })?;
+    let format = i.kind.value.format();
+    // The broker takes bundle paths in their plain form: `./schemas/x.json`
+    // is `schemas/x.json`.
+    let entry = treaty_compat::document::join_path("", &i.schema.value);
+    let bundle = Bundle::collect(&source, &entry, &includes, format).map_err(|e| {
+        Failure(format!(
+            "reading `{}`: {}",
+            i.schema.value, e.diagnostic.message
+        ))
+    })?;
     ensure_component(&broker, &component, &team)?;
-    let proto_category = (format_of(&i) == treaty_compat::Format::Protobuf).then(|| {
-        treaty_core::impact::proto_category_of(&i)
-            .as_str()
-            .to_ascii_lowercase()
-    });
+    let proto_category = (format == treaty_compat::Format::Protobuf)
+        .then(|| ws.effective_proto_category(&i).to_string());
     broker.call::<api::Interface>(
         "PUT",
         &format!("/api/v1/interfaces/{}", enc(interface)),
         Some(&api::NewInterface {
             component,
             kind: i.kind.value.as_str().to_owned(),
-            compatibility: Some(compatibility_name(&i, &defaults)),
+            compatibility: Some(ws.effective_compatibility(&i).as_str().to_owned()),
             proto_category,
         }),
     )?;
@@ -190,7 +151,7 @@ pub fn expect(args: &ExpectArgs) -> Result<String> {
         broker,
     } = args;
     let broker = Broker::from(broker);
-    let (i, _) = workspace_interface(dir, interface)?;
+    let (_, i) = workspace_interface(dir, interface)?;
     let team = match team {
         Some(t) => t.clone(),
         None => broker.get::<api::WhoAmI>("/api/v1/whoami")?.team,

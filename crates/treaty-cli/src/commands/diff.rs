@@ -25,7 +25,7 @@ pub fn run(args: DiffArgs) -> Exit {
     if diff::is_proto(&old) || diff::is_proto(&new) {
         proto(old, new, policy, format, proto_category, includes)
     } else {
-        document(&old, &new, policy, format, kind.map(Into::into))
+        document(&old, &new, policy, format, kind)
     }
 }
 

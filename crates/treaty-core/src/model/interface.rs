@@ -73,15 +73,10 @@ pub enum InterfaceKind {
 }
 
 impl InterfaceKind {
-    /// The name written in `kind:` (`openapi`, `protobuf`, ...).
+    /// The name written in `kind:` (`openapi`, `protobuf`, ...): the
+    /// format's name in treaty-compat, which spells every format.
     pub fn as_str(self) -> &'static str {
-        match self {
-            InterfaceKind::Openapi => "openapi",
-            InterfaceKind::Jsonschema => "jsonschema",
-            InterfaceKind::Protobuf => "protobuf",
-            InterfaceKind::Avro => "avro",
-            InterfaceKind::Asyncapi => "asyncapi",
-        }
+        self.format().as_str()
     }
 
     /// The format the compatibility engine compares this kind as. The one
@@ -132,6 +127,12 @@ pub enum ProtoCategory {
 }
 
 impl ProtoCategory {
+    /// The name written in `proto_category:` (`wire_json`, ...), as
+    /// treaty-compat spells it.
+    pub fn as_str(self) -> &'static str {
+        treaty_compat::proto::Category::from(self).as_str()
+    }
+
     /// The category an interface is checked under when it names none.
     pub const DEFAULT: ProtoCategory = ProtoCategory::WireJson;
 }
@@ -226,53 +227,62 @@ impl Compatibility {
     /// names one.
     pub const DEFAULT: Compatibility = Compatibility::Backward;
 
-    /// The name written in `compatibility:` (`backward_transitive`, ...).
-    pub fn as_str(self) -> &'static str {
+    /// Every policy, in the order of the format's documentation.
+    pub const ALL: [Compatibility; 7] = [
+        Compatibility::Backward,
+        Compatibility::BackwardTransitive,
+        Compatibility::Forward,
+        Compatibility::ForwardTransitive,
+        Compatibility::Full,
+        Compatibility::FullTransitive,
+        Compatibility::None,
+    ];
+
+    /// The engine's form: a policy and whether it is transitive. The one
+    /// place a file's `compatibility:` becomes treaty-compat's.
+    pub fn engine(self) -> treaty_compat::Compatibility {
+        use treaty_compat::{Compatibility as Engine, Policy};
         match self {
-            Compatibility::Backward => "backward",
-            Compatibility::BackwardTransitive => "backward_transitive",
-            Compatibility::Forward => "forward",
-            Compatibility::ForwardTransitive => "forward_transitive",
-            Compatibility::Full => "full",
-            Compatibility::FullTransitive => "full_transitive",
-            Compatibility::None => "none",
+            Compatibility::Backward => Engine::plain(Policy::Backward),
+            Compatibility::BackwardTransitive => Engine::transitive(Policy::Backward),
+            Compatibility::Forward => Engine::plain(Policy::Forward),
+            Compatibility::ForwardTransitive => Engine::transitive(Policy::Forward),
+            Compatibility::Full => Engine::plain(Policy::Full),
+            Compatibility::FullTransitive => Engine::transitive(Policy::Full),
+            Compatibility::None => Engine::plain(Policy::None),
         }
+    }
+
+    /// The name written in `compatibility:` (`backward_transitive`, ...),
+    /// as treaty-compat spells it.
+    pub fn as_str(self) -> &'static str {
+        self.engine().as_str()
     }
 
     /// The engine's policy, without the transitive part.
     pub fn policy(self) -> treaty_compat::Policy {
-        use treaty_compat::Policy;
-        match self {
-            Compatibility::Backward | Compatibility::BackwardTransitive => Policy::Backward,
-            Compatibility::Forward | Compatibility::ForwardTransitive => Policy::Forward,
-            Compatibility::Full | Compatibility::FullTransitive => Policy::Full,
-            Compatibility::None => Policy::None,
-        }
+        self.engine().policy
     }
 
     /// Whether the policy holds against every earlier version, not just
     /// the previous one.
     pub fn is_transitive(self) -> bool {
-        matches!(
-            self,
-            Compatibility::BackwardTransitive
-                | Compatibility::ForwardTransitive
-                | Compatibility::FullTransitive
-        )
+        self.engine().transitive
     }
 
     /// The transitive form of this policy (`none` stays `none`).
     pub fn transitive(self) -> Compatibility {
-        match self {
-            Compatibility::Backward | Compatibility::BackwardTransitive => {
-                Compatibility::BackwardTransitive
-            }
-            Compatibility::Forward | Compatibility::ForwardTransitive => {
-                Compatibility::ForwardTransitive
-            }
-            Compatibility::Full | Compatibility::FullTransitive => Compatibility::FullTransitive,
-            Compatibility::None => Compatibility::None,
-        }
+        let wanted = treaty_compat::Compatibility::transitive(self.policy());
+        Compatibility::ALL
+            .into_iter()
+            .find(|c| c.engine() == wanted)
+            .unwrap_or(self)
+    }
+}
+
+impl From<Compatibility> for treaty_compat::Compatibility {
+    fn from(c: Compatibility) -> treaty_compat::Compatibility {
+        c.engine()
     }
 }
 
@@ -330,4 +340,61 @@ pub struct FlagOwner {
     pub flag: String,
     /// The team that may flip it.
     pub owner: Spanned<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The names serde reads in contract files are treaty-compat's, which
+    /// the CLI and the broker use: one spelling everywhere.
+    fn serde_name(value: impl Serialize) -> String {
+        serde_json::to_value(value)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn file_names_are_the_engines_names() {
+        for c in Compatibility::ALL {
+            assert_eq!(serde_name(c), c.as_str());
+            assert_eq!(
+                c.as_str().parse::<treaty_compat::Compatibility>(),
+                Ok(c.engine())
+            );
+        }
+        for kind in [
+            InterfaceKind::Openapi,
+            InterfaceKind::Jsonschema,
+            InterfaceKind::Protobuf,
+            InterfaceKind::Avro,
+            InterfaceKind::Asyncapi,
+        ] {
+            assert_eq!(serde_name(kind), kind.as_str());
+            assert_eq!(InterfaceKind::from(kind.format()), kind);
+        }
+        for category in [
+            ProtoCategory::Wire,
+            ProtoCategory::WireJson,
+            ProtoCategory::Package,
+            ProtoCategory::File,
+        ] {
+            assert_eq!(serde_name(category), category.as_str());
+        }
+    }
+
+    #[test]
+    fn transitive_forms() {
+        assert_eq!(
+            Compatibility::Backward.transitive(),
+            Compatibility::BackwardTransitive
+        );
+        assert_eq!(
+            Compatibility::FullTransitive.transitive(),
+            Compatibility::FullTransitive
+        );
+        assert_eq!(Compatibility::None.transitive(), Compatibility::None);
+        assert!(!Compatibility::None.is_transitive());
+    }
 }
