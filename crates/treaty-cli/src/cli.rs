@@ -183,11 +183,11 @@ pub struct ServeArgs {
     pub max_connections: usize,
     /// Seconds a connection may take to send a request's headers, and may
     /// stay idle between requests.
-    #[arg(long, default_value_t = 10)]
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..))]
     pub header_timeout: u64,
     /// Seconds a response may wait for the client to read any of it before
     /// the connection is closed.
-    #[arg(long, default_value_t = 30)]
+    #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..))]
     pub send_timeout: u64,
     /// Logs as text for people or JSON lines for a log collector.
     #[arg(long, value_enum, default_value_t = LogFormat::Text)]

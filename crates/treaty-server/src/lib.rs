@@ -11,7 +11,9 @@
 //! one module of handlers per resource, `stored` the reading back of rows
 //! (a value the broker cannot read is an error naming its row), and
 //! `vocabulary` the names the API accepts for kinds, policies and
-//! categories.
+//! categories, `admission` what a request must show before its body is
+//! read (a token, for a write) and `connections` the accept loop and the
+//! bounds on connections (how many, how idle, how slow).
 
 #![warn(missing_docs)]
 

@@ -125,8 +125,7 @@ async fn writes_are_authenticated_before_their_body_is_read() -> TestResult {
     Ok(())
 }
 
-/// A broker served on an ephemeral port until the returned sender is
-/// dropped or sent to.
+/// A broker served over TCP on an ephemeral port, until [`Served::stop`].
 struct Served {
     addr: SocketAddr,
     admin: String,
