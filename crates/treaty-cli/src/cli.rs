@@ -178,6 +178,18 @@ pub struct ServeArgs {
     /// Let requests without a token read (writes always need one).
     #[arg(long)]
     pub anonymous_read: bool,
+    /// Connections open at once; at the limit a new one closes the oldest
+    /// idle one. Keep it under the file-descriptor limit (ulimit -n).
+    #[arg(long, default_value_t = 512)]
+    pub max_connections: usize,
+    /// Seconds a connection may take to send a request's headers, and may
+    /// stay idle between requests.
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..))]
+    pub header_timeout: u64,
+    /// Seconds a response may wait for the client to read any of it before
+    /// the connection is closed.
+    #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..))]
+    pub send_timeout: u64,
     /// Logs as text for people or JSON lines for a log collector.
     #[arg(long, value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,

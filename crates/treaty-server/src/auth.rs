@@ -6,6 +6,7 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use axum::extract::FromRequestParts;
+use axum::http::HeaderMap;
 use axum::http::request::Parts;
 use treaty_store::{Principal, Scope};
 
@@ -72,7 +73,21 @@ impl FromRequestParts<AppState> for Caller {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let Some(header) = parts.headers.get(axum::http::header::AUTHORIZATION) else {
+        // A write was authenticated before its body was read (see
+        // `admission`): the same answer, not a second look-up.
+        if let Some(caller) = parts.extensions.get::<Caller>() {
+            return Ok(caller.clone());
+        }
+        Caller::from_headers(&parts.headers, state).await
+    }
+}
+
+impl Caller {
+    /// The caller an `Authorization` header names: nobody without one, 401
+    /// for a malformed header or a token unknown or revoked. The one place
+    /// a token is checked.
+    pub async fn from_headers(headers: &HeaderMap, state: &AppState) -> Result<Caller, ApiError> {
+        let Some(header) = headers.get(axum::http::header::AUTHORIZATION) else {
             return Ok(Caller(None));
         };
         let token = header.to_str().ok().and_then(bearer_token).ok_or_else(|| {

@@ -8,15 +8,20 @@
 //! `treaty_core::release`, fed with facts read here).
 //!
 //! [`api`] holds the wire types (what clients send and receive), `routes`
-//! one module of handlers per resource, and `stored` the reading back of
-//! rows (a value the broker cannot read is an error naming its row). The
-//! names the API accepts for kinds, policies and categories are
-//! treaty-compat's (`Format`, `Compatibility`, `proto::Category`).
+//! one module of handlers per resource, `stored` the reading back of rows
+//! (a value the broker cannot read is an error naming its row),
+//! `admission` what a request must show before its body is read (a token,
+//! for a write) and `connections` the accept loop and the bounds on
+//! connections (how many, how idle, how slow). The names the API accepts
+//! for kinds, policies and categories are treaty-compat's (`Format`,
+//! `Compatibility`, `proto::Category`).
 
 #![warn(missing_docs)]
 
+mod admission;
 pub mod api;
 mod auth;
+mod connections;
 pub mod error;
 mod release;
 mod routes;
@@ -46,6 +51,17 @@ pub struct Config {
     pub anonymous_read: bool,
     /// Comparisons remembered.
     pub comparison_cache: usize,
+    /// Connections open at once, at most; at the limit a new one sheds the
+    /// oldest without a request in progress. Keep it under the process's
+    /// file-descriptor limit (`ulimit -n`).
+    pub max_connections: usize,
+    /// Longest the broker waits for a request's headers, counted from when
+    /// it starts waiting: on a new connection and between requests on a
+    /// kept-alive one (so the idle time too).
+    pub header_timeout: Duration,
+    /// Longest a response waits for the client to read any of it before
+    /// the connection is closed.
+    pub send_timeout: Duration,
 }
 
 impl Default for Config {
@@ -55,6 +71,9 @@ impl Default for Config {
             request_timeout: Duration::from_secs(30),
             anonymous_read: false,
             comparison_cache: 4_096,
+            max_connections: 512,
+            header_timeout: Duration::from_secs(10),
+            send_timeout: Duration::from_secs(30),
         }
     }
 }
@@ -131,7 +150,13 @@ pub fn app(store: Store, config: Config) -> Router {
             }),
         )
         .fallback(not_found)
-        .with_state(state)
+        .with_state(state.clone())
+        // Outside the routes, so that a write to a path that does not
+        // exist is refused before its body is read too.
+        .layer(axum::middleware::from_fn_with_state(
+            state,
+            admission::admit,
+        ))
         .layer(DefaultBodyLimit::max(config.max_body_bytes))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
@@ -147,14 +172,14 @@ fn openapi_json_from(doc: &utoipa::openapi::OpenApi) -> String {
     s
 }
 
-/// Serves `app` on `listener` until `shutdown` resolves, then finishes the
-/// requests in flight.
+/// Serves `app` on `listener`, within `config`'s connection limits
+/// (`max_connections`, `header_timeout`, `send_timeout`), until `shutdown`
+/// resolves, then finishes the requests in flight.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     app: Router,
+    config: &Config,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await
+    connections::serve(listener, app, config, shutdown).await
 }

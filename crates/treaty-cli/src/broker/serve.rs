@@ -15,16 +15,23 @@ pub fn run(args: ServeArgs) -> Exit {
         max_body_bytes,
         request_timeout,
         anonymous_read,
+        max_connections,
+        header_timeout,
+        send_timeout,
         log_format,
     } = args;
+    let seconds = std::time::Duration::from_secs;
     let options = ServeOptions {
         listen,
         database_url,
         json_logs: log_format == LogFormat::Json,
         config: treaty_server::Config {
             max_body_bytes,
-            request_timeout: std::time::Duration::from_secs(request_timeout),
+            request_timeout: seconds(request_timeout),
             anonymous_read,
+            max_connections,
+            header_timeout: seconds(header_timeout),
+            send_timeout: seconds(send_timeout),
             ..treaty_server::Config::default()
         },
     };
@@ -78,8 +85,8 @@ fn serve(options: ServeOptions) -> Result<()> {
         }
         let addr = listener.local_addr()?;
         tracing::info!(%addr, database = %redact(&options.database_url), "treaty broker listening");
-        let app = treaty_server::app(store, options.config);
-        treaty_server::serve(listener, app, shutdown_signal()).await?;
+        let app = treaty_server::app(store, options.config.clone());
+        treaty_server::serve(listener, app, &options.config, shutdown_signal()).await?;
         tracing::info!("stopped");
         Ok(())
     })
