@@ -241,4 +241,40 @@ mod tests {
         assert_eq!(same.map_err(|e| e.to_string()), Ok(0));
         assert_eq!(old.canonical(), old.clone().canonical());
     }
+
+    /// A source that says more than its error, as a git tree does.
+    struct AtRevision(Files);
+
+    impl DocumentSource for AtRevision {
+        fn read(&self, path: &str, max_bytes: usize) -> Result<Vec<u8>, ReadError> {
+            self.0.read(path, max_bytes)
+        }
+
+        fn explain(&self, _path: &str, error: &ReadError) -> String {
+            format!("{error} at v1")
+        }
+    }
+
+    #[test]
+    fn read_errors_keep_each_sources_words() {
+        let entry =
+            r#"{"$schema":"https://json-schema.org/draft/2020-12/schema","$ref":"gone.json"}"#;
+        let source = AtRevision(files(&[("api.json", entry)]));
+        let collected = Bundle::collect(&source, "api.json", &[], Format::JsonSchema);
+        assert_eq!(
+            collected.map(|_| ()).map_err(|e| e.to_string()),
+            Err("cannot read `gone.json`: file not found at v1".to_owned())
+        );
+
+        let bundle = Bundle {
+            entry: "api.json".into(),
+            include_paths: Vec::new(),
+            files: [("api.json".to_owned(), entry.to_owned())].into(),
+        };
+        let d = diff_bundles(&bundle, &bundle, Format::JsonSchema, proto::Category::File);
+        assert_eq!(
+            d.map(|_| ()).map_err(|e| e.to_string()),
+            Err("cannot read `gone.json`: `gone.json` is not in the published bundle".to_owned())
+        );
+    }
 }
