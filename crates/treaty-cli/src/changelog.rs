@@ -41,7 +41,7 @@ fn date(seconds: i64) -> String {
 }
 
 fn label(git: &GitTree, schema: &str, commit: &str) -> String {
-    let text = treaty_core::WorkspaceSource::read(
+    let text = treaty_core::DocumentSource::read(
         git,
         schema,
         treaty_syntax::Limits::SCHEMA_FILE.max_bytes,

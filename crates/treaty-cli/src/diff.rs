@@ -4,15 +4,15 @@
 use std::path::Path;
 
 use serde::Serialize;
-use treaty_compat::{Change, Diff, DocumentSource, Level, Policy};
+use treaty_compat::{Change, Diff, DocumentSource, Level, Policy, ReadError};
 
 /// Files on disk, paths as the user gave them (relative `$ref`s join them).
 #[derive(Debug)]
 pub struct FileDocuments;
 
 impl DocumentSource for FileDocuments {
-    fn read(&self, path: &str, max_bytes: usize) -> Result<Vec<u8>, String> {
-        crate::fs_source::read_regular_file(Path::new(path), max_bytes).map_err(|e| e.to_string())
+    fn read(&self, path: &str, max_bytes: usize) -> Result<Vec<u8>, ReadError> {
+        crate::fs_source::read_regular_file(Path::new(path), max_bytes)
     }
 }
 

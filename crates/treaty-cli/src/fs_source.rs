@@ -1,9 +1,9 @@
-//! The working tree as a [`WorkspaceSource`].
+//! The working tree as a [`WorkspaceSource`] (and so a [`DocumentSource`]).
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use treaty_core::{ReadError, WorkspaceSource};
+use treaty_core::{DocumentSource, ReadError, WorkspaceSource};
 
 /// Files under a directory on disk. Paths that lead outside it, through
 /// `..` or a symbolic link, are refused.
@@ -79,11 +79,13 @@ pub fn read_regular_file(path: &Path, max_bytes: usize) -> Result<Vec<u8>, ReadE
     Ok(bytes)
 }
 
-impl WorkspaceSource for FsSource {
+impl DocumentSource for FsSource {
     fn read(&self, path: &str, max_bytes: usize) -> Result<Vec<u8>, ReadError> {
         read_regular_file(&self.resolve(path)?, max_bytes)
     }
+}
 
+impl WorkspaceSource for FsSource {
     fn list(&self, dir: &str) -> Result<Vec<String>, ReadError> {
         let entries = match std::fs::read_dir(self.root.join(dir)) {
             Ok(e) => e,
@@ -105,11 +107,5 @@ impl WorkspaceSource for FsSource {
 
     fn exists(&self, path: &str) -> bool {
         self.resolve(path).is_ok_and(|p| p.is_file())
-    }
-}
-
-impl treaty_compat::DocumentSource for FsSource {
-    fn read(&self, path: &str, max_bytes: usize) -> Result<Vec<u8>, String> {
-        WorkspaceSource::read(self, path, max_bytes).map_err(|e| e.to_string())
     }
 }

@@ -153,7 +153,7 @@ pub fn file_history(
     Ok(versions)
 }
 
-impl WorkspaceSource for GitTree {
+impl DocumentSource for GitTree {
     fn read(&self, path: &str, max_bytes: usize) -> Result<Vec<u8>, ReadError> {
         let object = self
             .object(path)
@@ -171,6 +171,16 @@ impl WorkspaceSource for GitTree {
         Ok(object.data.clone())
     }
 
+    /// A missing file is named as missing at this revision.
+    fn explain(&self, _path: &str, error: &ReadError) -> String {
+        match error {
+            ReadError::NotFound => format!("not in {}", self.reference),
+            other => other.to_string(),
+        }
+    }
+}
+
+impl WorkspaceSource for GitTree {
     fn list(&self, dir: &str) -> Result<Vec<String>, ReadError> {
         let Some(object) = self.object(dir).map_err(ReadError::Io)? else {
             return Ok(Vec::new());
@@ -191,14 +201,5 @@ impl WorkspaceSource for GitTree {
 
     fn exists(&self, path: &str) -> bool {
         matches!(self.object(path), Ok(Some(o)) if o.kind == gix::object::Kind::Blob)
-    }
-}
-
-impl DocumentSource for GitTree {
-    fn read(&self, path: &str, max_bytes: usize) -> Result<Vec<u8>, String> {
-        WorkspaceSource::read(self, path, max_bytes).map_err(|e| match e {
-            ReadError::NotFound => format!("not in {}", self.reference),
-            other => other.to_string(),
-        })
     }
 }

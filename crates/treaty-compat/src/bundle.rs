@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::diff::{DiffSpec, InterfaceVersion, diff_interface};
-use crate::document::{CompatError, DocumentSource};
+use crate::document::{CompatError, DocumentSource, ReadError};
 use crate::{Diff, Format, proto};
 
 /// Files of a bundle, at most.
@@ -29,18 +29,25 @@ pub struct Bundle {
 }
 
 impl DocumentSource for Bundle {
-    fn read(&self, path: &str, max_bytes: usize) -> Result<Vec<u8>, String> {
-        let text = self
-            .files
-            .get(path)
-            .ok_or_else(|| format!("`{path}` is not in the published bundle"))?;
+    fn read(&self, path: &str, max_bytes: usize) -> Result<Vec<u8>, ReadError> {
+        let text = self.files.get(path).ok_or(ReadError::NotFound)?;
         if text.len() > max_bytes {
-            return Err(format!(
-                "`{path}` is {} bytes, over the limit of {max_bytes}",
-                text.len()
-            ));
+            return Err(ReadError::TooLarge {
+                size: text.len() as u64,
+                limit: max_bytes,
+            });
         }
         Ok(text.as_bytes().to_vec())
+    }
+
+    fn explain(&self, path: &str, error: &ReadError) -> String {
+        match error {
+            ReadError::NotFound => format!("`{path}` is not in the published bundle"),
+            ReadError::TooLarge { size, limit } => {
+                format!("`{path}` is {size} bytes, over the limit of {limit}")
+            }
+            ReadError::Io(text) => text.clone(),
+        }
     }
 }
 
@@ -51,12 +58,16 @@ struct Recorder<'a> {
 }
 
 impl DocumentSource for Recorder<'_> {
-    fn read(&self, path: &str, max_bytes: usize) -> Result<Vec<u8>, String> {
+    fn read(&self, path: &str, max_bytes: usize) -> Result<Vec<u8>, ReadError> {
         let bytes = self.inner.read(path, max_bytes)?;
-        let text =
-            String::from_utf8(bytes.clone()).map_err(|_| format!("`{path}` is not UTF-8 text"))?;
+        let text = String::from_utf8(bytes.clone())
+            .map_err(|_| ReadError::Io(format!("`{path}` is not UTF-8 text")))?;
         self.seen.borrow_mut().insert(path.to_owned(), text);
         Ok(bytes)
+    }
+
+    fn explain(&self, path: &str, error: &ReadError) -> String {
+        self.inner.explain(path, error)
     }
 }
 
@@ -145,11 +156,11 @@ mod tests {
     struct Files(BTreeMap<String, String>);
 
     impl DocumentSource for Files {
-        fn read(&self, path: &str, _: usize) -> Result<Vec<u8>, String> {
+        fn read(&self, path: &str, _: usize) -> Result<Vec<u8>, ReadError> {
             self.0
                 .get(path)
                 .map(|s| s.as_bytes().to_vec())
-                .ok_or_else(|| format!("no {path}"))
+                .ok_or(ReadError::NotFound)
         }
     }
 
@@ -229,5 +240,41 @@ mod tests {
             .map(|d| d.changes.len());
         assert_eq!(same.map_err(|e| e.to_string()), Ok(0));
         assert_eq!(old.canonical(), old.clone().canonical());
+    }
+
+    /// A source that says more than its error, as a git tree does.
+    struct AtRevision(Files);
+
+    impl DocumentSource for AtRevision {
+        fn read(&self, path: &str, max_bytes: usize) -> Result<Vec<u8>, ReadError> {
+            self.0.read(path, max_bytes)
+        }
+
+        fn explain(&self, _path: &str, error: &ReadError) -> String {
+            format!("{error} at v1")
+        }
+    }
+
+    #[test]
+    fn read_errors_keep_each_sources_words() {
+        let entry =
+            r#"{"$schema":"https://json-schema.org/draft/2020-12/schema","$ref":"gone.json"}"#;
+        let source = AtRevision(files(&[("api.json", entry)]));
+        let collected = Bundle::collect(&source, "api.json", &[], Format::JsonSchema);
+        assert_eq!(
+            collected.map(|_| ()).map_err(|e| e.to_string()),
+            Err("cannot read `gone.json`: file not found at v1".to_owned())
+        );
+
+        let bundle = Bundle {
+            entry: "api.json".into(),
+            include_paths: Vec::new(),
+            files: [("api.json".to_owned(), entry.to_owned())].into(),
+        };
+        let d = diff_bundles(&bundle, &bundle, Format::JsonSchema, proto::Category::File);
+        assert_eq!(
+            d.map(|_| ()).map_err(|e| e.to_string()),
+            Err("cannot read `gone.json`: `gone.json` is not in the published bundle".to_owned())
+        );
     }
 }

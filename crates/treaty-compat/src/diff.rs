@@ -234,11 +234,11 @@ mod tests {
     struct Files(BTreeMap<&'static str, &'static str>);
 
     impl DocumentSource for Files {
-        fn read(&self, path: &str, _: usize) -> Result<Vec<u8>, String> {
+        fn read(&self, path: &str, _: usize) -> Result<Vec<u8>, crate::ReadError> {
             self.0
                 .get(path)
                 .map(|s| s.as_bytes().to_vec())
-                .ok_or_else(|| format!("no {path}"))
+                .ok_or(crate::ReadError::NotFound)
         }
     }
 

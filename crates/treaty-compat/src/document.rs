@@ -6,13 +6,41 @@ use std::sync::Arc;
 
 use treaty_syntax::{Diagnostic, Limits, Node, SourceFile, SourceId, SourceMap, Span};
 
-/// Where documents come from: the working tree, a git ref. Paths are as
-/// the caller names them; relative `$ref`s are joined to the referring
-/// document's directory with `/`.
+/// Why a file could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ReadError {
+    #[error("file not found")]
+    /// No file at that path.
+    NotFound,
+    #[error("file is {size} bytes, more than the limit of {limit} bytes")]
+    /// The file is larger than the caller accepts.
+    TooLarge {
+        /// The file's size in bytes.
+        size: u64,
+        /// The most bytes the caller accepts.
+        limit: usize,
+    },
+    #[error("{0}")]
+    /// The file could not be read; the text says why.
+    Io(String),
+}
+
+/// Bytes at a path: the working tree, a git revision, an upload, memory.
+/// Paths are as the caller names them (relative to a workspace root, or
+/// as given on the command line), `/`-separated; relative `$ref`s are
+/// joined to the referring document's directory.
 pub trait DocumentSource {
-    /// The bytes of the file at `path`; refuses a file larger than
-    /// `max_bytes`. The error is a sentence for people.
-    fn read(&self, path: &str, max_bytes: usize) -> Result<Vec<u8>, String>;
+    /// The bytes of the file at `path`; refuses (without reading it all)
+    /// a file larger than `max_bytes`.
+    fn read(&self, path: &str, max_bytes: usize) -> Result<Vec<u8>, ReadError>;
+
+    /// Why `path` could not be read, as a sentence for people. The error's
+    /// own text, unless the source knows more than the error carries: a
+    /// git revision names itself for a missing file.
+    fn explain(&self, path: &str, error: &ReadError) -> String {
+        let _ = path;
+        error.to_string()
+    }
 }
 
 /// Every document read for one side of a diff, by path.
@@ -95,9 +123,12 @@ impl Documents {
                 }
                 CompatError::new(d, sources)
             };
-            let bytes = source
-                .read(path, limits.max_bytes)
-                .map_err(|e| fail(format!("cannot read `{path}`: {e}")))?;
+            let bytes = source.read(path, limits.max_bytes).map_err(|e| {
+                fail(format!(
+                    "cannot read `{path}`: {}",
+                    source.explain(path, &e)
+                ))
+            })?;
             let text = treaty_syntax::decode(&bytes, SourceId(0), &limits)
                 .map_err(|e| fail(format!("cannot read `{path}`: {}", e.message)))?;
             let id = self.sources.add(path, text);

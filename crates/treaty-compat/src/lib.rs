@@ -12,9 +12,11 @@
 //! vocabulary the rest of Treaty spells out (formats, policies, Protobuf
 //! categories) lives here, each type with its `FromStr` and `Display`.
 //!
-//! It is pure: documents come through a [`DocumentSource`]; it never opens
-//! a file or a socket itself. It is not the renderer (see `treaty-cli`),
-//! and it does not decide releases or checks (see `treaty-core`).
+//! It is pure: documents come through a [`DocumentSource`], the one trait
+//! for bytes at a path that all of Treaty reads through (its errors are
+//! [`ReadError`]s); it never opens a file or a socket itself. It is not
+//! the renderer (see `treaty-cli`), and it does not decide releases or
+//! checks (see `treaty-core`).
 
 #![warn(missing_docs)]
 
@@ -36,7 +38,7 @@ pub mod schema;
 pub use bundle::{Bundle, diff_bundles};
 pub use change::{Change, Direction, Effect, Level, RULES, Side};
 pub use diff::{Diff, DiffSpec, InterfaceVersion, diff, diff_interface, diff_proto};
-pub use document::{CompatError, DocumentSource, Documents};
+pub use document::{CompatError, DocumentSource, Documents, ReadError};
 pub use format::{Format, sniff};
 pub use openapi::normalize_path;
 pub use policy::{Compatibility, Policy};

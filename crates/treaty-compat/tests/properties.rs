@@ -7,17 +7,17 @@ use std::collections::HashMap;
 
 use proptest::prelude::*;
 use serde_json::{Value, json};
-use treaty_compat::{DocumentSource, Level, Policy, diff};
+use treaty_compat::{DocumentSource, Level, Policy, ReadError, diff};
 
 #[derive(Default)]
 struct Files(HashMap<String, String>);
 
 impl DocumentSource for Files {
-    fn read(&self, path: &str, _max: usize) -> Result<Vec<u8>, String> {
+    fn read(&self, path: &str, _max: usize) -> Result<Vec<u8>, ReadError> {
         self.0
             .get(path)
             .map(|t| t.clone().into_bytes())
-            .ok_or_else(|| "missing".to_owned())
+            .ok_or(ReadError::NotFound)
     }
 }
 

@@ -10,7 +10,9 @@
 //!
 //! It is pure: no network, no database, no clock, no git. Files come
 //! through the [`WorkspaceSource`] trait (the working tree, a git ref, an
-//! upload), and "today" is an argument. It does not compare schemas: that
+//! upload), which reads through `treaty-compat`'s [`DocumentSource`] (the
+//! one trait for bytes at a path; both re-exported here with
+//! [`ReadError`]), and "today" is an argument. It does not compare schemas: that
 //! is `treaty-compat`'s job, whose changes it judges.
 
 #![warn(missing_docs)]
@@ -25,6 +27,8 @@ mod resolve;
 pub mod schema;
 mod validate;
 
-pub use load::{ItemKind, MemorySource, ReadError, Workspace, WorkspaceSource, load};
+pub use load::{
+    DocumentSource, ItemKind, MemorySource, ReadError, Workspace, WorkspaceSource, load,
+};
 pub use resolve::UnknownInterface;
 pub use validate::{detect_kind, validate};

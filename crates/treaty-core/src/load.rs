@@ -5,31 +5,13 @@ use treaty_syntax::{Diagnostic, Limits, Node, SourceId, SourceMap, from_node};
 use crate::codes;
 use crate::model::{Interface, Release, Team, WorkspaceFile};
 
-/// Why a file could not be read.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum ReadError {
-    #[error("file not found")]
-    /// No file at that path.
-    NotFound,
-    #[error("file is {size} bytes, more than the limit of {limit} bytes")]
-    /// The file is larger than the caller accepts.
-    TooLarge {
-        /// The file's size in bytes.
-        size: u64,
-        /// The most bytes the caller accepts.
-        limit: usize,
-    },
-    #[error("{0}")]
-    /// The file could not be read; the text says why.
-    Io(String),
-}
+pub use treaty_compat::{DocumentSource, ReadError};
 
-/// Where a workspace's files come from: the working tree, a git ref, an
-/// upload. Paths are relative to the workspace root, `/`-separated.
-pub trait WorkspaceSource {
-    /// The file's bytes; refuses (without reading it all) a file larger
-    /// than `max_bytes`.
-    fn read(&self, path: &str, max_bytes: usize) -> Result<Vec<u8>, ReadError>;
+/// A whole workspace's files: the working tree, a git ref, an upload.
+/// Paths are relative to the workspace root, `/`-separated. Files are read
+/// through [`DocumentSource::read`], the one reading trait Treaty has;
+/// this adds what loading a workspace needs besides.
+pub trait WorkspaceSource: DocumentSource {
     /// Names of the regular files directly in `dir` (empty when `dir` does
     /// not exist), sorted.
     fn list(&self, dir: &str) -> Result<Vec<String>, ReadError>;
@@ -220,7 +202,7 @@ impl MemorySource {
     }
 }
 
-impl WorkspaceSource for MemorySource {
+impl DocumentSource for MemorySource {
     fn read(&self, path: &str, max_bytes: usize) -> Result<Vec<u8>, ReadError> {
         let bytes = self.files.get(path).ok_or(ReadError::NotFound)?;
         if bytes.len() > max_bytes {
@@ -231,7 +213,9 @@ impl WorkspaceSource for MemorySource {
         }
         Ok(bytes.clone())
     }
+}
 
+impl WorkspaceSource for MemorySource {
     fn list(&self, dir: &str) -> Result<Vec<String>, ReadError> {
         let prefix = format!("{dir}/");
         Ok(self

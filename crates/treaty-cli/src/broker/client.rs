@@ -172,7 +172,7 @@ pub fn expect(args: &ExpectArgs) -> Result<String> {
         .map(|c| c.expectations.as_slice())
         .unwrap_or_default()
     {
-        let bytes = treaty_core::WorkspaceSource::read(&source, &e.file.value, 64 * 1024 * 1024)
+        let bytes = treaty_core::DocumentSource::read(&source, &e.file.value, 64 * 1024 * 1024)
             .map_err(|err| Failure(format!("reading `{}`: {err:?}", e.file.value)))?;
         let content = String::from_utf8(bytes)
             .map_err(|_| Failure(format!("`{}` is not UTF-8 text", e.file.value)))?;
