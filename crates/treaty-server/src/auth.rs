@@ -92,7 +92,9 @@ impl TokenCache {
                 return;
             }
             if entries.by_hash.len() >= TOKEN_CACHE_CAPACITY {
-                entries.by_hash.retain(|_, (_, at)| at.elapsed() < TOKEN_TTL);
+                entries
+                    .by_hash
+                    .retain(|_, (_, at)| at.elapsed() < TOKEN_TTL);
             }
             if entries.by_hash.len() < TOKEN_CACHE_CAPACITY {
                 entries.by_hash.insert(hash, (p, Instant::now()));
@@ -316,7 +318,46 @@ fn bearer_token(header: &str) -> Option<&str> {
 
 #[cfg(test)]
 mod tests {
-    use super::bearer_token;
+    use super::{Principal, TokenCache, bearer_token};
+
+    fn principal(token_id: &str) -> Principal {
+        Principal {
+            team: "catalog".into(),
+            scopes: Vec::new(),
+            token_id: token_id.into(),
+        }
+    }
+
+    #[test]
+    fn a_token_revoked_elsewhere_is_forgotten_and_the_others_kept() {
+        let cache = TokenCache::new(true);
+        cache.put("h1".into(), principal("tok_1"), cache.generation());
+        cache.put("h2".into(), principal("tok_2"), cache.generation());
+        cache.forget_token("tok_1");
+        assert_eq!(cache.get("h1"), None);
+        assert_eq!(cache.get("h2"), Some(principal("tok_2")));
+    }
+
+    #[test]
+    fn nothing_is_cached_while_revocations_could_go_unheard() {
+        let cache = TokenCache::new(false);
+        cache.put("h1".into(), principal("tok_1"), cache.generation());
+        assert_eq!(cache.get("h1"), None, "not listening yet");
+
+        // Read before listening started, remembered after: refused.
+        let read_at = cache.generation();
+        cache.set_trusted(true);
+        cache.put("h1".into(), principal("tok_1"), read_at);
+        assert_eq!(cache.get("h1"), None);
+        cache.put("h1".into(), principal("tok_1"), cache.generation());
+        assert_eq!(cache.get("h1"), Some(principal("tok_1")));
+
+        // The connection lost: everything forgotten, nothing cached.
+        cache.set_trusted(false);
+        assert_eq!(cache.get("h1"), None);
+        cache.put("h1".into(), principal("tok_1"), cache.generation());
+        assert_eq!(cache.get("h1"), None);
+    }
 
     #[test]
     fn bearer_tokens_read_as_rfc_6750_writes_them() {

@@ -118,8 +118,14 @@ async fn revoked_on_a_refused_on_b(url: &str) -> TestResult {
         // B checks the token, and caches it.
         let written = create_team(&broker_b, &token, &format!("before-{trial}")).await?;
         assert_eq!(written, StatusCode::CREATED, "a live token writes on B");
-        let revoked = status(&broker_a, "DELETE", &format!("/api/v1/tokens/{id}"), &admin, None)
-            .await?;
+        let revoked = status(
+            &broker_a,
+            "DELETE",
+            &format!("/api/v1/tokens/{id}"),
+            &admin,
+            None,
+        )
+        .await?;
         assert_eq!(revoked, StatusCode::NO_CONTENT, "revoked through A");
         let revoked_at = Instant::now();
         if revoked_at - checked_at > Duration::from_millis(300) {
@@ -130,7 +136,8 @@ async fn revoked_on_a_refused_on_b(url: &str) -> TestResult {
         // Until 401, every 10 ms, for at most 2 s.
         let mut refused_after = None;
         for attempt in 0..200 {
-            let written = create_team(&broker_b, &token, &format!("after-{trial}-{attempt}")).await?;
+            let written =
+                create_team(&broker_b, &token, &format!("after-{trial}-{attempt}")).await?;
             if written == StatusCode::UNAUTHORIZED {
                 refused_after = Some(revoked_at.elapsed());
                 break;
@@ -139,7 +146,9 @@ async fn revoked_on_a_refused_on_b(url: &str) -> TestResult {
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
         let refused_after = refused_after.ok_or("B never refused the revoked token")?;
-        eprintln!("trial {trial}: B refused the revoked token {refused_after:?} after its revocation");
+        eprintln!(
+            "trial {trial}: B refused the revoked token {refused_after:?} after its revocation"
+        );
         assert!(
             refused_after < Duration::from_millis(500),
             "B refused the revoked token only {refused_after:?} after its revocation: told late, or not at all"

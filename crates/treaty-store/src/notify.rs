@@ -120,3 +120,98 @@ pub(crate) async fn announce_revocation(
         .await?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use sqlx::Executor;
+
+    use super::Revocation;
+    use crate::{ADMIN_TEAM, Scope, Store};
+
+    type TestResult = Result<(), Box<dyn std::error::Error>>;
+
+    /// As `postgres_url` in the server's `tests/api.rs`: skipped without a
+    /// URL, failed without one under `CI`.
+    fn postgres_url() -> Result<Option<String>, Box<dyn std::error::Error>> {
+        if let Ok(url) = std::env::var("TREATY_TEST_DATABASE_URL") {
+            return Ok(Some(url));
+        }
+        if std::env::var_os("CI").is_some() {
+            return Err("TREATY_TEST_DATABASE_URL is not set, and CI is: the PostgreSQL tests must run in CI".into());
+        }
+        eprintln!(
+            "skipped: TREATY_TEST_DATABASE_URL is not set (set it to a PostgreSQL server's URL, such as postgres://postgres@127.0.0.1:5432/test, to run this test)"
+        );
+        Ok(None)
+    }
+
+    #[tokio::test]
+    async fn sqlite_has_no_revocations_to_hear() -> TestResult {
+        let dir = tempfile::tempdir()?;
+        let url = format!("sqlite://{}", dir.path().join("treaty.db").display());
+        assert!(Store::open(&url).await?.revocations().is_none());
+        Ok(())
+    }
+
+    #[tokio::test]
+    async fn revocations_are_heard_and_a_lost_connection_is_reported_and_remade() -> TestResult {
+        let Some(url) = postgres_url()? else {
+            return Ok(());
+        };
+        let url = crate::scratch_postgres_url(&url).await?;
+        let result = heard_lost_and_remade(&url).await;
+        crate::drop_scratch_postgres(&url).await?;
+        result
+    }
+
+    async fn heard_lost_and_remade(url: &str) -> TestResult {
+        let store = Store::open(url).await?;
+        store.bootstrap(1).await?;
+        let mut revocations = store.revocations().ok_or("no revocations on PostgreSQL")?;
+        let wait = Duration::from_secs(10);
+        let next = tokio::time::timeout(wait, revocations.next()).await?;
+        assert_eq!(next, Revocation::Listening);
+
+        let (id, _) = store.issue_token(ADMIN_TEAM, &[Scope::Read], 2).await?;
+        assert!(store.revoke_token(&id, 3).await?);
+        // Other tests may revoke on this server at the same time: their
+        // tokens are announced on the same channel.
+        loop {
+            match tokio::time::timeout(wait, revocations.next()).await? {
+                Revocation::Revoked { token_id } if token_id == id => break,
+                Revocation::Revoked { .. } => continue,
+                other => return Err(format!("expected the revocation, got {other:?}").into()),
+            }
+        }
+
+        // Cut every listening connection (others' too: they only reconnect).
+        store
+            .pool
+            .execute(
+                "SELECT COUNT(pg_terminate_backend(pid)) AS cut FROM pg_stat_activity \
+                 WHERE query LIKE 'LISTEN %treaty_token_revoked%' AND pid <> pg_backend_pid()",
+            )
+            .await?;
+        let mut lost = false;
+        loop {
+            match tokio::time::timeout(wait, revocations.next()).await? {
+                Revocation::Lost => lost = true,
+                Revocation::Listening if lost => break,
+                Revocation::Revoked { .. } if !lost => continue,
+                other => return Err(format!("expected Lost then Listening, got {other:?}").into()),
+            }
+        }
+
+        let (id, _) = store.issue_token(ADMIN_TEAM, &[Scope::Read], 4).await?;
+        assert!(store.revoke_token(&id, 5).await?);
+        loop {
+            match tokio::time::timeout(wait, revocations.next()).await? {
+                Revocation::Revoked { token_id } if token_id == id => return Ok(()),
+                Revocation::Revoked { .. } => continue,
+                other => return Err(format!("expected the revocation, got {other:?}").into()),
+            }
+        }
+    }
+}
