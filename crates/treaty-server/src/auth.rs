@@ -2,65 +2,175 @@
 //! Each handler then says what the caller may do with [`Caller`].
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, Weak};
 use std::time::{Duration, Instant};
 
 use axum::extract::FromRequestParts;
 use axum::http::HeaderMap;
 use axum::http::request::Parts;
-use treaty_store::{Principal, Scope};
+use treaty_store::{Principal, Revocation, Revocations, Scope, Store};
 
 use crate::AppState;
 use crate::error::ApiError;
 
 /// How long a token, once checked, is taken as valid without asking the
-/// database again. A revocation takes effect at once on the broker that
-/// records it (the cache is emptied) and within this delay on the others.
+/// database again. A revocation empties the cache at once on the broker
+/// that records it, and on the others as soon as the database tells them
+/// (PostgreSQL; see [`listen_for_revocations`]); this delay bounds only
+/// what a lost notification could cost, and while the broker is not
+/// listening nothing is cached at all.
 pub const TOKEN_TTL: Duration = Duration::from_secs(1);
 const TOKEN_CACHE_CAPACITY: usize = 10_000;
 
 /// Tokens checked in the last [`TOKEN_TTL`], by their hash: one query less
 /// per request.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct TokenCache {
-    entries: Mutex<HashMap<String, (Principal, Instant)>>,
+    entries: Mutex<Entries>,
     /// Bumped by every revocation: an answer read from the database before
     /// a revocation is not remembered after it.
-    generation: std::sync::atomic::AtomicU64,
+    generation: AtomicU64,
+    /// The task that keeps the cache told of other brokers' revocations;
+    /// it ends with the cache.
+    listener: Mutex<Option<tokio::task::AbortHandle>>,
+}
+
+#[derive(Debug)]
+struct Entries {
+    by_hash: HashMap<String, (Principal, Instant)>,
+    /// False while revocations by other brokers could go unseen (the
+    /// listener is not connected): then nothing is cached or trusted.
+    trusted: bool,
+}
+
+impl Default for TokenCache {
+    fn default() -> TokenCache {
+        TokenCache::new(true)
+    }
+}
+
+impl Drop for TokenCache {
+    fn drop(&mut self) {
+        if let Ok(listener) = self.listener.get_mut()
+            && let Some(handle) = listener.take()
+        {
+            handle.abort();
+        }
+    }
 }
 
 impl TokenCache {
+    fn new(trusted: bool) -> TokenCache {
+        TokenCache {
+            entries: Mutex::new(Entries {
+                by_hash: HashMap::new(),
+                trusted,
+            }),
+            generation: AtomicU64::new(0),
+            listener: Mutex::new(None),
+        }
+    }
+
     fn get(&self, hash: &str) -> Option<Principal> {
         let entries = self.entries.lock().ok()?;
-        let (p, at) = entries.get(hash)?;
+        if !entries.trusted {
+            return None;
+        }
+        let (p, at) = entries.by_hash.get(hash)?;
         (at.elapsed() < TOKEN_TTL).then(|| p.clone())
     }
 
     fn generation(&self) -> u64 {
-        self.generation.load(std::sync::atomic::Ordering::SeqCst)
+        self.generation.load(Ordering::SeqCst)
     }
 
     fn put(&self, hash: String, p: Principal, read_at_generation: u64) {
         if let Ok(mut entries) = self.entries.lock() {
             // Checked under the lock that `clear` takes too.
-            if self.generation() != read_at_generation {
+            if !entries.trusted || self.generation() != read_at_generation {
                 return;
             }
-            if entries.len() >= TOKEN_CACHE_CAPACITY {
-                entries.retain(|_, (_, at)| at.elapsed() < TOKEN_TTL);
+            if entries.by_hash.len() >= TOKEN_CACHE_CAPACITY {
+                entries
+                    .by_hash
+                    .retain(|_, (_, at)| at.elapsed() < TOKEN_TTL);
             }
-            if entries.len() < TOKEN_CACHE_CAPACITY {
-                entries.insert(hash, (p, Instant::now()));
+            if entries.by_hash.len() < TOKEN_CACHE_CAPACITY {
+                entries.by_hash.insert(hash, (p, Instant::now()));
             }
         }
     }
 
     /// Forgets every token: after a revocation.
     pub fn clear(&self) {
-        if let Ok(mut entries) = self.entries.lock() {
-            self.generation
-                .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-            entries.clear();
+        self.forget(|entries| entries.by_hash.clear());
+    }
+
+    /// Forgets the token `token_id`: another broker revoked it.
+    fn forget_token(&self, token_id: &str) {
+        self.forget(|entries| entries.by_hash.retain(|_, (p, _)| p.token_id != token_id));
+    }
+
+    /// Forgets every token and sets whether to trust (and so cache) again.
+    fn set_trusted(&self, trusted: bool) {
+        self.forget(|entries| {
+            entries.by_hash.clear();
+            entries.trusted = trusted;
+        });
+    }
+
+    /// Applies `change` and bumps the generation, under the lock `put`
+    /// takes, so that no answer read before it is cached after it.
+    fn forget(&self, change: impl FnOnce(&mut Entries)) {
+        // A poisoned lock still holds a usable map: forgetting must not be
+        // skipped.
+        let mut entries = self
+            .entries
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        self.generation.fetch_add(1, Ordering::SeqCst);
+        change(&mut entries);
+    }
+}
+
+/// The token cache for `store`: on PostgreSQL, a task listens for the
+/// revocations every broker commits and forgets each revoked token at once;
+/// until it listens, and whenever it has lost the connection, the cache
+/// holds nothing. Outside a Tokio runtime (no task can run) the cache is
+/// never trusted. On SQLite (one broker per file) the cache needs no
+/// telling.
+pub fn token_cache(store: &Store) -> Arc<TokenCache> {
+    let Some(revocations) = store.revocations() else {
+        return Arc::new(TokenCache::new(true));
+    };
+    let cache = Arc::new(TokenCache::new(false));
+    if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+        let task = runtime.spawn(listen_for_revocations(revocations, Arc::downgrade(&cache)));
+        if let Ok(mut listener) = cache.listener.lock() {
+            *listener = Some(task.abort_handle());
+        }
+    }
+    cache
+}
+
+/// Keeps `cache` told of revocations, until the cache is dropped.
+async fn listen_for_revocations(mut revocations: Revocations, cache: Weak<TokenCache>) {
+    loop {
+        let event = revocations.next().await;
+        let Some(cache) = cache.upgrade() else { return };
+        match event {
+            Revocation::Listening => {
+                tracing::info!("listening for token revocations");
+                cache.set_trusted(true);
+            }
+            Revocation::Revoked { token_id } => cache.forget_token(&token_id),
+            Revocation::Lost => {
+                tracing::warn!(
+                    "lost the connection that listens for token revocations: not caching tokens until it is back"
+                );
+                cache.set_trusted(false);
+            }
         }
     }
 }
@@ -208,7 +318,46 @@ fn bearer_token(header: &str) -> Option<&str> {
 
 #[cfg(test)]
 mod tests {
-    use super::bearer_token;
+    use super::{Principal, TokenCache, bearer_token};
+
+    fn principal(token_id: &str) -> Principal {
+        Principal {
+            team: "catalog".into(),
+            scopes: Vec::new(),
+            token_id: token_id.into(),
+        }
+    }
+
+    #[test]
+    fn a_token_revoked_elsewhere_is_forgotten_and_the_others_kept() {
+        let cache = TokenCache::new(true);
+        cache.put("h1".into(), principal("tok_1"), cache.generation());
+        cache.put("h2".into(), principal("tok_2"), cache.generation());
+        cache.forget_token("tok_1");
+        assert_eq!(cache.get("h1"), None);
+        assert_eq!(cache.get("h2"), Some(principal("tok_2")));
+    }
+
+    #[test]
+    fn nothing_is_cached_while_revocations_could_go_unheard() {
+        let cache = TokenCache::new(false);
+        cache.put("h1".into(), principal("tok_1"), cache.generation());
+        assert_eq!(cache.get("h1"), None, "not listening yet");
+
+        // Read before listening started, remembered after: refused.
+        let read_at = cache.generation();
+        cache.set_trusted(true);
+        cache.put("h1".into(), principal("tok_1"), read_at);
+        assert_eq!(cache.get("h1"), None);
+        cache.put("h1".into(), principal("tok_1"), cache.generation());
+        assert_eq!(cache.get("h1"), Some(principal("tok_1")));
+
+        // The connection lost: everything forgotten, nothing cached.
+        cache.set_trusted(false);
+        assert_eq!(cache.get("h1"), None);
+        cache.put("h1".into(), principal("tok_1"), cache.generation());
+        assert_eq!(cache.get("h1"), None);
+    }
 
     #[test]
     fn bearer_tokens_read_as_rfc_6750_writes_them() {

@@ -125,9 +125,10 @@ async fn not_found() -> axum::response::Response {
 /// The whole application.
 pub fn app(store: Store, config: Config) -> Router {
     let state = AppState {
-        store,
         cache: Arc::new(ComparisonCache::new(config.comparison_cache)),
-        tokens: Arc::new(auth::TokenCache::default()),
+        // On PostgreSQL, starts the task that hears other brokers' revocations.
+        tokens: auth::token_cache(&store),
+        store,
         comparisons: Arc::new(tokio::sync::Semaphore::new(
             std::thread::available_parallelism().map_or(2, |n| n.get()),
         )),

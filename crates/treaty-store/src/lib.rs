@@ -15,7 +15,8 @@
 //!
 //! Each resource's queries are one `impl Store` block in their own module:
 //! teams, tokens, the registry (components and interfaces), versions,
-//! expectations, verifications and deployments.
+//! expectations, verifications and deployments. On PostgreSQL a token's
+//! revocation is also announced to every broker ([`Store::revocations`]).
 
 #![warn(missing_docs)]
 
@@ -25,6 +26,7 @@ mod expectations;
 mod facts;
 mod ids;
 mod migrate;
+mod notify;
 mod registry;
 mod scratch;
 mod store;
@@ -38,6 +40,7 @@ pub use deployments::{DeployedConsumer, Deployment};
 pub use error::StoreError;
 pub use expectations::ExpectationRecord;
 pub use ids::{content_hash, random_id};
+pub use notify::{Revocation, Revocations};
 pub use registry::{Component, InterfaceRecord, OwnedInterface};
 pub use scratch::{drop_scratch_postgres, scratch_postgres_url};
 pub use store::{Store, Table, Written};

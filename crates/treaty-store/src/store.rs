@@ -18,6 +18,9 @@ pub struct Store {
     /// SQLite's busy handler, whose growing sleeps make a long tail.
     pub(crate) write_lock: Option<Arc<tokio::sync::Mutex<()>>>,
     pub(crate) facts: Arc<Facts>,
+    /// PostgreSQL's URL, for the connection that listens for revocations
+    /// (see `notify`); `None` on SQLite.
+    pub(crate) listen_url: Option<Arc<str>>,
 }
 
 /// Whether a write stored something new. Writes of immutable things

@@ -5,6 +5,7 @@ use sqlx::Row;
 
 use crate::error::is_unique_violation;
 use crate::ids::{hex, random_id, sha256_hex};
+use crate::notify::announce_revocation;
 use crate::{ADMIN_TEAM, Store, StoreError};
 
 /// What a token lets its team do.
@@ -141,15 +142,22 @@ impl Store {
     }
 
     /// Revokes a token by its id; false when there is no such live token.
+    /// On PostgreSQL every broker is told when it commits (see
+    /// [`Store::revocations`]).
     pub async fn revoke_token(&self, id: &str, now: i64) -> Result<bool, StoreError> {
-        let _turn = self.write_turn().await;
+        let (_turn, mut tx) = self.write_tx().await?;
         let r =
             sqlx::query("UPDATE tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
                 .bind(now)
                 .bind(id)
-                .execute(&self.pool)
+                .execute(&mut *tx)
                 .await?;
-        Ok(r.rows_affected() > 0)
+        let revoked = r.rows_affected() > 0;
+        if revoked && !self.sqlite {
+            announce_revocation(&mut tx, id).await?;
+        }
+        tx.commit().await?;
+        Ok(revoked)
     }
 }
 
