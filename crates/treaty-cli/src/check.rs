@@ -425,6 +425,12 @@ pub fn markdown(r: &CheckReport) -> String {
             teams.join(", ")
         ));
     }
+    // A removed interface has no changes to detail: its reason says it all.
+    for i in r.interfaces.iter().filter(|i| i.consumers.is_some()) {
+        if let Some(m) = &i.message {
+            out.push_str(&format!("\n`{}`: {m}\n", i.id));
+        }
+    }
     for i in r
         .interfaces
         .iter()

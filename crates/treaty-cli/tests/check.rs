@@ -397,6 +397,10 @@ fn removing_an_interface_its_consumers_use_fails_and_names_them() {
         ),
         "{markdown}"
     );
+    assert!(
+        markdown.contains("`customer-profile`: removed since HEAD: breaks checkout"),
+        "{markdown}"
+    );
     assert!(markdown.contains("❌"), "{markdown}");
 }
 
@@ -448,6 +452,7 @@ fn a_moved_schema_is_compared_with_its_old_path() {
     assert_eq!(out.status.code(), Some(1), "{r}");
     let payments = interface(&r, "payments-api");
     assert_eq!(payments["status"], "fail", "{r}");
+    assert_eq!(payments["base_schema"], "schemas/payments-api.openapi.yaml");
     assert_eq!(payments["changes"][0]["rule"], "enum-value-removed");
     assert_eq!(
         payments["changes"][0]["affects"],
