@@ -258,4 +258,24 @@ fn two_files_of_different_kinds_are_refused_in_either_order() {
             String::from_utf8_lossy(&out.stdout)
         );
     }
+    // Protobuf is a kind too.
+    dir.write(
+        "m.proto",
+        "syntax = \"proto3\";\nmessage M { string a = 1; }\n",
+    );
+    assert_rejected(
+        &diff(dir.path(), "m.proto", "new.yaml"),
+        "m.proto is a Protobuf definition and new.yaml an OpenAPI description",
+    );
+    // A declared kind is the user's word: the files are not sniffed.
+    let out = common::treaty()
+        .current_dir(dir.path())
+        .args(["diff", "old.avsc", "new.yaml", "--kind", "openapi"])
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run treaty: {e}"));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !stderr.contains("compares two versions of one kind"),
+        "{stderr}"
+    );
 }
