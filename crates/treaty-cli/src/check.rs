@@ -1,6 +1,9 @@
 //! `treaty check [DIR] --base REF`: every interface of the workspace,
 //! its schema at REF against the working tree, each change attributed to
-//! the consumer teams that use what changed.
+//! the consumer teams that use what changed. The workspace at REF says
+//! which interfaces existed then (one removed since is reported against its
+//! consumers) and where each schema was (a moved schema is compared with
+//! its old path).
 
 use std::path::Path;
 
@@ -26,11 +29,18 @@ pub struct InterfaceReport {
     pub policy: &'static str,
     pub schema: String,
     /// `pass`, `fail` (a breaking change affects a consumer), `new` (no
-    /// version at the base) or `error` (a version could not be read): see
+    /// version at the base), `error` (a version could not be read) or
+    /// `removed` (declared at the base, gone now): see
     /// `treaty_core::check::Outcome`.
     pub status: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
+    /// The schema compared at the base, when it was at another path.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub base_schema: Option<String>,
+    /// A removed interface's consumers at the base.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub consumers: Option<Vec<String>>,
     pub changes: Vec<JsonChange>,
 }
 
@@ -60,20 +70,33 @@ pub fn check(dir: &Path, base: &str, all_transitive: bool) -> Result<CheckReport
             d.code, d.message
         ));
     }
+    let git = GitTree::open(dir, base)?;
+    // The base's own problems are not this check's: what it declares is
+    // read as far as it can be.
+    let (base_ws, _) = treaty_core::load(&git);
     let run = Run {
         dir,
         base,
-        git: GitTree::open(dir, base)?,
+        git,
         source,
         ws: &ws,
+        base_ws: &base_ws,
         all_transitive,
     };
-    let mut interfaces: Vec<&Interface> = ws.interfaces.iter().collect();
-    interfaces.sort_by(|a, b| a.id.value.cmp(&b.id.value));
+    let removed = base_ws
+        .interfaces
+        .iter()
+        .filter(|i| ws.interface(&i.id.value).is_err());
+    let mut judged: Vec<(InterfaceReport, check::InterfaceCheck)> = ws
+        .interfaces
+        .iter()
+        .map(|i| run.interface(i))
+        .chain(removed.map(|i| run.removed(i)))
+        .collect();
+    judged.sort_by(|a, b| a.0.id.cmp(&b.0.id));
     let mut summary = CheckSummary::default();
     let mut reports = Vec::new();
-    for interface in interfaces {
-        let (report, verdict) = run.interface(interface);
+    for (report, verdict) in judged {
         summary.add(&verdict);
         reports.push(report);
     }
@@ -93,6 +116,8 @@ struct Run<'a> {
     /// The working tree.
     source: FsSource,
     ws: &'a Workspace,
+    /// The workspace as declared at the base.
+    base_ws: &'a Workspace,
     /// `--transitive`: every policy is checked as its transitive form.
     all_transitive: bool,
 }
@@ -120,10 +145,11 @@ impl Run<'_> {
             compatibility
         };
         let schema = interface.schema.value.clone();
-        let exists = treaty_core::WorkspaceSource::exists(&self.git, &schema);
+        let old = self.old_version(interface);
+        let exists = treaty_core::WorkspaceSource::exists(&self.git, &old.schema);
         let compared = if exists {
             let transitive = compatibility.is_transitive() || self.all_transitive;
-            self.compare(interface, transitive)
+            self.compare(interface, &old, transitive)
         } else {
             Compared::default()
         };
@@ -142,7 +168,9 @@ impl Run<'_> {
             check::judge(policy, &facts)
         };
         let message = match &verdict.outcome {
-            Outcome::New { reason } | Outcome::Error { reason } => Some(reason.clone()),
+            Outcome::New { reason }
+            | Outcome::Error { reason }
+            | Outcome::Removed { reason, .. } => Some(reason.clone()),
             Outcome::Pass { .. } | Outcome::Fail { .. } => compared.note,
         };
         let mut found: Vec<Vec<Option<JsonChange>>> = compared
@@ -155,6 +183,7 @@ impl Run<'_> {
             .iter()
             .filter_map(|k| found.get_mut(k.comparison)?.get_mut(k.position)?.take())
             .collect();
+        let base_schema = (exists && old.schema != schema).then_some(old.schema);
         let report = InterfaceReport {
             id: interface.id.value.clone(),
             kind: interface.kind.value.as_str(),
@@ -162,31 +191,100 @@ impl Run<'_> {
             schema,
             status: verdict.outcome.status(),
             message,
+            base_schema,
+            consumers: None,
             changes,
         };
         (report, verdict)
     }
 
-    /// Compares the working tree's schema with the base's and, when
-    /// `transitive`, with every earlier version in the base's history
-    /// (a transitive policy holds against all of them, not just the base).
-    fn compare(&self, interface: &Interface, transitive: bool) -> Compared {
+    /// Where `interface`'s schema was at the base: the path its interface
+    /// file named then, when that file exists there (the schema moved),
+    /// else the current path.
+    fn old_version(&self, interface: &Interface) -> OldVersion {
+        let current = OldVersion {
+            schema: interface.schema.value.clone(),
+            include_paths: interface.include_paths(),
+        };
+        match self.base_ws.interface(&interface.id.value) {
+            Ok(then)
+                if then.schema.value != current.schema
+                    && treaty_core::WorkspaceSource::exists(&self.git, &then.schema.value) =>
+            {
+                OldVersion {
+                    schema: then.schema.value.clone(),
+                    include_paths: then.include_paths(),
+                }
+            }
+            _ => current,
+        }
+    }
+
+    /// Judges an interface declared at the base and gone from the working
+    /// tree, against the consumers it had there.
+    fn removed(&self, interface: &Interface) -> (InterfaceReport, check::InterfaceCheck) {
+        let compatibility = self.base_ws.effective_compatibility(interface);
+        let shown = if self.all_transitive {
+            compatibility.transitive()
+        } else {
+            compatibility
+        };
+        let mut consumers: Vec<String> = Vec::new();
+        for c in &interface.consumers {
+            if !consumers.contains(&c.team.value) {
+                consumers.push(c.team.value.clone());
+            }
+        }
+        let verdict = check::judge(
+            compatibility.policy(),
+            &Facts::Removed {
+                base: self.base,
+                consumers: &consumers,
+            },
+        );
+        let message = match &verdict.outcome {
+            Outcome::Removed { reason, .. } => Some(reason.clone()),
+            _ => None,
+        };
+        let report = InterfaceReport {
+            id: interface.id.value.clone(),
+            kind: interface.kind.value.as_str(),
+            policy: shown.as_str(),
+            schema: interface.schema.value.clone(),
+            status: verdict.outcome.status(),
+            message,
+            base_schema: None,
+            consumers: Some(consumers),
+            changes: Vec::new(),
+        };
+        (report, verdict)
+    }
+
+    /// Compares the working tree's schema with the base's (`old`) and,
+    /// when `transitive`, with every earlier version in the base's history
+    /// at the same path (a transitive policy holds against all of them,
+    /// not just the base).
+    fn compare(&self, interface: &Interface, old: &OldVersion, transitive: bool) -> Compared {
         let policy = self.ws.effective_policy(interface);
-        let schema = &interface.schema.value;
         let spec = self.ws.diff_spec(interface);
         let includes = interface.include_paths();
-        let diff_with = |old: &dyn treaty_compat::DocumentSource| {
-            let version = |source| treaty_compat::InterfaceVersion {
-                source,
-                entry: schema,
-                include_paths: &includes,
+        let current = treaty_compat::InterfaceVersion {
+            source: &self.source,
+            entry: &interface.schema.value,
+            include_paths: &includes,
+        };
+        let diff_with = |earlier: &dyn treaty_compat::DocumentSource| {
+            let then = treaty_compat::InterfaceVersion {
+                source: earlier,
+                entry: &old.schema,
+                include_paths: &old.include_paths,
             };
-            treaty_compat::diff_interface(&version(old), &version(&self.source), &spec)
+            treaty_compat::diff_interface(&then, &current, &spec)
         };
         let mut compared = Compared::default();
         let mut bases: Vec<GitTree> = Vec::new();
         if transitive {
-            match file_history(self.dir, schema, None, self.base, MAX_HISTORY) {
+            match file_history(self.dir, &old.schema, None, self.base, MAX_HISTORY) {
                 Ok(history) => {
                     for v in history.iter().rev().skip(1).take(MAX_VERSIONS) {
                         match GitTree::open(self.dir, &v.commit) {
@@ -211,6 +309,14 @@ impl Run<'_> {
         }
         compared
     }
+}
+
+/// The schema an interface had at the base.
+struct OldVersion {
+    /// Its path in the base's workspace.
+    schema: String,
+    /// Protobuf only: the include directories declared then.
+    include_paths: Vec<String>,
 }
 
 /// One comparison's changes, as the decision sees them.
@@ -248,6 +354,12 @@ pub fn text(r: &CheckReport) -> String {
             out.push_str(&format!(
                 " ({} changes, {breaking} breaking)",
                 i.changes.len()
+            ));
+        }
+        if let Some(old) = &i.base_schema {
+            out.push_str(&format!(
+                " [schema moved: compared with `{old}` at {}]",
+                r.base
             ));
         }
         out.push('\n');
@@ -295,6 +407,7 @@ pub fn markdown(r: &CheckReport) -> String {
             .iter()
             .filter(|c| c.level == Level::Breaking)
             .flat_map(|c| c.affects.iter().flatten().map(String::as_str))
+            .chain(i.consumers.iter().flatten().map(String::as_str))
             .collect();
         teams.sort_unstable();
         teams.dedup();
@@ -311,6 +424,12 @@ pub fn markdown(r: &CheckReport) -> String {
             i.status,
             teams.join(", ")
         ));
+    }
+    // A removed interface has no changes to detail: its reason says it all.
+    for i in r.interfaces.iter().filter(|i| i.consumers.is_some()) {
+        if let Some(m) = &i.message {
+            out.push_str(&format!("\n`{}`: {m}\n", i.id));
+        }
     }
     for i in r
         .interfaces

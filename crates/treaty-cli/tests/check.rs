@@ -359,3 +359,113 @@ fn changelog_covers_protobuf_interfaces() {
         "proto-field-name-changed"
     );
 }
+
+fn check_as(ws: &Path, base: &str, format: &str) -> String {
+    let out = common::treaty()
+        .current_dir(ws)
+        .args(["check", "--base", base, "--format", format])
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run treaty: {e}"));
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn removing_an_interface_its_consumers_use_fails_and_names_them() {
+    let (_dir, ws) = repo();
+    // customer-profile's interface file and schema deleted: checkout used it.
+    for file in [
+        "interfaces/customer-profile.yaml",
+        "schemas/customer-profile.schema.json",
+    ] {
+        std::fs::remove_file(ws.join(file)).unwrap_or_else(|e| panic!("{e}"));
+    }
+    let (out, r) = check(&ws, "HEAD");
+    assert_eq!(out.status.code(), Some(1), "{r}");
+    let gone = interface(&r, "customer-profile");
+    assert_eq!(gone["status"], "removed", "{r}");
+    assert_eq!(gone["consumers"], serde_json::json!(["checkout"]));
+    assert_eq!(r["summary"]["failed"], 1, "{r}");
+    let text = check_as(&ws, "HEAD", "text");
+    assert!(
+        text.contains("customer-profile (jsonschema, backward_transitive): REMOVED (removed since HEAD: breaks checkout)"),
+        "{text}"
+    );
+    let markdown = check_as(&ws, "HEAD", "markdown");
+    assert!(
+        markdown.contains(
+            "| `customer-profile` | jsonschema | backward_transitive | removed | 0 | checkout |"
+        ),
+        "{markdown}"
+    );
+    assert!(
+        markdown.contains("`customer-profile`: removed since HEAD: breaks checkout"),
+        "{markdown}"
+    );
+    assert!(markdown.contains("❌"), "{markdown}");
+}
+
+#[test]
+fn removing_an_interface_nobody_consumes_is_reported_and_passes() {
+    let (dir, ws) = repo();
+    std::fs::write(
+        ws.join("interfaces/customer-profile.yaml"),
+        "id: customer-profile\nkind: jsonschema\nschema: schemas/customer-profile.schema.json\nproducer: identity\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    commit_all(dir.path(), "customer-profile has no consumers");
+    std::fs::remove_file(ws.join("interfaces/customer-profile.yaml"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let (out, r) = check(&ws, "HEAD");
+    assert_eq!(out.status.code(), Some(0), "{r}");
+    let gone = interface(&r, "customer-profile");
+    assert_eq!(gone["status"], "removed", "{r}");
+    assert_eq!(gone["consumers"], serde_json::json!([]));
+    assert_eq!(
+        gone["message"],
+        "removed since HEAD, where it had no consumers"
+    );
+}
+
+#[test]
+fn a_moved_schema_is_compared_with_its_old_path() {
+    let (_dir, ws) = repo();
+    // The schema moves and, in the same change, drops a currency checkout
+    // and fulfillment use.
+    std::fs::rename(
+        ws.join("schemas/payments-api.openapi.yaml"),
+        ws.join("schemas/payments.openapi.yaml"),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    edit(
+        &ws,
+        "interfaces/payments-api.yaml",
+        "schema: schemas/payments-api.openapi.yaml",
+        "schema: schemas/payments.openapi.yaml",
+    );
+    edit(
+        &ws,
+        "schemas/payments.openapi.yaml",
+        "enum: [EUR, USD, GBP, SEK, CHF]",
+        "enum: [EUR, USD, GBP]",
+    );
+    let (out, r) = check(&ws, "HEAD");
+    assert_eq!(out.status.code(), Some(1), "{r}");
+    let payments = interface(&r, "payments-api");
+    assert_eq!(payments["status"], "fail", "{r}");
+    assert_eq!(payments["base_schema"], "schemas/payments-api.openapi.yaml");
+    assert_eq!(payments["changes"][0]["rule"], "enum-value-removed");
+    assert_eq!(
+        payments["changes"][0]["affects"],
+        serde_json::json!(["checkout", "fulfillment"])
+    );
+    // Moved with no other change: nothing to report, and not `new`.
+    edit(
+        &ws,
+        "schemas/payments.openapi.yaml",
+        "enum: [EUR, USD, GBP]",
+        "enum: [EUR, USD, GBP, SEK, CHF]",
+    );
+    let (out, r) = check(&ws, "HEAD");
+    assert_eq!(out.status.code(), Some(0), "{r}");
+    assert_eq!(interface(&r, "payments-api")["status"], "pass", "{r}");
+}

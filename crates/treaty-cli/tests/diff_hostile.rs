@@ -225,3 +225,57 @@ fn a_named_pipe_is_refused_not_waited_on() {
         "not a regular file",
     );
 }
+
+#[test]
+fn two_files_of_different_kinds_are_refused_in_either_order() {
+    let dir = TestContext::new();
+    dir.write(
+        "old.avsc",
+        "{\"type\": \"record\", \"name\": \"Payment\", \"fields\": [{\"name\": \"id\", \"type\": \"string\"}]}\n",
+    );
+    dir.write(
+        "new.yaml",
+        HEAD.to_owned() + "components:\n  schemas:\n    A: {type: string}\n",
+    );
+    let expected = [
+        (
+            ("old.avsc", "new.yaml"),
+            "old.avsc is an Avro schema and new.yaml an OpenAPI description: treaty diff compares two versions of one kind",
+        ),
+        (
+            ("new.yaml", "old.avsc"),
+            "new.yaml is an OpenAPI description and old.avsc an Avro schema: treaty diff compares two versions of one kind",
+        ),
+    ];
+    for ((old, new), message) in expected {
+        let out = diff(dir.path(), old, new);
+        assert_rejected(&out, message);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+        assert!(
+            out.stdout.is_empty(),
+            "{}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+    }
+    // Protobuf is a kind too.
+    dir.write(
+        "m.proto",
+        "syntax = \"proto3\";\nmessage M { string a = 1; }\n",
+    );
+    assert_rejected(
+        &diff(dir.path(), "m.proto", "new.yaml"),
+        "m.proto is a Protobuf definition and new.yaml an OpenAPI description",
+    );
+    // A declared kind is the user's word: the files are not sniffed.
+    let out = common::treaty()
+        .current_dir(dir.path())
+        .args(["diff", "old.avsc", "new.yaml", "--kind", "openapi"])
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run treaty: {e}"));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !stderr.contains("compares two versions of one kind"),
+        "{stderr}"
+    );
+}

@@ -3,7 +3,9 @@
 //! policy against every earlier version too.
 //!
 //! Pure: the caller reads git and runs the comparisons; this module merges
-//! what was found (each change reported once), decides, and says why.
+//! what was found (each change reported once), decides, and says why. An
+//! interface declared at the base and gone from the working tree is judged
+//! here too: removing what a consumer uses breaks it.
 
 use serde::Serialize;
 use treaty_compat::{Level, Policy};
@@ -31,6 +33,14 @@ pub enum Facts<'a> {
         schema: &'a str,
         /// The revision it was looked for at.
         base: &'a str,
+    },
+    /// The interface was declared at the base and is not in the working
+    /// tree any more (its interface file was deleted, or its `id` changed).
+    Removed {
+        /// The revision it was declared at.
+        base: &'a str,
+        /// The consumer teams it had at the base.
+        consumers: &'a [String],
     },
     /// The working tree was compared with earlier versions.
     Compared {
@@ -78,16 +88,38 @@ pub enum Outcome {
         /// What could not be read, in words.
         reason: String,
     },
+    /// The interface is gone from the working tree. It fails the check
+    /// when it had consumers at the base (unless the policy is `none`).
+    Removed {
+        /// The consumer teams it had at the base.
+        consumers: Vec<String>,
+        /// Whether the removal fails the check.
+        breaks: bool,
+        /// What was removed and whom it breaks, in words.
+        reason: String,
+    },
 }
 
 impl Outcome {
-    /// The status word of the reports: `pass`, `fail`, `new` or `error`.
+    /// The status word of the reports: `pass`, `fail`, `new`, `error` or
+    /// `removed`.
     pub fn status(&self) -> &'static str {
         match self {
             Outcome::Pass { .. } => "pass",
             Outcome::Fail { .. } => "fail",
             Outcome::New { .. } => "new",
             Outcome::Error { .. } => "error",
+            Outcome::Removed { .. } => "removed",
+        }
+    }
+
+    /// Whether this outcome fails the check: a breaking change touching a
+    /// consumer, or the removal of an interface that had consumers.
+    pub fn fails(&self) -> bool {
+        match self {
+            Outcome::Fail { .. } => true,
+            Outcome::Removed { breaks, .. } => *breaks,
+            Outcome::Pass { .. } | Outcome::New { .. } | Outcome::Error { .. } => false,
         }
     }
 }
@@ -127,9 +159,17 @@ pub struct InterfaceCheck {
 /// Judges one interface under `policy`. A change found against several
 /// versions is reported once (the same rule and message), where it was
 /// first found; the check fails when a reported breaking change touches at
-/// least one consumer, unless the policy is `none`.
+/// least one consumer, unless the policy is `none`. A removed interface
+/// fails when it had consumers at the base, unless the policy is `none`.
 pub fn judge(policy: Policy, facts: &Facts<'_>) -> InterfaceCheck {
     let (comparisons, failed) = match facts {
+        Facts::Removed { base, consumers } => {
+            return InterfaceCheck {
+                outcome: removed(policy, base, consumers),
+                changes: Vec::new(),
+                counts: Counts::default(),
+            };
+        }
         Facts::NewAtBase { schema, base } => {
             return InterfaceCheck {
                 outcome: Outcome::New {
@@ -189,6 +229,29 @@ pub fn judge(policy: Policy, facts: &Facts<'_>) -> InterfaceCheck {
     }
 }
 
+/// The verdict on an interface declared at `base` and gone now.
+fn removed(policy: Policy, base: &str, consumers: &[String]) -> Outcome {
+    let teams = consumers.join(", ");
+    let (breaks, reason) = if consumers.is_empty() {
+        (
+            false,
+            format!("removed since {base}, where it had no consumers"),
+        )
+    } else if policy == Policy::None {
+        (
+            false,
+            format!("removed since {base}: would break {teams}, but the policy is `none`"),
+        )
+    } else {
+        (true, format!("removed since {base}: breaks {teams}"))
+    };
+    Outcome::Removed {
+        consumers: consumers.to_vec(),
+        breaks,
+        reason,
+    }
+}
+
 /// Every change of the base comparison, then each change of the earlier
 /// versions not already kept (by rule and message).
 fn merge(comparisons: &[Vec<Found<'_>>]) -> Vec<Kept> {
@@ -231,10 +294,10 @@ impl Summary {
     /// Counts one judged interface.
     pub fn add(&mut self, check: &InterfaceCheck) {
         self.interfaces += 1;
-        match check.outcome {
-            Outcome::Fail { .. } => self.failed += 1,
-            Outcome::Error { .. } => self.errors += 1,
-            Outcome::Pass { .. } | Outcome::New { .. } => {}
+        if check.outcome.fails() {
+            self.failed += 1;
+        } else if let Outcome::Error { .. } = check.outcome {
+            self.errors += 1;
         }
         self.breaking += check.counts.breaking;
         self.warning += check.counts.warning;
@@ -412,6 +475,61 @@ mod tests {
         summary.add(&check);
         summary.add(&new);
         assert_eq!((summary.interfaces, summary.errors), (2, 1));
+        assert!(!summary.passes());
+    }
+
+    #[test]
+    fn a_removed_interface_with_consumers_fails_and_without_passes() {
+        let teams = vec!["checkout".to_owned(), "fulfillment".to_owned()];
+        let gone = judge(
+            Policy::Backward,
+            &Facts::Removed {
+                base: "main",
+                consumers: &teams,
+            },
+        );
+        assert_eq!(
+            gone.outcome,
+            Outcome::Removed {
+                consumers: teams.clone(),
+                breaks: true,
+                reason: "removed since main: breaks checkout, fulfillment".to_owned(),
+            }
+        );
+        assert_eq!(gone.outcome.status(), "removed");
+        assert!(gone.outcome.fails());
+
+        let unused = judge(
+            Policy::Backward,
+            &Facts::Removed {
+                base: "main",
+                consumers: &[],
+            },
+        );
+        assert!(!unused.outcome.fails(), "{:?}", unused.outcome);
+        assert_eq!(unused.outcome.status(), "removed");
+
+        let lenient = judge(
+            Policy::None,
+            &Facts::Removed {
+                base: "main",
+                consumers: &teams,
+            },
+        );
+        assert!(
+            matches!(&lenient.outcome, Outcome::Removed { breaks: false, reason, .. } if reason.contains("policy is `none`")),
+            "{:?}",
+            lenient.outcome
+        );
+
+        let mut summary = Summary::default();
+        summary.add(&gone);
+        summary.add(&unused);
+        summary.add(&lenient);
+        assert_eq!(
+            (summary.interfaces, summary.failed, summary.errors),
+            (3, 1, 0)
+        );
         assert!(!summary.passes());
     }
 }

@@ -1,10 +1,10 @@
 //! `treaty diff OLD NEW`: reads the two sides (protobuf or a document
 //! format), compares them on a deep stack and prints the report; the exit
-//! code follows the policy.
+//! code follows the policy. Two files of different kinds are refused.
 
 use std::path::{Path, PathBuf};
 
-use treaty_compat::Policy;
+use treaty_compat::{Format, Policy};
 
 use crate::big_stack;
 use crate::cli::{DiffArgs, DiffFormat};
@@ -22,6 +22,13 @@ pub fn run(args: DiffArgs) -> Exit {
         proto_category,
         includes,
     } = args;
+    if kind.is_none() {
+        let (o, n) = (old.clone(), new.clone());
+        // Sniffing parses the files, so on the deep stack too.
+        if let Some(Some(mismatch)) = big_stack::run(move || kinds_differ(&o, &n)) {
+            return exit::error(mismatch);
+        }
+    }
     if diff::is_proto(&old) || diff::is_proto(&new) {
         proto(old, new, policy, format, proto_category, includes)
     } else {
@@ -82,6 +89,49 @@ fn document(
             );
             Exit::BadInput
         }
+    }
+}
+
+/// Why `old` and `new` cannot be compared, when they are of different
+/// kinds: comparing an Avro schema with an OpenAPI description finds only
+/// noise. `None` when the kinds match, or when a file's kind cannot be
+/// told (the comparison then says what is wrong with it).
+fn kinds_differ(old: &Path, new: &Path) -> Option<String> {
+    if old == new {
+        return None;
+    }
+    let (old_kind, new_kind) = (kind_of(old)?, kind_of(new)?);
+    (old_kind != new_kind).then(|| {
+        format!(
+            "{} is {} and {} {}: treaty diff compares two versions of one kind",
+            old.display(),
+            described(old_kind),
+            new.display(),
+            described(new_kind)
+        )
+    })
+}
+
+/// The kind of a file given to `treaty diff`, as the comparison would
+/// detect it.
+fn kind_of(path: &Path) -> Option<Format> {
+    if diff::is_proto(path) {
+        return Some(Format::Protobuf);
+    }
+    let shown = path.display().to_string();
+    let mut docs = treaty_compat::Documents::new();
+    let (_, root) = docs.load(&diff::FileDocuments, &shown, None).ok()?;
+    treaty_compat::sniff(&shown, &root).0
+}
+
+/// A kind in words, with its article.
+fn described(kind: Format) -> &'static str {
+    match kind {
+        Format::OpenApi => "an OpenAPI description",
+        Format::JsonSchema => "a JSON Schema",
+        Format::Avro => "an Avro schema",
+        Format::AsyncApi => "an AsyncAPI document",
+        Format::Protobuf => "a Protobuf definition",
     }
 }
 
