@@ -176,6 +176,23 @@ pub fn diff(
     }
     let (_, old_root) = old_docs.load(old_source, old_path, None)?;
     let (_, new_root) = new_docs.load(new_source, new_path, None)?;
+    // Undeclared, both sides must be of one kind: an Avro schema compared
+    // with an OpenAPI description finds only noise. (Both are parsed
+    // already, so this costs nothing.)
+    if format.is_none()
+        && let (Some(old_kind), (Some(new_kind), _)) =
+            (sniff(old_path, &old_root).0, sniff(new_path, &new_root))
+        && old_kind != new_kind
+    {
+        return Err(CompatError::new(
+            Diagnostic::error(
+                "kind-mismatch",
+                Format::mismatch(old_path, old_kind, new_path, new_kind),
+            )
+            .unreadable(),
+            &new_docs.sources,
+        ));
+    }
     let format = match (format, sniff(new_path, &new_root)) {
         // A declared kind does not make Swagger 2 or OpenAPI 4 readable.
         (_, (_, Some(note))) => {

@@ -43,6 +43,27 @@ impl Format {
         }
     }
 
+    /// The format in words, with its article (`an OpenAPI description`).
+    pub fn described(self) -> &'static str {
+        match self {
+            Format::OpenApi => "an OpenAPI description",
+            Format::JsonSchema => "a JSON Schema",
+            Format::Avro => "an Avro schema",
+            Format::AsyncApi => "an AsyncAPI document",
+            Format::Protobuf => "a Protobuf definition",
+        }
+    }
+
+    /// Why two files cannot be compared: they are of different kinds
+    /// (`old.avsc is an Avro schema and new.yaml an OpenAPI description`).
+    pub fn mismatch(old_path: &str, old: Format, new_path: &str, new: Format) -> String {
+        format!(
+            "{old_path} is {} and {new_path} {}: treaty diff compares two versions of one kind",
+            old.described(),
+            new.described()
+        )
+    }
+
     /// The accepted names as a phrase for messages:
     /// `openapi, jsonschema, avro, asyncapi or protobuf`.
     pub fn expected() -> String {

@@ -22,9 +22,11 @@ pub fn run(args: DiffArgs) -> Exit {
         proto_category,
         includes,
     } = args;
-    if kind.is_none() {
+    // Protobuf against a document: refused before compiling anything.
+    // (Two documents of different kinds are refused by the comparison,
+    // which parses them anyway.)
+    if kind.is_none() && diff::is_proto(&old) != diff::is_proto(&new) {
         let (o, n) = (old.clone(), new.clone());
-        // Sniffing parses the files, so on the deep stack too.
         if let Some(Some(mismatch)) = big_stack::run(move || kinds_differ(&o, &n)) {
             return exit::error(mismatch);
         }
@@ -78,6 +80,10 @@ fn document(
             format,
             &format!("{} → {}", old.display(), new.display()),
         ),
+        // A refusal that names no place in a file is one line.
+        Err(e) if e.diagnostic.span.is_none() && e.diagnostic.file.is_none() => {
+            exit::error(e.diagnostic.message.clone())
+        }
         Err(e) => {
             eprint!(
                 "{}",
@@ -97,17 +103,13 @@ fn document(
 /// noise. `None` when the kinds match, or when a file's kind cannot be
 /// told (the comparison then says what is wrong with it).
 fn kinds_differ(old: &Path, new: &Path) -> Option<String> {
-    if old == new {
-        return None;
-    }
     let (old_kind, new_kind) = (kind_of(old)?, kind_of(new)?);
     (old_kind != new_kind).then(|| {
-        format!(
-            "{} is {} and {} {}: treaty diff compares two versions of one kind",
-            old.display(),
-            described(old_kind),
-            new.display(),
-            described(new_kind)
+        Format::mismatch(
+            &old.display().to_string(),
+            old_kind,
+            &new.display().to_string(),
+            new_kind,
         )
     })
 }
@@ -122,17 +124,6 @@ fn kind_of(path: &Path) -> Option<Format> {
     let mut docs = treaty_compat::Documents::new();
     let (_, root) = docs.load(&diff::FileDocuments, &shown, None).ok()?;
     treaty_compat::sniff(&shown, &root).0
-}
-
-/// A kind in words, with its article.
-fn described(kind: Format) -> &'static str {
-    match kind {
-        Format::OpenApi => "an OpenAPI description",
-        Format::JsonSchema => "a JSON Schema",
-        Format::Avro => "an Avro schema",
-        Format::AsyncApi => "an AsyncAPI document",
-        Format::Protobuf => "a Protobuf definition",
-    }
 }
 
 /// Prints a diff in the format asked for; the exit code follows the policy.
