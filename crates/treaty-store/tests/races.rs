@@ -8,10 +8,8 @@ mod common;
 
 use std::future::Future;
 
-use common::{postgres_server, test_error};
-use treaty_store::{
-    ExpectationRecord, InterfaceRecord, Store, StoreError, Table, Verification, Written,
-};
+use common::{interface, on_scratch_postgres, sqlite_file, test_error};
+use treaty_store::{ExpectationRecord, Store, StoreError, Table, Verification, Written};
 
 /// Brokers sharing one database in each test.
 const BROKERS: usize = 4;
@@ -35,8 +33,7 @@ where
     F: FnOnce(Vec<Store>) -> Fut,
     Fut: Future<Output = Result<(), StoreError>>,
 {
-    let dir = tempfile::tempdir().map_err(test_error)?;
-    let url = format!("sqlite://{}", dir.path().join("treaty.db").display());
+    let (_dir, url) = sqlite_file()?;
     with_brokers(&url, check).await
 }
 
@@ -45,16 +42,7 @@ where
     F: FnOnce(Vec<Store>) -> Fut,
     Fut: Future<Output = Result<(), StoreError>>,
 {
-    let Some(server) = postgres_server() else {
-        return Ok(());
-    };
-    let url = treaty_store::scratch_postgres_url(&server).await?;
-    let outcome = with_brokers(&url, check).await;
-    // Best-effort: a schema left behind is clutter, not a failure.
-    if let Err(e) = treaty_store::drop_scratch_postgres(&url).await {
-        eprintln!("could not drop the scratch schema of {url}: {e}");
-    }
-    outcome
+    on_scratch_postgres(async |url| with_brokers(url, check).await).await
 }
 
 /// One test per backend, named `<check>::sqlite` and `<check>::postgres`.
@@ -88,16 +76,6 @@ async fn seed(store: &Store) -> Result<(), StoreError> {
         .await?;
     store.create_environment("production", 1).await?;
     Ok(())
-}
-
-fn interface(id: &str, component: &str) -> InterfaceRecord {
-    InterfaceRecord {
-        id: id.into(),
-        component: component.into(),
-        kind: "openapi".into(),
-        compatibility: "backward".into(),
-        proto_category: None,
-    }
 }
 
 /// Runs every future at once, each on its own task, and collects what
@@ -361,16 +339,12 @@ on_both_backends!(the_last_recorded_verification_decides_whatever_the_clocks);
 /// with an error naming the unique index; it then replaces that writer's.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_deployment_racing_an_unserialized_writer_is_retried() -> Result<(), StoreError> {
-    let Some(server) = postgres_server() else {
-        return Ok(());
-    };
-    let url = treaty_store::scratch_postgres_url(&server).await?;
-    let outcome = async {
-        let store = Store::open(&url).await?;
+    on_scratch_postgres(async |url| {
+        let store = Store::open(url).await?;
         seed(&store).await?;
         // The older writer: a current deployment, inserted without the
         // lock and not yet committed, so the new writer cannot see it.
-        let older = sqlx::AnyPool::connect(&url).await?;
+        let older = sqlx::AnyPool::connect(url).await?;
         let mut tx = older.begin().await?;
         sqlx::query("INSERT INTO deployments (id, component_id, environment_id, version, deployed_at, recorded_by) VALUES ('dep_older', 'payments-svc', 'production', '0.9', 1, 'payments')")
             .execute(&mut *tx)
@@ -394,10 +368,6 @@ async fn a_deployment_racing_an_unserialized_writer_is_retried() -> Result<(), S
         );
         assert_eq!(store.count(Table::Deployments).await?, 2);
         Ok(())
-    }
-    .await;
-    if let Err(e) = treaty_store::drop_scratch_postgres(&url).await {
-        eprintln!("could not drop the scratch schema of {url}: {e}");
-    }
-    outcome
+    })
+    .await
 }

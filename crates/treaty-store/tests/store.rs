@@ -4,21 +4,11 @@
 
 mod common;
 
-use common::{postgres_server, test_error};
+use common::{interface, on_scratch_postgres, sqlite_file, test_error};
 use treaty_store::{
     ADMIN_TEAM, ExpectationRecord, InterfaceRecord, Scope, Store, StoreError, Table, Verification,
     Written,
 };
-
-fn interface(id: &str, component: &str) -> InterfaceRecord {
-    InterfaceRecord {
-        id: id.into(),
-        component: component.into(),
-        kind: "openapi".into(),
-        compatibility: "backward".into(),
-        proto_category: None,
-    }
-}
 
 async fn scenario(store: &Store) -> Result<(), StoreError> {
     // First start: an admin team and one token, once.
@@ -284,8 +274,7 @@ async fn scenario(store: &Store) -> Result<(), StoreError> {
 
 #[tokio::test]
 async fn sqlite_store() -> Result<(), StoreError> {
-    let dir = tempfile::tempdir().map_err(test_error)?;
-    let url = format!("sqlite://{}", dir.path().join("treaty.db").display());
+    let (_dir, url) = sqlite_file()?;
     let store = Store::open(&url).await?;
     scenario(&store).await?;
     // Reopening keeps everything and does not migrate again.
@@ -297,8 +286,7 @@ async fn sqlite_store() -> Result<(), StoreError> {
 
 #[tokio::test]
 async fn a_database_from_a_newer_build_is_refused() -> Result<(), StoreError> {
-    let dir = tempfile::tempdir().map_err(test_error)?;
-    let url = format!("sqlite://{}", dir.path().join("treaty.db").display());
+    let (_dir, url) = sqlite_file()?;
     {
         let _store = Store::open(&url).await?;
     }
@@ -324,16 +312,7 @@ async fn bad_urls_are_refused() {
 
 #[tokio::test]
 async fn postgres_store() -> Result<(), StoreError> {
-    let Some(server) = postgres_server() else {
-        return Ok(());
-    };
-    let url = treaty_store::scratch_postgres_url(&server).await?;
-    let outcome = postgres_scenario(&url).await;
-    // Best-effort: a schema left behind is clutter, not a failure.
-    if let Err(e) = treaty_store::drop_scratch_postgres(&url).await {
-        eprintln!("could not drop the scratch schema of {url}: {e}");
-    }
-    outcome
+    on_scratch_postgres(postgres_scenario).await
 }
 
 async fn postgres_scenario(url: &str) -> Result<(), StoreError> {
@@ -391,8 +370,7 @@ async fn postgres_scenario(url: &str) -> Result<(), StoreError> {
 /// refused with an error naming the row, not read with the scope dropped.
 #[tokio::test]
 async fn an_unknown_stored_scope_is_an_error_naming_the_token() -> Result<(), StoreError> {
-    let dir = tempfile::tempdir().map_err(test_error)?;
-    let url = format!("sqlite://{}", dir.path().join("treaty.db").display());
+    let (_dir, url) = sqlite_file()?;
     let store = Store::open(&url).await?;
     store.create_team("payments", "Payments", 1).await?;
     let (token_id, token) = store.issue_token("payments", &[Scope::Read], 1).await?;
@@ -423,8 +401,7 @@ async fn an_unknown_stored_scope_is_an_error_naming_the_token() -> Result<(), St
 /// take the lock up front and wait for it instead of failing as busy.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_writers_on_sqlite_all_succeed() -> Result<(), StoreError> {
-    let dir = tempfile::tempdir().map_err(test_error)?;
-    let url = format!("sqlite://{}", dir.path().join("treaty.db").display());
+    let (_dir, url) = sqlite_file()?;
     let store = Store::open(&url).await?;
     store.create_team("payments", "Payments", 1).await?;
     store
@@ -595,13 +572,5 @@ async fn verifications_keep_their_order_when_migrated_on_sqlite() -> Result<(), 
 
 #[tokio::test]
 async fn verifications_keep_their_order_when_migrated_on_postgres() -> Result<(), StoreError> {
-    let Some(server) = postgres_server() else {
-        return Ok(());
-    };
-    let url = treaty_store::scratch_postgres_url(&server).await?;
-    let outcome = verifications_keep_their_order_when_migrated(&url).await;
-    if let Err(e) = treaty_store::drop_scratch_postgres(&url).await {
-        eprintln!("could not drop the scratch schema of {url}: {e}");
-    }
-    outcome
+    on_scratch_postgres(verifications_keep_their_order_when_migrated).await
 }
