@@ -3,9 +3,9 @@
 
 use treaty_syntax::Node;
 
-use super::bodies::{body, content, responses};
+use super::bodies::{Body, body, content, responses};
 use super::parameters::{param_name, parameters};
-use super::security::{requirements, security};
+use super::security::{Requirement, requirements, security};
 use super::{Found, Root, Walk, flag, side};
 use crate::change::{Change, Direction, Effect};
 use crate::document::CompatError;
@@ -48,6 +48,38 @@ impl OpCtx<'_> {
             .with_operation(self.label);
         found.changes.push(change);
     }
+
+    /// `subject` (a parameter or the request body of the operation) was
+    /// made required (`rules.0`) or optional (`rules.1`); each side is
+    /// whether it is required and the pointer to it.
+    fn requiredness(
+        &self,
+        found: &mut Found,
+        rules: (&'static str, &'static str),
+        subject: &str,
+        (old_required, old_ptr): (bool, &str),
+        (new_required, new_ptr): (bool, &str),
+    ) {
+        if !old_required && new_required {
+            self.push(
+                found,
+                rules.0,
+                Effect::Narrows,
+                self.sends,
+                format!("{subject} is now required"),
+                (old_ptr.to_owned(), format!("{new_ptr}/required")),
+            );
+        } else if old_required && !new_required {
+            self.push(
+                found,
+                rules.1,
+                Effect::Widens,
+                self.sends,
+                format!("{subject} is now optional"),
+                (format!("{old_ptr}/required"), new_ptr.to_owned()),
+            );
+        }
+    }
 }
 
 /// One version of an operation: its walk, path item, operation object,
@@ -83,31 +115,28 @@ fn deprecation(
     new: &mut OpSide<'_, '_, '_>,
 ) {
     let label = ctx.label;
-    let (o_op, o_ptr) = (old.op, old.ptr);
-    let (n_op, n_ptr) = (new.op, new.ptr);
-    // Deprecation.
-    let (od, nd) = (
-        flag(Some(o_op), "deprecated"),
-        flag(Some(n_op), "deprecated"),
+    let deprecated = (
+        flag(Some(old.op), "deprecated"),
+        flag(Some(new.op), "deprecated"),
     );
-    if !od && nd {
-        ctx.push(
+    match deprecated {
+        (false, true) => ctx.push(
             found,
             "operation-deprecated",
             Effect::Neutral,
             ctx.sends,
             format!("`{label}` is deprecated"),
-            (o_ptr.to_owned(), format!("{n_ptr}/deprecated")),
-        );
-    } else if od && !nd {
-        ctx.push(
+            (old.ptr.to_owned(), format!("{}/deprecated", new.ptr)),
+        ),
+        (true, false) => ctx.push(
             found,
             "operation-undeprecated",
             Effect::Neutral,
             ctx.sends,
             format!("`{label}` is no longer deprecated"),
-            (format!("{o_ptr}/deprecated"), n_ptr.to_owned()),
-        );
+            (format!("{}/deprecated", old.ptr), new.ptr.to_owned()),
+        ),
+        _ => {}
     }
 }
 
@@ -119,52 +148,50 @@ fn parameters_changed(
     new: &mut OpSide<'_, '_, '_>,
 ) -> Result<(), CompatError> {
     let label = ctx.label;
-    let (ow, o_item, o_op, o_ptr) = (&mut *old.walk, old.item, old.op, old.ptr);
-    let (nw, n_item, n_op, n_ptr) = (&mut *new.walk, new.item, new.op, new.ptr);
-    // Parameters: path-level ones, overridden by operation-level ones.
-    let old_params = parameters(ow, ctx.old_file, o_item, o_op, o_ptr, ctx.old_tpl)?;
-    let new_params = parameters(nw, ctx.new_file, n_item, n_op, n_ptr, ctx.new_tpl)?;
+    let old_params = parameters(
+        old.walk,
+        ctx.old_file,
+        old.item,
+        old.op,
+        old.ptr,
+        ctx.old_tpl,
+    )?;
+    let new_params = parameters(
+        new.walk,
+        ctx.new_file,
+        new.item,
+        new.op,
+        new.ptr,
+        ctx.new_tpl,
+    )?;
     for (key, op) in &old_params {
         let what = param_name(key, op);
-        match new_params.get(key) {
-            None => ctx.push(
+        let Some(np) = new_params.get(key) else {
+            ctx.push(
                 found,
                 "parameter-removed",
                 Effect::Widens,
                 ctx.sends,
                 format!("{what} of `{label}` was removed"),
-                (op.pointer.clone(), n_ptr.to_owned()),
-            ),
-            Some(np) => {
-                if !op.required && np.required {
-                    ctx.push(
-                        found,
-                        "parameter-made-required",
-                        Effect::Narrows,
-                        ctx.sends,
-                        format!("{what} of `{label}` is now required"),
-                        (op.pointer.clone(), format!("{}/required", np.pointer)),
-                    );
-                } else if op.required && !np.required {
-                    ctx.push(
-                        found,
-                        "parameter-made-optional",
-                        Effect::Widens,
-                        ctx.sends,
-                        format!("{what} of `{label}` is now optional"),
-                        (format!("{}/required", op.pointer), np.pointer.clone()),
-                    );
-                }
-                if let (Some(a), Some(b)) = (op.schema, np.schema) {
-                    found.roots.push(Root {
-                        old: a,
-                        new: b,
-                        direction: ctx.sends,
-                        operation: label.to_owned(),
-                        field: format!("{} parameter {}", key.0, np.name),
-                    });
-                }
-            }
+                (op.pointer.clone(), new.ptr.to_owned()),
+            );
+            continue;
+        };
+        ctx.requiredness(
+            found,
+            ("parameter-made-required", "parameter-made-optional"),
+            &format!("{what} of `{label}`"),
+            (op.required, &op.pointer),
+            (np.required, &np.pointer),
+        );
+        if let (Some(a), Some(b)) = (op.schema, np.schema) {
+            found.roots.push(Root {
+                old: a,
+                new: b,
+                direction: ctx.sends,
+                operation: label.to_owned(),
+                field: format!("{} parameter {}", key.0, np.name),
+            });
         }
     }
     for (key, np) in &new_params {
@@ -172,25 +199,19 @@ fn parameters_changed(
             continue;
         }
         let what = param_name(key, np);
-        if np.required {
-            ctx.push(
-                found,
-                "required-parameter-added",
-                Effect::Narrows,
-                ctx.sends,
-                format!("required {what} was added to `{label}`"),
-                (o_ptr.to_owned(), np.pointer.clone()),
-            );
+        let (rule, effect, presence) = if np.required {
+            ("required-parameter-added", Effect::Narrows, "required")
         } else {
-            ctx.push(
-                found,
-                "parameter-added",
-                Effect::Widens,
-                ctx.sends,
-                format!("optional {what} was added to `{label}`"),
-                (o_ptr.to_owned(), np.pointer.clone()),
-            );
-        }
+            ("parameter-added", Effect::Widens, "optional")
+        };
+        ctx.push(
+            found,
+            rule,
+            effect,
+            ctx.sends,
+            format!("{presence} {what} was added to `{label}`"),
+            (old.ptr.to_owned(), np.pointer.clone()),
+        );
     }
     Ok(())
 }
@@ -203,21 +224,8 @@ fn request_body(
     new: &mut OpSide<'_, '_, '_>,
 ) -> Result<(), CompatError> {
     let label = ctx.label;
-    let (ow, o_op, o_ptr) = (&mut *old.walk, old.op, old.ptr);
-    let (nw, n_op, n_ptr) = (&mut *new.walk, new.op, new.ptr);
-    // Request body.
-    let ob = body(
-        ow,
-        ctx.old_file,
-        o_op.get("requestBody"),
-        &format!("{o_ptr}/requestBody"),
-    )?;
-    let nb = body(
-        nw,
-        ctx.new_file,
-        n_op.get("requestBody"),
-        &format!("{n_ptr}/requestBody"),
-    )?;
+    let ob = request_body_of(old, ctx.old_file)?;
+    let nb = request_body_of(new, ctx.new_file)?;
     match (&ob, &nb) {
         (None, Some(b)) => {
             let (rule, effect) = if b.required {
@@ -231,7 +239,7 @@ fn request_body(
                 effect,
                 ctx.sends,
                 format!("`{label}` now takes a request body"),
-                (o_ptr.to_owned(), b.pointer.clone()),
+                (old.ptr.to_owned(), b.pointer.clone()),
             );
         }
         (Some(a), None) => ctx.push(
@@ -240,33 +248,27 @@ fn request_body(
             Effect::Widens,
             ctx.sends,
             format!("`{label}` no longer takes a request body"),
-            (a.pointer.clone(), n_ptr.to_owned()),
+            (a.pointer.clone(), new.ptr.to_owned()),
         ),
         (Some(a), Some(b)) => {
-            if !a.required && b.required {
-                ctx.push(
-                    found,
-                    "request-body-made-required",
-                    Effect::Narrows,
-                    ctx.sends,
-                    format!("the request body of `{label}` is now required"),
-                    (a.pointer.clone(), format!("{}/required", b.pointer)),
-                );
-            } else if a.required && !b.required {
-                ctx.push(
-                    found,
-                    "request-body-made-optional",
-                    Effect::Widens,
-                    ctx.sends,
-                    format!("the request body of `{label}` is now optional"),
-                    (format!("{}/required", a.pointer), b.pointer.clone()),
-                );
-            }
+            ctx.requiredness(
+                found,
+                ("request-body-made-required", "request-body-made-optional"),
+                &format!("the request body of `{label}`"),
+                (a.required, &a.pointer),
+                (b.required, &b.pointer),
+            );
             content(found, ctx, a, b, ctx.sends, "request body");
         }
         (None, None) => {}
     }
     Ok(())
+}
+
+/// The request body of one version of the operation, if it takes one.
+fn request_body_of(side: &mut OpSide<'_, '_, '_>, file: &str) -> Result<Option<Body>, CompatError> {
+    let pointer = format!("{}/requestBody", side.ptr);
+    body(side.walk, file, side.op.get("requestBody"), &pointer)
 }
 
 /// Responses by status, and the media types of those kept.
@@ -277,37 +279,27 @@ fn responses_changed(
     new: &mut OpSide<'_, '_, '_>,
 ) -> Result<(), CompatError> {
     let label = ctx.label;
-    let (ow, o_op, o_ptr) = (&mut *old.walk, old.op, old.ptr);
-    let (nw, n_op, n_ptr) = (&mut *new.walk, new.op, new.ptr);
-    // Responses.
-    let old_responses = responses(ow, ctx.old_file, o_op, o_ptr)?;
-    let new_responses = responses(nw, ctx.new_file, n_op, n_ptr)?;
+    let old_responses = responses(old.walk, ctx.old_file, old.op, old.ptr)?;
+    let new_responses = responses(new.walk, ctx.new_file, new.op, new.ptr)?;
     for (status, a) in &old_responses {
-        match new_responses.get(status) {
-            None => {
-                let rule = if status.starts_with('2') {
-                    "response-success-status-removed"
-                } else {
-                    "response-status-removed"
-                };
-                ctx.push(
-                    found,
-                    rule,
-                    Effect::Narrows,
-                    ctx.sends.flip(),
-                    format!("`{label}` no longer responds with status {status}"),
-                    (a.pointer.clone(), format!("{n_ptr}/responses")),
-                );
-            }
-            Some(b) => content(
+        let Some(b) = new_responses.get(status) else {
+            let rule = if status.starts_with('2') {
+                "response-success-status-removed"
+            } else {
+                "response-status-removed"
+            };
+            ctx.push(
                 found,
-                ctx,
-                a,
-                b,
+                rule,
+                Effect::Narrows,
                 ctx.sends.flip(),
-                &format!("response {status}"),
-            ),
-        }
+                format!("`{label}` no longer responds with status {status}"),
+                (a.pointer.clone(), format!("{}/responses", new.ptr)),
+            );
+            continue;
+        };
+        let field = format!("response {status}");
+        content(found, ctx, a, b, ctx.sends.flip(), &field);
     }
     for (status, b) in &new_responses {
         if !old_responses.contains_key(status) {
@@ -317,7 +309,7 @@ fn responses_changed(
                 Effect::Widens,
                 ctx.sends.flip(),
                 format!("`{label}` may now respond with status {status}"),
-                (format!("{o_ptr}/responses"), b.pointer.clone()),
+                (format!("{}/responses", old.ptr), b.pointer.clone()),
             );
         }
     }
@@ -332,21 +324,8 @@ fn security_changed(
     new: &mut OpSide<'_, '_, '_>,
 ) {
     let label = ctx.label;
-    let (o_op, o_ptr, o_sec) = (old.op, old.ptr, old.security);
-    let (n_op, n_ptr, n_sec) = (new.op, new.ptr, new.security);
-    // Security: the operation's own, else the document's.
-    let os = requirements(o_op.get("security").or(o_sec));
-    let ns = requirements(n_op.get("security").or(n_sec));
-    let o_sec_ptr = if o_op.get("security").is_some() {
-        format!("{o_ptr}/security")
-    } else {
-        "/security".to_owned()
-    };
-    let n_sec_ptr = if n_op.get("security").is_some() {
-        format!("{n_ptr}/security")
-    } else {
-        "/security".to_owned()
-    };
+    let (os, o_sec_ptr) = effective_security(old);
+    let (ns, n_sec_ptr) = effective_security(new);
     security(&os, &ns, &mut |rule, effect, message| {
         ctx.push(
             found,
@@ -357,4 +336,13 @@ fn security_changed(
             (o_sec_ptr.clone(), n_sec_ptr.clone()),
         )
     });
+}
+
+/// The security requirements that apply to one version of the operation
+/// (its own, else the document's) and the pointer to where they are set.
+fn effective_security(side: &OpSide<'_, '_, '_>) -> (Vec<Requirement>, String) {
+    match side.op.get("security") {
+        Some(own) => (requirements(Some(own)), format!("{}/security", side.ptr)),
+        None => (requirements(side.security), "/security".to_owned()),
+    }
 }
