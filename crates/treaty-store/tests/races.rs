@@ -8,7 +8,7 @@ mod common;
 
 use std::future::Future;
 
-use common::{interface, on_scratch_postgres, sqlite_file, test_error};
+use common::{interface, on_scratch_postgres, seed_producer, sqlite_file, test_error};
 use treaty_store::{ExpectationRecord, Store, StoreError, Table, Verification, Written};
 
 /// Brokers sharing one database in each test.
@@ -63,16 +63,10 @@ macro_rules! on_both_backends {
 }
 
 async fn seed(store: &Store) -> Result<(), StoreError> {
-    store.create_team("payments", "Payments", 1).await?;
+    seed_producer(store).await?;
     store.create_team("checkout", "Checkout", 1).await?;
     store
-        .create_component("payments-svc", "payments", 1)
-        .await?;
-    store
         .create_component("checkout-web", "checkout", 1)
-        .await?;
-    store
-        .create_interface(&interface("payments-api", "payments-svc"), 1)
         .await?;
     store.create_environment("production", 1).await?;
     Ok(())

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{interface, on_scratch_postgres, sqlite_file, test_error};
+use common::{interface, on_scratch_postgres, seed_producer, sqlite_file, test_error};
 use treaty_store::{
     ADMIN_TEAM, ExpectationRecord, InterfaceRecord, Scope, Store, StoreError, Table, Verification,
     Written,
@@ -403,13 +403,7 @@ async fn an_unknown_stored_scope_is_an_error_naming_the_token() -> Result<(), St
 async fn concurrent_writers_on_sqlite_all_succeed() -> Result<(), StoreError> {
     let (_dir, url) = sqlite_file()?;
     let store = Store::open(&url).await?;
-    store.create_team("payments", "Payments", 1).await?;
-    store
-        .create_component("payments-svc", "payments", 1)
-        .await?;
-    store
-        .create_interface(&interface("payments-api", "payments-svc"), 1)
-        .await?;
+    seed_producer(&store).await?;
     let mut tasks = Vec::new();
     for writer in 0..16 {
         let store = store.clone();

@@ -1,7 +1,7 @@
 //! What the store's test files share: where the databases are, and the
 //! records most tests start from.
 
-use treaty_store::{InterfaceRecord, StoreError};
+use treaty_store::{InterfaceRecord, Store, StoreError};
 
 /// The PostgreSQL server the tests may use. Without one, a test fails when
 /// `CI` is set (CI must exercise PostgreSQL, not pass without it) and
@@ -57,4 +57,17 @@ pub fn interface(id: &str, component: &str) -> InterfaceRecord {
         compatibility: "backward".into(),
         proto_category: None,
     }
+}
+
+/// The team `payments` with its component `payments-svc`, which produces
+/// the interface `payments-api`.
+pub async fn seed_producer(store: &Store) -> Result<(), StoreError> {
+    store.create_team("payments", "Payments", 1).await?;
+    store
+        .create_component("payments-svc", "payments", 1)
+        .await?;
+    store
+        .create_interface(&interface("payments-api", "payments-svc"), 1)
+        .await?;
+    Ok(())
 }
