@@ -8,7 +8,9 @@ mod common;
 
 use std::future::Future;
 
-use common::{interface, on_scratch_postgres, seed_producer, sqlite_file, test_error};
+use common::{
+    interface, on_scratch_postgres, running_in_production, seed_producer, sqlite_file, test_error,
+};
 use treaty_store::{ExpectationRecord, Store, StoreError, Table, Verification, Written};
 
 /// Brokers sharing one database in each test.
@@ -128,12 +130,7 @@ async fn concurrent_deployments_all_succeed(brokers: Vec<Store>) -> Result<(), S
                 panic!("round {round}: a concurrent deployment failed: {e}");
             }
         }
-        let current: Vec<_> = brokers[0]
-            .deployed("production", "", 1000)
-            .await?
-            .into_iter()
-            .filter(|d| d.component == "payments-svc")
-            .collect();
+        let current = running_in_production(&brokers[0], "payments-svc").await?;
         assert_eq!(current.len(), 1, "round {round}: {current:?}");
     }
     assert_eq!(

@@ -4,7 +4,9 @@
 
 mod common;
 
-use common::{interface, on_scratch_postgres, seed_producer, sqlite_file, test_error};
+use common::{
+    interface, on_scratch_postgres, running_in_production, seed_producer, sqlite_file, test_error,
+};
 use treaty_store::{
     ADMIN_TEAM, ExpectationRecord, InterfaceRecord, Scope, Store, StoreError, Table, Verification,
     Written,
@@ -356,12 +358,7 @@ async fn postgres_scenario(url: &str) -> Result<(), StoreError> {
     for r in racing {
         r.await.map_err(test_error)??;
     }
-    let current: Vec<_> = store
-        .deployed("production", "", 1000)
-        .await?
-        .into_iter()
-        .filter(|d| d.component == "payments-svc")
-        .collect();
+    let current = running_in_production(&store, "payments-svc").await?;
     assert_eq!(current.len(), 1, "{current:?}");
     Ok(())
 }

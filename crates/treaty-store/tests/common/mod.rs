@@ -1,7 +1,7 @@
 //! What the store's test files share: where the databases are, and the
 //! records most tests start from.
 
-use treaty_store::{InterfaceRecord, Store, StoreError};
+use treaty_store::{Deployment, InterfaceRecord, Store, StoreError};
 
 /// The PostgreSQL server the tests may use. Without one, a test fails when
 /// `CI` is set (CI must exercise PostgreSQL, not pass without it) and
@@ -70,4 +70,18 @@ pub async fn seed_producer(store: &Store) -> Result<(), StoreError> {
         .create_interface(&interface("payments-api", "payments-svc"), 1)
         .await?;
     Ok(())
+}
+
+/// The deployments of `component` in `production` that have not ended:
+/// after any number of deployments, exactly one.
+pub async fn running_in_production(
+    store: &Store,
+    component: &str,
+) -> Result<Vec<Deployment>, StoreError> {
+    Ok(store
+        .deployed("production", "", 1000)
+        .await?
+        .into_iter()
+        .filter(|d| d.component == component)
+        .collect())
 }
