@@ -92,32 +92,34 @@ pub(super) struct OpSide<'w, 'a, 'n> {
     pub(super) security: Option<&'n Node>,
 }
 
+/// The two versions of one operation being compared.
+struct OpPair<'w, 'a, 'b, 'o, 'n> {
+    old: OpSide<'w, 'a, 'o>,
+    new: OpSide<'w, 'b, 'n>,
+}
+
 /// Compares an operation present in both versions.
 pub(super) fn operation(
     found: &mut Found,
     ctx: &OpCtx<'_>,
-    mut old: OpSide<'_, '_, '_>,
-    mut new: OpSide<'_, '_, '_>,
+    old: OpSide<'_, '_, '_>,
+    new: OpSide<'_, '_, '_>,
 ) -> Result<(), CompatError> {
-    deprecation(found, ctx, &mut old, &mut new);
-    parameters_changed(found, ctx, &mut old, &mut new)?;
-    request_body(found, ctx, &mut old, &mut new)?;
-    responses_changed(found, ctx, &mut old, &mut new)?;
-    security_changed(found, ctx, &mut old, &mut new);
+    let mut pair = OpPair { old, new };
+    deprecation(found, ctx, &pair);
+    parameters_changed(found, ctx, &mut pair)?;
+    request_body(found, ctx, &mut pair)?;
+    responses_changed(found, ctx, &mut pair)?;
+    security_changed(found, ctx, &pair);
     Ok(())
 }
 
 /// The operation became deprecated, or stopped being so.
-fn deprecation(
-    found: &mut Found,
-    ctx: &OpCtx<'_>,
-    old: &mut OpSide<'_, '_, '_>,
-    new: &mut OpSide<'_, '_, '_>,
-) {
+fn deprecation(found: &mut Found, ctx: &OpCtx<'_>, pair: &OpPair<'_, '_, '_, '_, '_>) {
     let label = ctx.label;
     let deprecated = (
-        flag(Some(old.op), "deprecated"),
-        flag(Some(new.op), "deprecated"),
+        flag(Some(pair.old.op), "deprecated"),
+        flag(Some(pair.new.op), "deprecated"),
     );
     match deprecated {
         (false, true) => ctx.push(
@@ -126,7 +128,10 @@ fn deprecation(
             Effect::Neutral,
             ctx.sends,
             format!("`{label}` is deprecated"),
-            (old.ptr.to_owned(), format!("{}/deprecated", new.ptr)),
+            (
+                pair.old.ptr.to_owned(),
+                format!("{}/deprecated", pair.new.ptr),
+            ),
         ),
         (true, false) => ctx.push(
             found,
@@ -134,7 +139,10 @@ fn deprecation(
             Effect::Neutral,
             ctx.sends,
             format!("`{label}` is no longer deprecated"),
-            (format!("{}/deprecated", old.ptr), new.ptr.to_owned()),
+            (
+                format!("{}/deprecated", pair.old.ptr),
+                pair.new.ptr.to_owned(),
+            ),
         ),
         _ => {}
     }
@@ -144,24 +152,23 @@ fn deprecation(
 fn parameters_changed(
     found: &mut Found,
     ctx: &OpCtx<'_>,
-    old: &mut OpSide<'_, '_, '_>,
-    new: &mut OpSide<'_, '_, '_>,
+    pair: &mut OpPair<'_, '_, '_, '_, '_>,
 ) -> Result<(), CompatError> {
     let label = ctx.label;
     let old_params = parameters(
-        old.walk,
+        pair.old.walk,
         ctx.old_file,
-        old.item,
-        old.op,
-        old.ptr,
+        pair.old.item,
+        pair.old.op,
+        pair.old.ptr,
         ctx.old_tpl,
     )?;
     let new_params = parameters(
-        new.walk,
+        pair.new.walk,
         ctx.new_file,
-        new.item,
-        new.op,
-        new.ptr,
+        pair.new.item,
+        pair.new.op,
+        pair.new.ptr,
         ctx.new_tpl,
     )?;
     for (key, op) in &old_params {
@@ -173,7 +180,7 @@ fn parameters_changed(
                 Effect::Widens,
                 ctx.sends,
                 format!("{what} of `{label}` was removed"),
-                (op.pointer.clone(), new.ptr.to_owned()),
+                (op.pointer.clone(), pair.new.ptr.to_owned()),
             );
             continue;
         };
@@ -210,7 +217,7 @@ fn parameters_changed(
             effect,
             ctx.sends,
             format!("{presence} {what} was added to `{label}`"),
-            (old.ptr.to_owned(), np.pointer.clone()),
+            (pair.old.ptr.to_owned(), np.pointer.clone()),
         );
     }
     Ok(())
@@ -220,12 +227,11 @@ fn parameters_changed(
 fn request_body(
     found: &mut Found,
     ctx: &OpCtx<'_>,
-    old: &mut OpSide<'_, '_, '_>,
-    new: &mut OpSide<'_, '_, '_>,
+    pair: &mut OpPair<'_, '_, '_, '_, '_>,
 ) -> Result<(), CompatError> {
     let label = ctx.label;
-    let ob = request_body_of(old, ctx.old_file)?;
-    let nb = request_body_of(new, ctx.new_file)?;
+    let ob = request_body_of(&mut pair.old, ctx.old_file)?;
+    let nb = request_body_of(&mut pair.new, ctx.new_file)?;
     match (&ob, &nb) {
         (None, Some(b)) => {
             let (rule, effect) = if b.required {
@@ -239,7 +245,7 @@ fn request_body(
                 effect,
                 ctx.sends,
                 format!("`{label}` now takes a request body"),
-                (old.ptr.to_owned(), b.pointer.clone()),
+                (pair.old.ptr.to_owned(), b.pointer.clone()),
             );
         }
         (Some(a), None) => ctx.push(
@@ -248,7 +254,7 @@ fn request_body(
             Effect::Widens,
             ctx.sends,
             format!("`{label}` no longer takes a request body"),
-            (a.pointer.clone(), new.ptr.to_owned()),
+            (a.pointer.clone(), pair.new.ptr.to_owned()),
         ),
         (Some(a), Some(b)) => {
             ctx.requiredness(
@@ -275,12 +281,11 @@ fn request_body_of(side: &mut OpSide<'_, '_, '_>, file: &str) -> Result<Option<B
 fn responses_changed(
     found: &mut Found,
     ctx: &OpCtx<'_>,
-    old: &mut OpSide<'_, '_, '_>,
-    new: &mut OpSide<'_, '_, '_>,
+    pair: &mut OpPair<'_, '_, '_, '_, '_>,
 ) -> Result<(), CompatError> {
     let label = ctx.label;
-    let old_responses = responses(old.walk, ctx.old_file, old.op, old.ptr)?;
-    let new_responses = responses(new.walk, ctx.new_file, new.op, new.ptr)?;
+    let old_responses = responses(pair.old.walk, ctx.old_file, pair.old.op, pair.old.ptr)?;
+    let new_responses = responses(pair.new.walk, ctx.new_file, pair.new.op, pair.new.ptr)?;
     for (status, a) in &old_responses {
         let Some(b) = new_responses.get(status) else {
             let rule = if status.starts_with('2') {
@@ -294,7 +299,7 @@ fn responses_changed(
                 Effect::Narrows,
                 ctx.sends.flip(),
                 format!("`{label}` no longer responds with status {status}"),
-                (a.pointer.clone(), format!("{}/responses", new.ptr)),
+                (a.pointer.clone(), format!("{}/responses", pair.new.ptr)),
             );
             continue;
         };
@@ -309,7 +314,7 @@ fn responses_changed(
                 Effect::Widens,
                 ctx.sends.flip(),
                 format!("`{label}` may now respond with status {status}"),
-                (format!("{}/responses", old.ptr), b.pointer.clone()),
+                (format!("{}/responses", pair.old.ptr), b.pointer.clone()),
             );
         }
     }
@@ -317,15 +322,10 @@ fn responses_changed(
 }
 
 /// Security: the operation's own, else the document's.
-fn security_changed(
-    found: &mut Found,
-    ctx: &OpCtx<'_>,
-    old: &mut OpSide<'_, '_, '_>,
-    new: &mut OpSide<'_, '_, '_>,
-) {
+fn security_changed(found: &mut Found, ctx: &OpCtx<'_>, pair: &OpPair<'_, '_, '_, '_, '_>) {
     let label = ctx.label;
-    let (os, o_sec_ptr) = effective_security(old);
-    let (ns, n_sec_ptr) = effective_security(new);
+    let (os, o_sec_ptr) = effective_security(&pair.old);
+    let (ns, n_sec_ptr) = effective_security(&pair.new);
     security(&os, &ns, &mut |rule, effect, message| {
         ctx.push(
             found,
