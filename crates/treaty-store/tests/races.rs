@@ -10,6 +10,7 @@ use std::future::Future;
 
 use common::{
     interface, on_scratch_postgres, running_in_production, seed_producer, sqlite_file, test_error,
+    verification,
 };
 use treaty_store::{ExpectationRecord, Store, StoreError, Table, Verification, Written};
 
@@ -278,14 +279,7 @@ on_both_backends!(an_undeployment_racing_a_deployment_finds_one);
 async fn the_last_recorded_verification_decides_whatever_the_clocks(
     brokers: Vec<Store>,
 ) -> Result<(), StoreError> {
-    let success = Verification {
-        interface: "payments-api".into(),
-        provider_version: "1.0.0".into(),
-        consumer: "checkout-web".into(),
-        consumer_version: "7".into(),
-        success: true,
-        details: None,
-    };
+    let success = verification("1.0.0");
     let failure = Verification {
         success: false,
         ..success.clone()

@@ -6,6 +6,7 @@ mod common;
 
 use common::{
     interface, on_scratch_postgres, running_in_production, seed_producer, sqlite_file, test_error,
+    verification,
 };
 use treaty_store::{
     ADMIN_TEAM, ExpectationRecord, InterfaceRecord, Scope, Store, StoreError, Table, Verification,
@@ -158,14 +159,7 @@ async fn scenario(store: &Store) -> Result<(), StoreError> {
     );
 
     // Verifications: the latest decides; a failure wins a tie.
-    let v = Verification {
-        interface: "payments-api".into(),
-        provider_version: "1.1.0".into(),
-        consumer: "checkout-web".into(),
-        consumer_version: "7".into(),
-        success: true,
-        details: None,
-    };
+    let v = verification("1.1.0");
     store.record_verification(&v, "payments", 11).await?;
     store
         .record_verification(
@@ -537,14 +531,7 @@ async fn verifications_keep_their_order_when_migrated(url: &str) -> Result<(), S
     };
     assert_eq!(latest("7").await?, Some(("ver_a".into(), false)));
     assert_eq!(latest("8").await?, Some(("ver_c".into(), true)));
-    let v = Verification {
-        interface: "payments-api".into(),
-        provider_version: "1.0.0".into(),
-        consumer: "checkout-web".into(),
-        consumer_version: "7".into(),
-        success: true,
-        details: None,
-    };
+    let v = verification("1.0.0");
     // Recorded after them, by a broker whose clock is behind.
     let id = store.record_verification(&v, "payments", 1).await?;
     assert_eq!(latest("7").await?, Some((id, true)));

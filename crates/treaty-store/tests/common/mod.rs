@@ -1,7 +1,7 @@
 //! What the store's test files share: where the databases are, and the
 //! records most tests start from.
 
-use treaty_store::{Deployment, InterfaceRecord, Store, StoreError};
+use treaty_store::{Deployment, InterfaceRecord, Store, StoreError, Verification};
 
 /// The PostgreSQL server the tests may use. Without one, a test fails when
 /// `CI` is set (CI must exercise PostgreSQL, not pass without it) and
@@ -84,4 +84,17 @@ pub async fn running_in_production(
         .into_iter()
         .filter(|d| d.component == component)
         .collect())
+}
+
+/// A successful verification of `payments-api` version `provider_version`
+/// against `checkout-web` version 7.
+pub fn verification(provider_version: &str) -> Verification {
+    Verification {
+        interface: "payments-api".into(),
+        provider_version: provider_version.into(),
+        consumer: "checkout-web".into(),
+        consumer_version: "7".into(),
+        success: true,
+        details: None,
+    }
 }
