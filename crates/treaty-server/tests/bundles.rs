@@ -3,79 +3,14 @@
 //! passes; and the deepest schemas the limits allow are read and compared
 //! without overflowing a stack (which would abort the whole broker).
 
-use axum::Router;
-use axum::body::Body;
-use axum::http::{Request, StatusCode};
-use http_body_util::BodyExt;
+mod common;
+
+use axum::http::StatusCode;
+use common::{Broker, TestResult, sqlite};
 use serde_json::{Value, json};
-use tower::ServiceExt;
-use treaty_server::{Config, app};
-use treaty_store::Store;
-
-type TestResult = Result<(), Box<dyn std::error::Error>>;
-
-struct Broker {
-    app: Router,
-    admin: String,
-    _dir: tempfile::TempDir,
-}
+use treaty_server::Config;
 
 impl Broker {
-    async fn new() -> Result<Broker, Box<dyn std::error::Error>> {
-        let dir = tempfile::tempdir()?;
-        let url = format!("sqlite://{}", dir.path().join("treaty.db").display());
-        let store = Store::open(&url).await?;
-        let admin = store.bootstrap(1).await?.ok_or("no bootstrap token")?;
-        Ok(Broker {
-            app: app(store, Config::default()),
-            admin,
-            _dir: dir,
-        })
-    }
-
-    async fn call(
-        &self,
-        method: &str,
-        path: &str,
-        token: &str,
-        body: Option<Value>,
-    ) -> Result<(StatusCode, Value), Box<dyn std::error::Error>> {
-        let req = Request::builder()
-            .method(method)
-            .uri(path)
-            .header("Authorization", format!("Bearer {token}"));
-        let req = match body {
-            Some(b) => req
-                .header("Content-Type", "application/json")
-                .body(Body::from(serde_json::to_vec(&b)?))?,
-            None => req.body(Body::empty())?,
-        };
-        let response = self.app.clone().oneshot(req).await?;
-        let status = response.status();
-        let bytes = response.into_body().collect().await?.to_bytes();
-        let value = if bytes.is_empty() {
-            Value::Null
-        } else {
-            serde_json::from_slice(&bytes)?
-        };
-        Ok((status, value))
-    }
-
-    async fn expect(
-        &self,
-        want: u16,
-        method: &str,
-        path: &str,
-        token: &str,
-        body: Option<Value>,
-    ) -> Result<Value, Box<dyn std::error::Error>> {
-        let (status, value) = self.call(method, path, token, body).await?;
-        if status.as_u16() != want {
-            return Err(format!("{method} {path}: expected {want}, got {status}: {value}").into());
-        }
-        Ok(value)
-    }
-
     /// A team `catalog` with a component `catalog-svc` producing the
     /// interface `catalog-api` of `kind`; the publish-scope token.
     async fn producer(&self, kind: &str) -> Result<String, Box<dyn std::error::Error>> {
@@ -84,27 +19,16 @@ impl Broker {
             201,
             "POST",
             "/api/v1/teams",
-            &admin,
+            Some(&admin),
             Some(json!({"id": "catalog", "name": "Catalog"})),
         )
         .await?;
-        let token = self
-            .expect(
-                201,
-                "POST",
-                "/api/v1/tokens",
-                &admin,
-                Some(json!({"team": "catalog", "scopes": ["publish"]})),
-            )
-            .await?["token"]
-            .as_str()
-            .ok_or("no token")?
-            .to_owned();
+        let token = self.token("catalog", &["publish"]).await?;
         self.expect(
             201,
             "PUT",
             "/api/v1/components/catalog-svc",
-            &token,
+            Some(&token),
             Some(json!({"team": "catalog"})),
         )
         .await?;
@@ -112,7 +36,7 @@ impl Broker {
             201,
             "PUT",
             "/api/v1/interfaces/catalog-api",
-            &token,
+            Some(&token),
             Some(json!({"component": "catalog-svc", "kind": kind})),
         )
         .await?;
@@ -136,7 +60,7 @@ fn bundle(entry: &str, extra: &[&str], include_paths: &[&str]) -> Value {
 
 #[tokio::test]
 async fn bundle_paths_a_client_could_not_write_safely_are_refused() -> TestResult {
-    let b = Broker::new().await?;
+    let b = sqlite(Config::default()).await?;
     let token = b.producer("openapi").await?;
     let long = format!("{}.json", "a/".repeat(520));
     let refused: Vec<(Value, &str)> = vec![
@@ -172,7 +96,7 @@ async fn bundle_paths_a_client_could_not_write_safely_are_refused() -> TestResul
             .call(
                 "PUT",
                 &format!("/api/v1/interfaces/catalog-api/versions/{n}.0.0"),
-                &token,
+                Some(&token),
                 Some(body.clone()),
             )
             .await?;
@@ -189,7 +113,7 @@ async fn bundle_paths_a_client_could_not_write_safely_are_refused() -> TestResul
             200,
             "GET",
             "/api/v1/interfaces/catalog-api/versions",
-            &token,
+            Some(&token),
             None,
         )
         .await?;
@@ -199,7 +123,7 @@ async fn bundle_paths_a_client_could_not_write_safely_are_refused() -> TestResul
 
 #[tokio::test]
 async fn bundle_paths_the_cli_sends_pass() -> TestResult {
-    let b = Broker::new().await?;
+    let b = sqlite(Config::default()).await?;
     let token = b.producer("openapi").await?;
     let accepted = [
         bundle(
@@ -212,9 +136,9 @@ async fn bundle_paths_the_cli_sends_pass() -> TestResult {
     ];
     for (n, body) in accepted.into_iter().enumerate() {
         let path = format!("/api/v1/interfaces/catalog-api/versions/{n}.0.0");
-        b.expect(201, "PUT", &path, &token, Some(body.clone()))
+        b.expect(201, "PUT", &path, Some(&token), Some(body.clone()))
             .await?;
-        let back = b.expect(200, "GET", &path, &token, None).await?;
+        let back = b.expect(200, "GET", &path, Some(&token), None).await?;
         assert_eq!(back["files"], body["files"]);
     }
     Ok(())
@@ -270,7 +194,7 @@ fn deep_bundle(links: usize, depth: usize, leaf_type: &str) -> Value {
 
 #[tokio::test]
 async fn deepest_schemas_the_limits_allow_are_compared_without_aborting() -> TestResult {
-    let b = Broker::new().await?;
+    let b = sqlite(Config::default()).await?;
     let producer = b.producer("openapi").await?;
     let admin = b.admin.clone();
     let versions = "/api/v1/interfaces/catalog-api/versions";
@@ -280,7 +204,7 @@ async fn deepest_schemas_the_limits_allow_are_compared_without_aborting() -> Tes
         .call(
             "PUT",
             &format!("{versions}/0.1.0"),
-            &producer,
+            Some(&producer),
             Some(deep_bundle(LINKS, DEEPEST + 1, "string")),
         )
         .await?;
@@ -291,7 +215,7 @@ async fn deepest_schemas_the_limits_allow_are_compared_without_aborting() -> Tes
         201,
         "PUT",
         &format!("{versions}/1.0.0"),
-        &producer,
+        Some(&producer),
         Some(deep_bundle(LINKS, DEEPEST, "string")),
     )
     .await?;
@@ -299,7 +223,7 @@ async fn deepest_schemas_the_limits_allow_are_compared_without_aborting() -> Tes
         201,
         "PUT",
         &format!("{versions}/2.0.0"),
-        &producer,
+        Some(&producer),
         Some(deep_bundle(LINKS, DEEPEST, "integer")),
     )
     .await?;
@@ -309,29 +233,24 @@ async fn deepest_schemas_the_limits_allow_are_compared_without_aborting() -> Tes
         201,
         "POST",
         "/api/v1/teams",
-        &admin,
+        Some(&admin),
         Some(json!({"id": "checkout", "name": "Checkout"})),
     )
     .await?;
-    let consumer = b
-        .expect(
-            201,
-            "POST",
-            "/api/v1/tokens",
-            &admin,
-            Some(json!({"team": "checkout", "scopes": ["publish"]})),
-        )
-        .await?["token"]
-        .as_str()
-        .ok_or("no token")?
-        .to_owned();
-    b.expect(201, "PUT", "/api/v1/environments/production", &admin, None)
-        .await?;
+    let consumer = b.token("checkout", &["publish"]).await?;
+    b.expect(
+        201,
+        "PUT",
+        "/api/v1/environments/production",
+        Some(&admin),
+        None,
+    )
+    .await?;
     b.expect(
         201,
         "PUT",
         "/api/v1/components/checkout-web",
-        &consumer,
+        Some(&consumer),
         Some(json!({"team": "checkout"})),
     )
     .await?;
@@ -339,7 +258,7 @@ async fn deepest_schemas_the_limits_allow_are_compared_without_aborting() -> Tes
         201,
         "PUT",
         "/api/v1/components/checkout-web/versions/41/expectations/catalog-api",
-        &consumer,
+        Some(&consumer),
         Some(json!({"built_against": "1.0.0", "uses": {"operations": ["GET /items"]}})),
     )
     .await?;
@@ -347,7 +266,7 @@ async fn deepest_schemas_the_limits_allow_are_compared_without_aborting() -> Tes
         201,
         "POST",
         "/api/v1/deployments",
-        &consumer,
+        Some(&consumer),
         Some(json!({"component": "checkout-web", "version": "41", "environment": "production"})),
     )
     .await?;
@@ -358,7 +277,7 @@ async fn deepest_schemas_the_limits_allow_are_compared_without_aborting() -> Tes
             200,
             "GET",
             "/api/v1/can-i-release?component=catalog-svc&version=2.0.0&environment=production",
-            &producer,
+            Some(&producer),
             None,
         )
         .await?;

@@ -3,9 +3,9 @@
 
 use sqlx::Row;
 
-use crate::error::{is_unique_violation, unique_or};
 use crate::ids::content_hash;
 use crate::versions::{put_blob, put_component_version};
+use crate::write::{RepeatAnswer, finish_insert};
 use crate::{Store, StoreError, Written};
 
 /// What version `version` of consumer `component` was built against.
@@ -56,27 +56,19 @@ impl Store {
             .bind(now)
             .execute(&mut *tx)
             .await;
-        match inserted {
-            Ok(_) => {}
-            // Recorded at the same moment through another connection
-            // (PostgreSQL): answer as if this request had come second.
-            Err(err) if is_unique_violation(&err) => {
-                tx.rollback().await?;
-                let mut conn = self.pool.acquire().await?;
-                return match repeated_expectation(&mut conn, e, &artifacts_hash).await? {
-                    Some(answer) => answer,
-                    None => Err(unique_or(err, || {
-                        format!(
-                            "expectation of `{}` version {} on `{}`",
-                            e.component, e.version, e.interface
-                        )
-                    })),
-                };
-            }
-            Err(err) => return Err(err.into()),
-        }
-        tx.commit().await?;
-        Ok(Written::Created)
+        // Recorded at the same moment through another connection
+        // (PostgreSQL): answer as if this request had come second.
+        let stored_answer = async || {
+            let mut conn = self.pool.acquire().await?;
+            repeated_expectation(&mut conn, e, &artifacts_hash).await
+        };
+        finish_insert(tx, inserted, stored_answer, || {
+            format!(
+                "expectation of `{}` version {} on `{}`",
+                e.component, e.version, e.interface
+            )
+        })
+        .await
     }
 
     /// Everything one consumer version expects, by interface.
@@ -115,7 +107,7 @@ async fn repeated_expectation(
     conn: &mut sqlx::AnyConnection,
     e: &ExpectationRecord,
     artifacts_hash: &str,
-) -> Result<Option<Result<Written, StoreError>>, StoreError> {
+) -> Result<RepeatAnswer, StoreError> {
     let existing = sqlx::query(
         "SELECT built_against, uses, artifacts_hash FROM expectations WHERE component_id = $1 AND version = $2 AND interface_id = $3",
     )

@@ -2,8 +2,8 @@
 
 use sqlx::Row;
 
-use crate::error::{is_unique_violation, unique_or};
 use crate::facts::{remember, remembered};
+use crate::write::finish_insert;
 use crate::{Store, StoreError, Written};
 
 /// Something a team builds and deploys: a service, an app, a job.
@@ -64,22 +64,12 @@ impl Store {
                 .bind(now)
                 .execute(&mut *tx)
                 .await;
-        match inserted {
-            Ok(_) => {}
-            // Registered at the same moment through another connection
-            // (PostgreSQL): answer as if this request had come second.
-            Err(e) if is_unique_violation(&e) => {
-                tx.rollback().await?;
-                let mut conn = self.pool.acquire().await?;
-                return match component_in(&mut conn, id).await? {
-                    Some(existing) => repeated_component(id, team, &existing),
-                    None => Err(unique_or(e, || format!("component `{id}`"))),
-                };
-            }
-            Err(e) => return Err(e.into()),
-        }
-        tx.commit().await?;
-        Ok(Written::Created)
+        let stored_answer = async || {
+            let mut conn = self.pool.acquire().await?;
+            let existing = component_in(&mut conn, id).await?;
+            Ok(existing.map(|c| repeated_component(id, team, &c)))
+        };
+        finish_insert(tx, inserted, stored_answer, || format!("component `{id}`")).await
     }
 
     /// The component with this id, if registered.
@@ -103,14 +93,7 @@ impl Store {
                 .bind(limit)
                 .fetch_all(&self.pool)
                 .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(Component {
-                    id: r.try_get("id")?,
-                    team: r.try_get("team_id")?,
-                })
-            })
-            .collect()
+        rows.iter().map(component_row).collect()
     }
 
     /// Registers an interface. The same registration again changes
@@ -133,22 +116,15 @@ impl Store {
             .bind(now)
             .execute(&mut *tx)
             .await;
-        match inserted {
-            Ok(_) => {}
-            // Registered at the same moment through another connection
-            // (PostgreSQL): answer as if this request had come second.
-            Err(e) if is_unique_violation(&e) => {
-                tx.rollback().await?;
-                let mut conn = self.pool.acquire().await?;
-                return match interface_in(&mut conn, &record.id).await? {
-                    Some(existing) => repeated_interface(record, &existing),
-                    None => Err(unique_or(e, || format!("interface `{}`", record.id))),
-                };
-            }
-            Err(e) => return Err(e.into()),
-        }
-        tx.commit().await?;
-        Ok(Written::Created)
+        let stored_answer = async || {
+            let mut conn = self.pool.acquire().await?;
+            let existing = interface_in(&mut conn, &record.id).await?;
+            Ok(existing.map(|i| repeated_interface(record, &i)))
+        };
+        finish_insert(tx, inserted, stored_answer, || {
+            format!("interface `{}`", record.id)
+        })
+        .await
     }
 
     /// The interface with this id and its owning team, if registered.
@@ -190,6 +166,13 @@ impl Store {
         .await?;
         rows.iter().map(owned_interface).collect()
     }
+}
+
+fn component_row(r: &sqlx::any::AnyRow) -> Result<Component, StoreError> {
+    Ok(Component {
+        id: r.try_get("id")?,
+        team: r.try_get("team_id")?,
+    })
 }
 
 fn owned_interface(r: &sqlx::any::AnyRow) -> Result<OwnedInterface, StoreError> {
@@ -243,13 +226,7 @@ async fn component_in(
         .bind(id)
         .fetch_optional(&mut *conn)
         .await?;
-    row.map(|r| {
-        Ok(Component {
-            id: r.try_get("id")?,
-            team: r.try_get("team_id")?,
-        })
-    })
-    .transpose()
+    row.as_ref().map(component_row).transpose()
 }
 
 /// The interface `id` as `conn` sees it (inside a transaction, uncached).

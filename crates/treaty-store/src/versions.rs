@@ -3,10 +3,10 @@
 
 use sqlx::Row;
 
-use crate::error::is_unique_violation;
 use crate::facts::{remember, remembered};
 use crate::ids::content_hash;
 use crate::registry::interface_in;
+use crate::write::finish_insert;
 use crate::{Store, StoreError, Written};
 
 /// A published version of an interface, as listed.
@@ -45,13 +45,7 @@ impl Store {
         .await?;
         if let Some(row) = existing {
             let stored: String = row.try_get("bundle_hash")?;
-            return if stored == hash {
-                Ok(Written::Unchanged)
-            } else {
-                Err(StoreError::Conflict(format!(
-                    "version {version} of `{interface}` already exists with another schema (versions are immutable: publish a new version)"
-                )))
-            };
+            return repeated_version(interface, version, Some(&stored), &hash);
         }
         put_blob(&mut tx, &hash, bundle).await?;
         put_component_version(&mut tx, &owned.interface.component, version, now).await?;
@@ -62,23 +56,21 @@ impl Store {
             .bind(now)
             .execute(&mut *tx)
             .await;
-        match inserted {
-            Ok(_) => {}
-            // Published at the same moment by another request (PostgreSQL):
-            // the same bundle is no conflict.
-            Err(e) if is_unique_violation(&e) => {
-                tx.rollback().await?;
-                return match self.bundle_hash_of(interface, version).await? {
-                    Some(stored) if stored == hash => Ok(Written::Unchanged),
-                    _ => Err(StoreError::Conflict(format!(
-                        "version {version} of `{interface}` already exists with another schema (versions are immutable: publish a new version)"
-                    ))),
-                };
-            }
-            Err(e) => return Err(e.into()),
-        }
-        tx.commit().await?;
-        Ok(Written::Created)
+        // Published at the same moment by another request (PostgreSQL):
+        // the same bundle is no conflict.
+        let stored_answer = async || {
+            let stored = self.bundle_hash_of(interface, version).await?;
+            Ok(Some(repeated_version(
+                interface,
+                version,
+                stored.as_deref(),
+                &hash,
+            )))
+        };
+        finish_insert(tx, inserted, stored_answer, || {
+            format!("version {version} of `{interface}`")
+        })
+        .await
     }
 
     /// The bundle of a published version: its hash and its text.
@@ -156,6 +148,24 @@ impl Store {
                 })
             })
             .collect()
+    }
+}
+
+/// The answer to publishing `version` of `interface` with a bundle hashing
+/// to `hash` when that version exists with `stored`: nothing to do for the
+/// same bundle, a conflict for another (or none: the version vanished).
+fn repeated_version(
+    interface: &str,
+    version: &str,
+    stored: Option<&str>,
+    hash: &str,
+) -> Result<Written, StoreError> {
+    if stored == Some(hash) {
+        Ok(Written::Unchanged)
+    } else {
+        Err(StoreError::Conflict(format!(
+            "version {version} of `{interface}` already exists with another schema (versions are immutable: publish a new version)"
+        )))
     }
 }
 

@@ -1,7 +1,8 @@
 //! Writes: one at a time per process on SQLite, in parallel on PostgreSQL,
 //! and serialized per thing where several brokers could interleave.
 
-use crate::{Store, StoreError};
+use crate::error::{is_unique_violation, unique_or};
+use crate::{Store, StoreError, Written};
 
 /// The turn to write; see [`Store::write_turn`].
 pub(crate) type WriteTurn = Option<tokio::sync::OwnedMutexGuard<()>>;
@@ -70,5 +71,37 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         Ok(())
+    }
+}
+
+/// What a write that is refused or repeated answers, from what is stored
+/// now: `Unchanged` when it is the same, a conflict when it differs; `None`
+/// when nothing is stored under the key.
+pub(crate) type RepeatAnswer = Option<Result<Written, StoreError>>;
+
+/// Ends a write transaction whose last statement was the insert that gave
+/// `inserted`: commits it as [`Written::Created`]. When another connection
+/// inserted the same key at the same moment (PostgreSQL), rolls back and
+/// answers as if this request had come second, from `stored_answer`; a
+/// key gone again by then is a conflict on `what`.
+pub(crate) async fn finish_insert(
+    tx: sqlx::Transaction<'static, sqlx::Any>,
+    inserted: Result<sqlx::any::AnyQueryResult, sqlx::Error>,
+    stored_answer: impl AsyncFnOnce() -> Result<RepeatAnswer, StoreError>,
+    what: impl FnOnce() -> String,
+) -> Result<Written, StoreError> {
+    match inserted {
+        Ok(_) => {
+            tx.commit().await?;
+            Ok(Written::Created)
+        }
+        Err(e) if is_unique_violation(&e) => {
+            tx.rollback().await?;
+            match stored_answer().await? {
+                Some(answer) => answer,
+                None => Err(unique_or(e, what)),
+            }
+        }
+        Err(e) => Err(e.into()),
     }
 }

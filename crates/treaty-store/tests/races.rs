@@ -8,10 +8,11 @@ mod common;
 
 use std::future::Future;
 
-use common::{postgres_server, test_error};
-use treaty_store::{
-    ExpectationRecord, InterfaceRecord, Store, StoreError, Table, Verification, Written,
+use common::{
+    interface, on_scratch_postgres, running_in_production, seed_producer, sqlite_file, test_error,
+    verification,
 };
+use treaty_store::{ExpectationRecord, Store, StoreError, Table, Verification, Written};
 
 /// Brokers sharing one database in each test.
 const BROKERS: usize = 4;
@@ -35,8 +36,7 @@ where
     F: FnOnce(Vec<Store>) -> Fut,
     Fut: Future<Output = Result<(), StoreError>>,
 {
-    let dir = tempfile::tempdir().map_err(test_error)?;
-    let url = format!("sqlite://{}", dir.path().join("treaty.db").display());
+    let (_dir, url) = sqlite_file()?;
     with_brokers(&url, check).await
 }
 
@@ -45,16 +45,7 @@ where
     F: FnOnce(Vec<Store>) -> Fut,
     Fut: Future<Output = Result<(), StoreError>>,
 {
-    let Some(server) = postgres_server() else {
-        return Ok(());
-    };
-    let url = treaty_store::scratch_postgres_url(&server).await?;
-    let outcome = with_brokers(&url, check).await;
-    // Best-effort: a schema left behind is clutter, not a failure.
-    if let Err(e) = treaty_store::drop_scratch_postgres(&url).await {
-        eprintln!("could not drop the scratch schema of {url}: {e}");
-    }
-    outcome
+    on_scratch_postgres(async |url| with_brokers(url, check).await).await
 }
 
 /// One test per backend, named `<check>::sqlite` and `<check>::postgres`.
@@ -75,29 +66,13 @@ macro_rules! on_both_backends {
 }
 
 async fn seed(store: &Store) -> Result<(), StoreError> {
-    store.create_team("payments", "Payments", 1).await?;
+    seed_producer(store).await?;
     store.create_team("checkout", "Checkout", 1).await?;
-    store
-        .create_component("payments-svc", "payments", 1)
-        .await?;
     store
         .create_component("checkout-web", "checkout", 1)
         .await?;
-    store
-        .create_interface(&interface("payments-api", "payments-svc"), 1)
-        .await?;
     store.create_environment("production", 1).await?;
     Ok(())
-}
-
-fn interface(id: &str, component: &str) -> InterfaceRecord {
-    InterfaceRecord {
-        id: id.into(),
-        component: component.into(),
-        kind: "openapi".into(),
-        compatibility: "backward".into(),
-        proto_category: None,
-    }
 }
 
 /// Runs every future at once, each on its own task, and collects what
@@ -156,12 +131,7 @@ async fn concurrent_deployments_all_succeed(brokers: Vec<Store>) -> Result<(), S
                 panic!("round {round}: a concurrent deployment failed: {e}");
             }
         }
-        let current: Vec<_> = brokers[0]
-            .deployed("production", "", 1000)
-            .await?
-            .into_iter()
-            .filter(|d| d.component == "payments-svc")
-            .collect();
+        let current = running_in_production(&brokers[0], "payments-svc").await?;
         assert_eq!(current.len(), 1, "round {round}: {current:?}");
     }
     assert_eq!(
@@ -309,14 +279,7 @@ on_both_backends!(an_undeployment_racing_a_deployment_finds_one);
 async fn the_last_recorded_verification_decides_whatever_the_clocks(
     brokers: Vec<Store>,
 ) -> Result<(), StoreError> {
-    let success = Verification {
-        interface: "payments-api".into(),
-        provider_version: "1.0.0".into(),
-        consumer: "checkout-web".into(),
-        consumer_version: "7".into(),
-        success: true,
-        details: None,
-    };
+    let success = verification("1.0.0");
     let failure = Verification {
         success: false,
         ..success.clone()
@@ -361,16 +324,12 @@ on_both_backends!(the_last_recorded_verification_decides_whatever_the_clocks);
 /// with an error naming the unique index; it then replaces that writer's.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_deployment_racing_an_unserialized_writer_is_retried() -> Result<(), StoreError> {
-    let Some(server) = postgres_server() else {
-        return Ok(());
-    };
-    let url = treaty_store::scratch_postgres_url(&server).await?;
-    let outcome = async {
-        let store = Store::open(&url).await?;
+    on_scratch_postgres(async |url| {
+        let store = Store::open(url).await?;
         seed(&store).await?;
         // The older writer: a current deployment, inserted without the
         // lock and not yet committed, so the new writer cannot see it.
-        let older = sqlx::AnyPool::connect(&url).await?;
+        let older = sqlx::AnyPool::connect(url).await?;
         let mut tx = older.begin().await?;
         sqlx::query("INSERT INTO deployments (id, component_id, environment_id, version, deployed_at, recorded_by) VALUES ('dep_older', 'payments-svc', 'production', '0.9', 1, 'payments')")
             .execute(&mut *tx)
@@ -394,10 +353,6 @@ async fn a_deployment_racing_an_unserialized_writer_is_retried() -> Result<(), S
         );
         assert_eq!(store.count(Table::Deployments).await?, 2);
         Ok(())
-    }
-    .await;
-    if let Err(e) = treaty_store::drop_scratch_postgres(&url).await {
-        eprintln!("could not drop the scratch schema of {url}: {e}");
-    }
-    outcome
+    })
+    .await
 }

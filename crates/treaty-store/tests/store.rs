@@ -4,21 +4,14 @@
 
 mod common;
 
-use common::{postgres_server, test_error};
+use common::{
+    interface, on_scratch_postgres, running_in_production, seed_producer, sqlite_file, test_error,
+    verification,
+};
 use treaty_store::{
     ADMIN_TEAM, ExpectationRecord, InterfaceRecord, Scope, Store, StoreError, Table, Verification,
     Written,
 };
-
-fn interface(id: &str, component: &str) -> InterfaceRecord {
-    InterfaceRecord {
-        id: id.into(),
-        component: component.into(),
-        kind: "openapi".into(),
-        compatibility: "backward".into(),
-        proto_category: None,
-    }
-}
 
 async fn scenario(store: &Store) -> Result<(), StoreError> {
     // First start: an admin team and one token, once.
@@ -166,14 +159,7 @@ async fn scenario(store: &Store) -> Result<(), StoreError> {
     );
 
     // Verifications: the latest decides; a failure wins a tie.
-    let v = Verification {
-        interface: "payments-api".into(),
-        provider_version: "1.1.0".into(),
-        consumer: "checkout-web".into(),
-        consumer_version: "7".into(),
-        success: true,
-        details: None,
-    };
+    let v = verification("1.1.0");
     store.record_verification(&v, "payments", 11).await?;
     store
         .record_verification(
@@ -284,8 +270,7 @@ async fn scenario(store: &Store) -> Result<(), StoreError> {
 
 #[tokio::test]
 async fn sqlite_store() -> Result<(), StoreError> {
-    let dir = tempfile::tempdir().map_err(test_error)?;
-    let url = format!("sqlite://{}", dir.path().join("treaty.db").display());
+    let (_dir, url) = sqlite_file()?;
     let store = Store::open(&url).await?;
     scenario(&store).await?;
     // Reopening keeps everything and does not migrate again.
@@ -297,8 +282,7 @@ async fn sqlite_store() -> Result<(), StoreError> {
 
 #[tokio::test]
 async fn a_database_from_a_newer_build_is_refused() -> Result<(), StoreError> {
-    let dir = tempfile::tempdir().map_err(test_error)?;
-    let url = format!("sqlite://{}", dir.path().join("treaty.db").display());
+    let (_dir, url) = sqlite_file()?;
     {
         let _store = Store::open(&url).await?;
     }
@@ -324,16 +308,7 @@ async fn bad_urls_are_refused() {
 
 #[tokio::test]
 async fn postgres_store() -> Result<(), StoreError> {
-    let Some(server) = postgres_server() else {
-        return Ok(());
-    };
-    let url = treaty_store::scratch_postgres_url(&server).await?;
-    let outcome = postgres_scenario(&url).await;
-    // Best-effort: a schema left behind is clutter, not a failure.
-    if let Err(e) = treaty_store::drop_scratch_postgres(&url).await {
-        eprintln!("could not drop the scratch schema of {url}: {e}");
-    }
-    outcome
+    on_scratch_postgres(postgres_scenario).await
 }
 
 async fn postgres_scenario(url: &str) -> Result<(), StoreError> {
@@ -377,12 +352,7 @@ async fn postgres_scenario(url: &str) -> Result<(), StoreError> {
     for r in racing {
         r.await.map_err(test_error)??;
     }
-    let current: Vec<_> = store
-        .deployed("production", "", 1000)
-        .await?
-        .into_iter()
-        .filter(|d| d.component == "payments-svc")
-        .collect();
+    let current = running_in_production(&store, "payments-svc").await?;
     assert_eq!(current.len(), 1, "{current:?}");
     Ok(())
 }
@@ -391,8 +361,7 @@ async fn postgres_scenario(url: &str) -> Result<(), StoreError> {
 /// refused with an error naming the row, not read with the scope dropped.
 #[tokio::test]
 async fn an_unknown_stored_scope_is_an_error_naming_the_token() -> Result<(), StoreError> {
-    let dir = tempfile::tempdir().map_err(test_error)?;
-    let url = format!("sqlite://{}", dir.path().join("treaty.db").display());
+    let (_dir, url) = sqlite_file()?;
     let store = Store::open(&url).await?;
     store.create_team("payments", "Payments", 1).await?;
     let (token_id, token) = store.issue_token("payments", &[Scope::Read], 1).await?;
@@ -423,16 +392,9 @@ async fn an_unknown_stored_scope_is_an_error_naming_the_token() -> Result<(), St
 /// take the lock up front and wait for it instead of failing as busy.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_writers_on_sqlite_all_succeed() -> Result<(), StoreError> {
-    let dir = tempfile::tempdir().map_err(test_error)?;
-    let url = format!("sqlite://{}", dir.path().join("treaty.db").display());
+    let (_dir, url) = sqlite_file()?;
     let store = Store::open(&url).await?;
-    store.create_team("payments", "Payments", 1).await?;
-    store
-        .create_component("payments-svc", "payments", 1)
-        .await?;
-    store
-        .create_interface(&interface("payments-api", "payments-svc"), 1)
-        .await?;
+    seed_producer(&store).await?;
     let mut tasks = Vec::new();
     for writer in 0..16 {
         let store = store.clone();
@@ -569,14 +531,7 @@ async fn verifications_keep_their_order_when_migrated(url: &str) -> Result<(), S
     };
     assert_eq!(latest("7").await?, Some(("ver_a".into(), false)));
     assert_eq!(latest("8").await?, Some(("ver_c".into(), true)));
-    let v = Verification {
-        interface: "payments-api".into(),
-        provider_version: "1.0.0".into(),
-        consumer: "checkout-web".into(),
-        consumer_version: "7".into(),
-        success: true,
-        details: None,
-    };
+    let v = verification("1.0.0");
     // Recorded after them, by a broker whose clock is behind.
     let id = store.record_verification(&v, "payments", 1).await?;
     assert_eq!(latest("7").await?, Some((id, true)));
@@ -595,13 +550,5 @@ async fn verifications_keep_their_order_when_migrated_on_sqlite() -> Result<(), 
 
 #[tokio::test]
 async fn verifications_keep_their_order_when_migrated_on_postgres() -> Result<(), StoreError> {
-    let Some(server) = postgres_server() else {
-        return Ok(());
-    };
-    let url = treaty_store::scratch_postgres_url(&server).await?;
-    let outcome = verifications_keep_their_order_when_migrated(&url).await;
-    if let Err(e) = treaty_store::drop_scratch_postgres(&url).await {
-        eprintln!("could not drop the scratch schema of {url}: {e}");
-    }
-    outcome
+    on_scratch_postgres(verifications_keep_their_order_when_migrated).await
 }

@@ -3,9 +3,9 @@
 
 use treaty_syntax::Node;
 
-use super::bodies::{body, content, responses};
+use super::bodies::{Body, body, content, responses};
 use super::parameters::{param_name, parameters};
-use super::security::{requirements, security};
+use super::security::{Requirement, requirements, security};
 use super::{Found, Root, Walk, flag, side};
 use crate::change::{Change, Direction, Effect};
 use crate::document::CompatError;
@@ -48,6 +48,38 @@ impl OpCtx<'_> {
             .with_operation(self.label);
         found.changes.push(change);
     }
+
+    /// `subject` (a parameter or the request body of the operation) was
+    /// made required (`rules.0`) or optional (`rules.1`); each side is
+    /// whether it is required and the pointer to it.
+    fn requiredness(
+        &self,
+        found: &mut Found,
+        rules: (&'static str, &'static str),
+        subject: &str,
+        (old_required, old_ptr): (bool, &str),
+        (new_required, new_ptr): (bool, &str),
+    ) {
+        if !old_required && new_required {
+            self.push(
+                found,
+                rules.0,
+                Effect::Narrows,
+                self.sends,
+                format!("{subject} is now required"),
+                (old_ptr.to_owned(), format!("{new_ptr}/required")),
+            );
+        } else if old_required && !new_required {
+            self.push(
+                found,
+                rules.1,
+                Effect::Widens,
+                self.sends,
+                format!("{subject} is now optional"),
+                (format!("{old_ptr}/required"), new_ptr.to_owned()),
+            );
+        }
+    }
 }
 
 /// One version of an operation: its walk, path item, operation object,
@@ -60,54 +92,59 @@ pub(super) struct OpSide<'w, 'a, 'n> {
     pub(super) security: Option<&'n Node>,
 }
 
+/// The two versions of one operation being compared.
+struct OpPair<'w, 'a, 'b, 'o, 'n> {
+    old: OpSide<'w, 'a, 'o>,
+    new: OpSide<'w, 'b, 'n>,
+}
+
 /// Compares an operation present in both versions.
 pub(super) fn operation(
     found: &mut Found,
     ctx: &OpCtx<'_>,
-    mut old: OpSide<'_, '_, '_>,
-    mut new: OpSide<'_, '_, '_>,
+    old: OpSide<'_, '_, '_>,
+    new: OpSide<'_, '_, '_>,
 ) -> Result<(), CompatError> {
-    deprecation(found, ctx, &mut old, &mut new);
-    parameters_changed(found, ctx, &mut old, &mut new)?;
-    request_body(found, ctx, &mut old, &mut new)?;
-    responses_changed(found, ctx, &mut old, &mut new)?;
-    security_changed(found, ctx, &mut old, &mut new);
+    let mut pair = OpPair { old, new };
+    deprecation(found, ctx, &pair);
+    parameters_changed(found, ctx, &mut pair)?;
+    request_body(found, ctx, &mut pair)?;
+    responses_changed(found, ctx, &mut pair)?;
+    security_changed(found, ctx, &pair);
     Ok(())
 }
 
 /// The operation became deprecated, or stopped being so.
-fn deprecation(
-    found: &mut Found,
-    ctx: &OpCtx<'_>,
-    old: &mut OpSide<'_, '_, '_>,
-    new: &mut OpSide<'_, '_, '_>,
-) {
+fn deprecation(found: &mut Found, ctx: &OpCtx<'_>, pair: &OpPair<'_, '_, '_, '_, '_>) {
     let label = ctx.label;
-    let (o_op, o_ptr) = (old.op, old.ptr);
-    let (n_op, n_ptr) = (new.op, new.ptr);
-    // Deprecation.
-    let (od, nd) = (
-        flag(Some(o_op), "deprecated"),
-        flag(Some(n_op), "deprecated"),
+    let deprecated = (
+        flag(Some(pair.old.op), "deprecated"),
+        flag(Some(pair.new.op), "deprecated"),
     );
-    if !od && nd {
-        ctx.push(
+    match deprecated {
+        (false, true) => ctx.push(
             found,
             "operation-deprecated",
             Effect::Neutral,
             ctx.sends,
             format!("`{label}` is deprecated"),
-            (o_ptr.to_owned(), format!("{n_ptr}/deprecated")),
-        );
-    } else if od && !nd {
-        ctx.push(
+            (
+                pair.old.ptr.to_owned(),
+                format!("{}/deprecated", pair.new.ptr),
+            ),
+        ),
+        (true, false) => ctx.push(
             found,
             "operation-undeprecated",
             Effect::Neutral,
             ctx.sends,
             format!("`{label}` is no longer deprecated"),
-            (format!("{o_ptr}/deprecated"), n_ptr.to_owned()),
-        );
+            (
+                format!("{}/deprecated", pair.old.ptr),
+                pair.new.ptr.to_owned(),
+            ),
+        ),
+        _ => {}
     }
 }
 
@@ -115,56 +152,53 @@ fn deprecation(
 fn parameters_changed(
     found: &mut Found,
     ctx: &OpCtx<'_>,
-    old: &mut OpSide<'_, '_, '_>,
-    new: &mut OpSide<'_, '_, '_>,
+    pair: &mut OpPair<'_, '_, '_, '_, '_>,
 ) -> Result<(), CompatError> {
     let label = ctx.label;
-    let (ow, o_item, o_op, o_ptr) = (&mut *old.walk, old.item, old.op, old.ptr);
-    let (nw, n_item, n_op, n_ptr) = (&mut *new.walk, new.item, new.op, new.ptr);
-    // Parameters: path-level ones, overridden by operation-level ones.
-    let old_params = parameters(ow, ctx.old_file, o_item, o_op, o_ptr, ctx.old_tpl)?;
-    let new_params = parameters(nw, ctx.new_file, n_item, n_op, n_ptr, ctx.new_tpl)?;
+    let old_params = parameters(
+        pair.old.walk,
+        ctx.old_file,
+        pair.old.item,
+        pair.old.op,
+        pair.old.ptr,
+        ctx.old_tpl,
+    )?;
+    let new_params = parameters(
+        pair.new.walk,
+        ctx.new_file,
+        pair.new.item,
+        pair.new.op,
+        pair.new.ptr,
+        ctx.new_tpl,
+    )?;
     for (key, op) in &old_params {
         let what = param_name(key, op);
-        match new_params.get(key) {
-            None => ctx.push(
+        let Some(np) = new_params.get(key) else {
+            ctx.push(
                 found,
                 "parameter-removed",
                 Effect::Widens,
                 ctx.sends,
                 format!("{what} of `{label}` was removed"),
-                (op.pointer.clone(), n_ptr.to_owned()),
-            ),
-            Some(np) => {
-                if !op.required && np.required {
-                    ctx.push(
-                        found,
-                        "parameter-made-required",
-                        Effect::Narrows,
-                        ctx.sends,
-                        format!("{what} of `{label}` is now required"),
-                        (op.pointer.clone(), format!("{}/required", np.pointer)),
-                    );
-                } else if op.required && !np.required {
-                    ctx.push(
-                        found,
-                        "parameter-made-optional",
-                        Effect::Widens,
-                        ctx.sends,
-                        format!("{what} of `{label}` is now optional"),
-                        (format!("{}/required", op.pointer), np.pointer.clone()),
-                    );
-                }
-                if let (Some(a), Some(b)) = (op.schema, np.schema) {
-                    found.roots.push(Root {
-                        old: a,
-                        new: b,
-                        direction: ctx.sends,
-                        operation: label.to_owned(),
-                        field: format!("{} parameter {}", key.0, np.name),
-                    });
-                }
-            }
+                (op.pointer.clone(), pair.new.ptr.to_owned()),
+            );
+            continue;
+        };
+        ctx.requiredness(
+            found,
+            ("parameter-made-required", "parameter-made-optional"),
+            &format!("{what} of `{label}`"),
+            (op.required, &op.pointer),
+            (np.required, &np.pointer),
+        );
+        if let (Some(a), Some(b)) = (op.schema, np.schema) {
+            found.roots.push(Root {
+                old: a,
+                new: b,
+                direction: ctx.sends,
+                operation: label.to_owned(),
+                field: format!("{} parameter {}", key.0, np.name),
+            });
         }
     }
     for (key, np) in &new_params {
@@ -172,25 +206,19 @@ fn parameters_changed(
             continue;
         }
         let what = param_name(key, np);
-        if np.required {
-            ctx.push(
-                found,
-                "required-parameter-added",
-                Effect::Narrows,
-                ctx.sends,
-                format!("required {what} was added to `{label}`"),
-                (o_ptr.to_owned(), np.pointer.clone()),
-            );
+        let (rule, effect, presence) = if np.required {
+            ("required-parameter-added", Effect::Narrows, "required")
         } else {
-            ctx.push(
-                found,
-                "parameter-added",
-                Effect::Widens,
-                ctx.sends,
-                format!("optional {what} was added to `{label}`"),
-                (o_ptr.to_owned(), np.pointer.clone()),
-            );
-        }
+            ("parameter-added", Effect::Widens, "optional")
+        };
+        ctx.push(
+            found,
+            rule,
+            effect,
+            ctx.sends,
+            format!("{presence} {what} was added to `{label}`"),
+            (pair.old.ptr.to_owned(), np.pointer.clone()),
+        );
     }
     Ok(())
 }
@@ -199,25 +227,11 @@ fn parameters_changed(
 fn request_body(
     found: &mut Found,
     ctx: &OpCtx<'_>,
-    old: &mut OpSide<'_, '_, '_>,
-    new: &mut OpSide<'_, '_, '_>,
+    pair: &mut OpPair<'_, '_, '_, '_, '_>,
 ) -> Result<(), CompatError> {
     let label = ctx.label;
-    let (ow, o_op, o_ptr) = (&mut *old.walk, old.op, old.ptr);
-    let (nw, n_op, n_ptr) = (&mut *new.walk, new.op, new.ptr);
-    // Request body.
-    let ob = body(
-        ow,
-        ctx.old_file,
-        o_op.get("requestBody"),
-        &format!("{o_ptr}/requestBody"),
-    )?;
-    let nb = body(
-        nw,
-        ctx.new_file,
-        n_op.get("requestBody"),
-        &format!("{n_ptr}/requestBody"),
-    )?;
+    let ob = request_body_of(&mut pair.old, ctx.old_file)?;
+    let nb = request_body_of(&mut pair.new, ctx.new_file)?;
     match (&ob, &nb) {
         (None, Some(b)) => {
             let (rule, effect) = if b.required {
@@ -231,7 +245,7 @@ fn request_body(
                 effect,
                 ctx.sends,
                 format!("`{label}` now takes a request body"),
-                (o_ptr.to_owned(), b.pointer.clone()),
+                (pair.old.ptr.to_owned(), b.pointer.clone()),
             );
         }
         (Some(a), None) => ctx.push(
@@ -240,28 +254,16 @@ fn request_body(
             Effect::Widens,
             ctx.sends,
             format!("`{label}` no longer takes a request body"),
-            (a.pointer.clone(), n_ptr.to_owned()),
+            (a.pointer.clone(), pair.new.ptr.to_owned()),
         ),
         (Some(a), Some(b)) => {
-            if !a.required && b.required {
-                ctx.push(
-                    found,
-                    "request-body-made-required",
-                    Effect::Narrows,
-                    ctx.sends,
-                    format!("the request body of `{label}` is now required"),
-                    (a.pointer.clone(), format!("{}/required", b.pointer)),
-                );
-            } else if a.required && !b.required {
-                ctx.push(
-                    found,
-                    "request-body-made-optional",
-                    Effect::Widens,
-                    ctx.sends,
-                    format!("the request body of `{label}` is now optional"),
-                    (format!("{}/required", a.pointer), b.pointer.clone()),
-                );
-            }
+            ctx.requiredness(
+                found,
+                ("request-body-made-required", "request-body-made-optional"),
+                &format!("the request body of `{label}`"),
+                (a.required, &a.pointer),
+                (b.required, &b.pointer),
+            );
             content(found, ctx, a, b, ctx.sends, "request body");
         }
         (None, None) => {}
@@ -269,45 +271,40 @@ fn request_body(
     Ok(())
 }
 
+/// The request body of one version of the operation, if it takes one.
+fn request_body_of(side: &mut OpSide<'_, '_, '_>, file: &str) -> Result<Option<Body>, CompatError> {
+    let pointer = format!("{}/requestBody", side.ptr);
+    body(side.walk, file, side.op.get("requestBody"), &pointer)
+}
+
 /// Responses by status, and the media types of those kept.
 fn responses_changed(
     found: &mut Found,
     ctx: &OpCtx<'_>,
-    old: &mut OpSide<'_, '_, '_>,
-    new: &mut OpSide<'_, '_, '_>,
+    pair: &mut OpPair<'_, '_, '_, '_, '_>,
 ) -> Result<(), CompatError> {
     let label = ctx.label;
-    let (ow, o_op, o_ptr) = (&mut *old.walk, old.op, old.ptr);
-    let (nw, n_op, n_ptr) = (&mut *new.walk, new.op, new.ptr);
-    // Responses.
-    let old_responses = responses(ow, ctx.old_file, o_op, o_ptr)?;
-    let new_responses = responses(nw, ctx.new_file, n_op, n_ptr)?;
+    let old_responses = responses(pair.old.walk, ctx.old_file, pair.old.op, pair.old.ptr)?;
+    let new_responses = responses(pair.new.walk, ctx.new_file, pair.new.op, pair.new.ptr)?;
     for (status, a) in &old_responses {
-        match new_responses.get(status) {
-            None => {
-                let rule = if status.starts_with('2') {
-                    "response-success-status-removed"
-                } else {
-                    "response-status-removed"
-                };
-                ctx.push(
-                    found,
-                    rule,
-                    Effect::Narrows,
-                    ctx.sends.flip(),
-                    format!("`{label}` no longer responds with status {status}"),
-                    (a.pointer.clone(), format!("{n_ptr}/responses")),
-                );
-            }
-            Some(b) => content(
+        let Some(b) = new_responses.get(status) else {
+            let rule = if status.starts_with('2') {
+                "response-success-status-removed"
+            } else {
+                "response-status-removed"
+            };
+            ctx.push(
                 found,
-                ctx,
-                a,
-                b,
+                rule,
+                Effect::Narrows,
                 ctx.sends.flip(),
-                &format!("response {status}"),
-            ),
-        }
+                format!("`{label}` no longer responds with status {status}"),
+                (a.pointer.clone(), format!("{}/responses", pair.new.ptr)),
+            );
+            continue;
+        };
+        let field = format!("response {status}");
+        content(found, ctx, a, b, ctx.sends.flip(), &field);
     }
     for (status, b) in &new_responses {
         if !old_responses.contains_key(status) {
@@ -317,7 +314,7 @@ fn responses_changed(
                 Effect::Widens,
                 ctx.sends.flip(),
                 format!("`{label}` may now respond with status {status}"),
-                (format!("{o_ptr}/responses"), b.pointer.clone()),
+                (format!("{}/responses", pair.old.ptr), b.pointer.clone()),
             );
         }
     }
@@ -325,28 +322,10 @@ fn responses_changed(
 }
 
 /// Security: the operation's own, else the document's.
-fn security_changed(
-    found: &mut Found,
-    ctx: &OpCtx<'_>,
-    old: &mut OpSide<'_, '_, '_>,
-    new: &mut OpSide<'_, '_, '_>,
-) {
+fn security_changed(found: &mut Found, ctx: &OpCtx<'_>, pair: &OpPair<'_, '_, '_, '_, '_>) {
     let label = ctx.label;
-    let (o_op, o_ptr, o_sec) = (old.op, old.ptr, old.security);
-    let (n_op, n_ptr, n_sec) = (new.op, new.ptr, new.security);
-    // Security: the operation's own, else the document's.
-    let os = requirements(o_op.get("security").or(o_sec));
-    let ns = requirements(n_op.get("security").or(n_sec));
-    let o_sec_ptr = if o_op.get("security").is_some() {
-        format!("{o_ptr}/security")
-    } else {
-        "/security".to_owned()
-    };
-    let n_sec_ptr = if n_op.get("security").is_some() {
-        format!("{n_ptr}/security")
-    } else {
-        "/security".to_owned()
-    };
+    let (os, o_sec_ptr) = effective_security(&pair.old);
+    let (ns, n_sec_ptr) = effective_security(&pair.new);
     security(&os, &ns, &mut |rule, effect, message| {
         ctx.push(
             found,
@@ -357,4 +336,13 @@ fn security_changed(
             (o_sec_ptr.clone(), n_sec_ptr.clone()),
         )
     });
+}
+
+/// The security requirements that apply to one version of the operation
+/// (its own, else the document's) and the pointer to where they are set.
+fn effective_security(side: &OpSide<'_, '_, '_>) -> (Vec<Requirement>, String) {
+    match side.op.get("security") {
+        Some(own) => (requirements(Some(own)), format!("{}/security", side.ptr)),
+        None => (requirements(side.security), "/security".to_owned()),
+    }
 }

@@ -9,6 +9,7 @@ use super::operations::{OpCtx, OpSide, op_label, operation};
 use super::{Found, METHODS, Walk, esc, flag, normalize_path, side};
 use crate::change::{Change, Direction, Effect, Side};
 use crate::document::CompatError;
+use crate::schema::Located;
 
 /// A section's path items by the shape of their template (`/a/{}`): the
 /// template as written and the path item.
@@ -21,6 +22,20 @@ struct Section {
     webhook: bool,
     old_paths: Index,
     new_paths: Index,
+}
+
+impl Section {
+    /// The path item `item`, of template `tpl` in this section of `walk`'s
+    /// version, or what its `$ref` points to.
+    fn path_item(
+        &self,
+        walk: &mut Walk<'_>,
+        tpl: &str,
+        item: &Node,
+    ) -> Result<Located, CompatError> {
+        let pointer = format!("/{}/{}", self.name, esc(tpl));
+        walk.norm.object(&walk.file, &pointer, item)
+    }
 }
 
 fn index(root: &Node, section: &str) -> Index {
@@ -61,21 +76,13 @@ fn existing(
     new: &mut Walk<'_>,
     sec: &Section,
 ) -> Result<(), CompatError> {
-    let (section, webhook) = (sec.name, sec.webhook);
-    let (old_paths, new_paths) = (&sec.old_paths, &sec.new_paths);
     let (old_security, new_security) = (old.security, new.security);
 
-    for (key, (old_tpl, old_item)) in old_paths {
-        let old_item =
-            old.norm
-                .object(&old.file, &format!("/{section}/{}", esc(old_tpl)), old_item)?;
-        let new_entry = new_paths.get(key);
+    for (key, (old_tpl, old_item)) in &sec.old_paths {
+        let old_item = sec.path_item(old, old_tpl, old_item)?;
+        let new_entry = sec.new_paths.get(key);
         let new_item = match new_entry {
-            Some((tpl, item)) => Some(new.norm.object(
-                &new.file,
-                &format!("/{section}/{}", esc(tpl)),
-                item,
-            )?),
+            Some((tpl, item)) => Some(sec.path_item(new, tpl, item)?),
             None => None,
         };
         let Some(old_node) = old_item.node().cloned() else {
@@ -86,7 +93,7 @@ fn existing(
             let Some(old_op) = old_node.get(method) else {
                 continue;
             };
-            let label = op_label(method, new_entry.map_or(old_tpl, |(t, _)| t), webhook);
+            let label = op_label(method, new_entry.map_or(old_tpl, |(t, _)| t), sec.webhook);
             let old_ptr = format!("{}/{method}", old_item.pointer);
             match new_node.as_ref().and_then(|n| n.get(method)) {
                 None => {
@@ -103,7 +110,7 @@ fn existing(
                             pointer: i.pointer.clone(),
                             position: None,
                         })
-                        .or_else(|| side(&new.file, format!("/{section}")));
+                        .or_else(|| side(&new.file, format!("/{}", sec.name)));
                     let message = format!("{what} `{label}` was removed");
                     let change = Change::new(rule, Effect::Narrows, Direction::Accepts, message)
                         .with_old(side(&old_item.file, old_ptr))
@@ -122,7 +129,7 @@ fn existing(
                         new_file: &ni.file,
                         old_tpl,
                         new_tpl: new_entry.map_or(old_tpl.as_str(), |(t, _)| t.as_str()),
-                        sends: if webhook {
+                        sends: if sec.webhook {
                             Direction::Produces
                         } else {
                             Direction::Accepts
@@ -157,32 +164,26 @@ fn added(
     new: &mut Walk<'_>,
     sec: &Section,
 ) -> Result<(), CompatError> {
-    let (section, webhook) = (sec.name, sec.webhook);
-    let (old_paths, new_paths) = (&sec.old_paths, &sec.new_paths);
-    for (key, (new_tpl, new_item)) in new_paths {
-        let new_item =
-            new.norm
-                .object(&new.file, &format!("/{section}/{}", esc(new_tpl)), new_item)?;
+    for (key, (new_tpl, new_item)) in &sec.new_paths {
+        let new_item = sec.path_item(new, new_tpl, new_item)?;
         let Some(new_node) = new_item.node() else {
             continue;
         };
-        let old_node = old_paths.get(key);
+        let old_node = sec.old_paths.get(key);
         for method in METHODS {
             if new_node.get(method).is_none() {
                 continue;
             }
             // An old path item behind a `$ref` is resolved for the check.
             let existed = match old_node {
-                Some((tpl, n)) => {
-                    let located =
-                        old.norm
-                            .object(&old.file, &format!("/{section}/{}", esc(tpl)), n)?;
-                    located.node().is_some_and(|n| n.get(method).is_some())
-                }
+                Some((tpl, n)) => sec
+                    .path_item(old, tpl, n)?
+                    .node()
+                    .is_some_and(|n| n.get(method).is_some()),
                 None => false,
             };
             if !existed {
-                let label = op_label(method, new_tpl, webhook);
+                let label = op_label(method, new_tpl, sec.webhook);
                 found.changes.push(
                     Change::new(
                         "operation-added",
@@ -190,7 +191,7 @@ fn added(
                         Direction::Accepts,
                         format!("operation `{label}` was added"),
                     )
-                    .with_old(side(&old.file, format!("/{section}")))
+                    .with_old(side(&old.file, format!("/{}", sec.name)))
                     .with_new(side(
                         &new_item.file,
                         format!("{}/{method}", new_item.pointer),

@@ -6,9 +6,12 @@ use treaty_syntax::Node;
 
 use crate::change::Effect;
 
+/// One alternative of a security requirement: scheme name → scopes.
+pub(super) type Requirement = BTreeMap<String, BTreeSet<String>>;
+
 /// Alternatives of security requirements: scheme → scopes. An empty list
 /// (or an empty alternative) means no authentication is needed.
-pub(super) fn requirements(node: Option<&Node>) -> Vec<BTreeMap<String, BTreeSet<String>>> {
+pub(super) fn requirements(node: Option<&Node>) -> Vec<Requirement> {
     node.and_then(Node::as_seq)
         .unwrap_or_default()
         .iter()
@@ -34,13 +37,11 @@ pub(super) fn requirements(node: Option<&Node>) -> Vec<BTreeMap<String, BTreeSet
 /// Reports how the requirements changed through `emit` (rule, effect,
 /// message).
 pub(super) fn security(
-    old: &[BTreeMap<String, BTreeSet<String>>],
-    new: &[BTreeMap<String, BTreeSet<String>>],
+    old: &[Requirement],
+    new: &[Requirement],
     emit: &mut dyn FnMut(&'static str, Effect, String),
 ) {
-    let open = |alts: &[BTreeMap<String, BTreeSet<String>>]| {
-        alts.is_empty() || alts.iter().any(BTreeMap::is_empty)
-    };
+    let open = |alts: &[Requirement]| alts.is_empty() || alts.iter().any(BTreeMap::is_empty);
     match (open(old), open(new)) {
         (true, true) => return,
         (true, false) => {
@@ -59,9 +60,7 @@ pub(super) fn security(
         }
         (false, false) => {}
     }
-    let schemes = |alt: &BTreeMap<String, BTreeSet<String>>| {
-        alt.keys().cloned().collect::<Vec<_>>().join(" + ")
-    };
+    let schemes = |alt: &Requirement| alt.keys().cloned().collect::<Vec<_>>().join(" + ");
     for a in old {
         match new.iter().find(|b| b.keys().eq(a.keys())) {
             None => emit(
