@@ -193,8 +193,9 @@ async fn list_versions(
     })))
 }
 
-/// The schema bundle of a published version. Sent within a budget of
-/// bytes in flight: past it, 503 with `Retry-After`.
+/// The schema bundle of a published version.
+///
+/// Sent within a budget of bytes in flight: past it, 503 with `Retry-After`.
 #[utoipa::path(get, path = "/api/v1/interfaces/{id}/versions/{version}", tag = "interfaces",
     params(("id" = String, Path), ("version" = String, Path)),
     responses((status = 200, body = SchemaBundle), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 503, body = ErrorBody)))]
