@@ -78,7 +78,7 @@ impl Default for Config {
             max_connections: 512,
             header_timeout: Duration::from_secs(10),
             send_timeout: Duration::from_secs(30),
-            max_bundle_nodes: 2_000_000,
+            max_bundle_nodes: 1_000_000,
         }
     }
 }
