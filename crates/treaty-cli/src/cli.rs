@@ -190,6 +190,10 @@ pub struct ServeArgs {
     /// the connection is closed.
     #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..))]
     pub send_timeout: u64,
+    /// Nodes (values, keys and items, over all its files) one published
+    /// bundle may hold: what bounds the memory a publish costs.
+    #[arg(long, default_value_t = 1_000_000, value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_bundle_nodes: u64,
     /// Logs as text for people or JSON lines for a log collector.
     #[arg(long, value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,

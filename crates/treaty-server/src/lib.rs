@@ -62,6 +62,10 @@ pub struct Config {
     /// Longest a response waits for the client to read any of it before
     /// the connection is closed.
     pub send_timeout: Duration,
+    /// Nodes (values, keys and items, over all its files) one published
+    /// bundle may hold, at most: what bounds the memory a publish costs,
+    /// which bytes alone do not (see docs/PERFORMANCE.md).
+    pub max_bundle_nodes: usize,
 }
 
 impl Default for Config {
@@ -74,6 +78,7 @@ impl Default for Config {
             max_connections: 512,
             header_timeout: Duration::from_secs(10),
             send_timeout: Duration::from_secs(30),
+            max_bundle_nodes: 1_000_000,
         }
     }
 }

@@ -18,6 +18,7 @@ pub fn run(args: ServeArgs) -> Exit {
         max_connections,
         header_timeout,
         send_timeout,
+        max_bundle_nodes,
         log_format,
     } = args;
     let seconds = std::time::Duration::from_secs;
@@ -32,6 +33,7 @@ pub fn run(args: ServeArgs) -> Exit {
             max_connections,
             header_timeout: seconds(header_timeout),
             send_timeout: seconds(send_timeout),
+            max_bundle_nodes: usize::try_from(max_bundle_nodes).unwrap_or(usize::MAX),
             ..treaty_server::Config::default()
         },
     };

@@ -1,8 +1,10 @@
 //! `/api/v1/interfaces/{id}/versions`: publish a version's schema bundle
 //! (immutable once published), read one back, list them.
 
+use axum::Extension;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
+use axum::response::Response;
 use treaty_compat::{Bundle, Format};
 use treaty_store::{Scope, Written};
 use utoipa_axum::router::OpenApiRouter;
@@ -19,8 +21,12 @@ pub(super) fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_versions))
         .routes(routes!(publish_version, get_version))
+        // One per broker: the bundle downloads in progress share it.
+        .layer(axum::Extension(download::Downloads::new()))
 }
 
+mod budget;
+mod download;
 mod paths;
 
 /// Include directories in one bundle, at most.
@@ -70,11 +76,26 @@ fn check_bundle(body: &SchemaBundle) -> Result<()> {
     Ok(())
 }
 
-/// The bundle back if the engine reads it as a `kind` document. A schema
-/// that cannot be read now could never be compared later: it is refused
-/// while the publisher is there to fix it.
+/// Why a bundle is refused before it is stored.
+enum Unreadable {
+    /// More nodes than one bundle may hold: the refusal.
+    OverBudget(String),
+    /// What the engine could not read.
+    Engine(treaty_compat::CompatError),
+}
+
+/// The bundle back if it holds at most `max_nodes` nodes and the engine
+/// reads it as a `kind` document. A schema that cannot be read now could
+/// never be compared later: it is refused while the publisher is there to
+/// fix it.
 async fn readable(state: &AppState, bundle: Bundle, format: Format, kind: &str) -> Result<Bundle> {
+    let max_nodes = state.config.max_bundle_nodes;
     crate::release::on_comparison_thread(&state.comparisons, move || {
+        // Counted first: the engine reads the bundle twice over (as the old
+        // and the new side), so its trees cost more than the count's.
+        if let Some(refusal) = budget::over_budget(bundle.files.values(), format, max_nodes) {
+            return Err(Unreadable::OverBudget(refusal));
+        }
         treaty_compat::diff_bundles(
             &bundle,
             &bundle,
@@ -82,10 +103,15 @@ async fn readable(state: &AppState, bundle: Bundle, format: Format, kind: &str) 
             treaty_compat::proto::Category::File,
         )
         .map(|_| bundle)
+        .map_err(Unreadable::Engine)
     })
     .await
     .map_err(ApiError::Internal)?
     .map_err(|e| {
+        let e = match e {
+            Unreadable::OverBudget(refusal) => return ApiError::Invalid(refusal),
+            Unreadable::Engine(e) => e,
+        };
         let d = &e.diagnostic;
         let sources = e.sources();
         let place = match (d.span.and_then(|s| sources.locate(s)), &d.file) {
@@ -168,19 +194,32 @@ async fn list_versions(
 }
 
 /// The schema bundle of a published version.
+///
+/// Sent within a budget of bytes in flight: past it, 503 with `Retry-After`.
 #[utoipa::path(get, path = "/api/v1/interfaces/{id}/versions/{version}", tag = "interfaces",
     params(("id" = String, Path), ("version" = String, Path)),
-    responses((status = 200, body = SchemaBundle), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = SchemaBundle), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 503, body = ErrorBody)))]
 async fn get_version(
     State(state): State<AppState>,
+    Extension(downloads): Extension<download::Downloads>,
     caller: Caller,
     Path((id, version)): Path<(String, String)>,
-) -> Result<Json<SchemaBundle>> {
+) -> Result<Response> {
     caller.read(state.config.anonymous_read)?;
-    let (hash, text) =
-        state.store.bundle_of(&id, &version).await?.ok_or_else(|| {
-            ApiError::NotFound(format!("version {version} of `{id}` does not exist"))
-        })?;
-    let bundle = stored::bundle_of(&Row::blob(&hash), &text)?;
-    Ok(Json(bundle.into()))
+    let encoded = downloads
+        .prepared(async {
+            let (hash, text) = state.store.bundle_of(&id, &version).await?.ok_or_else(|| {
+                ApiError::NotFound(format!("version {version} of `{id}` does not exist"))
+            })?;
+            let bundle = stored::bundle_of(&Row::blob(&hash), &text)?;
+            // Sized once: the stored text is the encoding but for an
+            // empty `include_paths`, which the answer spells out.
+            let mut encoded = Vec::with_capacity(text.len() + 64);
+            drop(text);
+            serde_json::to_writer(&mut encoded, &SchemaBundle::from(bundle))
+                .map_err(|e| ApiError::Internal(format!("the bundle could not be encoded: {e}")))?;
+            Ok(encoded)
+        })
+        .await?;
+    downloads.send(encoded)
 }
