@@ -14,23 +14,9 @@ use tower::ServiceExt;
 use treaty_server::{Config, app};
 use treaty_store::Store;
 
-type TestResult = Result<(), Box<dyn std::error::Error>>;
+mod common;
 
-/// The PostgreSQL server to test on. Without one the test is skipped, and
-/// says so on stderr; under `CI` it fails instead, so that CI cannot pass
-/// without ever touching PostgreSQL. (As in `tests/api.rs`.)
-fn postgres_url() -> Result<Option<String>, Box<dyn std::error::Error>> {
-    if let Ok(url) = std::env::var("TREATY_TEST_DATABASE_URL") {
-        return Ok(Some(url));
-    }
-    if std::env::var_os("CI").is_some() {
-        return Err("TREATY_TEST_DATABASE_URL is not set, and CI is: the PostgreSQL tests must run in CI (set it to a PostgreSQL server's URL, as .ci/run does)".into());
-    }
-    eprintln!(
-        "skipped: TREATY_TEST_DATABASE_URL is not set (set it to a PostgreSQL server's URL, such as postgres://postgres@127.0.0.1:5432/test, to run this test)"
-    );
-    Ok(None)
-}
+use common::{TestResult, postgres_url};
 
 /// The status of `method path` with `body`, called with `token`.
 async fn status(
