@@ -103,15 +103,14 @@ fn a_recursive_schema_is_fine() {
     );
 }
 
-#[test]
-fn a_fifty_megabyte_spec_is_read_within_bounds() {
-    // Large but within the 64 MiB limit: read and compared, not refused.
-    let dir = TestContext::new();
+/// `{"openapi": ..., "components": {"schemas": {"S0": ..., "S1": ...}}}`
+/// of small schemas (12 nodes in about 85 bytes each) until `bytes` long.
+fn many_small_schemas(bytes: usize) -> String {
     let mut text = String::from(
         "{\"openapi\": \"3.0.3\", \"info\": {\"title\": \"t\", \"version\": \"1\"}, \"paths\": {}, \"components\": {\"schemas\": {",
     );
     let mut i = 0;
-    while text.len() < 50 * 1024 * 1024 {
+    while text.len() < bytes {
         if i > 0 {
             text.push(',');
         }
@@ -119,7 +118,15 @@ fn a_fifty_megabyte_spec_is_read_within_bounds() {
         i += 1;
     }
     text.push_str("}}}");
-    dir.write("big.json", &text);
+    text
+}
+
+#[test]
+fn a_large_spec_is_read_within_bounds() {
+    // 12 MiB of small schemas, 1.7 million nodes: within every limit,
+    // read and compared, not refused.
+    let dir = TestContext::new();
+    dir.write("big.json", many_small_schemas(12 * 1024 * 1024));
     let out = diff(dir.path(), "big.json", "big.json");
     assert_eq!(
         out.status.code(),
@@ -127,9 +134,16 @@ fn a_fifty_megabyte_spec_is_read_within_bounds() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    // Past the limit: refused before parsing.
-    text.push_str(&" ".repeat(15 * 1024 * 1024));
-    dir.write("huge.json", &text);
+    // 50 MiB of the same, within the byte limit but 7 million nodes:
+    // refused by the node limit, which is what bounds memory.
+    let text = many_small_schemas(50 * 1024 * 1024);
+    dir.write("many.json", &text);
+    assert_rejected(
+        &diff(dir.path(), "many.json", "big.json"),
+        "more than the limit of 2000000 nodes",
+    );
+    // Past the byte limit: refused before parsing.
+    dir.write("huge.json", text + &" ".repeat(15 * 1024 * 1024));
     assert_rejected(
         &diff(dir.path(), "huge.json", "big.json"),
         "more than the limit",
@@ -278,4 +292,57 @@ fn two_files_of_different_kinds_are_refused_in_either_order() {
         !stderr.contains("compares two versions of one kind"),
         "{stderr}"
     );
+}
+
+/// A 63 MiB one-line array of one-digit numbers: within the byte limit,
+/// 33 million nodes. It used to grow a 1.6 GB vector and abort under a
+/// 2 GiB address-space limit; the node limit now refuses it early.
+fn a_63_mib_one_line_array(dir: &TestContext) {
+    let count = 63 * 1024 * 1024 / 2;
+    let mut text = String::with_capacity(2 * count + 1);
+    text.push('[');
+    for i in 0..count {
+        if i > 0 {
+            text.push(',');
+        }
+        text.push(char::from(b'0' + (i % 10) as u8));
+    }
+    text.push(']');
+    dir.write("big.json", text);
+}
+
+#[test]
+fn a_file_of_millions_of_tiny_nodes_is_refused_by_the_node_limit() {
+    let dir = TestContext::new();
+    a_63_mib_one_line_array(&dir);
+    assert_rejected(
+        &diff(dir.path(), "big.json", "big.json"),
+        "more than the limit of 2000000 nodes",
+    );
+}
+
+/// The same file under a 2 GiB address-space limit (Linux, where `prlimit`
+/// exists): refused with exit 2, not aborted on a failed allocation.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_file_of_millions_of_tiny_nodes_is_refused_within_2_gib() {
+    let prlimit = Path::new("/usr/bin/prlimit");
+    if !prlimit.exists() {
+        eprintln!("skipped: no {}", prlimit.display());
+        return;
+    }
+    let dir = TestContext::new();
+    a_63_mib_one_line_array(&dir);
+    let treaty = common::treaty();
+    let start = Instant::now();
+    let out = std::process::Command::new(prlimit)
+        .env("NO_COLOR", "1")
+        .arg("--as=2147483648")
+        .arg(treaty.get_program())
+        .args(["diff", "big.json", "big.json"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run prlimit: {e}"));
+    assert!(start.elapsed() < Duration::from_secs(20));
+    assert_rejected(&out, "more than the limit of 2000000 nodes");
 }

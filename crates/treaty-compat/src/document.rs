@@ -84,7 +84,7 @@ impl CompatError {
     pub fn sources(&self) -> SourceMap {
         let mut map = SourceMap::new();
         if let Some(f) = &self.file {
-            map.add(f.name(), f.shared_text());
+            map.add_file(SourceFile::clone(f));
         }
         map
     }

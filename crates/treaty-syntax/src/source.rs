@@ -55,19 +55,29 @@ pub struct Position {
 pub struct SourceFile {
     name: String,
     text: Arc<str>,
-    line_starts: Vec<usize>,
+    /// `u32` like spans: a file of 64 MiB of line breaks indexes in
+    /// 256 MiB, not 512 (or 1 GiB while a doubling vector grows). Shared,
+    /// so that an error that carries its file does not copy the index.
+    line_starts: Arc<Vec<u32>>,
 }
 
 impl SourceFile {
     /// Indexes `text`'s line starts; `name` is how the file is shown.
     pub fn new(name: impl Into<String>, text: impl Into<Arc<str>>) -> SourceFile {
         let text: Arc<str> = text.into();
-        let mut line_starts = vec![0];
-        line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        // Counted first: growing by doubling would reserve up to twice
+        // the index while it is built.
+        let lines = text.bytes().filter(|&b| b == b'\n').count();
+        let mut line_starts = Vec::with_capacity(lines + 1);
+        line_starts.push(0);
+        line_starts.extend(
+            text.match_indices('\n')
+                .map(|(i, _)| u32::try_from(i + 1).unwrap_or(u32::MAX)),
+        );
         SourceFile {
             name: name.into(),
             text,
-            line_starts,
+            line_starts: Arc::new(line_starts),
         }
     }
 
@@ -90,11 +100,12 @@ impl SourceFile {
     /// Line and column of a byte offset (clamped to the text).
     pub fn position(&self, offset: usize) -> Position {
         let offset = offset.min(self.text.len());
-        let line = match self.line_starts.binary_search(&offset) {
+        let key = u32::try_from(offset).unwrap_or(u32::MAX);
+        let line = match self.line_starts.binary_search(&key) {
             Ok(i) => i,
             Err(i) => i - 1,
         };
-        let start = self.line_starts[line];
+        let start = self.line_starts[line] as usize;
         let column = self
             .text
             .get(start..offset)
@@ -108,7 +119,11 @@ impl SourceFile {
 
     /// Byte offset of a 1-based line and a 1-based character column.
     pub fn offset(&self, line: usize, column: usize) -> usize {
-        let Some(&start) = self.line_starts.get(line.saturating_sub(1)) else {
+        let Some(start) = self
+            .line_starts
+            .get(line.saturating_sub(1))
+            .map(|&s| s as usize)
+        else {
             return self.text.len();
         };
         let rest = &self.text[start..];
@@ -123,7 +138,11 @@ impl SourceFile {
 
     /// The text of a 1-based line, without its line break.
     pub fn line_text(&self, line: usize) -> &str {
-        let Some(&start) = self.line_starts.get(line.saturating_sub(1)) else {
+        let Some(start) = self
+            .line_starts
+            .get(line.saturating_sub(1))
+            .map(|&s| s as usize)
+        else {
             return "";
         };
         let rest = &self.text[start..];
@@ -148,6 +167,14 @@ impl SourceMap {
     pub fn add(&mut self, name: impl Into<String>, text: impl Into<Arc<str>>) -> SourceId {
         let id = SourceId(u32::try_from(self.files.len()).unwrap_or(u32::MAX));
         self.files.push(SourceFile::new(name, text));
+        id
+    }
+
+    /// Adds a file already indexed (from another map: shares its text and
+    /// line index instead of indexing again) and returns its id here.
+    pub fn add_file(&mut self, file: SourceFile) -> SourceId {
+        let id = SourceId(u32::try_from(self.files.len()).unwrap_or(u32::MAX));
+        self.files.push(file);
         id
     }
 

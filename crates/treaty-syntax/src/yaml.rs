@@ -224,12 +224,14 @@ fn parse_yaml(
                         ));
                     }
                 };
+                // The scanner's buffer keeps room to grow (about 128 bytes
+                // for a one-character scalar): give it back, or two
+                // million scalars hold 250 MB.
+                let mut text = text.into_owned();
+                text.shrink_to_fit();
                 let node = Node {
                     span: b.span(&span),
-                    value: Value::Scalar(Scalar {
-                        text: text.into_owned(),
-                        quoted,
-                    }),
+                    value: Value::Scalar(Scalar { text, quoted }),
                 };
                 b.complete(node, anchor, 1)?;
             }
