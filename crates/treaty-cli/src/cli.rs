@@ -194,6 +194,10 @@ pub struct ServeArgs {
     /// bundle may hold: what bounds the memory a publish costs.
     #[arg(long, default_value_t = 1_000_000, value_parser = clap::value_parser!(u64).range(1..))]
     pub max_bundle_nodes: u64,
+    /// Bytes of bundles being sent back at once (64 MiB by default): what
+    /// bounds the memory downloads cost; past it a download answers 503.
+    #[arg(long, default_value_t = 64 * 1024 * 1024, value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_download_bytes: u64,
     /// Logs as text for people or JSON lines for a log collector.
     #[arg(long, value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,

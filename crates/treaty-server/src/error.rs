@@ -25,7 +25,8 @@ pub struct ErrorDetail {
     pub status: u16,
     /// Stable: `unauthenticated`, `forbidden`, `not_found`, `conflict`,
     /// `bad_request`, `invalid`, `too_large`, `timeout`, `internal`,
-    /// `busy` (503 with `Retry-After`: try again).
+    /// `busy` (503 with `Retry-After`: try again), `too_many_requests`
+    /// (429 with `Retry-After`: too many of this token's publishes at once).
     pub code: &'static str,
     /// What went wrong and, where it helps, what to do about it.
     pub message: String,
@@ -56,6 +57,10 @@ pub enum ApiError {
     /// 413: the request is too large.
     #[error("{0}")]
     TooLarge(String),
+    /// 429: the caller has as many requests of this kind in progress as it
+    /// may; the same request may succeed when one of them is answered.
+    #[error("{0}")]
+    TooManyRequests(String),
     /// 500: the broker failed; the message is logged too.
     #[error("{0}")]
     Internal(String),
@@ -79,6 +84,7 @@ impl ApiError {
             ApiError::BadRequest(_) => (StatusCode::BAD_REQUEST, "bad_request"),
             ApiError::Invalid(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid"),
             ApiError::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "too_large"),
+            ApiError::TooManyRequests(_) => (StatusCode::TOO_MANY_REQUESTS, "too_many_requests"),
             ApiError::Internal(_) | ApiError::Database(_) => {
                 (StatusCode::INTERNAL_SERVER_ERROR, "internal")
             }
@@ -111,7 +117,7 @@ impl IntoResponse for ApiError {
                 code,
                 "the broker's database failed; its log has the details".to_owned(),
             ),
-            ApiError::Unavailable(message) => {
+            ApiError::Unavailable(message) | ApiError::TooManyRequests(message) => {
                 let mut response = error_response(status, code, message);
                 response.headers_mut().insert(
                     axum::http::header::RETRY_AFTER,

@@ -66,6 +66,10 @@ pub struct Config {
     /// bundle may hold, at most: what bounds the memory a publish costs,
     /// which bytes alone do not (see docs/PERFORMANCE.md).
     pub max_bundle_nodes: usize,
+    /// Bytes of bundles being sent back at once, at most, counted until
+    /// each is sent or its client is gone; a download past it is refused
+    /// (503, `Retry-After`). A bundle larger than this is still sent, alone.
+    pub max_download_bytes: usize,
 }
 
 impl Default for Config {
@@ -79,6 +83,9 @@ impl Default for Config {
             header_timeout: Duration::from_secs(10),
             send_timeout: Duration::from_secs(30),
             max_bundle_nodes: 1_000_000,
+            // Two bundles of the largest body accepted by default; 128 MiB
+            // let 40 unread downloads peak the broker at 714 MB.
+            max_download_bytes: 64 * 1024 * 1024,
         }
     }
 }

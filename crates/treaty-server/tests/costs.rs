@@ -1,7 +1,9 @@
 //! What one request may cost the broker: a published bundle is bounded in
 //! nodes, not only in bytes (a 31 MiB bundle of 16 million small nodes once
 //! took gigabytes), and one over the budget is refused, naming it, with
-//! nothing stored. Measured figures are in docs/PERFORMANCE.md.
+//! nothing stored; bundles being sent back are bounded in bytes at once;
+//! a token has a bounded number of publishes in progress. Measured figures
+//! are in docs/PERFORMANCE.md.
 
 use axum::Router;
 use axum::body::Body;
@@ -177,10 +179,14 @@ async fn the_budget_is_over_all_the_files_of_a_bundle() -> TestResult {
 
 #[tokio::test]
 async fn downloads_past_the_bytes_in_flight_are_refused_until_one_is_sent() -> TestResult {
-    let (b, token) = broker(Config::default()).await?;
+    let (b, token) = broker(Config {
+        max_download_bytes: 7 * 1024 * 1024 / 2,
+        ..Config::default()
+    })
+    .await?;
     // Few nodes, many bytes: one long description.
     let doc = json!({"openapi": "3.1.0", "info": {"title": "Catalog", "version": "1",
-        "description": "x".repeat(17 * 1024 * 1024)}, "paths": {}});
+        "description": "x".repeat(1024 * 1024)}, "paths": {}});
     let path = "/api/v1/interfaces/catalog-api/versions/1.0.0";
     b.expect(
         201,
@@ -211,8 +217,8 @@ async fn downloads_past_the_bytes_in_flight_are_refused_until_one_is_sent() -> T
         unread.push(response);
         assert!(unread.len() < 20, "no bound on the bundles being sent");
     }
-    // 128 MiB in flight: seven of 17 MiB.
-    assert_eq!(unread.len(), 7);
+    // 3.5 MiB in flight: three of 1 MiB.
+    assert_eq!(unread.len(), 3);
     // One sent in full frees its share.
     let sent = unread.pop().ok_or("none held")?;
     let bytes = sent.into_body().collect().await?.to_bytes();
@@ -220,5 +226,71 @@ async fn downloads_past_the_bytes_in_flight_are_refused_until_one_is_sent() -> T
     assert_eq!(bundle["entry"], "api/catalog.json");
     let again = b.app.clone().oneshot(get()?).await?;
     assert_eq!(again.status(), StatusCode::OK);
+    Ok(())
+}
+
+/// A request body that tells when it is first read and then never ends:
+/// a publish that has taken its slot and is reading its body.
+struct NeverEnding {
+    started: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+impl http_body::Body for NeverEnding {
+    type Data = axum::body::Bytes;
+    type Error = std::convert::Infallible;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<http_body::Frame<Self::Data>, Self::Error>>> {
+        if let Some(started) = self.started.take() {
+            let _ = started.send(());
+        }
+        std::task::Poll::Pending
+    }
+}
+
+#[tokio::test]
+async fn a_token_past_its_publishes_in_progress_is_refused_429_until_one_ends() -> TestResult {
+    let (b, token) = broker(Config::default()).await?;
+    let path = "/api/v1/interfaces/catalog-api/versions/1.0.0";
+    let publish = |body: Body| {
+        Request::builder()
+            .method("PUT")
+            .uri(path)
+            .header("Content-Type", "application/json")
+            .header("Authorization", format!("Bearer {token}"))
+            .body(body)
+    };
+    // Two publishes in progress, both reading a body that never ends.
+    let mut in_progress = Vec::new();
+    for _ in 0..2 {
+        let (started, read) = tokio::sync::oneshot::channel();
+        let request = publish(Body::new(NeverEnding {
+            started: Some(started),
+        }))?;
+        in_progress.push(tokio::spawn(b.app.clone().oneshot(request)));
+        tokio::time::timeout(std::time::Duration::from_secs(10), read).await??;
+    }
+    let bundle = bundle_of_small_nodes(10);
+    let third = b
+        .app
+        .clone()
+        .oneshot(publish(Body::from(serde_json::to_vec(&bundle)?))?)
+        .await?;
+    assert_eq!(third.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(
+        third.headers().get("retry-after").map(|v| v.as_bytes()),
+        Some(&b"1"[..])
+    );
+    let body: Value = serde_json::from_slice(&third.into_body().collect().await?.to_bytes())?;
+    assert_eq!(body["error"]["code"], "too_many_requests", "{body}");
+    assert_eq!(body["error"]["status"], 429);
+    // Nothing was stored, and one publish given up frees its slot.
+    assert_eq!(b.store.count(Table::InterfaceVersions).await?, 0);
+    let given_up = in_progress.pop().ok_or("none in progress")?;
+    given_up.abort();
+    let _ = given_up.await;
+    b.expect(201, "PUT", path, Some(&token), bundle).await?;
     Ok(())
 }

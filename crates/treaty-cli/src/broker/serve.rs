@@ -19,6 +19,7 @@ pub fn run(args: ServeArgs) -> Exit {
         header_timeout,
         send_timeout,
         max_bundle_nodes,
+        max_download_bytes,
         log_format,
     } = args;
     let seconds = std::time::Duration::from_secs;
@@ -34,6 +35,7 @@ pub fn run(args: ServeArgs) -> Exit {
             header_timeout: seconds(header_timeout),
             send_timeout: seconds(send_timeout),
             max_bundle_nodes: usize::try_from(max_bundle_nodes).unwrap_or(usize::MAX),
+            max_download_bytes: usize::try_from(max_download_bytes).unwrap_or(usize::MAX),
             ..treaty_server::Config::default()
         },
     };

@@ -23,11 +23,13 @@ pub(super) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(publish_version, get_version))
         // One per broker: the bundle downloads in progress share it.
         .layer(axum::Extension(download::Downloads::new()))
+        .layer(axum::Extension(slots::PublishSlots::new(slots::PER_TOKEN)))
 }
 
 mod budget;
 mod download;
 mod paths;
+mod slots;
 
 /// Include directories in one bundle, at most.
 const MAX_INCLUDE_PATHS: usize = 100;
@@ -128,13 +130,17 @@ async fn readable(state: &AppState, bundle: Bundle, format: Format, kind: &str) 
 
 /// Publish what a version of the producer component provides. The same
 /// bundle again is accepted (200); another bundle under the same version is
-/// a conflict: versions are immutable.
+/// a conflict: versions are immutable. A token may have 2 publishes in
+/// progress at once: past that, 429 with `Retry-After`.
 #[utoipa::path(put, path = "/api/v1/interfaces/{id}/versions/{version}", tag = "interfaces",
     params(("id" = String, Path), ("version" = String, Path)), request_body = SchemaBundle,
-    responses((status = 201, body = Published), (status = 200, body = Published), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 201, body = Published), (status = 200, body = Published), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 413, body = ErrorBody), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
 async fn publish_version(
     State(state): State<AppState>,
     caller: Caller,
+    // Before the body: a token past its publishes in progress is refused
+    // (429) before the body is read.
+    _slot: slots::PublishSlot,
     Path((id, version)): Path<(String, String)>,
     Json(body): Json<SchemaBundle>,
 ) -> Result<(StatusCode, Json<Published>)> {
@@ -206,8 +212,15 @@ async fn get_version(
     Path((id, version)): Path<(String, String)>,
 ) -> Result<Response> {
     caller.read(state.config.anonymous_read)?;
-    let encoded = downloads
-        .prepared(async {
+    let limits = download::Limits {
+        budget: state.config.max_download_bytes,
+        // What was stored came as a body within this (its encoding differs
+        // by an empty `include_paths` at most).
+        largest: state.config.max_body_bytes,
+    };
+    let key = format!("{id}\0{version}");
+    downloads
+        .send(limits, key, async {
             let (hash, text) = state.store.bundle_of(&id, &version).await?.ok_or_else(|| {
                 ApiError::NotFound(format!("version {version} of `{id}` does not exist"))
             })?;
@@ -220,6 +233,5 @@ async fn get_version(
                 .map_err(|e| ApiError::Internal(format!("the bundle could not be encoded: {e}")))?;
             Ok(encoded)
         })
-        .await?;
-    downloads.send(encoded)
+        .await
 }
