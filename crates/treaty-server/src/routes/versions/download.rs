@@ -2,8 +2,9 @@
 //! to `--max-body-bytes` of text, and a client that does not read its
 //! response keeps it in the broker's memory (40 such clients once pinned
 //! 1.7 GB): the bytes being sent at once are bounded, and a download past
-//! the bound is refused (503, `Retry-After: 1`) rather than queued; so is
-//! one that would wait long for its turn to be read from the database.
+//! the bound (`--max-download-bytes`) is refused (503, `Retry-After: 1`)
+//! rather than queued, before its bundle is read; so is one that would
+//! wait long for its turn to be read from the database.
 
 use std::collections::HashMap;
 use std::convert::Infallible;
