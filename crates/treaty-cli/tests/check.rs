@@ -4,80 +4,7 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn git(dir: &Path, args: &[&str]) {
-    let out = Command::new("git")
-        .current_dir(dir)
-        .args([
-            "-c",
-            "user.email=ci@example.com",
-            "-c",
-            "user.name=CI",
-            "-c",
-            "commit.gpgsign=false",
-        ])
-        .args(args)
-        .output()
-        .unwrap_or_else(|e| panic!("git: {e}"));
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
-fn copy(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap_or_else(|e| panic!("{e}"));
-    for e in std::fs::read_dir(from).into_iter().flatten().flatten() {
-        let p = e.path();
-        let target = to.join(e.file_name());
-        if p.is_dir() {
-            copy(&p, &target);
-        } else {
-            std::fs::copy(&p, &target).unwrap_or_else(|e| panic!("{e}"));
-        }
-    }
-}
-
-/// A repository whose one commit holds the example workspace under `acme/`.
-fn repo() -> (tempfile::TempDir, PathBuf) {
-    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    let ws = dir.path().join("acme");
-    copy(
-        &PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../examples/acme"),
-        &ws,
-    );
-    git(dir.path(), &["init", "-q"]);
-    git(dir.path(), &["add", "-A"]);
-    git(dir.path(), &["commit", "-q", "-m", "base"]);
-    (dir, ws)
-}
-
-fn edit(ws: &Path, file: &str, from: &str, to: &str) {
-    let path = ws.join(file);
-    let text = std::fs::read_to_string(&path).unwrap_or_default();
-    assert!(text.contains(from), "{file} does not contain {from}");
-    std::fs::write(&path, text.replace(from, to)).unwrap_or_else(|e| panic!("{e}"));
-}
-
-fn check(ws: &Path, base: &str) -> (Output, serde_json::Value) {
-    let out = common::treaty()
-        .current_dir(ws)
-        .args(["check", "--base", base, "--format", "json"])
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run treaty: {e}"));
-    let v = serde_json::from_slice(&out.stdout).unwrap_or(serde_json::Value::Null);
-    (out, v)
-}
-
-fn interface<'a>(r: &'a serde_json::Value, id: &str) -> &'a serde_json::Value {
-    r["interfaces"]
-        .as_array()
-        .and_then(|a| a.iter().find(|i| i["id"] == id))
-        .unwrap_or(&serde_json::Value::Null)
-}
+use common::git_repo::{check, check_as, commit_all, edit, git, interface, repo};
 
 #[test]
 fn an_unchanged_workspace_passes() {
@@ -164,10 +91,6 @@ fn an_unknown_base_is_a_usage_error() {
     let (out, _) = check(&ws, "no-such-branch");
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("cannot resolve `no-such-branch`"));
-}
-
-fn commit_all(dir: &Path, message: &str) {
-    git(dir, &["commit", "-q", "-a", "-m", message]);
 }
 
 #[test]
@@ -358,15 +281,6 @@ fn changelog_covers_protobuf_interfaces() {
         c["versions"][0]["changes"][0]["rule"],
         "proto-field-name-changed"
     );
-}
-
-fn check_as(ws: &Path, base: &str, format: &str) -> String {
-    let out = common::treaty()
-        .current_dir(ws)
-        .args(["check", "--base", base, "--format", format])
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run treaty: {e}"));
-    String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 #[test]
