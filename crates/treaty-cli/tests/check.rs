@@ -383,3 +383,114 @@ fn a_moved_schema_is_compared_with_its_old_path() {
     assert_eq!(out.status.code(), Some(0), "{r}");
     assert_eq!(interface(&r, "payments-api")["status"], "pass", "{r}");
 }
+
+#[test]
+fn a_renamed_operation_id_names_the_consumers_that_used_the_old_one() {
+    let (_dir, ws) = repo();
+    // Structurally nothing changed, but checkout's `uses` names
+    // `createPayment`, which no longer resolves.
+    edit(
+        &ws,
+        "schemas/payments-api.openapi.yaml",
+        "operationId: createPayment",
+        "operationId: submitPayment",
+    );
+    let (out, r) = check(&ws, "HEAD");
+    assert_eq!(out.status.code(), Some(1), "{r}");
+    let payments = interface(&r, "payments-api");
+    assert_eq!(payments["status"], "fail", "{payments}");
+    let gone: Vec<&serde_json::Value> = payments["changes"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|c| c["rule"] == "consumer-use-gone")
+        .collect();
+    assert_eq!(gone.len(), 1, "{payments}");
+    assert_eq!(gone[0]["level"], "breaking");
+    assert_eq!(gone[0]["affects"], serde_json::json!(["checkout"]));
+    assert_eq!(gone[0]["operations"], serde_json::json!(["createPayment"]));
+    assert_eq!(gone[0]["new"]["file"], "interfaces/payments-api.yaml");
+    assert!(
+        gone[0]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("`checkout` uses operation `createPayment`")),
+        "{}",
+        gone[0]
+    );
+}
+
+#[test]
+fn a_removed_operation_is_reported_once_for_its_consumers() {
+    let (_dir, ws) = repo();
+    // getPayment goes: `operation-removed` names checkout, and the gone
+    // `uses` entry is not reported a second time.
+    let path = ws.join("schemas/payments-api.openapi.yaml");
+    let text = std::fs::read_to_string(&path).unwrap_or_default();
+    let start = text
+        .find("    get:\n      operationId: getPayment")
+        .unwrap_or(0);
+    let end = text[start..]
+        .find("  /payments/{paymentId}/refunds:")
+        .map_or(start, |e| start + e);
+    assert!(end > start, "the fixture changed");
+    std::fs::write(&path, format!("{}{}", &text[..start], &text[end..]))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let (out, r) = check(&ws, "HEAD");
+    assert_eq!(out.status.code(), Some(1), "{r}");
+    let rules: Vec<&str> = interface(&r, "payments-api")["changes"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|c| c["level"] == "breaking")
+        .filter_map(|c| c["rule"].as_str())
+        .collect();
+    assert!(rules.contains(&"operation-removed"), "{rules:?}");
+    assert!(!rules.contains(&"consumer-use-gone"), "{rules:?}");
+}
+
+/// The text report names commits by their short id: replaced by names so
+/// that the snapshot reads (and does not depend on git's object format).
+fn named(text: &str, commits: &[(&str, &str)]) -> String {
+    let mut out = text.to_owned();
+    for (commit, name) in commits {
+        out = out.replace(&commit[..10], name);
+    }
+    out
+}
+
+#[test]
+fn the_text_report_details_each_finding() {
+    let (dir, ws) = repo();
+    let first = git(dir.path(), &["rev-parse", "HEAD"]);
+    // Committed: CHF dropped (payments-api is backward_transitive, so the
+    // first version still counts). In the working tree: SEK dropped too,
+    // createPayment renamed, and a new optional field.
+    edit(
+        &ws,
+        "schemas/payments-api.openapi.yaml",
+        "enum: [EUR, USD, GBP, SEK, CHF]",
+        "enum: [EUR, USD, GBP, SEK]",
+    );
+    edit(
+        &ws,
+        "interfaces/payments-api.yaml",
+        "current: 1.4.0",
+        "current: 1.5.0",
+    );
+    let second = commit_all(dir.path(), "Drop CHF");
+    edit(
+        &ws,
+        "schemas/payments-api.openapi.yaml",
+        "enum: [EUR, USD, GBP, SEK]",
+        "enum: [EUR, USD, GBP]",
+    );
+    edit(
+        &ws,
+        "schemas/payments-api.openapi.yaml",
+        "operationId: createPayment",
+        "operationId: submitPayment",
+    );
+    let text = check_as(&ws, "HEAD", "text");
+    let text = named(&text, &[(&first, "<first>"), (&second, "<second>")]);
+    insta::assert_snapshot!(text);
+}

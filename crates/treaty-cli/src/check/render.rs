@@ -17,8 +17,8 @@ fn plural(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
 
-/// `file:line:column`, prefixed with the revision (`REV:file:...`, as
-/// `git show` names a file at a revision) when it is at one.
+/// `file:line:column`, prefixed with the revision (`REV:file:...`) when
+/// it is at one; the file as the workspace names it.
 fn at(loc: &Option<JsonLocation>, revision: Option<&str>) -> String {
     match (loc, revision) {
         (None, _) => "-".to_owned(),
