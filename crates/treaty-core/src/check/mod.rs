@@ -186,9 +186,11 @@ pub struct InterfaceCheck {
 }
 
 /// Judges one interface under `policy`. A change found against several
-/// versions is reported once (the same rule and message), where it was
-/// first found; the check fails when a reported breaking change touches at
-/// least one consumer, unless the policy is `none`. A removed interface
+/// versions is reported once (the same rule, message and level), where it
+/// was first found; the check fails when a reported breaking change
+/// touches at least one consumer, unless the policy is `none` or the
+/// change was found against the base and the facts say it is accepted
+/// (a major version bump, see [`baseline`]). A removed interface
 /// fails when it had consumers at the base, unless the policy is `none`.
 pub fn judge(policy: Policy, facts: &Facts<'_>) -> InterfaceCheck {
     let (comparisons, failed, accepted) = match facts {
