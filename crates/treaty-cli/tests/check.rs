@@ -494,3 +494,69 @@ fn the_text_report_details_each_finding() {
     let text = named(&text, &[(&first, "<first>"), (&second, "<second>")]);
     insta::assert_snapshot!(text);
 }
+
+/// The breaking changes of one interface in a check report, as
+/// `(rule, field, affects)`.
+fn breaking(r: &serde_json::Value, id: &str) -> Vec<(String, String, serde_json::Value)> {
+    interface(r, id)["changes"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|c| c["level"] == "breaking")
+        .map(|c| {
+            (
+                c["rule"].as_str().unwrap_or("").to_owned(),
+                c["field"].as_str().unwrap_or("").to_owned(),
+                c["affects"].clone(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn a_change_inside_a_nested_avro_record_breaks_the_consumer_of_the_message() {
+    let (_dir, ws) = repo();
+    // Address is a named record inside ShipmentEvent, which checkout uses.
+    edit(
+        &ws,
+        "schemas/shipment-event.avsc",
+        r#"{ "name": "city", "type": "string" }"#,
+        r#"{ "name": "city", "type": "int" }"#,
+    );
+    let (out, r) = check(&ws, "HEAD");
+    assert_eq!(out.status.code(), Some(1), "{r}");
+    assert_eq!(interface(&r, "shipment-event")["status"], "fail");
+    let found = breaking(&r, "shipment-event");
+    assert!(
+        found
+            .iter()
+            .any(|(rule, field, affects)| rule == "avro-type-changed"
+                && field == "Address.city"
+                && *affects == serde_json::json!(["checkout"])),
+        "{found:?}"
+    );
+    // The route names the change from the message down.
+    let change = &interface(&r, "shipment-event")["changes"][0];
+    assert_eq!(change["path"], "ShipmentEvent.destination.city", "{change}");
+}
+
+#[test]
+fn a_change_inside_a_json_schema_def_breaks_the_consumer_of_the_field_above_it() {
+    let (_dir, ws) = repo();
+    // OrderPlaced.lines[] is $defs/OrderLine; fulfillment uses
+    // OrderPlaced.lines, payments only orderId, total and currency.
+    edit(
+        &ws,
+        "schemas/order-placed.schema.json",
+        r#""quantity": { "type": "integer", "minimum": 1, "maximum": 999 }"#,
+        r#""quantity": { "type": "string" }"#,
+    );
+    let (out, r) = check(&ws, "HEAD");
+    assert_eq!(out.status.code(), Some(1), "{r}");
+    let found = breaking(&r, "order-placed");
+    assert!(!found.is_empty(), "{r}");
+    for (_, field, affects) in &found {
+        assert!(field.starts_with("OrderLine.quantity"), "{found:?}");
+        assert_eq!(*affects, serde_json::json!(["fulfillment"]), "{found:?}");
+    }
+}

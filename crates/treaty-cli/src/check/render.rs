@@ -58,6 +58,12 @@ fn change(out: &mut String, c: &CheckChange, base: &str, accepted: Option<String
         };
         out.push_str(&format!("{DETAIL}in {}{tail}\n", shown.join(", ")));
     }
+    if let Some(path) = &j.path {
+        match &j.operation {
+            Some(op) => out.push_str(&format!("{DETAIL}at {op} → {path}\n")),
+            None => out.push_str(&format!("{DETAIL}at {path}\n")),
+        }
+    }
     let revision = c
         .found_against
         .as_ref()

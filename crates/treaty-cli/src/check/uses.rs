@@ -90,6 +90,7 @@ fn finding(ws: &Workspace, interface: &Interface, u: &UnresolvedUse, level: Leve
         } else {
             Vec::new()
         },
+        path: None,
         field: (!is_place).then(|| u.entry.clone()),
         affects: Some(vec![u.team.clone()]),
     }
