@@ -232,6 +232,11 @@ fn level(rule: &str, effect: Effect, direction: Direction) -> Level {
         ("response-status-added", _) => return Level::Warning,
         ("response-success-status-removed", _) => return Level::Breaking,
         ("deprecated-operation-removed", _) => return Level::Warning,
+        // No request changes, but generated clients rename the method.
+        ("operation-id-changed", _) => return Level::Warning,
+        // An optional response header disappears: readers that used it
+        // when present miss it.
+        ("optional-response-header-removed", Produces) => return Level::Warning,
         ("optional-property-added", Accepts) => return Level::Info,
         // A client asking for a media type that is gone gets nothing; one
         // that is new is served only to clients that ask for it.
