@@ -2,6 +2,8 @@
 //! and a new schema (`old.yaml`/`new.yaml` or `.json`) and `expected.txt`,
 //! the sorted `<level> <rule>` lines `treaty diff` must report under the
 //! backward policy. The text and JSON outputs are snapshots beside them.
+//! An optional `args.txt` holds further `treaty diff` options, separated
+//! by spaces (`--undeclared-properties lenient`).
 //! `TREATY_CASE=<case>` runs one case (see docs/testing.md).
 
 mod common;
@@ -20,9 +22,11 @@ fn side(case: &Path, name: &str) -> Option<String> {
 }
 
 fn diff(case: &Path, old: &str, new: &str, format: &str) -> (i32, String) {
+    let extra = std::fs::read_to_string(case.join("args.txt")).unwrap_or_default();
     let out = common::treaty()
         .current_dir(case)
         .args(["diff", old, new, "--format", format])
+        .args(extra.split_whitespace())
         .output()
         .unwrap_or_else(|e| panic!("cannot run treaty: {e}"));
     let text =

@@ -98,6 +98,9 @@ pub struct Change {
     pub operations: BTreeSet<String>,
     /// The field, as `Schema.property.nested` from the nearest named schema.
     pub field: Option<String>,
+    /// Found in a data contract (a JSON Schema interface): its level is
+    /// the set arithmetic alone, without the adjustments for API practice.
+    pub data_contract: bool,
 }
 
 impl Change {
@@ -117,6 +120,7 @@ impl Change {
             new: None,
             operations: BTreeSet::new(),
             field: None,
+            data_contract: false,
         }
     }
 
@@ -152,11 +156,13 @@ impl Change {
 
     /// The level of the change under `policy`.
     pub fn level(&self, policy: Policy) -> Level {
+        // A data contract: no rule is adjusted for API practice.
+        let rule = if self.data_contract { "" } else { self.rule };
         match policy {
-            Policy::Backward | Policy::None => level(self.rule, self.effect, self.direction),
-            Policy::Forward => level(self.rule, self.effect, self.direction.flip()),
-            Policy::Full => level(self.rule, self.effect, self.direction).min(level(
-                self.rule,
+            Policy::Backward | Policy::None => level(rule, self.effect, self.direction),
+            Policy::Forward => level(rule, self.effect, self.direction.flip()),
+            Policy::Full => level(rule, self.effect, self.direction).min(level(
+                rule,
                 self.effect,
                 self.direction.flip(),
             )),
@@ -226,6 +232,7 @@ mod tests {
             new: None,
             operations: BTreeSet::new(),
             field: None,
+            data_contract: false,
         }
     }
 

@@ -157,6 +157,80 @@ pub const RULES: &[(&str, &str)] = &[
         "Properties beyond the listed ones become allowed.",
     ),
     (
+        "pattern-property-added",
+        "A `patternProperties` pattern judges the names it matches (instead of `additionalProperties`), declared ones too.",
+    ),
+    (
+        "pattern-property-removed",
+        "A `patternProperties` pattern no longer judges the names it matches.",
+    ),
+    (
+        "evaluated-properties-changed",
+        "Subschemas evaluate other properties than before, so `unevaluatedProperties` judges others: Treaty cannot prove the effect and reports it both ways.",
+    ),
+    (
+        "items-narrowed",
+        "Array items at a position, or beyond the listed ones, accept less: `items` added to an array that had none, `additionalItems: false`, a tuple longer.",
+    ),
+    (
+        "items-widened",
+        "Array items at a position, or beyond the listed ones, accept more: `items` removed, a tuple shorter.",
+    ),
+    (
+        "evaluated-items-changed",
+        "Subschemas evaluate other items than before, so `unevaluatedItems` judges others: Treaty cannot prove the effect and reports it both ways.",
+    ),
+    (
+        "contains-added",
+        "Arrays must contain an item matching a schema (`contains`).",
+    ),
+    ("contains-removed", "The `contains` requirement is gone."),
+    (
+        "contains-changed",
+        "The `contains` schema changed beside `maxContains`: Treaty cannot prove which arrays keep the count and reports it both ways.",
+    ),
+    (
+        "contains-count-narrowed",
+        "`minContains` rose or `maxContains` fell (or was added).",
+    ),
+    (
+        "contains-count-widened",
+        "`minContains` fell or `maxContains` rose (or was removed).",
+    ),
+    (
+        "not-added",
+        "Values must not match a schema (`not`). A `not` kept is compared the other way round: its schema accepting less widens.",
+    ),
+    ("not-removed", "A `not` restriction is gone."),
+    (
+        "all-of-branch-added",
+        "One more `allOf` branch that Treaty could not fold into its schema (two patterns, two closed models...).",
+    ),
+    (
+        "all-of-branch-removed",
+        "An `allOf` branch kept apart is gone.",
+    ),
+    (
+        "dependency-added",
+        "When a property is present, more names are required or a schema applies (`dependentRequired`, `dependentSchemas`, `dependencies`).",
+    ),
+    (
+        "dependency-removed",
+        "A property's presence requires fewer names or no schema.",
+    ),
+    (
+        "conditional-added",
+        "An `if`/`then`/`else` condition (or its `then` or `else`) now applies.",
+    ),
+    (
+        "conditional-removed",
+        "An `if`/`then`/`else` condition (or its `then` or `else`) is gone.",
+    ),
+    (
+        "conditional-changed",
+        "The `if` of a condition changed: documents move between `then` and `else`, and Treaty cannot prove the effect, so it reports it both ways.",
+    ),
+    (
         "one-of-branch-added",
         "A `oneOf`/`anyOf` alternative was added.",
     ),

@@ -113,13 +113,18 @@ impl Workspace {
         interface.effective_proto_category().into()
     }
 
-    /// How two versions of `interface` are compared: its kind's format and
-    /// its Protobuf category. With [`Interface::include_paths`] and the
+    /// How two versions of `interface` are compared: its kind's format, its
+    /// Protobuf category and how a JSON Schema contract judges undeclared
+    /// properties. With [`Interface::include_paths`] and the
     /// schema path, all [`treaty_compat::diff_interface`] needs.
     pub fn diff_spec(&self, interface: &Interface) -> treaty_compat::DiffSpec {
         treaty_compat::DiffSpec {
             format: Some(interface.kind.value.format()),
             proto_category: self.effective_proto_category(interface),
+            undeclared_properties: interface
+                .undeclared_properties
+                .map(Into::into)
+                .unwrap_or_default(),
         }
     }
 

@@ -4,17 +4,26 @@
 //! keyword families are compared in their own modules: `scalar` (types,
 //! values, annotations), `bounds` (limits on values, lengths and counts), `object` (properties, `required`,
 //! `additionalProperties`), `array` (items) and `union` (`oneOf`/`anyOf`
-//! alternatives and the discriminator).
+//! alternatives and the discriminator); `patterns` (`patternProperties`
+//! and what judges a name), `evaluated` (`unevaluated*` after subschemas), `applicators` (`not`, `allOf` branches kept
+//! apart, dependencies), `conditional` (`if`/`then`/`else`) and `slot`
+//! (what a name or a position accepts when one side has no schema for it).
 
+mod applicators;
 mod array;
 mod bounds;
+mod conditional;
+mod evaluated;
 mod object;
+mod patterns;
 mod scalar;
+mod slot;
 mod union;
 
 use std::collections::{HashMap, HashSet};
 
 use crate::change::{Change, Direction, Effect, Side};
+use crate::jsonschema::UndeclaredProperties;
 use crate::schema::{SchemaArena, SchemaId};
 
 /// A pair, the direction, and whether null is judged by the enclosing union.
@@ -37,6 +46,9 @@ pub struct SchemaComparer<'a> {
     frames: Vec<Vec<Key>>,
     /// Root pairs and the operation that reached each.
     roots: Vec<(Key, String)>,
+    /// A data contract (and how its open models are judged), or `None`
+    /// for an API, whose old clients send no undeclared property.
+    data: Option<UndeclaredProperties>,
 }
 
 impl std::fmt::Debug for SchemaComparer<'_> {
@@ -80,7 +92,16 @@ impl<'a> SchemaComparer<'a> {
             in_progress: HashSet::new(),
             frames: Vec::new(),
             roots: Vec::new(),
+            data: None,
         }
+    }
+
+    /// The same, comparing data contracts: every document valid under one
+    /// version against the other, undeclared properties of open models
+    /// judged as `undeclared` says.
+    pub fn for_data(mut self, undeclared: UndeclaredProperties) -> SchemaComparer<'a> {
+        self.data = Some(undeclared);
+        self
     }
 
     /// Compares `o` and `n` as reached by `operation` (if any), where the
@@ -244,7 +265,9 @@ impl<'a> SchemaComparer<'a> {
         ids.extend(self.bounds(at));
         ids.extend(self.annotations(at));
         ids.extend(self.object(at));
-        self.array(at);
+        ids.extend(self.array(at));
+        ids.extend(self.applicators(at));
+        ids.extend(self.conditional(at));
         ids
     }
 }
