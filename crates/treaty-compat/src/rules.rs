@@ -239,6 +239,14 @@ pub const RULES: &[(&str, &str)] = &[
         "A `oneOf`/`anyOf` alternative was removed.",
     ),
     (
+        "alternatives-added",
+        "A `oneOf`/`anyOf` where there was none, beside keywords of its own: one more condition.",
+    ),
+    (
+        "alternatives-removed",
+        "A `oneOf`/`anyOf` beside keywords of its own is gone.",
+    ),
+    (
         "discriminator-changed",
         "The discriminator property changed.",
     ),

@@ -7,6 +7,7 @@
 
 use super::{At, SchemaComparer, escape, list};
 use crate::change::Effect;
+use crate::schema::SchemaId;
 
 impl SchemaComparer<'_> {
     /// `not` and the `allOf` branches kept apart.
@@ -126,5 +127,34 @@ impl SchemaComparer<'_> {
             }
         }
         ids
+    }
+
+    /// `oneOf`/`anyOf` on one side only, beside constraints of its own:
+    /// one more condition (the other side's alternatives are one that
+    /// accepts anything), unless an alternative accepts anything.
+    pub(super) fn alternatives_added_or_removed(
+        &mut self,
+        at: At<'_>,
+        old: Option<(&'static str, Vec<SchemaId>)>,
+        new: Option<(&'static str, Vec<SchemaId>)>,
+    ) -> Vec<usize> {
+        let f = at.field;
+        let (added, (keyword, list)) = match (old, new) {
+            (None, Some(n)) => (true, n),
+            (Some(o), None) => (false, o),
+            _ => return Vec::new(),
+        };
+        let arena = if added { self.new } else { self.old };
+        if list.iter().any(|&id| arena.get(id).accepts_anything()) {
+            return Vec::new();
+        }
+        if added {
+            let message = format!("`{f}` must now match its {keyword} alternatives");
+            vec![self.push(at, "alternatives-added", Effect::Narrows, message, keyword)]
+        } else {
+            let message = format!("`{f}` no longer has to match {keyword} alternatives");
+            let suffix = format!("/{keyword}");
+            vec![self.push_at(at, "alternatives-removed", Effect::Widens, message, (&suffix, ""))]
+        }
     }
 }

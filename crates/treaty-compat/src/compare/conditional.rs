@@ -21,6 +21,16 @@ impl SchemaComparer<'_> {
     pub(super) fn conditional(&mut self, at: At<'_>) -> Vec<usize> {
         let (os, ns) = (self.old.get(at.o), self.new.get(at.n));
         let f = at.field;
+        // An `if` alone asks nothing, but what it evaluates counts for
+        // `unevaluated*`: more documents passing it evaluate more.
+        let judges_unevaluated = |s: &crate::schema::Schema| {
+            s.unevaluated_properties.is_some() || s.unevaluated_items.is_some()
+        };
+        if let (Some(a), Some(b)) = (os.conditional, ns.conditional)
+            && (judges_unevaluated(os) || judges_unevaluated(ns))
+        {
+            self.compare(a.condition, b.condition, at.dir, &format!("{f}(if)"), false);
+        }
         let asks_something =
             |c: &crate::schema::Conditional| c.then.is_some() || c.otherwise.is_some();
         let (a, b) = match (

@@ -222,6 +222,12 @@ pub struct Conditional {
 impl Schema {
     /// Whether the schema accepts every value (no constraint at all).
     pub fn accepts_anything(&self) -> bool {
+        self.one_of.is_empty() && self.any_of.is_empty() && self.only_alternatives()
+    }
+
+    /// Whether the schema constrains nothing but by its `oneOf`/`anyOf`
+    /// alternatives (if any).
+    pub fn only_alternatives(&self) -> bool {
         self.types == types::ALL
             && self.enumeration.is_none()
             && self.constant.is_none()
@@ -248,8 +254,6 @@ impl Schema {
             && self.unevaluated_properties.is_none()
             && self.dependent_required.is_empty()
             && self.dependent_schemas.is_empty()
-            && self.one_of.is_empty()
-            && self.any_of.is_empty()
             && self.all_of.is_empty()
             && self.not.is_none()
             && self.conditional.is_none()
