@@ -78,7 +78,12 @@ fn leaf() -> impl Strategy<Value = Value> {
 }
 
 fn object(keywords: Vec<(&'static str, Value)>) -> Value {
-    Value::Object(keywords.into_iter().map(|(k, v)| (k.to_owned(), v)).collect())
+    Value::Object(
+        keywords
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), v))
+            .collect(),
+    )
 }
 
 fn sub_map(keys: Vec<&'static str>, schemas: Vec<Value>) -> Value {
@@ -101,7 +106,10 @@ fn schema() -> impl Strategy<Value = Value> {
             (names(), subs(3..4)).prop_map(|(k, s)| ("properties", sub_map(k, s))),
             names().prop_map(|n| ("required", json!(n))),
             additional().prop_map(|a| ("additionalProperties", a)),
-            (prop::sample::subsequence(PATTERNS.to_vec(), 1..=2), subs(2..3))
+            (
+                prop::sample::subsequence(PATTERNS.to_vec(), 1..=2),
+                subs(2..3)
+            )
                 .prop_map(|(k, s)| ("patternProperties", sub_map(k, s))),
             additional().prop_map(|a| ("unevaluatedProperties", a)),
             (prop::sample::select(NAMES.to_vec()), names())
@@ -213,10 +221,18 @@ fn mutate(base: &Value, other: &Value, at: usize, op: usize, pick: usize) -> Val
             m.remove(&key);
         }
         (1 | 2, Value::Object(m), Value::Object(o)) if !o.is_empty() => {
-            let (k, v) = o.iter().nth(pick % o.len()).map(|(k, v)| (k.clone(), v.clone())).unwrap_or_default();
+            let (k, v) = o
+                .iter()
+                .nth(pick % o.len())
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .unwrap_or_default();
             match (m.get_mut(&k), &v) {
                 (Some(Value::Object(have)), Value::Object(new)) if !new.is_empty() => {
-                    let (nk, nv) = new.iter().nth(pick % new.len()).map(|(a, b)| (a.clone(), b.clone())).unwrap_or_default();
+                    let (nk, nv) = new
+                        .iter()
+                        .nth(pick % new.len())
+                        .map(|(a, b)| (a.clone(), b.clone()))
+                        .unwrap_or_default();
                     if have.remove(&nk).is_none() {
                         have.insert(nk, nv);
                     }
@@ -246,7 +262,14 @@ fn translate(v: &Value, draft: usize) -> Value {
         let child = if ONE.contains(&k.as_str()) {
             translate(child, draft)
         } else if LISTS.contains(&k.as_str()) {
-            Value::Array(child.as_array().into_iter().flatten().map(|c| translate(c, draft)).collect())
+            Value::Array(
+                child
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .map(|c| translate(c, draft))
+                    .collect(),
+            )
         } else if MAPS.contains(&k.as_str()) {
             Value::Object(
                 child
@@ -270,7 +293,12 @@ fn translate(v: &Value, draft: usize) -> Value {
         }
     }
     if draft == 0 {
-        for k in ["unevaluatedProperties", "unevaluatedItems", "minContains", "maxContains"] {
+        for k in [
+            "unevaluatedProperties",
+            "unevaluatedItems",
+            "minContains",
+            "maxContains",
+        ] {
             out.remove(k);
         }
         let mut deps = Map::new();
@@ -314,7 +342,8 @@ fn verdicts(old: &Value, new: &Value) -> Result<(bool, bool, Vec<String>), Strin
     let files = |v: &Value| Files(HashMap::from([("s.json", v.to_string().into_bytes())]));
     let (o, n) = (files(old), files(new));
     let spec = DiffSpec::of(Format::JsonSchema);
-    let diff = diff_documents(&o, "s.json", &n, "s.json", &spec).map_err(|e| e.diagnostic.message.clone())?;
+    let diff = diff_documents(&o, "s.json", &n, "s.json", &spec)
+        .map_err(|e| e.diagnostic.message.clone())?;
     let shown = diff
         .changes
         .iter()

@@ -17,7 +17,7 @@ impl SchemaComparer<'_> {
         let mut ids = Vec::new();
         match (os.not, ns.not) {
             (Some(a), Some(b)) => {
-                self.compare(a, b, at.dir.flip(), &format!("{f}!not"), false);
+                self.compare(a, b, at.dir.flip(), &format!("not({f})"), false);
             }
             (None, Some(_)) => {
                 let message = format!("`{f}` must now not match a schema (`not`)");
@@ -154,7 +154,13 @@ impl SchemaComparer<'_> {
         } else {
             let message = format!("`{f}` no longer has to match {keyword} alternatives");
             let suffix = format!("/{keyword}");
-            vec![self.push_at(at, "alternatives-removed", Effect::Widens, message, (&suffix, ""))]
+            vec![self.push_at(
+                at,
+                "alternatives-removed",
+                Effect::Widens,
+                message,
+                (&suffix, ""),
+            )]
         }
     }
 }

@@ -9,7 +9,7 @@
 
 use super::evaluated::rest_items;
 use super::slot::{Relation, Rule};
-use super::{At, SchemaComparer, opt};
+use super::{At, SchemaComparer};
 use crate::change::Effect;
 use crate::schema::{Additional, Schema, SchemaArena, types};
 
@@ -136,10 +136,14 @@ impl SchemaComparer<'_> {
             Effect::Widens => "contains-count-widened",
             _ => "contains-count-narrowed",
         };
+        let counts = |min: u64, max: Option<u64>| match max {
+            Some(max) => format!("from {min} to {max}"),
+            None => format!("at least {min}"),
+        };
         let message = format!(
-            "`{f}` must contain from {min_n} to {} matching items (was {min_o} to {})",
-            opt(max_n),
-            opt(max_o)
+            "`{f}` must contain {} matching items (was {})",
+            counts(min_n, max_n),
+            counts(min_o, max_o)
         );
         ids.push(self.push(at, rule, effect, message, "minContains"));
         ids

@@ -72,7 +72,7 @@ impl SchemaComparer<'_> {
                 ),
                 _ => (
                     "conditional-added",
-                    format!("`{f}` must now match a `{key}` schema"),
+                    format!("`{f}` must now match its `{key}` schema"),
                 ),
             };
             ids.push(self.push(at, rule, effect, message, key));
