@@ -122,13 +122,40 @@ impl Normalizer<'_> {
             if self.building.contains(&branch) {
                 self.pending_merges.push((id, branch));
             } else {
-                let other = self.arena.get(branch).clone();
+                let mut other = self.arena.get(branch).clone();
+                self.conjoin_shared_properties(&mut s, &mut other);
                 if !merge(&mut s, &other) {
                     s.all_of.push(branch);
                 }
             }
         }
         Ok(s)
+    }
+
+    /// A property both `s` and an `allOf` branch declare, with schemas of
+    /// their own: both apply, so each side gets one schema holding both
+    /// (folded when exact), and the branch folds into `s` by that name.
+    fn conjoin_shared_properties(&mut self, s: &mut Schema, other: &mut Schema) {
+        let shared: Vec<(String, SchemaId, SchemaId)> = s
+            .properties
+            .iter()
+            .filter_map(|(k, &a)| {
+                let b = *other.properties.get(k)?;
+                (a != b && !self.building.contains(&a) && !self.building.contains(&b))
+                    .then(|| (k.clone(), a, b))
+            })
+            .collect();
+        for (name, a, b) in shared {
+            let mut both = self.arena.get(a).clone();
+            let second = self.arena.get(b).clone();
+            if !merge(&mut both, &second) {
+                both.all_of.push(b);
+            }
+            let id = SchemaId(self.arena.schemas.len() as u32);
+            self.arena.schemas.push(both);
+            s.properties.insert(name.clone(), id);
+            other.properties.insert(name, id);
+        }
     }
 
     /// `properties`, `required`, `additionalProperties`,
