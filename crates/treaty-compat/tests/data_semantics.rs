@@ -10,7 +10,6 @@
 //! a long run (see docs/testing.md).
 
 #[path = "../../treaty-syntax/tests/support/mutate.rs"]
-#[allow(dead_code)]
 mod mutate;
 
 use std::collections::HashMap;
@@ -284,13 +283,13 @@ fn translate(v: &Value, draft: usize) -> Value {
         };
         out.insert(k.clone(), child);
     }
-    if draft < 2 {
-        if let Some(prefix) = out.remove("prefixItems") {
-            if let Some(rest) = out.remove("items") {
-                out.insert("additionalItems".into(), rest);
-            }
-            out.insert("items".into(), prefix);
+    if draft < 2
+        && let Some(prefix) = out.remove("prefixItems")
+    {
+        if let Some(rest) = out.remove("items") {
+            out.insert("additionalItems".into(), rest);
         }
+        out.insert("items".into(), prefix);
     }
     if draft == 0 {
         for k in [
@@ -327,10 +326,8 @@ fn with_draft(v: &Value, draft: usize) -> Value {
     root.insert("$schema".into(), json!(DRAFTS[draft]));
     match translated {
         Value::Object(m) => root.extend(m),
-        Value::Bool(b) => {
-            if !b {
-                root.insert("not".into(), json!({}));
-            }
+        Value::Bool(false) => {
+            root.insert("not".into(), json!({}));
         }
         _ => {}
     }

@@ -177,6 +177,22 @@ mod tests {
     }
 
     #[test]
+    fn undeclared_properties_flow_into_the_diff_spec() {
+        let ws = workspace("", Some("backward"));
+        let i = &ws.interfaces[0];
+        assert_eq!(
+            ws.diff_spec(i).undeclared_properties,
+            treaty_compat::UndeclaredProperties::Strict
+        );
+        let mut lenient = i.clone();
+        lenient.undeclared_properties = Some(crate::model::UndeclaredProperties::Lenient);
+        assert_eq!(
+            ws.diff_spec(&lenient).undeclared_properties,
+            treaty_compat::UndeclaredProperties::Lenient
+        );
+    }
+
+    #[test]
     fn deprecation_notice_falls_back_to_the_workspace() {
         let ws = workspace("defaults: {deprecation_notice: 30d}\n", None);
         let i = &ws.interfaces[0];

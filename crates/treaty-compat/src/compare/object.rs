@@ -228,9 +228,7 @@ fn applies(
 fn explain(relation: Relation, rule: &Rule, added: bool) -> String {
     let was = if added { "was" } else { "is now" };
     match (relation, rule) {
-        (Relation::Unproven, _) => format!(
-            ": Treaty cannot prove what judges the name where it is not declared (a pattern it cannot evaluate, or properties evaluated by subschemas), so it counts as both narrowing and widening"
-        ),
+        (Relation::Unproven, _) => ": Treaty cannot prove what judges the name where it is not declared (a pattern it cannot evaluate, or properties evaluated by subschemas), so it counts as both narrowing and widening".to_owned(),
         (Relation::Compared, Rule::Patterns(_)) => {
             format!("; the name {was} judged by patternProperties (compared below)")
         }
