@@ -7,6 +7,10 @@ report the same findings (matched by file and line).
 Usage: python3 bench/proto.py [CORPUS_DIR]   (default ../shared/corpus)"""
 import json, os, shutil, statistics, subprocess, sys, time
 
+if any(a in ("-h", "--help") for a in sys.argv[1:]):
+    print(__doc__)
+    sys.exit(0)
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CORPUS = sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "..", "shared", "corpus")
 PEERS = os.path.join(ROOT, "bench", ".peers")

@@ -2,8 +2,8 @@
 //! and a new schema (`old.yaml`/`new.yaml` or `.json`) and `expected.txt`,
 //! the sorted `<level> <rule>` lines `treaty diff` must report under the
 //! backward policy. The text and JSON outputs are snapshots beside them.
-//! An optional `args.txt` holds further `treaty diff` options, separated
-//! by spaces (`--undeclared-properties lenient`).
+//! An optional `args.txt` holds further options for `treaty diff`
+//! (`--proto-category wire`), separated by whitespace.
 //! `TREATY_CASE=<case>` runs one case (see docs/testing.md).
 
 mod common;
@@ -21,12 +21,20 @@ fn side(case: &Path, name: &str) -> Option<String> {
         .find(|f| case.join(f).is_file())
 }
 
+/// The further options of a case, from its `args.txt`.
+fn case_args(case: &Path) -> Vec<String> {
+    std::fs::read_to_string(case.join("args.txt"))
+        .unwrap_or_default()
+        .split_whitespace()
+        .map(str::to_owned)
+        .collect()
+}
+
 fn diff(case: &Path, old: &str, new: &str, format: &str) -> (i32, String) {
-    let extra = std::fs::read_to_string(case.join("args.txt")).unwrap_or_default();
     let out = common::treaty()
         .current_dir(case)
         .args(["diff", old, new, "--format", format])
-        .args(extra.split_whitespace())
+        .args(case_args(case))
         .output()
         .unwrap_or_else(|e| panic!("cannot run treaty: {e}"));
     let text =
@@ -103,7 +111,7 @@ fn every_case_reports_exactly_its_findings() {
             snapshot_path => case,
             prepend_module_to_snapshot => false,
             omit_expression => true,
-            description => format!("treaty diff {old} {new}"),
+            description => format!("treaty diff {old} {new}{}", case_args(case).iter().map(|a| format!(" {a}")).collect::<String>()),
         }, {
             insta::assert_snapshot!("text", format!("exit code: {code}\n\n{text}"));
             insta::assert_snapshot!("json", json);

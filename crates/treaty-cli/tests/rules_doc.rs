@@ -145,6 +145,14 @@ const NOTES: &[(&str, &str)] = &[
         "A warning: the operation was announced as going away.",
     ),
     (
+        "optional-response-header-removed",
+        "A warning in a response: clients that read the header when it was present miss it; nothing they parse fails.",
+    ),
+    (
+        "operation-id-changed",
+        "A warning whatever the direction: every request and response stays the same, but code generated from the document renames the method (or names it after the method and path), so its callers stop compiling until they are updated.",
+    ),
+    (
         "media-type-removed",
         "Breaking in both directions: a client asking for it gets nothing.",
     ),
@@ -232,9 +240,17 @@ fn rules_doc_is_generated_from_the_catalog_and_the_cases() {
             }
         }
         let expected = std::fs::read_to_string(case.join("expected.txt")).unwrap_or_default();
+        // Options the case is diffed with (`--proto-category wire`).
+        let args = std::fs::read_to_string(case.join("args.txt")).unwrap_or_default();
+        let args: Vec<&str> = args.split_whitespace().collect();
+        let with = if args.is_empty() {
+            String::new()
+        } else {
+            format!(", with `{}`", args.join(" "))
+        };
         let _ = write!(
             doc,
-            "\nfindings (backward):\n\n```text\n{}\n```\n",
+            "\nfindings (backward{with}):\n\n```text\n{}\n```\n",
             expected.trim_end()
         );
     }

@@ -16,6 +16,7 @@ use crate::compare::SchemaComparer;
 use crate::document::{CompatError, Loaded};
 use crate::format::or_list;
 use crate::schema::{Dialect, Normalizer};
+use treaty_syntax::Node;
 
 /// How a data contract judges the properties an open content model (no
 /// `additionalProperties`, or `true`) does not declare.
@@ -80,8 +81,15 @@ pub fn diff(
     let mut new_norm = Normalizer::new(new.docs, new.source, Dialect::JsonSchema);
     let n = new_norm.schema(new.path, "", new.root)?;
     let new_arena = new_norm.finish();
+    // Consumers name the document's fields from its `title`
+    // (`OrderPlaced.total`), as `treaty validate` resolves them.
+    let title = |root: &Node| root.get("title").and_then(Node::as_str).map(str::to_owned);
+    let root_name = title(new.root)
+        .or_else(|| title(old.root))
+        .unwrap_or_else(|| "$".to_owned());
     let mut cmp = SchemaComparer::new(&old_arena, &new_arena).for_data(undeclared);
-    cmp.compare_root(o, n, Direction::Accepts, None, "$");
+    cmp.compare_root(o, n, Direction::Accepts, None, &root_name);
+    cmp.attribute();
     let mut changes = cmp.changes;
     for c in &mut changes {
         c.data_contract = true;

@@ -32,11 +32,12 @@ mod jsonschema;
 mod openapi;
 mod policy;
 pub mod proto;
+mod reach;
 mod rules;
 pub mod schema;
 
 pub use bundle::{Bundle, diff_bundles};
-pub use change::{Change, Direction, Effect, Level, RULES, Side};
+pub use change::{Change, Direction, Effect, Level, RULES, Route, Side};
 pub use diff::{
     Diff, DiffSpec, InterfaceVersion, diff, diff_documents, diff_interface, diff_proto,
 };

@@ -18,7 +18,10 @@ pub const RULES: &[(&str, &str)] = &[
         "An operation is no longer deprecated.",
     ),
     ("parameter-added", "A new optional parameter."),
-    ("required-parameter-added", "A new required parameter."),
+    (
+        "required-parameter-added",
+        "A new required parameter. A path parameter named in the path template is never new: clients always sent it, declared or not.",
+    ),
     ("parameter-removed", "A parameter is gone."),
     (
         "parameter-made-required",
@@ -50,6 +53,30 @@ pub const RULES: &[(&str, &str)] = &[
     ("response-success-status-removed", "A 2xx response is gone."),
     ("response-status-removed", "A non-2xx response is gone."),
     ("response-status-added", "A new response status."),
+    (
+        "response-header-removed",
+        "A required response header is gone: clients were promised it on every response.",
+    ),
+    (
+        "optional-response-header-removed",
+        "An optional response header is gone.",
+    ),
+    (
+        "response-header-added",
+        "A new response header (names compare in any case, as RFC 9110 says).",
+    ),
+    (
+        "response-header-made-required",
+        "A response header is now sent on every response.",
+    ),
+    (
+        "response-header-made-optional",
+        "A response header is no longer sent on every response.",
+    ),
+    (
+        "operation-id-changed",
+        "An operation's `operationId` changed, was added or removed: no request changes, but generated clients name their methods after it.",
+    ),
     (
         "security-requirement-added",
         "A new way of authenticating is required.",
@@ -290,7 +317,7 @@ pub const RULES: &[(&str, &str)] = &[
     ("proto-file-removed", "Protobuf: a file is gone (FILE)."),
     (
         "proto-package-changed",
-        "Protobuf: a file's package changed (FILE).",
+        "Protobuf: a file's package changed (FILE). Its messages and enums are reported removed (PACKAGE) and its services removed (WIRE: gRPC calls name the package).",
     ),
     (
         "proto-file-option-changed",
@@ -303,9 +330,12 @@ pub const RULES: &[(&str, &str)] = &[
     ("proto-message-added", "Protobuf: a new message."),
     (
         "proto-field-removed",
-        "Protobuf: a field is gone: WIRE unless its number is reserved, WIRE_JSON unless its name is too, else PACKAGE.",
+        "Protobuf: a field is gone: WIRE unless its number is reserved, WIRE_JSON unless its name is too, else PACKAGE. A proto2 `required` field is WIRE whatever is reserved: old readers reject messages without it.",
     ),
-    ("proto-field-added", "Protobuf: a new field."),
+    (
+        "proto-field-added",
+        "Protobuf: a new field; WIRE when it is proto2 `required`: old senders omit it, and new readers reject their messages.",
+    ),
     (
         "proto-field-name-changed",
         "Protobuf: a field was renamed (WIRE_JSON: JSON readers accept the field name too).",
@@ -320,11 +350,11 @@ pub const RULES: &[(&str, &str)] = &[
     ),
     (
         "proto-field-cardinality-changed",
-        "Protobuf: a field became repeated, singular or a map (WIRE).",
+        "Protobuf: a field became repeated, singular, required or a map. WIRE_JSON when a string, bytes or message field switches between singular and repeated: protobuf's guide says the binary encoding is the same (a singular reader keeps the last value, or merges the messages), while JSON writes a value or an array. WIRE otherwise: repeated numeric, bool and enum fields are packed, which a singular reader cannot read, and a change to or from `required` makes readers reject messages.",
     ),
     (
         "proto-field-oneof-changed",
-        "Protobuf: a field moved into, out of or between oneofs (WIRE).",
+        "Protobuf: a field moved into, out of or between oneofs. WIRE when the fields it shares a oneof with change (moved into an existing oneof, several fields into a new one, one field out of a oneof that keeps others): a reader keeps only the last member it reads. PACKAGE when they do not (a oneof renamed, one field moved into a new oneof, as protobuf's guide allows, or out of a oneof it was alone in): the binary and JSON encodings are the same, generated code changes.",
     ),
     (
         "proto-field-presence-changed",
@@ -343,12 +373,12 @@ pub const RULES: &[(&str, &str)] = &[
     ),
     (
         "proto-service-removed",
-        "Protobuf: a service is gone (PACKAGE).",
+        "Protobuf: a service is gone, renamed or moved to another package (WIRE: gRPC clients call `/package.Service/Method`, which no longer answers).",
     ),
     ("proto-service-added", "Protobuf: a new service."),
     (
         "proto-method-removed",
-        "Protobuf: a method is gone (PACKAGE).",
+        "Protobuf: a method is gone or renamed (WIRE: its clients call `/package.Service/Method`, which no longer answers).",
     ),
     ("proto-method-added", "Protobuf: a new method."),
     (

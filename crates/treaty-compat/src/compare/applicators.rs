@@ -17,7 +17,7 @@ impl SchemaComparer<'_> {
         let mut ids = Vec::new();
         match (os.not, ns.not) {
             (Some(a), Some(b)) => {
-                self.compare(a, b, at.dir.flip(), &format!("not({f})"), false);
+                self.compare(a, b, at.dir.flip(), &format!("{f}.not"), false);
             }
             (None, Some(_)) => {
                 let message = format!("`{f}` must now not match a schema (`not`)");
@@ -31,7 +31,7 @@ impl SchemaComparer<'_> {
         }
         let (old_all, new_all) = (os.all_of.clone(), ns.all_of.clone());
         for (i, (&a, &b)) in old_all.iter().zip(new_all.iter()).enumerate() {
-            self.compare(a, b, at.dir, &format!("{f}&{i}"), false);
+            self.compare(a, b, at.dir, &format!("{f}.allOf[{i}]"), false);
         }
         for i in new_all.len()..old_all.len() {
             let message = format!("`{f}` no longer has to match an allOf branch (#{i})");
@@ -103,7 +103,7 @@ impl SchemaComparer<'_> {
                 ns.dependent_schemas.get(name),
             ) {
                 (Some(&a), Some(&b)) => {
-                    self.compare(a, b, at.dir, &format!("{f}(with {name})"), false);
+                    self.compare(a, b, at.dir, &format!("{f}.dependentSchemas.{name}"), false);
                 }
                 (None, Some(&b)) if !self.new.get(b).accepts_anything() => {
                     let message =

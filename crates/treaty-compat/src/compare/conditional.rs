@@ -29,7 +29,7 @@ impl SchemaComparer<'_> {
         if let (Some(a), Some(b)) = (os.conditional, ns.conditional)
             && (judges_unevaluated(os) || judges_unevaluated(ns))
         {
-            self.compare(a.condition, b.condition, at.dir, &format!("{f}(if)"), false);
+            self.compare(a.condition, b.condition, at.dir, &format!("{f}.if"), false);
         }
         let asks_something =
             |c: &crate::schema::Conditional| c.then.is_some() || c.otherwise.is_some();
@@ -58,7 +58,7 @@ impl SchemaComparer<'_> {
         for (key, x, y) in [("then", a.then, b.then), ("else", a.otherwise, b.otherwise)] {
             let slot =
                 |id: Option<SchemaId>| Rule::Slot(id.map_or(Additional::Any, Additional::Schema));
-            let field = format!("{f}({key})");
+            let field = format!("{f}.{key}");
             let relation = self.relate(&slot(x), &slot(y), at.dir, &field);
             let effect = match relation {
                 Relation::Compared => None,

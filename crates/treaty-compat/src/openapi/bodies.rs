@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use treaty_syntax::Node;
 
+use super::headers::{Header, headers};
 use super::operations::OpCtx;
 use super::{Found, Root, Walk, esc, flag, side};
 use crate::change::{Change, Direction, Effect};
@@ -17,6 +18,8 @@ pub(super) struct Body {
     pub(super) pointer: String,
     pub(super) file: String,
     media: BTreeMap<String, (Option<SchemaId>, String)>,
+    /// Response headers by lower-case name (none for a request body).
+    pub(super) headers: BTreeMap<String, Header>,
 }
 
 pub(super) fn body(
@@ -45,7 +48,9 @@ pub(super) fn body(
         };
         media.insert(mt.to_ascii_lowercase(), (schema, mt_ptr));
     }
+    let headers = headers(w, &located)?;
     Ok(Some(Body {
+        headers,
         required: flag(Some(n), "required"),
         pointer: located.pointer.clone(),
         file: located.file.clone(),

@@ -4,10 +4,11 @@
 //!
 //! `paths` walks path items and webhooks, `operations` compares one
 //! operation through `parameters`, `bodies` (request bodies and
-//! responses) and `security`; the schemas found on the way are compared
+//! responses), `headers` (of responses) and `security`; the schemas found on the way are compared
 //! at the end, once both versions are normalised.
 
 mod bodies;
+mod headers;
 mod operations;
 mod parameters;
 mod paths;

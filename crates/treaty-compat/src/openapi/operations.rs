@@ -4,6 +4,7 @@
 use treaty_syntax::Node;
 
 use super::bodies::{Body, body, content, responses};
+use super::headers;
 use super::parameters::{param_name, parameters};
 use super::security::{Requirement, requirements, security};
 use super::{Found, Root, Walk, flag, side};
@@ -106,12 +107,47 @@ pub(super) fn operation(
     new: OpSide<'_, '_, '_>,
 ) -> Result<(), CompatError> {
     let mut pair = OpPair { old, new };
+    operation_id(found, ctx, &pair);
     deprecation(found, ctx, &pair);
     parameters_changed(found, ctx, &mut pair)?;
     request_body(found, ctx, &mut pair)?;
     responses_changed(found, ctx, &mut pair)?;
     security_changed(found, ctx, &pair);
     Ok(())
+}
+
+/// The `operationId` changed, was added or was removed: generated
+/// clients name their methods after it (or after the method and path when
+/// there is none), so their callers stop compiling, though no request
+/// changes.
+fn operation_id(found: &mut Found, ctx: &OpCtx<'_>, pair: &OpPair<'_, '_, '_, '_, '_>) {
+    let id = |op: &Node| op.get("operationId").and_then(Node::as_str).map(str::to_owned);
+    let (was, now) = (id(pair.old.op), id(pair.new.op));
+    if was == now {
+        return;
+    }
+    let label = ctx.label;
+    let message = match (&was, &now) {
+        (Some(w), Some(n)) => format!("operationId of `{label}` is now `{n}`, was `{w}`"),
+        (Some(w), None) => format!("operationId `{w}` of `{label}` was removed"),
+        (None, Some(n)) => format!("`{label}` now has operationId `{n}`"),
+        (None, None) => return,
+    };
+    let at = |side: &OpSide<'_, '_, '_>, has: bool| {
+        if has {
+            format!("{}/operationId", side.ptr)
+        } else {
+            side.ptr.to_owned()
+        }
+    };
+    ctx.push(
+        found,
+        "operation-id-changed",
+        Effect::Neutral,
+        ctx.sends,
+        message,
+        (at(&pair.old, was.is_some()), at(&pair.new, now.is_some())),
+    );
 }
 
 /// The operation became deprecated, or stopped being so.
@@ -174,6 +210,9 @@ fn parameters_changed(
     for (key, op) in &old_params {
         let what = param_name(key, op);
         let Some(np) = new_params.get(key) else {
+            if in_template(key) {
+                continue;
+            }
             ctx.push(
                 found,
                 "parameter-removed",
@@ -202,7 +241,7 @@ fn parameters_changed(
         }
     }
     for (key, np) in &new_params {
-        if old_params.contains_key(key) {
+        if old_params.contains_key(key) || in_template(key) {
             continue;
         }
         let what = param_name(key, np);
@@ -221,6 +260,13 @@ fn parameters_changed(
         );
     }
     Ok(())
+}
+
+/// Whether a parameter is a path parameter named in the path template.
+/// Both versions' templates have the same shape, so clients always sent
+/// it: declaring it, or no longer declaring it, changes no request.
+fn in_template(key: &(String, String)) -> bool {
+    key.0 == "path" && key.1.starts_with('#')
 }
 
 /// The request body: added, removed, required or not, and its media types.
@@ -305,6 +351,7 @@ fn responses_changed(
         };
         let field = format!("response {status}");
         content(found, ctx, a, b, ctx.sends.flip(), &field);
+        headers::compare(found, ctx, (a, b), ctx.sends.flip(), status);
     }
     for (status, b) in &new_responses {
         if !old_responses.contains_key(status) {

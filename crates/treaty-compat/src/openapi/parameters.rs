@@ -6,7 +6,7 @@ use treaty_syntax::Node;
 
 use super::{Walk, esc, flag, path_params};
 use crate::document::CompatError;
-use crate::schema::SchemaId;
+use crate::schema::{Located, SchemaId};
 
 /// A parameter as both versions are compared by.
 pub(super) struct Param {
@@ -14,6 +14,34 @@ pub(super) struct Param {
     pub(super) required: bool,
     pub(super) schema: Option<SchemaId>,
     pub(super) pointer: String,
+}
+
+/// The schema of a parameter or header (`node`, found at `located`): its
+/// `schema`, or that of its `content` map of one media type.
+pub(super) fn schema_of(
+    w: &mut Walk<'_>,
+    located: &Located,
+    node: &Node,
+) -> Result<Option<SchemaId>, CompatError> {
+    let schema_at = match (
+        node.get("schema"),
+        node.get("content").and_then(Node::as_map),
+    ) {
+        (Some(s), _) => Some((s, format!("{}/schema", located.pointer))),
+        (None, Some(content)) => content.first().and_then(|(mt, v)| {
+            let mt = mt.as_scalar()?.text.clone();
+            let s = v.get("schema")?;
+            Some((
+                s,
+                format!("{}/content/{}/schema", located.pointer, esc(&mt)),
+            ))
+        }),
+        _ => None,
+    };
+    match schema_at {
+        Some((s, pointer)) => Ok(Some(w.norm.schema(&located.file, &pointer, s)?)),
+        None => Ok(None),
+    }
 }
 
 pub(super) fn param_name(key: &(String, String), p: &Param) -> String {
@@ -61,26 +89,7 @@ pub(super) fn parameters(
             } else {
                 name.to_owned()
             };
-            // A parameter has a `schema`, or a `content` map of one media type.
-            let schema_at = match (
-                node.get("schema"),
-                node.get("content").and_then(Node::as_map),
-            ) {
-                (Some(s), _) => Some((s, format!("{}/schema", located.pointer))),
-                (None, Some(content)) => content.first().and_then(|(mt, v)| {
-                    let mt = mt.as_scalar()?.text.clone();
-                    let s = v.get("schema")?;
-                    Some((
-                        s,
-                        format!("{}/content/{}/schema", located.pointer, esc(&mt)),
-                    ))
-                }),
-                _ => None,
-            };
-            let schema = match schema_at {
-                Some((s, pointer)) => Some(w.norm.schema(&located.file, &pointer, s)?),
-                None => None,
-            };
+            let schema = schema_of(w, &located, node)?;
             out.insert(
                 (place.to_owned(), key_name),
                 Param {

@@ -1,7 +1,9 @@
 //! Messages and their fields: removed, added, renamed, retyped, moved
 //! between oneofs, with the category at which each change breaks.
 
-use prost_reflect::{FieldDescriptor, Kind, MessageDescriptor};
+use std::collections::BTreeSet;
+
+use prost_reflect::{Cardinality, FieldDescriptor, Kind, MessageDescriptor};
 
 use super::{Category, Found, Walk};
 use crate::change::Side;
@@ -73,16 +75,20 @@ impl Walk<'_> {
             let Some(nf) = nm.get_field(f.number()) else {
                 let number_reserved = nm.reserved_ranges().any(|r| r.contains(&f.number()));
                 let name_reserved = nm.reserved_names().any(|n| n == f.name());
-                let cat = match (number_reserved, name_reserved) {
-                    (false, _) => Category::Wire,
-                    (true, false) => Category::WireJson,
-                    (true, true) => Category::Package,
+                let required = f.cardinality() == Cardinality::Required;
+                // Old readers reject a message without a required field,
+                // whatever the new version reserves.
+                let cat = match (required, number_reserved, name_reserved) {
+                    (true, _, _) | (false, false, _) => Category::Wire,
+                    (false, true, false) => Category::WireJson,
+                    (false, true, true) => Category::Package,
                 };
+                let what = if required { "required field" } else { "field" };
                 self.push(
                     Found {
                         rule: "proto-field-removed",
                         category: Some(cat),
-                        message: format!("field {} `{field}` was removed", f.number()),
+                        message: format!("{what} {} `{field}` was removed", f.number()),
                         old: os,
                         new: new.side(&nm.parent_file(), nm.path()),
                         field: &field,
@@ -103,11 +109,18 @@ impl Walk<'_> {
         for nf in nm.fields() {
             if m.get_field(nf.number()).is_none() {
                 let field = format!("{short}.{}", nf.name());
+                // Old senders omit a new required field: new readers
+                // reject their messages.
+                let (category, what) = if nf.cardinality() == Cardinality::Required {
+                    (Some(Category::Wire), "required field")
+                } else {
+                    (None, "field")
+                };
                 self.push(
                     Found {
                         rule: "proto-field-added",
-                        category: None,
-                        message: format!("field {} `{field}` was added", nf.number()),
+                        category,
+                        message: format!("{what} {} `{field}` was added", nf.number()),
                         old: old.side(&m.parent_file(), m.path()),
                         new: new.side(&nm.parent_file(), nf.path()),
                         field: &field,
@@ -175,15 +188,15 @@ impl Walk<'_> {
                 msg,
             );
         }
-        if f.cardinality() != nf.cardinality() || f.is_map() != nf.is_map() {
+        if let Some(cat) = cardinality_change(f, nf) {
             self.push(
                 Found {
                     rule: "proto-field-cardinality-changed",
-                    category: Some(Category::Wire),
+                    category: Some(cat),
                     message: format!(
-                        "cardinality of `{field}` changed from {:?} to {:?}",
-                        f.cardinality(),
-                        nf.cardinality()
+                        "`{field}` changed from {} to {}",
+                        cardinality_name(f),
+                        cardinality_name(nf)
                     ),
                     old: os.clone(),
                     new: ns.clone(),
@@ -192,20 +205,21 @@ impl Walk<'_> {
                 msg,
             );
         }
-        let oneof = |x: &FieldDescriptor| {
-            x.containing_oneof()
-                .filter(|o| !o.is_synthetic())
-                .map(|o| o.name().to_owned())
-        };
-        if oneof(f) != oneof(nf) {
+        let (was, now) = (oneof_name(f), oneof_name(nf));
+        if was != now {
+            let (cat, why) = oneof_change(f, nf);
+            let place = |o: &Option<String>| match o {
+                Some(name) => format!("oneof `{name}`"),
+                None => "no oneof".to_owned(),
+            };
             self.push(
                 Found {
                     rule: "proto-field-oneof-changed",
-                    category: Some(Category::Wire),
+                    category: Some(cat),
                     message: format!(
-                        "`{field}` moved from oneof {:?} to {:?}",
-                        oneof(f),
-                        oneof(nf)
+                        "`{field}` moved from {} to {} ({why})",
+                        place(&was),
+                        place(&now)
                     ),
                     old: os.clone(),
                     new: ns.clone(),
@@ -214,7 +228,9 @@ impl Walk<'_> {
                 msg,
             );
         }
-        if f.supports_presence() != nf.supports_presence() {
+        // A field made repeated or singular changes presence too; its
+        // cardinality change says so already.
+        if f.supports_presence() != nf.supports_presence() && cardinality_change(f, nf).is_none() {
             self.push(
                 Found {
                     rule: "proto-field-presence-changed",
@@ -228,6 +244,89 @@ impl Walk<'_> {
             );
         }
     }
+}
+
+/// The real (not synthetic) oneof a field is in, by name.
+fn oneof_name(f: &FieldDescriptor) -> Option<String> {
+    f.containing_oneof()
+        .filter(|o| !o.is_synthetic())
+        .map(|o| o.name().to_owned())
+}
+
+/// The other fields of `f`'s real oneof that `other` (the message in the
+/// other version) also has, by number.
+fn oneof_peers(f: &FieldDescriptor, other: &MessageDescriptor) -> BTreeSet<u32> {
+    f.containing_oneof()
+        .filter(|o| !o.is_synthetic())
+        .map(|o| {
+            o.fields()
+                .map(|x| x.number())
+                .filter(|n| *n != f.number() && other.get_field(*n).is_some())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The category at which a field's move between oneofs breaks, and why.
+///
+/// On the wire and in JSON a oneof is only a constraint between its
+/// members: a reader keeps the last member it reads. Protobuf's guide to
+/// updating a message says moving a single field into a new oneof is safe,
+/// and moving fields into an existing oneof is not. So the move breaks
+/// readers (WIRE) when the fields kept in both versions that share the
+/// field's oneof differ; when they are the same (a oneof renamed, a field
+/// moved into a new oneof or out of one it was alone in) only generated
+/// code changes (PACKAGE).
+fn oneof_change(f: &FieldDescriptor, nf: &FieldDescriptor) -> (Category, &'static str) {
+    if oneof_peers(f, nf.parent_message()) == oneof_peers(nf, f.parent_message()) {
+        (
+            Category::Package,
+            "the same fields share its oneof: only generated code changes",
+        )
+    } else {
+        (
+            Category::Wire,
+            "other fields now share its oneof or no longer do: readers keep only the last one set",
+        )
+    }
+}
+
+/// A field's cardinality in words: `repeated`, `a map`, `required`,
+/// `singular`.
+fn cardinality_name(f: &FieldDescriptor) -> &'static str {
+    if f.is_map() {
+        "a map"
+    } else {
+        match f.cardinality() {
+            Cardinality::Repeated => "repeated",
+            Cardinality::Required => "required",
+            Cardinality::Optional => "singular",
+        }
+    }
+}
+
+/// The category at which a field's cardinality change breaks, if it does.
+///
+/// To or from `required` breaks every reader (WIRE): a message without a
+/// required field is rejected. Singular and repeated string, bytes and
+/// message fields share their binary encoding (protobuf's guide: a
+/// singular reader keeps the last value, or merges the messages), but JSON
+/// writes a value or an array (WIRE_JSON). Numeric, bool and enum fields
+/// are packed when repeated, which a singular reader cannot read (WIRE).
+fn cardinality_change(f: &FieldDescriptor, nf: &FieldDescriptor) -> Option<Category> {
+    if f.cardinality() == nf.cardinality() && f.is_map() == nf.is_map() {
+        return None;
+    }
+    let delimited = |x: &FieldDescriptor| {
+        !x.is_map()
+            && x.cardinality() != Cardinality::Required
+            && matches!(x.kind(), Kind::String | Kind::Bytes | Kind::Message(_))
+    };
+    Some(if delimited(f) && delimited(nf) {
+        Category::WireJson
+    } else {
+        Category::Wire
+    })
 }
 
 fn kind_name(f: &FieldDescriptor) -> String {

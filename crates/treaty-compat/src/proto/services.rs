@@ -37,17 +37,23 @@ impl Walk<'_> {
         {
             let name = s.full_name().to_owned();
             let Some(ns) = new.pool.get_service_by_name(&name) else {
+                // gRPC clients call `/package.Service/Method`: a service
+                // removed, renamed or moved to another package answers
+                // none of its calls.
                 self.push(
                     Found {
                         rule: "proto-service-removed",
-                        category: Some(Category::Package),
-                        message: format!("service `{name}` was removed"),
+                        category: Some(Category::Wire),
+                        message: format!(
+                            "service `{name}` was removed: calls to `/{name}/...` fail"
+                        ),
                         old: old.side(&s.parent_file(), s.path()),
                         new: None,
                         field: &name,
                     },
                     "",
                 );
+                self.reached_by_last(s.methods().map(|m| format!("{}.{}", s.name(), m.name())));
                 continue;
             };
             self.methods(&s, &ns);
@@ -60,19 +66,26 @@ impl Walk<'_> {
         for m in s.methods() {
             let label = format!("{}.{}", s.name(), m.name());
             let Some(nm) = ns.methods().find(|x| x.name() == m.name()) else {
+                // Its clients call a path that no longer exists.
                 self.push(
                     Found {
                         rule: "proto-method-removed",
-                        category: Some(Category::Package),
-                        message: format!("method `{label}` was removed"),
+                        category: Some(Category::Wire),
+                        message: format!(
+                            "method `{label}` was removed: calls to `/{}/{}` fail",
+                            s.full_name(),
+                            m.name()
+                        ),
                         old: old.side(&s.parent_file(), m.path()),
                         new: new.side(&ns.parent_file(), ns.path()),
                         field: &label,
                     },
                     "",
                 );
+                self.reached_by_last([label]);
                 continue;
             };
+            let before = self.changes.len();
             let (os, ns_) = (
                 old.side(&s.parent_file(), m.path()),
                 new.side(&ns.parent_file(), nm.path()),
@@ -126,12 +139,17 @@ impl Walk<'_> {
                     "",
                 );
             }
-            if let Some(last) = self.changes.last_mut()
-                && last.field.as_deref() == Some(label.as_str())
-            {
-                last.operations.insert(label.clone());
+            // Each change of the method reaches it.
+            for change in &mut self.changes[before..] {
+                change.operations.insert(label.clone());
             }
         }
+        self.added_methods(s, ns);
+    }
+
+    /// Methods only the new version of a service has.
+    fn added_methods(&mut self, s: &ServiceDescriptor, ns: &ServiceDescriptor) {
+        let (old, new) = (self.old, self.new);
         for nm in ns.methods() {
             if s.methods().all(|m| m.name() != nm.name()) {
                 let label = format!("{}.{}", s.name(), nm.name());
@@ -146,7 +164,17 @@ impl Walk<'_> {
                     },
                     "",
                 );
+                self.reached_by_last([label]);
             }
+        }
+    }
+}
+
+impl Walk<'_> {
+    /// Names the methods (`Service.Method`) the last change reaches.
+    fn reached_by_last(&mut self, methods: impl IntoIterator<Item = String>) {
+        if let Some(last) = self.changes.last_mut() {
+            last.operations.extend(methods);
         }
     }
 }
