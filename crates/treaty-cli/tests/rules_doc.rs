@@ -34,7 +34,19 @@ Under the `backward` policy (the new version serves old clients),
 narrowing what is accepted and widening what is produced are breaking;
 the reverse is info. `forward` swaps the directions, `full` takes the
 worse of both, and `none` reports changes without failing. A few rules
-adjust this where practice differs from set arithmetic; each says so.
+adjust this where API practice differs from set arithmetic; each says so.
+JSON Schema data contracts (interfaces of kind `jsonschema`, and
+`treaty diff` of two JSON Schemas) take no adjustment: under `backward`
+every document valid under the old schema must be valid under the new
+one, under `forward` the reverse. Where Treaty cannot prove what a change
+does (`conditional-changed`, `contains-changed`,
+`evaluated-properties-changed`, `evaluated-items-changed`, a pattern it
+cannot evaluate), it reports the change as both narrowing and widening,
+so it breaks under every policy, and the message says so.
+`crates/treaty-compat/tests/data_semantics.rs` checks these verdicts
+against the `jsonschema` crate on random schemas. Where the specification
+and Confluent's registry disagree, the specification decides
+(`required-property-added`).
 
 For AsyncAPI, a message the application sends is produced and one it
 receives is accepted (2.x `subscribe` and `publish`, 3.0 `send` and
@@ -102,7 +114,7 @@ const NOTES: &[(&str, &str)] = &[
     ),
     (
         "optional-property-added",
-        "Info in a request even on an open model: senders of undeclared properties were outside the contract. (Confluent's registry calls this incompatible for data; Treaty follows the API practice.)",
+        "In an API request, info even on an open model: senders of undeclared properties were outside the contract. In a JSON Schema data contract it is set arithmetic: breaking under `backward` on an open model, as the specification and Confluent's registry say, unless the interface sets `undeclared_properties: lenient` (`--undeclared-properties lenient`), which trusts producers never to send undeclared properties.",
     ),
     (
         "default-changed",
