@@ -32,7 +32,11 @@ pub(super) fn headers(
     let Some(node) = response.node() else {
         return Ok(out);
     };
-    for (k, v) in node.get("headers").and_then(Node::as_map).unwrap_or_default() {
+    for (k, v) in node
+        .get("headers")
+        .and_then(Node::as_map)
+        .unwrap_or_default()
+    {
         let Some(name) = k.as_scalar().map(|k| k.text.clone()) else {
             continue;
         };

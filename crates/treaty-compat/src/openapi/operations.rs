@@ -121,7 +121,11 @@ pub(super) fn operation(
 /// there is none), so their callers stop compiling, though no request
 /// changes.
 fn operation_id(found: &mut Found, ctx: &OpCtx<'_>, pair: &OpPair<'_, '_, '_, '_, '_>) {
-    let id = |op: &Node| op.get("operationId").and_then(Node::as_str).map(str::to_owned);
+    let id = |op: &Node| {
+        op.get("operationId")
+            .and_then(Node::as_str)
+            .map(str::to_owned)
+    };
     let (was, now) = (id(pair.old.op), id(pair.new.op));
     if was == now {
         return;
