@@ -1,6 +1,7 @@
 //! `treaty changelog INTERFACE`: the evolution of an interface's schema
-//! through the git history, one section per version, each with the
-//! changes from the version before.
+//! through the git history (renames followed), one section per version,
+//! each with the changes from the version before, each change once with
+//! every operation it touches.
 
 use std::path::Path;
 
@@ -9,10 +10,7 @@ use treaty_compat::Level;
 
 use crate::diff::{self, JsonChange};
 use crate::fs_source::FsSource;
-use crate::git_source::{GitTree, file_history};
-
-/// Commits followed back from `--to`, at most.
-const MAX_COMMITS: usize = 10_000;
+use crate::git_source::{GitTree, file_history, place};
 
 #[derive(Serialize)]
 pub struct Version {
@@ -69,45 +67,55 @@ pub fn changelog(dir: &Path, id: &str, from: Option<&str>, to: &str) -> Result<C
     let spec = ws.diff_spec(interface);
     let includes = interface.include_paths();
     let schema = interface.schema.value.clone();
-    let mut history = file_history(dir, &schema, from, to, MAX_COMMITS)?;
+    let head = GitTree::open(dir, to)?;
+    let history = file_history(dir, &head.full(&schema), from, to, usize::MAX)?;
+    // A version's tree, its workspace where the file was (renames are
+    // followed), and the file's path there.
+    let at = |commit: &str, full: &str| -> Result<(GitTree, String), String> {
+        let (prefix, entry) = place(head.prefix(), full, &schema);
+        Ok((GitTree::open(dir, commit)?.with_prefix(prefix), entry))
+    };
     // With `--from`, the file as it was there is the baseline.
-    let mut baseline = None;
+    let mut previous = None;
     if let Some(f) = from {
-        let git = GitTree::open(dir, f)?;
-        if treaty_core::WorkspaceSource::exists(&git, &schema) {
-            baseline = Some(git);
+        let (git, entry) = at(f, &history.end_path)?;
+        if treaty_core::WorkspaceSource::exists(&git, &entry) {
+            previous = Some((git, entry));
         }
     }
     let mut versions = Vec::new();
-    let mut previous = baseline;
-    for v in history.drain(..) {
-        let git = GitTree::open(dir, &v.commit)?;
+    for v in history.versions.iter().rev() {
+        let (git, entry) = at(&v.commit, &v.path)?;
         let changes = match &previous {
             None => Vec::new(),
-            Some(old) => {
-                let version = |source| treaty_compat::InterfaceVersion {
+            Some((old, old_entry)) => {
+                let version = |source, entry| treaty_compat::InterfaceVersion {
                     source,
-                    entry: &schema,
+                    entry,
                     include_paths: &includes,
                 };
-                let d = treaty_compat::diff_interface(&version(old), &version(&git), &spec);
+                let d = treaty_compat::diff_interface(
+                    &version(old, old_entry),
+                    &version(&git, &entry),
+                    &spec,
+                );
                 let d = d.map_err(|e| {
                     format!(
-                        "cannot compare `{schema}` at {}: {}",
+                        "cannot compare `{entry}` at {}: {}",
                         v.commit, e.diagnostic.message
                     )
                 })?;
-                diff::report(&d, policy).changes
+                once_each(diff::report(&d, policy).changes)
             }
         };
         versions.push(Version {
-            version: label(&git, &schema, &v.commit),
+            version: label(&git, &entry, &v.commit),
             commit: v.commit.clone(),
             date: date(v.time),
             summary: v.summary.clone(),
             changes,
         });
-        previous = Some(git);
+        previous = Some((git, entry));
     }
     versions.reverse();
     Ok(Changelog {
@@ -115,6 +123,43 @@ pub fn changelog(dir: &Path, id: &str, from: Option<&str>, to: &str) -> Result<C
         schema,
         versions,
     })
+}
+
+/// Each change once: the comparison reports a change to a shared part
+/// once per direction it is reached in (a schema in both requests and
+/// responses: breaking for one, not for the other). A changelog entry is
+/// the edit: the same rule, message and places are one entry, at its most
+/// serious level, with every operation that reaches it (the most serious
+/// level's first).
+fn once_each(changes: Vec<JsonChange>) -> Vec<JsonChange> {
+    let place = |l: &Option<diff::JsonLocation>| {
+        l.as_ref()
+            .map(|l| (l.file.clone(), l.pointer.clone(), l.line, l.column))
+    };
+    let mut out: Vec<JsonChange> = Vec::new();
+    // `changes` is ordered most serious first: the first seen is kept.
+    for c in changes {
+        let same = out.iter_mut().find(|o| {
+            o.rule == c.rule
+                && o.message == c.message
+                && place(&o.old) == place(&c.old)
+                && place(&o.new) == place(&c.new)
+        });
+        match same {
+            Some(o) => {
+                for op in c.operations {
+                    if !o.operations.contains(&op) {
+                        o.operations.push(op);
+                    }
+                }
+                if o.operation.is_none() {
+                    o.operation = c.operation;
+                }
+            }
+            None => out.push(c),
+        }
+    }
+    out
 }
 
 pub fn markdown(c: &Changelog) -> String {
@@ -144,11 +189,11 @@ pub fn markdown(c: &Changelog) -> String {
             }
             out.push_str(&format!("\n### {title}\n\n"));
             for ch in of_level {
-                let ops = ch
-                    .operation
-                    .as_deref()
-                    .map(|o| format!(" ({o})"))
-                    .unwrap_or_default();
+                let ops = if ch.operations.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({})", ch.operations.join(", "))
+                };
                 out.push_str(&format!("- `{}`: {}{ops}\n", ch.rule, ch.message));
             }
         }

@@ -131,6 +131,10 @@ pub struct CheckArgs {
     /// every interface's policy were transitive.
     #[arg(long)]
     pub transitive: bool,
+    /// Under a transitive policy, compare with at most N earlier versions
+    /// per interface (the report says where it stopped).
+    #[arg(long, value_name = "N", default_value_t = crate::check::DEFAULT_MAX_HISTORY)]
+    pub max_history: usize,
 }
 
 #[derive(Debug, clap::Args)]

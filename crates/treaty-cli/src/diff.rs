@@ -96,12 +96,18 @@ pub struct JsonChange {
     pub message: String,
     pub old: Option<JsonLocation>,
     pub new: Option<JsonLocation>,
-    /// The first operation that reaches the change.
+    /// The operation that reaches the change most directly.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub operation: Option<String>,
-    /// Every operation that reaches it.
+    /// Every operation that reaches it, that one first.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub operations: Vec<String>,
+    /// The changed place as a reader of `operation` sees it: the path
+    /// from the request, response or message down to it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    /// The field, named from the schema that holds it (shared schemas
+    /// are named once, whoever reaches them).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
     /// Consumer teams the change touches (in `treaty check`).
@@ -167,20 +173,37 @@ pub fn report_with(
                 Level::Warning => summary.warning += 1,
                 Level::Info => summary.info += 1,
             }
+            let operations = nearest_first(c);
             JsonChange {
                 rule: c.rule,
                 level,
                 message: c.message.clone(),
                 old: locate(&diff.old, &c.old),
                 new: locate(&diff.new, &c.new),
-                operation: c.operations.iter().next().cloned(),
-                operations: c.operations.iter().cloned().collect(),
+                operation: operations.first().cloned(),
+                operations,
+                path: c.route.as_ref().map(|r| r.path.clone()),
                 field: c.field.clone(),
                 affects: affects(c),
             }
         })
         .collect();
     JsonReport { changes, summary }
+}
+
+/// The operations that reach a change, the most direct first (a shared
+/// schema is reached from hundreds: the first shown should be the one
+/// nearest to it), the rest by name.
+fn nearest_first(c: &Change) -> Vec<String> {
+    let nearest = c.route.as_ref().and_then(|r| r.operation.as_ref());
+    let mut operations: Vec<String> = nearest.cloned().into_iter().collect();
+    operations.extend(
+        c.operations
+            .iter()
+            .filter(|op| Some(*op) != nearest)
+            .cloned(),
+    );
+    operations
 }
 
 fn at(loc: &Option<JsonLocation>) -> String {
@@ -209,6 +232,12 @@ pub fn text(r: &JsonReport) -> String {
                 String::new()
             };
             out.push_str(&format!("         in {}{tail}\n", shown.join(", ")));
+        }
+        if let Some(path) = &c.path {
+            match &c.operation {
+                Some(op) => out.push_str(&format!("         at {op} → {path}\n")),
+                None => out.push_str(&format!("         at {path}\n")),
+            }
         }
         out.push_str(&format!(
             "         old {}  new {}\n",

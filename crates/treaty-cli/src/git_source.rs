@@ -6,13 +6,20 @@ use std::path::Path;
 use treaty_compat::DocumentSource;
 use treaty_core::{ReadError, WorkspaceSource};
 
+use crate::git_renames;
+
 /// The workspace directory's files at one revision.
+#[derive(Clone)]
 pub struct GitTree {
     repo: gix::Repository,
     tree: gix::ObjectId,
     /// The workspace directory relative to the repository root (`/`-separated).
     prefix: String,
     reference: String,
+    /// What `reference` resolved to (a commit, or a tree).
+    resolved: gix::ObjectId,
+    /// The working tree's root directory.
+    root: std::path::PathBuf,
 }
 
 impl std::fmt::Debug for GitTree {
@@ -48,6 +55,7 @@ impl GitTree {
         let id = repo
             .rev_parse_single(reference)
             .map_err(|e| format!("cannot resolve `{reference}` in the repository: {e}"))?;
+        let resolved = id.detach();
         let tree = id
             .object()
             .map_err(|e| e.to_string())?
@@ -59,10 +67,45 @@ impl GitTree {
             tree,
             prefix,
             reference: reference.to_owned(),
+            resolved,
+            root,
         })
     }
 
-    fn full(&self, path: &str) -> String {
+    /// The same revision with the workspace at `prefix` (from the
+    /// repository root; see [`place`]).
+    pub fn with_prefix(mut self, prefix: String) -> GitTree {
+        self.prefix = prefix;
+        self
+    }
+
+    /// The workspace directory, from the repository root.
+    pub fn prefix(&self) -> &str {
+        &self.prefix
+    }
+
+    /// The repository.
+    pub fn repo(&self) -> &gix::Repository {
+        &self.repo
+    }
+
+    /// The revision's tree.
+    pub fn tree_id(&self) -> gix::ObjectId {
+        self.tree
+    }
+
+    /// The object id the revision resolved to (its commit).
+    pub fn resolved(&self) -> String {
+        self.resolved.to_string()
+    }
+
+    /// The working tree's root directory.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// `path` (in the workspace) from the repository root.
+    pub fn full(&self, path: &str) -> String {
         if self.prefix.is_empty() {
             path.to_owned()
         } else {
@@ -82,24 +125,52 @@ impl GitTree {
     }
 }
 
-/// One commit in the history of a file.
+/// One version of a file: a commit at which its content changed.
 #[derive(Debug, Clone)]
 pub struct FileVersion {
     pub commit: String,
+    /// The commit's first parent, where the version before was current.
+    pub parent: Option<String>,
     pub time: i64,
     pub summary: String,
+    /// The file's path at this commit, from the repository root (it
+    /// differs from the path asked for when the file was renamed since).
+    pub path: String,
 }
 
-/// The commits (oldest first, following first parents from `to` back to,
-/// and excluding, `from`) at which the file at `path` (relative to `dir`)
-/// changed, at most `limit` commits deep.
+/// Where a walk back through a file's history stopped before reaching
+/// its first version.
+#[derive(Debug, Clone)]
+pub struct Cut {
+    /// The newest version not returned.
+    pub next: FileVersion,
+}
+
+/// The versions of a file, newest first.
+#[derive(Debug, Clone, Default)]
+pub struct FileHistory {
+    pub versions: Vec<FileVersion>,
+    /// Set when there were more versions than asked for.
+    pub cut: Option<Cut>,
+    /// The file's path (from the repository root) where the walk ended:
+    /// at `from`, when it was reached.
+    pub end_path: String,
+}
+
+/// The versions of the file at `full` (a path from the repository root)
+/// as of `to`, newest first: the commits, following first parents back
+/// from `to` to (and excluding) `from` or the file's creation, at which
+/// its content changed. A file that appears where another disappeared is
+/// followed back to that one (a rename, see `crate::git_renames`). At most
+/// `max_versions` are returned; `cut` says where the walk stopped when
+/// there were more.
 pub fn file_history(
     dir: &Path,
-    path: &str,
+    full: &str,
     from: Option<&str>,
     to: &str,
-    limit: usize,
-) -> Result<Vec<FileVersion>, String> {
+    max_versions: usize,
+) -> Result<FileHistory, String> {
     let head = GitTree::open(dir, to)?;
     let repo = &head.repo;
     let stop = match from {
@@ -110,47 +181,97 @@ pub fn file_history(
         ),
         None => None,
     };
-    let full = head.full(path);
+    let blob_at = |tree: gix::ObjectId, path: &str| -> Result<Option<gix::ObjectId>, String> {
+        let tree = repo.find_tree(tree).map_err(|e| e.to_string())?;
+        Ok(tree
+            .lookup_entry_by_path(path)
+            .map_err(|e| e.to_string())?
+            .filter(|e| e.mode().is_blob())
+            .map(|e| e.object_id()))
+    };
+    let mut history = FileHistory::default();
     let mut id = repo
         .rev_parse_single(to)
         .map_err(|e| e.to_string())?
         .detach();
-    let mut seen: Vec<(gix::ObjectId, Option<gix::ObjectId>, i64, String)> = Vec::new();
-    for _ in 0..limit {
-        if Some(id) == stop {
-            break;
-        }
+    let mut path = full.to_owned();
+    let Some(mut blob) = blob_at(head.tree, &path)? else {
+        history.end_path = path;
+        return Ok(history);
+    };
+    while Some(id) != stop {
         let commit = repo.find_commit(id).map_err(|e| e.to_string())?;
-        let tree = commit.tree().map_err(|e| e.to_string())?;
-        let blob = tree
-            .lookup_entry_by_path(&full)
-            .map_err(|e| e.to_string())?
-            .map(|e| e.object_id());
-        let time = commit.time().map(|t| t.seconds).unwrap_or(0);
-        let summary = commit
-            .message()
-            .map(|m| m.summary().to_string())
-            .unwrap_or_default();
-        seen.push((id, blob, time, summary));
-        match commit.parent_ids().next() {
-            Some(p) => id = p.detach(),
-            None => break,
+        let parent = commit.parent_ids().next().map(|p| p.detach());
+        let mut before = None;
+        let mut before_path = path.clone();
+        if let Some(p) = parent {
+            let parent_tree = repo
+                .find_commit(p)
+                .map_err(|e| e.to_string())?
+                .tree_id()
+                .map_err(|e| e.to_string())?
+                .detach();
+            before = blob_at(parent_tree, &path)?;
+            if before.is_none() {
+                let tree = commit.tree_id().map_err(|e| e.to_string())?.detach();
+                let removed = git_renames::removed_between(repo, parent_tree, Some(tree))?;
+                let content = repo.find_object(blob).map_err(|e| e.to_string())?;
+                if let Some(source) = git_renames::rename_source(repo, &content.data, &removed) {
+                    before = blob_at(parent_tree, &source)?;
+                    before_path = source;
+                }
+            }
+        }
+        if before != Some(blob) {
+            let version = FileVersion {
+                commit: id.to_string(),
+                parent: parent.map(|p| p.to_string()),
+                time: commit.time().map(|t| t.seconds).unwrap_or(0),
+                summary: commit
+                    .message()
+                    .map(|m| m.summary().to_string())
+                    .unwrap_or_default(),
+                path: path.clone(),
+            };
+            if history.versions.len() == max_versions {
+                history.cut = Some(Cut { next: version });
+                break;
+            }
+            history.versions.push(version);
+        }
+        match (parent, before) {
+            (Some(p), Some(b)) => {
+                id = p;
+                blob = b;
+                path = before_path;
+            }
+            _ => break,
         }
     }
-    seen.reverse();
-    let mut versions = Vec::new();
-    let mut last: Option<gix::ObjectId> = None;
-    for (commit, blob, time, summary) in seen {
-        if blob.is_some() && blob != last {
-            versions.push(FileVersion {
-                commit: commit.to_string(),
-                time,
-                summary,
-            });
-        }
-        last = blob;
+    history.end_path = path;
+    Ok(history)
+}
+
+/// How a tree reads a file at `full` (a path from the repository root):
+/// the workspace prefix and the path within it. Inside `prefix`, the
+/// workspace is the same; else, when `full` ends with `hint` (the path in
+/// the workspace today), the workspace was at the rest; else the file is
+/// read from the repository root.
+pub fn place(prefix: &str, full: &str, hint: &str) -> (String, String) {
+    if prefix.is_empty() {
+        return (String::new(), full.to_owned());
     }
-    Ok(versions)
+    if let Some(rest) = full.strip_prefix(prefix).and_then(|r| r.strip_prefix('/')) {
+        return (prefix.to_owned(), rest.to_owned());
+    }
+    if let Some(moved) = full
+        .strip_suffix(hint)
+        .and_then(|r| r.strip_suffix('/'))
+        .filter(|r| !r.is_empty())
+    {
+        return (moved.to_owned(), hint.to_owned());
+    }
+    (String::new(), full.to_owned())
 }
 
 impl DocumentSource for GitTree {
@@ -201,5 +322,36 @@ impl WorkspaceSource for GitTree {
 
     fn exists(&self, path: &str) -> bool {
         matches!(self.object(path), Ok(Some(o)) if o.kind == gix::object::Kind::Blob)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::place;
+
+    #[test]
+    fn a_path_is_placed_in_the_workspace_it_was_in() {
+        let p = |prefix, full, hint| place(prefix, full, hint);
+        assert_eq!(
+            p("", "schemas/a.yaml", "x"),
+            ("".into(), "schemas/a.yaml".into())
+        );
+        assert_eq!(
+            p("acme", "acme/schemas/a.yaml", "schemas/b.yaml"),
+            ("acme".into(), "schemas/a.yaml".into())
+        );
+        // The workspace moved from `old/acme` to `acme`.
+        assert_eq!(
+            p("acme", "old/acme/schemas/a.yaml", "schemas/a.yaml"),
+            ("old/acme".into(), "schemas/a.yaml".into())
+        );
+        assert_eq!(
+            p("acme", "elsewhere/a.yaml", "schemas/a.yaml"),
+            ("".into(), "elsewhere/a.yaml".into())
+        );
+        assert_eq!(
+            p("acme", "acmeold/a.yaml", "b.yaml"),
+            ("".into(), "acmeold/a.yaml".into())
+        );
     }
 }

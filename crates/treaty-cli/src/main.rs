@@ -12,6 +12,7 @@ mod commands;
 mod diff;
 mod exit;
 mod fs_source;
+mod git_renames;
 mod git_source;
 mod init;
 mod render;

@@ -389,3 +389,118 @@ fn a_lost_admin_token_is_recovered_from_the_database() -> TestResult {
     )?;
     Ok(())
 }
+
+/// A change deep inside a message (a `$defs` type beneath the field a
+/// consumer uses) blocks the release, as `treaty check` does.
+#[test]
+fn a_nested_change_blocks_the_release_for_the_consumer_of_the_field_above_it() -> TestResult {
+    let s = Broker::start_fresh()?;
+    let admin = s.bootstrap_token()?;
+    let acme = acme();
+    let dir = acme.to_str().ok_or("path")?;
+    for team in ["checkout", "fulfillment"] {
+        ok(&s, &admin, 0, &["team", "create", team, "--name", team])?;
+    }
+    ok(&s, &admin, 0, &["environment", "create", "production"])?;
+    let token = |team: &str| -> TestResult<String> {
+        let out = ok(
+            &s,
+            &admin,
+            0,
+            &["token", "create", "--team", team, "--scope", "publish"],
+        )?;
+        Ok(out.lines().next().ok_or("no token")?.trim().to_owned())
+    };
+    let (producer, consumer) = (token("checkout")?, token("fulfillment")?);
+    ok(
+        &s,
+        &producer,
+        0,
+        &[
+            "publish",
+            "order-placed",
+            "--version",
+            "1.3.0",
+            "--dir",
+            dir,
+        ],
+    )?;
+    ok(
+        &s,
+        &consumer,
+        0,
+        &[
+            "expect",
+            "order-placed",
+            "--component",
+            "fulfillment",
+            "--version",
+            "7",
+            "--built-against",
+            "1.3.0",
+            "--dir",
+            dir,
+        ],
+    )?;
+    ok(
+        &s,
+        &consumer,
+        0,
+        &[
+            "record-deployment",
+            "--component",
+            "fulfillment",
+            "--version",
+            "7",
+            "--environment",
+            "production",
+        ],
+    )?;
+    // OrderLine.quantity (beneath OrderPlaced.lines, which fulfillment
+    // uses) becomes a string.
+    let work = tempfile::tempdir()?;
+    copy_dir(&acme, work.path())?;
+    let schema = work.path().join("schemas/order-placed.schema.json");
+    let text = std::fs::read_to_string(&schema)?;
+    let from = r#""quantity": { "type": "integer", "minimum": 1, "maximum": 999 }"#;
+    assert!(text.contains(from));
+    std::fs::write(
+        &schema,
+        text.replace(from, r#""quantity": { "type": "string" }"#),
+    )?;
+    let changed = work.path().to_str().ok_or("path")?;
+    ok(
+        &s,
+        &producer,
+        0,
+        &[
+            "publish",
+            "order-placed",
+            "--version",
+            "1.4.0",
+            "--dir",
+            changed,
+        ],
+    )?;
+    let out = ok(
+        &s,
+        &producer,
+        1,
+        &[
+            "can-i-release",
+            "--component",
+            "checkout",
+            "--version",
+            "1.4.0",
+            "--environment",
+            "production",
+        ],
+    )?;
+    assert!(
+        out.starts_with("no:")
+            && out.contains("fulfillment 7")
+            && out.contains("OrderLine.quantity"),
+        "{out}"
+    );
+    Ok(())
+}

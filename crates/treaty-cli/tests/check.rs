@@ -4,80 +4,7 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn git(dir: &Path, args: &[&str]) {
-    let out = Command::new("git")
-        .current_dir(dir)
-        .args([
-            "-c",
-            "user.email=ci@example.com",
-            "-c",
-            "user.name=CI",
-            "-c",
-            "commit.gpgsign=false",
-        ])
-        .args(args)
-        .output()
-        .unwrap_or_else(|e| panic!("git: {e}"));
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
-fn copy(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap_or_else(|e| panic!("{e}"));
-    for e in std::fs::read_dir(from).into_iter().flatten().flatten() {
-        let p = e.path();
-        let target = to.join(e.file_name());
-        if p.is_dir() {
-            copy(&p, &target);
-        } else {
-            std::fs::copy(&p, &target).unwrap_or_else(|e| panic!("{e}"));
-        }
-    }
-}
-
-/// A repository whose one commit holds the example workspace under `acme/`.
-fn repo() -> (tempfile::TempDir, PathBuf) {
-    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    let ws = dir.path().join("acme");
-    copy(
-        &PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../examples/acme"),
-        &ws,
-    );
-    git(dir.path(), &["init", "-q"]);
-    git(dir.path(), &["add", "-A"]);
-    git(dir.path(), &["commit", "-q", "-m", "base"]);
-    (dir, ws)
-}
-
-fn edit(ws: &Path, file: &str, from: &str, to: &str) {
-    let path = ws.join(file);
-    let text = std::fs::read_to_string(&path).unwrap_or_default();
-    assert!(text.contains(from), "{file} does not contain {from}");
-    std::fs::write(&path, text.replace(from, to)).unwrap_or_else(|e| panic!("{e}"));
-}
-
-fn check(ws: &Path, base: &str) -> (Output, serde_json::Value) {
-    let out = common::treaty()
-        .current_dir(ws)
-        .args(["check", "--base", base, "--format", "json"])
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run treaty: {e}"));
-    let v = serde_json::from_slice(&out.stdout).unwrap_or(serde_json::Value::Null);
-    (out, v)
-}
-
-fn interface<'a>(r: &'a serde_json::Value, id: &str) -> &'a serde_json::Value {
-    r["interfaces"]
-        .as_array()
-        .and_then(|a| a.iter().find(|i| i["id"] == id))
-        .unwrap_or(&serde_json::Value::Null)
-}
+use common::git_repo::{check, check_as, commit_all, edit, git, interface, repo};
 
 #[test]
 fn an_unchanged_workspace_passes() {
@@ -164,10 +91,6 @@ fn an_unknown_base_is_a_usage_error() {
     let (out, _) = check(&ws, "no-such-branch");
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("cannot resolve `no-such-branch`"));
-}
-
-fn commit_all(dir: &Path, message: &str) {
-    git(dir, &["commit", "-q", "-a", "-m", message]);
 }
 
 #[test]
@@ -360,15 +283,6 @@ fn changelog_covers_protobuf_interfaces() {
     );
 }
 
-fn check_as(ws: &Path, base: &str, format: &str) -> String {
-    let out = common::treaty()
-        .current_dir(ws)
-        .args(["check", "--base", base, "--format", format])
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run treaty: {e}"));
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
 #[test]
 fn removing_an_interface_its_consumers_use_fails_and_names_them() {
     let (_dir, ws) = repo();
@@ -468,4 +382,181 @@ fn a_moved_schema_is_compared_with_its_old_path() {
     let (out, r) = check(&ws, "HEAD");
     assert_eq!(out.status.code(), Some(0), "{r}");
     assert_eq!(interface(&r, "payments-api")["status"], "pass", "{r}");
+}
+
+#[test]
+fn a_renamed_operation_id_names_the_consumers_that_used_the_old_one() {
+    let (_dir, ws) = repo();
+    // Structurally nothing changed, but checkout's `uses` names
+    // `createPayment`, which no longer resolves.
+    edit(
+        &ws,
+        "schemas/payments-api.openapi.yaml",
+        "operationId: createPayment",
+        "operationId: submitPayment",
+    );
+    let (out, r) = check(&ws, "HEAD");
+    assert_eq!(out.status.code(), Some(1), "{r}");
+    let payments = interface(&r, "payments-api");
+    assert_eq!(payments["status"], "fail", "{payments}");
+    let gone: Vec<&serde_json::Value> = payments["changes"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|c| c["rule"] == "consumer-use-gone")
+        .collect();
+    assert_eq!(gone.len(), 1, "{payments}");
+    assert_eq!(gone[0]["level"], "breaking");
+    assert_eq!(gone[0]["affects"], serde_json::json!(["checkout"]));
+    assert_eq!(gone[0]["operations"], serde_json::json!(["createPayment"]));
+    assert_eq!(gone[0]["new"]["file"], "interfaces/payments-api.yaml");
+    assert!(
+        gone[0]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("`checkout` uses operation `createPayment`")),
+        "{}",
+        gone[0]
+    );
+}
+
+#[test]
+fn a_removed_operation_is_reported_once_for_its_consumers() {
+    let (_dir, ws) = repo();
+    // getPayment goes: `operation-removed` names checkout, and the gone
+    // `uses` entry is not reported a second time.
+    let path = ws.join("schemas/payments-api.openapi.yaml");
+    let text = std::fs::read_to_string(&path).unwrap_or_default();
+    let start = text
+        .find("    get:\n      operationId: getPayment")
+        .unwrap_or(0);
+    let end = text[start..]
+        .find("  /payments/{paymentId}/refunds:")
+        .map_or(start, |e| start + e);
+    assert!(end > start, "the fixture changed");
+    std::fs::write(&path, format!("{}{}", &text[..start], &text[end..]))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let (out, r) = check(&ws, "HEAD");
+    assert_eq!(out.status.code(), Some(1), "{r}");
+    let rules: Vec<&str> = interface(&r, "payments-api")["changes"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|c| c["level"] == "breaking")
+        .filter_map(|c| c["rule"].as_str())
+        .collect();
+    assert!(rules.contains(&"operation-removed"), "{rules:?}");
+    assert!(!rules.contains(&"consumer-use-gone"), "{rules:?}");
+}
+
+/// The text report names commits by their short id: replaced by names so
+/// that the snapshot reads (and does not depend on git's object format).
+fn named(text: &str, commits: &[(&str, &str)]) -> String {
+    let mut out = text.to_owned();
+    for (commit, name) in commits {
+        out = out.replace(&commit[..10], name);
+    }
+    out
+}
+
+#[test]
+fn the_text_report_details_each_finding() {
+    let (dir, ws) = repo();
+    let first = git(dir.path(), &["rev-parse", "HEAD"]);
+    // Committed: CHF dropped (payments-api is backward_transitive, so the
+    // first version still counts). In the working tree: SEK dropped too,
+    // createPayment renamed, and a new optional field.
+    edit(
+        &ws,
+        "schemas/payments-api.openapi.yaml",
+        "enum: [EUR, USD, GBP, SEK, CHF]",
+        "enum: [EUR, USD, GBP, SEK]",
+    );
+    edit(
+        &ws,
+        "interfaces/payments-api.yaml",
+        "current: 1.4.0",
+        "current: 1.5.0",
+    );
+    let second = commit_all(dir.path(), "Drop CHF");
+    edit(
+        &ws,
+        "schemas/payments-api.openapi.yaml",
+        "enum: [EUR, USD, GBP, SEK]",
+        "enum: [EUR, USD, GBP]",
+    );
+    edit(
+        &ws,
+        "schemas/payments-api.openapi.yaml",
+        "operationId: createPayment",
+        "operationId: submitPayment",
+    );
+    let text = check_as(&ws, "HEAD", "text");
+    let text = named(&text, &[(&first, "<first>"), (&second, "<second>")]);
+    insta::assert_snapshot!(text);
+}
+
+/// The breaking changes of one interface in a check report, as
+/// `(rule, field, affects)`.
+fn breaking(r: &serde_json::Value, id: &str) -> Vec<(String, String, serde_json::Value)> {
+    interface(r, id)["changes"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|c| c["level"] == "breaking")
+        .map(|c| {
+            (
+                c["rule"].as_str().unwrap_or("").to_owned(),
+                c["field"].as_str().unwrap_or("").to_owned(),
+                c["affects"].clone(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn a_change_inside_a_nested_avro_record_breaks_the_consumer_of_the_message() {
+    let (_dir, ws) = repo();
+    // Address is a named record inside ShipmentEvent, which checkout uses.
+    edit(
+        &ws,
+        "schemas/shipment-event.avsc",
+        r#"{ "name": "city", "type": "string" }"#,
+        r#"{ "name": "city", "type": "int" }"#,
+    );
+    let (out, r) = check(&ws, "HEAD");
+    assert_eq!(out.status.code(), Some(1), "{r}");
+    assert_eq!(interface(&r, "shipment-event")["status"], "fail");
+    let found = breaking(&r, "shipment-event");
+    assert!(
+        found
+            .iter()
+            .any(|(rule, field, affects)| rule == "avro-type-changed"
+                && field == "Address.city"
+                && *affects == serde_json::json!(["checkout"])),
+        "{found:?}"
+    );
+    // The route names the change from the message down.
+    let change = &interface(&r, "shipment-event")["changes"][0];
+    assert_eq!(change["path"], "ShipmentEvent.destination.city", "{change}");
+}
+
+#[test]
+fn a_change_inside_a_json_schema_def_breaks_the_consumer_of_the_field_above_it() {
+    let (_dir, ws) = repo();
+    // OrderPlaced.lines[] is $defs/OrderLine; fulfillment uses
+    // OrderPlaced.lines, payments only orderId, total and currency.
+    edit(
+        &ws,
+        "schemas/order-placed.schema.json",
+        r#""quantity": { "type": "integer", "minimum": 1, "maximum": 999 }"#,
+        r#""quantity": { "type": "string" }"#,
+    );
+    let (out, r) = check(&ws, "HEAD");
+    assert_eq!(out.status.code(), Some(1), "{r}");
+    let found = breaking(&r, "order-placed");
+    assert!(!found.is_empty(), "{r}");
+    for (_, field, affects) in &found {
+        assert!(field.starts_with("OrderLine.quantity"), "{found:?}");
+        assert_eq!(*affects, serde_json::json!(["fulfillment"]), "{found:?}");
+    }
 }

@@ -343,6 +343,9 @@ pub fn diff(old: Loaded<'_>, new: Loaded<'_>) -> Result<Vec<Change>, CompatError
             crate::avro::diff_at(old_docs, (&om.file, op, on), new_docs, (&nm.file, np, nn))?;
         changes.extend(avro.into_iter().map(|mut c| {
             c.operations.insert(label.clone());
+            if let Some(route) = c.route.as_mut().filter(|r| r.operation.is_none()) {
+                route.operation = Some(label.clone());
+            }
             c
         }));
     }

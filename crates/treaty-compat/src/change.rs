@@ -2,6 +2,7 @@
 //! and how its level follows from the policy.
 
 use std::collections::BTreeSet;
+use std::sync::Arc;
 
 use serde::Serialize;
 
@@ -98,6 +99,36 @@ pub struct Change {
     pub operations: BTreeSet<String>,
     /// The field, as `Schema.property.nested` from the nearest named schema.
     pub field: Option<String>,
+    /// Every schema and field above the change, through which some root
+    /// reaches it (`OrderPlaced.lines`, `OrderLine`): a consumer that uses
+    /// one of them is concerned by the change. Sorted.
+    pub within: Vec<Arc<str>>,
+    /// The most direct way to the change from a root, as a reader of the
+    /// operation or message sees it.
+    pub route: Option<Route>,
+    /// A reader decodes the whole message with one schema, so when this
+    /// change breaks, it breaks reading the message, whichever fields the
+    /// reader then looks at (Avro: schema resolution fails for the record).
+    pub whole_message: bool,
+}
+
+/// Where a change is, seen from the root that reaches it most directly.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Route {
+    /// The operation (`POST /v1/checkout/sessions`), when one reaches it.
+    pub operation: Option<String>,
+    /// The path from the root (`request body (application/json).shipping_rates`,
+    /// `ShipmentEvent.address.city`).
+    pub path: String,
+}
+
+impl std::fmt::Display for Route {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.operation {
+            Some(op) => write!(f, "{op} → {}", self.path),
+            None => f.write_str(&self.path),
+        }
+    }
 }
 
 impl Change {
@@ -117,6 +148,9 @@ impl Change {
             new: None,
             operations: BTreeSet::new(),
             field: None,
+            within: Vec::new(),
+            route: None,
+            whole_message: false,
         }
     }
 
@@ -147,6 +181,13 @@ impl Change {
     /// The field changed, as `Schema.property.nested`.
     pub fn with_field(mut self, field: Option<String>) -> Change {
         self.field = field;
+        self
+    }
+
+    /// Marks a change that breaks decoding the whole message (see
+    /// [`Change::whole_message`]).
+    pub fn for_whole_message(mut self) -> Change {
+        self.whole_message = true;
         self
     }
 
@@ -222,16 +263,7 @@ mod tests {
     use super::*;
 
     fn change(rule: &'static str, effect: Effect, direction: Direction) -> Change {
-        Change {
-            rule,
-            effect,
-            direction,
-            message: String::new(),
-            old: None,
-            new: None,
-            operations: BTreeSet::new(),
-            field: None,
-        }
+        Change::new(rule, effect, direction, "")
     }
 
     #[test]

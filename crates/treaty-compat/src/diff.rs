@@ -9,6 +9,11 @@ use crate::document::{CompatError, DocumentSource, Documents, Loaded};
 use crate::format::{Format, sniff};
 use crate::{Change, asyncapi, avro, jsonschema, openapi, proto};
 
+/// The `operationId`s of each operation label (`POST /payments`), from both
+/// versions: one, or two when it was renamed, so that a consumer naming
+/// either is found.
+pub type OperationIds = BTreeMap<String, std::collections::BTreeSet<String>>;
+
 /// Both versions of an interface as read, and the changes between them.
 #[derive(Debug)]
 pub struct Diff {
@@ -20,7 +25,7 @@ pub struct Diff {
     pub changes: Vec<Change>,
     /// `operationId` of each operation label (`POST /payments`), from
     /// either version, so that consumers may name operations either way.
-    pub operation_ids: BTreeMap<String, String>,
+    pub operation_ids: OperationIds,
 }
 
 impl Diff {

@@ -32,12 +32,13 @@ mod jsonschema;
 mod openapi;
 mod policy;
 pub mod proto;
+mod reach;
 mod rules;
 pub mod schema;
 
 pub use bundle::{Bundle, diff_bundles};
-pub use change::{Change, Direction, Effect, Level, RULES, Side};
-pub use diff::{Diff, DiffSpec, InterfaceVersion, diff, diff_interface, diff_proto};
+pub use change::{Change, Direction, Effect, Level, RULES, Route, Side};
+pub use diff::{Diff, DiffSpec, InterfaceVersion, OperationIds, diff, diff_interface, diff_proto};
 pub use document::{CompatError, DocumentSource, Documents, ReadError};
 pub use format::{Format, sniff};
 pub use openapi::normalize_path;

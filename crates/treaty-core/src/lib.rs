@@ -31,4 +31,6 @@ pub use load::{
     DocumentSource, ItemKind, MemorySource, ReadError, Workspace, WorkspaceSource, load,
 };
 pub use resolve::UnknownInterface;
-pub use validate::{detect_kind, validate};
+pub use validate::{
+    UnresolvedUse, UseKind, detect_kind, unresolved_uses, unresolved_uses_in, validate,
+};

@@ -12,8 +12,13 @@ pub fn run(args: CheckArgs) -> Exit {
         base,
         format,
         transitive,
+        max_history,
     } = args;
-    let report = match big_stack::run(move || check::check(&dir, &base, transitive)) {
+    let options = check::Options {
+        all_transitive: transitive,
+        max_history,
+    };
+    let report = match big_stack::run(move || check::check(&dir, &base, &options)) {
         Some(Ok(r)) => r,
         Some(Err(e)) => return exit::error(e),
         None => return exit::error("the comparison stopped unexpectedly"),

@@ -17,6 +17,8 @@ use std::sync::mpsc::{self, Receiver};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
+pub mod git_repo;
+
 /// What a test returns; `Send + Sync` so that errors cross client threads.
 pub type TestResult<T = ()> = Result<T, Box<dyn Error + Send + Sync>>;
 

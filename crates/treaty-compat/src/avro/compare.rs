@@ -2,17 +2,19 @@
 //! fields, enum symbols, fixed sizes and union branches, each change with
 //! the readings it breaks as its effect.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use super::resolve::{Reading, effect_of, names_match};
 use super::{AvroArena, Field, Kind, TypeId, unqualified};
 use crate::change::{Change, Direction, Effect, Side};
+use crate::reach::PairGraph;
 
 pub(super) struct Comparer<'a> {
     pub(super) old: &'a AvroArena,
     pub(super) new: &'a AvroArena,
     pub(super) changes: Vec<Change>,
-    pub(super) seen: HashSet<(TypeId, TypeId)>,
+    /// The pairs compared and how they lead to each other.
+    pub(super) graph: PairGraph<(TypeId, TypeId)>,
     pub(super) reads: HashMap<(Reading, TypeId, TypeId), bool>,
 }
 
@@ -36,8 +38,10 @@ impl Comparer<'_> {
         let change = Change::new(rule, effect, Direction::Accepts, message)
             .with_old(side(self.old, old))
             .with_new(side(self.new, new))
-            .with_field(Some(field.to_owned()));
+            .with_field(Some(field.to_owned()))
+            .for_whole_message();
         self.changes.push(change);
+        self.graph.note(self.changes.len() - 1);
     }
 
     fn branches(arena: &AvroArena, id: TypeId) -> Vec<TypeId> {
@@ -76,9 +80,13 @@ impl Comparer<'_> {
 
     /// Compares a pair of types (once), as the field `field`.
     pub(super) fn compare(&mut self, o: TypeId, n: TypeId, field: &str) {
-        if !self.seen.insert((o, n)) {
-            return;
+        if self.graph.enter((o, n), field) {
+            self.compare_pair(o, n, field);
+            self.graph.leave();
         }
+    }
+
+    fn compare_pair(&mut self, o: TypeId, n: TypeId, field: &str) {
         let (ot, nt) = (
             self.old.types[o.0 as usize].clone(),
             self.new.types[n.0 as usize].clone(),
@@ -166,6 +174,7 @@ impl Comparer<'_> {
             return;
         };
         let rec = unqualified(nn).to_owned();
+        self.graph.name(&rec);
         self.renamed("record", (on, oa), (nn, na), at, &rec);
         self.fields(&rec, of, nf, at.0, at.1);
     }

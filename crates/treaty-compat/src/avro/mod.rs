@@ -13,13 +13,14 @@ mod compare;
 mod parse;
 mod resolve;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use treaty_syntax::Node;
 
 use crate::change::Change;
 use crate::document::{CompatError, Documents, Loaded};
+use crate::reach::PairGraph;
 use compare::Comparer;
 use parse::Parser;
 
@@ -140,9 +141,11 @@ pub fn diff_at(
         old: &old,
         new: &new,
         changes: Vec::new(),
-        seen: HashSet::new(),
+        graph: PairGraph::default(),
         reads: HashMap::new(),
     };
     c.compare(o, n, &root_name);
+    c.graph.root((o, n), None, &root_name);
+    c.graph.attribute(&mut c.changes);
     Ok(c.changes)
 }

@@ -12,31 +12,23 @@ mod object;
 mod scalar;
 mod union;
 
-use std::collections::{HashMap, HashSet};
-
 use crate::change::{Change, Direction, Effect, Side};
+use crate::reach::PairGraph;
 use crate::schema::{SchemaArena, SchemaId};
 
 /// A pair, the direction, and whether null is judged by the enclosing union.
 type Key = (SchemaId, SchemaId, Direction, bool);
 
-/// Compares schemas of two arenas, remembering pairs already compared so
-/// that shared and recursive schemas are walked once; every change records
-/// every operation that reaches it.
+/// Compares schemas of two arenas, comparing each pair once so that shared
+/// and recursive schemas are walked once; the pair graph then gives every
+/// change the operations, fields and route that reach it.
 pub struct SchemaComparer<'a> {
     old: &'a SchemaArena,
     new: &'a SchemaArena,
     /// Every change found so far, in the order found.
     pub changes: Vec<Change>,
-    /// Each pair compared: its own changes and the pairs it led to. A
-    /// change reaches an operation when its pair is reachable from the
-    /// operation's root pair, recursion included.
-    done: HashMap<Key, (Vec<usize>, Vec<Key>)>,
-    in_progress: HashSet<Key>,
-    /// The pairs each pair being compared has led to so far.
-    frames: Vec<Vec<Key>>,
-    /// Root pairs and the operation that reached each.
-    roots: Vec<(Key, String)>,
+    /// The pairs compared and how they lead to each other.
+    graph: PairGraph<Key>,
 }
 
 impl std::fmt::Debug for SchemaComparer<'_> {
@@ -76,10 +68,7 @@ impl<'a> SchemaComparer<'a> {
             old,
             new,
             changes: Vec::new(),
-            done: HashMap::new(),
-            in_progress: HashSet::new(),
-            frames: Vec::new(),
-            roots: Vec::new(),
+            graph: PairGraph::default(),
         }
     }
 
@@ -94,50 +83,14 @@ impl<'a> SchemaComparer<'a> {
         field: &str,
     ) {
         let root = self.compare(o, n, direction, field, false);
-        if let Some(op) = operation {
-            self.roots.push((root, op.to_owned()));
-        }
+        self.graph.root(root, operation, field);
     }
 
-    /// Adds to every change the operations whose root pairs reach it,
-    /// walking up from the (few) pairs with changes rather than down from
-    /// the (many) roots.
+    /// Gives every change the operations that reach it, the schemas and
+    /// fields above it and its route from the nearest root (see
+    /// [`crate::reach`]).
     pub fn attribute(&mut self) {
-        let mut parents: HashMap<Key, Vec<Key>> = HashMap::new();
-        for (key, (_, children)) in &self.done {
-            for child in children {
-                parents.entry(*child).or_default().push(*key);
-            }
-        }
-        let mut ops_of_root: HashMap<Key, Vec<&str>> = HashMap::new();
-        for (key, op) in &self.roots {
-            ops_of_root.entry(*key).or_default().push(op);
-        }
-        let mut found: Vec<(usize, String)> = Vec::new();
-        for (key, (own, _)) in &self.done {
-            if own.is_empty() {
-                continue;
-            }
-            let mut seen = HashSet::from([*key]);
-            let mut todo = vec![*key];
-            let mut ops: Vec<&str> = Vec::new();
-            while let Some(k) = todo.pop() {
-                if let Some(root_ops) = ops_of_root.get(&k) {
-                    ops.extend(root_ops.iter().copied());
-                }
-                for p in parents.get(&k).into_iter().flatten() {
-                    if seen.insert(*p) {
-                        todo.push(*p);
-                    }
-                }
-            }
-            for &id in own {
-                found.extend(ops.iter().map(|op| (id, (*op).to_owned())));
-            }
-        }
-        for (id, op) in found {
-            self.changes[id].operations.insert(op);
-        }
+        self.graph.attribute(&mut self.changes);
     }
 
     fn side(arena: &SchemaArena, id: SchemaId, suffix: &str) -> Option<Side> {
@@ -181,7 +134,9 @@ impl<'a> SchemaComparer<'a> {
             .with_new(Self::side(self.new, at.n, new_suffix))
             .with_field(Some(at.field.to_owned()));
         self.changes.push(change);
-        self.changes.len() - 1
+        let index = self.changes.len() - 1;
+        self.graph.note(index);
+        index
     }
 
     /// Compares a pair; `ignore_null` when the pair are alternatives of
@@ -195,30 +150,26 @@ impl<'a> SchemaComparer<'a> {
         ignore_null: bool,
     ) -> Key {
         let key = (o, n, dir, ignore_null);
-        if let Some(parent) = self.frames.last_mut() {
-            parent.push(key);
-        }
-        // Done, or being compared further up (a recursive schema).
-        if self.done.contains_key(&key) || !self.in_progress.insert(key) {
+        // Done, or being compared further up (a recursive schema): linked.
+        if !self.graph.enter(key, field) {
             return key;
         }
-        self.frames.push(Vec::new());
         let (os, ns) = (self.old.get(o), self.new.get(n));
         let field = ns
             .name
             .clone()
             .or_else(|| os.name.clone())
             .unwrap_or_else(|| field.to_owned());
+        self.graph.name(&field);
         let at = At {
             o,
             n,
             dir,
             field: &field,
         };
-        let ids = self.pair(at, ignore_null);
-        self.in_progress.remove(&key);
-        let children = self.frames.pop().unwrap_or_default();
-        self.done.insert(key, (ids, children));
+        // The changes found are noted on the pair as they are pushed.
+        self.pair(at, ignore_null);
+        self.graph.leave();
         key
     }
 

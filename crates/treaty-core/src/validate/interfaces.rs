@@ -3,12 +3,11 @@
 
 use std::collections::HashMap;
 
-use treaty_syntax::{Diagnostic, Node, Span, did_you_mean};
+use treaty_syntax::{Diagnostic, Node, Span};
 
 use super::Validator;
-use super::schema_names::SchemaNames;
+use super::uses::unresolved_uses;
 use crate::codes;
-use crate::impact::same_operation;
 use crate::load::WorkspaceSource;
 use crate::model::{Interface, VersioningScheme};
 
@@ -112,74 +111,22 @@ impl Validator {
     /// Checks that what consumers say they use exists in the schema: a typo
     /// in `uses` would make every change look like it touches nobody.
     pub(super) fn check_uses(&mut self, interface: &Interface, schema: &Node) {
-        let names = SchemaNames::of(interface.kind.value, schema);
-        for consumer in &interface.consumers {
-            let Some(uses) = &consumer.uses else { continue };
-            if let Some(ops) = &names.operations {
-                for op in &uses.operations {
-                    let known = ops
-                        .iter()
-                        .any(|o| o == &op.value || same_operation(o, &op.value));
-                    if !known {
-                        self.unknown_use(
-                            codes::UNKNOWN_OPERATION,
-                            "operation",
-                            &op.value,
-                            op.span,
-                            ops,
-                            &interface.id.value,
-                        );
-                    }
-                }
-            }
-            if let Some(channels) = &names.channels {
-                for ch in &uses.channels {
-                    if !channels.contains(&ch.value) {
-                        self.unknown_use(
-                            codes::UNKNOWN_CHANNEL,
-                            "channel",
-                            &ch.value,
-                            ch.span,
-                            channels,
-                            &interface.id.value,
-                        );
-                    }
-                }
-            }
-            if let Some(types) = &names.types {
-                for f in uses.fields.iter().chain(&uses.messages) {
-                    let head = f.value.split(['.', '[']).next().unwrap_or("");
-                    if !types.iter().any(|t| t == head) {
-                        self.unknown_use(
-                            codes::UNKNOWN_FIELD_PATH,
-                            "schema or message",
-                            head,
-                            f.span,
-                            types,
-                            &interface.id.value,
-                        );
-                    }
-                }
-            }
-        }
-    }
-
-    pub(super) fn unknown_use(
-        &mut self,
-        code: &'static str,
-        what: &str,
-        name: &str,
-        span: Span,
-        known: &[String],
-        interface: &str,
-    ) {
-        let candidates: Vec<&str> = known.iter().map(String::as_str).collect();
-        let mut d = Diagnostic::warning(code, format!("`{interface}` has no {what} `{name}`"))
-            .at(span)
+        for u in unresolved_uses(interface, schema) {
+            let mut d = Diagnostic::warning(
+                u.kind.code(),
+                format!(
+                    "`{}` has no {} `{}`",
+                    interface.id.value,
+                    u.kind.what(),
+                    u.name
+                ),
+            )
+            .at(u.span)
             .with_label("changes to it would never be attributed to this consumer");
-        if let Some(m) = did_you_mean(name, &candidates) {
-            d = d.with_hint(format!("did you mean `{m}`?"));
+            if let Some(m) = &u.suggestion {
+                d = d.with_hint(format!("did you mean `{m}`?"));
+            }
+            self.push(d);
         }
-        self.push(d);
     }
 }

@@ -18,9 +18,11 @@ mod releases;
 mod schema_files;
 mod schema_names;
 mod teams;
+mod uses;
 mod workspace;
 
 pub use schema_files::detect_kind;
+pub use uses::{UnresolvedUse, UseKind, unresolved_uses, unresolved_uses_in};
 
 /// Checks a loaded workspace. `today` decides which deadlines have passed.
 /// Schema files are read through `source` (and added to `ws.sources` so

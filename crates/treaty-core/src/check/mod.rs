@@ -6,8 +6,15 @@
 //! what was found (each change reported once), decides, and says why. An
 //! interface declared at the base and gone from the working tree is judged
 //! here too: removing what a consumer uses breaks it.
+//!
+//! Which earlier versions a transitive policy is held against, and when a
+//! major version bump accepts a break, is [`baseline`].
 
 use serde::Serialize;
+
+pub mod baseline;
+
+pub use baseline::{Baseline, Bump};
 use treaty_compat::{Level, Policy};
 
 /// One change found comparing the working tree with one earlier version,
@@ -50,17 +57,39 @@ pub enum Facts<'a> {
         /// Why a version could not be compared, when one could not: the
         /// comparisons stop there.
         failed: Option<String>,
+        /// Why the breaking changes found against the base do not fail
+        /// the check, when they are accepted (see [`Baseline::accepts`]).
+        accepted: Option<String>,
     },
 }
 
 /// Where a change to report is in the [`Facts`]: the comparison and the
-/// change's position in it.
+/// change's position in it, and what it does to the verdict.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct Kept {
     /// Index of the comparison (0 is the base).
     pub comparison: usize,
     /// Position of the change in that comparison.
     pub position: usize,
+    /// Whether it fails the check, and if not why.
+    pub standing: Standing,
+}
+
+/// What one reported change does to the verdict.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Standing {
+    /// Breaking, and it touches a consumer: the check fails.
+    Fails,
+    /// Breaking and touching a consumer, but accepted (a major version
+    /// bump over the base).
+    Accepted,
+    /// Breaking, but no consumer uses what changed.
+    Unused,
+    /// Breaking and touching a consumer, but the policy is `none`.
+    Allowed,
+    /// Not breaking.
+    Harmless,
 }
 
 /// How one interface was judged.
@@ -157,12 +186,14 @@ pub struct InterfaceCheck {
 }
 
 /// Judges one interface under `policy`. A change found against several
-/// versions is reported once (the same rule and message), where it was
-/// first found; the check fails when a reported breaking change touches at
-/// least one consumer, unless the policy is `none`. A removed interface
+/// versions is reported once (the same rule, message and level), where it
+/// was first found; the check fails when a reported breaking change
+/// touches at least one consumer, unless the policy is `none` or the
+/// change was found against the base and the facts say it is accepted
+/// (a major version bump, see [`baseline`]). A removed interface
 /// fails when it had consumers at the base, unless the policy is `none`.
 pub fn judge(policy: Policy, facts: &Facts<'_>) -> InterfaceCheck {
-    let (comparisons, failed) = match facts {
+    let (comparisons, failed, accepted) = match facts {
         Facts::Removed { base, consumers } => {
             return InterfaceCheck {
                 outcome: removed(policy, base, consumers),
@@ -182,7 +213,8 @@ pub fn judge(policy: Policy, facts: &Facts<'_>) -> InterfaceCheck {
         Facts::Compared {
             comparisons,
             failed,
-        } => (comparisons, failed),
+            accepted,
+        } => (comparisons, failed, accepted),
     };
     if let Some(reason) = failed {
         return InterfaceCheck {
@@ -193,29 +225,35 @@ pub fn judge(policy: Policy, facts: &Facts<'_>) -> InterfaceCheck {
             counts: Counts::default(),
         };
     }
-    let kept = merge(comparisons);
+    let mut kept = merge(comparisons);
     let mut counts = Counts::default();
     let mut reasons = Vec::new();
     let mut notes = Vec::new();
-    for k in &kept {
+    for k in &mut kept {
         let change = &comparisons[k.comparison][k.position];
         counts.add(change.level);
         if change.level != Level::Breaking {
             continue;
         }
         let what = format!("`{}` ({})", change.rule, change.message);
-        if change.affects.is_empty() {
+        let teams = change.affects.join(", ");
+        k.standing = if change.affects.is_empty() {
             notes.push(format!(
                 "{what} is breaking, but no consumer uses what changed"
             ));
+            Standing::Unused
         } else if policy == Policy::None {
             notes.push(format!(
-                "{what} would break {}, but the policy is `none`",
-                change.affects.join(", ")
+                "{what} would break {teams}, but the policy is `none`"
             ));
+            Standing::Allowed
+        } else if let (0, Some(why)) = (k.comparison, accepted) {
+            notes.push(format!("{what} breaks {teams}, accepted: {why}"));
+            Standing::Accepted
         } else {
-            reasons.push(format!("{what} breaks {}", change.affects.join(", ")));
-        }
+            reasons.push(format!("{what} breaks {teams}"));
+            Standing::Fails
+        };
     }
     let outcome = if reasons.is_empty() {
         Outcome::Pass { notes }
@@ -253,19 +291,22 @@ fn removed(policy: Policy, base: &str, consumers: &[String]) -> Outcome {
 }
 
 /// Every change of the base comparison, then each change of the earlier
-/// versions not already kept (by rule and message).
+/// versions not already kept (by rule, message and level: a change found
+/// as a warning against the base does not hide the same change found as
+/// breaking against an earlier version).
 fn merge(comparisons: &[Vec<Found<'_>>]) -> Vec<Kept> {
     let mut kept: Vec<Kept> = Vec::new();
-    let mut seen: std::collections::HashSet<(&str, &str)> = std::collections::HashSet::new();
+    let mut seen: std::collections::HashSet<(&str, &str, Level)> = std::collections::HashSet::new();
     for (comparison, found) in comparisons.iter().enumerate() {
         for (position, change) in found.iter().enumerate() {
-            let new = seen.insert((change.rule, change.message));
+            let new = seen.insert((change.rule, change.message, change.level));
             // The base's own changes are all reported, repeats included:
             // only what earlier versions add is merged.
             if comparison == 0 || new {
                 kept.push(Kept {
                     comparison,
                     position,
+                    standing: Standing::Harmless,
                 });
             }
         }
@@ -328,6 +369,7 @@ mod tests {
         Facts::Compared {
             comparisons,
             failed: None,
+            accepted: None,
         }
     }
 
@@ -412,21 +454,13 @@ mod tests {
             vec![older, removed],
         ]);
         let check = judge(Policy::Backward, &facts);
+        let at = |k: &Kept| (k.comparison, k.position, k.standing);
         assert_eq!(
-            check.changes,
+            check.changes.iter().map(at).collect::<Vec<_>>(),
             vec![
-                Kept {
-                    comparison: 0,
-                    position: 0
-                },
-                Kept {
-                    comparison: 0,
-                    position: 1
-                },
-                Kept {
-                    comparison: 1,
-                    position: 1
-                },
+                (0, 0, Standing::Fails),
+                (0, 1, Standing::Harmless),
+                (1, 1, Standing::Fails),
             ]
         );
         assert_eq!(
@@ -453,6 +487,7 @@ mod tests {
         let facts = Facts::Compared {
             comparisons: vec![vec![found("operation-removed", Level::Breaking, &checkout)]],
             failed: Some("cannot parse `api.yaml`".to_owned()),
+            accepted: None,
         };
         let check = judge(Policy::Backward, &facts);
         assert_eq!(
@@ -531,5 +566,52 @@ mod tests {
             (3, 1, 0)
         );
         assert!(!summary.passes());
+    }
+
+    #[test]
+    fn a_break_accepted_against_the_base_passes_but_not_one_found_earlier() {
+        let checkout = vec!["checkout".to_owned()];
+        let removed = found("operation-removed", Level::Breaking, &checkout);
+        let older = found("property-removed", Level::Breaking, &checkout);
+        let facts = Facts::Compared {
+            comparisons: vec![vec![removed]],
+            failed: None,
+            accepted: Some("the major version bump 1.4.0 to 2.0.0".to_owned()),
+        };
+        let check = judge(Policy::Backward, &facts);
+        assert_eq!(check.changes[0].standing, Standing::Accepted);
+        let Outcome::Pass { notes } = &check.outcome else {
+            panic!("expected a pass, got {:?}", check.outcome);
+        };
+        assert!(
+            notes[0].contains("breaks checkout, accepted: the major version bump"),
+            "{notes:?}"
+        );
+        assert_eq!(check.counts.breaking, 1);
+        // Acceptance covers the base only: a break found against an
+        // earlier version still fails.
+        let facts = Facts::Compared {
+            comparisons: vec![vec![removed], vec![older]],
+            failed: None,
+            accepted: Some("a bump".to_owned()),
+        };
+        let check = judge(Policy::Backward, &facts);
+        assert!(check.outcome.fails(), "{:?}", check.outcome);
+        assert_eq!(check.changes[1].standing, Standing::Fails);
+    }
+
+    #[test]
+    fn a_warning_against_the_base_does_not_hide_a_break_found_earlier() {
+        let checkout = vec!["checkout".to_owned()];
+        let mut warning = found("enum-value-removed", Level::Warning, &checkout);
+        warning.message = "same";
+        let mut breaking = found("enum-value-removed", Level::Breaking, &checkout);
+        breaking.message = "same";
+        let check = judge(
+            Policy::Backward,
+            &compared(vec![vec![warning], vec![breaking]]),
+        );
+        assert_eq!(check.changes.len(), 2);
+        assert!(check.outcome.fails());
     }
 }
