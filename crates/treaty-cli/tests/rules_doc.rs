@@ -70,8 +70,11 @@ second *widens*.
 ## Differences from `buf breaking` and apache-avro
 
 Measured with `python3 bench/proto.py` on googleapis 2025-08-22 →
-2026-08-22 under WIRE_JSON, both tools find the same 62 breaking changes
-(file, line within two, rule). Treaty lists them differently:
+2026-08-22 under WIRE_JSON, the two tools agree on 60 breaking changes
+(file, line within two, rule). buf finds 2 more and Treaty 458 more (16
+methods and 442 services removed, most of them Google Ads v19), for the
+reasons in the second list. Where they agree, Treaty lists the changes
+differently:
 
 - buf reports a deleted field or enum value once per unmet condition
   (`FIELD_NO_DELETE_UNLESS_NUMBER_RESERVED` and
@@ -84,6 +87,35 @@ Measured with `python3 bench/proto.py` on googleapis 2025-08-22 →
   at the `json_name` option, Treaty at the field.
 - Treaty names the methods whose requests or responses reach a changed
   message, so `treaty check` can tell which consumers a change touches.
+
+Where protobuf's own guide to updating a message type, or gRPC, says
+otherwise than buf's categories, Treaty follows them:
+
+- A service or method removed or renamed, or a service whose package
+  changed, breaks WIRE and WIRE_JSON: every gRPC client calls
+  `/package.Service/Method`, and a server without that path answers
+  `UNIMPLEMENTED`. buf checks these (`SERVICE_NO_DELETE`,
+  `RPC_NO_DELETE`, `PACKAGE_SERVICE_NO_DELETE`) only under FILE and
+  PACKAGE. These are the 458 findings only Treaty makes on googleapis.
+- A single field moved into a new oneof, a field moved out of a oneof it
+  was alone in, and a oneof renamed are PACKAGE: the guide says moving a
+  single field into a new oneof is safe, and neither encoding names the
+  oneof. buf's `FIELD_SAME_ONEOF` breaks them under WIRE. These are the 2
+  findings only buf makes on googleapis (`Agent.start_flow`,
+  `SelectionItem.start_icon_uri`). Moving fields into an existing oneof,
+  or several into a new one, breaks WIRE in both tools.
+- A string, bytes or message field made repeated or singular breaks
+  WIRE_JSON, not WIRE: the guide says they are wire compatible (a singular
+  reader keeps the last value, or merges the messages). buf's
+  `FIELD_WIRE_COMPATIBLE_CARDINALITY` breaks them under WIRE. Numeric,
+  bool and enum fields are packed when repeated: WIRE in both tools.
+- A proto2 `required` field added or removed, or made or unmade
+  required, breaks every category, whatever the new version reserves: old
+  or new readers reject messages without it. buf agrees
+  (`MESSAGE_SAME_REQUIRED_FIELDS` and its cardinality rules).
+
+Otherwise:
+
 - Not compared yet: extensions, proto2 field defaults, `ctype`/`jstype`
   and other field options, reserved ranges removed from messages and
   enums, and the edition features of editions files.

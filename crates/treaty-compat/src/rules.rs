@@ -55,7 +55,7 @@ pub const RULES: &[(&str, &str)] = &[
     ("response-status-added", "A new response status."),
     (
         "response-header-removed",
-        "A required response header is gone: clients were promised it on every response.",
+        "A required response header is gone: clients were promised it on every response. (Response header schemas are compared like response bodies; `Content-Type` is ignored, as OpenAPI says.)",
     ),
     (
         "optional-response-header-removed",
@@ -63,7 +63,7 @@ pub const RULES: &[(&str, &str)] = &[
     ),
     (
         "response-header-added",
-        "A new response header (names compare in any case, as RFC 9110 says).",
+        "A new response header (names compare in any case, as RFC 9110 says). Breaking only when required in a webhook's response: receivers must now send it.",
     ),
     (
         "response-header-made-required",
