@@ -115,6 +115,10 @@ pub struct DiffArgs {
     /// Protobuf: a further directory imports are resolved against (repeatable).
     #[arg(long = "include", short = 'I')]
     pub includes: Vec<PathBuf>,
+    /// JSON Schema: properties an open model does not declare, strict
+    /// (documents may carry them) or lenient (producers never send them).
+    #[arg(long, default_value = "strict")]
+    pub undeclared_properties: treaty_compat::UndeclaredProperties,
 }
 
 #[derive(Debug, clap::Args)]

@@ -34,7 +34,19 @@ Under the `backward` policy (the new version serves old clients),
 narrowing what is accepted and widening what is produced are breaking;
 the reverse is info. `forward` swaps the directions, `full` takes the
 worse of both, and `none` reports changes without failing. A few rules
-adjust this where practice differs from set arithmetic; each says so.
+adjust this where API practice differs from set arithmetic; each says so.
+JSON Schema data contracts (interfaces of kind `jsonschema`, and
+`treaty diff` of two JSON Schemas) take no adjustment: under `backward`
+every document valid under the old schema must be valid under the new
+one, under `forward` the reverse. Where Treaty cannot prove what a change
+does (`conditional-changed`, `contains-changed`,
+`evaluated-properties-changed`, `evaluated-items-changed`, a pattern it
+cannot evaluate), it reports the change as both narrowing and widening,
+so it breaks under every policy, and the message says so.
+`crates/treaty-compat/tests/data_semantics.rs` checks these verdicts
+against the `jsonschema` crate on random schemas. Where the specification
+and Confluent's registry disagree, the specification decides
+(`required-property-added`).
 
 For AsyncAPI, a message the application sends is produced and one it
 receives is accepted (2.x `subscribe` and `publish`, 3.0 `send` and
@@ -58,8 +70,11 @@ second *widens*.
 ## Differences from `buf breaking` and apache-avro
 
 Measured with `python3 bench/proto.py` on googleapis 2025-08-22 →
-2026-08-22 under WIRE_JSON, both tools find the same 62 breaking changes
-(file, line within two, rule). Treaty lists them differently:
+2026-08-22 under WIRE_JSON, the two tools agree on 60 breaking changes
+(file, line within two, rule). buf finds 2 more and Treaty 458 more (16
+methods and 442 services removed, most of them Google Ads v19), for the
+reasons in the second list. Where they agree, Treaty lists the changes
+differently:
 
 - buf reports a deleted field or enum value once per unmet condition
   (`FIELD_NO_DELETE_UNLESS_NUMBER_RESERVED` and
@@ -72,6 +87,35 @@ Measured with `python3 bench/proto.py` on googleapis 2025-08-22 →
   at the `json_name` option, Treaty at the field.
 - Treaty names the methods whose requests or responses reach a changed
   message, so `treaty check` can tell which consumers a change touches.
+
+Where protobuf's own guide to updating a message type, or gRPC, says
+otherwise than buf's categories, Treaty follows them:
+
+- A service or method removed or renamed, or a service whose package
+  changed, breaks WIRE and WIRE_JSON: every gRPC client calls
+  `/package.Service/Method`, and a server without that path answers
+  `UNIMPLEMENTED`. buf checks these (`SERVICE_NO_DELETE`,
+  `RPC_NO_DELETE`, `PACKAGE_SERVICE_NO_DELETE`) only under FILE and
+  PACKAGE. These are the 458 findings only Treaty makes on googleapis.
+- A single field moved into a new oneof, a field moved out of a oneof it
+  was alone in, and a oneof renamed are PACKAGE: the guide says moving a
+  single field into a new oneof is safe, and neither encoding names the
+  oneof. buf's `FIELD_SAME_ONEOF` breaks them under WIRE. These are the 2
+  findings only buf makes on googleapis (`Agent.start_flow`,
+  `SelectionItem.start_icon_uri`). Moving fields into an existing oneof,
+  or several into a new one, breaks WIRE in both tools.
+- A string, bytes or message field made repeated or singular breaks
+  WIRE_JSON, not WIRE: the guide says they are wire compatible (a singular
+  reader keeps the last value, or merges the messages). buf's
+  `FIELD_WIRE_COMPATIBLE_CARDINALITY` breaks them under WIRE. Numeric,
+  bool and enum fields are packed when repeated: WIRE in both tools.
+- A proto2 `required` field added or removed, or made or unmade
+  required, breaks every category, whatever the new version reserves: old
+  or new readers reject messages without it. buf agrees
+  (`MESSAGE_SAME_REQUIRED_FIELDS` and its cardinality rules).
+
+Otherwise:
+
 - Not compared yet: extensions, proto2 field defaults, `ctype`/`jstype`
   and other field options, reserved ranges removed from messages and
   enums, and the edition features of editions files.
@@ -102,7 +146,7 @@ const NOTES: &[(&str, &str)] = &[
     ),
     (
         "optional-property-added",
-        "Info in a request even on an open model: senders of undeclared properties were outside the contract. (Confluent's registry calls this incompatible for data; Treaty follows the API practice.)",
+        "In an API request, info even on an open model: senders of undeclared properties were outside the contract. In a JSON Schema data contract it is set arithmetic: breaking under `backward` on an open model, as the specification and Confluent's registry say, unless the interface sets `undeclared_properties: lenient` (`--undeclared-properties lenient`), which trusts producers never to send undeclared properties.",
     ),
     (
         "default-changed",

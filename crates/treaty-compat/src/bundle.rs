@@ -145,6 +145,7 @@ fn compare(
     let spec = DiffSpec {
         format: Some(format),
         proto_category: category,
+        ..DiffSpec::default()
     };
     diff_interface(&old.version(old_source), &new.version(new_source), &spec)
 }

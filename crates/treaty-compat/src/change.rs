@@ -110,6 +110,9 @@ pub struct Change {
     /// change breaks, it breaks reading the message, whichever fields the
     /// reader then looks at (Avro: schema resolution fails for the record).
     pub whole_message: bool,
+    /// Found in a data contract (a JSON Schema interface): its level is
+    /// the set arithmetic alone, without the adjustments for API practice.
+    pub data_contract: bool,
 }
 
 /// Where a change is, seen from the root that reaches it most directly.
@@ -151,6 +154,7 @@ impl Change {
             within: Vec::new(),
             route: None,
             whole_message: false,
+            data_contract: false,
         }
     }
 
@@ -193,11 +197,13 @@ impl Change {
 
     /// The level of the change under `policy`.
     pub fn level(&self, policy: Policy) -> Level {
+        // A data contract: no rule is adjusted for API practice.
+        let rule = if self.data_contract { "" } else { self.rule };
         match policy {
-            Policy::Backward | Policy::None => level(self.rule, self.effect, self.direction),
-            Policy::Forward => level(self.rule, self.effect, self.direction.flip()),
-            Policy::Full => level(self.rule, self.effect, self.direction).min(level(
-                self.rule,
+            Policy::Backward | Policy::None => level(rule, self.effect, self.direction),
+            Policy::Forward => level(rule, self.effect, self.direction.flip()),
+            Policy::Full => level(rule, self.effect, self.direction).min(level(
+                rule,
                 self.effect,
                 self.direction.flip(),
             )),

@@ -7,7 +7,13 @@ use treaty_syntax::Diagnostic;
 
 use crate::document::{CompatError, DocumentSource, Documents, Loaded};
 use crate::format::{Format, sniff};
+use crate::jsonschema::UndeclaredProperties;
 use crate::{Change, asyncapi, avro, jsonschema, openapi, proto};
+
+/// The `operationId`s of each operation label (`POST /payments`), from both
+/// versions: one, or two when it was renamed, so that a consumer naming
+/// either is found.
+pub type OperationIds = BTreeMap<String, std::collections::BTreeSet<String>>;
 
 /// Both versions of an interface as read, and the changes between them.
 #[derive(Debug)]
@@ -20,7 +26,7 @@ pub struct Diff {
     pub changes: Vec<Change>,
     /// `operationId` of each operation label (`POST /payments`), from
     /// either version, so that consumers may name operations either way.
-    pub operation_ids: BTreeMap<String, String>,
+    pub operation_ids: OperationIds,
 }
 
 impl Diff {
@@ -79,6 +85,9 @@ pub struct DiffSpec {
     pub format: Option<Format>,
     /// Protobuf only: how strict the check is.
     pub proto_category: proto::Category,
+    /// JSON Schema data contracts only: how the properties an open model
+    /// does not declare are judged.
+    pub undeclared_properties: UndeclaredProperties,
 }
 
 impl DiffSpec {
@@ -97,6 +106,7 @@ impl Default for DiffSpec {
         DiffSpec {
             format: None,
             proto_category: proto::Category::WireJson,
+            undeclared_properties: UndeclaredProperties::Strict,
         }
     }
 }
@@ -119,7 +129,7 @@ pub fn diff_interface(
     if is_proto {
         diff_proto(&old.proto_input(), &new.proto_input(), spec.proto_category)
     } else {
-        diff(old.source, old.entry, new.source, new.entry, spec.format)
+        diff_documents(old.source, old.entry, new.source, new.entry, spec)
     }
 }
 
@@ -161,6 +171,23 @@ pub fn diff(
     new_path: &str,
     format: Option<Format>,
 ) -> Result<Diff, CompatError> {
+    let spec = DiffSpec {
+        format,
+        ..DiffSpec::default()
+    };
+    diff_documents(old_source, old_path, new_source, new_path, &spec)
+}
+
+/// [`diff`] under every setting of a [`DiffSpec`] (its Protobuf category
+/// aside).
+pub fn diff_documents(
+    old_source: &dyn DocumentSource,
+    old_path: &str,
+    new_source: &dyn DocumentSource,
+    new_path: &str,
+    spec: &DiffSpec,
+) -> Result<Diff, CompatError> {
+    let format = spec.format;
     let mut old_docs = Documents::new();
     let mut new_docs = Documents::new();
     if let Some(proto) = [old_path, new_path]
@@ -224,7 +251,10 @@ pub fn diff(
     };
     let (changes, operation_ids) = match format {
         Format::OpenApi => openapi::diff(old, new)?,
-        Format::JsonSchema => (jsonschema::diff(old, new)?, BTreeMap::new()),
+        Format::JsonSchema => (
+            jsonschema::diff(old, new, spec.undeclared_properties)?,
+            BTreeMap::new(),
+        ),
         Format::AsyncApi => (asyncapi::diff(old, new)?, BTreeMap::new()),
         Format::Avro => (avro::diff(&old, &new)?, BTreeMap::new()),
         Format::Protobuf => {

@@ -38,8 +38,12 @@ pub mod schema;
 
 pub use bundle::{Bundle, diff_bundles};
 pub use change::{Change, Direction, Effect, Level, RULES, Route, Side};
-pub use diff::{Diff, DiffSpec, InterfaceVersion, diff, diff_interface, diff_proto};
+pub use diff::{
+    Diff, DiffSpec, InterfaceVersion, OperationIds, diff, diff_documents, diff_interface,
+    diff_proto,
+};
 pub use document::{CompatError, DocumentSource, Documents, ReadError};
 pub use format::{Format, sniff};
+pub use jsonschema::UndeclaredProperties;
 pub use openapi::normalize_path;
 pub use policy::{Compatibility, Policy};

@@ -55,7 +55,7 @@ pub const RULES: &[(&str, &str)] = &[
     ("response-status-added", "A new response status."),
     (
         "response-header-removed",
-        "A required response header is gone: clients were promised it on every response.",
+        "A required response header is gone: clients were promised it on every response. (Response header schemas are compared like response bodies; `Content-Type` is ignored, as OpenAPI says.)",
     ),
     (
         "optional-response-header-removed",
@@ -63,7 +63,7 @@ pub const RULES: &[(&str, &str)] = &[
     ),
     (
         "response-header-added",
-        "A new response header (names compare in any case, as RFC 9110 says).",
+        "A new response header (names compare in any case, as RFC 9110 says). Breaking only when required in a webhook's response: receivers must now send it.",
     ),
     (
         "response-header-made-required",
@@ -96,8 +96,14 @@ pub const RULES: &[(&str, &str)] = &[
     ("type-narrowed", "The type accepts fewer kinds of values."),
     ("type-widened", "The type accepts more kinds of values."),
     ("type-changed", "The type is another one."),
-    ("nullable-added", "null becomes a valid value."),
-    ("nullable-removed", "null is no longer a valid value."),
+    (
+        "nullable-added",
+        "null becomes a valid value. In OpenAPI 3.0, `nullable: true` written beside a `$ref` changes nothing: the specification ignores every sibling of a Reference Object, and Treaty follows it, although OpenAI's 3.0 descriptions write it 13 times and Twilio's 2.0.0 ones 46 times (with `type`). Mark the referenced schema itself nullable instead.",
+    ),
+    (
+        "nullable-removed",
+        "null is no longer a valid value. (`nullable` beside a `$ref` in OpenAPI 3.0 is ignored: see nullable-added.)",
+    ),
     ("enum-value-added", "An enum gains a value."),
     ("enum-value-removed", "An enum loses a value."),
     ("enum-added", "Values are restricted to an enum."),
@@ -166,15 +172,21 @@ pub const RULES: &[(&str, &str)] = &[
     ("unique-items-removed", "Array items may repeat."),
     (
         "required-property-added",
-        "A property became required, or a required property was added.",
+        "A property became required, or a required property was added. Breaking for a data contract even when the property has a `default`, which Confluent's registry accepts: the specification never fills in defaults when validating, so old documents without the property are invalid.",
     ),
     (
         "required-property-removed",
         "A property is no longer required.",
     ),
     ("property-removed", "A required property is gone."),
-    ("optional-property-removed", "An optional property is gone."),
-    ("optional-property-added", "A new optional property."),
+    (
+        "optional-property-removed",
+        "An optional property is gone: its name is now judged by `additionalProperties` or a pattern. Removing one declared `false` from a closed model changes nothing and is not reported.",
+    ),
+    (
+        "optional-property-added",
+        "A new optional property: on a closed model it widens; on an open one it narrows (a document with that name and another value was valid); on a partly open one its schema is compared with the `additionalProperties` or pattern schema that judged the name.",
+    ),
     (
         "additional-properties-narrowed",
         "Properties beyond the listed ones are no longer allowed.",
@@ -184,12 +196,94 @@ pub const RULES: &[(&str, &str)] = &[
         "Properties beyond the listed ones become allowed.",
     ),
     (
+        "pattern-property-added",
+        "A `patternProperties` pattern judges the names it matches (instead of `additionalProperties`), declared ones too.",
+    ),
+    (
+        "pattern-property-removed",
+        "A `patternProperties` pattern no longer judges the names it matches.",
+    ),
+    (
+        "evaluated-properties-changed",
+        "Subschemas evaluate other properties than before, so `unevaluatedProperties` judges others: Treaty cannot prove the effect and reports it both ways.",
+    ),
+    (
+        "items-narrowed",
+        "Array items at a position, or beyond the listed ones, accept less: `items` added to an array that had none, `additionalItems: false`, a tuple longer.",
+    ),
+    (
+        "items-widened",
+        "Array items at a position, or beyond the listed ones, accept more: `items` removed, a tuple shorter.",
+    ),
+    (
+        "evaluated-items-changed",
+        "Subschemas evaluate other items than before, so `unevaluatedItems` judges others: Treaty cannot prove the effect and reports it both ways.",
+    ),
+    (
+        "contains-added",
+        "Arrays must contain an item matching a schema (`contains`).",
+    ),
+    ("contains-removed", "The `contains` requirement is gone."),
+    (
+        "contains-changed",
+        "The `contains` schema changed beside `maxContains`: Treaty cannot prove which arrays keep the count and reports it both ways.",
+    ),
+    (
+        "contains-count-narrowed",
+        "`minContains` rose or `maxContains` fell (or was added).",
+    ),
+    (
+        "contains-count-widened",
+        "`minContains` fell or `maxContains` rose (or was removed).",
+    ),
+    (
+        "not-added",
+        "Values must not match a schema (`not`). A `not` kept is compared the other way round: its schema accepting less widens.",
+    ),
+    ("not-removed", "A `not` restriction is gone."),
+    (
+        "all-of-branch-added",
+        "One more `allOf` branch that Treaty could not fold into its schema (two patterns, two closed models...).",
+    ),
+    (
+        "all-of-branch-removed",
+        "An `allOf` branch kept apart is gone.",
+    ),
+    (
+        "dependency-added",
+        "When a property is present, more names are required or a schema applies (`dependentRequired`, `dependentSchemas`, `dependencies`).",
+    ),
+    (
+        "dependency-removed",
+        "A property's presence requires fewer names or no schema.",
+    ),
+    (
+        "conditional-added",
+        "An `if`/`then`/`else` condition (or its `then` or `else`) now applies.",
+    ),
+    (
+        "conditional-removed",
+        "An `if`/`then`/`else` condition (or its `then` or `else`) is gone.",
+    ),
+    (
+        "conditional-changed",
+        "The `if` of a condition changed: documents move between `then` and `else`, and Treaty cannot prove the effect, so it reports it both ways.",
+    ),
+    (
         "one-of-branch-added",
         "A `oneOf`/`anyOf` alternative was added.",
     ),
     (
         "one-of-branch-removed",
         "A `oneOf`/`anyOf` alternative was removed.",
+    ),
+    (
+        "alternatives-added",
+        "A `oneOf`/`anyOf` where there was none, beside keywords of its own: one more condition.",
+    ),
+    (
+        "alternatives-removed",
+        "A `oneOf`/`anyOf` beside keywords of its own is gone.",
     ),
     (
         "discriminator-changed",

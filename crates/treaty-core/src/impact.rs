@@ -1,9 +1,7 @@
 //! Which consumer teams a change touches, judged from what each declared
 //! it uses. (What an interface promises is `Workspace::effective_*`.)
 
-use std::collections::BTreeMap;
-
-use treaty_compat::Change;
+use treaty_compat::{Change, OperationIds};
 
 use crate::model::{Consumer, Interface, Uses};
 
@@ -107,7 +105,7 @@ impl Usage {
     /// `fields` narrows to those fields. A change that breaks decoding the
     /// whole message (Avro) concerns every consumer of the message,
     /// whichever fields it lists. See docs/format.md.
-    pub fn touches(&self, change: &Change, operation_ids: &BTreeMap<String, String>) -> bool {
+    pub fn touches(&self, change: &Change, operation_ids: &OperationIds) -> bool {
         if self.is_everything() {
             return true;
         }
@@ -137,12 +135,14 @@ impl Usage {
 
     /// Whether the change is reached through a listed operation, channel
     /// or message.
-    fn in_scope(&self, change: &Change, operation_ids: &BTreeMap<String, String>) -> bool {
+    fn in_scope(&self, change: &Change, operation_ids: &OperationIds) -> bool {
         let operation_hit = self.operations.iter().any(|declared| {
             change.operations.iter().any(|label| {
                 label == declared
                     || same_operation(declared, label)
-                    || operation_ids.get(label).is_some_and(|id| id == declared)
+                    || operation_ids
+                        .get(label)
+                        .is_some_and(|ids| ids.contains(declared))
             })
         });
         let channel_hit = self.channels.iter().any(|declared| {
@@ -160,11 +160,7 @@ impl Usage {
     }
 }
 
-fn uses_change(
-    consumer: &Consumer,
-    change: &Change,
-    operation_ids: &BTreeMap<String, String>,
-) -> bool {
+fn uses_change(consumer: &Consumer, change: &Change, operation_ids: &OperationIds) -> bool {
     match &consumer.uses {
         None => true, // no narrowing: the consumer uses everything
         Some(uses) => Usage::from(uses).touches(change, operation_ids),
@@ -175,7 +171,7 @@ fn uses_change(
 pub fn affected_consumers(
     interface: &Interface,
     change: &Change,
-    operation_ids: &BTreeMap<String, String>,
+    operation_ids: &OperationIds,
 ) -> Vec<String> {
     interface
         .consumers
@@ -215,7 +211,7 @@ mod tests {
             c.operations = ops.iter().map(|s| s.to_string()).collect();
             c
         };
-        let ids = BTreeMap::new();
+        let ids = treaty_compat::OperationIds::new();
         let by_channel = Usage {
             channels: vec!["orders.placed".into()],
             ..Usage::default()
@@ -247,7 +243,7 @@ mod tests {
 
     #[test]
     fn a_change_beneath_a_used_field_is_attributed_through_named_types() {
-        let ids = BTreeMap::new();
+        let ids = treaty_compat::OperationIds::new();
         // OrderPlaced.lines[] is the named type OrderLine.
         let quantity = schema_change(
             "type-changed",
@@ -306,7 +302,7 @@ mod tests {
 
     #[test]
     fn fields_narrow_within_the_listed_operations() {
-        let ids = BTreeMap::new();
+        let ids = treaty_compat::OperationIds::new();
         let checkout = Usage {
             operations: vec!["GET /payments/{id}".into()],
             fields: vec!["Payment.status".into()],

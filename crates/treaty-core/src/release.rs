@@ -7,8 +7,6 @@
 //! Pure: the broker reads the facts and computes the changes; this module
 //! only decides, and says why.
 
-use std::collections::BTreeMap;
-
 use serde::Serialize;
 use treaty_compat::{Change, Policy};
 
@@ -48,7 +46,7 @@ pub enum Evidence<'a> {
         /// Every change between the two interface versions.
         changes: &'a [Change],
         /// `operationId` of each operation label.
-        operation_ids: &'a BTreeMap<String, String>,
+        operation_ids: &'a treaty_compat::OperationIds,
     },
     /// The pair cannot be judged: a version was never published, or a
     /// schema could not be compared. The text says which.
@@ -293,7 +291,7 @@ mod tests {
 
     #[test]
     fn a_failed_verification_blocks_even_without_changes() {
-        let ids = BTreeMap::new();
+        let ids = treaty_compat::OperationIds::new();
         let ok = judge(
             pair(),
             Evidence::Changes {
@@ -332,7 +330,7 @@ mod tests {
 
     #[test]
     fn breaking_changes_block_only_consumers_that_use_them() {
-        let ids = BTreeMap::new();
+        let ids = treaty_compat::OperationIds::new();
         let changes = [removed("DELETE /payments/{id}")];
         let uses_other = Usage {
             operations: vec!["POST /payments".into()],

@@ -113,13 +113,18 @@ impl Workspace {
         interface.effective_proto_category().into()
     }
 
-    /// How two versions of `interface` are compared: its kind's format and
-    /// its Protobuf category. With [`Interface::include_paths`] and the
+    /// How two versions of `interface` are compared: its kind's format, its
+    /// Protobuf category and how a JSON Schema contract judges undeclared
+    /// properties. With [`Interface::include_paths`] and the
     /// schema path, all [`treaty_compat::diff_interface`] needs.
     pub fn diff_spec(&self, interface: &Interface) -> treaty_compat::DiffSpec {
         treaty_compat::DiffSpec {
             format: Some(interface.kind.value.format()),
             proto_category: self.effective_proto_category(interface),
+            undeclared_properties: interface
+                .undeclared_properties
+                .map(Into::into)
+                .unwrap_or_default(),
         }
     }
 
@@ -168,6 +173,22 @@ mod tests {
         assert_eq!(
             ws.effective_proto_category(i),
             treaty_compat::proto::Category::WireJson
+        );
+    }
+
+    #[test]
+    fn undeclared_properties_flow_into_the_diff_spec() {
+        let ws = workspace("", Some("backward"));
+        let i = &ws.interfaces[0];
+        assert_eq!(
+            ws.diff_spec(i).undeclared_properties,
+            treaty_compat::UndeclaredProperties::Strict
+        );
+        let mut lenient = i.clone();
+        lenient.undeclared_properties = Some(crate::model::UndeclaredProperties::Lenient);
+        assert_eq!(
+            ws.diff_spec(&lenient).undeclared_properties,
+            treaty_compat::UndeclaredProperties::Lenient
         );
     }
 

@@ -83,6 +83,7 @@ fn generated() -> impl Strategy<Value = Generated> {
                         schema: s(format!("schemas/api-{k}.yaml")),
                         include_paths: vec![],
                         proto_category: None,
+                        undeclared_properties: None,
                         producer: Some(s(format!("team-{producer}"))),
                         consumers: consumers
                             .into_iter()

@@ -3,7 +3,7 @@
 //! immutable, so a comparison never goes stale) and lets
 //! `treaty_core::release` decide.
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
 
 use treaty_compat::{Bundle, Change, Format, proto};
@@ -21,7 +21,7 @@ pub struct Compared {
     pub changes: Vec<Change>,
     /// The `operationId` of each operation label (`POST /payments`), so
     /// that consumers may name operations either way.
-    pub operation_ids: BTreeMap<String, String>,
+    pub operation_ids: treaty_compat::OperationIds,
 }
 
 type Key = (String, String, &'static str, proto::Category);

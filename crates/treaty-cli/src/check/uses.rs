@@ -8,8 +8,8 @@
 //! The names are resolved as `treaty validate` resolves them
 //! (`treaty_core::unresolved_uses`); only entries that resolved at the
 //! base count (the others are validate's warnings, not a change). An entry
-//! a breaking change already attributes to its consumer (the operation
-//! was removed: `operation-removed` names the team) is not reported twice.
+//! whose removal a breaking change already attributes to its consumer
+//! (`operation-removed` names the team) is not reported twice.
 
 use treaty_compat::{Diff, Level, Policy};
 use treaty_core::model::Interface;
@@ -51,9 +51,14 @@ pub(super) fn gone(
                 .any(|b| (&b.team, b.kind, &b.entry, b.span) == (&u.team, u.kind, &u.entry, u.span))
         })
         .filter(|u| {
+            // Only a removal of the place itself says the same thing; any
+            // other change that touches it (an enum in its body) does not.
             let usage = u.usage();
             !diff.changes.iter().any(|c| {
-                c.level(policy) == Level::Breaking && usage.touches(c, &diff.operation_ids)
+                c.level(policy) == Level::Breaking
+                    && c.rule.ends_with("-removed")
+                    && c.field.is_none()
+                    && usage.touches(c, &diff.operation_ids)
             })
         })
         .map(|u| finding(ws, interface, &u, level))

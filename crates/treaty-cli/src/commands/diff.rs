@@ -21,6 +21,7 @@ pub fn run(args: DiffArgs) -> Exit {
         kind,
         proto_category,
         includes,
+        undeclared_properties,
     } = args;
     // Protobuf against a document: refused before compiling anything.
     // (Two documents of different kinds are refused by the comparison,
@@ -34,7 +35,12 @@ pub fn run(args: DiffArgs) -> Exit {
     if diff::is_proto(&old) || diff::is_proto(&new) {
         proto(old, new, policy, format, proto_category, includes)
     } else {
-        document(&old, &new, policy, format, kind)
+        let spec = treaty_compat::DiffSpec {
+            format: kind,
+            undeclared_properties,
+            ..treaty_compat::DiffSpec::default()
+        };
+        document(&old, &new, policy, format, spec)
     }
 }
 
@@ -64,12 +70,12 @@ fn document(
     new: &Path,
     policy: Policy,
     format: DiffFormat,
-    kind: Option<treaty_compat::Format>,
+    spec: treaty_compat::DiffSpec,
 ) -> Exit {
     let (old_path, new_path) = (old.display().to_string(), new.display().to_string());
     let Some(result) = big_stack::run(move || {
         let source = diff::FileDocuments;
-        treaty_compat::diff(&source, &old_path, &source, &new_path, kind)
+        treaty_compat::diff_documents(&source, &old_path, &source, &new_path, &spec)
     }) else {
         return exit::error("the comparison stopped unexpectedly");
     };

@@ -4,15 +4,24 @@
 //! keyword families are compared in their own modules: `scalar` (types,
 //! values, annotations), `bounds` (limits on values, lengths and counts), `object` (properties, `required`,
 //! `additionalProperties`), `array` (items) and `union` (`oneOf`/`anyOf`
-//! alternatives and the discriminator).
+//! alternatives and the discriminator); `patterns` (`patternProperties`
+//! and what judges a name), `evaluated` (`unevaluated*` after subschemas), `applicators` (`not`, `allOf` branches kept
+//! apart, dependencies), `conditional` (`if`/`then`/`else`) and `slot`
+//! (what a name or a position accepts when one side has no schema for it).
 
+mod applicators;
 mod array;
 mod bounds;
+mod conditional;
+mod evaluated;
 mod object;
+mod patterns;
 mod scalar;
+mod slot;
 mod union;
 
 use crate::change::{Change, Direction, Effect, Side};
+use crate::jsonschema::UndeclaredProperties;
 use crate::reach::PairGraph;
 use crate::schema::{SchemaArena, SchemaId};
 
@@ -27,6 +36,9 @@ pub struct SchemaComparer<'a> {
     new: &'a SchemaArena,
     /// Every change found so far, in the order found.
     pub changes: Vec<Change>,
+    /// A data contract (and how its open models are judged), or `None`
+    /// for an API, whose old clients send no undeclared property.
+    data: Option<UndeclaredProperties>,
     /// The pairs compared and how they lead to each other.
     graph: PairGraph<Key>,
 }
@@ -69,7 +81,16 @@ impl<'a> SchemaComparer<'a> {
             new,
             changes: Vec::new(),
             graph: PairGraph::default(),
+            data: None,
         }
+    }
+
+    /// The same, comparing data contracts: every document valid under one
+    /// version against the other, undeclared properties of open models
+    /// judged as `undeclared` says.
+    pub fn for_data(mut self, undeclared: UndeclaredProperties) -> SchemaComparer<'a> {
+        self.data = Some(undeclared);
+        self
     }
 
     /// Compares `o` and `n` as reached by `operation` (if any), where the
@@ -195,7 +216,9 @@ impl<'a> SchemaComparer<'a> {
         ids.extend(self.bounds(at));
         ids.extend(self.annotations(at));
         ids.extend(self.object(at));
-        self.array(at);
+        ids.extend(self.array(at));
+        ids.extend(self.applicators(at));
+        ids.extend(self.conditional(at));
         ids
     }
 }

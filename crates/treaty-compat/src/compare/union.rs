@@ -3,7 +3,7 @@
 
 use super::{At, SchemaComparer};
 use crate::change::Effect;
-use crate::schema::{Additional, Schema, SchemaArena, SchemaId, types};
+use crate::schema::{Schema, SchemaArena, SchemaId, types};
 
 /// The alternatives of both schemas of a pair, and how they relate.
 pub(super) struct UnionShape {
@@ -89,6 +89,9 @@ impl SchemaComparer<'_> {
             None if shape.union_vs_plain => vec![me],
             None => Vec::new(),
         };
+        if !shape.union_vs_plain && shape.old.is_none() != shape.new.is_none() {
+            return self.alternatives_added_or_removed(at, shape.old, shape.new);
+        }
         let (old_list, new_list) = (side(shape.old, at.o), side(shape.new, at.n));
         self.alternatives(at, &old_list, &new_list, keyword)
     }
@@ -328,15 +331,7 @@ fn alternatives_of(s: &Schema) -> Option<(&'static str, Vec<SchemaId>)> {
 
 /// A union with no constraints of its own: only its alternatives matter.
 fn is_bare(s: &Schema) -> bool {
-    s.types == types::ALL
-        && s.enumeration.is_none()
-        && s.constant.is_none()
-        && s.properties.is_empty()
-        && s.required.is_empty()
-        && s.items.is_none()
-        && s.additional == Additional::Any
-        && s.format.is_none()
-        && s.pattern.is_none()
+    s.only_alternatives()
 }
 
 /// A structural summary of a schema to a bounded depth, for pairing

@@ -14,7 +14,7 @@ mod parameters;
 mod paths;
 mod security;
 
-use std::collections::BTreeMap;
+use crate::diff::OperationIds;
 
 use treaty_syntax::Node;
 
@@ -123,10 +123,10 @@ fn side(file: &str, pointer: String) -> Option<Side> {
     })
 }
 
-/// `operationId` of each operation label (`POST /payments`), from either
-/// version.
-fn operation_ids(roots: [&Node; 2]) -> BTreeMap<String, String> {
-    let mut operation_ids = BTreeMap::new();
+/// `operationId`s of each operation label (`POST /payments`), from both
+/// versions (a renamed one has two).
+fn operation_ids(roots: [&Node; 2]) -> OperationIds {
+    let mut operation_ids = OperationIds::new();
     for root in roots {
         for (tpl, item) in root.get("paths").and_then(Node::as_map).unwrap_or_default() {
             let Some(tpl) = tpl.as_scalar() else { continue };
@@ -136,10 +136,10 @@ fn operation_ids(roots: [&Node; 2]) -> BTreeMap<String, String> {
                     .and_then(|op| op.get("operationId"))
                     .and_then(Node::as_str)
                 {
-                    operation_ids.insert(
-                        format!("{} {}", method.to_uppercase(), tpl.text),
-                        id.to_owned(),
-                    );
+                    operation_ids
+                        .entry(format!("{} {}", method.to_uppercase(), tpl.text))
+                        .or_default()
+                        .insert(id.to_owned());
                 }
             }
         }
@@ -149,10 +149,7 @@ fn operation_ids(roots: [&Node; 2]) -> BTreeMap<String, String> {
 
 /// Compares two OpenAPI documents: the changes, and the `operationId` of
 /// each operation.
-pub fn diff(
-    old: Loaded<'_>,
-    new: Loaded<'_>,
-) -> Result<(Vec<Change>, BTreeMap<String, String>), CompatError> {
+pub fn diff(old: Loaded<'_>, new: Loaded<'_>) -> Result<(Vec<Change>, OperationIds), CompatError> {
     let operation_ids = operation_ids([old.root, new.root]);
     let mut old = Walk::new(old);
     let mut new = Walk::new(new);

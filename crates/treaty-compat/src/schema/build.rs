@@ -1,12 +1,14 @@
 //! Reading one schema object's keywords into a [`Schema`], the
 //! differences between dialects included, and merging `allOf` branches.
 
+use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use treaty_syntax::{Node, Resolved, Value};
 
+use super::merge::merge;
 use super::normalize::Normalizer;
-use super::{Additional, Bound, Dialect, Schema, SchemaId, canonical, types};
+use super::{Additional, Bound, Conditional, Dialect, Schema, SchemaId, canonical, types};
 use crate::document::CompatError;
 
 impl Normalizer<'_> {
@@ -84,59 +86,8 @@ impl Normalizer<'_> {
             let property = d.get("propertyName").and_then(Node::as_str)?.to_owned();
             Some((property, d.get("mapping").map(canonical)))
         });
-        if let Some(req) = node.get("required").and_then(Node::as_seq) {
-            s.required = req
-                .iter()
-                .filter_map(Node::as_str)
-                .map(str::to_owned)
-                .collect();
-        }
-        if let Some(props) = node.get("properties").and_then(Node::as_map) {
-            let base = format!("{pointer}/properties");
-            for (k, v) in props {
-                let Some(name) = k.as_scalar().map(|k| k.text.clone()) else {
-                    continue;
-                };
-                let id = self.child(file, &base, &name, v)?;
-                s.properties.insert(name, id);
-            }
-        }
-        s.pattern_properties = node
-            .get("patternProperties")
-            .and_then(Node::as_map)
-            .is_some_and(|m| !m.is_empty());
-        let additional = node
-            .get("additionalProperties")
-            .or_else(|| node.get("unevaluatedProperties"));
-        if let Some(a) = additional {
-            s.additional = match a.as_scalar().map(|s| s.resolve()) {
-                Some(Resolved::Bool(false)) => Additional::Forbidden,
-                Some(Resolved::Bool(true)) => Additional::Any,
-                _ => Additional::Schema(self.child(file, pointer, "additionalProperties", a)?),
-            };
-        }
-        match node.get("items") {
-            Some(items) if items.as_seq().is_some() => {
-                // Draft 4-7 tuple form.
-                for (i, item) in items.as_seq().unwrap_or_default().iter().enumerate() {
-                    let id = self.child(file, &format!("{pointer}/items"), &i.to_string(), item)?;
-                    s.prefix_items.push(id);
-                }
-            }
-            Some(items) => s.items = Some(self.child(file, pointer, "items", items)?),
-            None => {}
-        }
-        if let Some(prefix) = node.get("prefixItems").and_then(Node::as_seq) {
-            for (i, item) in prefix.iter().enumerate() {
-                let id = self.child(
-                    file,
-                    &format!("{pointer}/prefixItems"),
-                    &i.to_string(),
-                    item,
-                )?;
-                s.prefix_items.push(id);
-            }
-        }
+        self.object_keywords(&mut s, file, pointer, node)?;
+        self.array_keywords(&mut s, file, pointer, node)?;
         for (key, list) in [("oneOf", &mut s.one_of), ("anyOf", &mut s.any_of)] {
             if let Some(branches) = node.get(key).and_then(Node::as_seq) {
                 for (i, b) in branches.iter().enumerate() {
@@ -150,54 +101,215 @@ impl Normalizer<'_> {
                 all_of.push(self.child(file, &format!("{pointer}/allOf"), &i.to_string(), b)?);
             }
         }
+        if let Some(not) = node.get("not") {
+            s.not = Some(self.child(file, pointer, "not", not)?);
+        }
+        if let Some(condition) = node.get("if") {
+            let condition = self.child(file, pointer, "if", condition)?;
+            let mut branch = |key: &str| match node.get(key) {
+                Some(b) => self.child(file, pointer, key, b).map(Some),
+                None => Ok(None),
+            };
+            let then = branch("then")?;
+            let otherwise = branch("else")?;
+            s.conditional = Some(Conditional {
+                condition,
+                then,
+                otherwise,
+            });
+        }
         for branch in all_of {
             if self.building.contains(&branch) {
                 self.pending_merges.push((id, branch));
             } else {
-                let other = self.arena.get(branch).clone();
-                merge(&mut s, &other);
+                let mut other = self.arena.get(branch).clone();
+                self.conjoin_shared_properties(&mut s, &mut other);
+                if !merge(&mut s, &other) {
+                    s.all_of.push(branch);
+                }
             }
         }
         Ok(s)
     }
+
+    /// A property both `s` and an `allOf` branch declare, with schemas of
+    /// their own: both apply, so each side gets one schema holding both
+    /// (folded when exact), and the branch folds into `s` by that name.
+    fn conjoin_shared_properties(&mut self, s: &mut Schema, other: &mut Schema) {
+        let shared: Vec<(String, SchemaId, SchemaId)> = s
+            .properties
+            .iter()
+            .filter_map(|(k, &a)| {
+                let b = *other.properties.get(k)?;
+                (a != b && !self.building.contains(&a) && !self.building.contains(&b))
+                    .then(|| (k.clone(), a, b))
+            })
+            .collect();
+        for (name, a, b) in shared {
+            let mut both = self.arena.get(a).clone();
+            let second = self.arena.get(b).clone();
+            if !merge(&mut both, &second) {
+                both.all_of.push(b);
+            }
+            let id = SchemaId(self.arena.schemas.len() as u32);
+            self.arena.schemas.push(both);
+            s.properties.insert(name.clone(), id);
+            other.properties.insert(name, id);
+        }
+    }
+
+    /// `properties`, `required`, `additionalProperties`,
+    /// `patternProperties`, `unevaluatedProperties` and the dependencies.
+    fn object_keywords(
+        &mut self,
+        s: &mut Schema,
+        file: &str,
+        pointer: &str,
+        node: &Node,
+    ) -> Result<(), CompatError> {
+        if let Some(req) = node.get("required").and_then(Node::as_seq) {
+            s.required = names(req);
+        }
+        if let Some(props) = node.get("properties").and_then(Node::as_map) {
+            let base = format!("{pointer}/properties");
+            for (k, v) in props {
+                let Some(name) = k.as_scalar().map(|k| k.text.clone()) else {
+                    continue;
+                };
+                let id = self.child(file, &base, &name, v)?;
+                s.properties.insert(name, id);
+            }
+        }
+        if let Some(patterns) = node.get("patternProperties").and_then(Node::as_map) {
+            let base = format!("{pointer}/patternProperties");
+            for (k, v) in patterns {
+                let Some(pattern) = k.as_scalar().map(|k| k.text.clone()) else {
+                    continue;
+                };
+                let id = self.child(file, &base, &pattern, v)?;
+                s.pattern_properties.push((pattern, id));
+            }
+        }
+        if let Some(a) = node.get("additionalProperties") {
+            s.additional_written = true;
+            s.additional = self.additional(file, pointer, "additionalProperties", a)?;
+        }
+        if let Some(u) = node.get("unevaluatedProperties") {
+            s.unevaluated_properties =
+                Some(self.additional(file, pointer, "unevaluatedProperties", u)?);
+        }
+        // `dependencies` (drafts 4 to 7) is `dependentRequired` for a list
+        // of names and `dependentSchemas` for a schema.
+        for key in ["dependencies", "dependentRequired", "dependentSchemas"] {
+            let Some(map) = node.get(key).and_then(Node::as_map) else {
+                continue;
+            };
+            let base = format!("{pointer}/{key}");
+            for (k, v) in map {
+                let Some(name) = k.as_scalar().map(|k| k.text.clone()) else {
+                    continue;
+                };
+                match v.as_seq() {
+                    Some(list) if key != "dependentSchemas" => {
+                        s.dependent_required
+                            .entry(name)
+                            .or_default()
+                            .extend(names(list));
+                    }
+                    None if key != "dependentRequired" => {
+                        let id = self.child(file, &base, &name, v)?;
+                        s.dependent_schemas.entry(name).or_insert(id);
+                    }
+                    _ => {}
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// `items` (a schema, or a draft-4..2019 tuple with `additionalItems`),
+    /// `prefixItems`, `unevaluatedItems` and `contains` with its counts.
+    fn array_keywords(
+        &mut self,
+        s: &mut Schema,
+        file: &str,
+        pointer: &str,
+        node: &Node,
+    ) -> Result<(), CompatError> {
+        match node.get("items") {
+            Some(items) if items.as_seq().is_some() => {
+                for (i, item) in items.as_seq().unwrap_or_default().iter().enumerate() {
+                    let id = self.child(file, &format!("{pointer}/items"), &i.to_string(), item)?;
+                    s.prefix_items.push(id);
+                }
+                // `additionalItems` applies after a tuple only.
+                if let Some(rest) = node.get("additionalItems") {
+                    s.items = Some(self.child(file, pointer, "additionalItems", rest)?);
+                    s.items_written = true;
+                }
+            }
+            Some(items) => {
+                s.items = Some(self.child(file, pointer, "items", items)?);
+                s.items_written = true;
+            }
+            None => {}
+        }
+        if let Some(prefix) = node.get("prefixItems").and_then(Node::as_seq) {
+            for (i, item) in prefix.iter().enumerate() {
+                let id = self.child(
+                    file,
+                    &format!("{pointer}/prefixItems"),
+                    &i.to_string(),
+                    item,
+                )?;
+                s.prefix_items.push(id);
+            }
+        }
+        if let Some(u) = node.get("unevaluatedItems") {
+            s.unevaluated_items = Some(self.child(file, pointer, "unevaluatedItems", u)?);
+        }
+        if let Some(c) = node.get("contains") {
+            s.contains = Some(self.child(file, pointer, "contains", c)?);
+            s.min_contains = count(node.get("minContains"));
+            s.max_contains = count(node.get("maxContains"));
+        }
+        Ok(())
+    }
+
+    /// `additionalProperties` or `unevaluatedProperties`: `false`, `true`
+    /// or a schema.
+    fn additional(
+        &mut self,
+        file: &str,
+        pointer: &str,
+        key: &str,
+        node: &Node,
+    ) -> Result<Additional, CompatError> {
+        Ok(match node.as_scalar().map(|s| s.resolve()) {
+            Some(Resolved::Bool(false)) => Additional::Forbidden,
+            Some(Resolved::Bool(true)) => Additional::Any,
+            _ => Additional::Schema(self.child(file, pointer, key, node)?),
+        })
+    }
 }
 
-/// Folds an `allOf` branch into a schema: both constraints apply.
-pub(super) fn merge(s: &mut Schema, o: &Schema) {
-    s.types &= o.types;
-    if s.enumeration.is_none() {
-        s.enumeration.clone_from(&o.enumeration);
-    }
-    macro_rules! first {
-        ($($f:ident)*) => { $( if s.$f.is_none() { s.$f.clone_from(&o.$f); } )* };
-    }
-    first!(constant format minimum maximum multiple_of min_length max_length pattern min_items max_items items min_properties max_properties default discriminator);
-    s.unique_items |= o.unique_items;
-    if s.prefix_items.is_empty() {
-        s.prefix_items.clone_from(&o.prefix_items);
-    }
-    for (k, v) in &o.properties {
-        s.properties.entry(k.clone()).or_insert(*v);
-    }
-    s.required.extend(o.required.iter().cloned());
-    if s.additional == Additional::Any {
-        s.additional = o.additional;
-    }
-    s.pattern_properties |= o.pattern_properties;
-    if s.one_of.is_empty() {
-        s.one_of.clone_from(&o.one_of);
-    }
-    if s.any_of.is_empty() {
-        s.any_of.clone_from(&o.any_of);
-    }
-    s.read_only |= o.read_only;
-    s.write_only |= o.write_only;
-    s.deprecated |= o.deprecated;
+fn names(list: &[Node]) -> BTreeSet<String> {
+    list.iter()
+        .filter_map(Node::as_str)
+        .map(str::to_owned)
+        .collect()
 }
 
-pub(super) fn pure_ref(node: &Node) -> Option<&str> {
+/// The reference a schema object is, when it is nothing more: a `$ref`
+/// with annotations beside it only, or with anything beside it in
+/// OpenAPI 3.0, whose Reference Object ignores its siblings (so
+/// `nullable: true` beside a `$ref` changes nothing there).
+pub(super) fn pure_ref(node: &Node, dialect: Dialect) -> Option<&str> {
     let map = node.as_map()?;
     let r = node.get("$ref")?.as_str()?;
+    if dialect == Dialect::OpenApi30 {
+        return Some(r);
+    }
     // Annotations beside a `$ref` do not change what it accepts.
     let only_annotations = map.iter().all(|(k, _)| {
         matches!(

@@ -4,11 +4,13 @@
 //! type set. Comparison then works on structure, not on names.
 //!
 //! `normalize` follows references and builds the arena, `build` reads one
-//! schema object's keywords (the dialects' differences are there), and
-//! `canonical` gives the text values are compared by.
+//! schema object's keywords (the dialects' differences are there), `merge`
+//! folds `allOf` branches when nothing is lost, and `canonical` gives the
+//! text values are compared by.
 
 mod build;
 mod canonical;
+mod merge;
 mod normalize;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -139,10 +141,22 @@ pub struct Schema {
     pub max_items: Option<u64>,
     /// `uniqueItems`.
     pub unique_items: bool,
-    /// The schema of array items (`items`, or `items` after `prefixItems`).
+    /// The schema of array items (`items`, or `items` after `prefixItems`,
+    /// or `additionalItems` after a draft-4..2019 tuple `items`).
     pub items: Option<SchemaId>,
     /// `prefixItems` (or draft-4 tuple `items`), by position.
     pub prefix_items: Vec<SchemaId>,
+    /// Whether every item is evaluated by `items` (or `additionalItems`):
+    /// then `unevaluatedItems` has nothing left to judge.
+    pub items_written: bool,
+    /// `unevaluatedItems`.
+    pub unevaluated_items: Option<SchemaId>,
+    /// `contains`.
+    pub contains: Option<SchemaId>,
+    /// `minContains` (1 when absent).
+    pub min_contains: Option<u64>,
+    /// `maxContains`.
+    pub max_contains: Option<u64>,
     /// `minProperties`.
     pub min_properties: Option<u64>,
     /// `maxProperties`.
@@ -153,12 +167,32 @@ pub struct Schema {
     pub required: BTreeSet<String>,
     /// `additionalProperties`.
     pub additional: Additional,
-    /// `patternProperties` present: names beyond `properties` may be valid.
-    pub pattern_properties: bool,
+    /// Whether `additionalProperties` is written (even as `true`): then
+    /// every property counts as evaluated and `unevaluatedProperties` has
+    /// nothing left to judge.
+    pub additional_written: bool,
+    /// `patternProperties`: each pattern and the schema of the values of
+    /// the names it matches (declared ones included).
+    pub pattern_properties: Vec<(String, SchemaId)>,
+    /// `unevaluatedProperties`.
+    pub unevaluated_properties: Option<Additional>,
+    /// `dependentRequired` (and the name lists of draft-4..7
+    /// `dependencies`): names required when a name is present.
+    pub dependent_required: BTreeMap<String, BTreeSet<String>>,
+    /// `dependentSchemas` (and the schemas of `dependencies`): a schema the
+    /// object must also match when a name is present.
+    pub dependent_schemas: BTreeMap<String, SchemaId>,
     /// `oneOf` alternatives.
     pub one_of: Vec<SchemaId>,
     /// `anyOf` alternatives.
     pub any_of: Vec<SchemaId>,
+    /// `allOf` branches that could not be folded into this schema without
+    /// losing a constraint: each still applies on its own.
+    pub all_of: Vec<SchemaId>,
+    /// `not`.
+    pub not: Option<SchemaId>,
+    /// `if`, with its `then` and `else` (absent: anything).
+    pub conditional: Option<Conditional>,
     /// `readOnly`: sent in responses only.
     pub read_only: bool,
     /// `writeOnly`: sent in requests only.
@@ -171,6 +205,65 @@ pub struct Schema {
     pub discriminator: Option<(String, Option<String>)>,
     /// The name it was reached by (`Payment` for `#/components/schemas/Payment`).
     pub name: Option<String>,
+}
+
+/// `if`/`then`/`else`: documents valid under `if` must match `then`, the
+/// others `else`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Conditional {
+    /// `if`.
+    pub condition: SchemaId,
+    /// `then` (absent: anything).
+    pub then: Option<SchemaId>,
+    /// `else` (absent: anything).
+    pub otherwise: Option<SchemaId>,
+}
+
+impl Schema {
+    /// Whether the schema accepts every value (no constraint at all).
+    pub fn accepts_anything(&self) -> bool {
+        self.one_of.is_empty() && self.any_of.is_empty() && self.only_alternatives()
+    }
+
+    /// Whether the schema constrains nothing but by its `oneOf`/`anyOf`
+    /// alternatives (if any).
+    pub fn only_alternatives(&self) -> bool {
+        self.types == types::ALL
+            && self.enumeration.is_none()
+            && self.constant.is_none()
+            && self.format.is_none()
+            && self.minimum.is_none()
+            && self.maximum.is_none()
+            && self.multiple_of.is_none()
+            && self.min_length.is_none()
+            && self.max_length.is_none()
+            && self.pattern.is_none()
+            && self.min_items.is_none()
+            && self.max_items.is_none()
+            && !self.unique_items
+            && self.items.is_none()
+            && self.prefix_items.is_empty()
+            && self.unevaluated_items.is_none()
+            && self.contains.is_none()
+            && self.min_properties.is_none()
+            && self.max_properties.is_none()
+            && self.properties.is_empty()
+            && self.required.is_empty()
+            && self.additional == Additional::Any
+            && self.pattern_properties.is_empty()
+            && self.unevaluated_properties.is_none()
+            && self.dependent_required.is_empty()
+            && self.dependent_schemas.is_empty()
+            && self.all_of.is_empty()
+            && self.not.is_none()
+            && self.conditional.is_none()
+    }
+
+    /// Whether the schema plainly accepts no value (`false`, no type, an
+    /// empty `enum`). Other unsatisfiable schemas are not recognised.
+    pub fn accepts_nothing(&self) -> bool {
+        self.types == 0 || self.enumeration.as_ref().is_some_and(BTreeSet::is_empty)
+    }
 }
 
 /// All schemas of one side of a diff.

@@ -6,7 +6,8 @@ use std::sync::Arc;
 
 use treaty_syntax::{Diagnostic, Node, Span};
 
-use super::build::{merge, pure_ref, schema_name};
+use super::build::{pure_ref, schema_name};
+use super::merge::merge;
 use super::{Dialect, Schema, SchemaArena, SchemaId};
 use crate::document::{CompatError, DocumentSource, Documents, join_path, split_ref};
 
@@ -94,7 +95,7 @@ impl<'a> Normalizer<'a> {
             return Ok(id);
         }
         // Follow chains of pure references to the schema with content.
-        if let Some(reference) = pure_ref(node) {
+        if let Some(reference) = pure_ref(node, self.dialect) {
             let (target_file, target_ptr) =
                 self.follow(file, reference, node.span, &mut Vec::new())?;
             let id = self.schema_at(&target_file, &target_ptr, node.span)?;
@@ -207,7 +208,7 @@ impl<'a> Normalizer<'a> {
             ));
         }
         seen.push(location);
-        if let Some(next) = pure_ref(target) {
+        if let Some(next) = pure_ref(target, self.dialect) {
             let span = target.span;
             let next = next.to_owned();
             return self.follow(&target_file, &next, span, seen);
@@ -230,7 +231,9 @@ impl<'a> Normalizer<'a> {
     pub fn finish(mut self) -> SchemaArena {
         for (target, branch) in std::mem::take(&mut self.pending_merges).into_iter().rev() {
             let other = self.arena.get(branch).clone();
-            merge(&mut self.arena.schemas[target.0 as usize], &other);
+            if !merge(&mut self.arena.schemas[target.0 as usize], &other) {
+                self.arena.schemas[target.0 as usize].all_of.push(branch);
+            }
         }
         self.arena
     }

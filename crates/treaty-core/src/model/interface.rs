@@ -32,6 +32,13 @@ pub struct Interface {
     /// Defaults to `wire_json`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub proto_category: Option<ProtoCategory>,
+    /// JSON Schema only: how properties an open content model does not
+    /// declare are judged. `strict` (the default): documents may carry
+    /// them, so declaring one narrows the model. `lenient`: producers never
+    /// send them, so adding or removing a property of an open model breaks
+    /// nobody.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub undeclared_properties: Option<UndeclaredProperties>,
     /// The team that owns the interface. Required.
     #[schemars(required)]
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -145,6 +152,27 @@ impl From<ProtoCategory> for treaty_compat::proto::Category {
             ProtoCategory::WireJson => Category::WireJson,
             ProtoCategory::Package => Category::Package,
             ProtoCategory::File => Category::File,
+        }
+    }
+}
+
+/// How a JSON Schema data contract judges properties an open model does
+/// not declare.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum UndeclaredProperties {
+    /// Documents may carry any undeclared property (the specification's
+    /// reading, and schema registries').
+    Strict,
+    /// Producers never send undeclared properties.
+    Lenient,
+}
+
+impl From<UndeclaredProperties> for treaty_compat::UndeclaredProperties {
+    fn from(u: UndeclaredProperties) -> treaty_compat::UndeclaredProperties {
+        match u {
+            UndeclaredProperties::Strict => treaty_compat::UndeclaredProperties::Strict,
+            UndeclaredProperties::Lenient => treaty_compat::UndeclaredProperties::Lenient,
         }
     }
 }

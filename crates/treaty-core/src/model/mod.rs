@@ -39,7 +39,7 @@ mod workspace;
 
 pub use interface::{
     Compatibility, Consumer, Expectation, ExpectationKind, FailureMode, FlagOwner, Interface,
-    InterfaceKind, ProtoCategory, Slo, Uses, Versioning, VersioningScheme,
+    InterfaceKind, ProtoCategory, Slo, UndeclaredProperties, Uses, Versioning, VersioningScheme,
 };
 pub use release::{
     Cadence, Criterion, Debt, Dependency, Evidence, EvidenceKind, FlagState, Milestones,
