@@ -4,13 +4,18 @@
 //! keyword families are compared in their own modules: `scalar` (types,
 //! values, annotations), `bounds` (limits on values, lengths and counts), `object` (properties, `required`,
 //! `additionalProperties`), `array` (items) and `union` (`oneOf`/`anyOf`
-//! alternatives and the discriminator).
+//! alternatives and the discriminator); `value_space` judges the scalar
+//! ones together, by the values they allow (`formats`: what a format allows).
 
 mod array;
 mod bounds;
+mod discriminator;
+mod fan_out;
+mod formats;
 mod object;
 mod scalar;
 mod union;
+mod value_space;
 
 use std::collections::{HashMap, HashSet};
 
@@ -239,9 +244,7 @@ impl<'a> SchemaComparer<'a> {
     /// Every keyword of a pair but its alternatives, family by family, in
     /// the order their changes are reported.
     fn keywords(&mut self, at: At<'_>, ignore_null: bool) -> Vec<usize> {
-        let mut ids = self.types(at, ignore_null);
-        ids.extend(self.values(at));
-        ids.extend(self.bounds(at));
+        let mut ids = self.scalars(at, ignore_null);
         ids.extend(self.annotations(at));
         ids.extend(self.object(at));
         self.array(at);

@@ -66,6 +66,7 @@ impl Normalizer<'_> {
         s.constant = node.get("const").map(canonical);
         s.format = string(node.get("format"));
         s.pattern = string(node.get("pattern"));
+        s.title = string(node.get("title"));
         s.multiple_of = number(node.get("multipleOf"));
         s.minimum = bound(node, "minimum", "exclusiveMinimum", true);
         s.maximum = bound(node, "maximum", "exclusiveMaximum", false);
@@ -171,7 +172,7 @@ pub(super) fn merge(s: &mut Schema, o: &Schema) {
     macro_rules! first {
         ($($f:ident)*) => { $( if s.$f.is_none() { s.$f.clone_from(&o.$f); } )* };
     }
-    first!(constant format minimum maximum multiple_of min_length max_length pattern min_items max_items items min_properties max_properties default discriminator);
+    first!(title constant format minimum maximum multiple_of min_length max_length pattern min_items max_items items min_properties max_properties default discriminator);
     s.unique_items |= o.unique_items;
     if s.prefix_items.is_empty() {
         s.prefix_items.clone_from(&o.prefix_items);
@@ -198,14 +199,15 @@ pub(super) fn merge(s: &mut Schema, o: &Schema) {
 pub(super) fn pure_ref(node: &Node) -> Option<&str> {
     let map = node.as_map()?;
     let r = node.get("$ref")?.as_str()?;
-    // Annotations beside a `$ref` do not change what it accepts.
+    // Annotations and extensions (`x-...`) beside a `$ref` do not change
+    // what it accepts.
     let only_annotations = map.iter().all(|(k, _)| {
         matches!(
             k.as_scalar().map(|s| s.text.as_str()),
             Some(
                 "$ref" | "description" | "summary" | "title" | "example" | "examples" | "$comment"
             )
-        )
+        ) || k.as_scalar().is_some_and(|s| s.text.starts_with("x-"))
     });
     only_annotations.then_some(r)
 }
