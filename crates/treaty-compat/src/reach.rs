@@ -99,6 +99,14 @@ impl<K: Copy + Eq + Hash> PairGraph<K> {
         }
     }
 
+    /// The pair each change was found on, by the change's index.
+    pub(crate) fn pair_of_changes(&self) -> HashMap<usize, K> {
+        self.nodes
+            .iter()
+            .flat_map(|(key, node)| node.changes.iter().map(move |&i| (i, *key)))
+            .collect()
+    }
+
     /// Records `key` as a root, reached by `operation` (if any) and
     /// compared as `field`.
     pub(crate) fn root(&mut self, key: K, operation: Option<&str>, field: &str) {

@@ -2,10 +2,10 @@
 //! `multipleOf`, the length and count limits of strings, arrays and
 //! objects, and `uniqueItems`.
 
-use super::scalar::Found;
-use super::{At, SchemaComparer, opt};
+use super::opt;
+use super::value_space::{Finding, Found, Range, side};
 use crate::change::Effect;
-use crate::schema::Bound;
+use crate::schema::{Bound, Schema, types};
 
 /// A count limit: its keyword, whether it bounds from above, and its rules
 /// when it tightens and when it loosens.
@@ -14,6 +14,8 @@ struct Limit {
     upper: bool,
     tighter: &'static str,
     looser: &'static str,
+    /// The type whose values it limits.
+    concerns: u8,
 }
 
 const LIMITS: [Limit; 6] = [
@@ -22,91 +24,104 @@ const LIMITS: [Limit; 6] = [
         upper: true,
         tighter: "max-length-decreased",
         looser: "max-length-increased",
+        concerns: types::STRING,
     },
     Limit {
         keyword: "minLength",
         upper: false,
         tighter: "min-length-increased",
         looser: "min-length-decreased",
+        concerns: types::STRING,
     },
     Limit {
         keyword: "maxItems",
         upper: true,
         tighter: "max-items-decreased",
         looser: "max-items-increased",
+        concerns: types::ARRAY,
     },
     Limit {
         keyword: "minItems",
         upper: false,
         tighter: "min-items-increased",
         looser: "min-items-decreased",
+        concerns: types::ARRAY,
     },
     Limit {
         keyword: "maxProperties",
         upper: true,
         tighter: "max-properties-decreased",
         looser: "max-properties-increased",
+        concerns: types::OBJECT,
     },
     Limit {
         keyword: "minProperties",
         upper: false,
         tighter: "min-properties-increased",
         looser: "min-properties-decreased",
+        concerns: types::OBJECT,
     },
 ];
 
-impl SchemaComparer<'_> {
-    /// Every bound of a pair, numeric first, then lengths and counts.
-    pub(super) fn bounds(&mut self, at: At<'_>) -> Vec<usize> {
-        let (os, ns) = (self.old.get(at.o), self.new.get(at.n));
-        let f = at.field;
-        let limits = [
-            (os.max_length, ns.max_length),
-            (os.min_length, ns.min_length),
-            (os.max_items, ns.max_items),
-            (os.min_items, ns.min_items),
-            (os.max_properties, ns.max_properties),
-            (os.min_properties, ns.min_properties),
-        ];
-        let [
-            max_length,
-            min_length,
-            max_items,
-            min_items,
-            max_properties,
-            min_properties,
-        ] = std::array::from_fn(|i| count_limit(&LIMITS[i], limits[i].0, limits[i].1, f));
-        let unique = (os.unique_items != ns.unique_items).then(|| {
-            if ns.unique_items {
-                (
-                    "unique-items-added",
-                    Effect::Narrows,
-                    format!("items of `{f}` must now be unique"),
-                    "uniqueItems",
-                )
-            } else {
-                (
-                    "unique-items-removed",
-                    Effect::Widens,
-                    format!("items of `{f}` may now repeat"),
-                    "",
-                )
-            }
-        });
-        let found: [Found; 10] = [
-            bound_keyword(os.maximum, ns.maximum, false, f),
-            bound_keyword(os.minimum, ns.minimum, true, f),
-            multiple_of(os.multiple_of, ns.multiple_of, f),
-            max_length,
-            min_length,
-            max_items,
-            min_items,
-            max_properties,
-            min_properties,
-            unique,
-        ];
-        self.push_all(at, found)
-    }
+/// Every bound of a pair, numeric first, then lengths and counts.
+pub(super) fn bounds(os: &Schema, ns: &Schema, f: &str) -> [Found; 10] {
+    let limits = [
+        (os.max_length, ns.max_length),
+        (os.min_length, ns.min_length),
+        (os.max_items, ns.max_items),
+        (os.min_items, ns.min_items),
+        (os.max_properties, ns.max_properties),
+        (os.min_properties, ns.min_properties),
+    ];
+    let [
+        max_length,
+        min_length,
+        max_items,
+        min_items,
+        max_properties,
+        min_properties,
+    ] = std::array::from_fn(|i| count_limit(&LIMITS[i], limits[i].0, limits[i].1, f));
+    let unique = (os.unique_items != ns.unique_items).then(|| {
+        let finding = if ns.unique_items {
+            Finding::new(
+                "unique-items-added",
+                Effect::Narrows,
+                format!("items of `{f}` must now be unique"),
+                "uniqueItems",
+            )
+        } else {
+            Finding::new(
+                "unique-items-removed",
+                Effect::Widens,
+                format!("items of `{f}` may now repeat"),
+                "",
+            )
+        };
+        finding.concerning(types::ARRAY)
+    });
+    let (ro, rn) = (Range::of(os), Range::of(ns));
+    [
+        bound_keyword(
+            (os.maximum, ns.maximum),
+            side(ro.high, rn.high, false),
+            false,
+            f,
+        ),
+        bound_keyword(
+            (os.minimum, ns.minimum),
+            side(ro.low, rn.low, true),
+            true,
+            f,
+        ),
+        multiple_of(os.multiple_of, ns.multiple_of, f),
+        max_length,
+        min_length,
+        max_items,
+        min_items,
+        max_properties,
+        min_properties,
+        unique,
+    ]
 }
 
 fn multiple_of(old: Option<f64>, new: Option<f64>, f: &str) -> Found {
@@ -120,15 +135,22 @@ fn multiple_of(old: Option<f64>, new: Option<f64>, f: &str) -> Found {
         (Some(a), Some(b)) if is_multiple(a, b) => Effect::Widens,
         _ => Effect::Both,
     };
-    Some((
-        "multiple-of-changed",
-        effect,
-        format!("`{f}` multipleOf changed from {} to {}", opt(old), opt(new)),
-        "multipleOf",
-    ))
+    Some(
+        Finding::new(
+            "multiple-of-changed",
+            effect,
+            format!("`{f}` multipleOf changed from {} to {}", opt(old), opt(new)),
+            "multipleOf",
+        )
+        .concerning(NUMBERS),
+    )
 }
 
-fn is_multiple(a: f64, b: f64) -> bool {
+/// The types numeric keywords constrain.
+const NUMBERS: u8 = types::INTEGER | types::NUMBER;
+
+/// Whether `a` is a multiple of `b`.
+pub(super) fn is_multiple(a: f64, b: f64) -> bool {
     b != 0.0 && ((a / b) - (a / b).round()).abs() < 1e-9
 }
 
@@ -146,77 +168,59 @@ fn count_limit(limit: &Limit, old: Option<u64>, new: Option<u64>, f: &str) -> Fo
         (limit.looser, Effect::Widens)
     };
     let keyword = limit.keyword;
-    Some((
-        rule,
-        effect,
-        format!("`{f}` {keyword} changed from {} to {}", opt(old), opt(new)),
-        keyword,
-    ))
+    Some(
+        Finding::new(
+            rule,
+            effect,
+            format!("`{f}` {keyword} changed from {} to {}", opt(old), opt(new)),
+            keyword,
+        )
+        .concerning(limit.concerns),
+    )
 }
 
-fn bound_keyword(old: Option<Bound>, new: Option<Bound>, lower: bool, f: &str) -> Found {
+/// `maximum` (`lower`: `minimum`) added, removed or moved; its effect is
+/// how that side of the range moved, the numeric format included (the
+/// keyword may move where a format already bounds the values).
+fn bound_keyword(
+    (old, new): (Option<Bound>, Option<Bound>),
+    moved: Option<Effect>,
+    lower: bool,
+    f: &str,
+) -> Found {
     // Most pairs keep their bounds: no message to write.
     if old == new {
         return None;
     }
-    let (keyword, name) = if lower {
-        ("minimum", "minimum")
-    } else {
-        ("maximum", "maximum")
-    };
+    let keyword = if lower { "minimum" } else { "maximum" };
     let show = |b: Option<Bound>| match b {
         None => "none".to_owned(),
         Some(b) if b.exclusive => format!("{} (exclusive)", b.value),
         Some(b) => b.value.to_string(),
     };
-    let message = format!("`{f}` {name} changed from {} to {}", show(old), show(new));
-    match (old, new) {
-        (None, None) => None,
-        (None, Some(_)) => Some((
-            if lower {
-                "minimum-added"
-            } else {
-                "maximum-added"
-            },
-            Effect::Narrows,
-            message,
-            keyword,
-        )),
-        (Some(_), None) => Some((
-            if lower {
-                "minimum-removed"
-            } else {
-                "maximum-removed"
-            },
-            Effect::Widens,
-            message,
-            "",
-        )),
-        (Some(a), Some(b)) if a != b => {
-            // Compare as (value, exclusive): for an upper bound a smaller value
-            // or a newly exclusive bound at the same value is tighter.
-            let tighter = if lower {
-                b.value > a.value || (b.value == a.value && b.exclusive && !a.exclusive)
-            } else {
-                b.value < a.value || (b.value == a.value && b.exclusive && !a.exclusive)
-            };
-            let rule = match (lower, tighter) {
-                (true, true) => "minimum-increased",
-                (true, false) => "minimum-decreased",
-                (false, true) => "maximum-decreased",
-                (false, false) => "maximum-increased",
-            };
-            Some((
-                rule,
-                if tighter {
-                    Effect::Narrows
-                } else {
-                    Effect::Widens
-                },
-                message,
-                keyword,
-            ))
+    let mut message = format!(
+        "`{f}` {keyword} changed from {} to {}",
+        show(old),
+        show(new)
+    );
+    let rule = match (old, new, lower) {
+        (None, _, true) => "minimum-added",
+        (None, _, false) => "maximum-added",
+        (_, None, true) => "minimum-removed",
+        (_, None, false) => "maximum-removed",
+        (Some(a), Some(b), true) if b.value > a.value || (b.value == a.value && b.exclusive) => {
+            "minimum-increased"
         }
-        _ => None,
-    }
+        (Some(_), Some(_), true) => "minimum-decreased",
+        (Some(a), Some(b), false) if b.value < a.value || (b.value == a.value && b.exclusive) => {
+            "maximum-decreased"
+        }
+        (Some(_), Some(_), false) => "maximum-increased",
+    };
+    let effect = moved.unwrap_or_else(|| {
+        message.push_str(" (the values allowed stay the same)");
+        Effect::Neutral
+    });
+    let placed = if new.is_some() { keyword } else { "" };
+    Some(Finding::new(rule, effect, message, placed).concerning(NUMBERS))
 }

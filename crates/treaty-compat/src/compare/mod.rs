@@ -7,18 +7,24 @@
 //! alternatives and the discriminator); `patterns` (`patternProperties`
 //! and what judges a name), `evaluated` (`unevaluated*` after subschemas), `applicators` (`not`, `allOf` branches kept
 //! apart, dependencies), `conditional` (`if`/`then`/`else`) and `slot`
-//! (what a name or a position accepts when one side has no schema for it).
+//! (what a name or a position accepts when one side has no schema for it);
+//! `value_space` judges the scalar
+//! ones together, by the values they allow (`formats`: what a format allows).
 
 mod applicators;
 mod array;
 mod bounds;
 mod conditional;
+mod discriminator;
 mod evaluated;
+mod fan_out;
+mod formats;
 mod object;
 mod patterns;
 mod scalar;
 mod slot;
 mod union;
+mod value_space;
 
 use crate::change::{Change, Direction, Effect, Side};
 use crate::jsonschema::UndeclaredProperties;
@@ -211,9 +217,7 @@ impl<'a> SchemaComparer<'a> {
     /// Every keyword of a pair but its alternatives, family by family, in
     /// the order their changes are reported.
     fn keywords(&mut self, at: At<'_>, ignore_null: bool) -> Vec<usize> {
-        let mut ids = self.types(at, ignore_null);
-        ids.extend(self.values(at));
-        ids.extend(self.bounds(at));
+        let mut ids = self.scalars(at, ignore_null);
         ids.extend(self.annotations(at));
         ids.extend(self.object(at));
         ids.extend(self.array(at));

@@ -1,118 +1,106 @@
 //! Keywords about values themselves: the types allowed, `enum` and
-//! `const`, `format` and `pattern`, and the annotations that change no
-//! value (defaults, `readOnly`, `writeOnly`, `deprecated`).
+//! `const` and `pattern` (judged with the others in `value_space`), and
+//! the annotations that change no value (defaults, `readOnly`,
+//! `writeOnly`, `deprecated`).
 
 use std::collections::BTreeSet;
 
+use super::value_space::{Finding, Found};
 use super::{At, SchemaComparer, list};
 use crate::change::Effect;
-use crate::schema::types;
+use crate::schema::{Schema, types};
 
-/// A change a keyword comparison found: rule, effect, message and the
-/// keyword it is placed at (empty: the schema itself).
-pub(super) type Found = Option<(&'static str, Effect, String, &'static str)>;
+/// The types allowed, null judged apart (`nullable-added`) unless the
+/// enclosing union already judged it.
+pub(super) fn types(os: &Schema, ns: &Schema, ignore_null: bool, f: &str) -> Found {
+    let mask = if ignore_null { !types::NULL } else { u8::MAX };
+    let (ot, nt) = (os.types & mask, ns.types & mask);
+    if ot == nt {
+        return None;
+    }
+    let (lost, gained) = (ot & !nt, nt & !ot);
+    Some(if lost == types::NULL && gained == 0 {
+        Finding::new(
+            "nullable-removed",
+            Effect::Narrows,
+            format!("`{f}` no longer accepts null"),
+            "type",
+        )
+    } else if gained == types::NULL && lost == 0 {
+        Finding::new(
+            "nullable-added",
+            Effect::Widens,
+            format!("`{f}` now accepts null"),
+            "type",
+        )
+    } else {
+        let (rule, effect) = match (lost != 0, gained != 0) {
+            (true, false) => ("type-narrowed", Effect::Narrows),
+            (false, true) => ("type-widened", Effect::Widens),
+            _ => ("type-changed", Effect::Both),
+        };
+        let message = format!(
+            "type of `{f}` changed from {} to {}",
+            types::names(ot),
+            types::names(nt)
+        );
+        Finding::new(rule, effect, message, "type")
+    })
+}
+
+/// The values allowed by `enum`, `const` and `pattern` (`format` is judged
+/// with the bounds, in `value_space`).
+pub(super) fn values(os: &Schema, ns: &Schema, f: &str) -> [Found; 4] {
+    let [removed, added] = enumeration(&os.enumeration, &ns.enumeration, f);
+    let constant = match (&os.constant, &ns.constant) {
+        (Some(a), Some(b)) if a != b => Some(Finding::new(
+            "const-changed",
+            Effect::Both,
+            format!("`{f}` must now be {b} instead of {a}"),
+            "const",
+        )),
+        (None, Some(b)) => Some(Finding::new(
+            "const-added",
+            Effect::Narrows,
+            format!("`{f}` must now be {b}"),
+            "const",
+        )),
+        (Some(a), None) => Some(Finding::new(
+            "const-removed",
+            Effect::Widens,
+            format!("`{f}` no longer has to be {a}"),
+            "",
+        )),
+        _ => None,
+    };
+    [
+        removed,
+        added,
+        constant,
+        pattern(&os.pattern, &ns.pattern, f),
+    ]
+}
 
 impl SchemaComparer<'_> {
-    /// The types allowed, null judged apart (`nullable-added`) unless the
-    /// enclosing union already judged it.
-    pub(super) fn types(&mut self, at: At<'_>, ignore_null: bool) -> Vec<usize> {
-        let (os, ns) = (self.old.get(at.o), self.new.get(at.n));
-        let f = at.field;
-        let mask = if ignore_null { !types::NULL } else { u8::MAX };
-        let (ot, nt) = (os.types & mask, ns.types & mask);
-        if ot == nt {
-            return Vec::new();
-        }
-        let (lost, gained) = (ot & !nt, nt & !ot);
-        let id = if lost == types::NULL && gained == 0 {
-            self.push(
-                at,
-                "nullable-removed",
-                Effect::Narrows,
-                format!("`{f}` no longer accepts null"),
-                "type",
-            )
-        } else if gained == types::NULL && lost == 0 {
-            self.push(
-                at,
-                "nullable-added",
-                Effect::Widens,
-                format!("`{f}` now accepts null"),
-                "type",
-            )
-        } else {
-            let (rule, effect) = match (lost != 0, gained != 0) {
-                (true, false) => ("type-narrowed", Effect::Narrows),
-                (false, true) => ("type-widened", Effect::Widens),
-                _ => ("type-changed", Effect::Both),
-            };
-            let message = format!(
-                "type of `{f}` changed from {} to {}",
-                types::names(ot),
-                types::names(nt)
-            );
-            self.push(at, rule, effect, message, "type")
-        };
-        vec![id]
-    }
-
-    /// The values allowed by `enum`, `const`, `format` and `pattern`.
-    pub(super) fn values(&mut self, at: At<'_>) -> Vec<usize> {
-        let (os, ns) = (self.old.get(at.o), self.new.get(at.n));
-        let f = at.field;
-        let [removed, added] = enumeration(&os.enumeration, &ns.enumeration, f);
-        let constant = match (&os.constant, &ns.constant) {
-            (Some(a), Some(b)) if a != b => Some((
-                "const-changed",
-                Effect::Both,
-                format!("`{f}` must now be {b} instead of {a}"),
-                "const",
-            )),
-            (None, Some(b)) => Some((
-                "const-added",
-                Effect::Narrows,
-                format!("`{f}` must now be {b}"),
-                "const",
-            )),
-            (Some(a), None) => Some((
-                "const-removed",
-                Effect::Widens,
-                format!("`{f}` no longer has to be {a}"),
-                "",
-            )),
-            _ => None,
-        };
-        self.push_all(
-            at,
-            [
-                removed,
-                added,
-                constant,
-                text_keyword(&os.format, &ns.format, "format", f),
-                text_keyword(&os.pattern, &ns.pattern, "pattern", f),
-            ],
-        )
-    }
-
     /// Defaults and flags: they change no value, but senders that omit a
     /// value, or readers that use a flag, may behave otherwise.
     pub(super) fn annotations(&mut self, at: At<'_>) -> Vec<usize> {
         let (os, ns) = (self.old.get(at.o), self.new.get(at.n));
         let f = at.field;
         let default = match (&os.default, &ns.default) {
-            (Some(a), Some(b)) if a != b => Some((
+            (Some(a), Some(b)) if a != b => Some(Finding::new(
                 "default-changed",
                 Effect::Neutral,
                 format!("default of `{f}` changed from {a} to {b}"),
                 "default",
             )),
-            (None, Some(b)) => Some((
+            (None, Some(b)) => Some(Finding::new(
                 "default-added",
                 Effect::Neutral,
                 format!("`{f}` now defaults to {b}"),
                 "default",
             )),
-            (Some(a), None) => Some((
+            (Some(a), None) => Some(Finding::new(
                 "default-removed",
                 Effect::Neutral,
                 format!("`{f}` no longer defaults to {a}"),
@@ -121,7 +109,7 @@ impl SchemaComparer<'_> {
             _ => None,
         };
         let read_only = (os.read_only != ns.read_only).then(|| {
-            (
+            Finding::new(
                 "read-only-changed",
                 Effect::Neutral,
                 format!("`{f}` readOnly is now {}", ns.read_only),
@@ -129,7 +117,7 @@ impl SchemaComparer<'_> {
             )
         });
         let write_only = (os.write_only != ns.write_only).then(|| {
-            (
+            Finding::new(
                 "write-only-changed",
                 Effect::Neutral,
                 format!("`{f}` writeOnly is now {}", ns.write_only),
@@ -137,26 +125,17 @@ impl SchemaComparer<'_> {
             )
         });
         let deprecated = (!os.deprecated && ns.deprecated).then(|| {
-            (
+            Finding::new(
                 "schema-deprecated",
                 Effect::Neutral,
                 format!("`{f}` is deprecated"),
                 "deprecated",
             )
         });
-        self.push_all(at, [default, read_only, write_only, deprecated])
-    }
-
-    /// Records each change found, in order.
-    pub(super) fn push_all(
-        &mut self,
-        at: At<'_>,
-        found: impl IntoIterator<Item = Found>,
-    ) -> Vec<usize> {
-        found
+        [default, read_only, write_only, deprecated]
             .into_iter()
             .flatten()
-            .map(|(rule, effect, message, keyword)| self.push(at, rule, effect, message, keyword))
+            .map(|x| self.push(at, x.rule, x.effect, x.message, x.keyword))
             .collect()
     }
 }
@@ -173,7 +152,7 @@ fn enumeration(
             let added: Vec<&String> = b.difference(a).collect();
             [
                 (!removed.is_empty()).then(|| {
-                    (
+                    Finding::new(
                         "enum-value-removed",
                         Effect::Narrows,
                         format!("`{f}` no longer allows {}", list(&removed)),
@@ -181,7 +160,7 @@ fn enumeration(
                     )
                 }),
                 (!added.is_empty()).then(|| {
-                    (
+                    Finding::new(
                         "enum-value-added",
                         Effect::Widens,
                         format!("`{f}` now also allows {}", list(&added)),
@@ -191,7 +170,7 @@ fn enumeration(
             ]
         }
         (None, Some(b)) => [
-            Some((
+            Some(Finding::new(
                 "enum-added",
                 Effect::Narrows,
                 format!(
@@ -203,7 +182,7 @@ fn enumeration(
             None,
         ],
         (Some(_), None) => [
-            Some((
+            Some(Finding::new(
                 "enum-removed",
                 Effect::Widens,
                 format!("`{f}` is no longer restricted to an enum"),
@@ -215,51 +194,29 @@ fn enumeration(
     }
 }
 
-/// `format` or `pattern`: added, removed or changed (formats that contain
-/// each other widen or narrow).
-fn text_keyword(
-    old: &Option<String>,
-    new: &Option<String>,
-    keyword: &'static str,
-    f: &str,
-) -> Found {
-    let (added, removed, changed) = match keyword {
-        "format" => ("format-added", "format-removed", "format-changed"),
-        _ => ("pattern-added", "pattern-removed", "pattern-changed"),
-    };
-    // Formats that contain each other: an int64 field takes every int32.
-    let wider = |a: &str, b: &str| matches!((a, b), ("int32", "int64") | ("float", "double"));
-    match (old, new) {
-        (Some(a), Some(b)) if a != b && keyword == "format" && (wider(a, b) || wider(b, a)) => {
-            Some((
-                changed,
-                if wider(a, b) {
-                    Effect::Widens
-                } else {
-                    Effect::Narrows
-                },
-                format!("{keyword} of `{f}` changed from `{a}` to `{b}`"),
-                keyword,
-            ))
-        }
-        (Some(a), Some(b)) if a != b => Some((
-            changed,
+/// `pattern`: added, removed or changed (two regular expressions are not
+/// compared: a changed one may lose and gain values).
+fn pattern(old: &Option<String>, new: &Option<String>, f: &str) -> Found {
+    let finding = match (old, new) {
+        (Some(a), Some(b)) if a != b => Finding::new(
+            "pattern-changed",
             Effect::Both,
-            format!("{keyword} of `{f}` changed from `{a}` to `{b}`"),
-            keyword,
-        )),
-        (None, Some(b)) => Some((
-            added,
+            format!("pattern of `{f}` changed from `{a}` to `{b}`"),
+            "pattern",
+        ),
+        (None, Some(b)) => Finding::new(
+            "pattern-added",
             Effect::Narrows,
-            format!("`{f}` must now match {keyword} `{b}`"),
-            keyword,
-        )),
-        (Some(a), None) => Some((
-            removed,
+            format!("`{f}` must now match pattern `{b}`"),
+            "pattern",
+        ),
+        (Some(a), None) => Finding::new(
+            "pattern-removed",
             Effect::Widens,
-            format!("`{f}` no longer has to match {keyword} `{a}`"),
+            format!("`{f}` no longer has to match pattern `{a}`"),
             "",
-        )),
-        _ => None,
-    }
+        ),
+        _ => return None,
+    };
+    Some(finding.concerning(types::STRING))
 }

@@ -68,6 +68,7 @@ impl Normalizer<'_> {
         s.constant = node.get("const").map(canonical);
         s.format = string(node.get("format"));
         s.pattern = string(node.get("pattern"));
+        s.title = string(node.get("title"));
         s.multiple_of = number(node.get("multipleOf"));
         s.minimum = bound(node, "minimum", "exclusiveMinimum", true);
         s.maximum = bound(node, "maximum", "exclusiveMaximum", false);
@@ -310,14 +311,15 @@ pub(super) fn pure_ref(node: &Node, dialect: Dialect) -> Option<&str> {
     if dialect == Dialect::OpenApi30 {
         return Some(r);
     }
-    // Annotations beside a `$ref` do not change what it accepts.
+    // Annotations and extensions (`x-...`) beside a `$ref` do not change
+    // what it accepts.
     let only_annotations = map.iter().all(|(k, _)| {
         matches!(
             k.as_scalar().map(|s| s.text.as_str()),
             Some(
                 "$ref" | "description" | "summary" | "title" | "example" | "examples" | "$comment"
             )
-        )
+        ) || k.as_scalar().is_some_and(|s| s.text.starts_with("x-"))
     });
     only_annotations.then_some(r)
 }

@@ -22,7 +22,7 @@ pub(super) fn merge(s: &mut Schema, o: &Schema) -> bool {
     macro_rules! first {
         ($($f:ident)*) => { $( if s.$f.is_none() { s.$f.clone_from(&o.$f); } )* };
     }
-    first!(constant format pattern multiple_of items unevaluated_items contains min_contains max_contains not conditional default discriminator unevaluated_properties);
+    first!(title constant format pattern multiple_of items unevaluated_items contains min_contains max_contains not conditional default discriminator unevaluated_properties);
     s.minimum = tighter(s.minimum, o.minimum, true);
     s.maximum = tighter(s.maximum, o.maximum, false);
     s.min_length = s.min_length.max(o.min_length);

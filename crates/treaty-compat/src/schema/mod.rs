@@ -205,6 +205,8 @@ pub struct Schema {
     pub discriminator: Option<(String, Option<String>)>,
     /// The name it was reached by (`Payment` for `#/components/schemas/Payment`).
     pub name: Option<String>,
+    /// `title`: how messages name an alternative that has no `name`.
+    pub title: Option<String>,
 }
 
 /// `if`/`then`/`else`: documents valid under `if` must match `then`, the
