@@ -137,6 +137,10 @@ const NOTES: &[(&str, &str)] = &[
         "In a response, a warning rather than breaking: receivers that switch over every value may not know the new one.",
     ),
     (
+        "enum-removed",
+        "In a response, a warning rather than breaking, as for enum-value-added: every value old readers knew may still come, and so may others. Twilio's usage categories (2.0.0 → 2.6.6) turned from enums into free strings this way, ten times; a reader that maps the strings into its own enum sees unknown ones, as it would with one new value.",
+    ),
+    (
         "property-removed",
         "In a request, a warning when the new schema stays open: the provider silently ignores what old senders still send.",
     ),

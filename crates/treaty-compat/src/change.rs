@@ -222,6 +222,9 @@ fn level(rule: &str, effect: Effect, direction: Direction) -> Level {
     match (rule, direction) {
         // Receivers that switch over every value may not know the new one.
         ("enum-value-added", Produces) => return Level::Warning,
+        // The same for an enum lifted altogether: every value old readers
+        // knew may still come, and so may others, as with a new value.
+        ("enum-removed", Produces) => return Level::Warning,
         // A sender's field that the receiver now ignores: data is lost
         // silently, nothing is rejected.
         ("property-removed", Accepts) if effect == Effect::Widens => return Level::Warning,

@@ -31,6 +31,7 @@ pub struct Diff {
 
 impl Diff {
     fn of_changes(mut changes: Vec<Change>, old: Documents, new: Documents) -> Diff {
+        crate::reach::merge_repeats(&mut changes);
         // A stable sort: changes in the same place keep the order found.
         changes.sort_by(|a, b| (&a.new, &a.old, a.rule).cmp(&(&b.new, &b.old, b.rule)));
         Diff {

@@ -18,7 +18,7 @@ use std::collections::{HashMap, HashSet, VecDeque};
 use std::hash::Hash;
 use std::sync::Arc;
 
-use crate::change::{Change, Route};
+use crate::change::{Change, Direction, Route, Side};
 
 /// One compared pair.
 #[derive(Debug)]
@@ -207,6 +207,49 @@ impl<K: Copy + Eq + Hash> PairGraph<K> {
     }
 }
 
+/// Folds changes found again on another pair (a shared schema reached
+/// through two unions, say) into the first: one finding per change, with
+/// every operation and schema above either, and the shorter route.
+pub(crate) fn merge_repeats(changes: &mut Vec<Change>) {
+    type Key = (&'static str, Direction, String, Option<Side>, Option<Side>);
+    let mut first: HashMap<Key, usize> = HashMap::new();
+    let mut kept: Vec<Change> = Vec::with_capacity(changes.len());
+    for change in changes.drain(..) {
+        let key = (
+            change.rule,
+            change.direction,
+            change.message.clone(),
+            change.old.clone(),
+            change.new.clone(),
+        );
+        let Some(&at) = first.get(&key) else {
+            first.insert(key, kept.len());
+            kept.push(change);
+            continue;
+        };
+        let Some(into) = kept.get_mut(at) else {
+            continue;
+        };
+        into.operations.extend(change.operations);
+        for name in change.within {
+            if let Err(i) = into.within.binary_search(&name) {
+                into.within.insert(i, name);
+            }
+        }
+        let shorter = match (&into.route, &change.route) {
+            (Some(a), Some(b)) => {
+                (b.operation.is_none(), b.path.len()) < (a.operation.is_none(), a.path.len())
+            }
+            (None, Some(_)) => true,
+            _ => false,
+        };
+        if shorter {
+            into.route = change.route;
+        }
+    }
+    *changes = kept;
+}
+
 /// Each root pair: the operations that reached it and the names it was
 /// compared as.
 type RootsOf<'g, K> = HashMap<K, Vec<(Option<&'g str>, &'g Arc<str>)>>;
@@ -319,6 +362,35 @@ mod tests {
         assert_eq!(route.operation, None);
         assert_eq!(route.path, "Node.children");
         assert!(changes[0].operations.is_empty());
+    }
+
+    #[test]
+    fn a_change_found_on_two_pairs_is_reported_once() {
+        let at = |path: &str, op: &str| {
+            let mut c = change().with_operation(op);
+            c.route = Some(Route {
+                operation: Some(op.to_owned()),
+                path: path.to_owned(),
+            });
+            c.within = vec![Arc::from(path)];
+            c
+        };
+        let mut changes = vec![
+            at("response 200.replaced_by.wallets", "GET /cards/{id}"),
+            at("response 200.wallets", "POST /cards"),
+            change().with_operation("GET /other"),
+        ];
+        changes[2].message = "another".into();
+        merge_repeats(&mut changes);
+        assert_eq!(changes.len(), 2);
+        let merged = &changes[0];
+        assert_eq!(merged.operations.len(), 2);
+        assert_eq!(merged.within.len(), 2);
+        assert_eq!(
+            merged.route.as_ref().map(|r| r.path.as_str()),
+            Some("response 200.wallets"),
+            "the shorter route"
+        );
     }
 
     #[test]

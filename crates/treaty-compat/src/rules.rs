@@ -50,7 +50,10 @@ pub const RULES: &[(&str, &str)] = &[
         "A request or response media type is gone.",
     ),
     ("media-type-added", "A new request or response media type."),
-    ("response-success-status-removed", "A 2xx response is gone."),
+    (
+        "response-success-status-removed",
+        "A 2xx response is gone. Also when another 2xx takes its place (Twilio 2.0.0 → 2.6.6 answers four `POST`s with 200 instead of 201): generated clients and tests that check for the status they were promised fail.",
+    ),
     ("response-status-removed", "A non-2xx response is gone."),
     ("response-status-added", "A new response status."),
     (
@@ -79,7 +82,7 @@ pub const RULES: &[(&str, &str)] = &[
     ),
     (
         "security-requirement-added",
-        "A new way of authenticating is required.",
+        "A new way of authenticating is required. Also when the description only starts to declare what the service always demanded (OpenAI 2023-09 adds a global `ApiKeyAuth` to 23 operations that needed a key all along): Treaty judges the description, clients generated from the old one send no credentials, and a producer who knows the service did not change says so by waiving the finding in a proposal.",
     ),
     (
         "security-requirement-removed",
@@ -102,7 +105,7 @@ pub const RULES: &[(&str, &str)] = &[
     ),
     (
         "nullable-removed",
-        "null is no longer a valid value. (`nullable` beside a `$ref` in OpenAPI 3.0 is ignored: see nullable-added.)",
+        "null is no longer a valid value. (`nullable` beside a `$ref` in OpenAPI 3.0 is ignored: see nullable-added.) In OpenAPI 3.1, `nullable` is not a keyword at all: the specification decides, so `type: integer, nullable: true` in a 3.1 document does not accept null, and a document moved from 3.0 to 3.1 that keeps writing it loses null wherever it does (OpenAI 2024-12 → 2026-08: 57 fields); the message says so. Write `type: [integer, \"null\"]`.",
     ),
     ("enum-value-added", "An enum gains a value."),
     ("enum-value-removed", "An enum loses a value."),
@@ -113,7 +116,10 @@ pub const RULES: &[(&str, &str)] = &[
     ("const-changed", "The `const` value changed."),
     ("format-added", "A `format` restricts the values."),
     ("format-removed", "A `format` restriction is lifted."),
-    ("format-changed", "The `format` changed."),
+    (
+        "format-changed",
+        "The `format` changed. Judged by the value spaces of the two formats where Treaty knows both; `float` → `double` in a response is breaking, because OpenAPI defines them as IEEE 754 binary32 and binary64 and a reader holding binary32 cannot represent every new value (OpenAI 2024-12 → 2026-08, 4 times; a reader that parses into 64-bit floats is not affected).",
+    ),
     ("pattern-added", "A `pattern` restricts the values."),
     ("pattern-removed", "A `pattern` restriction is lifted."),
     ("pattern-changed", "The `pattern` changed."),
@@ -271,7 +277,7 @@ pub const RULES: &[(&str, &str)] = &[
     ),
     (
         "one-of-branch-added",
-        "A `oneOf`/`anyOf` alternative was added.",
+        "A `oneOf`/`anyOf` alternative was added. Breaking in a response even when the new alternative is only sent to clients that ask for it with a new request option (OpenAI's `verbose_json` transcription responses): the description does not tie the response to the option, so Treaty cannot know, and the producer says so in a proposal. A response that was a free-form object accepts every alternative: nothing is reported then.",
     ),
     (
         "one-of-branch-removed",
@@ -304,7 +310,7 @@ pub const RULES: &[(&str, &str)] = &[
     ),
     (
         "security-alternative-removed",
-        "A way of authenticating is no longer accepted.",
+        "A way of authenticating is no longer accepted. Also when an operation's own `security` replaces the document's global one: OpenAI 2024-12 → 2026-08 moves its 45 organization operations from `ApiKeyAuth` to `AdminApiKeyAuth`, and clients holding a project key are refused.",
     ),
     (
         "message-removed",

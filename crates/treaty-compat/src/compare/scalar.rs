@@ -20,10 +20,15 @@ pub(super) fn types(os: &Schema, ns: &Schema, ignore_null: bool, f: &str) -> Fou
     }
     let (lost, gained) = (ot & !nt, nt & !ot);
     Some(if lost == types::NULL && gained == 0 {
+        let why = if ns.nullable_ignored {
+            " (`nullable` is not a keyword of OpenAPI 3.1 or JSON Schema: write `null` among the types)"
+        } else {
+            ""
+        };
         Finding::new(
             "nullable-removed",
             Effect::Narrows,
-            format!("`{f}` no longer accepts null"),
+            format!("`{f}` no longer accepts null{why}"),
             "type",
         )
     } else if gained == types::NULL && lost == 0 {

@@ -634,6 +634,11 @@ fn alternative_name(arena: &SchemaArena, alt: Alt) -> String {
         if !s.required.is_empty() && s.properties.is_empty() {
             let required: Vec<&str> = s.required.iter().map(String::as_str).collect();
             format!("#{} (requiring {})", alt.pos, required.join(", "))
+        } else if let Some(values) = s.enumeration.as_ref().filter(|v| v.len() <= 3) {
+            let values: Vec<&str> = values.iter().map(String::as_str).collect();
+            format!("#{} ({})", alt.pos, values.join(", "))
+        } else if s.types != types::ALL {
+            format!("#{} ({})", alt.pos, types::names(s.types))
         } else {
             format!("#{}", alt.pos)
         }

@@ -56,11 +56,14 @@ impl Normalizer<'_> {
             }
             s.types = set;
         }
-        if self.dialect == Dialect::OpenApi30
-            && is_true(node.get("nullable"))
-            && s.types != types::ALL
-        {
-            s.types |= types::NULL;
+        if is_true(node.get("nullable")) {
+            if self.dialect == Dialect::OpenApi30 {
+                if s.types != types::ALL {
+                    s.types |= types::NULL;
+                }
+            } else {
+                s.nullable_ignored = true;
+            }
         }
         if let Some(values) = node.get("enum").and_then(Node::as_seq) {
             s.enumeration = Some(values.iter().map(canonical).collect());

@@ -197,6 +197,9 @@ pub struct Schema {
     pub read_only: bool,
     /// `writeOnly`: sent in requests only.
     pub write_only: bool,
+    /// `nullable: true` written where it is not a keyword (OpenAPI 3.1 and
+    /// JSON Schema): it allows nothing, and messages say so.
+    pub nullable_ignored: bool,
     /// `deprecated`.
     pub deprecated: bool,
     /// `default`, canonical JSON.
