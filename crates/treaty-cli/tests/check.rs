@@ -560,3 +560,34 @@ fn a_change_inside_a_json_schema_def_breaks_the_consumer_of_the_field_above_it()
         assert_eq!(*affects, serde_json::json!(["fulfillment"]), "{found:?}");
     }
 }
+
+#[test]
+fn a_change_inside_a_nested_protobuf_message_breaks_the_consumer_of_the_message_above_it() {
+    let (_dir, ws) = repo();
+    // Checkout names only messages: ReservationLine is held by
+    // ReserveStockRequest.lines, which it uses.
+    edit(
+        &ws,
+        "interfaces/inventory-service.yaml",
+        "      operations: [InventoryService.ReserveStock, InventoryService.ReleaseReservation]\n",
+        "",
+    );
+    edit(
+        &ws,
+        "schemas/proto/acme/inventory/v1/inventory.proto",
+        "  int32 quantity = 2;",
+        "  string quantity = 2;",
+    );
+    let (out, r) = check(&ws, "HEAD");
+    assert_eq!(out.status.code(), Some(1), "{r}");
+    let found = breaking(&r, "inventory-service");
+    assert!(
+        found
+            .iter()
+            .any(|(_, field, affects)| field == "ReservationLine.quantity"
+                && affects
+                    .as_array()
+                    .is_some_and(|a| a.contains(&serde_json::json!("checkout")))),
+        "{found:?}"
+    );
+}

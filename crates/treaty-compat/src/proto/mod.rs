@@ -17,13 +17,14 @@ mod messages;
 mod services;
 
 use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
 
 use crate::change::{Change, Direction, Effect, Side};
 use crate::document::{CompatError, DocumentSource};
 
 pub use category::Category;
 use load::{Compiled, build, fail, read_all};
-use services::reachability;
+use services::{containment, reachability};
 
 /// Where a Protobuf schema's imports are resolved: its include directories
 /// (else the schema's own directory), and its name relative to the first
@@ -83,6 +84,9 @@ struct Walk<'a> {
     changes: Vec<Change>,
     /// Message full name → the methods (`Service.Method`) that reach it.
     reached_by: HashMap<String, BTreeSet<String>>,
+    /// The messages and fields that hold each message (see
+    /// [`services::containment`]), in either version.
+    held_by: HashMap<String, BTreeSet<String>>,
 }
 
 /// A difference found, before its level under the category is known.
@@ -108,6 +112,11 @@ impl Walk<'_> {
             None => (Effect::Neutral, String::new()),
         };
         let operations = self.reached_by.get(reach).cloned().unwrap_or_default();
+        let within = self
+            .held_by
+            .get(reach)
+            .map(|names| names.iter().map(|n| Arc::from(n.as_str())).collect())
+            .unwrap_or_default();
         let change = Change::new(
             found.rule,
             effect,
@@ -118,7 +127,7 @@ impl Walk<'_> {
         .with_new(found.new)
         .with_operations(operations)
         .with_field(Some(found.field.to_owned()));
-        self.changes.push(change);
+        self.changes.push(Change { within, ..change });
     }
 
     /// Every concept in turn, in the order changes are reported.
@@ -159,12 +168,17 @@ pub fn diff(
     for (k, v) in reachability(&new.pool) {
         reached_by.entry(k).or_default().extend(v);
     }
+    let mut held_by = containment(&old.pool);
+    for (k, v) in containment(&new.pool) {
+        held_by.entry(k).or_default().extend(v);
+    }
     let mut walk = Walk {
         old: &old,
         new: &new,
         category,
         changes: Vec::new(),
         reached_by,
+        held_by,
     };
     walk.run();
     Ok(walk.changes)

@@ -204,3 +204,49 @@ pub(super) fn reachability(pool: &DescriptorPool) -> HashMap<String, BTreeSet<St
     }
     out
 }
+
+/// For each message, the messages that hold it and the fields they hold it
+/// by (`Shipment`, `Shipment.destination`), through any depth of nesting:
+/// a consumer that uses one of them reads the message too.
+pub(super) fn containment(pool: &DescriptorPool) -> HashMap<String, BTreeSet<String>> {
+    // Each message's direct holders: (holder's full name, its labels).
+    let mut holders: HashMap<String, Vec<(String, [String; 2])>> = HashMap::new();
+    for m in pool.all_messages().filter(|m| !m.is_map_entry()) {
+        for f in m.fields() {
+            let inner = match f.kind() {
+                // A map's values are held by the map field itself.
+                Kind::Message(inner) if inner.is_map_entry() => {
+                    match inner.map_entry_value_field().kind() {
+                        Kind::Message(value) => value,
+                        _ => continue,
+                    }
+                }
+                Kind::Message(inner) => inner,
+                _ => continue,
+            };
+            holders
+                .entry(inner.full_name().to_owned())
+                .or_default()
+                .push((
+                    m.full_name().to_owned(),
+                    [m.name().to_owned(), format!("{}.{}", m.name(), f.name())],
+                ));
+        }
+    }
+    let mut out = HashMap::new();
+    for start in holders.keys() {
+        let mut seen: HashSet<&str> = HashSet::from([start.as_str()]);
+        let mut labels = BTreeSet::new();
+        let mut todo = vec![start.as_str()];
+        while let Some(at) = todo.pop() {
+            for (holder, names) in holders.get(at).into_iter().flatten() {
+                labels.extend(names.iter().cloned());
+                if seen.insert(holder) {
+                    todo.push(holder);
+                }
+            }
+        }
+        out.insert(start.clone(), labels);
+    }
+    out
+}
