@@ -19,6 +19,7 @@
 
 pub mod check;
 pub mod codes;
+pub mod governance;
 pub mod impact;
 mod load;
 pub mod model;

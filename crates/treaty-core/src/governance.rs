@@ -1,0 +1,280 @@
+//! Who must approve a change, and whether the decisions taken so far
+//! approve it: the `governance` section of `treaty.yaml` applied to one
+//! change, as pure functions of the rules, the change's subject (its
+//! interface's producer and consumers), the decisions and the day.
+//!
+//! It decides nothing about what a change *is* (that is `treaty-compat`
+//! and [`crate::impact`]) and stores nothing (the broker and the proposal
+//! files keep the decisions).
+//!
+//! The rules, in order:
+//! - the approval rule written for the kind of change applies; without
+//!   one, a breaking change needs its producer and its affected consumers
+//!   and a waiver its producer (what a team would ask for anyway), and
+//!   other kinds need nobody;
+//! - every role resolves to teams: `producer` to the interface's owner,
+//!   `affected_consumers` to the consumers the change touches,
+//!   `all_consumers` to every consumer, `steering_group` to a quorum of the
+//!   steering group (all of it when no quorum is set), `{team: X}` to X;
+//! - during a freeze, a kind of change the freeze does not allow needs a
+//!   steering-group quorum as well, whatever the rule says;
+//! - one approval by a team counts for every requirement naming it (a
+//!   producer that also sits on the steering group approves once);
+//! - a rejection by any team whose approval is required rejects the
+//!   change; a rejection by a team whose approval is not required changes
+//!   nothing.
+
+use std::collections::BTreeSet;
+
+use crate::model::{Approver, CalendarDate, ChangeKind, Governance};
+
+/// The teams a change concerns, resolved from its interface.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Subject {
+    /// The team that owns the interface.
+    pub producer: String,
+    /// The consumer teams the change touches.
+    pub affected_consumers: BTreeSet<String>,
+    /// Every consumer team of the interface.
+    pub consumers: BTreeSet<String>,
+}
+
+/// Why a team's approval is needed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Role {
+    /// It owns the interface.
+    Producer,
+    /// It uses the changed part.
+    AffectedConsumer,
+    /// It consumes the interface.
+    Consumer,
+    /// Governance names it.
+    Named,
+}
+
+impl Role {
+    /// The role in words, as reports print it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Producer => "producer",
+            Role::AffectedConsumer => "affected consumer",
+            Role::Consumer => "consumer",
+            Role::Named => "named by governance",
+        }
+    }
+}
+
+/// One thing that must happen before the change is approved.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Requirement {
+    /// This team approves.
+    Team {
+        /// The team.
+        team: String,
+        /// Why it is asked.
+        role: Role,
+    },
+    /// At least `needed` of these teams approve.
+    Quorum {
+        /// The steering group's teams.
+        of: Vec<String>,
+        /// How many of them.
+        needed: u32,
+        /// The freeze that demands it, when a freeze does.
+        freeze: Option<String>,
+    },
+}
+
+/// The approvals one change needs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequiredApprovals {
+    /// The kind of change they are for.
+    pub kind: ChangeKind,
+    /// Everything that must happen; empty: nobody needs to approve.
+    pub requirements: Vec<Requirement>,
+}
+
+impl RequiredApprovals {
+    /// Every team whose approval is asked for, sorted.
+    pub fn teams(&self) -> BTreeSet<&str> {
+        let mut out = BTreeSet::new();
+        for r in &self.requirements {
+            match r {
+                Requirement::Team { team, .. } => {
+                    out.insert(team.as_str());
+                }
+                Requirement::Quorum { of, .. } => out.extend(of.iter().map(String::as_str)),
+            }
+        }
+        out
+    }
+}
+
+/// What one team decided.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    /// It approves.
+    Approve,
+    /// It rejects.
+    Reject,
+}
+
+/// Where a change stands with the decisions taken so far.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    /// Every requirement is met.
+    Approved,
+    /// A team whose approval is required rejected it.
+    Rejected {
+        /// The teams that rejected it.
+        by: Vec<String>,
+    },
+    /// Still waiting.
+    Pending {
+        /// Requirements not met yet (a quorum with the approvals it still
+        /// needs).
+        missing: Vec<Requirement>,
+    },
+}
+
+/// The approvals a change of `kind` on `subject` needs on `today`.
+pub fn required_approvals(
+    governance: &Governance,
+    kind: ChangeKind,
+    subject: &Subject,
+    today: CalendarDate,
+) -> RequiredApprovals {
+    let written = governance
+        .approvals
+        .iter()
+        .find(|rule| rule.change.value == kind)
+        .map(|rule| rule.require.clone());
+    let approvers = written.unwrap_or_else(|| match kind {
+        ChangeKind::Breaking => vec![Approver::Producer, Approver::AffectedConsumers],
+        ChangeKind::Waiver => vec![Approver::Producer],
+        _ => Vec::new(),
+    });
+    let steering: Vec<String> = governance
+        .steering_group
+        .iter()
+        .map(|t| t.value.clone())
+        .collect();
+    let quorum = |freeze: Option<String>| Requirement::Quorum {
+        needed: governance
+            .quorum
+            .as_ref()
+            .map_or(steering.len() as u32, |q| q.value)
+            .min(steering.len() as u32),
+        of: steering.clone(),
+        freeze,
+    };
+    let mut requirements: Vec<Requirement> = Vec::new();
+    let add = |r: Requirement, requirements: &mut Vec<Requirement>| {
+        let already = requirements.iter().any(|have| match (have, &r) {
+            (Requirement::Team { team: a, .. }, Requirement::Team { team: b, .. }) => a == b,
+            (Requirement::Quorum { .. }, Requirement::Quorum { .. }) => true,
+            _ => false,
+        });
+        if !already {
+            requirements.push(r);
+        }
+    };
+    let team = |team: &str, role| Requirement::Team {
+        team: team.to_owned(),
+        role,
+    };
+    for approver in &approvers {
+        match approver {
+            Approver::Producer => add(team(&subject.producer, Role::Producer), &mut requirements),
+            Approver::AffectedConsumers => {
+                for t in &subject.affected_consumers {
+                    add(team(t, Role::AffectedConsumer), &mut requirements);
+                }
+            }
+            Approver::AllConsumers => {
+                for t in &subject.consumers {
+                    add(team(t, Role::Consumer), &mut requirements);
+                }
+            }
+            Approver::SteeringGroup if !steering.is_empty() => add(quorum(None), &mut requirements),
+            Approver::SteeringGroup => {}
+            Approver::Team(name) => add(team(&name.value, Role::Named), &mut requirements),
+        }
+    }
+    if let Some(freeze) = governance
+        .freezes
+        .iter()
+        .find(|f| f.from.value <= today && today <= f.to.value && !f.allow.contains(&kind))
+        && !steering.is_empty()
+    {
+        // The freeze's quorum replaces one the rule already asked for, so
+        // that the report says why it is there.
+        requirements.retain(|r| !matches!(r, Requirement::Quorum { .. }));
+        requirements.push(quorum(Some(freeze.name.clone())));
+    }
+    RequiredApprovals { kind, requirements }
+}
+
+/// Where a change stands, given each team's latest decision.
+pub fn verdict(required: &RequiredApprovals, decisions: &[(String, Decision)]) -> Verdict {
+    let decided = |team: &str, d: Decision| {
+        decisions
+            .iter()
+            .rev()
+            .find(|(t, _)| t == team)
+            .is_some_and(|(_, latest)| *latest == d)
+    };
+    let asked = required.teams();
+    let mut rejected: Vec<String> = asked
+        .iter()
+        .filter(|t| decided(t, Decision::Reject))
+        .map(|t| (*t).to_owned())
+        .collect();
+    rejected.dedup();
+    if !rejected.is_empty() {
+        return Verdict::Rejected { by: rejected };
+    }
+    let mut missing = Vec::new();
+    for r in &required.requirements {
+        match r {
+            Requirement::Team { team, .. } if !decided(team, Decision::Approve) => {
+                missing.push(r.clone())
+            }
+            Requirement::Team { .. } => {}
+            Requirement::Quorum { of, needed, freeze } => {
+                let have = of.iter().filter(|t| decided(t, Decision::Approve)).count() as u32;
+                if have < *needed {
+                    missing.push(Requirement::Quorum {
+                        of: of
+                            .iter()
+                            .filter(|t| !decided(t, Decision::Approve))
+                            .cloned()
+                            .collect(),
+                        needed: needed - have,
+                        freeze: freeze.clone(),
+                    });
+                }
+            }
+        }
+    }
+    if missing.is_empty() {
+        Verdict::Approved
+    } else {
+        Verdict::Pending { missing }
+    }
+}
+
+/// A requirement in words: `checkout (affected consumer)`, `2 of platform,
+/// payments (steering group, freeze Year-end peak)`.
+pub fn describe(r: &Requirement) -> String {
+    match r {
+        Requirement::Team { team, role } => format!("{team} ({})", role.as_str()),
+        Requirement::Quorum { of, needed, freeze } => {
+            let why = match freeze {
+                Some(f) => format!("steering group, freeze {f}"),
+                None => "steering group".to_owned(),
+            };
+            format!("{needed} of {} ({why})", of.join(", "))
+        }
+    }
+}
