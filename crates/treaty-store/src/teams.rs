@@ -15,16 +15,35 @@ pub struct Team {
     pub id: String,
     /// Its display name.
     pub name: String,
+    /// Where its notifications go, if anywhere.
+    pub webhook: Option<String>,
 }
 
 impl Store {
     /// Creates a team; an existing id is a conflict.
     pub async fn create_team(&self, id: &str, name: &str, now: i64) -> Result<(), StoreError> {
+        self.create_team_with_webhook(id, name, None, now).await
+    }
+
+    /// Creates a team whose notifications go to `webhook`, with a new
+    /// signing secret; an existing id is a conflict.
+    pub async fn create_team_with_webhook(
+        &self,
+        id: &str,
+        name: &str,
+        webhook: Option<&str>,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        let secret = webhook
+            .map(|_| crate::notifications::new_secret())
+            .transpose()?;
         let _turn = self.write_turn().await;
-        sqlx::query("INSERT INTO teams (id, name, created_at) VALUES ($1, $2, $3)")
+        sqlx::query("INSERT INTO teams (id, name, created_at, webhook_url, webhook_secret) VALUES ($1, $2, $3, $4, $5)")
             .bind(id)
             .bind(name)
             .bind(now)
+            .bind(webhook)
+            .bind(secret)
             .execute(&self.pool)
             .await
             .map_err(|e| unique_or(e, || format!("team `{id}`")))?;
@@ -42,16 +61,19 @@ impl Store {
 
     /// Teams after `after` in id order, at most `limit`.
     pub async fn teams(&self, after: &str, limit: i64) -> Result<Vec<Team>, StoreError> {
-        let rows = sqlx::query("SELECT id, name FROM teams WHERE id > $1 ORDER BY id LIMIT $2")
-            .bind(after)
-            .bind(limit)
-            .fetch_all(&self.pool)
-            .await?;
+        let rows = sqlx::query(
+            "SELECT id, name, webhook_url FROM teams WHERE id > $1 ORDER BY id LIMIT $2",
+        )
+        .bind(after)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
         rows.iter()
             .map(|r| {
                 Ok(Team {
                     id: r.try_get("id")?,
                     name: r.try_get("name")?,
+                    webhook: r.try_get("webhook_url")?,
                 })
             })
             .collect()
