@@ -5,6 +5,10 @@
 //! at least once, with the `webhook-id` it was queued with. On SQLite one
 //! broker restarts; on PostgreSQL two share the queue and one is killed.
 //!
+//! On SQLite the broker is killed while deliveries hang on a receiver that
+//! accepts connections and never answers, so it dies holding claims: they
+//! come back when their lease ends.
+//!
 //! The retry schedule is scaled down (`--webhook-backoff-scale`, a hidden
 //! flag for tests) so that its hours pass in seconds, and claims last
 //! 1.5 s (`--webhook-lease-ms`).
@@ -29,6 +33,10 @@ const EVENTS: usize = 30;
 struct Receiver {
     port: u16,
     received: Arc<Mutex<Vec<String>>>,
+    /// While set, connections are accepted and held without an answer.
+    hanging: Arc<AtomicBool>,
+    /// Connections held so far.
+    held: Arc<Mutex<usize>>,
     stop: Arc<AtomicBool>,
     thread: Option<thread::JoinHandle<()>>,
 }
@@ -40,19 +48,46 @@ impl Receiver {
         Ok(Receiver {
             port,
             received: Arc::default(),
+            hanging: Arc::default(),
+            held: Arc::default(),
             stop: Arc::default(),
             thread: None,
         })
     }
 
+    /// Listening, but answering nothing: deliveries hang (and their
+    /// claims are held) until they time out.
+    fn hang(&mut self) -> TestResult {
+        self.hanging.store(true, Ordering::SeqCst);
+        self.up()
+    }
+
+    fn held(&self) -> usize {
+        self.held.lock().map(|h| *h).unwrap_or(0)
+    }
+
+    /// Answering (started, or no longer hanging).
     fn up(&mut self) -> TestResult {
+        if self.thread.is_some() {
+            self.hanging.store(false, Ordering::SeqCst);
+            return Ok(());
+        }
         let listener = TcpListener::bind(("127.0.0.1", self.port))?;
         listener.set_nonblocking(true)?;
         let (received, stop) = (self.received.clone(), self.stop.clone());
+        let (hanging, held) = (self.hanging.clone(), self.held.clone());
         self.thread = Some(thread::spawn(move || {
+            let mut holding = Vec::new();
             while !stop.load(Ordering::SeqCst) {
                 match listener.accept() {
+                    Ok((stream, _)) if hanging.load(Ordering::SeqCst) => {
+                        holding.push(stream);
+                        if let Ok(mut h) = held.lock() {
+                            *h += 1;
+                        }
+                    }
                     Ok((stream, _)) => {
+                        holding.clear();
                         let _ = stream.set_nonblocking(false);
                         if let Some(id) = answer(stream)
                             && let Ok(mut r) = received.lock()
@@ -255,6 +290,16 @@ fn every_event_arrives_after_a_receiver_outage_and_a_sigkill_on_sqlite() -> Test
     let admin = broker.bootstrap_token()?;
     let ids = queue_pings(&broker, &admin, receiver.port)?;
     all_failed_once(&broker, &admin, &ids)?;
+    // Now the receiver takes connections and never answers: the broker is
+    // killed while it holds claims on events it is sending.
+    receiver.hang()?;
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while receiver.held() == 0 {
+        if Instant::now() > deadline {
+            return Err("no delivery reached the hanging receiver".into());
+        }
+        thread::sleep(Duration::from_millis(10));
+    }
     broker.crash()?;
 
     let broker = Broker::start_with(&db, &serve_args("1500"))?;

@@ -50,7 +50,10 @@ struct Deliverer {
 
 impl DeliveryWorker {
     /// Starts delivering on the current Tokio runtime.
-    pub fn start(store: Store, config: WebhookConfig) -> Result<DeliveryWorker, StartError> {
+    pub fn start(store: Store, mut config: WebhookConfig) -> Result<DeliveryWorker, StartError> {
+        // A delivery must end well inside its claim, or another broker
+        // could take the event while it is still being sent.
+        config.timeout = config.timeout.min(config.lease / 2);
         let client = http_client(&config)?;
         let broker = treaty_store::random_id("broker_")?;
         let (stop, stopped) = watch::channel(false);

@@ -29,7 +29,8 @@ pub struct WebhookConfig {
     /// How long a claimed event is this broker's: longer than a delivery
     /// may take. A broker that dies holding a claim loses it after this.
     pub lease: Duration,
-    /// Longest one delivery (connect, send, answer) may take.
+    /// Longest one delivery (connect, send, answer) may take; at most half
+    /// the lease (the worker shortens it if needed).
     pub timeout: Duration,
     /// How often the outbox is looked at when it had nothing due.
     pub poll: Duration,
