@@ -421,7 +421,7 @@ async fn ssrf_every_non_public_destination_is_refused() -> TestResult {
         if *refused_at_once {
             assert_eq!(put.0.as_u16(), 422, "{url}: {}", put.1);
             let message = put.1["error"]["message"].as_str().unwrap_or("");
-            assert!(message.starts_with("`webhook`"), "{url}: {message}");
+            assert!(message.starts_with("`url`"), "{url}: {message}");
             // Stored behind the API's back (as an older broker or an
             // operator might have), it is refused at delivery all the same.
             broker.store.set_webhook(&team, Some(url)).await?;

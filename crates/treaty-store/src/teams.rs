@@ -15,8 +15,6 @@ pub struct Team {
     pub id: String,
     /// Its display name.
     pub name: String,
-    /// Where its notifications go, if anywhere.
-    pub webhook: Option<String>,
 }
 
 impl Store {
@@ -61,19 +59,16 @@ impl Store {
 
     /// Teams after `after` in id order, at most `limit`.
     pub async fn teams(&self, after: &str, limit: i64) -> Result<Vec<Team>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT id, name, webhook_url FROM teams WHERE id > $1 ORDER BY id LIMIT $2",
-        )
-        .bind(after)
-        .bind(limit)
-        .fetch_all(&self.pool)
-        .await?;
+        let rows = sqlx::query("SELECT id, name FROM teams WHERE id > $1 ORDER BY id LIMIT $2")
+            .bind(after)
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?;
         rows.iter()
             .map(|r| {
                 Ok(Team {
                     id: r.try_get("id")?,
                     name: r.try_get("name")?,
-                    webhook: r.try_get("webhook_url")?,
                 })
             })
             .collect()

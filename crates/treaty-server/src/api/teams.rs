@@ -26,7 +26,9 @@ pub struct Team {
     pub id: String,
     /// Its name for people.
     pub name: String,
-    /// Where its notifications go, if anywhere.
+    /// Where its notifications go: only in the answer to its creation. A
+    /// webhook URL can be a credential (chat tools' are), so lists leave it
+    /// out; `GET /api/v1/teams/{id}/webhook` shows it to the team.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub webhook: Option<String>,
 }
@@ -36,7 +38,7 @@ impl From<treaty_store::Team> for Team {
         Team {
             id: t.id,
             name: t.name,
-            webhook: t.webhook,
+            webhook: None,
         }
     }
 }
@@ -46,7 +48,7 @@ impl From<NewTeam> for Team {
         Team {
             id: t.id,
             name: t.name,
-            webhook: t.webhook,
+            webhook: None,
         }
     }
 }

@@ -68,7 +68,7 @@ async fn set_webhook(
 ) -> Result<Json<WebhookSettings>> {
     may_manage(&caller, &id)?;
     let url = check_url(&body.url, &state.config.webhooks.allow)
-        .map_err(|e| ApiError::Invalid(e.to_string()))?;
+        .map_err(|e| ApiError::Invalid(format!("`url` {e}")))?;
     let webhook = state.store.set_webhook(&id, Some(url.as_str())).await?;
     Ok(Json(WebhookSettings::of(&id, webhook)))
 }

@@ -30,7 +30,7 @@ fn check_new_team(body: &NewTeam, allow: &[ipnet::IpNet]) -> Result<Option<Strin
         .map(|url| {
             crate::webhooks::address::check_url(url, allow)
                 .map(String::from)
-                .map_err(|e| ApiError::Invalid(e.to_string()))
+                .map_err(|e| ApiError::Invalid(format!("`webhook` {e}")))
         })
         .transpose()
 }

@@ -159,9 +159,10 @@ fn judge_v6(ip: Ipv6Addr) -> Result<(), Refused> {
     Ok(())
 }
 
-/// Why a webhook URL is refused, in a sentence naming the field `webhook`.
+/// Why a webhook URL is refused: the rest of a sentence whose subject is
+/// the field that holds it ("`url` is not a URL: ...").
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("`webhook` {0}")]
+#[error("{0}")]
 pub struct BadUrl(pub String);
 
 /// A team's webhook URL, checked and normalised: at most [`MAX_URL`]

@@ -187,7 +187,8 @@ async fn send(
     // Checked again at every attempt: the allowlist may have changed since
     // the URL was stored. A host written as an address is judged here (the
     // client does not resolve it); a name, by the resolver.
-    let url: Url = check_url(&event.url, &deliverer.config.allow).map_err(|e| e.to_string())?;
+    let url: Url = check_url(&event.url, &deliverer.config.allow)
+        .map_err(|e| format!("the webhook URL {e}"))?;
     let secret = event
         .secret
         .as_deref()
