@@ -160,41 +160,34 @@ fn serve_args(lease_ms: &str) -> Vec<&str> {
     ]
 }
 
-/// Queues `EVENTS` pings for team `payments` (created with its webhook
-/// on the receiver's port) and answers their ids.
+/// Queues `EVENTS` pings, 5 (as many as a team may have pending) for
+/// each of 6 teams created with their webhook on the receiver's port, and
+/// answers their ids.
 fn queue_pings(broker: &Broker, admin: &str, port: u16) -> TestResult<Vec<String>> {
     let hook = format!("http://127.0.0.1:{port}/hook");
-    run_expecting(
-        &mut broker.command(
-            admin,
-            &[
-                "team",
-                "create",
-                "payments",
-                "--name",
-                "Payments",
-                "--webhook",
-                &hook,
-            ],
-        ),
-        0,
-    )?;
     let agent = http_agent(Duration::from_secs(10));
     let mut ids = Vec::new();
-    for _ in 0..EVENTS {
-        let mut response = agent
-            .post(format!(
-                "{}/api/v1/teams/payments/webhook/ping",
-                broker.url()
-            ))
-            .header("Authorization", format!("Bearer {admin}"))
-            .send(&b""[..])?;
-        let status = response.status().as_u16();
-        let body: Value = serde_json::from_str(&response.body_mut().read_to_string()?)?;
-        if status != 202 {
-            return Err(format!("ping: {status} {body}").into());
+    for t in 0..EVENTS / 5 {
+        let team = format!("team-{t}");
+        run_expecting(
+            &mut broker.command(
+                admin,
+                &["team", "create", &team, "--name", &team, "--webhook", &hook],
+            ),
+            0,
+        )?;
+        for _ in 0..5 {
+            let mut response = agent
+                .post(format!("{}/api/v1/teams/{team}/webhook/ping", broker.url()))
+                .header("Authorization", format!("Bearer {admin}"))
+                .send(&b""[..])?;
+            let status = response.status().as_u16();
+            let body: Value = serde_json::from_str(&response.body_mut().read_to_string()?)?;
+            if status != 202 {
+                return Err(format!("ping: {status} {body}").into());
+            }
+            ids.push(body["id"].as_str().ok_or("no id")?.to_owned());
         }
-        ids.push(body["id"].as_str().ok_or("no id")?.to_owned());
     }
     Ok(ids)
 }

@@ -338,17 +338,27 @@ impl Store {
             .await?;
         let mut claimed = Vec::with_capacity(rows.len());
         for r in &rows {
+            let id: String = r.try_get("id")?;
             let team: String = r.try_get("team_id")?;
-            let secret = sqlx::query("SELECT webhook_secret FROM teams WHERE id = $1")
-                .bind(&team)
-                .fetch_optional(&mut *tx)
-                .await?
-                .map(|s| s.try_get::<Option<String>, _>("webhook_secret"))
-                .transpose()?
-                .flatten();
+            let mut url: String = r.try_get("url")?;
+            let webhook = read_webhook(&mut tx, &team).await?;
+            let secret = webhook.as_ref().and_then(|w| w.secret.clone());
+            // A team that changed its webhook (a typo fixed, a new chat
+            // channel) gets its pending events at the new one; one that
+            // removed it still gets what was queued, where it was queued.
+            if let Some(current) = webhook.and_then(|w| w.url)
+                && current != url
+            {
+                sqlx::query("UPDATE notifications SET url = $1 WHERE id = $2")
+                    .bind(&current)
+                    .bind(&id)
+                    .execute(&mut *tx)
+                    .await?;
+                url = current;
+            }
             claimed.push(ClaimedNotification {
-                id: r.try_get("id")?,
-                url: r.try_get("url")?,
+                id,
+                url,
                 event_type: r.try_get("event_type")?,
                 payload: r.try_get("payload")?,
                 attempts: r.try_get("attempts")?,
@@ -403,6 +413,23 @@ impl Store {
         .await?;
         tx.commit().await?;
         Ok(())
+    }
+
+    /// How many events of `event_type` are pending for `team`: what bounds
+    /// the test events a team may have queued at once.
+    pub async fn pending_notifications(
+        &self,
+        team: &str,
+        event_type: &str,
+    ) -> Result<i64, StoreError> {
+        let row = sqlx::query(
+            "SELECT COUNT(*) AS n FROM notifications WHERE team_id = $1 AND event_type = $2 AND state = 'pending'",
+        )
+        .bind(team)
+        .bind(event_type)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(row.try_get("n")?)
     }
 
     /// Gives up every claim `broker` holds (at a graceful stop): its events

@@ -150,6 +150,25 @@ async fn queue_claims_leases_and_logs(store: &Store) -> Result<(), StoreError> {
     );
     assert!(store.notifications(Some("quiet"), "", 10).await?.is_empty());
 
+    // A changed webhook: pending events go to the new one.
+    store
+        .set_webhook("payments", Some("https://hooks.example/new"))
+        .await?;
+    let third = store
+        .enqueue_event("payments", &ping(), 8_000)
+        .await?
+        .ok_or_else(|| test_error("no id"))?;
+    store.release_claims("e").await?;
+    assert_eq!(store.pending_notifications("payments", "ping").await?, 2);
+    let moved = store.claim_notifications("f", 9_000, 60_000, 10).await?;
+    assert_eq!(moved.len(), 2);
+    assert!(moved.iter().all(|c| c.url == "https://hooks.example/new"));
+    let (record, _) = store
+        .notification(&third)
+        .await?
+        .ok_or_else(|| test_error("gone"))?;
+    assert_eq!(record.url, "https://hooks.example/new");
+
     // Rotation changes the secret; removing the webhook queues nothing more.
     let rotated = store.rotate_webhook_secret("payments").await?;
     assert_ne!(rotated.secret.as_deref(), Some(secret.as_str()));

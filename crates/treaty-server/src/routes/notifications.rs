@@ -27,6 +27,10 @@ pub(super) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(show_notification))
 }
 
+/// Pings a team may have queued and not yet delivered: a test event
+/// needs no more, and the queue is no place for a flood.
+const MAX_PENDING_PINGS: i64 = 5;
+
 /// A team's webhook settings are its own (with `publish`) or an admin's.
 fn may_manage(caller: &Caller, team: &str) -> Result<()> {
     check_id("id", team, false)?;
@@ -103,15 +107,21 @@ async fn rotate_secret(
 }
 
 /// Queue a `ping` event to the team's webhook, delivered like any other
-/// (the team with `publish`, or admin); 409 when it has no webhook.
+/// (the team with `publish`, or admin); 409 when it has no webhook, 429
+/// when it has 5 pings not yet delivered.
 #[utoipa::path(post, path = "/api/v1/teams/{id}/webhook/ping", tag = "notifications", params(("id" = String, Path)),
-    responses((status = 202, body = Queued), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+    responses((status = 202, body = Queued), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 429, body = ErrorBody)))]
 async fn ping(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
 ) -> Result<(StatusCode, Json<Queued>)> {
     may_manage(&caller, &id)?;
+    if state.store.pending_notifications(&id, "ping").await? >= MAX_PENDING_PINGS {
+        return Err(ApiError::TooManyRequests(format!(
+            "team `{id}` has {MAX_PENDING_PINGS} pings not yet delivered; see `GET /api/v1/notifications?team={id}`"
+        )));
+    }
     let event = NewEvent {
         event_type: "ping",
         text: &format!("Treaty: a test notification for team `{id}`; its webhook works."),
