@@ -44,6 +44,23 @@ mod tests {
         );
     }
 
+    /// The example of docs/notifications.md, whose signature was made with
+    /// the Python reference library: the page shows what Treaty sends.
+    #[test]
+    fn the_documented_example() {
+        let body = r#"{"type":"ping","timestamp":"2026-11-27T23:45:13.412Z","text":"Treaty: a test notification for team `payments`; its webhook works.","data":{"team":"payments"}}"#;
+        let got = signature(
+            "whsec_YW4gZXhhbXBsZSBzZWNyZXQgb2YgMzIgYnl0ZXMhISE=",
+            "msg_018c2b3e4f5a1f3e5d9c0b7a6e2d4c11",
+            1764287113,
+            body,
+        );
+        assert_eq!(
+            got.ok().as_deref(),
+            Some("v1,LJSgcL3/zX4R42lHAFHMaWB8s8jljbOsO/DCp11q0Uo=")
+        );
+    }
+
     #[test]
     fn a_secret_not_in_the_form_is_refused() {
         assert!(signature("MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "m", 1, "{}").is_err());
