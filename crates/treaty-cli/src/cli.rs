@@ -67,6 +67,12 @@ pub enum Command {
         #[command(subcommand)]
         command: EnvironmentCommand,
     },
+    /// The notifications queued for teams' webhooks and every delivery
+    /// attempt (a team sees its own; an admin every team's).
+    Notifications {
+        #[command(subcommand)]
+        command: NotificationsCommand,
+    },
 }
 
 #[derive(Debug, clap::Args)]
@@ -209,6 +215,27 @@ pub struct ServeArgs {
     /// Logs as text for people or JSON lines for a log collector.
     #[arg(long, value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
+    /// An address range webhooks may be delivered to although it is not
+    /// public (loopback, private, link-local...), as CIDR: 10.1.2.0/24,
+    /// 127.0.0.1/32 (repeatable). Everything else non-public is refused.
+    #[arg(long = "webhook-allow", value_name = "CIDR")]
+    pub webhook_allow: Vec<ipnet::IpNet>,
+    /// For tests only: multiplies every delay of the webhook retry
+    /// schedule (0.001 turns hours into seconds).
+    #[arg(
+        long,
+        hide = true,
+        default_value_t = 1.0,
+        env = "TREATY_WEBHOOK_BACKOFF_SCALE"
+    )]
+    pub webhook_backoff_scale: f64,
+    /// For tests only: milliseconds a claimed notification stays this
+    /// broker's before another may deliver it.
+    #[arg(long, hide = true, default_value_t = 60_000, value_parser = clap::value_parser!(u64).range(100..))]
+    pub webhook_lease_ms: u64,
+    /// For tests only: milliseconds between looks at an empty outbox.
+    #[arg(long, hide = true, default_value_t = 1_000, value_parser = clap::value_parser!(u64).range(10..))]
+    pub webhook_poll_ms: u64,
 }
 
 #[derive(Debug, clap::Args)]
@@ -378,6 +405,89 @@ pub enum TeamCommand {
         /// Its name, for people.
         #[arg(long)]
         name: String,
+        /// Where its notifications go (http or https).
+        #[arg(long)]
+        webhook: Option<String>,
+        #[command(flatten)]
+        broker: BrokerArgs,
+    },
+    /// A team's webhook: where its notifications go and the secret they
+    /// are signed with (the team with `publish`, or admin).
+    Webhook {
+        #[command(subcommand)]
+        command: WebhookCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum WebhookCommand {
+    /// Send the team's notifications to URL (http or https, public host);
+    /// the first webhook comes with a signing secret, printed.
+    Set {
+        /// The team.
+        team: String,
+        /// The URL.
+        url: String,
+        #[command(flatten)]
+        broker: BrokerArgs,
+    },
+    /// Print the team's webhook URL and signing secret.
+    Show {
+        /// The team.
+        team: String,
+        #[command(flatten)]
+        broker: BrokerArgs,
+    },
+    /// Stop the team's notifications (what is queued is still delivered).
+    Remove {
+        /// The team.
+        team: String,
+        #[command(flatten)]
+        broker: BrokerArgs,
+    },
+    /// Replace the signing secret and print the new one.
+    RotateSecret {
+        /// The team.
+        team: String,
+        #[command(flatten)]
+        broker: BrokerArgs,
+    },
+    /// Queue a `ping` event to the team's webhook; `treaty notifications
+    /// show ID` tells how its delivery went.
+    Ping {
+        /// The team.
+        team: String,
+        #[command(flatten)]
+        broker: BrokerArgs,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum NotificationsCommand {
+    /// Notifications, oldest first: id, team, type, state, attempts.
+    List {
+        /// Only this team's.
+        #[arg(long)]
+        team: Option<String>,
+        /// Start after this id (the last one of the previous page).
+        #[arg(long)]
+        after: Option<String>,
+        /// At most this many (1 to 1000).
+        #[arg(long, default_value_t = 100)]
+        limit: i64,
+        /// Text for people or JSON for machines.
+        #[arg(long, value_parser = ["text", "json"], default_value = "text")]
+        format: String,
+        #[command(flatten)]
+        broker: BrokerArgs,
+    },
+    /// One notification: its body and every delivery attempt.
+    Show {
+        /// Its id (`msg_...`, the `webhook-id` header).
+        id: String,
+        /// Text for people or JSON for machines.
+        #[arg(long, value_parser = ["text", "json"], default_value = "text")]
+        format: String,
         #[command(flatten)]
         broker: BrokerArgs,
     },

@@ -22,7 +22,9 @@ use std::process::ExitCode;
 use clap::Parser;
 
 use crate::broker::client;
-use crate::cli::{Cli, Command, EnvironmentCommand, TeamCommand, TokenCommand};
+use crate::cli::{
+    Cli, Command, EnvironmentCommand, NotificationsCommand, TeamCommand, TokenCommand,
+};
 use crate::exit::Exit;
 
 fn main() -> ExitCode {
@@ -63,9 +65,37 @@ fn run(command: Command) -> Exit {
                 TeamCommand::Create {
                     id,
                     name,
+                    webhook,
                     broker: to,
                 },
-        } => broker::report(client::team_create(&to, &id, &name)),
+        } => broker::report(client::team_create(&to, &id, &name, webhook)),
+        Command::Team {
+            command: TeamCommand::Webhook { command },
+        } => broker::report(broker::notifications::webhook(command)),
+        Command::Notifications {
+            command:
+                NotificationsCommand::List {
+                    team,
+                    after,
+                    limit,
+                    format,
+                    broker: to,
+                },
+        } => broker::report(broker::notifications::list(
+            &to,
+            team.as_deref(),
+            after.as_deref(),
+            limit,
+            &format,
+        )),
+        Command::Notifications {
+            command:
+                NotificationsCommand::Show {
+                    id,
+                    format,
+                    broker: to,
+                },
+        } => broker::report(broker::notifications::show(&to, &id, &format)),
         Command::Environment {
             command: EnvironmentCommand::Create { id, broker: to },
         } => broker::report(client::environment_create(&to, &id)),

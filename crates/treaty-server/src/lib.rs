@@ -12,7 +12,8 @@
 //! (a value the broker cannot read is an error naming its row),
 //! `admission` what a request must show before its body is read (a token,
 //! for a write) and `connections` the accept loop and the bounds on
-//! connections (how many, how idle, how slow). The names the API accepts
+//! connections (how many, how idle, how slow), `webhooks` the delivery
+//! of notifications (a worker `treaty serve` starts beside the API). The names the API accepts
 //! for kinds, policies and categories are treaty-compat's (`Format`,
 //! `Compatibility`, `proto::Category`).
 
@@ -26,6 +27,7 @@ pub mod error;
 mod release;
 mod routes;
 mod stored;
+pub mod webhooks;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -70,6 +72,8 @@ pub struct Config {
     /// each is sent or its client is gone; a download past it is refused
     /// (503, `Retry-After`). A bundle larger than this is still sent, alone.
     pub max_download_bytes: usize,
+    /// Webhook delivery: the SSRF allowlist, the schedule, the lease.
+    pub webhooks: webhooks::WebhookConfig,
 }
 
 impl Default for Config {
@@ -86,6 +90,7 @@ impl Default for Config {
             // Two bundles of the largest body accepted by default; 128 MiB
             // let 40 unread downloads peak the broker at 714 MB.
             max_download_bytes: 64 * 1024 * 1024,
+            webhooks: webhooks::WebhookConfig::default(),
         }
     }
 }

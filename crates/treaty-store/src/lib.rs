@@ -17,6 +17,7 @@
 //! teams, tokens, the registry (components and interfaces), versions,
 //! expectations, verifications and deployments. On PostgreSQL a token's
 //! revocation is also announced to every broker ([`Store::revocations`]).
+//! `notifications` is the outbox of webhook events and their delivery log.
 
 #![warn(missing_docs)]
 
@@ -26,6 +27,7 @@ mod expectations;
 mod facts;
 mod ids;
 mod migrate;
+mod notifications;
 mod notify;
 mod registry;
 mod scratch;
@@ -40,6 +42,10 @@ pub use deployments::{DeployedConsumer, Deployment};
 pub use error::StoreError;
 pub use expectations::ExpectationRecord;
 pub use ids::{content_hash, random_id};
+pub use notifications::{
+    AfterAttempt, Attempt, ClaimedNotification, DeliveryState, MAX_EVENT_TYPE, MAX_PAYLOAD,
+    NewEvent, NotificationRecord, Webhook,
+};
 pub use notify::{Revocation, Revocations};
 pub use registry::{Component, InterfaceRecord, OwnedInterface};
 pub use scratch::{drop_scratch_postgres, scratch_postgres_url};

@@ -20,11 +20,28 @@ pub struct Team {
 impl Store {
     /// Creates a team; an existing id is a conflict.
     pub async fn create_team(&self, id: &str, name: &str, now: i64) -> Result<(), StoreError> {
+        self.create_team_with_webhook(id, name, None, now).await
+    }
+
+    /// Creates a team whose notifications go to `webhook`, with a new
+    /// signing secret; an existing id is a conflict.
+    pub async fn create_team_with_webhook(
+        &self,
+        id: &str,
+        name: &str,
+        webhook: Option<&str>,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        let secret = webhook
+            .map(|_| crate::notifications::new_secret())
+            .transpose()?;
         let _turn = self.write_turn().await;
-        sqlx::query("INSERT INTO teams (id, name, created_at) VALUES ($1, $2, $3)")
+        sqlx::query("INSERT INTO teams (id, name, created_at, webhook_url, webhook_secret) VALUES ($1, $2, $3, $4, $5)")
             .bind(id)
             .bind(name)
             .bind(now)
+            .bind(webhook)
+            .bind(secret)
             .execute(&self.pool)
             .await
             .map_err(|e| unique_or(e, || format!("team `{id}`")))?;

@@ -374,13 +374,19 @@ pub fn token_revoke(args: &BrokerArgs, id: &str) -> Result<String> {
 }
 
 /// `treaty team create`.
-pub fn team_create(args: &BrokerArgs, id: &str, name: &str) -> Result<String> {
+pub fn team_create(
+    args: &BrokerArgs,
+    id: &str,
+    name: &str,
+    webhook: Option<String>,
+) -> Result<String> {
     Broker::from(args).call::<api::Team>(
         "POST",
         "/api/v1/teams",
         Some(&api::NewTeam {
             id: id.to_owned(),
             name: name.to_owned(),
+            webhook,
         }),
     )?;
     Ok(format!("created team {id}"))

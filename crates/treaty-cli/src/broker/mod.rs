@@ -1,8 +1,10 @@
-//! Talking to a broker (`client`, over `http`, with typed `requests`) and
-//! running one (`serve`).
+//! Talking to a broker (`client`, over `http`, with typed `requests`;
+//! `notifications` for webhooks and their deliveries) and running one
+//! (`serve`).
 
 pub mod client;
 mod http;
+pub mod notifications;
 pub mod serve;
 
 use crate::exit::{self, Exit};

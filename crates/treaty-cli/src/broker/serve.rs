@@ -1,5 +1,6 @@
 //! `treaty serve`: the broker itself, on SQLite or PostgreSQL, with logs on
-//! stderr and a graceful stop on SIGTERM or Ctrl-C.
+//! stderr, the webhook delivery worker, and a graceful stop on SIGTERM or
+//! Ctrl-C.
 
 use std::io::IsTerminal;
 
@@ -21,6 +22,10 @@ pub fn run(args: ServeArgs) -> Exit {
         max_bundle_nodes,
         max_download_bytes,
         log_format,
+        webhook_allow,
+        webhook_backoff_scale,
+        webhook_lease_ms,
+        webhook_poll_ms,
     } = args;
     let seconds = std::time::Duration::from_secs;
     let options = ServeOptions {
@@ -36,6 +41,15 @@ pub fn run(args: ServeArgs) -> Exit {
             send_timeout: seconds(send_timeout),
             max_bundle_nodes: usize::try_from(max_bundle_nodes).unwrap_or(usize::MAX),
             max_download_bytes: usize::try_from(max_download_bytes).unwrap_or(usize::MAX),
+            webhooks: treaty_server::webhooks::WebhookConfig {
+                allow: webhook_allow,
+                backoff: treaty_server::webhooks::Backoff {
+                    scale: webhook_backoff_scale,
+                },
+                lease: std::time::Duration::from_millis(webhook_lease_ms),
+                poll: std::time::Duration::from_millis(webhook_poll_ms),
+                ..treaty_server::webhooks::WebhookConfig::default()
+            },
             ..treaty_server::Config::default()
         },
     };
@@ -89,8 +103,17 @@ fn serve(options: ServeOptions) -> Result<()> {
         }
         let addr = listener.local_addr()?;
         tracing::info!(%addr, database = %redact(&options.database_url), "treaty broker listening");
+        // Notifications are delivered beside the API, and stop after it:
+        // claims still held at the stop are given back.
+        let worker = treaty_server::webhooks::DeliveryWorker::start(
+            store.clone(),
+            options.config.webhooks.clone(),
+        )
+        .map_err(|e| Failure(e.to_string()))?;
         let app = treaty_server::app(store, options.config.clone());
-        treaty_server::serve(listener, app, &options.config, shutdown_signal()).await?;
+        let served = treaty_server::serve(listener, app, &options.config, shutdown_signal()).await;
+        worker.stop().await;
+        served?;
         tracing::info!("stopped");
         Ok(())
     })

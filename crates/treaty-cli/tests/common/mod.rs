@@ -208,6 +208,11 @@ impl Broker {
 
     /// A broker on `database_url`, answering `/healthz` when this returns.
     pub fn start(database_url: &str) -> TestResult<Broker> {
+        Broker::start_with(database_url, &[])
+    }
+
+    /// [`Broker::start`] with more arguments to `treaty serve`.
+    pub fn start_with(database_url: &str, extra: &[&str]) -> TestResult<Broker> {
         let mut last = String::new();
         // The port is free when picked; another process could take it
         // before the broker binds it, so try a few.
@@ -216,6 +221,7 @@ impl Broker {
             let addr = format!("127.0.0.1:{port}");
             let mut child = treaty()
                 .args(["serve", "--listen", &addr, "--database-url", database_url])
+                .args(extra)
                 .env("RUST_LOG", "info,sqlx=warn")
                 .stdin(Stdio::null())
                 .stdout(Stdio::null())

@@ -19,6 +19,7 @@ mod deployments;
 mod environments;
 mod expectations;
 mod interfaces;
+mod notifications;
 mod release;
 mod teams;
 mod tokens;
@@ -30,6 +31,10 @@ pub use deployments::{Deployment, NewDeployment, NewUndeployment, Undeployed};
 pub use environments::Environment;
 pub use expectations::{Artifact, Expectation, NewExpectation, Uses};
 pub use interfaces::{Interface, NewInterface};
+pub use notifications::{
+    DeliveryAttempt, Notification, NotificationDetail, NotificationQuery, Queued, SetWebhook,
+    WebhookSettings,
+};
 pub use release::{BreakingChange, CheckedPair, ReleaseQuery, ReleaseVerdict};
 pub use teams::{NewTeam, Team};
 pub use tokens::{IssuedToken, NewToken, WhoAmI};
@@ -143,6 +148,15 @@ mod tests {
         round_trip(NewTeam {
             id: s("catalog"),
             name: s("Catalog"),
+            webhook: None,
+        })?;
+        round_trip(NewTeam {
+            id: s("catalog"),
+            name: s("Catalog"),
+            webhook: Some(s("https://hooks.example/catalog")),
+        })?;
+        round_trip(SetWebhook {
+            url: s("https://hooks.example/catalog"),
         })?;
         round_trip(NewToken {
             team: s("catalog"),

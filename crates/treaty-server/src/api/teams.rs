@@ -12,6 +12,11 @@ pub struct NewTeam {
     pub id: String,
     /// A name for people, 1 to 200 bytes.
     pub name: String,
+    /// Where the team's notifications go: an http or https URL, at most
+    /// 2048 bytes, whose host is public (see docs/notifications.md). A
+    /// signing secret is made with it (`GET .../webhook` shows it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub webhook: Option<String>,
 }
 
 /// A team.
@@ -21,6 +26,11 @@ pub struct Team {
     pub id: String,
     /// Its name for people.
     pub name: String,
+    /// Where its notifications go: only in the answer to its creation. A
+    /// webhook URL can be a credential (chat tools' are), so lists leave it
+    /// out; `GET /api/v1/teams/{id}/webhook` shows it to the team.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub webhook: Option<String>,
 }
 
 impl From<treaty_store::Team> for Team {
@@ -28,6 +38,7 @@ impl From<treaty_store::Team> for Team {
         Team {
             id: t.id,
             name: t.name,
+            webhook: None,
         }
     }
 }
@@ -37,6 +48,7 @@ impl From<NewTeam> for Team {
         Team {
             id: t.id,
             name: t.name,
+            webhook: None,
         }
     }
 }

@@ -18,31 +18,44 @@ pub(super) fn routes() -> OpenApiRouter<AppState> {
 /// Longest team name, in bytes.
 const MAX_NAME: usize = 200;
 
-fn check_new_team(body: &NewTeam) -> Result<()> {
+fn check_new_team(body: &NewTeam, allow: &[ipnet::IpNet]) -> Result<Option<String>> {
     check_id("id", &body.id, false)?;
     if body.name.is_empty() || body.name.len() > MAX_NAME {
         return Err(ApiError::Invalid(format!(
             "`name` must be 1 to {MAX_NAME} bytes"
         )));
     }
-    Ok(())
+    body.webhook
+        .as_deref()
+        .map(|url| {
+            crate::webhooks::address::check_url(url, allow)
+                .map(String::from)
+                .map_err(|e| ApiError::Invalid(format!("`webhook` {e}")))
+        })
+        .transpose()
 }
 
 /// Create a team (admin).
 #[utoipa::path(post, path = "/api/v1/teams", tag = "teams", request_body = NewTeam,
-    responses((status = 201, body = Team), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)))]
+    responses((status = 201, body = Team), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn create_team(
     State(state): State<AppState>,
     caller: Caller,
     Json(body): Json<NewTeam>,
 ) -> Result<(StatusCode, Json<Team>)> {
     caller.admin()?;
-    check_new_team(&body)?;
+    let webhook = check_new_team(&body, &state.config.webhooks.allow)?;
     state
         .store
-        .create_team(&body.id, &body.name, now_ms())
+        .create_team_with_webhook(&body.id, &body.name, webhook.as_deref(), now_ms())
         .await?;
-    Ok((StatusCode::CREATED, Json(body.into())))
+    Ok((
+        StatusCode::CREATED,
+        Json(Team {
+            webhook,
+            ..body.into()
+        }),
+    ))
 }
 
 /// List teams.
