@@ -12,13 +12,15 @@ mod history;
 mod render;
 mod uses;
 
+use std::collections::BTreeSet;
 use std::path::Path;
 
 use serde::Serialize;
 use treaty_core::Workspace;
 use treaty_core::check::{self, Baseline, Facts, Found, Outcome, Standing, baseline};
+use treaty_core::governance;
 use treaty_core::impact::affected_consumers;
-use treaty_core::model::Interface;
+use treaty_core::model::{CalendarDate, ChangeKind, Interface};
 
 use crate::diff::{self, JsonChange};
 use crate::fs_source::FsSource;
@@ -39,6 +41,8 @@ pub struct Options {
     pub all_transitive: bool,
     /// `--max-history`: earlier versions compared at most, per interface.
     pub max_history: usize,
+    /// The day governance is judged on (freezes).
+    pub today: jiff::civil::Date,
 }
 
 #[derive(Serialize)]
@@ -70,6 +74,19 @@ pub struct InterfaceReport {
     /// The reported changes by level.
     pub counts: check::Counts,
     pub changes: Vec<CheckChange>,
+    /// When it fails: who governance says must approve its breaking
+    /// changes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub needs_approval: Option<NeedsApproval>,
+}
+
+/// The approvals a failing interface's breaking changes need.
+#[derive(Debug, Clone, Serialize)]
+pub struct NeedsApproval {
+    /// The consumer teams the breaking changes touch.
+    pub breaking_for: Vec<String>,
+    /// Each requirement in words (`checkout (affected consumer)`).
+    pub from: Vec<String>,
 }
 
 /// A version of an interface a change was found against.
@@ -262,7 +279,7 @@ impl Run<'_> {
             .into_iter()
             .map(|r| r.0.changes.into_iter().map(Some).collect())
             .collect();
-        let changes = verdict
+        let changes: Vec<CheckChange> = verdict
             .changes
             .iter()
             .filter_map(|k| {
@@ -287,6 +304,14 @@ impl Run<'_> {
             .any(|k| k.standing == Standing::Accepted)
             .then(|| baseline.bump.clone())
             .flatten();
+        let needs_approval = verdict.outcome.fails().then(|| {
+            let affected = changes
+                .iter()
+                .filter(|c| c.standing == Standing::Fails)
+                .flat_map(|c| c.change.affects.iter().flatten().cloned())
+                .collect();
+            self.needs_approval(interface, affected)
+        });
         let report = InterfaceReport {
             id: interface.id.value.clone(),
             kind: interface.kind.value.as_str(),
@@ -300,8 +325,47 @@ impl Run<'_> {
             history: compared.history,
             counts: verdict.counts,
             changes,
+            needs_approval,
         };
         (report, verdict)
+    }
+
+    /// Who must approve the failing changes of `interface`, by the
+    /// workspace's governance on the day of the check.
+    fn needs_approval(&self, interface: &Interface, affected: BTreeSet<String>) -> NeedsApproval {
+        let governance = self
+            .ws
+            .workspace
+            .as_ref()
+            .map(|w| w.governance.clone())
+            .unwrap_or_default();
+        let subject = governance::Subject {
+            producer: interface
+                .producer
+                .as_ref()
+                .map(|p| p.value.clone())
+                .unwrap_or_default(),
+            affected_consumers: affected.clone(),
+            consumers: interface
+                .consumers
+                .iter()
+                .map(|c| c.team.value.clone())
+                .collect(),
+        };
+        let required = governance::required_approvals(
+            &governance,
+            ChangeKind::Breaking,
+            &subject,
+            CalendarDate(self.options.today),
+        );
+        NeedsApproval {
+            breaking_for: affected.into_iter().collect(),
+            from: required
+                .requirements
+                .iter()
+                .map(governance::describe)
+                .collect(),
+        }
     }
 
     /// A path from the repository root as the report shows it: in the
@@ -391,6 +455,10 @@ impl Run<'_> {
             status: verdict.outcome.status(),
             message,
             base_schema: None,
+            needs_approval: verdict
+                .outcome
+                .fails()
+                .then(|| self.needs_approval(interface, consumers.iter().cloned().collect())),
             consumers: Some(consumers),
             accepted_by: None,
             history: None,

@@ -166,6 +166,17 @@ fn interface(out: &mut String, i: &InterfaceReport, base: &str) {
     if let Some(h) = &i.history {
         history(out, h);
     }
+    if let Some(n) = &i.needs_approval {
+        let whom = if n.breaking_for.is_empty() {
+            String::new()
+        } else {
+            format!("breaking for {}: ", n.breaking_for.join(", "))
+        };
+        out.push_str(&format!(
+            "  {whom}needs approval from {} (governance in treaty.yaml)\n",
+            n.from.join(", ")
+        ));
+    }
 }
 
 pub fn text(r: &CheckReport) -> String {

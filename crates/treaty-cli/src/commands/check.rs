@@ -17,6 +17,7 @@ pub fn run(args: CheckArgs) -> Exit {
     let options = check::Options {
         all_transitive: transitive,
         max_history,
+        today: super::today(),
     };
     let report = match big_stack::run(move || check::check(&dir, &base, &options)) {
         Some(Ok(r)) => r,
