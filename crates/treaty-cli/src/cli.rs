@@ -67,6 +67,61 @@ pub enum Command {
         #[command(subcommand)]
         command: EnvironmentCommand,
     },
+    /// The broker's tamper-evident decision log: export it, verify an
+    /// export offline, or check that the log only grew since a checkpoint.
+    Log {
+        #[command(subcommand)]
+        command: LogCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum LogCommand {
+    /// Write the log's entries and its signed checkpoint: JSON lines (one
+    /// decision per line, then the checkpoint) or one MADR record per
+    /// decision.
+    Export {
+        #[arg(long, value_enum, default_value_t = LogExportFormat::Jsonl)]
+        format: LogExportFormat,
+        /// The file (jsonl; stdout if absent) or directory (madr;
+        /// `decisions` if absent) to write.
+        #[arg(short = 'o', long = "output")]
+        output: Option<PathBuf>,
+        /// The broker's verifier key (text or a file holding it); the
+        /// checkpoint must be signed by it. Fetched from the broker if
+        /// absent.
+        #[arg(long, env = "TREATY_LOG_KEY")]
+        key: Option<String>,
+        #[command(flatten)]
+        broker: BrokerArgs,
+    },
+    /// Verify an export offline against the log's verifier key, or (with
+    /// --since) ask the broker to prove that its log extends a checkpoint
+    /// saved earlier. Exit 0 verified, 1 verification failed, 2 bad input.
+    Verify {
+        /// An export written by `treaty log export`.
+        #[arg(required_unless_present = "since", conflicts_with = "since")]
+        export: Option<PathBuf>,
+        /// The log's verifier key (`origin+keyid+base64`, as `treaty serve`
+        /// prints it), or a file holding it. Required for an export; with
+        /// --since, fetched from the broker if absent.
+        #[arg(long, env = "TREATY_LOG_KEY")]
+        key: Option<String>,
+        /// A signed checkpoint saved earlier (a file): the broker must
+        /// prove its current log extends it.
+        #[arg(long, value_name = "CHECKPOINT_FILE")]
+        since: Option<PathBuf>,
+        #[command(flatten)]
+        broker: BrokerArgs,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogExportFormat {
+    /// JSON lines: each decision's canonical JSON, then `{"checkpoint": ...}`.
+    Jsonl,
+    /// One MADR (Markdown Architectural Decision Record) file per decision.
+    Madr,
 }
 
 #[derive(Debug, clap::Args)]
@@ -209,6 +264,16 @@ pub struct ServeArgs {
     /// Logs as text for people or JSON lines for a log collector.
     #[arg(long, value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
+    /// The decision log's signing key file, created (mode 0600) at the
+    /// first start. Keep it outside the database and back it up; brokers
+    /// sharing one database must share it.
+    #[arg(long, env = "TREATY_LOG_KEY_FILE", default_value = "treaty-log.key")]
+    pub log_key: PathBuf,
+    /// The decision log's name (its checkpoints' origin line), e.g.
+    /// `treaty.example.com/decisions`; set once, when the key is created
+    /// (default: `treaty-decisions-` and random hex).
+    #[arg(long, env = "TREATY_LOG_ORIGIN")]
+    pub log_origin: Option<String>,
 }
 
 #[derive(Debug, clap::Args)]

@@ -12,7 +12,8 @@
 //! (a value the broker cannot read is an error naming its row),
 //! `admission` what a request must show before its body is read (a token,
 //! for a write) and `connections` the accept loop and the bounds on
-//! connections (how many, how idle, how slow). The names the API accepts
+//! connections (how many, how idle, how slow), `log_key` the decision
+//! log's signing key file. The names the API accepts
 //! for kinds, policies and categories are treaty-compat's (`Format`,
 //! `Compatibility`, `proto::Category`).
 
@@ -23,6 +24,7 @@ pub mod api;
 mod auth;
 mod connections;
 pub mod error;
+pub mod log_key;
 mod release;
 mod routes;
 mod stored;
@@ -70,6 +72,11 @@ pub struct Config {
     /// each is sent or its client is gone; a download past it is refused
     /// (503, `Retry-After`). A bundle larger than this is still sent, alone.
     pub max_download_bytes: usize,
+    /// The key that signs the decision log's checkpoints; its name is the
+    /// log's origin. Without one, decisions are still recorded but nothing
+    /// is signed: the log's checkpoint and key routes answer 500 and writes
+    /// carry no receipt. `treaty serve` always gives one (see [`log_key`]).
+    pub log_signer: Option<treaty_log::NoteSigner>,
 }
 
 impl Default for Config {
@@ -86,6 +93,7 @@ impl Default for Config {
             // Two bundles of the largest body accepted by default; 128 MiB
             // let 40 unread downloads peak the broker at 714 MB.
             max_download_bytes: 64 * 1024 * 1024,
+            log_signer: None,
         }
     }
 }

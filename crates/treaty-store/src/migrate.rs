@@ -14,6 +14,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0001_init.sql"),
     include_str!("../migrations/0002_interface_consumers.sql"),
     include_str!("../migrations/0003_verification_order.sql"),
+    include_str!("../migrations/0004_decision_log.sql"),
 ];
 
 /// Held by the PostgreSQL connection that migrates; any fixed number

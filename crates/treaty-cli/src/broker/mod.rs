@@ -3,6 +3,7 @@
 
 pub mod client;
 mod http;
+pub mod log;
 pub mod serve;
 
 use crate::exit::{self, Exit};

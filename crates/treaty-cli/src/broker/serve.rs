@@ -21,12 +21,16 @@ pub fn run(args: ServeArgs) -> Exit {
         max_bundle_nodes,
         max_download_bytes,
         log_format,
+        log_key,
+        log_origin,
     } = args;
     let seconds = std::time::Duration::from_secs;
     let options = ServeOptions {
         listen,
         database_url,
         json_logs: log_format == LogFormat::Json,
+        log_key,
+        log_origin,
         config: treaty_server::Config {
             max_body_bytes,
             request_timeout: seconds(request_timeout),
@@ -49,6 +53,8 @@ struct ServeOptions {
     database_url: String,
     config: treaty_server::Config,
     json_logs: bool,
+    log_key: std::path::PathBuf,
+    log_origin: Option<String>,
 }
 
 /// `treaty serve`: migrates, prints the bootstrap token at first start,
@@ -76,9 +82,23 @@ fn serve(options: ServeOptions) -> Result<()> {
         let listener = tokio::net::TcpListener::bind(&options.listen)
             .await
             .map_err(|e| Failure(format!("cannot listen on {}: {e}", options.listen)))?;
+        // The log key before the database: a bad key file must not cost
+        // the only admin token, printed at the first start.
+        let signer = treaty_server::log_key::load_or_create(
+            &options.log_key,
+            options.log_origin.as_deref(),
+        )?;
         let store = treaty_store::Store::open(&options.database_url)
             .await
             .map_err(|e| Failure(format!("{}: {e}", redact(&options.database_url))))?;
+        eprintln!(
+            "decision log `{}` (key file {}); verifier key:",
+            signer.name(),
+            options.log_key.display()
+        );
+        eprintln!("TREATY_LOG_KEY={}", signer.verifier().to_text());
+        let mut options = options;
+        options.config.log_signer = Some(signer);
         if let Some(token) = store.bootstrap(treaty_server::now_ms()).await? {
             eprintln!(
                 "first start: an admin token for team `{}` was created; it is shown this once \
@@ -112,10 +132,20 @@ pub fn recover_admin(database_url: &str) -> Exit {
                 if let Some(token) = store.bootstrap(now).await? {
                     return Ok(token);
                 }
-                let (_, token) = store
-                    .issue_token(treaty_store::ADMIN_TEAM, &[treaty_store::Scope::Admin], now)
+                // Recorded as the broker's own doing: there is no caller token.
+                let by = treaty_log::Actor {
+                    team: treaty_store::ADMIN_TEAM.to_owned(),
+                    token_id: None,
+                };
+                let issued = store
+                    .issue_token(
+                        treaty_store::ADMIN_TEAM,
+                        &[treaty_store::Scope::Admin],
+                        now,
+                        by,
+                    )
                     .await?;
-                Ok(token)
+                Ok(issued.secret)
             })
         });
     match issued {

@@ -19,6 +19,7 @@ mod deployments;
 mod environments;
 mod expectations;
 mod interfaces;
+mod log;
 mod release;
 mod teams;
 mod tokens;
@@ -30,9 +31,13 @@ pub use deployments::{Deployment, NewDeployment, NewUndeployment, Undeployed};
 pub use environments::Environment;
 pub use expectations::{Artifact, Expectation, NewExpectation, Uses};
 pub use interfaces::{Interface, NewInterface};
+pub use log::{
+    ConsistencyProof, ConsistencyQuery, InclusionProof, InclusionQuery, LogEntries,
+    LogEntriesQuery, LogReceipt,
+};
 pub use release::{BreakingChange, CheckedPair, ReleaseQuery, ReleaseVerdict};
 pub use teams::{NewTeam, Team};
-pub use tokens::{IssuedToken, NewToken, WhoAmI};
+pub use tokens::{IssuedToken, NewToken, RevokedToken, WhoAmI};
 pub use verifications::{NewVerification, Verification, VerificationQuery};
 pub use versions::{InterfaceVersion, Published, SchemaBundle};
 

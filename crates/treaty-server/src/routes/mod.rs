@@ -18,6 +18,7 @@ mod deployments;
 mod environments;
 mod expectations;
 mod interfaces;
+pub(crate) mod log;
 mod operations;
 mod release;
 mod teams;
@@ -65,4 +66,5 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
         .merge(deployments::routes())
         .merge(release::routes())
         .merge(operations::routes())
+        .merge(log::routes())
 }
