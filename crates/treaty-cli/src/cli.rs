@@ -265,10 +265,11 @@ pub struct ServeArgs {
     #[arg(long, value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
     /// The decision log's signing key file, created (mode 0600) at the
-    /// first start. Keep it outside the database and back it up; brokers
-    /// sharing one database must share it.
-    #[arg(long, env = "TREATY_LOG_KEY_FILE", default_value = "treaty-log.key")]
-    pub log_key: PathBuf,
+    /// first start. Keep it away from the database and back it up; brokers
+    /// sharing one database must share it. Default: beside an SQLite
+    /// database (`treaty.db.log-key`), else `treaty-log.key`.
+    #[arg(long, env = "TREATY_LOG_KEY_FILE")]
+    pub log_key: Option<PathBuf>,
     /// The decision log's name (its checkpoints' origin line), e.g.
     /// `treaty.example.com/decisions`; set once, when the key is created
     /// (default: `treaty-decisions-` and random hex).

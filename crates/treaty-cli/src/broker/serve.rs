@@ -24,6 +24,7 @@ pub fn run(args: ServeArgs) -> Exit {
         log_key,
         log_origin,
     } = args;
+    let log_key = log_key.unwrap_or_else(|| default_log_key(&database_url));
     let seconds = std::time::Duration::from_secs;
     let options = ServeOptions {
         listen,
@@ -44,6 +45,20 @@ pub fn run(args: ServeArgs) -> Exit {
         },
     };
     serve(options).map_or_else(super::failed, |()| Exit::Success)
+}
+
+/// Where the log key is kept when `--log-key` is not given: beside an
+/// SQLite database (`PATH.log-key`), else `treaty-log.key` here.
+fn default_log_key(database_url: &str) -> std::path::PathBuf {
+    let path = database_url
+        .strip_prefix("sqlite://")
+        .or_else(|| database_url.strip_prefix("sqlite:"))
+        .map(|p| p.split('?').next().unwrap_or(p))
+        .filter(|p| !p.is_empty() && *p != ":memory:");
+    match path {
+        Some(p) => std::path::PathBuf::from(format!("{p}.log-key")),
+        None => std::path::PathBuf::from("treaty-log.key"),
+    }
 }
 
 /// Settings of `treaty serve`.
@@ -198,6 +213,19 @@ async fn shutdown_signal() {
 #[cfg(test)]
 mod tests {
     use super::redact;
+
+    #[test]
+    fn the_log_key_defaults_to_beside_an_sqlite_database() {
+        use super::default_log_key;
+        assert_eq!(
+            default_log_key("sqlite:///var/lib/treaty/treaty.db?mode=rwc"),
+            std::path::PathBuf::from("/var/lib/treaty/treaty.db.log-key")
+        );
+        assert_eq!(
+            default_log_key("postgres://db/treaty"),
+            std::path::PathBuf::from("treaty-log.key")
+        );
+    }
 
     #[test]
     fn a_database_password_is_never_logged() {
