@@ -125,7 +125,7 @@ fn consistency_across_a_restart_and_exports_verified_offline() -> TestResult {
         0,
     )?;
     let out = run_expecting(
-        &mut common::treaty().args(["log", "verify", export_arg, "--key", &key]),
+        common::treaty().args(["log", "verify", export_arg, "--key", &key]),
         0,
     )?;
     assert!(out.contains("verified: 7 decisions"), "{out}");
@@ -134,7 +134,7 @@ fn consistency_across_a_restart_and_exports_verified_offline() -> TestResult {
     let edited = text.replacen("token revoked", "token REVOKED", 1);
     std::fs::write(&export, &edited)?;
     let out = run_expecting(
-        &mut common::treaty().args(["log", "verify", export_arg, "--key", &key]),
+        common::treaty().args(["log", "verify", export_arg, "--key", &key]),
         1,
     )?;
     assert!(out.contains("verification failed"), "{out}");
@@ -142,7 +142,7 @@ fn consistency_across_a_restart_and_exports_verified_offline() -> TestResult {
     lines.swap(2, 4);
     std::fs::write(&export, lines.join("\n") + "\n")?;
     let out = run_expecting(
-        &mut common::treaty().args(["log", "verify", export_arg, "--key", &key]),
+        common::treaty().args(["log", "verify", export_arg, "--key", &key]),
         1,
     )?;
     assert!(
