@@ -87,22 +87,25 @@ fn out_of_range(e: tree::TreeError) -> StoreError {
 }
 
 /// The subtree hashes at `addrs`, in one query; a missing one is left out
-/// (and reported as corrupt by whoever needed it).
+/// (and reported by whoever needed it).
 async fn fetch(conn: &mut sqlx::AnyConnection, addrs: &[NodeAddr]) -> Result<Fetched, StoreError> {
     let mut map = HashMap::with_capacity(addrs.len());
-    if addrs.is_empty() {
+    let Some(last) = addrs.last() else {
         return Ok(Fetched(map));
-    }
-    // Keys are integers computed here, never user text: safe to inline,
-    // and one statement whatever their number.
-    let keys: Vec<String> = addrs.iter().map(|a| a.key().to_string()).collect();
-    let rows = sqlx::query(&format!(
+    };
+    // A few statement shapes (8, 16, 32... parameters, the last key
+    // repeated to fill them), so that prepared statements are reused.
+    let slots = addrs.len().next_power_of_two().max(8);
+    let params: Vec<String> = (1..=slots).map(|i| format!("${i}")).collect();
+    let sql = format!(
         "SELECT id, hash FROM log_nodes WHERE id IN ({})",
-        keys.join(",")
-    ))
-    .fetch_all(&mut *conn)
-    .await?;
-    for r in rows {
+        params.join(",")
+    );
+    let mut query = sqlx::query(&sql);
+    for i in 0..slots {
+        query = query.bind(addrs.get(i).unwrap_or(last).key());
+    }
+    for r in query.fetch_all(&mut *conn).await? {
         let id: i64 = r.try_get("id")?;
         let text: String = r.try_get("hash")?;
         let hash =
@@ -236,30 +239,58 @@ impl Store {
     }
 
     /// The inclusion proof of entry `index` in the tree of `size` entries.
+    /// One query: the proof's subtrees and the entry's own leaf hash (a
+    /// tree past the log's end lacks one of them).
     pub async fn log_inclusion(&self, index: u64, size: u64) -> Result<Vec<Hash>, StoreError> {
         let spans = tree::inclusion_spans(index, size).map_err(out_of_range)?;
-        let mut conn = self.pool.acquire().await?;
-        let current = size_in(&mut conn).await?;
-        if size > current {
-            return Err(StoreError::NotFound(format!(
-                "a tree of {size} entries (the log has {current})"
-            )));
-        }
-        spans_hashes(&mut conn, &spans).await
+        let leaf = NodeAddr { level: 0, index };
+        self.proof(&spans, leaf, size).await
     }
 
     /// The consistency proof from the tree of `old` entries to the tree of
     /// `new` entries.
     pub async fn log_consistency(&self, old: u64, new: u64) -> Result<Vec<Hash>, StoreError> {
         let spans = tree::consistency_spans(old, new).map_err(out_of_range)?;
+        let last = NodeAddr {
+            level: 0,
+            index: new.saturating_sub(1),
+        };
+        self.proof(&spans, last, new).await
+    }
+
+    /// The hashes of `spans` of the tree of `size` entries, whose entry
+    /// `witness` must exist: stored subtrees are only ever complete ones,
+    /// so a tree past the log's end shows as a missing row.
+    async fn proof(
+        &self,
+        spans: &[Span],
+        witness: NodeAddr,
+        size: u64,
+    ) -> Result<Vec<Hash>, StoreError> {
         let mut conn = self.pool.acquire().await?;
-        let current = size_in(&mut conn).await?;
-        if new > current {
-            return Err(StoreError::NotFound(format!(
-                "a tree of {new} entries (the log has {current})"
-            )));
+        let mut addrs = tree::needed(spans);
+        if size > 0 {
+            addrs.push(witness);
         }
-        spans_hashes(&mut conn, &spans).await
+        let fetched = fetch(&mut conn, &addrs).await?;
+        let complete = size == 0 || fetched.0.contains_key(&witness);
+        match tree::resolve(spans, &fetched) {
+            Ok(hashes) if complete => Ok(hashes),
+            Ok(_) | Err(tree::TreeError::Missing(_)) => {
+                let current = size_in(&mut conn).await?;
+                if size > current {
+                    Err(StoreError::NotFound(format!(
+                        "a tree of {size} entries (the log has {current})"
+                    )))
+                } else {
+                    Err(corrupt(
+                        format!("a subtree of the tree of {size} entries"),
+                        "(missing)".into(),
+                    ))
+                }
+            }
+            Err(e) => Err(out_of_range(e)),
+        }
     }
 }
 

@@ -80,7 +80,8 @@ fn refuted(message: impl std::fmt::Display) -> Exit {
     Exit::Findings
 }
 
-/// Where exported entries go, one leaf at a time (an empty one: the end).
+/// Where exported entries go, one leaf at a time; an empty one ends the
+/// export (writes the checkpoint line).
 type EntrySink = Box<dyn FnMut(&str) -> Result<()>>;
 
 /// `treaty log export`.
@@ -126,16 +127,12 @@ fn fetch_and_write(
             };
             let mut out = BufWriter::new(out);
             let note = note.clone();
-            let mut remaining = checkpoint.size;
             Box::new(move |leaf: &str| {
-                if !leaf.is_empty() {
-                    write_entry(&mut out, leaf)?;
-                    remaining -= 1;
-                }
-                if remaining == 0 {
+                if leaf.is_empty() {
                     write_trailer(&mut out, &note)?;
                     out.flush()?;
-                    remaining = u64::MAX;
+                } else {
+                    write_entry(&mut out, leaf)?;
                 }
                 Ok(())
             })
@@ -180,9 +177,8 @@ fn fetch_and_write(
             "the broker's entries do not hash to its own signed checkpoint".into(),
         ));
     }
-    if checkpoint.size == 0 {
-        sink("")?;
-    }
+    // Only entries that match the signed checkpoint get it appended.
+    sink("")?;
     Ok(Ok(format!(
         "exported {} decisions of log `{}`",
         checkpoint.size, checkpoint.origin
