@@ -60,6 +60,19 @@ pub enum TreeError {
     Missing(NodeAddr),
 }
 
+/// Most leaves a tree may have: addresses keep the index in 56 bits (see
+/// [`NodeAddr::key`]).
+pub const MAX_TREE_SIZE: u64 = (1 << 56) - 1;
+
+fn check_size(size: u64) -> Result<(), TreeError> {
+    if size > MAX_TREE_SIZE {
+        return Err(TreeError::OutOfRange(format!(
+            "a tree of {size} leaves is larger than any log ({MAX_TREE_SIZE})"
+        )));
+    }
+    Ok(())
+}
+
 /// The largest power of two smaller than `n` (n > 1).
 fn split(n: u64) -> u64 {
     1 << (63 - (n - 1).leading_zeros())
@@ -138,6 +151,7 @@ pub fn head_span(size: u64) -> Span {
 /// The spans whose hashes are the inclusion proof of leaf `index` in the
 /// tree of `size` leaves (RFC 6962 2.1.1 `PATH`), in proof order.
 pub fn inclusion_spans(index: u64, size: u64) -> Result<Vec<Span>, TreeError> {
+    check_size(size)?;
     if index >= size {
         return Err(TreeError::OutOfRange(format!(
             "leaf {index} is not in a tree of {size} leaves"
@@ -169,6 +183,7 @@ pub fn inclusion_spans(index: u64, size: u64) -> Result<Vec<Span>, TreeError> {
 /// The spans whose hashes are the consistency proof from the tree of
 /// `old` leaves to the tree of `new` leaves (RFC 6962 2.1.2 `PROOF`).
 pub fn consistency_spans(old: u64, new: u64) -> Result<Vec<Span>, TreeError> {
+    check_size(new)?;
     if old > new {
         return Err(TreeError::OutOfRange(format!(
             "a tree of {old} leaves cannot be a prefix of one of {new}"

@@ -179,10 +179,10 @@ async fn inclusion(name: &str, url: &str, leaves: &[String], nodes: &[(NodeAddr,
     );
 }
 
-fn export_verify(leaves: &[String], dir: &std::path::Path) {
+fn export_verify(leaves: &[String], path: &std::path::Path) {
     let signer = NoteSigner::from_seed("bench.example/decisions", [3; 32]).unwrap();
     let mut running = RunningRoot::new();
-    let path = dir.join("export.jsonl");
+    let path = path.to_path_buf();
     let mut out = std::io::BufWriter::new(std::fs::File::create(&path).unwrap());
     for l in leaves {
         running.push(leaf_hash(l.as_bytes()));
@@ -230,9 +230,17 @@ fn main() {
         .find_map(|a| a.parse().ok())
         .unwrap_or(1_000_000);
     let leaves = leaves(n);
-    let nodes = nodes(&leaves);
     let dir = tempfile::tempdir().unwrap();
-    export_verify(&leaves, dir.path());
+    // TREATY_BENCH_EXPORT=PATH keeps the export there (to time the
+    // `treaty log verify` binary on it) and skips the stores.
+    if let Ok(path) = std::env::var("TREATY_BENCH_EXPORT") {
+        export_verify(&leaves, std::path::Path::new(&path));
+        let key = NoteSigner::from_seed("bench.example/decisions", [3; 32]).unwrap();
+        println!("kept {path}; verifier key {}", key.verifier().to_text());
+        return;
+    }
+    export_verify(&leaves, &dir.path().join("export.jsonl"));
+    let nodes = nodes(&leaves);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
