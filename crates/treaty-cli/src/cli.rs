@@ -81,6 +81,8 @@ pub enum LogCommand {
     /// decision per line, then the checkpoint) or one MADR record per
     /// decision.
     Export {
+        /// jsonl (one file, verifiable offline) or madr (a directory of
+        /// Markdown records, for people).
         #[arg(long, value_enum, default_value_t = LogExportFormat::Jsonl)]
         format: LogExportFormat,
         /// The file (jsonl; stdout if absent) or directory (madr;
