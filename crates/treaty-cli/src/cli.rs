@@ -120,9 +120,9 @@ pub enum LogCommand {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum LogExportFormat {
-    /// JSON lines: each decision's canonical JSON, then `{"checkpoint": ...}`.
+    // JSON lines: each decision's canonical JSON, then `{"checkpoint": ...}`.
     Jsonl,
-    /// One MADR (Markdown Architectural Decision Record) file per decision.
+    // One MADR (Markdown Architectural Decision Record) file per decision.
     Madr,
 }
 
