@@ -73,6 +73,63 @@ pub enum Command {
         #[command(subcommand)]
         command: NotificationsCommand,
     },
+    /// The broker's tamper-evident decision log: export it, verify an
+    /// export offline, or check that the log only grew since a checkpoint.
+    Log {
+        #[command(subcommand)]
+        command: LogCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum LogCommand {
+    /// Write the log's entries and its signed checkpoint: JSON lines (one
+    /// decision per line, then the checkpoint) or one MADR record per
+    /// decision.
+    Export {
+        /// jsonl (one file, verifiable offline) or madr (a directory of
+        /// Markdown records, for people).
+        #[arg(long, value_enum, default_value_t = LogExportFormat::Jsonl)]
+        format: LogExportFormat,
+        /// The file (jsonl; stdout if absent) or directory (madr;
+        /// `decisions` if absent) to write.
+        #[arg(short = 'o', long = "output")]
+        output: Option<PathBuf>,
+        /// The broker's verifier key (text or a file holding it); the
+        /// checkpoint must be signed by it. Fetched from the broker if
+        /// absent.
+        #[arg(long, env = "TREATY_LOG_KEY")]
+        key: Option<String>,
+        #[command(flatten)]
+        broker: BrokerArgs,
+    },
+    /// Verify an export offline against the log's verifier key, or (with
+    /// --since) ask the broker to prove that its log extends a checkpoint
+    /// saved earlier. Exit 0 verified, 1 verification failed, 2 bad input.
+    Verify {
+        /// An export written by `treaty log export`.
+        #[arg(required_unless_present = "since", conflicts_with = "since")]
+        export: Option<PathBuf>,
+        /// The log's verifier key (`origin+keyid+base64`, as `treaty serve`
+        /// prints it), or a file holding it. Required for an export; with
+        /// --since, fetched from the broker if absent.
+        #[arg(long, env = "TREATY_LOG_KEY")]
+        key: Option<String>,
+        /// A signed checkpoint saved earlier (a file): the broker must
+        /// prove its current log extends it.
+        #[arg(long, value_name = "CHECKPOINT_FILE")]
+        since: Option<PathBuf>,
+        #[command(flatten)]
+        broker: BrokerArgs,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogExportFormat {
+    // JSON lines: each decision's canonical JSON, then `{"checkpoint": ...}`.
+    Jsonl,
+    // One MADR (Markdown Architectural Decision Record) file per decision.
+    Madr,
 }
 
 #[derive(Debug, clap::Args)]
@@ -236,6 +293,17 @@ pub struct ServeArgs {
     /// For tests only: milliseconds between looks at an empty outbox.
     #[arg(long, hide = true, default_value_t = 1_000, value_parser = clap::value_parser!(u64).range(10..))]
     pub webhook_poll_ms: u64,
+    /// The decision log's signing key file, created (mode 0600) at the
+    /// first start. Keep it away from the database and back it up; brokers
+    /// sharing one database must share it. Default: beside an SQLite
+    /// database (`treaty.db.log-key`), else `treaty-log.key`.
+    #[arg(long, env = "TREATY_LOG_KEY_FILE")]
+    pub log_key: Option<PathBuf>,
+    /// The decision log's name (its checkpoints' origin line), e.g.
+    /// `treaty.example.com/decisions`; set once, when the key is created
+    /// (default: `treaty-decisions-` and random hex).
+    #[arg(long, env = "TREATY_LOG_ORIGIN")]
+    pub log_origin: Option<String>,
 }
 
 #[derive(Debug, clap::Args)]

@@ -23,7 +23,7 @@ use clap::Parser;
 
 use crate::broker::client;
 use crate::cli::{
-    Cli, Command, EnvironmentCommand, NotificationsCommand, TeamCommand, TokenCommand,
+    Cli, Command, EnvironmentCommand, LogCommand, NotificationsCommand, TeamCommand, TokenCommand,
 };
 use crate::exit::Exit;
 
@@ -99,5 +99,23 @@ fn run(command: Command) -> Exit {
         Command::Environment {
             command: EnvironmentCommand::Create { id, broker: to },
         } => broker::report(client::environment_create(&to, &id)),
+        Command::Log {
+            command:
+                LogCommand::Export {
+                    format,
+                    output,
+                    key,
+                    broker: to,
+                },
+        } => broker::log::export(format, output.as_deref(), key.as_deref(), &to),
+        Command::Log {
+            command:
+                LogCommand::Verify {
+                    export,
+                    key,
+                    since,
+                    broker: to,
+                },
+        } => broker::log::verify(export.as_deref(), key.as_deref(), since.as_deref(), &to),
     }
 }

@@ -39,6 +39,8 @@ fn every_option_of_the_broker_commands_says_what_it_takes() {
         &["team", "create"][..],
         &["environment", "create"][..],
         &["serve"][..],
+        &["log", "export"][..],
+        &["log", "verify"][..],
     ] {
         let mut args = command.to_vec();
         args.push("--help");

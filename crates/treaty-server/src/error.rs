@@ -136,6 +136,7 @@ impl From<StoreError> for ApiError {
             StoreError::Conflict(message) => ApiError::Conflict(message),
             StoreError::NotFound(what) => ApiError::NotFound(format!("{what} does not exist")),
             StoreError::Busy(message) => ApiError::Unavailable(message),
+            StoreError::Invalid(message) => ApiError::Invalid(message),
             e if e.is_retryable() => {
                 tracing::warn!(error = %e, "database busy");
                 ApiError::Unavailable("the database is busy: try again".to_owned())

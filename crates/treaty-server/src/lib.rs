@@ -13,7 +13,8 @@
 //! `admission` what a request must show before its body is read (a token,
 //! for a write) and `connections` the accept loop and the bounds on
 //! connections (how many, how idle, how slow), `webhooks` the delivery
-//! of notifications (a worker `treaty serve` starts beside the API). The names the API accepts
+//! of notifications (a worker `treaty serve` starts beside the API),
+//! `log_key` the decision log's signing key file. The names the API accepts
 //! for kinds, policies and categories are treaty-compat's (`Format`,
 //! `Compatibility`, `proto::Category`).
 
@@ -24,6 +25,7 @@ pub mod api;
 mod auth;
 mod connections;
 pub mod error;
+pub mod log_key;
 mod release;
 mod routes;
 mod stored;
@@ -74,6 +76,11 @@ pub struct Config {
     pub max_download_bytes: usize,
     /// Webhook delivery: the SSRF allowlist, the schedule, the lease.
     pub webhooks: webhooks::WebhookConfig,
+    /// The key that signs the decision log's checkpoints; its name is the
+    /// log's origin. Without one, decisions are still recorded but nothing
+    /// is signed: the log's checkpoint and key routes answer 500 and writes
+    /// carry no receipt. `treaty serve` always gives one (see [`log_key`]).
+    pub log_signer: Option<treaty_log::NoteSigner>,
 }
 
 impl Default for Config {
@@ -91,6 +98,7 @@ impl Default for Config {
             // let 40 unread downloads peak the broker at 714 MB.
             max_download_bytes: 64 * 1024 * 1024,
             webhooks: webhooks::WebhookConfig::default(),
+            log_signer: None,
         }
     }
 }

@@ -32,6 +32,10 @@ pub enum StoreError {
         "{0} was being written by another request at the same moment; nothing was written: try again"
     )]
     Busy(String),
+    /// A value given to the store that it refuses to keep (e.g. a decision
+    /// record over the log's size limit); nothing was written.
+    #[error("{0}")]
+    Invalid(String),
     /// The named thing (e.g. "team `payments`") does not exist.
     #[error("{0} does not exist")]
     NotFound(String),

@@ -18,9 +18,16 @@
 //! expectations, verifications and deployments. On PostgreSQL a token's
 //! revocation is also announced to every broker ([`Store::revocations`]).
 //! `notifications` is the outbox of webhook events and their delivery log.
+//!
+//! Decisions (token issued or revoked today; approvals and the like as
+//! they come) are appended to the decision log in the transaction that
+//! makes them (`decision_log`): the leaf and the subtree hashes it
+//! completes; tree heads and proofs are read back from those rows. The
+//! tree arithmetic is `treaty-log`'s; signing checkpoints is the server's.
 
 #![warn(missing_docs)]
 
+mod decision_log;
 mod deployments;
 mod error;
 mod expectations;
@@ -38,6 +45,7 @@ mod verifications;
 mod versions;
 mod write;
 
+pub use decision_log::{AppendedDecision, MAX_LOG_PAGE, NewDecision, TreeHead};
 pub use deployments::{DeployedConsumer, Deployment};
 pub use error::StoreError;
 pub use expectations::ExpectationRecord;
@@ -51,6 +59,7 @@ pub use registry::{Component, InterfaceRecord, OwnedInterface};
 pub use scratch::{drop_scratch_postgres, scratch_postgres_url};
 pub use store::{Store, Table, Written};
 pub use teams::{ADMIN_TEAM, Team};
-pub use tokens::{Principal, Scope};
+pub use tokens::{CreatedToken, Principal, Scope};
+pub use treaty_log;
 pub use verifications::{Verification, VerificationRecord};
 pub use versions::VersionRecord;

@@ -14,7 +14,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0001_init.sql"),
     include_str!("../migrations/0002_interface_consumers.sql"),
     include_str!("../migrations/0003_verification_order.sql"),
-    include_str!("../migrations/0004_reserved.sql"),
+    include_str!("../migrations/0004_decision_log.sql"),
     include_str!("../migrations/0005_notifications.sql"),
 ];
 

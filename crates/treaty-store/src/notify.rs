@@ -166,6 +166,13 @@ mod tests {
         result
     }
 
+    fn admin() -> treaty_log::Actor {
+        treaty_log::Actor {
+            team: ADMIN_TEAM.into(),
+            token_id: None,
+        }
+    }
+
     async fn heard_lost_and_remade(url: &str) -> TestResult {
         let store = Store::open(url).await?;
         store.bootstrap(1).await?;
@@ -174,8 +181,11 @@ mod tests {
         let next = tokio::time::timeout(wait, revocations.next()).await?;
         assert_eq!(next, Revocation::Listening);
 
-        let (id, _) = store.issue_token(ADMIN_TEAM, &[Scope::Read], 2).await?;
-        assert!(store.revoke_token(&id, 3).await?);
+        let id = store
+            .issue_token(ADMIN_TEAM, &[Scope::Read], 2, admin())
+            .await?
+            .id;
+        assert!(store.revoke_token(&id, 3, admin()).await?.is_some());
         // Other tests may revoke on this server at the same time: their
         // tokens are announced on the same channel.
         loop {
@@ -204,8 +214,11 @@ mod tests {
             }
         }
 
-        let (id, _) = store.issue_token(ADMIN_TEAM, &[Scope::Read], 4).await?;
-        assert!(store.revoke_token(&id, 5).await?);
+        let id = store
+            .issue_token(ADMIN_TEAM, &[Scope::Read], 4, admin())
+            .await?
+            .id;
+        assert!(store.revoke_token(&id, 5, admin()).await?.is_some());
         loop {
             match tokio::time::timeout(wait, revocations.next()).await? {
                 Revocation::Revoked { token_id } if token_id == id => return Ok(()),

@@ -3,6 +3,9 @@
 
 use sqlx::Row;
 
+use treaty_log::{Actor, DecisionKind};
+
+use crate::decision_log::{AppendedDecision, NewDecision};
 use crate::error::is_unique_violation;
 use crate::ids::{hex, random_id, sha256_hex};
 use crate::notify::announce_revocation;
@@ -71,6 +74,38 @@ impl Principal {
     }
 }
 
+/// A token just issued: its id, its secret (shown this once) and the
+/// decision log's record of its issue.
+#[derive(Debug, Clone)]
+pub struct CreatedToken {
+    /// The token's id (`tok_...`), not a secret.
+    pub id: String,
+    /// The secret (`trt_...`); only its hash is stored.
+    pub secret: String,
+    /// The `token_created` decision, with its inclusion proof.
+    pub logged: AppendedDecision,
+}
+
+/// The `token_created` decision for a token of `team`.
+fn created_decision(
+    id: &str,
+    team: &str,
+    scopes: &[Scope],
+    by: Actor,
+    reason: &str,
+    now_ms: i64,
+) -> NewDecision {
+    let scopes: Vec<&str> = scopes.iter().map(|s| s.as_str()).collect();
+    NewDecision {
+        kind: DecisionKind::TokenCreated,
+        actor: by,
+        subject: format!("token:{id}"),
+        reason: reason.to_owned(),
+        details: serde_json::json!({ "team": team, "scopes": scopes }),
+        at: now_ms.div_euclid(1000),
+    }
+}
+
 impl Store {
     /// At first start (no admin team yet): creates it and an admin token,
     /// returned once. `None` when the store was already set up.
@@ -87,19 +122,34 @@ impl Store {
             Err(e) if is_unique_violation(&e) => return Ok(None),
             Err(e) => return Err(e.into()),
         }
-        let (_, token) = insert_token(&mut tx, ADMIN_TEAM, &[Scope::Admin], now).await?;
+        let (id, token) = insert_token(&mut tx, ADMIN_TEAM, &[Scope::Admin], now).await?;
+        let by = Actor {
+            team: ADMIN_TEAM.to_owned(),
+            token_id: None,
+        };
+        let decision = created_decision(
+            &id,
+            ADMIN_TEAM,
+            &[Scope::Admin],
+            by,
+            "first start: the broker issued the administrators' token",
+            now,
+        );
+        self.append_decision(&mut tx, decision).await?;
         tx.commit().await?;
         Ok(Some(token))
     }
 
-    /// A new random token for `team`: its id and its secret. Only the
+    /// A new random token for `team`, issued by `by`: its id and its
+    /// secret, and the decision logged in the same transaction. Only the
     /// secret's hash is stored, so this is the one chance to see it.
     pub async fn issue_token(
         &self,
         team: &str,
         scopes: &[Scope],
         now: i64,
-    ) -> Result<(String, String), StoreError> {
+        by: Actor,
+    ) -> Result<CreatedToken, StoreError> {
         let (_turn, mut tx) = self.write_tx().await?;
         let exists = sqlx::query("SELECT 1 AS one FROM teams WHERE id = $1")
             .bind(team)
@@ -108,9 +158,11 @@ impl Store {
         if exists.is_none() {
             return Err(StoreError::NotFound(format!("team `{team}`")));
         }
-        let issued = insert_token(&mut tx, team, scopes, now).await?;
+        let (id, secret) = insert_token(&mut tx, team, scopes, now).await?;
+        let decision = created_decision(&id, team, scopes, by, "token issued", now);
+        let logged = self.append_decision(&mut tx, decision).await?;
         tx.commit().await?;
-        Ok(issued)
+        Ok(CreatedToken { id, secret, logged })
     }
 
     /// The principal of a valid, unrevoked token. A stored scope this build
@@ -141,10 +193,16 @@ impl Store {
         Ok(row.map(|r| r.try_get("team_id")).transpose()?)
     }
 
-    /// Revokes a token by its id; false when there is no such live token.
+    /// Revokes a token by its id on behalf of `by`, logging the decision
+    /// in the same transaction; `None` when there is no such live token.
     /// On PostgreSQL every broker is told when it commits (see
     /// [`Store::revocations`]).
-    pub async fn revoke_token(&self, id: &str, now: i64) -> Result<bool, StoreError> {
+    pub async fn revoke_token(
+        &self,
+        id: &str,
+        now: i64,
+        by: Actor,
+    ) -> Result<Option<AppendedDecision>, StoreError> {
         let (_turn, mut tx) = self.write_tx().await?;
         let r =
             sqlx::query("UPDATE tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
@@ -152,12 +210,28 @@ impl Store {
                 .bind(id)
                 .execute(&mut *tx)
                 .await?;
-        let revoked = r.rows_affected() > 0;
-        if revoked && !self.sqlite {
+        if r.rows_affected() == 0 {
+            return Ok(None);
+        }
+        if !self.sqlite {
             announce_revocation(&mut tx, id).await?;
         }
+        let team: String = sqlx::query("SELECT team_id FROM tokens WHERE id = $1")
+            .bind(id)
+            .fetch_one(&mut *tx)
+            .await?
+            .try_get("team_id")?;
+        let decision = NewDecision {
+            kind: DecisionKind::TokenRevoked,
+            actor: by,
+            subject: format!("token:{id}"),
+            reason: "token revoked".to_owned(),
+            details: serde_json::json!({ "team": team }),
+            at: now.div_euclid(1000),
+        };
+        let logged = self.append_decision(&mut tx, decision).await?;
         tx.commit().await?;
-        Ok(revoked)
+        Ok(Some(logged))
     }
 }
 

@@ -16,6 +16,8 @@ pub(crate) enum Serialized {
     Deployments = 1,
     /// Verifications of one provider version against one consumer version.
     Verifications = 2,
+    /// Appends to the decision log (one key: the log is one sequence).
+    DecisionLog = 3,
 }
 
 impl Store {
@@ -49,8 +51,9 @@ impl Store {
     /// they then change (the current deployment, the last verification)
     /// run one after the other, as one broker's would. Call it first in the
     /// transaction, so that every later statement sees what the previous
-    /// holder committed. A transaction takes at most one key, so no two
-    /// can wait for each other.
+    /// holder committed. A transaction takes at most one key besides the
+    /// decision log's, and takes that one last, so no two can wait for
+    /// each other.
     ///
     /// On PostgreSQL this is a transaction-level advisory lock on
     /// (`kind`, hash of `key`); two keys with one hash merely wait for each

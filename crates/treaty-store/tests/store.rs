@@ -13,6 +13,13 @@ use treaty_store::{
     Written,
 };
 
+fn admin_actor() -> treaty_store::treaty_log::Actor {
+    treaty_store::treaty_log::Actor {
+        team: ADMIN_TEAM.into(),
+        token_id: None,
+    }
+}
+
 async fn scenario(store: &Store) -> Result<(), StoreError> {
     // First start: an admin team and one token, once.
     let admin = store.bootstrap(1).await?;
@@ -35,7 +42,10 @@ async fn scenario(store: &Store) -> Result<(), StoreError> {
     assert_eq!(store.teams(&teams[1].id, 10).await?.len(), 1);
 
     // Tokens: random, stored hashed, scoped, revocable by id.
-    let (token_id, token) = store.issue_token("payments", &[Scope::Publish], 3).await?;
+    let issued = store
+        .issue_token("payments", &[Scope::Publish], 3, admin_actor())
+        .await?;
+    let (token_id, token) = (issued.id, issued.secret);
     assert!(token.starts_with("trt_") && token.len() > 40);
     let who = store
         .authenticate(&token)
@@ -45,12 +55,24 @@ async fn scenario(store: &Store) -> Result<(), StoreError> {
     assert!(who.may(Scope::Publish) && !who.may(Scope::Approve));
     assert_eq!(store.authenticate("trt_wrong").await?, None);
     assert!(matches!(
-        store.issue_token("nobody", &[Scope::Read], 3).await,
+        store
+            .issue_token("nobody", &[Scope::Read], 3, admin_actor())
+            .await,
         Err(StoreError::NotFound(_))
     ));
     assert_eq!(store.token_team(&token_id).await?, Some("payments".into()));
-    assert!(store.revoke_token(&token_id, 4).await?);
-    assert!(!store.revoke_token(&token_id, 4).await?);
+    assert!(
+        store
+            .revoke_token(&token_id, 4, admin_actor())
+            .await?
+            .is_some()
+    );
+    assert!(
+        store
+            .revoke_token(&token_id, 4, admin_actor())
+            .await?
+            .is_none()
+    );
     assert_eq!(store.authenticate(&token).await?, None);
 
     // Components belong to one team.
@@ -364,7 +386,10 @@ async fn an_unknown_stored_scope_is_an_error_naming_the_token() -> Result<(), St
     let (_dir, url) = sqlite_file()?;
     let store = Store::open(&url).await?;
     store.create_team("payments", "Payments", 1).await?;
-    let (token_id, token) = store.issue_token("payments", &[Scope::Read], 1).await?;
+    let issued = store
+        .issue_token("payments", &[Scope::Read], 1, admin_actor())
+        .await?;
+    let (token_id, token) = (issued.id, issued.secret);
     let pool = sqlx::SqlitePool::connect(&url).await?;
     sqlx::query("UPDATE tokens SET scopes = 'read,superuser' WHERE id = $1")
         .bind(&token_id)

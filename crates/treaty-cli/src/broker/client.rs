@@ -354,6 +354,9 @@ pub fn token_create(args: &BrokerArgs, team: &str, scopes: &[String]) -> Result<
             scopes: scopes.to_vec(),
         }),
     )?;
+    if let Some(log) = &t.log {
+        eprintln!("recorded as decision {} of the log", log.index);
+    }
     eprintln!(
         "token {} for team {} [{}]; the secret below is shown this once:",
         t.id,
@@ -365,12 +368,19 @@ pub fn token_create(args: &BrokerArgs, team: &str, scopes: &[String]) -> Result<
 
 /// `treaty token revoke`.
 pub fn token_revoke(args: &BrokerArgs, id: &str) -> Result<String> {
-    Broker::from(args).call::<serde_json::Value>(
+    // Brokers before the decision log answered 204 without a body.
+    let (_, revoked) = Broker::from(args).call::<Option<api::RevokedToken>>(
         "DELETE",
         &format!("/api/v1/tokens/{}", enc(id)),
         None::<&()>,
     )?;
-    Ok(format!("revoked token {id}"))
+    match revoked.and_then(|r| r.log) {
+        Some(log) => Ok(format!(
+            "revoked token {id} (decision {} of the log)",
+            log.index
+        )),
+        None => Ok(format!("revoked token {id}")),
+    }
 }
 
 /// `treaty team create`.

@@ -88,7 +88,8 @@ impl Broker {
                 r.call()
             }
             ("DELETE", _) => {
-                let mut r = agent.delete(&url);
+                // Brokers that can say what a deletion did (RFC 7240) do.
+                let mut r = agent.delete(&url).header("Prefer", "return=representation");
                 if let Some(a) = &auth {
                     r = r.header("Authorization", a);
                 }
@@ -153,6 +154,35 @@ impl Broker {
             ))
         })?;
         Ok((status, value))
+    }
+
+    /// A GET whose answer is text (a checkpoint, a key), at most `limit`
+    /// bytes.
+    pub fn get_text(&self, path: &str, limit: u64) -> Result<String> {
+        let mut r = agent().get(&self.url(path));
+        if let Some(t) = &self.token {
+            r = r.header("Authorization", &format!("Bearer {t}"));
+        }
+        let mut response = r.call().map_err(|e| {
+            Failure(format!(
+                "cannot reach the broker at {}: {e} (set --broker or TREATY_BROKER)",
+                self.url
+            ))
+        })?;
+        let status = response.status().as_u16();
+        let text = response
+            .body_mut()
+            .with_config()
+            .limit(limit)
+            .read_to_string()
+            .map_err(|e| Failure(format!("reading the broker's answer to {path}: {e}")))?;
+        if status >= 400 {
+            return Err(Failure(format!(
+                "the broker refused GET {path} ({status}): {}",
+                text.chars().take(500).collect::<String>()
+            )));
+        }
+        Ok(text)
     }
 
     pub fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T> {

@@ -4,6 +4,7 @@
 
 pub mod client;
 mod http;
+pub mod log;
 pub mod notifications;
 pub mod serve;
 

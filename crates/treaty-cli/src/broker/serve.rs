@@ -26,12 +26,17 @@ pub fn run(args: ServeArgs) -> Exit {
         webhook_backoff_scale,
         webhook_lease_ms,
         webhook_poll_ms,
+        log_key,
+        log_origin,
     } = args;
+    let log_key = log_key.unwrap_or_else(|| default_log_key(&database_url));
     let seconds = std::time::Duration::from_secs;
     let options = ServeOptions {
         listen,
         database_url,
         json_logs: log_format == LogFormat::Json,
+        log_key,
+        log_origin,
         config: treaty_server::Config {
             max_body_bytes,
             request_timeout: seconds(request_timeout),
@@ -56,6 +61,20 @@ pub fn run(args: ServeArgs) -> Exit {
     serve(options).map_or_else(super::failed, |()| Exit::Success)
 }
 
+/// Where the log key is kept when `--log-key` is not given: beside an
+/// SQLite database (`PATH.log-key`), else `treaty-log.key` here.
+fn default_log_key(database_url: &str) -> std::path::PathBuf {
+    let path = database_url
+        .strip_prefix("sqlite://")
+        .or_else(|| database_url.strip_prefix("sqlite:"))
+        .map(|p| p.split('?').next().unwrap_or(p))
+        .filter(|p| !p.is_empty() && *p != ":memory:");
+    match path {
+        Some(p) => std::path::PathBuf::from(format!("{p}.log-key")),
+        None => std::path::PathBuf::from("treaty-log.key"),
+    }
+}
+
 /// Settings of `treaty serve`.
 #[derive(Debug)]
 struct ServeOptions {
@@ -63,6 +82,8 @@ struct ServeOptions {
     database_url: String,
     config: treaty_server::Config,
     json_logs: bool,
+    log_key: std::path::PathBuf,
+    log_origin: Option<String>,
 }
 
 /// `treaty serve`: migrates, prints the bootstrap token at first start,
@@ -90,9 +111,23 @@ fn serve(options: ServeOptions) -> Result<()> {
         let listener = tokio::net::TcpListener::bind(&options.listen)
             .await
             .map_err(|e| Failure(format!("cannot listen on {}: {e}", options.listen)))?;
+        // The log key before the database: a bad key file must not cost
+        // the only admin token, printed at the first start.
+        let signer = treaty_server::log_key::load_or_create(
+            &options.log_key,
+            options.log_origin.as_deref(),
+        )?;
         let store = treaty_store::Store::open(&options.database_url)
             .await
             .map_err(|e| Failure(format!("{}: {e}", redact(&options.database_url))))?;
+        eprintln!(
+            "decision log `{}` (key file {}); verifier key:",
+            signer.name(),
+            options.log_key.display()
+        );
+        eprintln!("TREATY_LOG_KEY={}", signer.verifier().to_text());
+        let mut options = options;
+        options.config.log_signer = Some(signer);
         if let Some(token) = store.bootstrap(treaty_server::now_ms()).await? {
             eprintln!(
                 "first start: an admin token for team `{}` was created; it is shown this once \
@@ -135,10 +170,20 @@ pub fn recover_admin(database_url: &str) -> Exit {
                 if let Some(token) = store.bootstrap(now).await? {
                     return Ok(token);
                 }
-                let (_, token) = store
-                    .issue_token(treaty_store::ADMIN_TEAM, &[treaty_store::Scope::Admin], now)
+                // Recorded as the broker's own doing: there is no caller token.
+                let by = treaty_log::Actor {
+                    team: treaty_store::ADMIN_TEAM.to_owned(),
+                    token_id: None,
+                };
+                let issued = store
+                    .issue_token(
+                        treaty_store::ADMIN_TEAM,
+                        &[treaty_store::Scope::Admin],
+                        now,
+                        by,
+                    )
                     .await?;
-                Ok(token)
+                Ok(issued.secret)
             })
         });
     match issued {
@@ -191,6 +236,19 @@ async fn shutdown_signal() {
 #[cfg(test)]
 mod tests {
     use super::redact;
+
+    #[test]
+    fn the_log_key_defaults_to_beside_an_sqlite_database() {
+        use super::default_log_key;
+        assert_eq!(
+            default_log_key("sqlite:///var/lib/treaty/treaty.db?mode=rwc"),
+            std::path::PathBuf::from("/var/lib/treaty/treaty.db.log-key")
+        );
+        assert_eq!(
+            default_log_key("postgres://db/treaty"),
+            std::path::PathBuf::from("treaty-log.key")
+        );
+    }
 
     #[test]
     fn a_database_password_is_never_logged() {

@@ -219,7 +219,16 @@ impl Broker {
         for _ in 0..3 {
             let port = TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
             let addr = format!("127.0.0.1:{port}");
-            let mut child = treaty()
+            let mut serve = treaty();
+            if !database_url.starts_with("sqlite:") {
+                // Brokers on one PostgreSQL database share one log key (an
+                // SQLite database keeps its own beside it).
+                serve.env(
+                    "TREATY_LOG_KEY_FILE",
+                    Path::new(env!("CARGO_TARGET_TMPDIR")).join("treaty-log.key"),
+                );
+            }
+            let mut child = serve
                 .args(["serve", "--listen", &addr, "--database-url", database_url])
                 .args(extra)
                 .env("RUST_LOG", "info,sqlx=warn")

@@ -19,6 +19,7 @@ mod deployments;
 mod environments;
 mod expectations;
 mod interfaces;
+mod log;
 mod notifications;
 mod release;
 mod teams;
@@ -31,13 +32,17 @@ pub use deployments::{Deployment, NewDeployment, NewUndeployment, Undeployed};
 pub use environments::Environment;
 pub use expectations::{Artifact, Expectation, NewExpectation, Uses};
 pub use interfaces::{Interface, NewInterface};
+pub use log::{
+    ConsistencyProof, ConsistencyQuery, InclusionProof, InclusionQuery, LogEntries,
+    LogEntriesQuery, LogReceipt,
+};
 pub use notifications::{
     DeliveryAttempt, Notification, NotificationDetail, NotificationQuery, Queued, SetWebhook,
     WebhookSettings,
 };
 pub use release::{BreakingChange, CheckedPair, ReleaseQuery, ReleaseVerdict};
 pub use teams::{NewTeam, Team};
-pub use tokens::{IssuedToken, NewToken, WhoAmI};
+pub use tokens::{IssuedToken, NewToken, RevokedToken, WhoAmI};
 pub use verifications::{NewVerification, Verification, VerificationQuery};
 pub use versions::{InterfaceVersion, Published, SchemaBundle};
 

@@ -26,6 +26,20 @@ pub struct IssuedToken {
     /// The secret, to send as `Authorization: Bearer <token>`. The broker
     /// keeps only its hash.
     pub token: String,
+    /// Where the issue was recorded in the decision log (brokers before
+    /// the log did not send it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub log: Option<super::LogReceipt>,
+}
+
+/// A token, as revoked: `DELETE /api/v1/tokens/{id}`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct RevokedToken {
+    /// The token's id.
+    pub id: String,
+    /// Where the revocation was recorded in the decision log.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub log: Option<super::LogReceipt>,
 }
 
 /// The caller, as its token says.

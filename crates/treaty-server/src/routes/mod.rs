@@ -18,6 +18,7 @@ mod deployments;
 mod environments;
 mod expectations;
 mod interfaces;
+pub(crate) mod log;
 mod notifications;
 mod operations;
 mod release;
@@ -67,4 +68,5 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
         .merge(release::routes())
         .merge(operations::routes())
         .merge(notifications::routes())
+        .merge(log::routes())
 }

@@ -2,13 +2,15 @@
 //! whose a token is.
 
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
 use treaty_store::Scope;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::common::{Result, existing_team};
-use crate::api::{IssuedToken, NewToken, WhoAmI, check_id};
+use super::log::receipt;
+use crate::api::{IssuedToken, NewToken, RevokedToken, WhoAmI, check_id};
 use crate::auth::Caller;
 use crate::error::{ApiError, ErrorBody, Json};
 use crate::{AppState, now_ms};
@@ -49,34 +51,41 @@ async fn create_token(
     caller: Caller,
     Json(body): Json<NewToken>,
 ) -> Result<(StatusCode, Json<IssuedToken>)> {
-    caller.admin()?;
+    let by = actor(caller.admin()?);
     check_id("team", &body.team, false)?;
     let scopes = scopes_of(&body.scopes)?;
     existing_team(&state, &body.team).await?;
-    let (id, token) = state
+    let issued = state
         .store
-        .issue_token(&body.team, &scopes, now_ms())
+        .issue_token(&body.team, &scopes, now_ms(), by)
         .await?;
-    tracing::info!(token = %id, team = %body.team, "token issued");
+    tracing::info!(token = %issued.id, team = %body.team, "token issued");
+    let log = receipt(&state, &issued.logged)?;
     Ok((
         StatusCode::CREATED,
         Json(IssuedToken {
-            id,
+            id: issued.id,
             team: body.team,
             scopes: scopes.iter().map(|s| s.as_str().to_owned()).collect(),
-            token,
+            token: issued.secret,
+            log,
         }),
     ))
 }
 
 /// Revoke a token by its id (admin, or the token's own team with `publish`).
-#[utoipa::path(delete, path = "/api/v1/tokens/{id}", tag = "tokens", params(("id" = String, Path)),
-    responses((status = 204), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+/// Answers 204 without a body; with `Prefer: return=representation`
+/// (RFC 7240), 200 with where the revocation was recorded in the decision
+/// log.
+#[utoipa::path(delete, path = "/api/v1/tokens/{id}", tag = "tokens",
+    params(("id" = String, Path), ("Prefer" = Option<String>, Header, description = "`return=representation` for a 200 answer with the decision log's receipt")),
+    responses((status = 204), (status = 200, body = RevokedToken), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn revoke_token(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
-) -> Result<StatusCode> {
+    headers: HeaderMap,
+) -> Result<Response> {
     // Who asks comes first: an anonymous caller learns nothing of what exists.
     caller.principal()?;
     check_id("id", &id, false)?;
@@ -85,15 +94,38 @@ async fn revoke_token(
         .token_team(&id)
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("token `{id}` does not exist")))?;
-    caller.write_as(&team, Scope::Publish, &format!("token `{id}`"))?;
-    if state.store.revoke_token(&id, now_ms()).await? {
+    let by = actor(caller.write_as(&team, Scope::Publish, &format!("token `{id}`"))?);
+    if let Some(logged) = state.store.revoke_token(&id, now_ms(), by).await? {
         state.tokens.clear();
         tracing::info!(token = %id, "token revoked");
-        Ok(StatusCode::NO_CONTENT)
+        if !wants_representation(&headers) {
+            return Ok(StatusCode::NO_CONTENT.into_response());
+        }
+        let log = receipt(&state, &logged)?;
+        Ok(Json(RevokedToken { id, log }).into_response())
     } else {
         Err(ApiError::NotFound(format!(
             "token `{id}` is already revoked"
         )))
+    }
+}
+
+/// Whether the request asks for the result in the answer (RFC 7240
+/// `Prefer: return=representation`).
+fn wants_representation(headers: &HeaderMap) -> bool {
+    headers.get_all("prefer").iter().any(|v| {
+        v.to_str().is_ok_and(|v| {
+            v.split(',')
+                .any(|p| p.trim().eq_ignore_ascii_case("return=representation"))
+        })
+    })
+}
+
+/// The decision log's actor for a caller.
+fn actor(p: &treaty_store::Principal) -> treaty_log::Actor {
+    treaty_log::Actor {
+        team: p.team.clone(),
+        token_id: Some(p.token_id.clone()),
     }
 }
 

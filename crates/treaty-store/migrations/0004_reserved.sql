@@ -1,3 +1,0 @@
--- Version 4 is the decision log's (branch h-log). This file only keeps
--- the notifications at version 5 on a branch built before that one was
--- merged: the merge replaces it with the log's migration. No statements.

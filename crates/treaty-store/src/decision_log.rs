@@ -1,0 +1,334 @@
+//! The decision log's rows: entries (each a decision's leaf bytes) and the
+//! hashes of complete subtrees, appended in the transaction of the
+//! decision they record; tree heads and proofs read from them. The tree
+//! arithmetic is `treaty_log::tree`'s; this module only fetches and writes
+//! the subtrees it names.
+
+use std::collections::HashMap;
+
+use sqlx::Row;
+use treaty_log::tree::{self, NodeAddr, Span};
+use treaty_log::{Actor, Decision, DecisionKind, Hash, leaf_hash};
+
+use crate::write::Serialized;
+use crate::{Store, StoreError};
+
+/// Most entries one [`Store::log_entries`] call returns.
+pub const MAX_LOG_PAGE: u64 = 1_000;
+
+/// A decision to record; the log gives it its index.
+#[derive(Debug, Clone)]
+pub struct NewDecision {
+    /// What was decided.
+    pub kind: DecisionKind,
+    /// Who decided.
+    pub actor: Actor,
+    /// What about (`CP-12`, `token:tok_...`).
+    pub subject: String,
+    /// Why.
+    pub reason: String,
+    /// Anything else, as JSON.
+    pub details: serde_json::Value,
+    /// Unix seconds.
+    pub at: i64,
+}
+
+/// A decision as appended: the record, and the proof that it is in the
+/// tree of `tree_size` leaves with head `root` (which the broker signs as
+/// a checkpoint).
+#[derive(Debug, Clone, PartialEq)]
+pub struct AppendedDecision {
+    /// The record, with its index.
+    pub decision: Decision,
+    /// Leaves in the tree that includes it (its index + 1 when appended).
+    pub tree_size: u64,
+    /// That tree's head.
+    pub root: Hash,
+    /// The inclusion proof of the decision in that tree.
+    pub inclusion: Vec<Hash>,
+}
+
+/// A tree head read from the store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TreeHead {
+    /// Leaves.
+    pub size: u64,
+    /// RFC 6962 `MTH` of them.
+    pub root: Hash,
+}
+
+/// Subtree hashes fetched for one answer.
+struct Fetched(HashMap<NodeAddr, Hash>);
+
+impl tree::SubtreeSource for Fetched {
+    fn subtree(&self, addr: NodeAddr) -> Result<Hash, tree::TreeError> {
+        self.0.subtree(addr)
+    }
+}
+
+fn corrupt(row: String, value: String) -> StoreError {
+    StoreError::Corrupt {
+        table: "log_nodes",
+        row,
+        field: "hash",
+        value,
+    }
+}
+
+/// A tree question the log cannot answer: a size or index past its end.
+fn out_of_range(e: tree::TreeError) -> StoreError {
+    match e {
+        tree::TreeError::OutOfRange(m) => StoreError::NotFound(m),
+        tree::TreeError::Missing(addr) => corrupt(
+            format!("level {} index {}", addr.level, addr.index),
+            "(missing)".into(),
+        ),
+    }
+}
+
+/// The subtree hashes at `addrs`, in one query; a missing one is left out
+/// (and reported by whoever needed it).
+async fn fetch(conn: &mut sqlx::AnyConnection, addrs: &[NodeAddr]) -> Result<Fetched, StoreError> {
+    let mut map = HashMap::with_capacity(addrs.len());
+    let Some(last) = addrs.last() else {
+        return Ok(Fetched(map));
+    };
+    // A few statement shapes (8, 16, 32... parameters, the last key
+    // repeated to fill them), so that prepared statements are reused.
+    let slots = addrs.len().next_power_of_two().max(8);
+    let params: Vec<String> = (1..=slots).map(|i| format!("${i}")).collect();
+    let sql = format!(
+        "SELECT id, hash FROM log_nodes WHERE id IN ({})",
+        params.join(",")
+    );
+    let mut query = sqlx::query(&sql);
+    for i in 0..slots {
+        query = query.bind(addrs.get(i).unwrap_or(last).key());
+    }
+    for r in query.fetch_all(&mut *conn).await? {
+        let id: i64 = r.try_get("id")?;
+        let text: String = r.try_get("hash")?;
+        let hash =
+            treaty_log::hash::from_hex(&text).ok_or_else(|| corrupt(id.to_string(), text))?;
+        map.insert(NodeAddr::from_key(id), hash);
+    }
+    Ok(Fetched(map))
+}
+
+/// The hashes of `spans`, read through `conn`.
+async fn spans_hashes(
+    conn: &mut sqlx::AnyConnection,
+    spans: &[Span],
+) -> Result<Vec<Hash>, StoreError> {
+    let fetched = fetch(conn, &tree::needed(spans)).await?;
+    tree::resolve(spans, &fetched).map_err(out_of_range)
+}
+
+async fn size_in(conn: &mut sqlx::AnyConnection) -> Result<u64, StoreError> {
+    let row = sqlx::query("SELECT MAX(idx) AS last FROM log_entries")
+        .fetch_one(&mut *conn)
+        .await?;
+    let last: Option<i64> = row.try_get("last")?;
+    Ok(last.map_or(0, |l| l as u64 + 1))
+}
+
+impl Store {
+    /// Appends a decision to the log in the caller's transaction `tx`, so
+    /// that the entry commits or rolls back with the decision itself.
+    /// Appends from every broker sharing the database take turns (the
+    /// log's key of [`Store::serialize_on`]), so indexes never collide.
+    /// Take the log's turn last in a transaction that also takes another
+    /// key: a fixed order keeps two transactions from waiting on each
+    /// other.
+    pub(crate) async fn append_decision(
+        &self,
+        tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+        new: NewDecision,
+    ) -> Result<AppendedDecision, StoreError> {
+        self.serialize_on(tx, Serialized::DecisionLog, "decision-log")
+            .await?;
+        let index = size_in(tx).await?;
+        let decision = Decision {
+            index,
+            at: new.at,
+            kind: new.kind,
+            actor: new.actor,
+            subject: new.subject,
+            reason: new.reason,
+            details: new.details,
+        };
+        let leaf = decision
+            .to_leaf()
+            .map_err(|e| StoreError::Invalid(format!("decision: {e}")))?;
+        let kind = serde_json::to_value(decision.kind)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default();
+        sqlx::query(
+            "INSERT INTO log_entries (idx, kind, subject, at, leaf) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(index as i64)
+        .bind(kind)
+        .bind(&decision.subject)
+        .bind(decision.at)
+        .bind(&leaf)
+        .execute(&mut **tx)
+        .await?;
+        let left = fetch(tx, &tree::append_needs(index)).await?;
+        let written =
+            tree::append(index, leaf_hash(leaf.as_bytes()), &left).map_err(out_of_range)?;
+        for (addr, hash) in &written {
+            sqlx::query("INSERT INTO log_nodes (id, hash) VALUES ($1, $2)")
+                .bind(addr.key())
+                .bind(treaty_log::hash::to_hex(hash))
+                .execute(&mut **tx)
+                .await?;
+        }
+        let tree_size = index + 1;
+        let mut spans = tree::inclusion_spans(index, tree_size).map_err(out_of_range)?;
+        spans.push(tree::head_span(tree_size));
+        let mut hashes = spans_hashes(tx, &spans).await?;
+        let root = hashes.pop().unwrap_or_else(treaty_log::empty_root);
+        Ok(AppendedDecision {
+            decision,
+            tree_size,
+            root,
+            inclusion: hashes,
+        })
+    }
+
+    /// The current tree head.
+    pub async fn log_head(&self) -> Result<TreeHead, StoreError> {
+        let mut conn = self.pool.acquire().await?;
+        let size = size_in(&mut conn).await?;
+        let root = tree::head_span(size)
+            .hash(&fetch(&mut conn, &tree::head_span(size).parts()).await?)
+            .map_err(out_of_range)?;
+        Ok(TreeHead { size, root })
+    }
+
+    /// The head of the tree of the first `size` entries; not found past
+    /// the log's end.
+    pub async fn log_head_at(&self, size: u64) -> Result<TreeHead, StoreError> {
+        let mut conn = self.pool.acquire().await?;
+        let current = size_in(&mut conn).await?;
+        if size > current {
+            return Err(StoreError::NotFound(format!(
+                "a tree of {size} entries (the log has {current})"
+            )));
+        }
+        let span = tree::head_span(size);
+        let root = span
+            .hash(&fetch(&mut conn, &span.parts()).await?)
+            .map_err(out_of_range)?;
+        Ok(TreeHead { size, root })
+    }
+
+    /// Up to `limit` (at most [`MAX_LOG_PAGE`]) entries from index
+    /// `start`, as their leaf bytes, in order.
+    pub async fn log_entries(&self, start: u64, limit: u64) -> Result<Vec<String>, StoreError> {
+        let rows =
+            sqlx::query("SELECT leaf FROM log_entries WHERE idx >= $1 ORDER BY idx LIMIT $2")
+                .bind(i64::try_from(start).unwrap_or(i64::MAX))
+                .bind(limit.min(MAX_LOG_PAGE) as i64)
+                .fetch_all(&self.pool)
+                .await?;
+        rows.iter()
+            .map(|r| r.try_get::<String, _>("leaf").map_err(StoreError::from))
+            .collect()
+    }
+
+    /// The inclusion proof of entry `index` in the tree of `size` entries.
+    /// One query: the proof's subtrees and the entry's own leaf hash (a
+    /// tree past the log's end lacks one of them).
+    pub async fn log_inclusion(&self, index: u64, size: u64) -> Result<Vec<Hash>, StoreError> {
+        let spans = tree::inclusion_spans(index, size).map_err(out_of_range)?;
+        let leaf = NodeAddr { level: 0, index };
+        self.proof(&spans, leaf, size).await
+    }
+
+    /// The consistency proof from the tree of `old` entries to the tree of
+    /// `new` entries.
+    pub async fn log_consistency(&self, old: u64, new: u64) -> Result<Vec<Hash>, StoreError> {
+        let spans = tree::consistency_spans(old, new).map_err(out_of_range)?;
+        let last = NodeAddr {
+            level: 0,
+            index: new.saturating_sub(1),
+        };
+        self.proof(&spans, last, new).await
+    }
+
+    /// The hashes of `spans` of the tree of `size` entries, whose entry
+    /// `witness` must exist: stored subtrees are only ever complete ones,
+    /// so a tree past the log's end shows as a missing row.
+    async fn proof(
+        &self,
+        spans: &[Span],
+        witness: NodeAddr,
+        size: u64,
+    ) -> Result<Vec<Hash>, StoreError> {
+        let mut conn = self.pool.acquire().await?;
+        let mut addrs = tree::needed(spans);
+        if size > 0 {
+            addrs.push(witness);
+        }
+        let fetched = fetch(&mut conn, &addrs).await?;
+        let complete = size == 0 || fetched.0.contains_key(&witness);
+        match tree::resolve(spans, &fetched) {
+            Ok(hashes) if complete => Ok(hashes),
+            Ok(_) | Err(tree::TreeError::Missing(_)) => {
+                let current = size_in(&mut conn).await?;
+                if size > current {
+                    Err(StoreError::NotFound(format!(
+                        "a tree of {size} entries (the log has {current})"
+                    )))
+                } else {
+                    Err(corrupt(
+                        format!("a subtree of the tree of {size} entries"),
+                        "(missing)".into(),
+                    ))
+                }
+            }
+            Err(e) => Err(out_of_range(e)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A decision appended in a transaction that rolls back leaves
+    /// nothing: no entry, no subtree, the same head.
+    #[tokio::test]
+    async fn a_rolled_back_decision_leaves_no_trace() -> Result<(), StoreError> {
+        let dir = tempfile::tempdir().map_err(|e| StoreError::Invalid(e.to_string()))?;
+        let url = format!("sqlite://{}", dir.path().join("t.db").display());
+        let store = Store::open(&url).await?;
+        store.bootstrap(1).await?;
+        let before = store.log_head().await?;
+        let new = NewDecision {
+            kind: DecisionKind::Override,
+            actor: Actor {
+                team: "admin".into(),
+                token_id: None,
+            },
+            subject: "CP-1".into(),
+            reason: "test".into(),
+            details: serde_json::json!({}),
+            at: 5,
+        };
+        let (_turn, mut tx) = store.write_tx().await?;
+        let appended = store.append_decision(&mut tx, new.clone()).await?;
+        assert_eq!(appended.decision.index, before.size);
+        tx.rollback().await?;
+        drop(_turn);
+        assert_eq!(store.log_head().await?, before);
+        let (_turn, mut tx) = store.write_tx().await?;
+        let again = store.append_decision(&mut tx, new).await?;
+        tx.commit().await?;
+        assert_eq!(again.decision.index, before.size);
+        assert_eq!(store.log_head().await?.root, again.root);
+        Ok(())
+    }
+}
