@@ -27,6 +27,10 @@ pub enum Command {
     /// Compare every interface's schema at a git revision with the working
     /// tree, and tell which consumer teams each breaking change affects.
     Check(CheckArgs),
+    /// Write a change proposal for an interface whose check fails
+    /// (repository-only mode): `proposals/cp-N.yaml` with the change set's
+    /// hash, the changes and who must approve, for review like any file.
+    Propose(ProposeArgs),
     /// The evolution of an interface's schema through the git history,
     /// grouped by version.
     Changelog(ChangelogArgs),
@@ -202,6 +206,33 @@ pub struct CheckArgs {
     /// per interface (the report says where it stopped).
     #[arg(long, value_name = "N", default_value_t = crate::check::DEFAULT_MAX_HISTORY)]
     pub max_history: usize,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ProposeArgs {
+    /// The interface whose breaking changes are proposed.
+    pub interface: String,
+    /// The workspace directory.
+    #[arg(long, default_value = ".")]
+    pub dir: PathBuf,
+    /// The revision the change is made against, as for `treaty check`.
+    #[arg(long, default_value = "HEAD")]
+    pub base: String,
+    /// What the change is, in a line.
+    #[arg(long)]
+    pub title: String,
+    /// How to undo the change if it goes wrong.
+    #[arg(long)]
+    pub rollback: String,
+    /// Why it cannot be made compatible.
+    #[arg(long)]
+    pub reason: Option<String>,
+    /// The release it is meant for.
+    #[arg(long)]
+    pub target_release: Option<String>,
+    /// The release needs it (otherwise it may be deferred).
+    #[arg(long)]
+    pub essential: bool,
 }
 
 #[derive(Debug, clap::Args)]

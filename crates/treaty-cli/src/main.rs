@@ -38,6 +38,7 @@ fn run(command: Command) -> Exit {
         Command::Schema(args) => commands::scaffold::schema(args),
         Command::Diff(args) => commands::diff::run(args),
         Command::Check(args) => commands::check::run(args),
+        Command::Propose(args) => commands::propose::run(args),
         Command::Changelog(args) => commands::changelog::run(args),
         Command::Serve(args) => broker::serve::run(args),
         Command::Publish(args) => broker::report(client::publish(&args)),

@@ -81,4 +81,8 @@ codes! {
     UNKNOWN_CHANNEL = "unknown-channel";
     /// A `uses.fields` or `uses.messages` entry starts with no schema or message name (warning).
     UNKNOWN_FIELD_PATH = "unknown-field-path";
+    /// A proposal's `rollback` is empty.
+    EMPTY_ROLLBACK = "empty-rollback";
+    /// A proposal's `change_set` is not `sha256:` and 64 hex digits.
+    INVALID_CHANGE_SET = "invalid-change-set";
 }

@@ -25,6 +25,9 @@
 //!   nothing.
 
 use std::collections::BTreeSet;
+use std::fmt::Write;
+
+use sha2::{Digest, Sha256};
 
 use crate::model::{Approver, CalendarDate, ChangeKind, Governance};
 
@@ -279,5 +282,48 @@ pub fn describe(r: &Requirement) -> String {
             };
             format!("{needed} of {} ({why})", of.join(", "))
         }
+    }
+}
+
+/// The hash an approval is bound to: of the interface and its breaking
+/// changes (rule and message, sorted, so the order they were found in does
+/// not matter), as `sha256:` and 64 hex digits. Another change set, even
+/// one more change, has another hash.
+pub fn change_set_hash<'a>(
+    interface: &str,
+    changes: impl IntoIterator<Item = (&'a str, &'a str)>,
+) -> String {
+    let mut lines: Vec<String> = changes
+        .into_iter()
+        .map(|(rule, message)| format!("{rule}\t{message}"))
+        .collect();
+    lines.sort();
+    lines.dedup();
+    let mut hasher = Sha256::new();
+    hasher.update(interface.as_bytes());
+    for line in &lines {
+        hasher.update(b"\n");
+        hasher.update(line.as_bytes());
+    }
+    let mut out = String::from("sha256:");
+    for byte in hasher.finalize() {
+        let _ = write!(out, "{byte:02x}");
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_change_set_hash_ignores_order_and_sees_every_change() {
+        let a = change_set_hash("api", [("r1", "m1"), ("r2", "m2")]);
+        let b = change_set_hash("api", [("r2", "m2"), ("r1", "m1")]);
+        assert_eq!(a, b);
+        assert_eq!(a.len(), "sha256:".len() + 64);
+        assert_ne!(a, change_set_hash("api", [("r1", "m1")]));
+        assert_ne!(a, change_set_hash("other", [("r1", "m1"), ("r2", "m2")]));
+        assert_ne!(a, change_set_hash("api", [("r1", "m1"), ("r2", "m3")]));
     }
 }

@@ -3,7 +3,7 @@
 use treaty_syntax::{Diagnostic, Limits, Node, SourceId, SourceMap, from_node};
 
 use crate::codes;
-use crate::model::{Interface, Release, Team, WorkspaceFile};
+use crate::model::{Interface, Proposal, Release, Team, WorkspaceFile};
 
 pub use treaty_compat::{DocumentSource, ReadError};
 
@@ -33,6 +33,8 @@ pub struct Workspace {
     pub interfaces: Vec<Interface>,
     /// Releases from `releases/`.
     pub releases: Vec<Release>,
+    /// Change proposals from `proposals/` (the repository-only mode).
+    pub proposals: Vec<Proposal>,
     /// Ids of teams, interfaces and releases whose file did not fit the
     /// format: they exist, so references to them are not reported again.
     pub broken_ids: Vec<(ItemKind, String)>,
@@ -47,12 +49,14 @@ pub enum ItemKind {
     Interface,
     /// A file under `releases/`.
     Release,
+    /// A file under `proposals/`.
+    Proposal,
 }
 
 const WORKSPACE_FILE: &str = "treaty.yaml";
 
 /// Reads every contract file: `treaty.yaml`, `teams/*.yaml`,
-/// `interfaces/*.yaml`, `releases/*.yaml` (`.yml` too). Never fails:
+/// `interfaces/*.yaml`, `releases/*.yaml`, `proposals/*.yaml` (`.yml` too). Never fails:
 /// unreadable files and type errors become diagnostics.
 pub fn load(source: &dyn WorkspaceSource) -> (Workspace, Vec<Diagnostic>) {
     let mut ws = Workspace::default();
@@ -87,6 +91,7 @@ pub fn load(source: &dyn WorkspaceSource) -> (Workspace, Vec<Diagnostic>) {
         ("teams", ItemKind::Team),
         ("interfaces", ItemKind::Interface),
         ("releases", ItemKind::Release),
+        ("proposals", ItemKind::Proposal),
     ] {
         let names = match source.list(dir) {
             Ok(names) => names,
@@ -118,6 +123,9 @@ pub fn load(source: &dyn WorkspaceSource) -> (Workspace, Vec<Diagnostic>) {
                 }
                 ItemKind::Release => {
                     decode::<Release>(&node, &mut diags).map(|r| ws.releases.push(r))
+                }
+                ItemKind::Proposal => {
+                    decode::<Proposal>(&node, &mut diags).map(|p| ws.proposals.push(p))
                 }
             };
             if decoded.is_none()

@@ -3,7 +3,7 @@
 
 use schemars::generate::SchemaSettings;
 
-use crate::model::{Interface, Release, Team, WorkspaceFile};
+use crate::model::{Interface, Proposal, Release, Team, WorkspaceFile};
 
 /// `(file name, schema)` for every kind of contract file.
 pub fn json_schemas() -> Vec<(&'static str, serde_json::Value)> {
@@ -39,7 +39,16 @@ pub fn json_schemas() -> Vec<(&'static str, serde_json::Value)> {
         ),
         (
             "release.schema.json",
-            schema(settings.into_generator().into_root_schema_for::<Release>()),
+            schema(
+                settings
+                    .clone()
+                    .into_generator()
+                    .into_root_schema_for::<Release>(),
+            ),
+        ),
+        (
+            "proposal.schema.json",
+            schema(settings.into_generator().into_root_schema_for::<Proposal>()),
         ),
     ]
 }

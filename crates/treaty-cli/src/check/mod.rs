@@ -9,6 +9,7 @@
 //! new schema lacks is reported per consumer (`uses`).
 
 mod history;
+mod proposals;
 mod render;
 mod uses;
 
@@ -48,6 +49,9 @@ pub struct Options {
 #[derive(Serialize)]
 pub struct InterfaceReport {
     pub id: String,
+    /// The team that owns it (what `treaty propose` names as proposer).
+    #[serde(skip)]
+    pub producer: Option<String>,
     pub kind: &'static str,
     pub policy: &'static str,
     pub schema: String,
@@ -78,6 +82,10 @@ pub struct InterfaceReport {
     /// changes.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub needs_approval: Option<NeedsApproval>,
+    /// When it failed: what the workspace's change proposals say of its
+    /// change set (the repository-only mode).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub proposal: Option<proposals::ProposalStanding>,
 }
 
 /// The approvals a failing interface's breaking changes need.
@@ -304,16 +312,42 @@ impl Run<'_> {
             .any(|k| k.standing == Standing::Accepted)
             .then(|| baseline.bump.clone())
             .flatten();
-        let needs_approval = verdict.outcome.fails().then(|| {
+        let mut verdict = verdict;
+        let mut changes = changes;
+        let (needs_approval, proposal) = if verdict.outcome.fails() {
             let affected = changes
                 .iter()
                 .filter(|c| c.standing == Standing::Fails)
                 .flat_map(|c| c.change.affects.iter().flatten().cloned())
                 .collect();
-            self.needs_approval(interface, affected)
-        });
+            let (needs, required) = self.needs_approval(interface, affected);
+            let hash = proposals::change_set(interface, &changes);
+            let found = proposals::standing(self.ws, interface, &hash, &required);
+            if found.state == "approved" {
+                // Exactly this change set is approved: it ships.
+                for c in changes.iter_mut().filter(|c| c.standing == Standing::Fails) {
+                    c.standing = Standing::Approved;
+                }
+                for k in verdict
+                    .changes
+                    .iter_mut()
+                    .filter(|k| k.standing == Standing::Fails)
+                {
+                    k.standing = Standing::Approved;
+                }
+                verdict.outcome = Outcome::Pass {
+                    notes: vec![found.detail.clone()],
+                };
+                (None, Some(found))
+            } else {
+                (Some(needs), Some(found))
+            }
+        } else {
+            (None, None)
+        };
         let report = InterfaceReport {
             id: interface.id.value.clone(),
+            producer: interface.producer.as_ref().map(|p| p.value.clone()),
             kind: interface.kind.value.as_str(),
             policy: shown.as_str(),
             schema,
@@ -326,13 +360,18 @@ impl Run<'_> {
             counts: verdict.counts,
             changes,
             needs_approval,
+            proposal,
         };
         (report, verdict)
     }
 
     /// Who must approve the failing changes of `interface`, by the
     /// workspace's governance on the day of the check.
-    fn needs_approval(&self, interface: &Interface, affected: BTreeSet<String>) -> NeedsApproval {
+    fn needs_approval(
+        &self,
+        interface: &Interface,
+        affected: BTreeSet<String>,
+    ) -> (NeedsApproval, governance::RequiredApprovals) {
         let governance = self
             .ws
             .workspace
@@ -358,14 +397,15 @@ impl Run<'_> {
             &subject,
             CalendarDate(self.options.today),
         );
-        NeedsApproval {
+        let needs = NeedsApproval {
             breaking_for: affected.into_iter().collect(),
             from: required
                 .requirements
                 .iter()
                 .map(governance::describe)
                 .collect(),
-        }
+        };
+        (needs, required)
     }
 
     /// A path from the repository root as the report shows it: in the
@@ -449,16 +489,18 @@ impl Run<'_> {
         };
         let report = InterfaceReport {
             id: interface.id.value.clone(),
+            producer: interface.producer.as_ref().map(|p| p.value.clone()),
             kind: interface.kind.value.as_str(),
             policy: shown.as_str(),
             schema: interface.schema.value.clone(),
             status: verdict.outcome.status(),
             message,
             base_schema: None,
-            needs_approval: verdict
-                .outcome
-                .fails()
-                .then(|| self.needs_approval(interface, consumers.iter().cloned().collect())),
+            needs_approval: verdict.outcome.fails().then(|| {
+                self.needs_approval(interface, consumers.iter().cloned().collect())
+                    .0
+            }),
+            proposal: None,
             consumers: Some(consumers),
             accepted_by: None,
             history: None,

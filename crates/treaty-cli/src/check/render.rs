@@ -88,6 +88,7 @@ fn change(out: &mut String, c: &CheckChange, base: &str, accepted: Option<String
         let why = match c.standing {
             Standing::Accepted => accepted.map(|a| format!(" (accepted: {a})")),
             Standing::Allowed => Some(" (allowed: the policy is `none`)".to_owned()),
+            Standing::Approved => Some(" (approved by a change proposal)".to_owned()),
             Standing::Fails | Standing::Unused | Standing::Harmless => None,
         };
         out.push_str(&format!(
@@ -165,6 +166,9 @@ fn interface(out: &mut String, i: &InterfaceReport, base: &str) {
     }
     if let Some(h) = &i.history {
         history(out, h);
+    }
+    if let Some(p) = &i.proposal {
+        out.push_str(&format!("  {}\n", p.detail));
     }
     if let Some(n) = &i.needs_approval {
         let whom = if n.breaking_for.is_empty() {

@@ -5,6 +5,7 @@
 pub mod changelog;
 pub mod check;
 pub mod diff;
+pub mod propose;
 pub mod scaffold;
 pub mod validate;
 

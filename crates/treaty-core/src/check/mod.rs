@@ -88,6 +88,10 @@ pub enum Standing {
     Unused,
     /// Breaking and touching a consumer, but the policy is `none`.
     Allowed,
+    /// Breaking and touching a consumer, but approved: a change proposal
+    /// covering exactly this change set has every approval governance
+    /// asks for.
+    Approved,
     /// Not breaking.
     Harmless,
 }

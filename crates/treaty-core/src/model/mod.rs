@@ -32,6 +32,7 @@ macro_rules! serde_as_text {
 }
 
 mod interface;
+mod proposal;
 mod release;
 mod team;
 mod values;
@@ -41,6 +42,7 @@ pub use interface::{
     Compatibility, Consumer, Expectation, ExpectationKind, FailureMode, FlagOwner, Interface,
     InterfaceKind, ProtoCategory, Slo, UndeclaredProperties, Uses, Versioning, VersioningScheme,
 };
+pub use proposal::{FileDecision, FileVerdict, Proposal, ProposalState, ProposedChange};
 pub use release::{
     Cadence, Criterion, Debt, Dependency, Evidence, EvidenceKind, FlagState, Milestones,
     Mitigation, Release, ReleaseStatus, ScopeItem, Variability,

@@ -14,6 +14,7 @@ use crate::load::{ItemKind, Workspace, WorkspaceSource};
 use crate::model::{Team, Threshold};
 
 mod interfaces;
+mod proposals;
 mod releases;
 mod schema_files;
 mod schema_names;
@@ -72,6 +73,10 @@ pub fn validate(ws: &mut Workspace, source: &dyn WorkspaceSource, today: Date) -
     v.unique_ids("release", ws.releases.iter().map(|r| &r.id));
     for release in &ws.releases {
         v.check_release(release, &interface_ids, &release_ids, today);
+    }
+    v.unique_ids("proposal", ws.proposals.iter().map(|p| &p.id));
+    for proposal in &ws.proposals {
+        v.check_proposal(proposal, &interface_ids, &release_ids);
     }
 
     // Schema files that failed to parse: register their text so that the

@@ -1,0 +1,147 @@
+//! `treaty propose`: runs the check, and for an interface that fails
+//! writes `proposals/cp-N.yaml` (the next free number) with the hash of
+//! its failing change set, the changes, why, the rollback plan and who
+//! must approve. In the repository-only mode the approvals are then added
+//! to the file and reviewed like any change; `treaty check` honours a
+//! proposal whose hash matches and whose approvals are complete.
+
+use std::fmt::Write;
+
+use crate::big_stack;
+use crate::check::{self, InterfaceReport};
+use crate::cli::ProposeArgs;
+use crate::exit::{self, Exit};
+
+pub fn run(args: ProposeArgs) -> Exit {
+    if args.rollback.trim().is_empty() {
+        return exit::error("--rollback is empty: say how the change is undone if it goes wrong");
+    }
+    let options = check::Options {
+        all_transitive: false,
+        max_history: check::DEFAULT_MAX_HISTORY,
+        today: super::today(),
+    };
+    let (dir, base) = (args.dir.clone(), args.base.clone());
+    let report = match big_stack::run(move || check::check(&dir, &base, &options)) {
+        Some(Ok(r)) => r,
+        Some(Err(e)) => return exit::error(e),
+        None => return exit::error("the comparison stopped unexpectedly"),
+    };
+    let Some(found) = report.interfaces.iter().find(|i| i.id == args.interface) else {
+        return exit::error(format!(
+            "no interface `{}` in the workspace",
+            args.interface
+        ));
+    };
+    let Some(standing) = &found.proposal else {
+        return exit::error(format!(
+            "nothing to propose: `{}` does not fail against {} ({})",
+            found.id, report.base, found.status
+        ));
+    };
+    if standing.state == "approved" {
+        return exit::error(format!("`{}`: {}", found.id, standing.detail));
+    }
+    let proposals = args.dir.join("proposals");
+    let number = next_number(&proposals);
+    let id = format!("cp-{number}");
+    let text = proposal_file(&id, &args, found, &standing.change_set, &report.base);
+    let path = proposals.join(format!("{id}.yaml"));
+    if let Err(e) = std::fs::create_dir_all(&proposals) {
+        return exit::error(format!("cannot create {}: {e}", proposals.display()));
+    }
+    // `create_new`: a proposal written meanwhile is never overwritten.
+    let written = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&path)
+        .and_then(|mut f| std::io::Write::write_all(&mut f, text.as_bytes()));
+    if let Err(e) = written {
+        return exit::error(format!("cannot write {}: {e}", path.display()));
+    }
+    let whom = found
+        .needs_approval
+        .as_ref()
+        .map(|n| n.from.join(", "))
+        .unwrap_or_default();
+    super::print(&format!(
+        "wrote {}: {} for `{}` ({})\nneeds approval from {whom}: add their decisions to the file\n",
+        path.display(),
+        id,
+        found.id,
+        standing.change_set
+    ));
+    Exit::Success
+}
+
+/// One more than the highest `cp-N` in `dir` (1 in an empty or missing
+/// directory).
+fn next_number(dir: &std::path::Path) -> u64 {
+    let highest = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            let stem = name
+                .strip_suffix(".yaml")
+                .or_else(|| name.strip_suffix(".yml"))?;
+            stem.strip_prefix("cp-")?.parse::<u64>().ok()
+        })
+        .max()
+        .unwrap_or(0);
+    highest + 1
+}
+
+/// A YAML scalar: JSON's quoted string is one.
+fn quoted(s: &str) -> String {
+    serde_json::to_string(s).unwrap_or_else(|_| "\"\"".to_owned())
+}
+
+fn proposal_file(
+    id: &str,
+    args: &ProposeArgs,
+    found: &InterfaceReport,
+    hash: &str,
+    base: &str,
+) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out,);
+    let _ = writeln!(
+        out,
+        "# Written by `treaty propose` against {base}. Approvers add a decision"
+    );
+    let _ = writeln!(
+        out,
+        "# each under `decisions:` (team, decision: approve|reject, by, on, reason)."
+    );
+    let _ = writeln!(out, "id: {id}");
+    let _ = writeln!(out, "title: {}", quoted(&args.title));
+    let _ = writeln!(out, "interface: {}", quoted(&found.id));
+    let producer = found.producer.as_deref().unwrap_or_default();
+    let _ = writeln!(out, "proposer: {}", quoted(producer));
+    let _ = writeln!(out, "change_set: {}", quoted(hash));
+    let _ = writeln!(out, "changes:");
+    for c in found
+        .changes
+        .iter()
+        .filter(|c| c.standing == treaty_core::check::Standing::Fails)
+    {
+        let _ = writeln!(out, "  - rule: {}", c.change.rule);
+        let _ = writeln!(out, "    message: {}", quoted(&c.change.message));
+    }
+    if let Some(reason) = &args.reason {
+        let _ = writeln!(out, "reason: {}", quoted(reason));
+    }
+    let _ = writeln!(out, "essential: {}", args.essential);
+    let _ = writeln!(out, "rollback: {}", quoted(&args.rollback));
+    if let Some(release) = &args.target_release {
+        let _ = writeln!(out, "target_release: {}", quoted(release));
+    }
+    let _ = writeln!(out, "state: open");
+    if let Some(n) = &found.needs_approval {
+        let _ = writeln!(out, "# Needs approval from: {}", n.from.join(", "));
+    }
+    let _ = writeln!(out, "decisions: []");
+    out
+}

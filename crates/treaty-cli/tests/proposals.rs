@@ -1,0 +1,181 @@
+//! Change proposals in the repository-only mode, end to end on a real git
+//! repository: the check fails, `treaty propose` writes the proposal, the
+//! approvals governance asks for are added to it, the check passes; one
+//! more change and it fails again.
+
+mod common;
+
+use std::path::Path;
+
+use common::git_repo::{check, edit, interface, repo};
+use common::treaty;
+
+fn propose(ws: &Path) -> std::process::Output {
+    treaty()
+        .args(["propose", "payments-api", "--dir"])
+        .arg(ws)
+        .args([
+            "--title",
+            "Drop SEK and CHF",
+            "--rollback",
+            "Restore the enum values and redeploy payments 1.4",
+            "--reason",
+            "The acquirer no longer settles them",
+        ])
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run treaty: {e}"))
+}
+
+/// Sets the proposal file's decisions (its last key) to one by each team.
+fn decide(ws: &Path, id: &str, decisions: &[(&str, &str)]) {
+    let path = ws.join(format!("proposals/{id}.yaml"));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{e}"));
+    let mut block = String::from("decisions:\n");
+    for (team, decision) in decisions {
+        block.push_str(&format!(
+            "  - team: {team}\n    decision: {decision}\n    by: someone-in-{team}\n    on: 2026-11-28\n    reason: reviewed the impact\n"
+        ));
+    }
+    let Some(at) = text.rfind("\ndecisions:").map(|at| at + 1) else {
+        panic!("no decisions in {text}")
+    };
+    let text = format!("{}{block}", &text[..at]);
+    std::fs::write(&path, text).unwrap_or_else(|e| panic!("{e}"));
+}
+
+fn drop_currencies(ws: &Path) {
+    edit(
+        ws,
+        "schemas/payments-api.openapi.yaml",
+        "enum: [EUR, USD, GBP, SEK, CHF]",
+        "enum: [EUR, USD, GBP]",
+    );
+}
+
+#[test]
+fn propose_then_two_approvals_pass_the_check_until_the_change_set_changes() {
+    let (_dir, ws) = repo();
+    drop_currencies(&ws);
+    let (out, r) = check(&ws, "HEAD");
+    assert_eq!(out.status.code(), Some(1), "{r}");
+    let payments = interface(&r, "payments-api");
+    assert_eq!(payments["proposal"]["state"], "none", "{payments}");
+    assert_eq!(
+        payments["needs_approval"]["from"],
+        serde_json::json!([
+            "payments (producer)",
+            "checkout (affected consumer)",
+            "fulfillment (affected consumer)"
+        ])
+    );
+
+    let out = propose(&ws);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(ws.join("proposals/cp-1.yaml").is_file());
+    // The proposal is a valid workspace file.
+    let valid = treaty()
+        .arg("validate")
+        .arg(&ws)
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        valid.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&valid.stdout)
+    );
+
+    // Open, not yet approved: still failing, and it says whom it awaits.
+    let (out, r) = check(&ws, "HEAD");
+    assert_eq!(out.status.code(), Some(1), "{r}");
+    let payments = interface(&r, "payments-api");
+    assert_eq!(payments["proposal"]["state"], "pending", "{payments}");
+    assert_eq!(payments["proposal"]["id"], "cp-1");
+
+    // The producer and one of two consumers: still pending.
+    decide(
+        &ws,
+        "cp-1",
+        &[("payments", "approve"), ("checkout", "approve")],
+    );
+    let (out, r) = check(&ws, "HEAD");
+    assert_eq!(out.status.code(), Some(1), "{r}");
+    let detail = interface(&r, "payments-api")["proposal"]["detail"].clone();
+    assert!(
+        detail.as_str().is_some_and(|d| d.contains("fulfillment")),
+        "{detail}"
+    );
+
+    // Every approval: the check passes, the changes are approved.
+    decide(
+        &ws,
+        "cp-1",
+        &[
+            ("payments", "approve"),
+            ("checkout", "approve"),
+            ("fulfillment", "approve"),
+        ],
+    );
+    let (out, r) = check(&ws, "HEAD");
+    assert_eq!(out.status.code(), Some(0), "{r}");
+    let payments = interface(&r, "payments-api");
+    assert_eq!(payments["status"], "pass");
+    assert_eq!(payments["proposal"]["state"], "approved");
+    assert_eq!(payments["changes"][0]["standing"], "approved");
+
+    // One more breaking change: another change set, not covered.
+    edit(
+        &ws,
+        "schemas/payments-api.openapi.yaml",
+        "enum: [EUR, USD, GBP]",
+        "enum: [EUR, USD]",
+    );
+    let (out, r) = check(&ws, "HEAD");
+    assert_eq!(out.status.code(), Some(1), "{r}");
+    assert_eq!(
+        interface(&r, "payments-api")["proposal"]["state"],
+        "other_change_set"
+    );
+}
+
+#[test]
+fn a_required_teams_rejection_keeps_the_check_failing() {
+    let (_dir, ws) = repo();
+    drop_currencies(&ws);
+    let out = propose(&ws);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    decide(
+        &ws,
+        "cp-1",
+        &[
+            ("payments", "approve"),
+            ("checkout", "reject"),
+            ("fulfillment", "approve"),
+        ],
+    );
+    let (out, r) = check(&ws, "HEAD");
+    assert_eq!(out.status.code(), Some(1), "{r}");
+    assert_eq!(
+        interface(&r, "payments-api")["proposal"]["state"],
+        "rejected"
+    );
+}
+
+#[test]
+fn nothing_to_propose_when_the_interface_passes() {
+    let (_dir, ws) = repo();
+    let out = propose(&ws);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("nothing to propose"));
+    assert!(!ws.join("proposals").exists());
+}

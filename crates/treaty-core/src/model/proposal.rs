@@ -1,0 +1,108 @@
+//! `proposals/*.yaml`: a change proposal in the repository-only mode, for
+//! teams without a broker. The file holds the change set it asks for (by
+//! hash), why, the rollback plan and the decisions taken on it; the
+//! decisions are trusted as the code review that merged them.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use treaty_syntax::Spanned;
+
+use super::CalendarDate;
+
+/// A proposal to ship a breaking change.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(title = "Treaty change proposal (proposals/*.yaml)")]
+pub struct Proposal {
+    /// Short, stable identifier (`cp-12`), the file's name.
+    pub id: Spanned<String>,
+    /// What the change is, in a line.
+    pub title: String,
+    /// The interface it changes.
+    pub interface: Spanned<String>,
+    /// The team proposing it (the interface's producer).
+    pub proposer: Spanned<String>,
+    /// The hash of the normalised change set approved
+    /// (`sha256:` and 64 hex digits), as `treaty propose` wrote it: a
+    /// different change set is not covered.
+    pub change_set: Spanned<String>,
+    /// The changes, as `treaty check` reported them when it was proposed
+    /// (for reviewers; the hash decides).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub changes: Vec<ProposedChange>,
+    /// Why the change cannot be made compatible.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// Whether the release needs it (`false`: it may be deferred).
+    #[serde(default)]
+    pub essential: bool,
+    /// How to undo it if it goes wrong. Required.
+    pub rollback: Spanned<String>,
+    /// The release it is meant to ship in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_release: Option<Spanned<String>>,
+    /// Where it stands; `open` unless said.
+    #[serde(default)]
+    pub state: ProposalState,
+    /// Approvals and rejections, in the order taken; a team's latest
+    /// counts.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub decisions: Vec<FileDecision>,
+}
+
+/// One change of a proposal's change set.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProposedChange {
+    /// The rule id.
+    pub rule: String,
+    /// What changed, as the check said it.
+    pub message: String,
+}
+
+/// Where a proposal stands.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ProposalState {
+    /// Being written; asks nobody yet.
+    Draft,
+    /// Waiting for its approvals.
+    #[default]
+    Open,
+    /// Every approval governance asks for was given.
+    Approved,
+    /// A required team rejected it.
+    Rejected,
+    /// Its proposer took it back.
+    Withdrawn,
+    /// It shipped.
+    Shipped,
+    /// It shipped and was rolled back.
+    RolledBack,
+}
+
+/// One team's decision on a proposal.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FileDecision {
+    /// The team deciding.
+    pub team: Spanned<String>,
+    /// `approve` or `reject`.
+    pub decision: FileVerdict,
+    /// Who in the team decided.
+    pub by: String,
+    /// The day.
+    pub on: CalendarDate,
+    /// Why. Required.
+    pub reason: String,
+}
+
+/// A decision in a proposal file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum FileVerdict {
+    /// The team approves.
+    Approve,
+    /// The team rejects.
+    Reject,
+}
