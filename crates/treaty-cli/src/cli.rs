@@ -31,6 +31,11 @@ pub enum Command {
     /// (repository-only mode): `proposals/cp-N.yaml` with the change set's
     /// hash, the changes and who must approve, for review like any file.
     Propose(ProposeArgs),
+    /// Record a team's approval in a proposal file (repository-only mode;
+    /// the file is then reviewed and merged like any change).
+    Approve(DecideArgs),
+    /// Record a team's rejection in a proposal file (repository-only mode).
+    Reject(DecideArgs),
     /// The evolution of an interface's schema through the git history,
     /// grouped by version.
     Changelog(ChangelogArgs),
@@ -233,6 +238,24 @@ pub struct ProposeArgs {
     /// The release needs it (otherwise it may be deferred).
     #[arg(long)]
     pub essential: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct DecideArgs {
+    /// The proposal's id (`cp-1`), a file under `proposals/`.
+    pub proposal: String,
+    /// The team deciding.
+    #[arg(long)]
+    pub team: String,
+    /// Who in the team decides.
+    #[arg(long)]
+    pub by: String,
+    /// Why.
+    #[arg(long)]
+    pub reason: String,
+    /// The workspace directory.
+    #[arg(long, default_value = ".")]
+    pub dir: PathBuf,
 }
 
 #[derive(Debug, clap::Args)]

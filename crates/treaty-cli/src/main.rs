@@ -39,6 +39,8 @@ fn run(command: Command) -> Exit {
         Command::Diff(args) => commands::diff::run(args),
         Command::Check(args) => commands::check::run(args),
         Command::Propose(args) => commands::propose::run(args),
+        Command::Approve(args) => commands::decide::run(args, "approve"),
+        Command::Reject(args) => commands::decide::run(args, "reject"),
         Command::Changelog(args) => commands::changelog::run(args),
         Command::Serve(args) => broker::serve::run(args),
         Command::Publish(args) => broker::report(client::publish(&args)),

@@ -26,21 +26,31 @@ fn propose(ws: &Path) -> std::process::Output {
         .unwrap_or_else(|e| panic!("cannot run treaty: {e}"))
 }
 
-/// Sets the proposal file's decisions (its last key) to one by each team.
+/// Records each team's decision with `treaty approve` or `treaty reject`.
 fn decide(ws: &Path, id: &str, decisions: &[(&str, &str)]) {
-    let path = ws.join(format!("proposals/{id}.yaml"));
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{e}"));
-    let mut block = String::from("decisions:\n");
     for (team, decision) in decisions {
-        block.push_str(&format!(
-            "  - team: {team}\n    decision: {decision}\n    by: someone-in-{team}\n    on: 2026-11-28\n    reason: reviewed the impact\n"
-        ));
+        let out = treaty()
+            .args([
+                decision,
+                id,
+                "--team",
+                team,
+                "--by",
+                "someone",
+                "--reason",
+                "reviewed the impact",
+                "--dir",
+            ])
+            .arg(ws)
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run treaty: {e}"));
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
-    let Some(at) = text.rfind("\ndecisions:").map(|at| at + 1) else {
-        panic!("no decisions in {text}")
-    };
-    let text = format!("{}{block}", &text[..at]);
-    std::fs::write(&path, text).unwrap_or_else(|e| panic!("{e}"));
 }
 
 fn drop_currencies(ws: &Path) {
@@ -178,4 +188,29 @@ fn nothing_to_propose_when_the_interface_passes() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("nothing to propose"));
     assert!(!ws.join("proposals").exists());
+}
+
+#[test]
+fn a_decision_for_an_unknown_team_writes_nothing() {
+    let (_dir, ws) = repo();
+    drop_currencies(&ws);
+    let out = propose(&ws);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let before = std::fs::read_to_string(ws.join("proposals/cp-1.yaml")).unwrap_or_default();
+    let out = treaty()
+        .args([
+            "approve", "cp-1", "--team", "nobody", "--by", "x", "--reason", "y", "--dir",
+        ])
+        .arg(&ws)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run treaty: {e}"));
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("unknown team `nobody`"));
+    let after = std::fs::read_to_string(ws.join("proposals/cp-1.yaml")).unwrap_or_default();
+    assert_eq!(before, after);
 }

@@ -4,6 +4,7 @@
 
 pub mod changelog;
 pub mod check;
+pub mod decide;
 pub mod diff;
 pub mod propose;
 pub mod scaffold;
