@@ -26,6 +26,17 @@ fn propose(ws: &Path) -> std::process::Output {
         .unwrap_or_else(|e| panic!("cannot run treaty: {e}"))
 }
 
+/// Runs `treaty propose`, which must succeed.
+fn proposed(ws: &Path) {
+    let out = propose(ws);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 /// Records each team's decision with `treaty approve` or `treaty reject`.
 fn decide(ws: &Path, id: &str, decisions: &[(&str, &str)]) {
     for (team, decision) in decisions {
@@ -79,13 +90,7 @@ fn propose_then_two_approvals_pass_the_check_until_the_change_set_changes() {
         ])
     );
 
-    let out = propose(&ws);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    proposed(&ws);
     assert!(ws.join("proposals/cp-1.yaml").is_file());
     // The proposal is a valid workspace file.
     let valid = treaty()
@@ -157,13 +162,7 @@ fn propose_then_two_approvals_pass_the_check_until_the_change_set_changes() {
 fn a_required_teams_rejection_keeps_the_check_failing() {
     let (_dir, ws) = repo();
     drop_currencies(&ws);
-    let out = propose(&ws);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    proposed(&ws);
     decide(
         &ws,
         "cp-1",
@@ -194,13 +193,7 @@ fn nothing_to_propose_when_the_interface_passes() {
 fn a_decision_for_an_unknown_team_writes_nothing() {
     let (_dir, ws) = repo();
     drop_currencies(&ws);
-    let out = propose(&ws);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    proposed(&ws);
     let before = std::fs::read_to_string(ws.join("proposals/cp-1.yaml")).unwrap_or_default();
     let out = treaty()
         .args([

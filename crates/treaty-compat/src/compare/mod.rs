@@ -11,6 +11,7 @@
 //! `value_space` judges the scalar
 //! ones together, by the values they allow (`formats`: what a format allows).
 
+mod alternative_names;
 mod applicators;
 mod array;
 mod bounds;
