@@ -105,7 +105,7 @@ pub const RULES: &[(&str, &str)] = &[
     ),
     (
         "nullable-removed",
-        "null is no longer a valid value. (`nullable` beside a `$ref` in OpenAPI 3.0 is ignored: see nullable-added.) In OpenAPI 3.1, `nullable` is not a keyword at all: the specification decides, so `type: integer, nullable: true` in a 3.1 document does not accept null, and a document moved from 3.0 to 3.1 that keeps writing it loses null wherever it does (OpenAI 2024-12 → 2026-08: 57 fields); the message says so. Write `type: [integer, \"null\"]`.",
+        "null is no longer a valid value. (`nullable` beside a `$ref` in OpenAPI 3.0 is ignored: see nullable-added.) In OpenAPI 3.1, `nullable` is not a keyword at all: the specification decides, so `type: integer, nullable: true` in a 3.1 document does not accept null, and a document moved from 3.0 to 3.1 that keeps writing it loses null wherever it does (OpenAI 2024-12 → 2026-08: 57 fields); the message says so. Write `type: [integer, \"null\"]`. In 3.0, `nullable: true` beside a `oneOf` with no `type` allows nothing either (3.0.3: only if `type` is explicitly defined in the same Schema Object), although popular tools read it as nullable; OpenAI 2024-08 turns `content: {type: string, nullable: true}` into that, and the message says why.",
     ),
     ("enum-value-added", "An enum gains a value."),
     ("enum-value-removed", "An enum loses a value."),

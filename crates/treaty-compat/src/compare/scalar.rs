@@ -20,11 +20,10 @@ pub(super) fn types(os: &Schema, ns: &Schema, ignore_null: bool, f: &str) -> Fou
     }
     let (lost, gained) = (ot & !nt, nt & !ot);
     Some(if lost == types::NULL && gained == 0 {
-        let why = if ns.nullable_ignored {
-            " (`nullable` is not a keyword of OpenAPI 3.1 or JSON Schema: write `null` among the types)"
-        } else {
-            ""
-        };
+        let why = ns
+            .nullable_ignored
+            .map(|why| format!(" ({why})"))
+            .unwrap_or_default();
         Finding::new(
             "nullable-removed",
             Effect::Narrows,

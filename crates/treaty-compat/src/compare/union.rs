@@ -426,12 +426,18 @@ impl SchemaComparer<'_> {
             return None;
         }
         let (rule, effect, what) = if new_null {
-            ("nullable-added", Effect::Widens, "now accepts null")
+            (
+                "nullable-added",
+                Effect::Widens,
+                "now accepts null".to_owned(),
+            )
         } else {
+            let why = self.new.get(at.n).nullable_ignored;
+            let why = why.map(|w| format!(" ({w})")).unwrap_or_default();
             (
                 "nullable-removed",
                 Effect::Narrows,
-                "no longer accepts null",
+                format!("no longer accepts null{why}"),
             )
         };
         let message = format!("`{}` {what}", at.field);

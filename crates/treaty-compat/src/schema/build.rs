@@ -57,12 +57,16 @@ impl Normalizer<'_> {
             s.types = set;
         }
         if is_true(node.get("nullable")) {
-            if self.dialect == Dialect::OpenApi30 {
-                if s.types != types::ALL {
-                    s.types |= types::NULL;
-                }
+            if self.dialect != Dialect::OpenApi30 {
+                s.nullable_ignored = Some(
+                    "`nullable` is not a keyword of OpenAPI 3.1 or JSON Schema: write `null` among the types",
+                );
+            } else if s.types != types::ALL {
+                s.types |= types::NULL;
             } else {
-                s.nullable_ignored = true;
+                s.nullable_ignored = Some(
+                    "OpenAPI 3.0.3: `nullable` allows null only beside a `type` in the same schema",
+                );
             }
         }
         if let Some(values) = node.get("enum").and_then(Node::as_seq) {

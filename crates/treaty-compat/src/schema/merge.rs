@@ -32,7 +32,7 @@ pub(super) fn merge(s: &mut Schema, o: &Schema) -> bool {
     s.min_properties = s.min_properties.max(o.min_properties);
     s.max_properties = smaller(s.max_properties, o.max_properties);
     s.unique_items |= o.unique_items;
-    s.nullable_ignored |= o.nullable_ignored;
+    s.nullable_ignored = s.nullable_ignored.or(o.nullable_ignored);
     s.items_written |= o.items_written;
     if s.prefix_items.is_empty() {
         s.prefix_items.clone_from(&o.prefix_items);

@@ -197,9 +197,10 @@ pub struct Schema {
     pub read_only: bool,
     /// `writeOnly`: sent in requests only.
     pub write_only: bool,
-    /// `nullable: true` written where it is not a keyword (OpenAPI 3.1 and
-    /// JSON Schema): it allows nothing, and messages say so.
-    pub nullable_ignored: bool,
+    /// `nullable: true` written where it allows nothing: in OpenAPI 3.1 and
+    /// JSON Schema (not a keyword), or in 3.0 without a `type` beside it
+    /// (3.0.3 says it then has no effect). Messages say why.
+    pub nullable_ignored: Option<&'static str>,
     /// `deprecated`.
     pub deprecated: bool,
     /// `default`, canonical JSON.
