@@ -322,7 +322,8 @@ impl Run<'_> {
                 .collect();
             let (needs, required) = self.needs_approval(interface, affected);
             let hash = proposals::change_set(interface, &changes);
-            let found = proposals::standing(self.ws, interface, &hash, &required);
+            let about = proposals::from_files(self.ws, &interface.id.value);
+            let found = proposals::standing(&about, interface, &hash, &required);
             if found.state == "approved" {
                 // Exactly this change set is approved: it ships.
                 for c in changes.iter_mut().filter(|c| c.standing == Standing::Fails) {

@@ -37,33 +37,75 @@ pub fn change_set(interface: &Interface, changes: &[CheckChange]) -> String {
     )
 }
 
-/// Where the failing change set of `interface` stands with the workspace's
-/// proposals. Of several proposals, one covering the change set wins.
+/// A proposal as the check sees it, whether read from `proposals/` or
+/// asked of a broker: the decisions are those taken on its change set.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Known {
+    /// `cp-1`.
+    pub id: String,
+    /// The hash of the change set it asks for.
+    pub change_set: String,
+    /// Where it stands.
+    pub state: ProposalState,
+    /// Each decision, in the order taken: the team and what it decided.
+    pub decisions: Vec<(String, Decision)>,
+}
+
+/// The workspace's proposal files about `interface`, as the check sees
+/// them.
+pub fn from_files(ws: &Workspace, interface: &str) -> Vec<Known> {
+    ws.proposals
+        .iter()
+        .filter(|p| p.interface.value == interface)
+        .map(|p: &Proposal| Known {
+            id: p.id.value.clone(),
+            change_set: p.change_set.value.clone(),
+            state: p.state,
+            decisions: p
+                .decisions
+                .iter()
+                .map(|d| {
+                    let decision = match d.decision {
+                        FileVerdict::Approve => Decision::Approve,
+                        FileVerdict::Reject => Decision::Reject,
+                    };
+                    (d.team.value.clone(), decision)
+                })
+                .collect(),
+        })
+        .collect()
+}
+
+/// Where the failing change set of `interface` stands with the proposals
+/// about it (`about`). Of several proposals, one covering the change set
+/// wins; its decisions are judged by `required`, the workspace's
+/// governance, whatever the proposal itself lists.
 pub fn standing(
-    ws: &Workspace,
+    about: &[Known],
     interface: &Interface,
     hash: &str,
     required: &RequiredApprovals,
 ) -> ProposalStanding {
-    let about: Vec<&Proposal> = ws
-        .proposals
-        .iter()
-        .filter(|p| p.interface.value == interface.id.value)
-        .collect();
-    let standing = |p: Option<&Proposal>, state, detail: String| ProposalStanding {
-        id: p.map(|p| p.id.value.clone()),
+    let standing = |p: Option<&Known>, state, detail: String| ProposalStanding {
+        id: p.map(|p| p.id.clone()),
         state,
         change_set: hash.to_owned(),
         detail,
     };
-    let Some(p) = about.iter().find(|p| p.change_set.value == hash).copied() else {
+    // An open one before a closed one: a proposal withdrawn and proposed
+    // again covers the same hash twice.
+    let p = about
+        .iter()
+        .filter(|p| p.change_set == hash)
+        .min_by_key(|p| p.state.is_closed());
+    let Some(p) = p else {
         return match about.last() {
             Some(p) => standing(
                 Some(p),
                 "other_change_set",
                 format!(
                     "proposal {} covers another change set ({}); this one is {hash}: propose it again",
-                    p.id.value, p.change_set.value
+                    p.id, p.change_set
                 ),
             ),
             None => standing(
@@ -81,46 +123,31 @@ pub fn standing(
             return standing(
                 Some(p),
                 "closed",
-                format!("proposal {} is closed ({:?})", p.id.value, p.state).to_lowercase(),
+                format!("proposal {} is closed ({})", p.id, p.state),
             );
         }
         ProposalState::Draft => {
-            return standing(
-                Some(p),
-                "pending",
-                format!("proposal {} is a draft", p.id.value),
-            );
+            return standing(Some(p), "pending", format!("proposal {} is a draft", p.id));
         }
         ProposalState::Open | ProposalState::Approved | ProposalState::Rejected => {}
     }
-    let decisions: Vec<(String, Decision)> = p
-        .decisions
-        .iter()
-        .map(|d| {
-            let decision = match d.decision {
-                FileVerdict::Approve => Decision::Approve,
-                FileVerdict::Reject => Decision::Reject,
-            };
-            (d.team.value.clone(), decision)
-        })
-        .collect();
-    match governance::verdict(required, &decisions) {
+    match governance::verdict(required, &p.decisions) {
         Verdict::Approved => standing(
             Some(p),
             "approved",
-            format!("approved by proposal {}", p.id.value),
+            format!("approved by proposal {}", p.id),
         ),
         Verdict::Rejected { by } => standing(
             Some(p),
             "rejected",
-            format!("proposal {} was rejected by {}", p.id.value, by.join(", ")),
+            format!("proposal {} was rejected by {}", p.id, by.join(", ")),
         ),
         Verdict::Pending { missing } => standing(
             Some(p),
             "pending",
             format!(
                 "proposal {} awaits {}",
-                p.id.value,
+                p.id,
                 missing
                     .iter()
                     .map(governance::describe)

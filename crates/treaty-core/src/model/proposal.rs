@@ -81,6 +81,88 @@ pub enum ProposalState {
     RolledBack,
 }
 
+impl ProposalState {
+    /// Every state, in the order of the life cycle.
+    pub const ALL: [ProposalState; 7] = [
+        ProposalState::Draft,
+        ProposalState::Open,
+        ProposalState::Approved,
+        ProposalState::Rejected,
+        ProposalState::Withdrawn,
+        ProposalState::Shipped,
+        ProposalState::RolledBack,
+    ];
+
+    /// The name in files and on the wire (`rolled_back`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ProposalState::Draft => "draft",
+            ProposalState::Open => "open",
+            ProposalState::Approved => "approved",
+            ProposalState::Rejected => "rejected",
+            ProposalState::Withdrawn => "withdrawn",
+            ProposalState::Shipped => "shipped",
+            ProposalState::RolledBack => "rolled_back",
+        }
+    }
+
+    /// The state named `s` (see [`ProposalState::as_str`]).
+    pub fn parse(s: &str) -> Option<ProposalState> {
+        ProposalState::ALL.into_iter().find(|st| st.as_str() == s)
+    }
+
+    /// Whether nothing more happens to a proposal in this state but
+    /// (for `shipped`) a rollback.
+    pub fn is_closed(self) -> bool {
+        matches!(
+            self,
+            ProposalState::Withdrawn | ProposalState::Shipped | ProposalState::RolledBack
+        )
+    }
+
+    /// Whether a person may move a proposal from `self` to `to`.
+    /// `approved` and `rejected` are never asked for: the decisions decide
+    /// them. The life cycle: draft → open → (approved | rejected) →
+    /// withdrawn at any time before shipping; only an approved proposal
+    /// ships, and only a shipped one is rolled back.
+    pub fn may_become(self, to: ProposalState) -> Result<(), String> {
+        use ProposalState::*;
+        let allowed = match to {
+            Open => self == Draft,
+            Withdrawn => matches!(self, Draft | Open | Approved | Rejected),
+            Shipped => self == Approved,
+            RolledBack => self == Shipped,
+            Draft | Approved | Rejected => {
+                return Err(format!(
+                    "`{}` is not asked for: the decisions of the required teams decide it",
+                    to.as_str()
+                ));
+            }
+        };
+        if allowed {
+            Ok(())
+        } else {
+            Err(format!(
+                "a proposal that is {} cannot become {}{}",
+                self.as_str(),
+                to.as_str(),
+                match to {
+                    Shipped => ": only an approved proposal ships",
+                    RolledBack => ": only a shipped proposal is rolled back",
+                    Open => ": only a draft is opened",
+                    _ => "",
+                }
+            ))
+        }
+    }
+}
+
+impl std::fmt::Display for ProposalState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// One team's decision on a proposal.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -105,4 +187,36 @@ pub enum FileVerdict {
     Approve,
     /// The team rejects.
     Reject,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ProposalState::{self, *};
+
+    #[test]
+    fn names_round_trip_and_match_serde() {
+        for s in ProposalState::ALL {
+            assert_eq!(ProposalState::parse(s.as_str()), Some(s));
+            let json = serde_json::to_string(&s).unwrap();
+            assert_eq!(json, format!("\"{}\"", s.as_str()));
+        }
+        assert_eq!(ProposalState::parse("merged"), None);
+    }
+
+    #[test]
+    fn life_cycle() {
+        assert!(Draft.may_become(Open).is_ok());
+        assert!(Open.may_become(Withdrawn).is_ok());
+        assert!(Approved.may_become(Shipped).is_ok());
+        assert!(Shipped.may_become(RolledBack).is_ok());
+        assert!(
+            Open.may_become(Shipped)
+                .unwrap_err()
+                .contains("only an approved")
+        );
+        assert!(Approved.may_become(RolledBack).is_err());
+        assert!(Shipped.may_become(Withdrawn).is_err());
+        assert!(Open.may_become(Approved).unwrap_err().contains("decisions"));
+        assert!(Withdrawn.may_become(Open).is_err());
+    }
 }
