@@ -85,4 +85,14 @@ codes! {
     EMPTY_ROLLBACK = "empty-rollback";
     /// A proposal's `change_set` is not `sha256:` and 64 hex digits.
     INVALID_CHANGE_SET = "invalid-change-set";
+    /// A waiver names a rule id the rule catalog does not have.
+    UNKNOWN_RULE = "unknown-rule";
+    /// A waiver lists no rule.
+    EMPTY_RULES = "empty-rules";
+    /// A waiver's `reason` is empty.
+    EMPTY_REASON = "empty-reason";
+    /// A waiver's id is not `w-` and a number, or not its file's name.
+    INVALID_WAIVER_ID = "invalid-waiver-id";
+    /// A waiver is `shipped` or `rolled_back`: waivers never ship.
+    INVALID_WAIVER_STATE = "invalid-waiver-state";
 }

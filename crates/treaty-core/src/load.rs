@@ -3,7 +3,7 @@
 use treaty_syntax::{Diagnostic, Limits, Node, SourceId, SourceMap, from_node};
 
 use crate::codes;
-use crate::model::{Interface, Proposal, Release, Team, WorkspaceFile};
+use crate::model::{Interface, Proposal, Release, Team, Waiver, WorkspaceFile};
 
 pub use treaty_compat::{DocumentSource, ReadError};
 
@@ -35,6 +35,8 @@ pub struct Workspace {
     pub releases: Vec<Release>,
     /// Change proposals from `proposals/` (the repository-only mode).
     pub proposals: Vec<Proposal>,
+    /// Waivers from `waivers/` (the repository-only mode).
+    pub waivers: Vec<Waiver>,
     /// Ids of teams, interfaces and releases whose file did not fit the
     /// format: they exist, so references to them are not reported again.
     pub broken_ids: Vec<(ItemKind, String)>,
@@ -51,12 +53,15 @@ pub enum ItemKind {
     Release,
     /// A file under `proposals/`.
     Proposal,
+    /// A file under `waivers/`.
+    Waiver,
 }
 
 const WORKSPACE_FILE: &str = "treaty.yaml";
 
 /// Reads every contract file: `treaty.yaml`, `teams/*.yaml`,
-/// `interfaces/*.yaml`, `releases/*.yaml`, `proposals/*.yaml` (`.yml` too). Never fails:
+/// `interfaces/*.yaml`, `releases/*.yaml`, `proposals/*.yaml`, `waivers/*.yaml`
+/// (`.yml` too). Never fails:
 /// unreadable files and type errors become diagnostics.
 pub fn load(source: &dyn WorkspaceSource) -> (Workspace, Vec<Diagnostic>) {
     let mut ws = Workspace::default();
@@ -92,6 +97,7 @@ pub fn load(source: &dyn WorkspaceSource) -> (Workspace, Vec<Diagnostic>) {
         ("interfaces", ItemKind::Interface),
         ("releases", ItemKind::Release),
         ("proposals", ItemKind::Proposal),
+        ("waivers", ItemKind::Waiver),
     ] {
         let names = match source.list(dir) {
             Ok(names) => names,
@@ -127,6 +133,7 @@ pub fn load(source: &dyn WorkspaceSource) -> (Workspace, Vec<Diagnostic>) {
                 ItemKind::Proposal => {
                     decode::<Proposal>(&node, &mut diags).map(|p| ws.proposals.push(p))
                 }
+                ItemKind::Waiver => decode::<Waiver>(&node, &mut diags).map(|w| ws.waivers.push(w)),
             };
             if decoded.is_none()
                 && let Some(id) = node.get("id").and_then(|n| n.as_scalar())

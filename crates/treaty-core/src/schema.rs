@@ -3,7 +3,7 @@
 
 use schemars::generate::SchemaSettings;
 
-use crate::model::{Interface, Proposal, Release, Team, WorkspaceFile};
+use crate::model::{Interface, Proposal, Release, Team, Waiver, WorkspaceFile};
 
 /// `(file name, schema)` for every kind of contract file.
 pub fn json_schemas() -> Vec<(&'static str, serde_json::Value)> {
@@ -48,7 +48,16 @@ pub fn json_schemas() -> Vec<(&'static str, serde_json::Value)> {
         ),
         (
             "proposal.schema.json",
-            schema(settings.into_generator().into_root_schema_for::<Proposal>()),
+            schema(
+                settings
+                    .clone()
+                    .into_generator()
+                    .into_root_schema_for::<Proposal>(),
+            ),
+        ),
+        (
+            "waiver.schema.json",
+            schema(settings.into_generator().into_root_schema_for::<Waiver>()),
         ),
     ]
 }

@@ -13,6 +13,7 @@
 use serde::Serialize;
 
 pub mod baseline;
+pub mod waivers;
 
 pub use baseline::{Baseline, Bump};
 use treaty_compat::{Level, Policy};
@@ -88,6 +89,9 @@ pub enum Standing {
     Unused,
     /// Breaking and touching a consumer, but the policy is `none`.
     Allowed,
+    /// Breaking and touching a consumer, but its rule is waived on the
+    /// interface by an approved waiver that has not expired.
+    Waived,
     /// Breaking and touching a consumer, but approved: a change proposal
     /// covering exactly this change set has every approval governance
     /// asks for.
@@ -231,43 +235,73 @@ pub fn judge(policy: Policy, facts: &Facts<'_>) -> InterfaceCheck {
     }
     let mut kept = merge(comparisons);
     let mut counts = Counts::default();
-    let mut reasons = Vec::new();
-    let mut notes = Vec::new();
     for k in &mut kept {
         let change = &comparisons[k.comparison][k.position];
         counts.add(change.level);
         if change.level != Level::Breaking {
             continue;
         }
-        let what = format!("`{}` ({})", change.rule, change.message);
-        let teams = change.affects.join(", ");
         k.standing = if change.affects.is_empty() {
-            notes.push(format!(
-                "{what} is breaking, but no consumer uses what changed"
-            ));
             Standing::Unused
         } else if policy == Policy::None {
-            notes.push(format!(
-                "{what} would break {teams}, but the policy is `none`"
-            ));
             Standing::Allowed
-        } else if let (0, Some(why)) = (k.comparison, accepted) {
-            notes.push(format!("{what} breaks {teams}, accepted: {why}"));
+        } else if let (0, Some(_)) = (k.comparison, accepted) {
             Standing::Accepted
         } else {
-            reasons.push(format!("{what} breaks {teams}"));
             Standing::Fails
         };
     }
-    let outcome = if reasons.is_empty() {
-        Outcome::Pass { notes }
-    } else {
-        Outcome::Fail { reasons }
-    };
+    let outcome = outcome(comparisons, &kept, accepted.as_deref(), &[]);
     InterfaceCheck {
         outcome,
         changes: kept,
         counts,
+    }
+}
+
+/// The outcome the standings of `kept` make: a fail with one reason per
+/// failing change, else a pass with one note per breaking change let
+/// through. `waived_by[i]`: for a waived change, the waiver and its last
+/// day in words (`w-2 until 2027-01-31`).
+fn outcome(
+    comparisons: &[Vec<Found<'_>>],
+    kept: &[Kept],
+    accepted: Option<&str>,
+    waived_by: &[Option<String>],
+) -> Outcome {
+    let mut reasons = Vec::new();
+    let mut notes = Vec::new();
+    for (i, k) in kept.iter().enumerate() {
+        let change = &comparisons[k.comparison][k.position];
+        if change.level != Level::Breaking {
+            continue;
+        }
+        let what = format!("`{}` ({})", change.rule, change.message);
+        let teams = change.affects.join(", ");
+        let waiver = waived_by.get(i).cloned().flatten().unwrap_or_default();
+        match k.standing {
+            Standing::Fails => reasons.push(format!("{what} breaks {teams}")),
+            Standing::Unused => notes.push(format!(
+                "{what} is breaking, but no consumer uses what changed"
+            )),
+            Standing::Allowed => notes.push(format!(
+                "{what} would break {teams}, but the policy is `none`"
+            )),
+            Standing::Accepted => notes.push(format!(
+                "{what} breaks {teams}, accepted: {}",
+                accepted.unwrap_or_default()
+            )),
+            Standing::Waived => notes.push(format!("{what} breaks {teams}, waived by {waiver}")),
+            Standing::Approved => notes.push(format!(
+                "{what} breaks {teams}, approved by a change proposal"
+            )),
+            Standing::Harmless => {}
+        }
+    }
+    if reasons.is_empty() {
+        Outcome::Pass { notes }
+    } else {
+        Outcome::Fail { reasons }
     }
 }
 

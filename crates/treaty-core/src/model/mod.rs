@@ -36,19 +36,23 @@ mod proposal;
 mod release;
 mod team;
 mod values;
+mod waiver;
 mod workspace;
 
 pub use interface::{
     Compatibility, Consumer, Expectation, ExpectationKind, FailureMode, FlagOwner, Interface,
     InterfaceKind, ProtoCategory, Slo, UndeclaredProperties, Uses, Versioning, VersioningScheme,
 };
-pub use proposal::{FileDecision, FileVerdict, Proposal, ProposalState, ProposedChange};
+pub use proposal::{
+    FileDecision, FileVerdict, Proposal, ProposalState, ProposedChange, Transition,
+};
 pub use release::{
     Cadence, Criterion, Debt, Dependency, Evidence, EvidenceKind, FlagState, Milestones,
     Mitigation, Release, ReleaseStatus, ScopeItem, Variability,
 };
 pub use team::{Contacts, EscalationStep, Member, Team};
 pub use values::{CalendarDate, Duration, Threshold};
+pub use waiver::Waiver;
 pub use workspace::{
     ApprovalRule, Approver, BlockerSlas, ChangeKind, Defaults, Freeze, Governance, Organization,
     WorkspaceFile,

@@ -44,6 +44,9 @@ pub struct Proposal {
     /// Where it stands; `open` unless said.
     #[serde(default)]
     pub state: ProposalState,
+    /// Every change of state asked for, with who and why, in order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub transitions: Vec<Transition>,
     /// Approvals and rejections, in the order taken; a team's latest
     /// counts.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -161,6 +164,20 @@ impl std::fmt::Display for ProposalState {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
+}
+
+/// A change of state someone asked for (`treaty proposal open|withdraw|ship|roll-back`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Transition {
+    /// The state it moved to.
+    pub to: ProposalState,
+    /// Who asked for it.
+    pub by: String,
+    /// The day.
+    pub on: CalendarDate,
+    /// Why. Required.
+    pub reason: String,
 }
 
 /// One team's decision on a proposal.

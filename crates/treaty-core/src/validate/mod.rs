@@ -20,6 +20,7 @@ mod schema_files;
 mod schema_names;
 mod teams;
 mod uses;
+mod waivers;
 mod workspace;
 
 pub use schema_files::detect_kind;
@@ -77,6 +78,11 @@ pub fn validate(ws: &mut Workspace, source: &dyn WorkspaceSource, today: Date) -
     v.unique_ids("proposal", ws.proposals.iter().map(|p| &p.id));
     for proposal in &ws.proposals {
         v.check_proposal(proposal, &interface_ids, &release_ids);
+    }
+    v.unique_ids("waiver", ws.waivers.iter().map(|w| &w.id));
+    for waiver in &ws.waivers {
+        let file = ws.sources.get(waiver.id.span.file).map(|f| f.name());
+        v.check_waiver(waiver, file, &interface_ids);
     }
 
     // Schema files that failed to parse: register their text so that the
@@ -165,6 +171,22 @@ impl Validator {
             }
             None => d.with_hint(format!("defined teams: {}", ids.join(", "))),
         };
+        self.push(d);
+    }
+
+    /// Reports a reference to an interface that does not exist.
+    pub(super) fn interface_ref(&mut self, interface: &Spanned<String>, interface_ids: &[&str]) {
+        if interface_ids.contains(&interface.value.as_str()) {
+            return;
+        }
+        let mut d = Diagnostic::error(
+            codes::UNKNOWN_INTERFACE,
+            format!("unknown interface `{}`", interface.value),
+        )
+        .at(interface.span);
+        if let Some(m) = did_you_mean(&interface.value, interface_ids) {
+            d = d.with_hint(format!("did you mean `{m}`?"));
+        }
         self.push(d);
     }
 

@@ -14,18 +14,7 @@ impl Validator {
         interface_ids: &[&str],
         release_ids: &[&str],
     ) {
-        let interface = &proposal.interface;
-        if !interface_ids.contains(&interface.value.as_str()) {
-            let mut d = Diagnostic::error(
-                codes::UNKNOWN_INTERFACE,
-                format!("unknown interface `{}`", interface.value),
-            )
-            .at(interface.span);
-            if let Some(m) = did_you_mean(&interface.value, interface_ids) {
-                d = d.with_hint(format!("did you mean `{m}`?"));
-            }
-            self.push(d);
-        }
+        self.interface_ref(&proposal.interface, interface_ids);
         self.team_ref(&proposal.proposer, "the proposer");
         for decision in &proposal.decisions {
             self.team_ref(&decision.team, "a deciding team");
