@@ -6,6 +6,10 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand, ValueEnum};
 use jiff::civil::Date;
 
+mod repository;
+
+pub use repository::{DecideArgs, ProposalCommand, ProposeArgs, TransitionArgs, WaiveArgs};
+
 /// Treaty: the agreements between teams that ship software together, as
 /// code that machines check.
 #[derive(Debug, Parser)]
@@ -31,11 +35,23 @@ pub enum Command {
     /// (repository-only mode): `proposals/cp-N.yaml` with the change set's
     /// hash, the changes and who must approve, for review like any file.
     Propose(ProposeArgs),
-    /// Record a team's approval in a proposal file (repository-only mode;
-    /// the file is then reviewed and merged like any change).
+    /// Record a team's approval in a proposal or waiver file
+    /// (repository-only mode; the file is then reviewed and merged like any
+    /// change).
     Approve(DecideArgs),
-    /// Record a team's rejection in a proposal file (repository-only mode).
+    /// Record a team's rejection in a proposal or waiver file
+    /// (repository-only mode).
     Reject(DecideArgs),
+    /// Write a waiver (repository-only mode): `waivers/w-N.yaml` lets the
+    /// named rules of an interface through `treaty check` until a day, once
+    /// governance's approvers approve it.
+    Waive(WaiveArgs),
+    /// Move a proposal (or a waiver) through its life cycle, recording who
+    /// and why in the file (repository-only mode).
+    Proposal {
+        #[command(subcommand)]
+        command: ProposalCommand,
+    },
     /// The evolution of an interface's schema through the git history,
     /// grouped by version.
     Changelog(ChangelogArgs),
@@ -211,51 +227,10 @@ pub struct CheckArgs {
     /// per interface (the report says where it stopped).
     #[arg(long, value_name = "N", default_value_t = crate::check::DEFAULT_MAX_HISTORY)]
     pub max_history: usize,
-}
-
-#[derive(Debug, clap::Args)]
-pub struct ProposeArgs {
-    /// The interface whose breaking changes are proposed.
-    pub interface: String,
-    /// The workspace directory.
-    #[arg(long, default_value = ".")]
-    pub dir: PathBuf,
-    /// The revision the change is made against, as for `treaty check`.
-    #[arg(long, default_value = "HEAD")]
-    pub base: String,
-    /// What the change is, in a line.
+    /// The day governance (freezes) and waivers (expiry) are judged on
+    /// (YYYY-MM-DD); defaults to today.
     #[arg(long)]
-    pub title: String,
-    /// How to undo the change if it goes wrong.
-    #[arg(long)]
-    pub rollback: String,
-    /// Why it cannot be made compatible.
-    #[arg(long)]
-    pub reason: Option<String>,
-    /// The release it is meant for.
-    #[arg(long)]
-    pub target_release: Option<String>,
-    /// The release needs it (otherwise it may be deferred).
-    #[arg(long)]
-    pub essential: bool,
-}
-
-#[derive(Debug, clap::Args)]
-pub struct DecideArgs {
-    /// The proposal's id (`cp-1`), a file under `proposals/`.
-    pub proposal: String,
-    /// The team deciding.
-    #[arg(long)]
-    pub team: String,
-    /// Who in the team decides.
-    #[arg(long)]
-    pub by: String,
-    /// Why.
-    #[arg(long)]
-    pub reason: String,
-    /// The workspace directory.
-    #[arg(long, default_value = ".")]
-    pub dir: PathBuf,
+    pub today: Option<Date>,
 }
 
 #[derive(Debug, clap::Args)]

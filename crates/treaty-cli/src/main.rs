@@ -41,6 +41,8 @@ fn run(command: Command) -> Exit {
         Command::Propose(args) => commands::propose::run(args),
         Command::Approve(args) => commands::decide::run(args, "approve"),
         Command::Reject(args) => commands::decide::run(args, "reject"),
+        Command::Waive(args) => commands::waive::run(args),
+        Command::Proposal { command } => commands::transition::run(command),
         Command::Changelog(args) => commands::changelog::run(args),
         Command::Serve(args) => broker::serve::run(args),
         Command::Publish(args) => broker::report(client::publish(&args)),

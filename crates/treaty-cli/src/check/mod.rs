@@ -12,6 +12,7 @@ mod history;
 mod proposals;
 mod render;
 mod uses;
+mod waivers;
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -86,6 +87,9 @@ pub struct InterfaceReport {
     /// change set (the repository-only mode).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub proposal: Option<proposals::ProposalStanding>,
+    /// The waivers of the interface, judged on the day of the check.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub waivers: Vec<check::waivers::JudgedWaiver>,
 }
 
 /// The approvals a failing interface's breaking changes need.
@@ -119,9 +123,13 @@ pub struct CheckChange {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub found_against: Option<Against>,
     /// What it does to the verdict: `fails`, `accepted` (a major version
-    /// bump), `unused` (no consumer uses it), `allowed` (policy `none`) or
+    /// bump), `unused` (no consumer uses it), `allowed` (policy `none`),
+    /// `waived` (an approved waiver), `approved` (a change proposal) or
     /// `harmless` (not breaking).
     pub standing: Standing,
+    /// The waiver that let it through, when one did.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub waived_by: Option<String>,
 }
 
 /// Totals over every interface (the decision's own count, see
@@ -260,7 +268,7 @@ impl Run<'_> {
             }
             None => Compared::default(),
         };
-        let verdict = {
+        let (verdict, applied) = {
             let facts = if old.is_some() {
                 Facts::Compared {
                     comparisons: compared.reports.iter().map(|r| found(&r.0)).collect(),
@@ -273,7 +281,10 @@ impl Run<'_> {
                     base: self.base,
                 }
             };
-            check::judge(policy, &facts)
+            let mut verdict = check::judge(policy, &facts);
+            let applied =
+                waivers::apply(self.ws, interface, &mut verdict, &facts, self.options.today);
+            (verdict, applied)
         };
         let message = match &verdict.outcome {
             Outcome::New { reason }
@@ -290,7 +301,14 @@ impl Run<'_> {
         let changes: Vec<CheckChange> = verdict
             .changes
             .iter()
-            .filter_map(|k| {
+            .zip(
+                applied
+                    .waived_by
+                    .iter()
+                    .cloned()
+                    .chain(std::iter::repeat(None)),
+            )
+            .filter_map(|(k, waived_by)| {
                 let change = found.get_mut(k.comparison)?.get_mut(k.position)?.take()?;
                 Some(CheckChange {
                     change,
@@ -298,6 +316,7 @@ impl Run<'_> {
                         .then(|| against.get(k.comparison).cloned())
                         .flatten(),
                     standing: k.standing,
+                    waived_by,
                 })
             })
             .collect();
@@ -362,6 +381,7 @@ impl Run<'_> {
             changes,
             needs_approval,
             proposal,
+            waivers: applied.waivers,
         };
         (report, verdict)
     }
@@ -502,6 +522,7 @@ impl Run<'_> {
                     .0
             }),
             proposal: None,
+            waivers: Vec::new(),
             consumers: Some(consumers),
             accepted_by: None,
             history: None,

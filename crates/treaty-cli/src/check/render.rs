@@ -89,6 +89,10 @@ fn change(out: &mut String, c: &CheckChange, base: &str, accepted: Option<String
             Standing::Accepted => accepted.map(|a| format!(" (accepted: {a})")),
             Standing::Allowed => Some(" (allowed: the policy is `none`)".to_owned()),
             Standing::Approved => Some(" (approved by a change proposal)".to_owned()),
+            Standing::Waived => Some(format!(
+                " (waived by {})",
+                c.waived_by.as_deref().unwrap_or("a waiver")
+            )),
             Standing::Fails | Standing::Unused | Standing::Harmless => None,
         };
         out.push_str(&format!(
@@ -166,6 +170,9 @@ fn interface(out: &mut String, i: &InterfaceReport, base: &str) {
     }
     if let Some(h) = &i.history {
         history(out, h);
+    }
+    for w in &i.waivers {
+        out.push_str(&format!("  {}\n", w.detail));
     }
     if let Some(p) = &i.proposal {
         out.push_str(&format!("  {}\n", p.detail));
@@ -248,6 +255,9 @@ pub fn markdown(r: &CheckReport) -> String {
                 "\n`{}`: breaking changes accepted by the major version bump from {} to {}\n",
                 i.id, b.from, b.to
             ));
+        }
+        for w in &i.waivers {
+            out.push_str(&format!("\n`{}`: {}\n", i.id, w.detail));
         }
         if let Some(s) = i.history.as_ref().and_then(|h| h.stopped.as_ref()) {
             let before = s

@@ -13,11 +13,12 @@ pub fn run(args: CheckArgs) -> Exit {
         format,
         transitive,
         max_history,
+        today,
     } = args;
     let options = check::Options {
         all_transitive: transitive,
         max_history,
-        today: super::today(),
+        today: today.unwrap_or_else(super::today),
     };
     let report = match big_stack::run(move || check::check(&dir, &base, &options)) {
         Some(Ok(r)) => r,

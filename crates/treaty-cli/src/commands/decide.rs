@@ -1,18 +1,21 @@
 //! `treaty approve` and `treaty reject` in the repository-only mode:
-//! append a team's decision to a proposal file, as the last entry of its
-//! `decisions` (a team's latest decision counts). The file must stay a
-//! valid proposal, or nothing is written. Who may decide for a team is the
-//! code review's call in this mode (see docs/format.md).
+//! append a team's decision to a proposal file (`cp-N`) or a waiver file
+//! (`w-N`), as the last entry of its `decisions` (a team's latest decision
+//! counts). The file must stay valid, or nothing is written. Who may
+//! decide for a team is the code review's call in this mode (see
+//! docs/format.md).
 
+use super::repo_files::{self, Item, quoted};
 use crate::cli::DecideArgs;
 use crate::exit::{self, Exit};
-use crate::fs_source::FsSource;
 
 pub fn run(args: DecideArgs, decision: &'static str) -> Exit {
-    let path = args
-        .dir
-        .join("proposals")
-        .join(format!("{}.yaml", args.proposal));
+    let item = match Item::of(&args.id) {
+        Ok(item) => item,
+        Err(e) => return exit::error(e),
+    };
+    let rel = item.path(&args.id);
+    let path = args.dir.join(&rel);
     let text = match std::fs::read_to_string(&path) {
         Ok(t) => t,
         Err(e) => return exit::error(format!("cannot read {}: {e}", path.display())),
@@ -26,8 +29,8 @@ pub fn run(args: DecideArgs, decision: &'static str) -> Exit {
             return exit::error(format!("{what} is empty"));
         }
     }
-    // Decisions are the file's last key (as `treaty propose` writes it):
-    // an entry appended there is the latest.
+    // Decisions are the file's last key (as `treaty propose` and `treaty
+    // waive` write it): an entry appended there is the latest.
     let Some(at) = text.rfind("\ndecisions:").map(|at| at + 1) else {
         return exit::error(format!(
             "{}: no `decisions:` key at the start of a line; add the decision by hand",
@@ -46,7 +49,6 @@ pub fn run(args: DecideArgs, decision: &'static str) -> Exit {
             path.display()
         ));
     }
-    let quoted = |s: &str| serde_json::to_string(s).unwrap_or_else(|_| "\"\"".to_owned());
     let mut updated = if head == "[]" {
         format!("{}decisions:\n", &text[..at])
     } else {
@@ -63,25 +65,29 @@ pub fn run(args: DecideArgs, decision: &'static str) -> Exit {
         super::today(),
         quoted(&args.reason)
     ));
-    if let Err(e) = std::fs::write(&path, &updated) {
-        return exit::error(format!("cannot write {}: {e}", path.display()));
+    // The team must exist and the workspace still read with the new
+    // text: checked before anything is written.
+    let (now, _) = treaty_core::load(&crate::fs_source::FsSource::new(&args.dir));
+    if !repo_files::known_team(&now, &args.team) {
+        return exit::error(format!(
+            "{}: unknown team `{}`; nothing written",
+            path.display(),
+            args.team
+        ));
     }
-    // The workspace must still read, and the proposal name the team.
-    let (ws, _) = treaty_core::load(&FsSource::new(&args.dir));
-    let known_team = ws.teams.iter().any(|t| t.id.value == args.team)
-        || ws
-            .workspace
-            .as_ref()
-            .is_some_and(|w| w.teams.iter().any(|t| t.id.value == args.team));
-    let readable = ws.proposals.iter().any(|p| p.id.value == args.proposal);
-    if !readable || !known_team {
-        let _ = std::fs::write(&path, &text);
-        let why = if !known_team {
-            format!("unknown team `{}`", args.team)
-        } else {
-            "the file would no longer be a valid proposal".to_owned()
-        };
-        return exit::error(format!("{}: {why}; nothing written", path.display()));
+    let ws = match repo_files::would_validate(&args.dir, &rel, &updated) {
+        Ok(ws) => ws,
+        Err(e) => return exit::error(e),
+    };
+    if !item.loaded(&ws, &args.id) {
+        return exit::error(format!(
+            "{}: the file would not be read as `{}`; nothing written",
+            path.display(),
+            args.id
+        ));
+    }
+    if let Err(e) = repo_files::replace(&args.dir, &rel, &updated) {
+        return exit::error(e);
     }
     super::print(&format!(
         "{}: {} {decision}s ({}); commit the file for review\n",

@@ -7,8 +7,11 @@ pub mod check;
 pub mod decide;
 pub mod diff;
 pub mod propose;
+pub mod repo_files;
 pub mod scaffold;
+pub mod transition;
 pub mod validate;
+pub mod waive;
 
 use std::io::{IsTerminal, Write};
 

@@ -7,6 +7,7 @@
 
 use std::fmt::Write;
 
+use super::repo_files::{self, Item, quoted};
 use crate::big_stack;
 use crate::check::{self, InterfaceReport};
 use crate::cli::ProposeArgs;
@@ -42,60 +43,30 @@ pub fn run(args: ProposeArgs) -> Exit {
     if standing.state == "approved" {
         return exit::error(format!("`{}`: {}", found.id, standing.detail));
     }
-    let proposals = args.dir.join("proposals");
-    let number = next_number(&proposals);
-    let id = format!("cp-{number}");
+    let id = format!("cp-{}", repo_files::next_number(&args.dir, Item::Proposal));
     let text = proposal_file(&id, &args, found, &standing.change_set, &report.base);
-    let path = proposals.join(format!("{id}.yaml"));
-    if let Err(e) = std::fs::create_dir_all(&proposals) {
-        return exit::error(format!("cannot create {}: {e}", proposals.display()));
-    }
-    // `create_new`: a proposal written meanwhile is never overwritten.
-    let written = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(&path)
-        .and_then(|mut f| std::io::Write::write_all(&mut f, text.as_bytes()));
-    if let Err(e) = written {
-        return exit::error(format!("cannot write {}: {e}", path.display()));
-    }
+    let path = match repo_files::create(&args.dir, &Item::Proposal.path(&id), &text) {
+        Ok(path) => path,
+        Err(e) => return exit::error(e),
+    };
     let whom = found
         .needs_approval
         .as_ref()
         .map(|n| n.from.join(", "))
         .unwrap_or_default();
+    let next = if args.draft {
+        format!("a draft: `treaty proposal open {id}` asks {whom} for approval")
+    } else {
+        format!("needs approval from {whom}: add their decisions to the file")
+    };
     super::print(&format!(
-        "wrote {}: {} for `{}` ({})\nneeds approval from {whom}: add their decisions to the file\n",
+        "wrote {}: {} for `{}` ({})\n{next}\n",
         path.display(),
         id,
         found.id,
         standing.change_set
     ));
     Exit::Success
-}
-
-/// One more than the highest `cp-N` in `dir` (1 in an empty or missing
-/// directory).
-fn next_number(dir: &std::path::Path) -> u64 {
-    let highest = std::fs::read_dir(dir)
-        .into_iter()
-        .flatten()
-        .flatten()
-        .filter_map(|e| {
-            let name = e.file_name().to_string_lossy().into_owned();
-            let stem = name
-                .strip_suffix(".yaml")
-                .or_else(|| name.strip_suffix(".yml"))?;
-            stem.strip_prefix("cp-")?.parse::<u64>().ok()
-        })
-        .max()
-        .unwrap_or(0);
-    highest + 1
-}
-
-/// A YAML scalar: JSON's quoted string is one.
-fn quoted(s: &str) -> String {
-    serde_json::to_string(s).unwrap_or_else(|_| "\"\"".to_owned())
 }
 
 fn proposal_file(
@@ -129,6 +100,16 @@ fn proposal_file(
     {
         let _ = writeln!(out, "  - rule: {}", c.change.rule);
         let _ = writeln!(out, "    message: {}", quoted(&c.change.message));
+        let affects: Vec<String> = c
+            .change
+            .affects
+            .iter()
+            .flatten()
+            .map(|t| quoted(t))
+            .collect();
+        if !affects.is_empty() {
+            let _ = writeln!(out, "    affects: [{}]", affects.join(", "));
+        }
     }
     if let Some(reason) = &args.reason {
         let _ = writeln!(out, "reason: {}", quoted(reason));
@@ -138,7 +119,7 @@ fn proposal_file(
     if let Some(release) = &args.target_release {
         let _ = writeln!(out, "target_release: {}", quoted(release));
     }
-    let _ = writeln!(out, "state: open");
+    let _ = writeln!(out, "state: {}", if args.draft { "draft" } else { "open" });
     if let Some(n) = &found.needs_approval {
         let _ = writeln!(out, "# Needs approval from: {}", n.from.join(", "));
     }

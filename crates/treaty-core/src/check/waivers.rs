@@ -81,6 +81,17 @@ pub struct JudgedWaiver {
     pub detail: String,
 }
 
+/// The waivers of one interface judged, and which changes they let
+/// through.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Applied {
+    /// Every waiver of the interface, in the order given.
+    pub waivers: Vec<JudgedWaiver>,
+    /// For each change of the check (same positions), the id of the
+    /// waiver that let it through.
+    pub waived_by: Vec<Option<String>>,
+}
+
 /// Judges the waivers of `context.interface` and lets through every
 /// failing change of `check` whose rule an approved, unexpired waiver
 /// lists (the first such waiver, in the order given, is named). When no
@@ -91,7 +102,7 @@ pub fn apply(
     facts: &Facts<'_>,
     waivers: &[KnownWaiver],
     context: &Context<'_>,
-) -> Vec<JudgedWaiver> {
+) -> Applied {
     let (comparisons, accepted) = match facts {
         Facts::Compared {
             comparisons,
@@ -124,6 +135,7 @@ pub fn apply(
         })
         .collect();
     let mut waived_by: Vec<Option<String>> = vec![None; check.changes.len()];
+    let mut ids: Vec<Option<String>> = vec![None; check.changes.len()];
     for (i, rule, _) in &failing {
         let Some(w) = judged
             .iter_mut()
@@ -133,6 +145,7 @@ pub fn apply(
         };
         w.waived += 1;
         waived_by[*i] = Some(format!("{} until {}", w.id, w.expires));
+        ids[*i] = Some(w.id.clone());
         if let Some(k) = check.changes.get_mut(*i) {
             k.standing = Standing::Waived;
         }
@@ -140,7 +153,10 @@ pub fn apply(
     if waived_by.iter().any(Option::is_some) {
         check.outcome = outcome(comparisons, &check.changes, accepted, &waived_by);
     }
-    judged
+    Applied {
+        waivers: judged,
+        waived_by: ids,
+    }
 }
 
 /// Where one waiver stands: closed, then expired, then as its decisions

@@ -61,6 +61,10 @@ pub struct ProposedChange {
     pub rule: String,
     /// What changed, as the check said it.
     pub message: String,
+    /// The consumer teams it breaks, as the check said it (who must
+    /// approve, when governance asks affected consumers).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub affects: Vec<String>,
 }
 
 /// Where a proposal stands.

@@ -164,7 +164,8 @@ fn waivers_as_a_table() {
             consumers: &consumers,
             today: day(case.today),
         };
-        let judged = apply(&mut check, &facts, &[case.waiver], &context);
+        let applied = apply(&mut check, &facts, &[case.waiver], &context);
+        let judged = &applied.waivers;
         assert_eq!(judged.len(), 1, "{}", case.name);
         assert_eq!(
             judged[0].state, case.state,
@@ -206,7 +207,9 @@ fn the_pass_note_names_the_waiver_and_its_expiry_and_an_expired_one_says_so() {
         &["payments"],
     );
     let mut check = judge(Policy::Backward, &facts);
-    let judged = apply(&mut check, &facts, std::slice::from_ref(&w), &context);
+    let applied = apply(&mut check, &facts, std::slice::from_ref(&w), &context);
+    assert_eq!(applied.waived_by, vec![Some("w-2".to_owned())]);
+    let judged = &applied.waivers;
     assert_eq!(judged[0].waived, 1);
     assert_eq!(
         check.outcome,
@@ -219,7 +222,7 @@ fn the_pass_note_names_the_waiver_and_its_expiry_and_an_expired_one_says_so() {
     );
     context.today = day("2027-02-01");
     let mut check = judge(Policy::Backward, &facts);
-    let judged = apply(&mut check, &facts, &[w], &context);
+    let judged = apply(&mut check, &facts, &[w], &context).waivers;
     assert_eq!(judged[0].detail, "waiver w-2 expired on 2027-01-31");
     assert!(check.outcome.fails());
 }
@@ -262,7 +265,7 @@ fn governance_decides_who_approves_and_other_interfaces_waivers_are_ignored() {
         &["payments"],
     );
     let mut check = judge(Policy::Backward, &facts);
-    let judged = apply(&mut check, &facts, &[producer_only], &context);
+    let judged = apply(&mut check, &facts, &[producer_only], &context).waivers;
     assert_eq!(judged[0].state, WaiverState::Pending);
     assert!(
         judged[0].detail.contains("checkout (affected consumer)"),
@@ -277,7 +280,7 @@ fn governance_decides_who_approves_and_other_interfaces_waivers_are_ignored() {
         &["payments", "checkout"],
     );
     elsewhere.interface = "catalog-api".to_owned();
-    let judged = apply(&mut check, &facts, &[elsewhere], &context);
+    let judged = apply(&mut check, &facts, &[elsewhere], &context).waivers;
     assert!(judged.is_empty());
     assert!(check.outcome.fails());
 }

@@ -1,0 +1,94 @@
+//! The repository-only mode of waivers: the files under `waivers/` as
+//! `treaty_core::check::waivers` reads them, and the verdict's changes
+//! they let through. Core decides; this gathers.
+
+use std::collections::BTreeSet;
+
+use treaty_core::Workspace;
+use treaty_core::check::waivers::{self, Applied, Context, KnownWaiver};
+use treaty_core::check::{Facts, InterfaceCheck};
+use treaty_core::governance::Decision;
+use treaty_core::model::{CalendarDate, FileVerdict, Interface, Waiver};
+
+/// The workspace's waivers about `interface`, as the check sees them, in
+/// the order of their numbers (the first approved one covering a rule is
+/// named).
+pub fn from_files(ws: &Workspace, interface: &str) -> Vec<KnownWaiver> {
+    let mut about: Vec<&Waiver> = ws
+        .waivers
+        .iter()
+        .filter(|w| w.interface.value == interface)
+        .collect();
+    about.sort_by_key(|w| number(&w.id.value));
+    about
+        .into_iter()
+        .map(|w| KnownWaiver {
+            id: w.id.value.clone(),
+            interface: w.interface.value.clone(),
+            rules: w.rules.value.iter().map(|r| r.value.clone()).collect(),
+            expires: w.expires.value,
+            state: w.state,
+            decisions: w
+                .decisions
+                .iter()
+                .map(|d| {
+                    let decision = match d.decision {
+                        FileVerdict::Approve => Decision::Approve,
+                        FileVerdict::Reject => Decision::Reject,
+                    };
+                    (d.team.value.clone(), decision)
+                })
+                .collect(),
+        })
+        .collect()
+}
+
+/// `w-12` → 12 (ids that are not `w-N` last, by name).
+fn number(id: &str) -> (u64, String) {
+    let n = id
+        .strip_prefix("w-")
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(u64::MAX);
+    (n, id.to_owned())
+}
+
+/// Applies the workspace's waivers of `interface` to its verdict, judged
+/// from `facts` on `today`.
+pub fn apply(
+    ws: &Workspace,
+    interface: &Interface,
+    verdict: &mut InterfaceCheck,
+    facts: &Facts<'_>,
+    today: jiff::civil::Date,
+) -> Applied {
+    let about = from_files(ws, &interface.id.value);
+    if about.is_empty() {
+        return Applied {
+            waivers: Vec::new(),
+            waived_by: vec![None; verdict.changes.len()],
+        };
+    }
+    let governance = ws
+        .workspace
+        .as_ref()
+        .map(|w| w.governance.clone())
+        .unwrap_or_default();
+    let consumers: BTreeSet<String> = interface
+        .consumers
+        .iter()
+        .map(|c| c.team.value.clone())
+        .collect();
+    let producer = interface
+        .producer
+        .as_ref()
+        .map(|p| p.value.as_str())
+        .unwrap_or_default();
+    let context = Context {
+        interface: &interface.id.value,
+        governance: &governance,
+        producer,
+        consumers: &consumers,
+        today: CalendarDate(today),
+    };
+    waivers::apply(verdict, facts, &about, &context)
+}

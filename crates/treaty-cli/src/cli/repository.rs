@@ -1,0 +1,106 @@
+//! The repository-only mode's commands: change proposals and waivers
+//! written as files, decided and moved through their life cycle.
+
+use std::path::PathBuf;
+
+use jiff::civil::Date;
+
+#[derive(Debug, clap::Args)]
+pub struct ProposeArgs {
+    /// The interface whose breaking changes are proposed.
+    pub interface: String,
+    /// The workspace directory.
+    #[arg(long, default_value = ".")]
+    pub dir: PathBuf,
+    /// The revision the change is made against, as for `treaty check`.
+    #[arg(long, default_value = "HEAD")]
+    pub base: String,
+    /// What the change is, in a line.
+    #[arg(long)]
+    pub title: String,
+    /// How to undo the change if it goes wrong.
+    #[arg(long)]
+    pub rollback: String,
+    /// Why it cannot be made compatible.
+    #[arg(long)]
+    pub reason: Option<String>,
+    /// The release it is meant for.
+    #[arg(long)]
+    pub target_release: Option<String>,
+    /// The release needs it (otherwise it may be deferred).
+    #[arg(long)]
+    pub essential: bool,
+    /// Write it as a draft, which asks nobody yet (`treaty proposal open`
+    /// opens it).
+    #[arg(long)]
+    pub draft: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct DecideArgs {
+    /// The proposal's id (`cp-1`, a file under `proposals/`) or the
+    /// waiver's (`w-1`, under `waivers/`).
+    pub id: String,
+    /// The team deciding.
+    #[arg(long)]
+    pub team: String,
+    /// Who in the team decides.
+    #[arg(long)]
+    pub by: String,
+    /// Why.
+    #[arg(long)]
+    pub reason: String,
+    /// The workspace directory.
+    #[arg(long, default_value = ".")]
+    pub dir: PathBuf,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct WaiveArgs {
+    /// The interface whose check the waiver relaxes.
+    pub interface: String,
+    /// A rule id to let through on it (repeatable; as `treaty check`
+    /// reports them).
+    #[arg(long = "rule", required = true)]
+    pub rules: Vec<String>,
+    /// The last day the waiver applies (YYYY-MM-DD, inclusive).
+    #[arg(long)]
+    pub until: Date,
+    /// Why the check may be relaxed until then.
+    #[arg(long)]
+    pub reason: String,
+    /// The team asking for it.
+    #[arg(long)]
+    pub team: String,
+    /// The workspace directory.
+    #[arg(long, default_value = ".")]
+    pub dir: PathBuf,
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum ProposalCommand {
+    /// Open a draft: it asks for its approvals from now on.
+    Open(TransitionArgs),
+    /// Take a proposal or waiver back (before a proposal ships).
+    Withdraw(TransitionArgs),
+    /// Record that an approved proposal shipped.
+    Ship(TransitionArgs),
+    /// Record that a shipped proposal was rolled back.
+    RollBack(TransitionArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct TransitionArgs {
+    /// The proposal's id (`cp-1`) or, to open or withdraw it, a waiver's
+    /// (`w-1`).
+    pub id: String,
+    /// Who asks for the change of state.
+    #[arg(long)]
+    pub by: String,
+    /// Why.
+    #[arg(long)]
+    pub reason: String,
+    /// The workspace directory.
+    #[arg(long, default_value = ".")]
+    pub dir: PathBuf,
+}
