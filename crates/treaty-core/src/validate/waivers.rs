@@ -39,7 +39,7 @@ impl Validator {
             self.push(
                 Diagnostic::error(
                     codes::INVALID_WAIVER_ID,
-                    format!("waiver `{id}` is in the file `{stem}`"),
+                    format!("waiver `{id}` is in `{}`", file.unwrap_or(stem)),
                 )
                 .at(waiver.id.span)
                 .with_hint(format!(
@@ -77,7 +77,7 @@ impl Validator {
         }
         if waiver.reason.value.trim().is_empty() {
             self.push(
-                Diagnostic::error(codes::EMPTY_REASON, "the waiver says not why")
+                Diagnostic::error(codes::EMPTY_REASON, "the waiver's reason is empty")
                     .at(waiver.reason.span)
                     .with_hint("say why the check may be relaxed until it expires"),
             );
