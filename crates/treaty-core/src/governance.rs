@@ -29,7 +29,9 @@ use std::fmt::Write;
 
 use sha2::{Digest, Sha256};
 
-use crate::model::{Approver, CalendarDate, ChangeKind, Governance};
+use crate::model::{
+    Approver, CalendarDate, ChangeKind, FileDecision, FileVerdict, Governance, Interface,
+};
 
 /// The teams a change concerns, resolved from its interface.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -40,6 +42,25 @@ pub struct Subject {
     pub affected_consumers: BTreeSet<String>,
     /// Every consumer team of the interface.
     pub consumers: BTreeSet<String>,
+}
+
+impl Subject {
+    /// The subject of a change to `interface` touching `affected`.
+    pub fn of(interface: &Interface, affected: BTreeSet<String>) -> Subject {
+        Subject {
+            producer: interface
+                .producer
+                .as_ref()
+                .map(|p| p.value.clone())
+                .unwrap_or_default(),
+            affected_consumers: affected,
+            consumers: interface
+                .consumers
+                .iter()
+                .map(|c| c.team.value.clone())
+                .collect(),
+        }
+    }
 }
 
 /// Why a team's approval is needed.
@@ -120,6 +141,23 @@ pub enum Decision {
     Approve,
     /// It rejects.
     Reject,
+}
+
+impl From<FileVerdict> for Decision {
+    fn from(v: FileVerdict) -> Decision {
+        match v {
+            FileVerdict::Approve => Decision::Approve,
+            FileVerdict::Reject => Decision::Reject,
+        }
+    }
+}
+
+/// The decisions of a proposal or waiver file, as [`verdict`] reads them.
+pub fn file_decisions(decisions: &[FileDecision]) -> Vec<(String, Decision)> {
+    decisions
+        .iter()
+        .map(|d| (d.team.value.clone(), d.decision.into()))
+        .collect()
 }
 
 /// Where a change stands with the decisions taken so far.

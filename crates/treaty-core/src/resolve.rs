@@ -8,7 +8,7 @@
 use treaty_syntax::did_you_mean;
 
 use crate::load::Workspace;
-use crate::model::{Compatibility, Defaults, Duration, Interface, ProtoCategory};
+use crate::model::{Compatibility, Defaults, Duration, Governance, Interface, ProtoCategory};
 
 /// No interface has the id asked for.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -67,6 +67,14 @@ impl Interface {
 }
 
 impl Workspace {
+    /// The governance of `treaty.yaml` (none written: the defaults).
+    pub fn governance(&self) -> Governance {
+        self.workspace
+            .as_ref()
+            .map(|w| w.governance.clone())
+            .unwrap_or_default()
+    }
+
     /// `treaty.yaml`'s `defaults`, empty when the file or the section is
     /// absent.
     pub fn defaults(&self) -> &Defaults {

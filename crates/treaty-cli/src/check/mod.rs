@@ -393,25 +393,8 @@ impl Run<'_> {
         interface: &Interface,
         affected: BTreeSet<String>,
     ) -> (NeedsApproval, governance::RequiredApprovals) {
-        let governance = self
-            .ws
-            .workspace
-            .as_ref()
-            .map(|w| w.governance.clone())
-            .unwrap_or_default();
-        let subject = governance::Subject {
-            producer: interface
-                .producer
-                .as_ref()
-                .map(|p| p.value.clone())
-                .unwrap_or_default(),
-            affected_consumers: affected.clone(),
-            consumers: interface
-                .consumers
-                .iter()
-                .map(|c| c.team.value.clone())
-                .collect(),
-        };
+        let governance = self.ws.governance();
+        let subject = governance::Subject::of(interface, affected.clone());
         let required = governance::required_approvals(
             &governance,
             ChangeKind::Breaking,

@@ -6,7 +6,7 @@
 use serde::Serialize;
 use treaty_core::Workspace;
 use treaty_core::governance::{self, Decision, RequiredApprovals, Verdict};
-use treaty_core::model::{FileVerdict, Interface, Proposal, ProposalState};
+use treaty_core::model::{Interface, Proposal, ProposalState};
 
 use super::CheckChange;
 use treaty_core::check::Standing;
@@ -61,17 +61,7 @@ pub fn from_files(ws: &Workspace, interface: &str) -> Vec<Known> {
             id: p.id.value.clone(),
             change_set: p.change_set.value.clone(),
             state: p.state,
-            decisions: p
-                .decisions
-                .iter()
-                .map(|d| {
-                    let decision = match d.decision {
-                        FileVerdict::Approve => Decision::Approve,
-                        FileVerdict::Reject => Decision::Reject,
-                    };
-                    (d.team.value.clone(), decision)
-                })
-                .collect(),
+            decisions: governance::file_decisions(&p.decisions),
         })
         .collect()
 }

@@ -7,8 +7,8 @@ use std::collections::BTreeSet;
 use treaty_core::Workspace;
 use treaty_core::check::waivers::{self, Applied, Context, KnownWaiver};
 use treaty_core::check::{Facts, InterfaceCheck};
-use treaty_core::governance::Decision;
-use treaty_core::model::{CalendarDate, FileVerdict, Interface, Waiver};
+use treaty_core::governance;
+use treaty_core::model::{CalendarDate, Interface, Waiver};
 
 /// The workspace's waivers about `interface`, as the check sees them, in
 /// the order of their numbers (the first approved one covering a rule is
@@ -28,17 +28,7 @@ pub fn from_files(ws: &Workspace, interface: &str) -> Vec<KnownWaiver> {
             rules: w.rules.value.iter().map(|r| r.value.clone()).collect(),
             expires: w.expires.value,
             state: w.state,
-            decisions: w
-                .decisions
-                .iter()
-                .map(|d| {
-                    let decision = match d.decision {
-                        FileVerdict::Approve => Decision::Approve,
-                        FileVerdict::Reject => Decision::Reject,
-                    };
-                    (d.team.value.clone(), decision)
-                })
-                .collect(),
+            decisions: governance::file_decisions(&w.decisions),
         })
         .collect()
 }
@@ -68,26 +58,13 @@ pub fn apply(
             waived_by: vec![None; verdict.changes.len()],
         };
     }
-    let governance = ws
-        .workspace
-        .as_ref()
-        .map(|w| w.governance.clone())
-        .unwrap_or_default();
-    let consumers: BTreeSet<String> = interface
-        .consumers
-        .iter()
-        .map(|c| c.team.value.clone())
-        .collect();
-    let producer = interface
-        .producer
-        .as_ref()
-        .map(|p| p.value.as_str())
-        .unwrap_or_default();
+    let governance = ws.governance();
+    let subject = governance::Subject::of(interface, BTreeSet::new());
     let context = Context {
         interface: &interface.id.value,
         governance: &governance,
-        producer,
-        consumers: &consumers,
+        producer: &subject.producer,
+        consumers: &subject.consumers,
         today: CalendarDate(today),
     };
     waivers::apply(verdict, facts, &about, &context)

@@ -13,10 +13,8 @@
 use std::collections::BTreeSet;
 
 use treaty_core::Workspace;
-use treaty_core::governance::{self, Decision, Subject, Verdict};
-use treaty_core::model::{
-    CalendarDate, ChangeKind, FileDecision, FileVerdict, Proposal, ProposalState,
-};
+use treaty_core::governance::{self, Subject, Verdict};
+use treaty_core::model::{CalendarDate, ChangeKind, Proposal, ProposalState};
 
 use super::repo_files::{self, Item, quoted};
 use crate::cli::{ProposalCommand, TransitionArgs};
@@ -124,51 +122,28 @@ fn current_state(ws: &Workspace, item: Item, id: &str) -> Option<ProposalState> 
 
 /// What governance says of an open proposal's decisions.
 fn decided(ws: &Workspace, proposal: &Proposal) -> Verdict {
-    let interface = ws.interface(&proposal.interface.value).ok();
-    let consumers: BTreeSet<String> = interface
-        .map(|i| i.consumers.iter().map(|c| c.team.value.clone()).collect())
-        .unwrap_or_default();
     let listed: BTreeSet<String> = proposal
         .changes
         .iter()
         .flat_map(|c| c.affects.iter().cloned())
         .collect();
-    let subject = Subject {
-        producer: interface
-            .and_then(|i| i.producer.as_ref())
-            .map(|p| p.value.clone())
-            .unwrap_or_default(),
-        affected_consumers: if listed.is_empty() {
-            consumers.clone()
-        } else {
-            listed
-        },
-        consumers,
+    let subject = match ws.interface(&proposal.interface.value) {
+        Ok(interface) => {
+            let mut subject = Subject::of(interface, listed);
+            if subject.affected_consumers.is_empty() {
+                subject.affected_consumers = subject.consumers.clone();
+            }
+            subject
+        }
+        Err(_) => Subject::default(),
     };
-    let governance = ws
-        .workspace
-        .as_ref()
-        .map(|w| w.governance.clone())
-        .unwrap_or_default();
     let required = governance::required_approvals(
-        &governance,
+        &ws.governance(),
         ChangeKind::Breaking,
         &subject,
         CalendarDate(super::today()),
     );
-    governance::verdict(&required, &decisions(&proposal.decisions))
-}
-
-fn decisions(file: &[FileDecision]) -> Vec<(String, Decision)> {
-    file.iter()
-        .map(|d| {
-            let decision = match d.decision {
-                FileVerdict::Approve => Decision::Approve,
-                FileVerdict::Reject => Decision::Reject,
-            };
-            (d.team.value.clone(), decision)
-        })
-        .collect()
+    governance::verdict(&required, &governance::file_decisions(&proposal.decisions))
 }
 
 /// Whether `line` starts the top-level key `key`.

@@ -65,24 +65,8 @@ fn waive(args: &WaiveArgs) -> Result<String, String> {
         return Err(format!("unknown team `{}`", args.team));
     }
     let id = format!("w-{}", repo_files::next_number(&args.dir, Item::Waiver));
-    let governance = ws
-        .workspace
-        .as_ref()
-        .map(|w| w.governance.clone())
-        .unwrap_or_default();
-    let subject = Subject {
-        producer: interface
-            .producer
-            .as_ref()
-            .map(|p| p.value.clone())
-            .unwrap_or_default(),
-        affected_consumers: BTreeSet::new(),
-        consumers: interface
-            .consumers
-            .iter()
-            .map(|c| c.team.value.clone())
-            .collect(),
-    };
+    let governance = ws.governance();
+    let subject = Subject::of(interface, BTreeSet::new());
     let required = governance::required_approvals(
         &governance,
         ChangeKind::Waiver,
