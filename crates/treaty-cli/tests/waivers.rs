@@ -198,16 +198,18 @@ fn an_approved_waiver_lets_its_rule_through_until_it_expires() {
 
     // The reports for people name the waiver.
     let text = check_text(&ws, "text");
-    assert!(text.contains("(waived by w-1)"), "{text}");
+    assert!(text.contains("(waived by w-1 until 2099-01-31)"), "{text}");
     assert!(
         text.contains("waiver w-1 lets `enum-value-removed` through until 2099-01-31"),
         "{text}"
     );
+    insta::assert_snapshot!("one_waived_one_failing_text", text);
     let markdown = check_text(&ws, "markdown");
     assert!(
         markdown.contains("`payments-api`: waiver w-1 lets `enum-value-removed` through"),
         "{markdown}"
     );
+    insta::assert_snapshot!("one_waived_one_failing_markdown", markdown);
 
     // Withdrawn, it waives nothing.
     succeeds(

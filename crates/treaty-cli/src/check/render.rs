@@ -5,6 +5,8 @@
 use treaty_compat::Level;
 use treaty_core::check::Standing;
 
+use treaty_core::check::waivers::JudgedWaiver;
+
 use super::{Against, CheckChange, CheckReport, HistoryReport, InterfaceReport};
 use crate::diff::JsonLocation;
 
@@ -35,7 +37,22 @@ fn version(a: &Against) -> String {
     }
 }
 
-fn change(out: &mut String, c: &CheckChange, base: &str, accepted: Option<String>) {
+/// The waiver that let `c` through and its last day: `w-2 until 2027-01-31`.
+fn waived_by(c: &CheckChange, waivers: &[JudgedWaiver]) -> String {
+    let id = c.waived_by.as_deref().unwrap_or("a waiver");
+    match waivers.iter().find(|w| w.id == id) {
+        Some(w) => format!("{id} until {}", w.expires),
+        None => id.to_owned(),
+    }
+}
+
+fn change(
+    out: &mut String,
+    c: &CheckChange,
+    base: &str,
+    accepted: Option<String>,
+    waivers: &[JudgedWaiver],
+) {
     let j = &c.change;
     out.push_str(&format!(
         "  {:<8} {}  {}\n",
@@ -89,10 +106,7 @@ fn change(out: &mut String, c: &CheckChange, base: &str, accepted: Option<String
             Standing::Accepted => accepted.map(|a| format!(" (accepted: {a})")),
             Standing::Allowed => Some(" (allowed: the policy is `none`)".to_owned()),
             Standing::Approved => Some(" (approved by a change proposal)".to_owned()),
-            Standing::Waived => Some(format!(
-                " (waived by {})",
-                c.waived_by.as_deref().unwrap_or("a waiver")
-            )),
+            Standing::Waived => Some(format!(" (waived by {})", waived_by(c, waivers))),
             Standing::Fails | Standing::Unused | Standing::Harmless => None,
         };
         out.push_str(&format!(
@@ -166,7 +180,7 @@ fn interface(out: &mut String, i: &InterfaceReport, base: &str) {
         .as_ref()
         .map(|b| format!("major version bump from {} to {}", b.from, b.to));
     for c in &i.changes {
-        change(out, c, base, accepted.clone());
+        change(out, c, base, accepted.clone(), &i.waivers);
     }
     if let Some(h) = &i.history {
         history(out, h);
@@ -291,7 +305,11 @@ pub fn markdown(r: &CheckReport) -> String {
                 j.level.as_str(),
                 j.rule,
                 j.message.replace('|', "\\|"),
-                j.affects.as_ref().map(|a| a.join(", ")).unwrap_or_default(),
+                j.affects.as_ref().map(|a| a.join(", ")).unwrap_or_default()
+                    + &match c.standing {
+                        Standing::Waived => format!(" (waived by {})", waived_by(c, &i.waivers)),
+                        _ => String::new(),
+                    },
                 c.found_against
                     .as_ref()
                     .map_or_else(|| format!("`{}`", r.base), |a| format!("`{}`", version(a)))
