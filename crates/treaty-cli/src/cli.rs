@@ -211,6 +211,22 @@ pub struct CheckArgs {
     /// per interface (the report says where it stopped).
     #[arg(long, value_name = "N", default_value_t = crate::check::DEFAULT_MAX_HISTORY)]
     pub max_history: usize,
+    #[command(flatten)]
+    pub proposals: ProposalBroker,
+}
+
+/// Where change proposals live: in the broker given here, or (without
+/// one) in the workspace's `proposals/` directory.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ProposalBroker {
+    /// The broker keeping the proposals and decisions (the broker mode:
+    /// each team decides with its own token). Without it, `proposals/`.
+    #[arg(long = "broker", env = "TREATY_BROKER", value_name = "URL")]
+    pub url: Option<String>,
+    /// A token the broker issued (its team is the one that proposes or
+    /// decides).
+    #[arg(long, env = "TREATY_TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -238,24 +254,36 @@ pub struct ProposeArgs {
     /// The release needs it (otherwise it may be deferred).
     #[arg(long)]
     pub essential: bool,
+    #[command(flatten)]
+    pub proposals: ProposalBroker,
 }
 
 #[derive(Debug, clap::Args)]
 pub struct DecideArgs {
-    /// The proposal's id (`cp-1`), a file under `proposals/`.
+    /// The proposal's id (`cp-1`), a file under `proposals/` or a
+    /// proposal in the broker.
     pub proposal: String,
-    /// The team deciding.
+    /// The team deciding (required for a file; the token's team in the
+    /// broker, which decides only for itself).
     #[arg(long)]
-    pub team: String,
-    /// Who in the team decides.
+    pub team: Option<String>,
+    /// Who in the team decides (required for a file; the broker records
+    /// the token).
     #[arg(long)]
-    pub by: String,
+    pub by: Option<String>,
+    /// Broker mode: the change set hash reviewed (as the notification or
+    /// `treaty check` showed it); refused if the proposal's has changed
+    /// since. Without it, the proposal's current one.
+    #[arg(long, value_name = "HASH")]
+    pub change_set: Option<String>,
     /// Why.
     #[arg(long)]
     pub reason: String,
     /// The workspace directory.
     #[arg(long, default_value = ".")]
     pub dir: PathBuf,
+    #[command(flatten)]
+    pub proposals: ProposalBroker,
 }
 
 #[derive(Debug, clap::Args)]

@@ -13,11 +13,13 @@ pub fn run(args: CheckArgs) -> Exit {
         format,
         transitive,
         max_history,
+        proposals,
     } = args;
     let options = check::Options {
         all_transitive: transitive,
         max_history,
         today: super::today(),
+        broker: crate::broker::proposals::chosen(&proposals.url, &proposals.token),
     };
     let report = match big_stack::run(move || check::check(&dir, &base, &options)) {
         Some(Ok(r)) => r,

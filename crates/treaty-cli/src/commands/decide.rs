@@ -9,6 +9,19 @@ use crate::exit::{self, Exit};
 use crate::fs_source::FsSource;
 
 pub fn run(args: DecideArgs, decision: &'static str) -> Exit {
+    if args.reason.trim().is_empty() {
+        return exit::error("--reason is empty: say why");
+    }
+    if let Some(broker) =
+        crate::broker::proposals::chosen(&args.proposals.url, &args.proposals.token)
+    {
+        return crate::broker::report(crate::broker::proposals::decide(&broker, &args, decision));
+    }
+    let (Some(team), Some(by)) = (&args.team, &args.by) else {
+        return exit::error(
+            "--team and --by are required for a proposal file (or pass --broker to decide in the broker)",
+        );
+    };
     let path = args
         .dir
         .join("proposals")
@@ -17,11 +30,7 @@ pub fn run(args: DecideArgs, decision: &'static str) -> Exit {
         Ok(t) => t,
         Err(e) => return exit::error(format!("cannot read {}: {e}", path.display())),
     };
-    for (what, value) in [
-        ("--team", &args.team),
-        ("--by", &args.by),
-        ("--reason", &args.reason),
-    ] {
+    for (what, value) in [("--team", team), ("--by", by), ("--reason", &args.reason)] {
         if value.trim().is_empty() {
             return exit::error(format!("{what} is empty"));
         }
@@ -58,8 +67,8 @@ pub fn run(args: DecideArgs, decision: &'static str) -> Exit {
     };
     updated.push_str(&format!(
         "  - team: {}\n    decision: {decision}\n    by: {}\n    on: {}\n    reason: {}\n",
-        quoted(&args.team),
-        quoted(&args.by),
+        quoted(team),
+        quoted(by),
         super::today(),
         quoted(&args.reason)
     ));
@@ -68,16 +77,16 @@ pub fn run(args: DecideArgs, decision: &'static str) -> Exit {
     }
     // The workspace must still read, and the proposal name the team.
     let (ws, _) = treaty_core::load(&FsSource::new(&args.dir));
-    let known_team = ws.teams.iter().any(|t| t.id.value == args.team)
+    let known_team = ws.teams.iter().any(|t| t.id.value == *team)
         || ws
             .workspace
             .as_ref()
-            .is_some_and(|w| w.teams.iter().any(|t| t.id.value == args.team));
+            .is_some_and(|w| w.teams.iter().any(|t| t.id.value == *team));
     let readable = ws.proposals.iter().any(|p| p.id.value == args.proposal);
     if !readable || !known_team {
         let _ = std::fs::write(&path, &text);
         let why = if !known_team {
-            format!("unknown team `{}`", args.team)
+            format!("unknown team `{team}`")
         } else {
             "the file would no longer be a valid proposal".to_owned()
         };
@@ -86,8 +95,8 @@ pub fn run(args: DecideArgs, decision: &'static str) -> Exit {
     super::print(&format!(
         "{}: {} {decision}s ({}); commit the file for review\n",
         path.display(),
-        args.team,
-        args.by
+        team,
+        by
     ));
     Exit::Success
 }

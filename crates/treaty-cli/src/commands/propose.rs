@@ -16,10 +16,12 @@ pub fn run(args: ProposeArgs) -> Exit {
     if args.rollback.trim().is_empty() {
         return exit::error("--rollback is empty: say how the change is undone if it goes wrong");
     }
+    let broker = crate::broker::proposals::chosen(&args.proposals.url, &args.proposals.token);
     let options = check::Options {
         all_transitive: false,
         max_history: check::DEFAULT_MAX_HISTORY,
         today: super::today(),
+        broker: broker.clone(),
     };
     let (dir, base) = (args.dir.clone(), args.base.clone());
     let report = match big_stack::run(move || check::check(&dir, &base, &options)) {
@@ -39,8 +41,13 @@ pub fn run(args: ProposeArgs) -> Exit {
             found.id, report.base, found.status
         ));
     };
-    if standing.state == "approved" {
+    if matches!(standing.state, "approved" | "unavailable") {
         return exit::error(format!("`{}`: {}", found.id, standing.detail));
+    }
+    if let Some(broker) = &broker {
+        return crate::broker::report(crate::broker::proposals::propose(
+            broker, &args, found, standing,
+        ));
     }
     let proposals = args.dir.join("proposals");
     let number = next_number(&proposals);
