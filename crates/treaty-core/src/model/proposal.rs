@@ -210,11 +210,15 @@ mod tests {
         assert!(Approved.may_become(Shipped).is_ok());
         assert!(Shipped.may_become(RolledBack).is_ok());
         assert!(
-            Open.may_become(Shipped).is_err_and(|e| e.contains("only an approved"))
+            Open.may_become(Shipped)
+                .is_err_and(|e| e.contains("only an approved"))
         );
         assert!(Approved.may_become(RolledBack).is_err());
         assert!(Shipped.may_become(Withdrawn).is_err());
-        assert!(Open.may_become(Approved).is_err_and(|e| e.contains("decisions")));
+        assert!(
+            Open.may_become(Approved)
+                .is_err_and(|e| e.contains("decisions"))
+        );
         assert!(Withdrawn.may_become(Open).is_err());
     }
 }

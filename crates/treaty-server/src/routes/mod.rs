@@ -21,7 +21,7 @@ mod interfaces;
 pub(crate) mod log;
 mod notifications;
 mod operations;
-mod proposals;
+pub(crate) mod proposals;
 mod release;
 mod teams;
 mod tokens;

@@ -9,13 +9,6 @@ use treaty_store::{Announcement, ProposalRecord};
 use crate::api::{self, RequiredApproval};
 use crate::error::ApiError;
 
-/// Most requirements, changes and rules one proposal may carry.
-pub(super) const MAX_ITEMS: usize = 1_000;
-/// Longest title.
-pub(super) const MAX_TITLE: usize = 300;
-/// Longest reason, rollback plan or change message.
-pub(super) const MAX_TEXT: usize = 8 * 1024;
-
 /// The kind of change a proposal's approvals are judged for.
 pub(super) fn change_kind(kind: &str) -> ChangeKind {
     if kind == "waiver" {
@@ -203,79 +196,4 @@ pub(super) fn wire(p: &ProposalRecord) -> Result<api::Proposal, ApiError> {
         created_at: p.created_at,
         log: None,
     })
-}
-
-/// Refuses an empty or overlong text field.
-pub(super) fn text(field: &str, value: &str, max: usize) -> Result<(), ApiError> {
-    if value.trim().is_empty() {
-        return Err(ApiError::Invalid(format!("`{field}` must not be empty")));
-    }
-    if value.len() > max {
-        return Err(ApiError::Invalid(format!(
-            "`{field}` is {} bytes; at most {max} are allowed",
-            value.len()
-        )));
-    }
-    Ok(())
-}
-
-/// Checks a change set's changes and that `hash` is theirs.
-pub(super) fn change_set(
-    interface: &str,
-    hash: &str,
-    changes: &[api::ProposedChange],
-) -> Result<(), ApiError> {
-    if changes.is_empty() {
-        return Err(ApiError::Invalid(
-            "`changes` must list the breaking changes proposed".into(),
-        ));
-    }
-    if changes.len() > MAX_ITEMS {
-        return Err(ApiError::Invalid(format!(
-            "`changes` lists {}; at most {MAX_ITEMS} are allowed",
-            changes.len()
-        )));
-    }
-    for (i, c) in changes.iter().enumerate() {
-        text(&format!("changes[{i}].rule"), &c.rule, 128)?;
-        text(&format!("changes[{i}].message"), &c.message, MAX_TEXT)?;
-    }
-    let computed = governance::change_set_hash(
-        interface,
-        changes
-            .iter()
-            .map(|c| (c.rule.as_str(), c.message.as_str())),
-    );
-    if computed != hash {
-        return Err(ApiError::Invalid(format!(
-            "`change_set` is {hash}, but the changes listed hash to {computed}"
-        )));
-    }
-    Ok(())
-}
-
-/// Checks the requirements: known roles, quorums that can be met, and at
-/// most [`MAX_ITEMS`] teams.
-pub(super) fn checked_requirements(
-    kind: ChangeKind,
-    wire: &[RequiredApproval],
-) -> Result<RequiredApprovals, ApiError> {
-    let required =
-        requirements(kind, wire).map_err(|e| ApiError::Invalid(format!("`required`: {e}")))?;
-    let teams = required.teams();
-    if teams.is_empty() {
-        return Err(ApiError::Invalid(
-            "`required` must name at least one team: governance asks someone to approve".into(),
-        ));
-    }
-    if teams.len() > MAX_ITEMS {
-        return Err(ApiError::Invalid(format!(
-            "`required` names {} teams; at most {MAX_ITEMS} are allowed",
-            teams.len()
-        )));
-    }
-    for team in teams {
-        api::check_id("required team", team, false)?;
-    }
-    Ok(required)
 }

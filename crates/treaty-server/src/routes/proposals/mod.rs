@@ -5,7 +5,11 @@
 //! Every write is one transaction with its decision-log entry and the
 //! notifications it sends, and answers with the log's receipt.
 
+mod expiry;
+mod input;
 mod judge;
+
+pub use expiry::announce_expiring_waivers;
 
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -16,7 +20,7 @@ use treaty_store::{NewDecision, ProposalRecord, ProposalUpdate, Scope, StoreErro
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use self::judge::{MAX_ITEMS, MAX_TEXT, MAX_TITLE, text};
+use self::input::{MAX_TEXT, MAX_TITLE, impact_bounds, text, waiver_terms};
 use super::common::{Result, existing_interface, existing_team};
 use super::log::receipt;
 use crate::api::{
@@ -144,7 +148,7 @@ async fn create_proposal(
         let hash = body.change_set.clone().ok_or_else(|| {
             ApiError::Invalid("`change_set` is required: the hash `treaty check` reports".into())
         })?;
-        judge::change_set(&body.interface, &hash, &body.changes)?;
+        input::change_set(&body.interface, &hash, &body.changes)?;
         let rollback = body.rollback.clone().unwrap_or_default();
         text("rollback", &rollback, MAX_TEXT)?;
         (hash, rollback)
@@ -155,7 +159,7 @@ async fn create_proposal(
     if let Some(release) = &body.target_release {
         check_id("target_release", release, false)?;
     }
-    let required = judge::checked_requirements(judge::change_kind(kind), &body.required)?;
+    let required = input::checked_requirements(judge::change_kind(kind), &body.required)?;
     for team in required.teams() {
         existing_team(&state, team).await?;
     }
@@ -259,55 +263,6 @@ fn stub_record(
         decisions: Vec::new(),
         transitions: Vec::new(),
     }
-}
-
-/// A waiver's rules, reason and expiry checked; its expiry.
-fn waiver_terms(body: &NewProposal, now: i64) -> Result<String> {
-    if body.rules.is_empty() || body.rules.len() > MAX_ITEMS {
-        return Err(ApiError::Invalid(format!(
-            "a waiver's `rules` must name 1 to {MAX_ITEMS} rules it lets through"
-        )));
-    }
-    for (i, rule) in body.rules.iter().enumerate() {
-        if !treaty_compat::RULES
-            .iter()
-            .any(|(id, _)| *id == rule.as_str())
-        {
-            return Err(ApiError::Invalid(format!(
-                "`rules[{i}]`: unknown rule `{rule}`"
-            )));
-        }
-    }
-    let reason = body.reason.as_deref().unwrap_or("");
-    text("reason", reason, MAX_TEXT)?;
-    let expires = body
-        .expires
-        .as_deref()
-        .ok_or_else(|| ApiError::Invalid("a waiver needs `expires`: its last day".into()))?;
-    let date: CalendarDate = expires
-        .parse()
-        .map_err(|e| ApiError::Invalid(format!("`expires`: {e}")))?;
-    if date < today(now)? {
-        return Err(ApiError::Invalid(format!(
-            "`expires` {expires} is in the past"
-        )));
-    }
-    Ok(expires.to_owned())
-}
-
-fn impact_bounds(impact: &api::Impact) -> Result<()> {
-    if impact.consumers.len() > MAX_ITEMS || impact.operations.len() > MAX_ITEMS {
-        return Err(ApiError::Invalid(format!(
-            "`impact` may list at most {MAX_ITEMS} consumers and {MAX_ITEMS} operations"
-        )));
-    }
-    for c in &impact.consumers {
-        check_id("impact.consumers", c, false)?;
-    }
-    for o in &impact.operations {
-        text("impact.operations", o, MAX_TEXT)?;
-    }
-    Ok(())
 }
 
 /// Proposals and waivers, newest first (any token; anonymous when the
@@ -622,9 +577,9 @@ async fn replace_change_set(
             "`{id}` is a waiver: its terms are fixed; withdraw it and ask for another"
         )));
     }
-    judge::change_set(&record.proposal.interface, &body.change_set, &body.changes)?;
+    input::change_set(&record.proposal.interface, &body.change_set, &body.changes)?;
     let required =
-        judge::checked_requirements(treaty_core::model::ChangeKind::Breaking, &body.required)?;
+        input::checked_requirements(treaty_core::model::ChangeKind::Breaking, &body.required)?;
     for team in required.teams() {
         existing_team(&state, team).await?;
     }
