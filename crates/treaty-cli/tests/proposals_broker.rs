@@ -162,6 +162,25 @@ fn propose_two_approvals_pass_then_one_more_change_fails_again() -> TestResult {
     );
     let (code, r) = check(&s, &t.checkout, &ws)?;
     assert_eq!((code, state(&r)), (1, "pending".into()), "{r}");
+    // The impact: the consumers, the operations, and the teams behind the
+    // consumers (catalog consumes an interface of checkout's).
+    let cp: serde_json::Value = common::http_agent(std::time::Duration::from_secs(10))
+        .get(&format!("{}/api/v1/proposals/cp-1", s.url()))
+        .header("Authorization", &format!("Bearer {}", t.checkout))
+        .call()?
+        .body_mut()
+        .read_json()?;
+    assert_eq!(
+        cp["impact"]["consumers"],
+        serde_json::json!(["checkout", "fulfillment"])
+    );
+    assert_eq!(cp["impact"]["behind"], serde_json::json!(["catalog"]));
+    assert!(
+        cp["impact"]["operations"]
+            .as_array()
+            .is_some_and(|o| o.iter().any(|o| o == "POST /payments")),
+        "{cp}"
+    );
 
     // Nobody decides for another team: not a consumer for a consumer, not
     // the proposer for a consumer, not a team that is not asked, not an

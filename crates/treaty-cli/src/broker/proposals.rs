@@ -124,6 +124,11 @@ fn impact(found: &InterfaceReport) -> api::Impact {
             .map(|n| n.breaking_for.clone())
             .unwrap_or_default(),
         operations,
+        behind: found
+            .needs_approval
+            .as_ref()
+            .map(|n| n.behind.clone())
+            .unwrap_or_default(),
     }
 }
 

@@ -101,6 +101,11 @@ pub struct NeedsApproval {
     /// The requirements themselves, for `treaty propose`.
     #[serde(skip)]
     pub required: governance::RequiredApprovals,
+    /// The teams behind the affected consumers (consuming their
+    /// interfaces, transitively), the producer left out: for the
+    /// proposal's impact.
+    #[serde(skip)]
+    pub behind: Vec<String>,
 }
 
 /// A version of an interface a change was found against.
@@ -414,7 +419,15 @@ impl Run<'_> {
             &subject,
             CalendarDate(self.options.today),
         );
+        let behind = treaty_core::impact::teams_behind(
+            &self.ws.interfaces,
+            affected.iter().map(String::as_str),
+        )
+        .into_iter()
+        .filter(|t| *t != subject.producer)
+        .collect();
         let needs = NeedsApproval {
+            behind,
             breaking_for: affected.into_iter().collect(),
             from: required
                 .requirements

@@ -100,6 +100,10 @@ pub struct Impact {
     /// The operations, channels or messages changed.
     #[serde(default)]
     pub operations: Vec<String>,
+    /// The teams behind the consumers: those consuming their interfaces,
+    /// transitively.
+    #[serde(default)]
+    pub behind: Vec<String>,
 }
 
 /// A proposal as the broker keeps it.

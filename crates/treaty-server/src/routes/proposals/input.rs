@@ -133,7 +133,12 @@ pub(super) fn impact_bounds(impact: &api::Impact) -> Result<()> {
             "`impact` may list at most {MAX_ITEMS} consumers and {MAX_ITEMS} operations"
         )));
     }
-    for c in &impact.consumers {
+    if impact.behind.len() > MAX_ITEMS {
+        return Err(ApiError::Invalid(format!(
+            "`impact.behind` may list at most {MAX_ITEMS} teams"
+        )));
+    }
+    for c in impact.consumers.iter().chain(&impact.behind) {
         check_id("impact.consumers", c, false)?;
     }
     for o in &impact.operations {
