@@ -188,8 +188,14 @@ async fn create_proposal(
         .store
         .create_proposal(new, now, |id| {
             let what = if kind == "waiver" { "waiver" } else { "change proposal" };
+            // A waiver is its own kind of record: a named failure let
+            // through until a day, once approved.
             let log = log_entry(
-                DecisionKind::ProposalOpened,
+                if kind == "waiver" {
+                    DecisionKind::Waiver
+                } else {
+                    DecisionKind::ProposalOpened
+                },
                 by,
                 id,
                 body.reason.as_deref().unwrap_or(&body.title),
@@ -197,6 +203,8 @@ async fn create_proposal(
                     "kind": kind,
                     "interface": body.interface,
                     "change_set": change_set,
+                    "rules": body.rules,
+                    "expires": body.expires,
                     "state": if draft { "draft" } else { "open" },
                 }),
                 now,
