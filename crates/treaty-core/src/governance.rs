@@ -145,6 +145,23 @@ pub enum Decision {
     Reject,
 }
 
+impl Decision {
+    /// `approve` or `reject`, as files and the API write it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Decision::Approve => "approve",
+            Decision::Reject => "reject",
+        }
+    }
+
+    /// The decision named `s` (see [`Decision::as_str`]).
+    pub fn parse(s: &str) -> Option<Decision> {
+        [Decision::Approve, Decision::Reject]
+            .into_iter()
+            .find(|d| d.as_str() == s)
+    }
+}
+
 /// Where a change stands with the decisions taken so far.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Verdict {

@@ -61,14 +61,15 @@ fn known_of(p: api::Proposal) -> Result<Known> {
         .iter()
         .filter(|d| d.change_set == p.change_set)
         .map(|d| {
-            let decision = if d.decision == "reject" {
-                Decision::Reject
-            } else {
-                Decision::Approve
-            };
-            (d.team.clone(), decision)
+            let decision = Decision::parse(&d.decision).ok_or_else(|| {
+                Failure(format!(
+                    "the broker says {} decided `{}` on {}, a decision this Treaty does not know",
+                    d.team, d.decision, p.id
+                ))
+            })?;
+            Ok((d.team.clone(), decision))
         })
-        .collect();
+        .collect::<Result<_>>()?;
     Ok(Known {
         id: p.id,
         change_set: p.change_set,

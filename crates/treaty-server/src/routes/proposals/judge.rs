@@ -71,14 +71,9 @@ pub(super) fn current_decisions(
     p.decisions
         .iter()
         .filter(|d| d.change_set == p.proposal.change_set)
-        .map(|d| {
-            let decision = if d.decision == "reject" {
-                Decision::Reject
-            } else {
-                Decision::Approve
-            };
-            (d.team.clone(), decision)
-        })
+        // Stored decisions were parsed when taken; an unknown one counts
+        // as nothing rather than as an approval.
+        .filter_map(|d| Some((d.team.clone(), Decision::parse(&d.decision)?)))
         .chain(extra.map(|(t, d)| (t.to_owned(), d)))
         .collect()
 }

@@ -337,6 +337,24 @@ async fn show_proposal(
     Ok(Json(judge::wire(&record)?))
 }
 
+/// Proposal `id` and the caller as its proposer (the owner team's token
+/// with `publish`, or admin); refused to anyone else.
+async fn as_proposer(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+) -> Result<(ProposalRecord, Actor)> {
+    caller.principal()?;
+    check_id("id", id, false)?;
+    let record = existing(state, id).await?;
+    let by = actor(caller.write_as(
+        &record.proposal.proposer,
+        Scope::Publish,
+        &format!("proposal `{id}`"),
+    )?);
+    Ok((record, by))
+}
+
 async fn existing(state: &AppState, id: &str) -> Result<ProposalRecord> {
     state
         .store
@@ -389,15 +407,12 @@ async fn decide(
             "deciding on a proposal needs a token with the `approve` scope; team `{team}`'s token has not"
         )));
     }
-    let decision = match body.decision.as_str() {
-        "approve" => Decision::Approve,
-        "reject" => Decision::Reject,
-        other => {
-            return Err(ApiError::Invalid(format!(
-                "unknown `decision` `{other}`: expected approve or reject"
-            )));
-        }
-    };
+    let decision = Decision::parse(&body.decision).ok_or_else(|| {
+        ApiError::Invalid(format!(
+            "unknown `decision` `{}`: expected approve or reject",
+            body.decision
+        ))
+    })?;
     text("reason", &body.reason, MAX_TEXT)?;
     let by = actor(principal);
     let now = now_ms();
@@ -496,14 +511,7 @@ async fn move_state(
     Path(id): Path<String>,
     Json(body): Json<NewProposalState>,
 ) -> Result<Json<api::Proposal>> {
-    caller.principal()?;
-    check_id("id", &id, false)?;
-    let record = existing(&state, &id).await?;
-    let by = actor(caller.write_as(
-        &record.proposal.proposer,
-        Scope::Publish,
-        &format!("proposal `{id}`"),
-    )?);
+    let (_, by) = as_proposer(&state, &caller, &id).await?;
     let to = ProposalState::parse(&body.state).ok_or_else(|| {
         ApiError::Invalid(format!(
             "unknown `state` `{}`: expected open, withdrawn, shipped or rolled_back",
@@ -572,14 +580,7 @@ async fn replace_change_set(
     Path(id): Path<String>,
     Json(body): Json<NewChangeSet>,
 ) -> Result<Json<api::Proposal>> {
-    caller.principal()?;
-    check_id("id", &id, false)?;
-    let record = existing(&state, &id).await?;
-    let by = actor(caller.write_as(
-        &record.proposal.proposer,
-        Scope::Publish,
-        &format!("proposal `{id}`"),
-    )?);
+    let (record, by) = as_proposer(&state, &caller, &id).await?;
     if record.proposal.kind != "breaking" {
         return Err(ApiError::Conflict(format!(
             "`{id}` is a waiver: its terms are fixed; withdraw it and ask for another"
