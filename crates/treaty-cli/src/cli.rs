@@ -231,6 +231,22 @@ pub struct CheckArgs {
     /// (YYYY-MM-DD); defaults to today.
     #[arg(long)]
     pub today: Option<Date>,
+    #[command(flatten)]
+    pub proposals: ProposalBroker,
+}
+
+/// Where change proposals live: in the broker given here, or (without
+/// one) in the workspace's `proposals/` directory.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ProposalBroker {
+    /// The broker keeping the proposals and decisions (the broker mode:
+    /// each team decides with its own token). Without it, `proposals/`.
+    #[arg(long = "broker", env = "TREATY_BROKER", value_name = "URL")]
+    pub url: Option<String>,
+    /// A token the broker issued (its team is the one that proposes or
+    /// decides).
+    #[arg(long, env = "TREATY_TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
 }
 
 #[derive(Debug, clap::Args)]

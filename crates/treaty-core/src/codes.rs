@@ -63,6 +63,9 @@ codes! {
     DUPLICATE_CONSUMER = "duplicate-consumer";
     /// The quorum is 0 or larger than the steering group.
     INVALID_QUORUM = "invalid-quorum";
+    /// A freeze with no steering group: nobody could grant its
+    /// exceptions, so a change it does not allow would need no one.
+    FREEZE_WITHOUT_STEERING_GROUP = "freeze-without-steering-group";
     /// `versioning.current` is not a semantic version under `scheme: semver`.
     INVALID_VERSION = "invalid-version";
     /// A webhook is not an http(s) URL, or an email is not an address.

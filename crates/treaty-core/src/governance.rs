@@ -86,6 +86,29 @@ impl Role {
             Role::Named => "named by governance",
         }
     }
+
+    /// The role's id on the wire: `producer`, `affected_consumer`,
+    /// `consumer` or `named`.
+    pub fn id(self) -> &'static str {
+        match self {
+            Role::Producer => "producer",
+            Role::AffectedConsumer => "affected_consumer",
+            Role::Consumer => "consumer",
+            Role::Named => "named",
+        }
+    }
+
+    /// The role whose [`Role::id`] is `s`.
+    pub fn parse(s: &str) -> Option<Role> {
+        [
+            Role::Producer,
+            Role::AffectedConsumer,
+            Role::Consumer,
+            Role::Named,
+        ]
+        .into_iter()
+        .find(|r| r.id() == s)
+    }
 }
 
 /// One thing that must happen before the change is approved.
@@ -158,6 +181,23 @@ pub fn file_decisions(decisions: &[FileDecision]) -> Vec<(String, Decision)> {
         .iter()
         .map(|d| (d.team.value.clone(), d.decision.into()))
         .collect()
+}
+
+impl Decision {
+    /// `approve` or `reject`, as files and the API write it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Decision::Approve => "approve",
+            Decision::Reject => "reject",
+        }
+    }
+
+    /// The decision named `s` (see [`Decision::as_str`]).
+    pub fn parse(s: &str) -> Option<Decision> {
+        [Decision::Approve, Decision::Reject]
+            .into_iter()
+            .find(|d| d.as_str() == s)
+    }
 }
 
 /// Where a change stands with the decisions taken so far.
@@ -348,6 +388,19 @@ pub fn change_set_hash<'a>(
         let _ = write!(out, "{byte:02x}");
     }
     out
+}
+
+/// The hash a waiver's approvals are bound to: of its interface, the
+/// rules it lets through and its last day, so that approving a waiver for
+/// one rule until one day approves nothing wider or longer.
+pub fn waiver_terms_hash<'a>(
+    interface: &str,
+    rules: impl IntoIterator<Item = &'a str>,
+    expires: &str,
+) -> String {
+    let until = format!("waived through {expires}");
+    let rules: Vec<&str> = rules.into_iter().collect();
+    change_set_hash(interface, rules.iter().map(|r| (*r, until.as_str())))
 }
 
 #[cfg(test)]

@@ -167,6 +167,38 @@ fn uses_change(consumer: &Consumer, change: &Change, operation_ids: &OperationId
     }
 }
 
+/// The teams behind `teams`: those consuming an interface that one of
+/// `teams` produces, and so on, transitively (a change that breaks
+/// checkout may hold up the teams that depend on checkout's own
+/// interfaces). Sorted; `teams` themselves are left out (they are
+/// already named), even when a cycle leads back to them.
+pub fn teams_behind<'a>(
+    interfaces: &[Interface],
+    teams: impl IntoIterator<Item = &'a str>,
+) -> Vec<String> {
+    use std::collections::BTreeSet;
+    let start: BTreeSet<&str> = teams.into_iter().collect();
+    let mut seen: BTreeSet<&str> = BTreeSet::new();
+    let mut frontier: Vec<&str> = start.iter().copied().collect();
+    while let Some(team) = frontier.pop() {
+        for i in interfaces
+            .iter()
+            .filter(|i| i.producer.as_ref().is_some_and(|p| p.value == team))
+        {
+            for c in &i.consumers {
+                let consumer = c.team.value.as_str();
+                if seen.insert(consumer) {
+                    frontier.push(consumer);
+                }
+            }
+        }
+    }
+    seen.into_iter()
+        .filter(|t| !start.contains(t))
+        .map(str::to_owned)
+        .collect()
+}
+
 /// The consumer teams of `interface` that `change` touches.
 pub fn affected_consumers(
     interface: &Interface,

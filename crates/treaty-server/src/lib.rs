@@ -43,6 +43,7 @@ use tower_http::trace::TraceLayer;
 use treaty_store::Store;
 
 pub use release::ComparisonCache;
+pub use routes::proposals::announce_expiring_waivers;
 
 /// How the broker behaves; the CLI fills it from flags.
 #[derive(Debug, Clone)]

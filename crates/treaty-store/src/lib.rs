@@ -17,7 +17,9 @@
 //! teams, tokens, the registry (components and interfaces), versions,
 //! expectations, verifications and deployments. On PostgreSQL a token's
 //! revocation is also announced to every broker ([`Store::revocations`]).
-//! `notifications` is the outbox of webhook events and their delivery log.
+//! `notifications` is the outbox of webhook events and their delivery log;
+//! `proposals` the change proposals and waivers, their decisions and
+//! moves, each written with its log entry and announcements.
 //!
 //! Decisions (token issued or revoked today; approvals and the like as
 //! they come) are appended to the decision log in the transaction that
@@ -36,6 +38,7 @@ mod ids;
 mod migrate;
 mod notifications;
 mod notify;
+mod proposals;
 mod registry;
 mod scratch;
 mod store;
@@ -55,6 +58,10 @@ pub use notifications::{
     NewEvent, NotificationRecord, Webhook,
 };
 pub use notify::{Revocation, Revocations};
+pub use proposals::{
+    Announcement, DecisionRow, MAX_PROPOSAL_PAGE, NewProposal, ProposalRecord, ProposalUpdate,
+    TransitionRow,
+};
 pub use registry::{Component, InterfaceRecord, OwnedInterface};
 pub use scratch::{drop_scratch_postgres, scratch_postgres_url};
 pub use store::{Store, Table, Written};

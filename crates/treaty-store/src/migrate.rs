@@ -16,6 +16,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0003_verification_order.sql"),
     include_str!("../migrations/0004_decision_log.sql"),
     include_str!("../migrations/0005_notifications.sql"),
+    include_str!("../migrations/0006_proposals.sql"),
 ];
 
 /// Held by the PostgreSQL connection that migrates; any fixed number

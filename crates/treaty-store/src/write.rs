@@ -18,6 +18,9 @@ pub(crate) enum Serialized {
     Verifications = 2,
     /// Appends to the decision log (one key: the log is one sequence).
     DecisionLog = 3,
+    /// Proposals: numbering new ones (one key), and each proposal's
+    /// decisions and moves (its id).
+    Proposals = 4,
 }
 
 impl Store {

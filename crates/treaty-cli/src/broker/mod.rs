@@ -6,11 +6,12 @@ pub mod client;
 mod http;
 pub mod log;
 pub mod notifications;
+pub mod proposals;
 pub mod serve;
 
 use crate::exit::{self, Exit};
 
-pub use http::Failure;
+pub use http::{Broker, Failure};
 
 /// A broker command's outcome: its line on stdout and 0, or the failure
 /// on stderr and 2.

@@ -30,6 +30,7 @@ use crate::git_renames;
 use crate::git_source::{GitTree, place};
 
 pub use history::HistoryReport;
+pub use proposals::{Known, ProposalStanding};
 pub use render::{markdown, text};
 
 /// Earlier versions compared under a transitive policy, unless
@@ -45,6 +46,8 @@ pub struct Options {
     pub max_history: usize,
     /// The day governance is judged on (freezes).
     pub today: jiff::civil::Date,
+    /// `--broker`: the proposals are the broker's, not `proposals/`.
+    pub broker: Option<crate::broker::Broker>,
 }
 
 #[derive(Serialize)]
@@ -99,6 +102,14 @@ pub struct NeedsApproval {
     pub breaking_for: Vec<String>,
     /// Each requirement in words (`checkout (affected consumer)`).
     pub from: Vec<String>,
+    /// The requirements themselves, for `treaty propose`.
+    #[serde(skip)]
+    pub required: governance::RequiredApprovals,
+    /// The teams behind the affected consumers (consuming their
+    /// interfaces, transitively), the producer left out: for the
+    /// proposal's impact.
+    #[serde(skip)]
+    pub behind: Vec<String>,
 }
 
 /// A version of an interface a change was found against.
@@ -341,8 +352,18 @@ impl Run<'_> {
                 .collect();
             let (needs, required) = self.needs_approval(interface, affected);
             let hash = proposals::change_set(interface, &changes);
-            let about = proposals::from_files(self.ws, &interface.id.value);
-            let found = proposals::standing(&about, interface, &hash, &required);
+            let found = match &self.options.broker {
+                None => {
+                    let about = proposals::from_files(self.ws, &interface.id.value);
+                    proposals::standing(&about, interface, &hash, &required)
+                }
+                Some(broker) => {
+                    match crate::broker::proposals::known(broker, &interface.id.value) {
+                        Ok(about) => proposals::standing(&about, interface, &hash, &required),
+                        Err(e) => crate::broker::proposals::unavailable(&hash, &e),
+                    }
+                }
+            };
             if found.state == "approved" {
                 // Exactly this change set is approved: it ships.
                 for c in changes.iter_mut().filter(|c| c.standing == Standing::Fails) {
@@ -401,13 +422,22 @@ impl Run<'_> {
             &subject,
             CalendarDate(self.options.today),
         );
+        let behind = treaty_core::impact::teams_behind(
+            &self.ws.interfaces,
+            affected.iter().map(String::as_str),
+        )
+        .into_iter()
+        .filter(|t| *t != subject.producer)
+        .collect();
         let needs = NeedsApproval {
+            behind,
             breaking_for: affected.into_iter().collect(),
             from: required
                 .requirements
                 .iter()
                 .map(governance::describe)
                 .collect(),
+            required: required.clone(),
         };
         (needs, required)
     }

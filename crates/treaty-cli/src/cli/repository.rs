@@ -5,6 +5,8 @@ use std::path::PathBuf;
 
 use jiff::civil::Date;
 
+use super::ProposalBroker;
+
 #[derive(Debug, clap::Args)]
 pub struct ProposeArgs {
     /// The interface whose breaking changes are proposed.
@@ -31,28 +33,39 @@ pub struct ProposeArgs {
     #[arg(long)]
     pub essential: bool,
     /// Write it as a draft, which asks nobody yet (`treaty proposal open`
-    /// opens it).
+    /// opens it; repository-only mode).
     #[arg(long)]
     pub draft: bool,
+    #[command(flatten)]
+    pub proposals: ProposalBroker,
 }
 
 #[derive(Debug, clap::Args)]
 pub struct DecideArgs {
-    /// The proposal's id (`cp-1`, a file under `proposals/`) or the
-    /// waiver's (`w-1`, under `waivers/`).
-    pub id: String,
-    /// The team deciding.
+    /// The proposal's id (`cp-1`): a file under `proposals/` or a proposal
+    /// in the broker; or a waiver's (`w-1`), a file under `waivers/`.
+    pub proposal: String,
+    /// The team deciding (required for a file; the token's team in the
+    /// broker, which decides only for itself).
     #[arg(long)]
-    pub team: String,
-    /// Who in the team decides.
+    pub team: Option<String>,
+    /// Who in the team decides (required for a file; the broker records
+    /// the token).
     #[arg(long)]
-    pub by: String,
+    pub by: Option<String>,
+    /// Broker mode: the change set hash reviewed (as the notification or
+    /// `treaty check` showed it); refused if the proposal's has changed
+    /// since. Without it, the proposal's current one.
+    #[arg(long, value_name = "HASH")]
+    pub change_set: Option<String>,
     /// Why.
     #[arg(long)]
     pub reason: String,
     /// The workspace directory.
     #[arg(long, default_value = ".")]
     pub dir: PathBuf,
+    #[command(flatten)]
+    pub proposals: ProposalBroker,
 }
 
 #[derive(Debug, clap::Args)]

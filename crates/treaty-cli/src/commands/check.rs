@@ -14,11 +14,13 @@ pub fn run(args: CheckArgs) -> Exit {
         transitive,
         max_history,
         today,
+        proposals,
     } = args;
     let options = check::Options {
         all_transitive: transitive,
         max_history,
         today: today.unwrap_or_else(super::today),
+        broker: crate::broker::proposals::chosen(&proposals.url, &proposals.token),
     };
     let report = match big_stack::run(move || check::check(&dir, &base, &options)) {
         Some(Ok(r)) => r,

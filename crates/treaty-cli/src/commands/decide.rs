@@ -3,28 +3,37 @@
 //! (`w-N`), as the last entry of its `decisions` (a team's latest decision
 //! counts). The file must stay valid, or nothing is written. Who may
 //! decide for a team is the code review's call in this mode (see
-//! docs/format.md).
+//! docs/format.md). With `--broker`, the broker records the decision.
 
 use super::repo_files::{self, Item, quoted};
 use crate::cli::DecideArgs;
 use crate::exit::{self, Exit};
 
 pub fn run(args: DecideArgs, decision: &'static str) -> Exit {
-    let item = match Item::of(&args.id) {
+    if args.reason.trim().is_empty() {
+        return exit::error("--reason is empty: say why");
+    }
+    if let Some(broker) =
+        crate::broker::proposals::chosen(&args.proposals.url, &args.proposals.token)
+    {
+        return crate::broker::report(crate::broker::proposals::decide(&broker, &args, decision));
+    }
+    let (Some(team), Some(by)) = (&args.team, &args.by) else {
+        return exit::error(
+            "--team and --by are required for a proposal or waiver file (or pass --broker to decide in the broker)",
+        );
+    };
+    let item = match Item::of(&args.proposal) {
         Ok(item) => item,
         Err(e) => return exit::error(e),
     };
-    let rel = item.path(&args.id);
+    let rel = item.path(&args.proposal);
     let path = args.dir.join(&rel);
     let text = match std::fs::read_to_string(&path) {
         Ok(t) => t,
         Err(e) => return exit::error(format!("cannot read {}: {e}", path.display())),
     };
-    for (what, value) in [
-        ("--team", &args.team),
-        ("--by", &args.by),
-        ("--reason", &args.reason),
-    ] {
+    for (what, value) in [("--team", team), ("--by", by)] {
         if value.trim().is_empty() {
             return exit::error(format!("{what} is empty"));
         }
@@ -60,40 +69,37 @@ pub fn run(args: DecideArgs, decision: &'static str) -> Exit {
     };
     updated.push_str(&format!(
         "  - team: {}\n    decision: {decision}\n    by: {}\n    on: {}\n    reason: {}\n",
-        quoted(&args.team),
-        quoted(&args.by),
+        quoted(team),
+        quoted(by),
         super::today(),
         quoted(&args.reason)
     ));
     // The team must exist and the workspace still read with the new
     // text: checked before anything is written.
     let (now, _) = treaty_core::load(&crate::fs_source::FsSource::new(&args.dir));
-    if !repo_files::known_team(&now, &args.team) {
+    if !repo_files::known_team(&now, team) {
         return exit::error(format!(
-            "{}: unknown team `{}`; nothing written",
-            path.display(),
-            args.team
+            "{}: unknown team `{team}`; nothing written",
+            path.display()
         ));
     }
     let ws = match repo_files::would_validate(&args.dir, &rel, &updated) {
         Ok(ws) => ws,
         Err(e) => return exit::error(e),
     };
-    if !item.loaded(&ws, &args.id) {
+    if !item.loaded(&ws, &args.proposal) {
         return exit::error(format!(
             "{}: the file would not be read as `{}`; nothing written",
             path.display(),
-            args.id
+            args.proposal
         ));
     }
     if let Err(e) = repo_files::replace(&args.dir, &rel, &updated) {
         return exit::error(e);
     }
     super::print(&format!(
-        "{}: {} {decision}s ({}); commit the file for review\n",
-        path.display(),
-        args.team,
-        args.by
+        "{}: {team} {decision}s ({by}); commit the file for review\n",
+        path.display()
     ));
     Exit::Success
 }

@@ -17,10 +17,12 @@ pub fn run(args: ProposeArgs) -> Exit {
     if args.rollback.trim().is_empty() {
         return exit::error("--rollback is empty: say how the change is undone if it goes wrong");
     }
+    let broker = crate::broker::proposals::chosen(&args.proposals.url, &args.proposals.token);
     let options = check::Options {
         all_transitive: false,
         max_history: check::DEFAULT_MAX_HISTORY,
         today: super::today(),
+        broker: broker.clone(),
     };
     let (dir, base) = (args.dir.clone(), args.base.clone());
     let report = match big_stack::run(move || check::check(&dir, &base, &options)) {
@@ -40,8 +42,18 @@ pub fn run(args: ProposeArgs) -> Exit {
             found.id, report.base, found.status
         ));
     };
-    if standing.state == "approved" {
+    if matches!(standing.state, "approved" | "unavailable") {
         return exit::error(format!("`{}`: {}", found.id, standing.detail));
+    }
+    if let Some(broker) = &broker {
+        if args.draft {
+            return exit::error(
+                "--draft is for proposal files: the broker opens a proposal at once",
+            );
+        }
+        return crate::broker::report(crate::broker::proposals::propose(
+            broker, &args, found, standing,
+        ));
     }
     let id = format!("cp-{}", repo_files::next_number(&args.dir, Item::Proposal));
     let text = proposal_file(&id, &args, found, &standing.change_set, &report.base);

@@ -25,7 +25,11 @@ pub type TestResult<T = ()> = Result<T, Box<dyn Error + Send + Sync>>;
 /// The `treaty` binary under test, with colour off.
 pub fn treaty() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_treaty"));
-    command.env("NO_COLOR", "1");
+    // A broker in the caller's environment would move proposals there.
+    command
+        .env("NO_COLOR", "1")
+        .env_remove("TREATY_BROKER")
+        .env_remove("TREATY_TOKEN");
     command
 }
 
@@ -199,9 +203,14 @@ pub struct Broker {
 impl Broker {
     /// A broker on a new SQLite file of its own.
     pub fn start_fresh() -> TestResult<Broker> {
+        Broker::start_fresh_with(&[])
+    }
+
+    /// [`Broker::start_fresh`] with more arguments to `treaty serve`.
+    pub fn start_fresh_with(extra: &[&str]) -> TestResult<Broker> {
         let scratch = tempfile::tempdir()?;
         let url = format!("sqlite://{}", scratch.path().join("treaty.db").display());
-        let mut broker = Broker::start(&url)?;
+        let mut broker = Broker::start_with(&url, extra)?;
         broker._scratch = Some(scratch);
         Ok(broker)
     }

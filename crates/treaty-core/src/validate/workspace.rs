@@ -95,6 +95,19 @@ impl Validator {
             }
         }
         for freeze in &g.freezes {
+            if g.steering_group.is_empty() {
+                self.push(
+                    Diagnostic::error(
+                        codes::FREEZE_WITHOUT_STEERING_GROUP,
+                        format!(
+                            "freeze `{}` has nobody to grant its exceptions: the steering group is empty",
+                            freeze.name
+                        ),
+                    )
+                    .at(freeze.from.span)
+                    .with_hint("list the teams that decide during a freeze under `governance.steering_group`"),
+                );
+            }
             if freeze.from.value > freeze.to.value {
                 self.push(
                     Diagnostic::error(

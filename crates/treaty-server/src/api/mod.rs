@@ -21,6 +21,7 @@ mod expectations;
 mod interfaces;
 mod log;
 mod notifications;
+mod proposals;
 mod release;
 mod teams;
 mod tokens;
@@ -39,6 +40,10 @@ pub use log::{
 pub use notifications::{
     DeliveryAttempt, Notification, NotificationDetail, NotificationQuery, Queued, SetWebhook,
     WebhookSettings,
+};
+pub use proposals::{
+    Impact, NewChangeSet, NewProposal, NewProposalDecision, NewProposalState, Proposal,
+    ProposalDecision, ProposalQuery, ProposalTransition, ProposedChange, RequiredApproval,
 };
 pub use release::{BreakingChange, CheckedPair, ReleaseQuery, ReleaseVerdict};
 pub use teams::{NewTeam, Team};

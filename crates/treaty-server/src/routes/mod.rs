@@ -21,6 +21,7 @@ mod interfaces;
 pub(crate) mod log;
 mod notifications;
 mod operations;
+pub(crate) mod proposals;
 mod release;
 mod teams;
 mod tokens;
@@ -68,5 +69,6 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
         .merge(release::routes())
         .merge(operations::routes())
         .merge(notifications::routes())
+        .merge(proposals::routes())
         .merge(log::routes())
 }

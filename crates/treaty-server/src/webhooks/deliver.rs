@@ -94,8 +94,17 @@ fn http_client(config: &WebhookConfig) -> Result<reqwest::Client, reqwest::Error
 
 async fn run(deliverer: Arc<Deliverer>, mut stopped: watch::Receiver<bool>) {
     let batch = deliverer.config.batch.max(1);
+    let mut swept: Option<std::time::Instant> = None;
     while !*stopped.borrow() {
         let now = now_ms();
+        if swept.is_none_or(|at| at.elapsed() >= WAIVER_SWEEP) {
+            swept = Some(std::time::Instant::now());
+            match crate::routes::proposals::announce_expiring_waivers(&deliverer.store, now).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(waivers = n, "announced waivers about to expire"),
+                Err(e) => tracing::warn!(error = %e, "cannot announce expiring waivers"),
+            }
+        }
         let lease_until = now.saturating_add(millis(deliverer.config.lease));
         let claimed = match deliverer
             .store
@@ -130,6 +139,9 @@ async fn run(deliverer: Arc<Deliverer>, mut stopped: watch::Receiver<bool>) {
         }
     }
 }
+
+/// How often the worker looks for waivers about to expire.
+const WAIVER_SWEEP: Duration = Duration::from_secs(60);
 
 fn millis(d: Duration) -> i64 {
     i64::try_from(d.as_millis()).unwrap_or(i64::MAX)

@@ -76,6 +76,16 @@ pub async fn postgres(config: Config) -> Result<Option<Broker>, Box<dyn std::err
 }
 
 impl Broker {
+    /// Another broker on the same database, as a second process would be.
+    pub fn another(&self, config: Config) -> Broker {
+        Broker {
+            app: app(self.store.clone(), config),
+            store: self.store.clone(),
+            admin: self.admin.clone(),
+            _dir: None,
+        }
+    }
+
     /// A request with any method, token, content type and body.
     pub async fn raw(
         &self,

@@ -1,0 +1,297 @@
+//! Change proposals in the broker mode, end to end: a real `treaty serve`,
+//! one token per team, and `treaty check --broker` on a real git
+//! repository. The check fails, the producer proposes, the two affected
+//! consumers approve with their own tokens, the check passes; one more
+//! change and it fails again, and approvals on the old change set are
+//! refused. Who may decide is the broker's to enforce.
+
+mod common;
+
+use std::path::Path;
+
+use common::git_repo::{edit, interface, repo};
+use common::{Broker, TestResult, run_expecting};
+
+/// A broker whose webhooks may go to loopback (nothing listens there:
+/// the events stay queued, and are listed).
+fn fresh() -> TestResult<Broker> {
+    Broker::start_fresh_with(&["--webhook-allow", "127.0.0.1/32"])
+}
+
+struct Tokens {
+    admin: String,
+    payments: String,
+    checkout: String,
+    fulfillment: String,
+    catalog: String,
+}
+
+fn token(s: &Broker, admin: &str, team: &str, scopes: &[&str]) -> TestResult<String> {
+    let mut args = vec!["token", "create", "--team", team];
+    for scope in scopes {
+        args.extend(["--scope", scope]);
+    }
+    let out = run_expecting(&mut s.command(admin, &args), 0)?;
+    Ok(out.lines().next().ok_or("no token")?.trim().to_owned())
+}
+
+/// The example's teams in the broker, each with a token, and
+/// `payments-api` published by its producer.
+fn set_up(s: &Broker, ws: &Path) -> TestResult<Tokens> {
+    let admin = s.bootstrap_token()?;
+    for team in ["payments", "checkout", "fulfillment", "catalog"] {
+        let webhook = format!("http://127.0.0.1:9/{team}");
+        run_expecting(
+            &mut s.command(
+                &admin,
+                &[
+                    "team",
+                    "create",
+                    team,
+                    "--name",
+                    team,
+                    "--webhook",
+                    &webhook,
+                ],
+            ),
+            0,
+        )?;
+    }
+    let tokens = Tokens {
+        payments: token(s, &admin, "payments", &["publish", "approve"])?,
+        checkout: token(s, &admin, "checkout", &["approve"])?,
+        fulfillment: token(s, &admin, "fulfillment", &["approve"])?,
+        catalog: token(s, &admin, "catalog", &["approve"])?,
+        admin,
+    };
+    let dir = ws.to_str().ok_or("path")?;
+    run_expecting(
+        &mut s.command(
+            &tokens.payments,
+            &[
+                "publish",
+                "payments-api",
+                "--version",
+                "1.4.0",
+                "--dir",
+                dir,
+            ],
+        ),
+        0,
+    )?;
+    Ok(tokens)
+}
+
+/// `treaty check --format json` against the broker: exit code and report.
+fn check(s: &Broker, token: &str, ws: &Path) -> TestResult<(i32, serde_json::Value)> {
+    let out = s
+        .command(token, &["check", "--format", "json"])
+        .arg(ws)
+        .output()?;
+    let report = serde_json::from_slice(&out.stdout).map_err(|e| {
+        format!(
+            "check printed no JSON ({e}): {}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    })?;
+    Ok((out.status.code().unwrap_or(-1), report))
+}
+
+fn propose(s: &Broker, token: &str, ws: &Path) -> TestResult<String> {
+    let dir = ws.to_str().ok_or("path")?;
+    run_expecting(
+        &mut s.command(
+            token,
+            &[
+                "propose",
+                "payments-api",
+                "--dir",
+                dir,
+                "--title",
+                "Drop SEK and CHF",
+                "--rollback",
+                "Restore the enum values and redeploy payments 1.4",
+            ],
+        ),
+        0,
+    )
+}
+
+/// `treaty approve|reject ID --broker` with `token` and `extra` arguments;
+/// requires exit `code`; answers stdout then stderr.
+fn decide(
+    s: &Broker,
+    token: &str,
+    decision: &str,
+    extra: &[&str],
+    code: i32,
+) -> TestResult<String> {
+    let mut args = vec![decision, "cp-1", "--reason", "reviewed the impact"];
+    args.extend(extra);
+    run_expecting(&mut s.command(token, &args), code)
+}
+
+fn state(report: &serde_json::Value) -> serde_json::Value {
+    interface(report, "payments-api")["proposal"]["state"].clone()
+}
+
+#[test]
+fn propose_two_approvals_pass_then_one_more_change_fails_again() -> TestResult {
+    let s = fresh()?;
+    let (_dir, ws) = repo();
+    let t = set_up(&s, &ws)?;
+    edit(
+        &ws,
+        "schemas/payments-api.openapi.yaml",
+        "enum: [EUR, USD, GBP, SEK, CHF]",
+        "enum: [EUR, USD, GBP]",
+    );
+    let (code, r) = check(&s, &t.checkout, &ws)?;
+    assert_eq!((code, state(&r)), (1, "none".into()), "{r}");
+
+    let out = propose(&s, &t.payments, &ws)?;
+    assert!(
+        out.contains("cp-1") && out.contains("decision log"),
+        "{out}"
+    );
+    // Proposing the same change set again is a repeat, not a second proposal.
+    let again = propose(&s, &t.payments, &ws)?;
+    assert!(
+        again.contains("cp-1") && !again.contains("decision log"),
+        "{again}"
+    );
+    let (code, r) = check(&s, &t.checkout, &ws)?;
+    assert_eq!((code, state(&r)), (1, "pending".into()), "{r}");
+    // The impact: the consumers, the operations, and the teams behind the
+    // consumers (catalog consumes an interface of checkout's).
+    let cp: serde_json::Value = common::http_agent(std::time::Duration::from_secs(10))
+        .get(&format!("{}/api/v1/proposals/cp-1", s.url()))
+        .header("Authorization", &format!("Bearer {}", t.checkout))
+        .call()?
+        .body_mut()
+        .read_json()?;
+    assert_eq!(
+        cp["impact"]["consumers"],
+        serde_json::json!(["checkout", "fulfillment"])
+    );
+    assert_eq!(cp["impact"]["behind"], serde_json::json!(["catalog"]));
+    assert!(
+        cp["impact"]["operations"]
+            .as_array()
+            .is_some_and(|o| o.iter().any(|o| o == "POST /payments")),
+        "{cp}"
+    );
+
+    // Nobody decides for another team: not a consumer for a consumer, not
+    // the proposer for a consumer, not a team that is not asked, not an
+    // administrator.
+    let out = decide(&s, &t.checkout, "approve", &["--team", "fulfillment"], 2)?;
+    assert!(
+        out.contains("cannot decide for team `fulfillment`"),
+        "{out}"
+    );
+    let out = decide(&s, &t.payments, "approve", &["--team", "checkout"], 2)?;
+    assert!(out.contains("cannot decide for team `checkout`"), "{out}");
+    let out = decide(&s, &t.catalog, "approve", &[], 2)?;
+    assert!(out.contains("not asked for"), "{out}");
+    let out = decide(&s, &t.admin, "approve", &["--team", "checkout"], 2)?;
+    assert!(out.contains("cannot decide for team `checkout`"), "{out}");
+
+    for token in [&t.payments, &t.checkout] {
+        decide(&s, token, "approve", &[], 0)?;
+    }
+    let (code, r) = check(&s, &t.checkout, &ws)?;
+    assert_eq!((code, state(&r)), (1, "pending".into()), "{r}");
+    let out = decide(&s, &t.fulfillment, "approve", &[], 0)?;
+    assert!(out.contains("it is approved"), "{out}");
+    let (code, r) = check(&s, &t.checkout, &ws)?;
+    assert_eq!((code, state(&r)), (0, "approved".into()), "{r}");
+    assert_eq!(
+        interface(&r, "payments-api")["changes"][0]["standing"],
+        "approved"
+    );
+    let approved_hash = interface(&r, "payments-api")["proposal"]["change_set"].clone();
+
+    // One more change: the approval does not cover it.
+    edit(
+        &ws,
+        "schemas/payments-api.openapi.yaml",
+        "enum: [EUR, USD, GBP]",
+        "enum: [EUR, USD]",
+    );
+    let (code, r) = check(&s, &t.checkout, &ws)?;
+    assert_eq!((code, state(&r)), (1, "other_change_set".into()), "{r}");
+
+    // Proposing again replaces cp-1's change set: the old approvals no
+    // longer count, and one taken on the old hash is refused.
+    let out = propose(&s, &t.payments, &ws)?;
+    assert!(out.contains("cp-1") && out.contains("open"), "{out}");
+    let old = approved_hash.as_str().ok_or("hash")?;
+    let out = decide(&s, &t.checkout, "approve", &["--change-set", old], 2)?;
+    assert!(out.contains("review the changes again"), "{out}");
+    let (code, r) = check(&s, &t.checkout, &ws)?;
+    assert_eq!((code, state(&r)), (1, "pending".into()), "{r}");
+    Ok(())
+}
+
+#[test]
+fn a_rejection_keeps_the_check_failing_and_everyone_hears_of_it() -> TestResult {
+    let s = fresh()?;
+    let (_dir, ws) = repo();
+    let t = set_up(&s, &ws)?;
+    edit(
+        &ws,
+        "schemas/payments-api.openapi.yaml",
+        "enum: [EUR, USD, GBP, SEK, CHF]",
+        "enum: [EUR, USD, GBP]",
+    );
+    propose(&s, &t.payments, &ws)?;
+    decide(&s, &t.checkout, "reject", &[], 0)?;
+    let (code, r) = check(&s, &t.checkout, &ws)?;
+    assert_eq!((code, state(&r)), (1, "rejected".into()), "{r}");
+
+    // Fulfillment was asked, then told of the rejection, by webhook events
+    // queued with the decisions.
+    let out = run_expecting(
+        &mut s.command(
+            &t.admin,
+            &[
+                "notifications",
+                "list",
+                "--team",
+                "fulfillment",
+                "--format",
+                "json",
+            ],
+        ),
+        0,
+    )?;
+    assert!(out.contains("proposal.approval_needed"), "{out}");
+    assert!(out.contains("proposal.rejected"), "{out}");
+    Ok(())
+}
+
+#[test]
+fn a_broker_that_cannot_be_reached_keeps_the_check_failing() -> TestResult {
+    let (_dir, ws) = repo();
+    edit(
+        &ws,
+        "schemas/payments-api.openapi.yaml",
+        "enum: [EUR, USD, GBP, SEK, CHF]",
+        "enum: [EUR, USD, GBP]",
+    );
+    let out = common::treaty()
+        .args([
+            "check",
+            "--format",
+            "json",
+            "--broker",
+            "http://127.0.0.1:9",
+        ])
+        .arg(&ws)
+        .output()?;
+    assert_eq!(out.status.code(), Some(1));
+    let r: serde_json::Value = serde_json::from_slice(&out.stdout)?;
+    assert_eq!(state(&r), "unavailable", "{r}");
+    Ok(())
+}
