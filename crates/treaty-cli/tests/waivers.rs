@@ -55,6 +55,21 @@ fn refused(ws: &Path, args: &[&str], message: &str, file: &str) {
     );
 }
 
+/// `treaty validate` finds nothing wrong in `ws`.
+fn validates(ws: &Path) {
+    let valid = treaty()
+        .arg("validate")
+        .arg(ws)
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        valid.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&valid.stdout)
+    );
+}
+
 fn check_on(ws: &Path, today: &str) -> (Output, serde_json::Value) {
     check_with(ws, &["--base", "HEAD", "--today", today])
 }
@@ -114,17 +129,7 @@ fn an_approved_waiver_lets_its_rule_through_until_it_expires() {
     succeeds(&ws, &args);
     let text = std::fs::read_to_string(ws.join("waivers/w-1.yaml")).unwrap_or_default();
     assert!(text.contains("expires: 2099-01-31"), "{text}");
-    let valid = treaty()
-        .arg("validate")
-        .arg(&ws)
-        .output()
-        .unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(
-        valid.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&valid.stdout)
-    );
+    validates(&ws);
 
     // Not approved yet: still failing, and it says whom it awaits.
     let (out, r) = check_on(&ws, BEFORE);
@@ -363,17 +368,7 @@ fn proposals_move_through_their_life_cycle_with_who_and_why() {
     let text = std::fs::read_to_string(ws.join(file)).unwrap_or_default();
     assert!(text.contains("state: rolled_back"), "{text}");
     assert_eq!(text.matches("  - to: ").count(), 3, "{text}");
-    let valid = treaty()
-        .arg("validate")
-        .arg(&ws)
-        .output()
-        .unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(
-        valid.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&valid.stdout)
-    );
+    validates(&ws);
 
     // A waiver is never shipped.
     refused(

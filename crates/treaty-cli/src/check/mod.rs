@@ -293,8 +293,20 @@ impl Run<'_> {
                 }
             };
             let mut verdict = check::judge(policy, &facts);
-            let applied =
-                waivers::apply(self.ws, interface, &mut verdict, &facts, self.options.today);
+            // The broker mode trusts authenticated decisions only: the
+            // files' waivers are the repository-only mode's.
+            let about = match self.options.broker {
+                None => waivers::from_files(self.ws, &interface.id.value),
+                Some(_) => Vec::new(),
+            };
+            let applied = waivers::apply(
+                self.ws,
+                interface,
+                &about,
+                &mut verdict,
+                &facts,
+                self.options.today,
+            );
             (verdict, applied)
         };
         let message = match &verdict.outcome {

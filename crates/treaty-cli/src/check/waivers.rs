@@ -42,16 +42,16 @@ fn number(id: &str) -> (u64, String) {
     (n, id.to_owned())
 }
 
-/// Applies the workspace's waivers of `interface` to its verdict, judged
-/// from `facts` on `today`.
+/// Applies the waivers `about` `interface` to its verdict, judged from
+/// `facts` on `today` by the workspace's governance.
 pub fn apply(
     ws: &Workspace,
     interface: &Interface,
+    about: &[KnownWaiver],
     verdict: &mut InterfaceCheck,
     facts: &Facts<'_>,
     today: jiff::civil::Date,
 ) -> Applied {
-    let about = from_files(ws, &interface.id.value);
     if about.is_empty() {
         return Applied {
             waivers: Vec::new(),
@@ -67,5 +67,5 @@ pub fn apply(
         consumers: &subject.consumers,
         today: CalendarDate(today),
     };
-    waivers::apply(verdict, facts, &about, &context)
+    waivers::apply(verdict, facts, about, &context)
 }
