@@ -24,6 +24,7 @@ struct Tokens {
     checkout: String,
     fulfillment: String,
     catalog: String,
+    platform: String,
 }
 
 fn token(s: &Broker, admin: &str, team: &str, scopes: &[&str]) -> TestResult<String> {
@@ -39,7 +40,7 @@ fn token(s: &Broker, admin: &str, team: &str, scopes: &[&str]) -> TestResult<Str
 /// `payments-api` published by its producer.
 fn set_up(s: &Broker, ws: &Path) -> TestResult<Tokens> {
     let admin = s.bootstrap_token()?;
-    for team in ["payments", "checkout", "fulfillment", "catalog"] {
+    for team in ["payments", "checkout", "fulfillment", "catalog", "platform"] {
         let webhook = format!("http://127.0.0.1:9/{team}");
         run_expecting(
             &mut s.command(
@@ -62,6 +63,7 @@ fn set_up(s: &Broker, ws: &Path) -> TestResult<Tokens> {
         checkout: token(s, &admin, "checkout", &["approve"])?,
         fulfillment: token(s, &admin, "fulfillment", &["approve"])?,
         catalog: token(s, &admin, "catalog", &["approve"])?,
+        platform: token(s, &admin, "platform", &["approve"])?,
         admin,
     };
     let dir = ws.to_str().ok_or("path")?;
@@ -293,5 +295,108 @@ fn a_broker_that_cannot_be_reached_keeps_the_check_failing() -> TestResult {
     assert_eq!(out.status.code(), Some(1));
     let r: serde_json::Value = serde_json::from_slice(&out.stdout)?;
     assert_eq!(state(&r), "unavailable", "{r}");
+    Ok(())
+}
+
+#[test]
+fn a_waiver_in_the_broker_lets_the_failure_through_and_a_proposal_ships() -> TestResult {
+    let s = fresh()?;
+    let (_dir, ws) = repo();
+    let t = set_up(&s, &ws)?;
+    edit(
+        &ws,
+        "schemas/payments-api.openapi.yaml",
+        "enum: [EUR, USD, GBP, SEK, CHF]",
+        "enum: [EUR, USD, GBP]",
+    );
+    let (_, r) = check(&s, &t.checkout, &ws)?;
+    let rule = interface(&r, "payments-api")["changes"][0]["rule"]
+        .as_str()
+        .ok_or("rule")?
+        .to_owned();
+    let until = jiff::Zoned::now()
+        .date()
+        .checked_add(jiff::Span::new().days(30))?
+        .to_string();
+    let dir = ws.to_str().ok_or("path")?;
+    let out = run_expecting(
+        &mut s.command(
+            &t.payments,
+            &[
+                "waive",
+                "payments-api",
+                "--rule",
+                &rule,
+                "--until",
+                &until,
+                "--reason",
+                "the acquirer drops them next month",
+                "--dir",
+                dir,
+            ],
+        ),
+        0,
+    )?;
+    assert!(out.contains("w-1") && out.contains("open"), "{out}");
+    // Not approved yet: the check still fails.
+    let (code, _) = check(&s, &t.checkout, &ws)?;
+    assert_eq!(code, 1);
+    // A consumer is not asked for a waiver (the workspace's rule names the
+    // producer and platform).
+    let out = run_expecting(
+        &mut s.command(&t.checkout, &["approve", "w-1", "--reason", "fine by us"]),
+        2,
+    )?;
+    assert!(out.contains("not asked for"), "{out}");
+    for token in [&t.payments, &t.platform] {
+        run_expecting(
+            &mut s.command(token, &["approve", "w-1", "--reason", "ours to waive"]),
+            0,
+        )?;
+    }
+    let (code, r) = check(&s, &t.checkout, &ws)?;
+    assert_eq!(code, 0, "{r}");
+    assert_eq!(
+        interface(&r, "payments-api")["changes"][0]["standing"],
+        "waived"
+    );
+
+    // The life cycle in the broker: a proposal ships only once approved.
+    let moved = |token: &str, verb: &str, code: i32| {
+        run_expecting(
+            &mut s.command(
+                token,
+                &["proposal", verb, "cp-1", "--reason", "release 2027-01"],
+            ),
+            code,
+        )
+    };
+    // The waiver passes the check, so there is nothing to propose; withdraw
+    // the waiver and propose.
+    run_expecting(
+        &mut s.command(
+            &t.payments,
+            &[
+                "proposal",
+                "withdraw",
+                "w-1",
+                "--reason",
+                "proposing instead",
+            ],
+        ),
+        0,
+    )?;
+    propose(&s, &t.payments, &ws)?;
+    let out = moved(&t.payments, "ship", 2)?;
+    assert!(out.contains("only an approved proposal ships"), "{out}");
+    let out = moved(&t.checkout, "withdraw", 2)?;
+    assert!(out.contains("belongs to"), "{out}");
+    for token in [&t.payments, &t.checkout, &t.fulfillment] {
+        decide(&s, token, "approve", &[], 0)?;
+    }
+    let out = moved(&t.payments, "ship", 0)?;
+    assert!(out.contains("cp-1 is shipped"), "{out}");
+    let out = moved(&t.payments, "roll-back", 0)?;
+    assert!(out.contains("cp-1 is rolled_back"), "{out}");
     Ok(())
 }

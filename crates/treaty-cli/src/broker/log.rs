@@ -221,8 +221,14 @@ fn madr(d: &Decision, leaf: &str) -> String {
         None => format!("{} (the broker itself)", d.actor.team),
     };
     let details = serde_json::to_string_pretty(&d.details).unwrap_or_default();
+    // MADR's status: a team's rejection is recorded as what it is.
+    let status = if d.kind == treaty_log::DecisionKind::Rejection {
+        "rejected"
+    } else {
+        "accepted"
+    };
     format!(
-        "---\nstatus: accepted\ndate: {date}\ndecision-makers: {team}\n---\n\n\
+        "---\nstatus: {status}\ndate: {date}\ndecision-makers: {team}\n---\n\n\
          # {kind}: {subject}\n\n\
          ## Context and Problem Statement\n\n{kind} of `{subject}`, recorded as entry {index} of the decision log.\n\n\
          ## Decision Outcome\n\n{reason}\n\n\

@@ -3,8 +3,9 @@
 //! broker. The broker authenticates each decider; the check still judges
 //! the decisions by the workspace's own governance.
 
+use treaty_core::check::waivers::KnownWaiver;
 use treaty_core::governance::{Decision, RequiredApprovals, Requirement};
-use treaty_core::model::ProposalState;
+use treaty_core::model::{CalendarDate, ProposalState};
 use treaty_server::api;
 
 use super::http::{Broker, Failure, Result, enc};
@@ -23,30 +24,64 @@ pub fn chosen(url: &Option<String>, token: &Option<String>) -> Option<Broker> {
 const MAX_READ: usize = 1_000;
 
 /// The broker's proposals about `interface`, as the check sees them: each
-/// with the decisions taken on its current change set.
+/// with the decisions taken on its current change set; newest last.
 pub fn known(broker: &Broker, interface: &str) -> Result<Vec<Known>> {
+    list(broker, "breaking", interface)?
+        .into_iter()
+        .map(known_of)
+        .collect()
+}
+
+/// The broker's proposals of `kind` about `interface`, newest last (at
+/// most [`MAX_READ`]).
+pub fn list(broker: &Broker, kind: &str, interface: &str) -> Result<Vec<api::Proposal>> {
     let mut out = Vec::new();
     let mut after: Option<String> = None;
     loop {
         let mut path = format!(
-            "/api/v1/proposals?kind=breaking&interface={}",
+            "/api/v1/proposals?kind={}&interface={}",
+            enc(kind),
             enc(interface)
         );
         if let Some(a) = &after {
             path.push_str(&format!("&after={}", enc(a)));
         }
         let page: api::Page<api::Proposal> = broker.get(&path)?;
-        for p in page.items {
-            out.push(known_of(p)?);
-        }
+        out.extend(page.items);
         match page.next {
             Some(next) if out.len() < MAX_READ => after = Some(next),
             _ => break,
         }
     }
-    // The broker lists newest first; the check takes the last as latest.
+    // The broker lists newest first.
     out.reverse();
     Ok(out)
+}
+
+/// The broker's waivers about `interface`, as the check sees them: each
+/// with the decisions taken on its terms; oldest first.
+pub fn known_waivers(broker: &Broker, interface: &str) -> Result<Vec<KnownWaiver>> {
+    list(broker, "waiver", interface)?
+        .into_iter()
+        .map(|w| {
+            let expires = w.expires.as_deref().unwrap_or_default();
+            let expires: CalendarDate = expires.parse().map_err(|e| {
+                Failure(format!(
+                    "the broker's waiver {} has no readable last day: {e}",
+                    w.id
+                ))
+            })?;
+            let known = known_of(w.clone())?;
+            Ok(KnownWaiver {
+                id: w.id,
+                interface: w.interface,
+                rules: w.rules,
+                expires,
+                state: known.state,
+                decisions: known.decisions,
+            })
+        })
+        .collect()
 }
 
 fn known_of(p: api::Proposal) -> Result<Known> {
@@ -246,4 +281,60 @@ pub fn unavailable(hash: &str, e: &Failure) -> ProposalStanding {
         change_set: hash.to_owned(),
         detail: format!("the broker's proposals could not be read: {}", e.0),
     }
+}
+
+/// `treaty waive --broker`: asks the broker for a waiver of `rules` on
+/// `interface` through `expires`, approved by whom governance says.
+pub fn waive(
+    broker: &Broker,
+    interface: &str,
+    rules: &[String],
+    expires: &str,
+    reason: &str,
+    required: &RequiredApprovals,
+) -> Result<String> {
+    let body = api::NewProposal {
+        interface: interface.to_owned(),
+        kind: Some("waiver".to_owned()),
+        title: format!(
+            "Waive {} on {interface} through {expires}",
+            rules.join(", ")
+        ),
+        change_set: None,
+        changes: Vec::new(),
+        required: required_wire(required),
+        impact: api::Impact::default(),
+        reason: Some(reason.to_owned()),
+        rollback: None,
+        essential: false,
+        target_release: None,
+        rules: rules.to_vec(),
+        expires: Some(expires.to_owned()),
+        draft: false,
+    };
+    let (_, w): (u16, api::Proposal) = broker.call("POST", "/api/v1/proposals", Some(&body))?;
+    Ok(format!(
+        "{} lets {} through on `{}` through {} once approved; it is {}\nneeds approval from {}{}",
+        w.id,
+        w.rules.join(", "),
+        w.interface,
+        w.expires.as_deref().unwrap_or(expires),
+        w.state,
+        w.missing.join(", "),
+        logged(&w),
+    ))
+}
+
+/// `treaty proposal open|withdraw|ship|roll-back --broker`.
+pub fn move_state(broker: &Broker, id: &str, state: ProposalState, reason: &str) -> Result<String> {
+    let body = api::NewProposalState {
+        state: state.as_str().to_owned(),
+        reason: reason.to_owned(),
+    };
+    let (_, p): (u16, api::Proposal) = broker.call(
+        "POST",
+        &format!("/api/v1/proposals/{}/state", enc(id)),
+        Some(&body),
+    )?;
+    Ok(format!("{} is {}{}", p.id, p.state, logged(&p)))
 }

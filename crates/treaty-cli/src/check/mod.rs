@@ -295,8 +295,15 @@ impl Run<'_> {
             let mut verdict = check::judge(policy, &facts);
             // The broker mode trusts authenticated decisions only: the
             // files' waivers are the repository-only mode's.
-            let about = match self.options.broker {
+            let about = match &self.options.broker {
                 None => waivers::from_files(self.ws, &interface.id.value),
+                // Asked only of a failing interface: one request less for
+                // every other. A broker that cannot be asked waives
+                // nothing (the proposal standing then says why).
+                Some(broker) if verdict.outcome.fails() => {
+                    crate::broker::proposals::known_waivers(broker, &interface.id.value)
+                        .unwrap_or_default()
+                }
                 Some(_) => Vec::new(),
             };
             let applied = waivers::apply(

@@ -82,12 +82,15 @@ pub struct WaiveArgs {
     /// Why the check may be relaxed until then.
     #[arg(long)]
     pub reason: String,
-    /// The team asking for it.
+    /// The team asking for it (required for a file; in the broker, the
+    /// interface's owner asks, with its token).
     #[arg(long)]
-    pub team: String,
+    pub team: Option<String>,
     /// The workspace directory.
     #[arg(long, default_value = ".")]
     pub dir: PathBuf,
+    #[command(flatten)]
+    pub proposals: ProposalBroker,
 }
 
 #[derive(Debug, clap::Subcommand)]
@@ -107,13 +110,16 @@ pub struct TransitionArgs {
     /// The proposal's id (`cp-1`) or, to open or withdraw it, a waiver's
     /// (`w-1`).
     pub id: String,
-    /// Who asks for the change of state.
+    /// Who asks for the change of state (required for a file; the
+    /// broker records the token).
     #[arg(long)]
-    pub by: String,
+    pub by: Option<String>,
     /// Why.
     #[arg(long)]
     pub reason: String,
     /// The workspace directory.
     #[arg(long, default_value = ".")]
     pub dir: PathBuf,
+    #[command(flatten)]
+    pub proposals: ProposalBroker,
 }

@@ -38,11 +38,27 @@ pub fn run(command: ProposalCommand) -> Exit {
 }
 
 fn transition(args: &TransitionArgs, to: ProposalState) -> Result<String, String> {
-    for (what, value) in [("--by", &args.by), ("--reason", &args.reason)] {
-        if value.trim().is_empty() {
-            return Err(format!("{what} is empty"));
-        }
+    if args.reason.trim().is_empty() {
+        return Err("--reason is empty".to_owned());
     }
+    if let Some(broker) =
+        crate::broker::proposals::chosen(&args.proposals.url, &args.proposals.token)
+    {
+        // The broker applies the same life cycle, and records the token.
+        return crate::broker::proposals::move_state(&broker, &args.id, to, &args.reason)
+            .map(|line| line + "\n")
+            .map_err(|crate::broker::Failure(m)| m);
+    }
+    let by = match &args.by {
+        Some(by) if !by.trim().is_empty() => by,
+        Some(_) => return Err("--by is empty".to_owned()),
+        None => {
+            return Err(
+                "--by is required for a file (or pass --broker to move it in the broker)"
+                    .to_owned(),
+            );
+        }
+    };
     let item = Item::of(&args.id)?;
     if item == Item::Waiver && !matches!(to, ProposalState::Open | ProposalState::Withdrawn) {
         return Err(format!(
@@ -66,7 +82,7 @@ fn transition(args: &TransitionArgs, to: ProposalState) -> Result<String, String
         .map_err(|e| format!("{}: {e}", args.id))?;
     let entry = format!(
         "  - to: {to}\n    by: {}\n    on: {}\n    reason: {}\n",
-        quoted(&args.by),
+        quoted(by),
         super::today(),
         quoted(&args.reason)
     );
@@ -83,7 +99,7 @@ fn transition(args: &TransitionArgs, to: ProposalState) -> Result<String, String
         "{}: {} {now} → {to} ({}); commit the file for review\n",
         path.display(),
         args.id,
-        args.by
+        by
     ))
 }
 

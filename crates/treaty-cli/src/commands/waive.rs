@@ -61,10 +61,20 @@ fn waive(args: &WaiveArgs) -> Result<String, String> {
             return Err(format!("unknown rule `{rule}`{hint}"));
         }
     }
-    if !repo_files::known_team(&ws, &args.team) {
-        return Err(format!("unknown team `{}`", args.team));
+    let broker = crate::broker::proposals::chosen(&args.proposals.url, &args.proposals.token);
+    let team = match (&broker, &args.team) {
+        (Some(_), _) => "",
+        (None, Some(team)) => team.as_str(),
+        (None, None) => {
+            return Err(
+                "--team is required for a waiver file (or pass --broker to ask the broker)"
+                    .to_owned(),
+            );
+        }
+    };
+    if broker.is_none() && !repo_files::known_team(&ws, team) {
+        return Err(format!("unknown team `{team}`"));
     }
-    let id = format!("w-{}", repo_files::next_number(&args.dir, Item::Waiver));
     let governance = ws.governance();
     let subject = Subject::of(interface, BTreeSet::new());
     let required = governance::required_approvals(
@@ -73,12 +83,25 @@ fn waive(args: &WaiveArgs) -> Result<String, String> {
         &subject,
         CalendarDate(today),
     );
+    if let Some(broker) = &broker {
+        return crate::broker::proposals::waive(
+            broker,
+            &interface.id.value,
+            &args.rules,
+            &args.until.to_string(),
+            &args.reason,
+            &required,
+        )
+        .map(|line| line + "\n")
+        .map_err(|crate::broker::Failure(m)| m);
+    }
+    let id = format!("w-{}", repo_files::next_number(&args.dir, Item::Waiver));
     let whom: Vec<String> = required
         .requirements
         .iter()
         .map(governance::describe)
         .collect();
-    let text = waiver_file(&id, args, &whom);
+    let text = waiver_file(&id, args, team, &whom);
     let rel = Item::Waiver.path(&id);
     repo_files::would_validate(&args.dir, &rel, &text)?;
     let path = repo_files::create(&args.dir, &rel, &text)?;
@@ -96,7 +119,7 @@ fn waive(args: &WaiveArgs) -> Result<String, String> {
     ))
 }
 
-fn waiver_file(id: &str, args: &WaiveArgs, whom: &[String]) -> String {
+fn waiver_file(id: &str, args: &WaiveArgs, team: &str, whom: &[String]) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -114,7 +137,7 @@ fn waiver_file(id: &str, args: &WaiveArgs, whom: &[String]) -> String {
     }
     let _ = writeln!(out, "expires: {}", args.until);
     let _ = writeln!(out, "reason: {}", quoted(&args.reason));
-    let _ = writeln!(out, "requested_by: {}", quoted(&args.team));
+    let _ = writeln!(out, "requested_by: {}", quoted(team));
     let _ = writeln!(out, "state: open");
     if !whom.is_empty() {
         let _ = writeln!(out, "# Needs approval from: {}", whom.join(", "));
