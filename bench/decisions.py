@@ -82,15 +82,16 @@ class Hook(http.server.BaseHTTPRequestHandler):
 
 
 class Broker:
-    def __init__(self, database, tmp, extra):
+    def __init__(self, database, tmp, extra, store_dir=None, pg_settings=()):
         self.database = database
         self.schema = None
         if database == "sqlite":
-            self.url = f"sqlite://{tmp}/treaty.db"
+            self.url = f"sqlite://{store_dir or tmp}/treaty.db"
         else:
             self.schema = f"treaty_bench_decisions_{os.getpid()}_{int(time.time() * 1000)}"
             subprocess.run(PSQL + ["-c", f"CREATE SCHEMA {self.schema}"], check=True)
-            self.url = f"{PG_SERVER}?options=-c%20search_path%3D{self.schema}"
+            options = "".join(f"%20-c%20{kv.replace('=', '%3D')}" for kv in pg_settings)
+            self.url = f"{PG_SERVER}?options=-c%20search_path%3D{self.schema}{options}"
         self.port = free_port()
         self.log = open(os.path.join(tmp, "broker.log"), "w+")
         # The log key in the scratch directory for both stores (SQLite's
@@ -351,7 +352,10 @@ def bench(database, args):
         threading.Thread(target=receiver.serve_forever, daemon=True).start()
         webhook = f"http://127.0.0.1:{receiver.server_address[1]}/hook"
         extra = ["--webhook-allow", "127.0.0.1/32"]
-    b = Broker(database, tmp, extra)
+    store_dir = None
+    if args.sqlite_dir:
+        store_dir = tempfile.mkdtemp(prefix="treaty-bench-decisions-", dir=args.sqlite_dir)
+    b = Broker(database, tmp, extra, store_dir, args.pg_setting)
     try:
         print(f"{database}: broker: {shlex.join(b.cmd)}", flush=True)
         teams, tokens = set_up(b, args.consumers, webhook)
@@ -439,6 +443,11 @@ def main():
     ap.add_argument("--baseline-seconds", type=float, default=3.0)
     ap.add_argument("--webhooks", action="store_true",
                     help="give every team a webhook (a local receiver answering 204)")
+    ap.add_argument("--sqlite-dir", help="where the SQLite store goes (profiling: /dev/shm takes "
+                    "the disk's fsync out); the log key stays under /tmp")
+    ap.add_argument("--pg-setting", action="append", default=[],
+                    help="a PostgreSQL setting for the broker's sessions, NAME=VALUE, sent in the "
+                    "URL's options (profiling: synchronous_commit=off); repeatable")
     ap.add_argument("--no-build", action="store_true")
     ap.add_argument("--treaty", help="the binary to run (implies --no-build)")
     args = ap.parse_args()
