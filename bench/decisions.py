@@ -29,10 +29,14 @@ number of decisions acknowledged.
 
 Usage: python3 bench/decisions.py [--database sqlite|postgres|both]
        [--runs 3] [--decisions 6000] [--clients 16] [--procs 2]
-       [--consumers 6] [--webhooks] [--no-build]
+       [--consumers 6] [--webhooks] [--no-build | --treaty PATH]
+Profiling variants: --sqlite-dir /dev/shm (no disk flush for SQLite),
+--pg-setting synchronous_commit=off (none for PostgreSQL), --procs 1
+--threads 1 (one connection: the service time). See docs/PERFORMANCE.md,
+"Decisions per second (issue 12)".
 """
 import argparse, hashlib, http.client, http.server, json, multiprocessing, os, random, shlex
-import socket, statistics, subprocess, sys, tempfile, threading, time, urllib.request
+import shutil, socket, statistics, subprocess, sys, tempfile, threading, time, urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TREATY = os.path.join(ROOT, "target", "release", "treaty")
@@ -420,6 +424,9 @@ def bench(database, args):
         b.stop()
         if receiver:
             receiver.shutdown()
+        shutil.rmtree(tmp, ignore_errors=True)
+        if store_dir:
+            shutil.rmtree(store_dir, ignore_errors=True)
 
 
 def postgres_reachable():
