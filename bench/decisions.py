@@ -473,7 +473,7 @@ def main():
         if database == "postgres":
             why = postgres_reachable()
             if why:
-                print(f"postgres: skipped: {why}", flush=True)
+                print(f"postgres: skipped: {' '.join(why.split())}", flush=True)
                 continue
         bench(database, args)
 
