@@ -333,8 +333,8 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         let (decision, announce) = log(&id);
-        let logged = self.append_decision(&mut tx, decision).await?;
         self.announce(&mut tx, &announce, now).await?;
+        let logged = self.append_decision(&mut tx, decision).await?;
         let record = read_one(&mut tx, &id)
             .await?
             .ok_or_else(|| StoreError::NotFound(format!("proposal `{id}`")))?;
@@ -371,72 +371,100 @@ impl Store {
         now: i64,
     ) -> Result<(ProposalRecord, AppendedDecision), StoreError> {
         let id = current.id.as_str();
+        let mut record = current.clone();
+        // What does not need the log's index first: the log's turn is
+        // taken last and held to the commit (see `append_decision`).
+        if let Some((hash, changes, required, impact)) = &update.change_set {
+            sqlx::query(
+                "UPDATE proposals SET change_set = $1, changes = $2, required = $3, impact = $4, state = $5, updated_at = $6 WHERE id = $7",
+            )
+            .bind(hash)
+            .bind(changes.to_string())
+            .bind(required.to_string())
+            .bind(impact.to_string())
+            .bind(&update.state)
+            .bind(now)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+            record.proposal.change_set = hash.clone();
+            record.proposal.changes = changes.clone();
+            record.proposal.required = required.clone();
+            record.proposal.impact = impact.clone();
+        } else {
+            sqlx::query("UPDATE proposals SET state = $1, updated_at = $2 WHERE id = $3")
+                .bind(&update.state)
+                .bind(now)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        self.announce(&mut tx, &update.announce, now).await?;
         let logged = self.append_decision(&mut tx, update.log.clone()).await?;
         let index = i64::try_from(logged.decision.index).unwrap_or(i64::MAX);
         let token = actor_token(&update.log.actor);
         let team = &update.log.actor.team;
-        let hash = match &update.change_set {
-            Some((hash, changes, required, impact)) => {
-                sqlx::query(
-                    "UPDATE proposals SET change_set = $1, changes = $2, required = $3, impact = $4 WHERE id = $5",
-                )
-                .bind(hash)
-                .bind(changes.to_string())
-                .bind(required.to_string())
-                .bind(impact.to_string())
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
-                hash.clone()
-            }
-            None => current.proposal.change_set.clone(),
-        };
+        let hash = record.proposal.change_set.clone();
         if let Some((decision, reason)) = &update.decision {
+            let row = DecisionRow {
+                team: team.clone(),
+                decision: decision.clone(),
+                change_set: hash.clone(),
+                reason: reason.clone(),
+                token_id: token.clone(),
+                at: now,
+                log_index: index,
+            };
             sqlx::query(
                 "INSERT INTO proposal_decisions (proposal_id, seq, team_id, decision, change_set, reason, token_id, at, log_index)
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
             )
             .bind(id)
             .bind(i64::try_from(current.decisions.len()).unwrap_or(i64::MAX))
-            .bind(team)
-            .bind(decision)
-            .bind(&hash)
-            .bind(reason)
-            .bind(&token)
-            .bind(now)
-            .bind(index)
+            .bind(&row.team)
+            .bind(&row.decision)
+            .bind(&row.change_set)
+            .bind(&row.reason)
+            .bind(&row.token_id)
+            .bind(row.at)
+            .bind(row.log_index)
             .execute(&mut *tx)
             .await?;
+            record.decisions.push(row);
         }
         if update.state != current.proposal.state || update.change_set.is_some() {
+            let row = TransitionRow {
+                from: current.proposal.state.clone(),
+                to: update.state.clone(),
+                change_set: hash,
+                team: team.clone(),
+                token_id: token,
+                reason: update.reason.clone(),
+                at: now,
+                log_index: index,
+            };
             sqlx::query(
                 "INSERT INTO proposal_transitions (proposal_id, seq, from_state, to_state, change_set, team_id, token_id, reason, at, log_index)
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
             )
             .bind(id)
             .bind(i64::try_from(current.transitions.len()).unwrap_or(i64::MAX))
-            .bind(&current.proposal.state)
-            .bind(&update.state)
-            .bind(&hash)
-            .bind(team)
-            .bind(&token)
-            .bind(&update.reason)
-            .bind(now)
-            .bind(index)
+            .bind(&row.from)
+            .bind(&row.to)
+            .bind(&row.change_set)
+            .bind(&row.team)
+            .bind(&row.token_id)
+            .bind(&row.reason)
+            .bind(row.at)
+            .bind(row.log_index)
             .execute(&mut *tx)
             .await?;
+            record.transitions.push(row);
         }
-        sqlx::query("UPDATE proposals SET state = $1, updated_at = $2 WHERE id = $3")
-            .bind(&update.state)
-            .bind(now)
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
-        self.announce(&mut tx, &update.announce, now).await?;
-        let record = read_one(&mut tx, id)
-            .await?
-            .ok_or_else(|| StoreError::NotFound(format!("proposal `{id}`")))?;
         tx.commit().await?;
+        // What was just written, without reading it back.
+        record.proposal.state = update.state;
+        record.updated_at = now;
         Ok((record, logged))
     }
 
