@@ -484,34 +484,43 @@ impl Store {
         &self,
         id: &str,
     ) -> Result<Option<(NotificationRecord, Vec<Attempt>)>, StoreError> {
-        let Some(row) = sqlx::query(&format!(
-            "SELECT {COLUMNS} FROM notifications WHERE id = $1"
-        ))
-        .bind(id)
-        .fetch_optional(&self.pool)
-        .await?
-        else {
-            return Ok(None);
-        };
-        let event = record(&row)?;
-        let attempts = sqlx::query(
-            "SELECT attempted_at, duration_ms, status_code, error FROM notification_attempts
-             WHERE notification_id = $1 ORDER BY attempted_at, id",
-        )
-        .bind(id)
-        .fetch_all(&self.pool)
-        .await?
-        .iter()
-        .map(|r| {
-            Ok(Attempt {
-                at: r.try_get("attempted_at")?,
-                duration_ms: r.try_get("duration_ms")?,
-                status_code: r.try_get("status_code")?,
-                error: r.try_get("error")?,
+        // The event and its attempts are two reads; an attempt committed
+        // between them would show an attempt the event does not count
+        // yet. Read again until they agree (an attempt is rare).
+        let mut tries = 0;
+        loop {
+            let Some(row) = sqlx::query(&format!(
+                "SELECT {COLUMNS} FROM notifications WHERE id = $1"
+            ))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?
+            else {
+                return Ok(None);
+            };
+            let event = record(&row)?;
+            let attempts = sqlx::query(
+                "SELECT attempted_at, duration_ms, status_code, error FROM notification_attempts
+                 WHERE notification_id = $1 ORDER BY attempted_at, id",
+            )
+            .bind(id)
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(|r| {
+                Ok(Attempt {
+                    at: r.try_get("attempted_at")?,
+                    duration_ms: r.try_get("duration_ms")?,
+                    status_code: r.try_get("status_code")?,
+                    error: r.try_get("error")?,
+                })
             })
-        })
-        .collect::<Result<Vec<_>, StoreError>>()?;
-        Ok(Some((event, attempts)))
+            .collect::<Result<Vec<_>, StoreError>>()?;
+            tries += 1;
+            if attempts.len() as i64 <= event.attempts || tries >= 5 {
+                return Ok(Some((event, attempts)));
+            }
+        }
     }
 }
 
