@@ -23,7 +23,7 @@ pub const LIMITS: Limits = Limits {
 
 /// Why a Pact file could not be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{message} (at {pointer}{})", line.map(|l| format!(", line {l}")).unwrap_or_default())]
+#[error("{message}{}", if pointer.is_empty() { String::new() } else { format!(" (at {pointer})") })]
 pub struct PactError {
     /// What is wrong.
     pub message: String,

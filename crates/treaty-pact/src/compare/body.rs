@@ -154,7 +154,16 @@ impl Body<'_, '_, '_> {
             }
         };
         if !errors.is_empty() {
-            for (at, message) in errors.into_iter().take(5) {
+            // One finding per place, its problems together.
+            let mut places: Vec<(String, Vec<String>)> = Vec::new();
+            for (at, message) in errors {
+                match places.iter_mut().find(|(p, _)| *p == at) {
+                    Some((_, messages)) => messages.push(message),
+                    None => places.push((at, vec![message])),
+                }
+            }
+            for (at, messages) in places.into_iter().take(5) {
+                let message = messages.join("; ");
                 out.push(
                     self.code("incompatible"),
                     format!("{side} body: {message}"),
