@@ -28,6 +28,7 @@ pub struct PactCheckArgs {
     pub pact: PathBuf,
     /// The provider's OpenAPI description (YAML or JSON).
     pub openapi: PathBuf,
+    /// text (for people) or json (the findings with file lines).
     #[arg(long, value_enum, default_value_t = PactFormat::Text)]
     pub format: PactFormat,
 }
