@@ -333,7 +333,7 @@ impl Reader<'_> {
         };
         let headers = self.headers(obj.get("headers"), &format!("{pointer}/headers"))?;
         let body = body(obj.get("body"), version);
-        let rules = self.rules(obj, pointer, version)?;
+        let rules = self.rules(obj, pointer)?;
         Ok(Request {
             method,
             path,
@@ -358,7 +358,7 @@ impl Reader<'_> {
         };
         let headers = self.headers(obj.get("headers"), &format!("{pointer}/headers"))?;
         let body = body(obj.get("body"), version);
-        let rules = self.rules(obj, pointer, version)?;
+        let rules = self.rules(obj, pointer)?;
         Ok(Response {
             status,
             headers,
@@ -385,12 +385,7 @@ impl Reader<'_> {
         }
     }
 
-    fn rules(
-        &self,
-        obj: &Map<String, Value>,
-        pointer: &str,
-        version: u8,
-    ) -> Result<Rules, PactError> {
+    fn rules(&self, obj: &Map<String, Value>, pointer: &str) -> Result<Rules, PactError> {
         let Some(value) = obj.get("matchingRules") else {
             return Ok(Rules::default());
         };
@@ -413,7 +408,6 @@ impl Reader<'_> {
                 let matcher = self.matcher(entry, &at)?;
                 rules.add(category, path, vec![matcher]);
             } else {
-                let _ = version;
                 let category = key.as_str();
                 let inner = match entry {
                     Value::Object(m) => m,

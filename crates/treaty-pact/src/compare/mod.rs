@@ -242,7 +242,7 @@ fn check_parameters(spec: &Spec<'_>, route: &route::Route<'_>, out: &mut Out<'_>
                 && STANDARD_HEADERS
                     .iter()
                     .any(|h| h.eq_ignore_ascii_case(name));
-            if !documented && !standard && !security_name(spec, route, name, location) {
+            if !documented && !standard && !security_name(spec, name, location) {
                 let code = if location == "query" {
                     "request.query.unknown"
                 } else {
@@ -260,8 +260,7 @@ fn check_parameters(spec: &Spec<'_>, route: &route::Route<'_>, out: &mut Out<'_>
 }
 
 /// Whether an API key security scheme names this query parameter or header.
-fn security_name(spec: &Spec<'_>, route: &route::Route<'_>, name: &str, location: &str) -> bool {
-    let _ = route;
+fn security_name(spec: &Spec<'_>, name: &str, location: &str) -> bool {
     spec.doc
         .pointer("/components/securitySchemes")
         .and_then(Value::as_object)
@@ -316,7 +315,7 @@ fn check_response(spec: &Spec<'_>, route: &route::Route<'_>, out: &mut Out<'_>) 
         );
     }
     let documented = spec.deref(documented);
-    check_accept(route, documented, &pointer, out);
+    check_accept(documented, &pointer, out);
     check_response_headers(spec, documented, &pointer, out);
     let response = &out.interaction.response;
     let body = Body {
@@ -336,8 +335,7 @@ fn check_response(spec: &Spec<'_>, route: &route::Route<'_>, out: &mut Out<'_>) 
 }
 
 /// The request's `Accept` header against the response's media types.
-fn check_accept(route: &route::Route<'_>, documented: &Value, pointer: &str, out: &mut Out<'_>) {
-    let _ = route;
+fn check_accept(documented: &Value, pointer: &str, out: &mut Out<'_>) {
     let Some(accept) = out.interaction.request.header("accept") else {
         return;
     };
