@@ -52,9 +52,17 @@ struct Parsed {
 }
 
 impl Parsed {
+    /// The line of the value at `pointer`, or of its nearest enclosing
+    /// value (`/request/query/limit` in a v2 file, where the query is one
+    /// string).
     fn line(&self, pointer: &str) -> Option<usize> {
-        let node = self.node.pointer(pointer)?;
-        Some(self.file.position(node.span.start as usize).line)
+        let mut pointer = pointer;
+        loop {
+            if let Some(node) = self.node.pointer(pointer) {
+                return Some(self.file.position(node.span.start as usize).line);
+            }
+            pointer = pointer.rsplit_once('/')?.0;
+        }
     }
 }
 

@@ -220,10 +220,15 @@ fn check_parameters(spec: &Spec<'_>, route: &route::Route<'_>, out: &mut Out<'_>
                 continue;
             }
             if let Err(why) = params::check(spec, param, &values) {
+                // Where the pact writes it (a header's case may differ).
+                let written = sent
+                    .iter()
+                    .find(|(n, _)| params::same_name(n, &param.name, location))
+                    .map_or(param.name.as_str(), |(n, _)| n.as_str());
                 out.push(
                     incompatible,
                     format!("{location} parameter `{}`: {why}", param.name),
-                    &pact_at(&param.name),
+                    &pact_at(written),
                     Some(param.pointer.clone()),
                 );
             }
