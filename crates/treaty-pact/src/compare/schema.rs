@@ -12,7 +12,9 @@
 //! are not closed one by one (that would refuse every object); the schema
 //! holding the `allOf` is closed with `unevaluatedProperties` instead.
 
-use std::collections::BTreeSet;
+use std::cell::RefCell;
+use std::collections::{BTreeSet, HashMap};
+use std::rc::Rc;
 
 use serde_json::{Map, Value};
 
@@ -20,7 +22,7 @@ use serde_json::{Map, Value};
 const MAX_REF_HOPS: usize = 32;
 
 /// Which side of the exchange a schema describes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Side {
     /// What the consumer sends: the schema as written.
     Request,
@@ -28,8 +30,10 @@ pub enum Side {
     Response,
 }
 
+/// A compiled validator, or why the schema could not be compiled.
+type Compiled = Result<Rc<jsonschema::Validator>, String>;
+
 /// An OpenAPI document ready for comparisons.
-#[derive(Debug)]
 pub struct Spec<'d> {
     /// The document.
     pub doc: &'d Value,
@@ -39,6 +43,18 @@ pub struct Spec<'d> {
     request_components: Value,
     /// `components`, translated for responses.
     response_components: Value,
+    /// Validators by side and schema text: a schema (usually a `$ref`)
+    /// is compiled once however many interactions use it.
+    compiled: RefCell<HashMap<(Side, String), Compiled>>,
+}
+
+impl std::fmt::Debug for Spec<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Spec")
+            .field("v30", &self.v30)
+            .field("compiled", &self.compiled.borrow().len())
+            .finish_non_exhaustive()
+    }
 }
 
 impl<'d> Spec<'d> {
@@ -67,6 +83,7 @@ impl<'d> Spec<'d> {
             v30,
             request_components: translate(Side::Request),
             response_components: translate(Side::Response),
+            compiled: RefCell::new(HashMap::new()),
         }
     }
 
@@ -95,6 +112,24 @@ impl<'d> Spec<'d> {
         instance: &Value,
         side: Side,
     ) -> Result<Vec<(String, String)>, String> {
+        let key = (side, schema.to_string());
+        let cached = self.compiled.borrow().get(&key).cloned();
+        let validator = match cached {
+            Some(compiled) => compiled?,
+            None => {
+                let compiled = self.compile(schema, side);
+                self.compiled.borrow_mut().insert(key, compiled.clone());
+                compiled?
+            }
+        };
+        Ok(validator
+            .iter_errors(instance)
+            .take(20)
+            .map(|e| (e.instance_path().as_str().to_owned(), e.to_string()))
+            .collect())
+    }
+
+    fn compile(&self, schema: &Value, side: Side) -> Compiled {
         let mut root = schema.clone();
         translate_schema(&mut root, side, self.v30, false, 0);
         if let Value::Object(map) = &mut root {
@@ -104,14 +139,10 @@ impl<'d> Spec<'d> {
             };
             map.insert("components".to_owned(), components.clone());
         }
-        let validator = jsonschema::draft202012::options()
+        jsonschema::draft202012::options()
             .build(&root)
-            .map_err(|e| e.to_string())?;
-        Ok(validator
-            .iter_errors(instance)
-            .take(20)
-            .map(|e| (e.instance_path().as_str().to_owned(), e.to_string()))
-            .collect())
+            .map(Rc::new)
+            .map_err(|e| e.to_string())
     }
 }
 
