@@ -137,12 +137,75 @@ impl<'d> Spec<'d> {
                 Side::Request => &self.request_components,
                 Side::Response => &self.response_components,
             };
-            map.insert("components".to_owned(), components.clone());
+            map.insert("components".to_owned(), reachable(schema, components));
         }
         jsonschema::draft202012::options()
             .build(&root)
             .map(Rc::new)
             .map_err(|e| e.to_string())
+    }
+}
+
+/// The entries of `components` a schema reaches through `$ref`s,
+/// transitively: a description of thousands of schemas is not copied into
+/// every validator.
+fn reachable(schema: &Value, components: &Value) -> Value {
+    let mut out: Map<String, Value> = Map::new();
+    let mut seen = BTreeSet::new();
+    let mut pending = Vec::new();
+    collect_refs(schema, &mut pending, 0);
+    while let Some(reference) = pending.pop() {
+        let Some(rest) = reference.strip_prefix("#/components/") else {
+            continue;
+        };
+        let mut tokens = rest.split('/');
+        let (Some(section), Some(name)) = (tokens.next(), tokens.next()) else {
+            continue;
+        };
+        let section = unescape(section);
+        let name = unescape(name);
+        if !seen.insert((section.clone(), name.clone())) {
+            continue;
+        }
+        let Some(entry) = components.get(&section).and_then(|s| s.get(&name)) else {
+            continue;
+        };
+        collect_refs(entry, &mut pending, 0);
+        if let Value::Object(entries) = out
+            .entry(section)
+            .or_insert_with(|| Value::Object(Map::new()))
+        {
+            entries.insert(name, entry.clone());
+        }
+    }
+    Value::Object(out)
+}
+
+fn unescape(token: &str) -> String {
+    crate::compare::route::percent_decode(token)
+        .replace("~1", "/")
+        .replace("~0", "~")
+}
+
+fn collect_refs(value: &Value, out: &mut Vec<String>, depth: usize) {
+    if depth > 512 {
+        return;
+    }
+    match value {
+        Value::Object(map) => {
+            for (k, v) in map {
+                match (k.as_str(), v) {
+                    ("$ref", Value::String(r)) => out.push(r.clone()),
+                    _ => collect_refs(v, out, depth + 1),
+                }
+            }
+        }
+        Value::Array(items) => {
+            for v in items {
+                collect_refs(v, out, depth + 1);
+            }
+        }
+        _ => {}
     }
 }
 
