@@ -122,3 +122,27 @@ fn v4_messages_are_skipped_with_a_reason() {
     let skipped = read.map(|p| (p.interactions.len(), p.skipped.len()));
     assert_eq!(skipped, Ok((0, 1)));
 }
+
+#[test]
+fn deep_nesting_is_an_error_not_a_crash() {
+    let depth = treaty_pact::LIMITS.max_depth + 10;
+    let text = format!(
+        "{{\"interactions\": {}{}}}",
+        "[".repeat(depth),
+        "]".repeat(depth)
+    );
+    assert!(treaty_pact::read(text.as_bytes(), "pact.json").is_err());
+}
+
+#[test]
+fn a_spec_without_paths_knows_no_path() {
+    let bytes = pact(1, &json!({"amount": 1, "currency": "EUR"}), &json!({}));
+    let read = treaty_pact::read(&bytes, "pact.json");
+    let codes: Vec<&str> = read
+        .map(|p| treaty_pact::compare(&p, &json!({"openapi": "3.1.0"})))
+        .unwrap_or_default()
+        .iter()
+        .map(|f| f.code)
+        .collect();
+    assert_eq!(codes, ["request.path-or-method.unknown"]);
+}
