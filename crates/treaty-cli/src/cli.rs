@@ -28,6 +28,11 @@ pub enum Command {
     /// Compare two versions of a schema: every change with its rule id and
     /// level, and whether the policy allows it.
     Diff(DiffArgs),
+    /// Pact files as consumer expectations: `treaty pact check PACT OPENAPI`.
+    Pact {
+        #[command(subcommand)]
+        command: crate::commands::pact::PactCommand,
+    },
     /// Compare every interface's schema at a git revision with the working
     /// tree, and tell which consumer teams each breaking change affects.
     Check(CheckArgs),

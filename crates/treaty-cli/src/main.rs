@@ -37,6 +37,7 @@ fn run(command: Command) -> Exit {
         Command::Init(args) => commands::scaffold::init(args),
         Command::Schema(args) => commands::scaffold::schema(args),
         Command::Diff(args) => commands::diff::run(args),
+        Command::Pact { command } => commands::pact::run(command),
         Command::Check(args) => commands::check::run(args),
         Command::Propose(args) => commands::propose::run(args),
         Command::Approve(args) => commands::decide::run(args, "approve"),
