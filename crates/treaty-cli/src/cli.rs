@@ -8,7 +8,9 @@ use jiff::civil::Date;
 
 mod repository;
 
-pub use repository::{DecideArgs, ProposalCommand, ProposeArgs, TransitionArgs, WaiveArgs};
+pub use repository::{
+    DecideArgs, ProposalCommand, ProposeArgs, ShowArgs, TransitionArgs, WaiveArgs,
+};
 
 /// Treaty: the agreements between teams that ship software together, as
 /// code that machines check.

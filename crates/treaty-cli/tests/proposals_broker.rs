@@ -248,7 +248,22 @@ fn a_rejection_keeps_the_check_failing_and_everyone_hears_of_it() -> TestResult 
         "enum: [EUR, USD, GBP]",
     );
     propose(&s, &t.payments, &ws)?;
-    decide(&s, &t.checkout, "reject", &[], 0)?;
+    let out = decide(&s, &t.checkout, "reject", &[], 0)?;
+    assert!(out.contains("rejected cp-1 on change set sha256:"), "{out}");
+    // What an approver reads before deciding, and after.
+    let shown = run_expecting(
+        &mut s.command(&t.fulfillment, &["proposal", "show", "cp-1"]),
+        0,
+    )?;
+    for line in [
+        "cp-1 (breaking) on `payments-api` by payments: Drop SEK and CHF",
+        "state: rejected",
+        "breaks: checkout, fulfillment",
+        "rollback: Restore the enum values",
+        "checkout rejected: reviewed the impact",
+    ] {
+        assert!(shown.contains(line), "{line} not in:\n{shown}");
+    }
     let (code, r) = check(&s, &t.checkout, &ws)?;
     assert_eq!((code, state(&r)), (1, "rejected".into()), "{r}");
 

@@ -265,7 +265,8 @@ pub fn decide(broker: &Broker, args: &DecideArgs, decision: &str) -> Result<Stri
         format!("; still needed: {}", p.missing.join(", "))
     };
     Ok(format!(
-        "{decision}d {} on change set {change_set}: it is {}{still}{}",
+        "{} {} on change set {change_set}: it is {}{still}{}",
+        past(decision),
         p.id,
         p.state,
         logged(&p)
@@ -337,4 +338,73 @@ pub fn move_state(broker: &Broker, id: &str, state: ProposalState, reason: &str)
         Some(&body),
     )?;
     Ok(format!("{} is {}{}", p.id, p.state, logged(&p)))
+}
+
+/// `treaty proposal show --broker`: the proposal in words (or the
+/// broker's JSON): what it changes, who must still approve, every
+/// decision and move.
+pub fn show(broker: &Broker, id: &str, format: &str) -> Result<String> {
+    let p: api::Proposal = broker.get(&format!("/api/v1/proposals/{}", enc(id)))?;
+    if format == "json" {
+        return Ok(serde_json::to_string_pretty(&p)?);
+    }
+    let mut out = format!(
+        "{} ({}) on `{}` by {}: {}\nstate: {}\nchange set: {}\n",
+        p.id, p.kind, p.interface, p.proposer, p.title, p.state, p.change_set
+    );
+    for c in &p.changes {
+        out.push_str(&format!("  {}  {}\n", c.rule, c.message));
+    }
+    if !p.rules.is_empty() {
+        out.push_str(&format!(
+            "waives: {} through {}\n",
+            p.rules.join(", "),
+            p.expires.as_deref().unwrap_or("?")
+        ));
+    }
+    if !p.impact.consumers.is_empty() {
+        out.push_str(&format!("breaks: {}\n", p.impact.consumers.join(", ")));
+    }
+    if !p.impact.behind.is_empty() {
+        out.push_str(&format!("behind them: {}\n", p.impact.behind.join(", ")));
+    }
+    if let Some(reason) = &p.reason {
+        out.push_str(&format!("why: {reason}\n"));
+    }
+    if !p.rollback.is_empty() {
+        out.push_str(&format!("rollback: {}\n", p.rollback));
+    }
+    if !p.missing.is_empty() {
+        out.push_str(&format!("still needed: {}\n", p.missing.join(", ")));
+    }
+    for d in &p.decisions {
+        let stale = if d.change_set == p.change_set {
+            ""
+        } else {
+            " (on an earlier change set: does not count)"
+        };
+        out.push_str(&format!(
+            "  {} {}: {}{stale} [log {}]\n",
+            d.team,
+            past(&d.decision),
+            d.reason,
+            d.log_index
+        ));
+    }
+    for t in &p.transitions {
+        out.push_str(&format!(
+            "  {} -> {} by {}: {} [log {}]\n",
+            t.from, t.to, t.team, t.reason, t.log_index
+        ));
+    }
+    Ok(out.trim_end().to_owned())
+}
+
+/// `approve` → `approved`, `reject` → `rejected`.
+fn past(decision: &str) -> String {
+    match decision {
+        "approve" => "approved".to_owned(),
+        "reject" => "rejected".to_owned(),
+        other => other.to_owned(),
+    }
 }

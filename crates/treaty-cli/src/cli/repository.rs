@@ -103,6 +103,23 @@ pub enum ProposalCommand {
     Ship(TransitionArgs),
     /// Record that a shipped proposal was rolled back.
     RollBack(TransitionArgs),
+    /// Show a proposal or waiver: its changes, who must still approve,
+    /// its decisions and moves (the file, or the broker's with --broker).
+    Show(ShowArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ShowArgs {
+    /// The proposal's id (`cp-1`) or a waiver's (`w-1`).
+    pub id: String,
+    /// `text`, or `json` (the broker's answer as it is).
+    #[arg(long, value_parser = ["text", "json"], default_value = "text")]
+    pub format: String,
+    /// The workspace directory.
+    #[arg(long, default_value = ".")]
+    pub dir: PathBuf,
+    #[command(flatten)]
+    pub proposals: ProposalBroker,
 }
 
 #[derive(Debug, clap::Args)]

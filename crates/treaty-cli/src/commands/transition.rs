@@ -17,7 +17,7 @@ use treaty_core::governance::{self, Subject, Verdict};
 use treaty_core::model::{CalendarDate, ChangeKind, Proposal, ProposalState};
 
 use super::repo_files::{self, Item, quoted};
-use crate::cli::{ProposalCommand, TransitionArgs};
+use crate::cli::{ProposalCommand, ShowArgs, TransitionArgs};
 use crate::exit::{self, Exit};
 use crate::fs_source::FsSource;
 
@@ -27,10 +27,35 @@ pub fn run(command: ProposalCommand) -> Exit {
         ProposalCommand::Withdraw(a) => (a, ProposalState::Withdrawn),
         ProposalCommand::Ship(a) => (a, ProposalState::Shipped),
         ProposalCommand::RollBack(a) => (a, ProposalState::RolledBack),
+        ProposalCommand::Show(a) => return show(&a),
     };
     match transition(&args, to) {
         Ok(out) => {
             super::print(&out);
+            Exit::Success
+        }
+        Err(e) => exit::error(e),
+    }
+}
+
+/// `treaty proposal show`: the broker's proposal, or the file as written.
+fn show(args: &ShowArgs) -> Exit {
+    if let Some(broker) =
+        crate::broker::proposals::chosen(&args.proposals.url, &args.proposals.token)
+    {
+        return crate::broker::report(crate::broker::proposals::show(
+            &broker,
+            &args.id,
+            &args.format,
+        ));
+    }
+    let shown = Item::of(&args.id).and_then(|item| {
+        let path = args.dir.join(item.path(&args.id));
+        std::fs::read_to_string(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))
+    });
+    match shown {
+        Ok(text) => {
+            super::print(&text);
             Exit::Success
         }
         Err(e) => exit::error(e),
