@@ -8,7 +8,7 @@
 //! (see `schema` for what changes on the response side); beyond the
 //! example, a matcher that asks more than the schema promises is
 //! incompatible: an array `min` above the schema's `maxItems`, a `regex`
-//! that some `enum` value fails, a `decimal` where the schema says
+//! that no `enum` value matches, a `decimal` where the schema says
 //! `integer`.
 
 use serde_json::Value;
@@ -277,15 +277,18 @@ impl Body<'_, '_, '_> {
             Matcher::Regex(regex) => {
                 let values = here.get("enum").and_then(Value::as_array)?;
                 let re = regex_lite(regex)?;
-                let failing: Vec<&str> = values
-                    .iter()
-                    .filter_map(Value::as_str)
-                    .filter(|v| !re.is_valid(&Value::String((*v).to_owned())))
-                    .collect();
-                (!failing.is_empty()).then(|| {
+                // As for the example itself: the consumer's expectation
+                // must be something the provider can send, so the regex
+                // is incompatible only when no value it may send matches.
+                let sent: Vec<&str> = values.iter().filter_map(Value::as_str).collect();
+                let none = !sent.is_empty()
+                    && sent
+                        .iter()
+                        .all(|v| !re.is_valid(&Value::String((*v).to_owned())));
+                none.then(|| {
                     format!(
-                        "the provider may send {}, which the consumer's regex refuses",
-                        failing.join(", ")
+                        "the provider sends only {}, none of which the consumer's regex accepts",
+                        sent.join(", ")
                     )
                 })
             }

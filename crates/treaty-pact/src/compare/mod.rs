@@ -72,7 +72,9 @@ pub const CODES: &[(&str, Level)] = &[
     ("response.header.unknown", Level::Warning),
     ("response.content-type.incompatible", Level::Error),
     ("response.body.incompatible", Level::Error),
-    ("response.body.unknown", Level::Warning),
+    // The consumer expects a body the provider does not describe: like an
+    // expected field the schema lacks, an error.
+    ("response.body.unknown", Level::Error),
     ("spec.schema.unreadable", Level::Warning),
 ];
 
