@@ -11,6 +11,8 @@ use treaty_log::tree::{self, NodeAddr, Span};
 use treaty_log::{Actor, Decision, DecisionKind, Hash, leaf_hash};
 
 use crate::write::Serialized;
+
+type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>;
 use crate::{Store, StoreError};
 
 /// Most entries one [`Store::log_entries`] call returns.
@@ -115,15 +117,6 @@ async fn fetch(conn: &mut sqlx::AnyConnection, addrs: &[NodeAddr]) -> Result<Fet
     Ok(Fetched(map))
 }
 
-/// The hashes of `spans`, read through `conn`.
-async fn spans_hashes(
-    conn: &mut sqlx::AnyConnection,
-    spans: &[Span],
-) -> Result<Vec<Hash>, StoreError> {
-    let fetched = fetch(conn, &tree::needed(spans)).await?;
-    tree::resolve(spans, &fetched).map_err(out_of_range)
-}
-
 async fn size_in(conn: &mut sqlx::AnyConnection) -> Result<u64, StoreError> {
     let row = sqlx::query("SELECT MAX(idx) AS last FROM log_entries")
         .fetch_one(&mut *conn)
@@ -132,69 +125,152 @@ async fn size_in(conn: &mut sqlx::AnyConnection) -> Result<u64, StoreError> {
     Ok(last.map_or(0, |l| l as u64 + 1))
 }
 
+/// Inserts `rows` into `table` (its name and columns, as SQL) in as few
+/// statements as the databases' parameter limits allow, binding `columns`
+/// values per row with `bind`.
+pub(crate) async fn insert_rows<T>(
+    tx: &mut sqlx::AnyConnection,
+    table: &str,
+    columns: usize,
+    rows: impl Iterator<Item = T>,
+    bind: impl for<'q> Fn(AnyQuery<'q>, T) -> AnyQuery<'q>,
+) -> Result<(), StoreError> {
+    // SQLite allows 32,766 parameters in a statement; PostgreSQL 65,535.
+    const MAX_PARAMS: usize = 30_000;
+    let per_statement = (MAX_PARAMS / columns).max(1);
+    let mut rows: Vec<T> = rows.collect();
+    while !rows.is_empty() {
+        let rest = rows.split_off(per_statement.min(rows.len()));
+        let chunk = std::mem::replace(&mut rows, rest);
+        let values: Vec<String> = (0..chunk.len())
+            .map(|r| {
+                let params: Vec<String> = (1..=columns)
+                    .map(|c| format!("${}", r * columns + c))
+                    .collect();
+                format!("({})", params.join(", "))
+            })
+            .collect();
+        let sql = format!("INSERT INTO {table} VALUES {}", values.join(", "));
+        let mut query = sqlx::query(&sql);
+        for row in chunk {
+            query = bind(query, row);
+        }
+        query.execute(&mut *tx).await?;
+    }
+    Ok(())
+}
+
 impl Store {
     /// Appends a decision to the log in the caller's transaction `tx`, so
-    /// that the entry commits or rolls back with the decision itself.
-    /// Appends from every broker sharing the database take turns (the
-    /// log's key of [`Store::serialize_on`]), so indexes never collide.
-    /// Take the log's turn last in a transaction that also takes another
-    /// key: a fixed order keeps two transactions from waiting on each
-    /// other.
+    /// that the entry commits or rolls back with the decision itself; see
+    /// [`Store::append_decisions`].
     pub(crate) async fn append_decision(
         &self,
         tx: &mut sqlx::Transaction<'static, sqlx::Any>,
         new: NewDecision,
     ) -> Result<AppendedDecision, StoreError> {
+        let mut appended = self.append_decisions(tx, vec![new]).await?;
+        appended
+            .pop()
+            .ok_or_else(|| StoreError::Invalid("no decision appended".into()))
+    }
+
+    /// Appends decisions, in order, to the log in the caller's transaction
+    /// `tx`; each answer carries its inclusion proof in the tree that ends
+    /// with the last of them. Appends from every broker sharing the
+    /// database take turns (the log's key of [`Store::serialize_on`]), so
+    /// indexes never collide. Take the log's turn last in a transaction
+    /// that also takes other keys: a fixed order keeps two transactions
+    /// from waiting on each other.
+    ///
+    /// The statements do not grow with the number of decisions: the log's
+    /// size, the complete subtrees left of the first new leaf (its compact
+    /// range: every older subtree the new leaves combine with or prove
+    /// against is one of them), then the entries and the new subtrees,
+    /// each in one insert. So a group of decisions costs about what one
+    /// does (see `proposal_batch`).
+    pub(crate) async fn append_decisions(
+        &self,
+        tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+        news: Vec<NewDecision>,
+    ) -> Result<Vec<AppendedDecision>, StoreError> {
+        if news.is_empty() {
+            return Ok(Vec::new());
+        }
         self.serialize_on(tx, Serialized::DecisionLog, "decision-log")
             .await?;
-        let index = size_in(tx).await?;
-        let decision = Decision {
-            index,
-            at: new.at,
-            kind: new.kind,
-            actor: new.actor,
-            subject: new.subject,
-            reason: new.reason,
-            details: new.details,
-        };
-        let leaf = decision
-            .to_leaf()
-            .map_err(|e| StoreError::Invalid(format!("decision: {e}")))?;
-        let kind = serde_json::to_value(decision.kind)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_owned))
-            .unwrap_or_default();
-        sqlx::query(
-            "INSERT INTO log_entries (idx, kind, subject, at, leaf) VALUES ($1, $2, $3, $4, $5)",
-        )
-        .bind(index as i64)
-        .bind(kind)
-        .bind(&decision.subject)
-        .bind(decision.at)
-        .bind(&leaf)
-        .execute(&mut **tx)
-        .await?;
-        let left = fetch(tx, &tree::append_needs(index)).await?;
-        let written =
-            tree::append(index, leaf_hash(leaf.as_bytes()), &left).map_err(out_of_range)?;
-        for (addr, hash) in &written {
-            sqlx::query("INSERT INTO log_nodes (id, hash) VALUES ($1, $2)")
-                .bind(addr.key())
-                .bind(treaty_log::hash::to_hex(hash))
-                .execute(&mut **tx)
-                .await?;
+        let first = size_in(tx).await?;
+        let mut decisions = Vec::with_capacity(news.len());
+        let mut leaves = Vec::with_capacity(news.len());
+        for (i, new) in news.into_iter().enumerate() {
+            let decision = Decision {
+                index: first + i as u64,
+                at: new.at,
+                kind: new.kind,
+                actor: new.actor,
+                subject: new.subject,
+                reason: new.reason,
+                details: new.details,
+            };
+            let leaf = decision
+                .to_leaf()
+                .map_err(|e| StoreError::Invalid(format!("decision: {e}")))?;
+            leaves.push(leaf);
+            decisions.push(decision);
         }
-        let tree_size = index + 1;
-        let mut spans = tree::inclusion_spans(index, tree_size).map_err(out_of_range)?;
-        spans.push(tree::head_span(tree_size));
-        let mut hashes = spans_hashes(tx, &spans).await?;
-        let root = hashes.pop().unwrap_or_else(treaty_log::empty_root);
-        Ok(AppendedDecision {
-            decision,
-            tree_size,
-            root,
-            inclusion: hashes,
-        })
+        let mut known = fetch(tx, &tree::head_span(first).parts()).await?.0;
+        let mut written = Vec::new();
+        for (decision, leaf) in decisions.iter().zip(&leaves) {
+            let nodes = tree::append(decision.index, leaf_hash(leaf.as_bytes()), &known)
+                .map_err(out_of_range)?;
+            for (addr, hash) in nodes {
+                known.insert(addr, hash);
+                written.push((addr, hash));
+            }
+        }
+        insert_rows(
+            tx,
+            "log_entries (idx, kind, subject, at, leaf)",
+            5,
+            decisions.iter().zip(&leaves),
+            |q, (d, leaf)| {
+                let kind = serde_json::to_value(d.kind)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_owned))
+                    .unwrap_or_default();
+                q.bind(d.index as i64)
+                    .bind(kind)
+                    .bind(d.subject.clone())
+                    .bind(d.at)
+                    .bind((*leaf).clone())
+            },
+        )
+        .await?;
+        insert_rows(
+            tx,
+            "log_nodes (id, hash)",
+            2,
+            written.iter(),
+            |q, (addr, hash)| q.bind(addr.key()).bind(treaty_log::hash::to_hex(hash)),
+        )
+        .await?;
+        let tree_size = first + decisions.len() as u64;
+        let head = tree::head_span(tree_size);
+        let root = head.hash(&known).map_err(out_of_range)?;
+        decisions
+            .into_iter()
+            .map(|decision| {
+                let spans =
+                    tree::inclusion_spans(decision.index, tree_size).map_err(out_of_range)?;
+                let inclusion = tree::resolve(&spans, &known).map_err(out_of_range)?;
+                Ok(AppendedDecision {
+                    decision,
+                    tree_size,
+                    root,
+                    inclusion,
+                })
+            })
+            .collect()
     }
 
     /// The current tree head.

@@ -38,6 +38,7 @@ mod ids;
 mod migrate;
 mod notifications;
 mod notify;
+mod proposal_batch;
 mod proposals;
 mod registry;
 mod scratch;

@@ -9,6 +9,8 @@
 //! caller's function answers, so two teams deciding at once are judged one
 //! after the other.
 
+use std::collections::HashMap;
+
 use sqlx::Row;
 use treaty_log::Actor;
 
@@ -21,7 +23,7 @@ use crate::{Store, StoreError};
 pub const MAX_PROPOSAL_PAGE: i64 = 100;
 
 /// A proposal to store; the store numbers it.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct NewProposal {
     /// `breaking` or `waiver`; the id's prefix follows (`cp-`, `w-`).
     pub kind: String,
@@ -56,7 +58,7 @@ pub struct NewProposal {
 }
 
 /// A proposal as stored, with its decisions and transitions in order.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ProposalRecord {
     /// `cp-3`, `w-1`.
     pub id: String,
@@ -215,55 +217,104 @@ async fn fill(
     conn: &mut sqlx::AnyConnection,
     record: &mut ProposalRecord,
 ) -> Result<(), StoreError> {
-    let rows = sqlx::query(
-        "SELECT team_id, decision, change_set, reason, token_id, at, log_index FROM proposal_decisions WHERE proposal_id = $1 ORDER BY seq",
-    )
-    .bind(&record.id)
-    .fetch_all(&mut *conn)
-    .await?;
-    record.decisions = rows
-        .iter()
-        .map(|r| {
-            Ok(DecisionRow {
-                team: r.try_get("team_id")?,
-                decision: r.try_get("decision")?,
-                change_set: r.try_get("change_set")?,
-                reason: r.try_get("reason")?,
-                token_id: r.try_get("token_id")?,
-                at: r.try_get("at")?,
-                log_index: r.try_get("log_index")?,
-            })
-        })
-        .collect::<Result<_, sqlx::Error>>()?;
-    let rows = sqlx::query(
-        "SELECT from_state, to_state, change_set, team_id, token_id, reason, at, log_index FROM proposal_transitions WHERE proposal_id = $1 ORDER BY seq",
-    )
-    .bind(&record.id)
-    .fetch_all(&mut *conn)
-    .await?;
-    record.transitions = rows
-        .iter()
-        .map(|r| {
-            Ok(TransitionRow {
-                from: r.try_get("from_state")?,
-                to: r.try_get("to_state")?,
-                change_set: r.try_get("change_set")?,
-                team: r.try_get("team_id")?,
-                token_id: r.try_get("token_id")?,
-                reason: r.try_get("reason")?,
-                at: r.try_get("at")?,
-                log_index: r.try_get("log_index")?,
-            })
-        })
-        .collect::<Result<_, sqlx::Error>>()?;
+    let id = record.id.clone();
+    let mut one = HashMap::from([(id.clone(), std::mem::take(record))]);
+    fill_all(conn, &mut one, &[&id]).await?;
+    *record = one.remove(&id).unwrap_or_default();
     Ok(())
+}
+
+/// `(${first}, ${first + 1}, ...)` for `n` parameters.
+fn placeholders(first: usize, n: usize) -> String {
+    let params: Vec<String> = (first..first + n).map(|i| format!("${i}")).collect();
+    format!("({})", params.join(", "))
+}
+
+/// Fills in the decisions and transitions of `records`, keyed by their
+/// ids `ids`, two queries in all.
+async fn fill_all(
+    conn: &mut sqlx::AnyConnection,
+    records: &mut HashMap<String, ProposalRecord>,
+    ids: &[&str],
+) -> Result<(), StoreError> {
+    let sql = format!(
+        "SELECT proposal_id, team_id, decision, change_set, reason, token_id, at, log_index FROM proposal_decisions WHERE proposal_id IN {} ORDER BY proposal_id, seq",
+        placeholders(1, ids.len())
+    );
+    let mut query = sqlx::query(&sql);
+    for id in ids {
+        query = query.bind(*id);
+    }
+    for r in query.fetch_all(&mut *conn).await? {
+        let id: String = r.try_get("proposal_id")?;
+        let row = DecisionRow {
+            team: r.try_get("team_id")?,
+            decision: r.try_get("decision")?,
+            change_set: r.try_get("change_set")?,
+            reason: r.try_get("reason")?,
+            token_id: r.try_get("token_id")?,
+            at: r.try_get("at")?,
+            log_index: r.try_get("log_index")?,
+        };
+        if let Some(record) = records.get_mut(&id) {
+            record.decisions.push(row);
+        }
+    }
+    let sql = format!(
+        "SELECT proposal_id, from_state, to_state, change_set, team_id, token_id, reason, at, log_index FROM proposal_transitions WHERE proposal_id IN {} ORDER BY proposal_id, seq",
+        placeholders(1, ids.len())
+    );
+    let mut query = sqlx::query(&sql);
+    for id in ids {
+        query = query.bind(*id);
+    }
+    for r in query.fetch_all(&mut *conn).await? {
+        let id: String = r.try_get("proposal_id")?;
+        let row = TransitionRow {
+            from: r.try_get("from_state")?,
+            to: r.try_get("to_state")?,
+            change_set: r.try_get("change_set")?,
+            team: r.try_get("team_id")?,
+            token_id: r.try_get("token_id")?,
+            reason: r.try_get("reason")?,
+            at: r.try_get("at")?,
+            log_index: r.try_get("log_index")?,
+        };
+        if let Some(record) = records.get_mut(&id) {
+            record.transitions.push(row);
+        }
+    }
+    Ok(())
+}
+
+/// Proposals `ids` with their decisions and transitions, by id, in three
+/// queries; ids that name no proposal are left out.
+pub(crate) async fn read_many(
+    conn: &mut sqlx::AnyConnection,
+    ids: &[&str],
+) -> Result<HashMap<String, ProposalRecord>, StoreError> {
+    let mut records = HashMap::with_capacity(ids.len());
+    if ids.is_empty() {
+        return Ok(records);
+    }
+    let sql = format!("{SELECT} WHERE id IN {}", placeholders(1, ids.len()));
+    let mut query = sqlx::query(&sql);
+    for id in ids {
+        query = query.bind(*id);
+    }
+    for row in query.fetch_all(&mut *conn).await? {
+        let record = read_row(&row)?;
+        records.insert(record.id.clone(), record);
+    }
+    fill_all(conn, &mut records, ids).await?;
+    Ok(records)
 }
 
 fn prefix(kind: &str) -> &'static str {
     if kind == "waiver" { "w-" } else { "cp-" }
 }
 
-fn actor_token(actor: &Actor) -> String {
+pub(crate) fn actor_token(actor: &Actor) -> String {
     actor.token_id.clone().unwrap_or_default()
 }
 
@@ -342,133 +393,7 @@ impl Store {
         Ok((record, Some(logged)))
     }
 
-    /// Changes proposal `id` as `decide` answers, given the proposal as it
-    /// stands under its lock: the decision and transition rows, the state,
-    /// the change set, the decision-log entry and the announcements, in one
-    /// transaction. `decide`'s error is answered and nothing is written.
-    pub async fn update_proposal<E: From<StoreError>>(
-        &self,
-        id: &str,
-        now: i64,
-        decide: impl FnOnce(&ProposalRecord) -> Result<ProposalUpdate, E>,
-    ) -> Result<(ProposalRecord, AppendedDecision), E> {
-        let (_turn, mut tx) = self.write_tx().await?;
-        self.serialize_on(&mut tx, Serialized::Proposals, id)
-            .await?;
-        let current = read_one(&mut tx, id)
-            .await?
-            .ok_or_else(|| StoreError::NotFound(format!("proposal `{id}`")))?;
-        let update = decide(&current)?;
-        Ok(self.apply_update(tx, &current, update, now).await?)
-    }
-
-    /// Writes `update` to `current` in `tx` and commits.
-    async fn apply_update(
-        &self,
-        mut tx: sqlx::Transaction<'static, sqlx::Any>,
-        current: &ProposalRecord,
-        update: ProposalUpdate,
-        now: i64,
-    ) -> Result<(ProposalRecord, AppendedDecision), StoreError> {
-        let id = current.id.as_str();
-        let mut record = current.clone();
-        // What does not need the log's index first: the log's turn is
-        // taken last and held to the commit (see `append_decision`).
-        if let Some((hash, changes, required, impact)) = &update.change_set {
-            sqlx::query(
-                "UPDATE proposals SET change_set = $1, changes = $2, required = $3, impact = $4, state = $5, updated_at = $6 WHERE id = $7",
-            )
-            .bind(hash)
-            .bind(changes.to_string())
-            .bind(required.to_string())
-            .bind(impact.to_string())
-            .bind(&update.state)
-            .bind(now)
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
-            record.proposal.change_set = hash.clone();
-            record.proposal.changes = changes.clone();
-            record.proposal.required = required.clone();
-            record.proposal.impact = impact.clone();
-        } else {
-            sqlx::query("UPDATE proposals SET state = $1, updated_at = $2 WHERE id = $3")
-                .bind(&update.state)
-                .bind(now)
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
-        }
-        self.announce(&mut tx, &update.announce, now).await?;
-        let logged = self.append_decision(&mut tx, update.log.clone()).await?;
-        let index = i64::try_from(logged.decision.index).unwrap_or(i64::MAX);
-        let token = actor_token(&update.log.actor);
-        let team = &update.log.actor.team;
-        let hash = record.proposal.change_set.clone();
-        if let Some((decision, reason)) = &update.decision {
-            let row = DecisionRow {
-                team: team.clone(),
-                decision: decision.clone(),
-                change_set: hash.clone(),
-                reason: reason.clone(),
-                token_id: token.clone(),
-                at: now,
-                log_index: index,
-            };
-            sqlx::query(
-                "INSERT INTO proposal_decisions (proposal_id, seq, team_id, decision, change_set, reason, token_id, at, log_index)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-            )
-            .bind(id)
-            .bind(i64::try_from(current.decisions.len()).unwrap_or(i64::MAX))
-            .bind(&row.team)
-            .bind(&row.decision)
-            .bind(&row.change_set)
-            .bind(&row.reason)
-            .bind(&row.token_id)
-            .bind(row.at)
-            .bind(row.log_index)
-            .execute(&mut *tx)
-            .await?;
-            record.decisions.push(row);
-        }
-        if update.state != current.proposal.state || update.change_set.is_some() {
-            let row = TransitionRow {
-                from: current.proposal.state.clone(),
-                to: update.state.clone(),
-                change_set: hash,
-                team: team.clone(),
-                token_id: token,
-                reason: update.reason.clone(),
-                at: now,
-                log_index: index,
-            };
-            sqlx::query(
-                "INSERT INTO proposal_transitions (proposal_id, seq, from_state, to_state, change_set, team_id, token_id, reason, at, log_index)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-            )
-            .bind(id)
-            .bind(i64::try_from(current.transitions.len()).unwrap_or(i64::MAX))
-            .bind(&row.from)
-            .bind(&row.to)
-            .bind(&row.change_set)
-            .bind(&row.team)
-            .bind(&row.token_id)
-            .bind(&row.reason)
-            .bind(row.at)
-            .bind(row.log_index)
-            .execute(&mut *tx)
-            .await?;
-            record.transitions.push(row);
-        }
-        tx.commit().await?;
-        // What was just written, without reading it back.
-        record.proposal.state = update.state;
-        record.updated_at = now;
-        Ok((record, logged))
-    }
-
-    async fn announce(
+    pub(crate) async fn announce(
         &self,
         tx: &mut sqlx::Transaction<'static, sqlx::Any>,
         announce: &[Announcement],

@@ -7,6 +7,7 @@ use sqlx::{AnyPool, Row};
 
 use crate::StoreError;
 use crate::facts::Facts;
+use crate::proposal_batch::ProposalQueue;
 
 /// The store, on SQLite or PostgreSQL. Cheap to clone: clones share one
 /// connection pool, one writer queue and one memory of immutable facts.
@@ -18,6 +19,8 @@ pub struct Store {
     /// SQLite's busy handler, whose growing sleeps make a long tail.
     pub(crate) write_lock: Option<Arc<tokio::sync::Mutex<()>>>,
     pub(crate) facts: Arc<Facts>,
+    /// Proposal updates waiting to be written together (`proposal_batch`).
+    pub(crate) proposal_queue: Arc<ProposalQueue>,
     /// PostgreSQL's URL, for the connection that listens for revocations
     /// (see `notify`); `None` on SQLite.
     pub(crate) listen_url: Option<Arc<str>>,

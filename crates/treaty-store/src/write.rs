@@ -80,6 +80,36 @@ impl Store {
     }
 }
 
+impl Store {
+    /// [`Store::serialize_on`] for several keys of one kind at once, in
+    /// one statement. The locks are taken in the order of their hashes,
+    /// the same order in every transaction, so two transactions holding
+    /// some of the same keys never wait for each other.
+    pub(crate) async fn serialize_on_each(
+        &self,
+        tx: &mut sqlx::AnyConnection,
+        kind: Serialized,
+        keys: &[&str],
+    ) -> Result<(), StoreError> {
+        if self.sqlite || keys.is_empty() {
+            return Ok(());
+        }
+        let values: Vec<String> = (2..keys.len() + 2).map(|i| format!("(${i})")).collect();
+        // The subquery is sorted and made distinct, which keeps PostgreSQL
+        // from flattening it: the outer scan takes the locks in its order.
+        let sql = format!(
+            "SELECT pg_advisory_xact_lock($1, h) FROM (SELECT DISTINCT hashtext(v) AS h FROM (VALUES {}) AS t(v) ORDER BY h) AS s",
+            values.join(", ")
+        );
+        let mut query = sqlx::query(&sql).bind(kind as i32);
+        for key in keys {
+            query = query.bind(*key);
+        }
+        query.execute(&mut *tx).await?;
+        Ok(())
+    }
+}
+
 /// What a write that is refused or repeated answers, from what is stored
 /// now: `Unchanged` when it is the same, a conflict when it differs; `None`
 /// when nothing is stored under the key.

@@ -369,7 +369,9 @@ async fn update(
     state: &AppState,
     id: &str,
     now: i64,
-    decide: impl FnOnce(&ProposalRecord) -> std::result::Result<ProposalUpdate, Refusal>,
+    decide: impl FnOnce(&ProposalRecord) -> std::result::Result<ProposalUpdate, Refusal>
+    + Send
+    + 'static,
 ) -> Result<Json<api::Proposal>> {
     match state.store.update_proposal(id, now, decide).await {
         Ok((record, logged)) => Ok(Json(answered(state, &record, Some(&logged))?)),
@@ -416,7 +418,8 @@ async fn decide(
     text("reason", &body.reason, MAX_TEXT)?;
     let by = actor(principal);
     let now = now_ms();
-    update(&state, &id, now, |p| {
+    let key = id.clone();
+    update(&state, &key, now, move |p| {
         let current = judge::stored_state(p)?;
         if !matches!(
             current,
@@ -520,7 +523,8 @@ async fn move_state(
     })?;
     text("reason", &body.reason, MAX_TEXT)?;
     let now = now_ms();
-    update(&state, &id, now, |p| {
+    let key = id.clone();
+    update(&state, &key, now, move |p| {
         let from = judge::stored_state(p)?;
         if from == to {
             return Err(Refusal::Repeat);
@@ -595,7 +599,8 @@ async fn replace_change_set(
     impact_bounds(&body.impact)?;
     text("reason", &body.reason, MAX_TEXT)?;
     let now = now_ms();
-    update(&state, &id, now, |p| {
+    let key = id.clone();
+    update(&state, &key, now, move |p| {
         if p.proposal.change_set == body.change_set {
             return Err(Refusal::Repeat);
         }
