@@ -19,7 +19,9 @@
 //! revocation is also announced to every broker ([`Store::revocations`]).
 //! `notifications` is the outbox of webhook events and their delivery log;
 //! `proposals` the change proposals and waivers, their decisions and
-//! moves, each written with its log entry and announcements.
+//! moves, each written with its log entry and announcements;
+//! `proposal_batch` writes the updates that arrive together in one
+//! transaction with one log append (group commit).
 //!
 //! Decisions (token issued or revoked today; approvals and the like as
 //! they come) are appended to the decision log in the transaction that
