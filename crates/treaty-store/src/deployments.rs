@@ -48,7 +48,7 @@ impl Store {
         let r = sqlx::query("INSERT INTO environments (id, created_at) VALUES ($1, $2)")
             .bind(id)
             .bind(now)
-            .execute(&self.pool)
+            .execute(&self.write_pool)
             .await;
         match r {
             Ok(_) => Ok(Written::Created),

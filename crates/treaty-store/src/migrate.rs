@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+use sqlx::AnyPool;
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::{Executor, Row};
 
@@ -23,6 +24,29 @@ const MIGRATIONS: &[&str] = &[
 /// works, as long as every build uses the same one.
 const MIGRATION_LOCK: &str = "7349127031";
 
+/// A pool of at most `max` connections to `url`; SQLite's connections
+/// are set up for durability and for readers beside one writer.
+async fn connect(url: &str, sqlite: bool, max: u32) -> Result<AnyPool, StoreError> {
+    let pool = AnyPoolOptions::new()
+        .max_connections(max)
+        .min_connections(u32::from(max == 1))
+        .idle_timeout(if max == 1 { None } else { Some(std::time::Duration::from_secs(600)) })
+        .acquire_timeout(std::time::Duration::from_secs(10))
+        .after_connect(move |conn, _| {
+            Box::pin(async move {
+                if sqlite {
+                    // Durable before acknowledged; readers never block the writer.
+                    conn.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; PRAGMA cache_size = -16384; PRAGMA mmap_size = 268435456;")
+                        .await?;
+                }
+                Ok(())
+            })
+        })
+        .connect(url)
+        .await?;
+    Ok(pool)
+}
+
 impl Store {
     /// Connects (creating an SQLite file if needed) and migrates.
     pub async fn open(url: &str) -> Result<Store, StoreError> {
@@ -36,23 +60,19 @@ impl Store {
         } else {
             url.to_owned()
         };
-        let pool = AnyPoolOptions::new()
-            .max_connections(if sqlite { 8 } else { 16 })
-            .acquire_timeout(std::time::Duration::from_secs(10))
-            .after_connect(move |conn, _| {
-                Box::pin(async move {
-                    if sqlite {
-                        // Durable before acknowledged; readers never block the writer.
-                        conn.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; PRAGMA cache_size = -16384; PRAGMA mmap_size = 268435456;")
-                            .await?;
-                    }
-                    Ok(())
-                })
-            })
-            .connect(&url)
-            .await?;
+        let pool = connect(&url, sqlite, if sqlite { 8 } else { 16 }).await?;
+        // SQLite has one writer: one connection for every write keeps its
+        // page cache and memory map valid from one write to the next
+        // (with writes spread over the pool, each connection rereads what
+        // the others changed). PostgreSQL writes in parallel.
+        let write_pool = if sqlite {
+            connect(&url, sqlite, 1).await?
+        } else {
+            pool.clone()
+        };
         let store = Store {
             pool,
+            write_pool,
             sqlite,
             write_lock: sqlite.then(|| Arc::new(tokio::sync::Mutex::new(()))),
             facts: Arc::new(Facts::default()),

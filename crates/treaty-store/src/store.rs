@@ -14,6 +14,9 @@ use crate::proposal_batch::ProposalQueue;
 #[derive(Debug, Clone)]
 pub struct Store {
     pub(crate) pool: AnyPool,
+    /// Where writes go: on SQLite one connection of its own (see
+    /// `migrate`), on PostgreSQL the pool.
+    pub(crate) write_pool: AnyPool,
     pub(crate) sqlite: bool,
     /// SQLite has one writer: writes queue here, in order, rather than in
     /// SQLite's busy handler, whose growing sleeps make a long tail.

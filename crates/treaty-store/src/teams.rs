@@ -42,7 +42,7 @@ impl Store {
             .bind(now)
             .bind(webhook)
             .bind(secret)
-            .execute(&self.pool)
+            .execute(&self.write_pool)
             .await
             .map_err(|e| unique_or(e, || format!("team `{id}`")))?;
         Ok(())

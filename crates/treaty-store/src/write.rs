@@ -33,9 +33,9 @@ impl Store {
     ) -> Result<(WriteTurn, sqlx::Transaction<'static, sqlx::Any>), StoreError> {
         let turn = self.write_turn().await;
         let tx = if self.sqlite {
-            self.pool.begin_with("BEGIN IMMEDIATE").await?
+            self.write_pool.begin_with("BEGIN IMMEDIATE").await?
         } else {
-            self.pool.begin().await?
+            self.write_pool.begin().await?
         };
         Ok((turn, tx))
     }
