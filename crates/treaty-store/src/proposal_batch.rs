@@ -215,22 +215,34 @@ impl Store {
             tx.rollback().await?;
             return Ok(());
         }
-        // Each proposal as the group leaves it, in one statement each.
-        for (id, at) in &now_of {
+        // Every proposal as the group leaves it, in one statement.
+        let mut changed: Vec<(&String, &i64)> = now_of.iter().collect();
+        changed.sort_unstable();
+        let values: Vec<String> = (0..changed.len())
+            .map(|r| {
+                let params: Vec<String> = (1..=7).map(|c| format!("${}", r * 7 + c)).collect();
+                format!("({})", params.join(", "))
+            })
+            .collect();
+        // VALUES' columns are `column1`... on both databases.
+        let sql = format!(
+            "UPDATE proposals SET change_set = v.column2, changes = v.column3, required = v.column4, impact = v.column5, state = v.column6, updated_at = v.column7
+             FROM (VALUES {}) AS v WHERE proposals.id = v.column1",
+            values.join(", ")
+        );
+        let mut query = sqlx::query(&sql);
+        for (id, at) in changed {
             let last = &current[id];
-            sqlx::query(
-                "UPDATE proposals SET change_set = $1, changes = $2, required = $3, impact = $4, state = $5, updated_at = $6 WHERE id = $7",
-            )
-            .bind(&last.proposal.change_set)
-            .bind(last.proposal.changes.to_string())
-            .bind(last.proposal.required.to_string())
-            .bind(last.proposal.impact.to_string())
-            .bind(&last.proposal.state)
-            .bind(*at)
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
+            query = query
+                .bind(id.clone())
+                .bind(last.proposal.change_set.clone())
+                .bind(last.proposal.changes.to_string())
+                .bind(last.proposal.required.to_string())
+                .bind(last.proposal.impact.to_string())
+                .bind(last.proposal.state.clone())
+                .bind(*at);
         }
+        query.execute(&mut *tx).await?;
         for d in &decided {
             self.announce(&mut tx, &d.update.announce, d.after.updated_at)
                 .await?;
