@@ -22,7 +22,7 @@ mod compare;
 mod matching;
 mod pact;
 
-pub use compare::{CODES, Finding, Level, compare};
+pub use compare::{CODES, Finding, Level, compare, compare_each};
 pub use matching::{Matcher, Rules};
 pub use pact::{
     Body, Interaction, LIMITS, MAX_INTERACTIONS, Pact, PactError, Request, Response, Skipped, read,

@@ -108,17 +108,29 @@ impl Out<'_> {
 /// Compares every HTTP interaction of `pact` with `openapi`; findings in
 /// the order of the interactions.
 pub fn compare(pact: &Pact, openapi: &Value) -> Vec<Finding> {
+    compare_each(pact, openapi)
+        .into_iter()
+        .flat_map(|(_, findings)| findings)
+        .collect()
+}
+
+/// Like [`compare`], each interaction beside its own findings (none when
+/// it is compatible), for callers that name the interaction's method and
+/// path in what they report.
+pub fn compare_each<'p>(pact: &'p Pact, openapi: &Value) -> Vec<(&'p Interaction, Vec<Finding>)> {
+    // One `Spec` for the whole pact: validators are compiled once.
     let spec = Spec::new(openapi);
-    let mut findings = Vec::new();
-    for interaction in &pact.interactions {
-        let mut out = Out {
-            interaction,
-            findings: Vec::new(),
-        };
-        check(&spec, &mut out);
-        findings.append(&mut out.findings);
-    }
-    findings
+    pact.interactions
+        .iter()
+        .map(|interaction| {
+            let mut out = Out {
+                interaction,
+                findings: Vec::new(),
+            };
+            check(&spec, &mut out);
+            (interaction, out.findings)
+        })
+        .collect()
 }
 
 /// Headers every HTTP exchange may carry whatever the description says.
