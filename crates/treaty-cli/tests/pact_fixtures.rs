@@ -1,5 +1,6 @@
 //! Tests as data: every directory under `tests/data/pact/` holds a Pact
-//! file (`pact.json`), the provider's description (`openapi.yaml`) and
+//! file (`pact.json`), the provider's description (`openapi.yaml`, or
+//! `asyncapi.yaml` for messages) and
 //! `expected.json`: the exit code of `treaty pact check` and its findings
 //! as `{level, code, pact_pointer}`, in any order. Exit code 2 (an
 //! unreadable file) expects no report and the file and line on stderr.
@@ -34,13 +35,18 @@ fn check(case: &Path) -> Result<(), String> {
         .and_then(|t| {
             serde_json::from_str(&t).map_err(|e| format!("{name}: expected.json: {e}"))
         })?;
+    let description = if case.join("asyncapi.yaml").is_file() {
+        "asyncapi.yaml"
+    } else {
+        "openapi.yaml"
+    };
     let out = common::treaty()
         .current_dir(case)
         .args([
             "pact",
             "check",
             "pact.json",
-            "openapi.yaml",
+            description,
             "--format",
             "json",
         ])
@@ -56,7 +62,7 @@ fn check(case: &Path) -> Result<(), String> {
         ));
     }
     if code == 2 {
-        let located = stderr.contains("pact.json:") || stderr.contains("openapi.yaml:");
+        let located = stderr.contains("pact.json:") || stderr.contains(&format!("{description}:"));
         return if located {
             Ok(())
         } else {
