@@ -134,3 +134,33 @@ fn every_code_has_a_case() {
         .collect();
     assert!(missing.is_empty(), "codes without a case: {missing:?}");
 }
+
+/// `treaty pact read` reads every case's pact (exit 0, one line each) and
+/// refuses the deliberately unreadable one with exit 2 and its line.
+#[test]
+fn pact_read_reads_every_readable_case() {
+    let (readable, unreadable): (Vec<PathBuf>, Vec<PathBuf>) = cases()
+        .into_iter()
+        .map(|c| c.join("pact.json"))
+        .partition(|p| !p.starts_with(common::repo_root().join("tests/data/pact/unreadable")));
+    let run = |files: &[PathBuf]| {
+        common::treaty()
+            .args(["pact", "read"])
+            .args(files)
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run treaty: {e}"))
+    };
+    let out = run(&readable);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    assert!(
+        stdout.contains(&format!("{0} of {0} file(s) read", readable.len())),
+        "{stdout}"
+    );
+    if !unreadable.is_empty() {
+        let out = run(&unreadable);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{stderr}");
+        assert!(stderr.contains("pact.json:"), "{stderr}");
+    }
+}

@@ -22,6 +22,17 @@ pub enum PactCommand {
     /// codes (request.path-or-method.unknown, response.body.incompatible, …),
     /// or every message against an AsyncAPI 2.x/3.x document (message.*).
     Check(PactCheckArgs),
+    /// Read Pact files without comparing them: each file's interactions,
+    /// messages and skipped interactions, or where it cannot be read (exit
+    /// 2 if any cannot).
+    Read(PactReadArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct PactReadArgs {
+    /// Pact files (JSON).
+    #[arg(required = true)]
+    pub pacts: Vec<PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -46,6 +57,44 @@ pub enum PactFormat {
 pub fn run(command: PactCommand) -> Exit {
     match command {
         PactCommand::Check(args) => check(&args),
+        PactCommand::Read(args) => read_only(&args),
+    }
+}
+
+/// `treaty pact read`: every file read, one line each; the unreadable
+/// ones on stderr with their line.
+fn read_only(args: &PactReadArgs) -> Exit {
+    let mut out = String::new();
+    let mut unreadable = Vec::new();
+    for path in &args.pacts {
+        let read = read(path, treaty_pact::LIMITS.max_bytes).and_then(|bytes| {
+            treaty_pact::read(&bytes, &path.display().to_string()).map_err(|e| {
+                let line = e.line.map(|l| format!(":{l}")).unwrap_or_default();
+                format!("{}{line}: {e}", path.display())
+            })
+        });
+        match read {
+            Ok(pact) => out.push_str(&format!(
+                "{}: v{}, {} interaction(s), {} message(s), {} skipped\n",
+                path.display(),
+                pact.version,
+                pact.interactions.len(),
+                pact.messages.len(),
+                pact.skipped.len()
+            )),
+            Err(e) => unreadable.push(e),
+        }
+    }
+    out.push_str(&format!(
+        "{} of {} file(s) read\n",
+        args.pacts.len() - unreadable.len(),
+        args.pacts.len()
+    ));
+    super::print(&out);
+    if unreadable.is_empty() {
+        Exit::Success
+    } else {
+        exit::error(unreadable.join("\n"))
     }
 }
 
