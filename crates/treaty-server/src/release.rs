@@ -166,8 +166,8 @@ struct Expected<'a> {
 }
 
 /// Judges one pair: the latest verification, else the consumer's pacts
-/// (when they hold an HTTP interaction and the interface is OpenAPI), else
-/// the changes.
+/// (when they hold an HTTP interaction and the interface is OpenAPI, or a
+/// message and it is AsyncAPI), else the changes.
 async fn judge_pair(
     store: &Store,
     cache: &ComparisonCache,
@@ -197,9 +197,13 @@ async fn judge_pair(
         };
         return Ok(judge(pair, evidence, policy, &usage));
     }
-    if comparison.format == Format::OpenApi {
+    if matches!(comparison.format, Format::OpenApi | Format::AsyncApi) {
         let row = Row::expectation(&pair.consumer, &pair.consumer_version, &pair.interface);
-        let key = (expected.artifacts_hash.to_owned(), new_hash.to_owned());
+        let key = (
+            expected.artifacts_hash.to_owned(),
+            new_hash.to_owned(),
+            comparison.format.as_str(),
+        );
         match &*pact_check::check(store, cache, limiter, &row, key).await? {
             Pacts::None => {}
             Pacts::Checked(findings) => {
