@@ -1,5 +1,6 @@
 //! Tests as data: every directory under `tests/data/pact/` holds a Pact
-//! file (`pact.json`), the provider's description (`openapi.yaml`) and
+//! file (`pact.json`), the provider's description (`openapi.yaml`, or
+//! `asyncapi.yaml` for messages) and
 //! `expected.json`: the exit code of `treaty pact check` and its findings
 //! as `{level, code, pact_pointer}`, in any order. Exit code 2 (an
 //! unreadable file) expects no report and the file and line on stderr.
@@ -34,13 +35,18 @@ fn check(case: &Path) -> Result<(), String> {
         .and_then(|t| {
             serde_json::from_str(&t).map_err(|e| format!("{name}: expected.json: {e}"))
         })?;
+    let description = if case.join("asyncapi.yaml").is_file() {
+        "asyncapi.yaml"
+    } else {
+        "openapi.yaml"
+    };
     let out = common::treaty()
         .current_dir(case)
         .args([
             "pact",
             "check",
             "pact.json",
-            "openapi.yaml",
+            description,
             "--format",
             "json",
         ])
@@ -56,7 +62,7 @@ fn check(case: &Path) -> Result<(), String> {
         ));
     }
     if code == 2 {
-        let located = stderr.contains("pact.json:") || stderr.contains("openapi.yaml:");
+        let located = stderr.contains("pact.json:") || stderr.contains(&format!("{description}:"));
         return if located {
             Ok(())
         } else {
@@ -127,4 +133,34 @@ fn every_code_has_a_case() {
         .filter(|c| !known_gaps.contains(c))
         .collect();
     assert!(missing.is_empty(), "codes without a case: {missing:?}");
+}
+
+/// `treaty pact read` reads every case's pact (exit 0, one line each) and
+/// refuses the deliberately unreadable one with exit 2 and its line.
+#[test]
+fn pact_read_reads_every_readable_case() {
+    let (readable, unreadable): (Vec<PathBuf>, Vec<PathBuf>) = cases()
+        .into_iter()
+        .map(|c| c.join("pact.json"))
+        .partition(|p| !p.starts_with(common::repo_root().join("tests/data/pact/unreadable")));
+    let run = |files: &[PathBuf]| {
+        common::treaty()
+            .args(["pact", "read"])
+            .args(files)
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run treaty: {e}"))
+    };
+    let out = run(&readable);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    assert!(
+        stdout.contains(&format!("{0} of {0} file(s) read", readable.len())),
+        "{stdout}"
+    );
+    if !unreadable.is_empty() {
+        let out = run(&unreadable);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{stderr}");
+        assert!(stderr.contains("pact.json:"), "{stderr}");
+    }
 }

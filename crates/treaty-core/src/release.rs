@@ -1,8 +1,10 @@
 //! Whether a component version may be released to an environment, judged
 //! pair by pair from evidence the caller gathers: for each producer and
 //! consumer version that would talk to each other there, the latest
-//! recorded verification of the pair, else the changes between the
-//! interface version the consumer was built against and the producer's.
+//! recorded verification of the pair, else what the consumer's pacts say
+//! of the producer version (each HTTP interaction checked against its
+//! description), else the changes between the interface version the
+//! consumer was built against and the producer's.
 //!
 //! Pure: the broker reads the facts and computes the changes; this module
 //! only decides, and says why.
@@ -48,9 +50,42 @@ pub enum Evidence<'a> {
         /// `operationId` of each operation label.
         operation_ids: &'a treaty_compat::OperationIds,
     },
+    /// The consumer's pacts, each HTTP interaction checked against the
+    /// producer version's description: what the checks found (nothing
+    /// for a compatible interaction).
+    Interactions(&'a [InteractionFinding]),
     /// The pair cannot be judged: a version was never published, or a
     /// schema could not be compared. The text says which.
     Missing(String),
+}
+
+/// What checking one interaction of a consumer's pact against the
+/// producer version's description found.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct InteractionFinding {
+    /// The pact's name (the artifact's file name).
+    pub pact: String,
+    /// The interaction's description.
+    pub interaction: String,
+    /// The request's method.
+    pub method: String,
+    /// The request's path.
+    pub path: String,
+    /// The result code (PactFlow's, such as `response.body.incompatible`).
+    pub code: &'static str,
+    /// What is wrong, in words.
+    pub message: String,
+    /// Whether the finding is an error (the consumer's expectation is not
+    /// met) rather than a warning.
+    #[serde(skip)]
+    pub error: bool,
+}
+
+impl InteractionFinding {
+    /// `description (METHOD /path)`, as reasons name an interaction.
+    pub fn label(&self) -> String {
+        format!("`{}` ({} {})", self.interaction, self.method, self.path)
+    }
 }
 
 /// A breaking change that touches what the consumer uses.
@@ -90,6 +125,12 @@ pub enum Outcome {
         /// Each breaking change that touches what the consumer uses.
         changes: Vec<Breaking>,
     },
+    /// Interactions of the consumer's pacts that the producer version
+    /// does not satisfy.
+    InteractionsBroken {
+        /// Each error found, in the order of the pacts' interactions.
+        findings: Vec<InteractionFinding>,
+    },
     /// Something needed to judge is missing.
     Missing {
         /// What is missing, in words.
@@ -116,7 +157,8 @@ pub struct Judged {
 }
 
 /// Judges one pair. A failed verification always blocks; a successful one
-/// always passes; without one, the changes decide.
+/// always passes; without one, the pacts' interactions (an error blocks, a
+/// warning does not) or else the changes decide.
 pub fn judge(pair: Pair, evidence: Evidence<'_>, policy: Policy, usage: &Usage) -> Judged {
     let outcome = match evidence {
         Evidence::Verification { id, success: true } => Outcome::Verified { verification: id },
@@ -124,6 +166,15 @@ pub fn judge(pair: Pair, evidence: Evidence<'_>, policy: Policy, usage: &Usage) 
             Outcome::VerificationFailed { verification: id }
         }
         Evidence::Missing(reason) => Outcome::Missing { reason },
+        Evidence::Interactions(found) => {
+            let findings: Vec<InteractionFinding> =
+                found.iter().filter(|f| f.error).cloned().collect();
+            if findings.is_empty() {
+                Outcome::Compatible
+            } else {
+                Outcome::InteractionsBroken { findings }
+            }
+        }
         Evidence::Changes {
             changes,
             operation_ids,
@@ -230,6 +281,9 @@ impl Verdict {
                         rules.join(", ")
                     )
                 }
+                Outcome::InteractionsBroken { findings } => {
+                    format!("{who}: {}", broken_interactions(&p.consumer, findings))
+                }
                 Outcome::Missing { reason } => format!("{who}: {reason}"),
                 Outcome::Verified { .. } | Outcome::Compatible => continue,
             });
@@ -261,6 +315,37 @@ impl Verdict {
             gaps,
         }
     }
+}
+
+/// Interactions named in one reason at most; the pair lists them all.
+const NAMED_INTERACTIONS: usize = 5;
+
+/// `2 interaction(s) of checkout-web's pacts fail: `get an item` (GET
+/// /items/1) [response.body.incompatible], …`: each interaction once, with
+/// its codes.
+fn broken_interactions(consumer: &str, findings: &[InteractionFinding]) -> String {
+    let mut named: Vec<(String, Vec<&str>)> = Vec::new();
+    for f in findings {
+        let label = format!("{} in {}", f.label(), f.pact);
+        match named.iter_mut().find(|(l, _)| *l == label) {
+            Some((_, codes)) if !codes.contains(&f.code) => codes.push(f.code),
+            Some(_) => {}
+            None => named.push((label, vec![f.code])),
+        }
+    }
+    let mut listed: Vec<String> = named
+        .iter()
+        .take(NAMED_INTERACTIONS)
+        .map(|(label, codes)| format!("{label} [{}]", codes.join(", ")))
+        .collect();
+    if named.len() > NAMED_INTERACTIONS {
+        listed.push(format!("and {} more", named.len() - NAMED_INTERACTIONS));
+    }
+    format!(
+        "{} interaction(s) of {consumer}'s pacts fail: {}",
+        named.len(),
+        listed.join("; ")
+    )
 }
 
 #[cfg(test)]
@@ -384,5 +469,81 @@ mod tests {
             v.reasons
         );
         assert!(v.reasons[1].contains("ledger-svc is not deployed in production"));
+    }
+
+    fn finding(
+        interaction: &str,
+        method: &str,
+        path: &str,
+        code: &'static str,
+    ) -> InteractionFinding {
+        InteractionFinding {
+            pact: "checkout-web-payments.json".into(),
+            interaction: interaction.into(),
+            method: method.into(),
+            path: path.into(),
+            code,
+            message: "the schema says otherwise".into(),
+            error: code != "response.header.unknown",
+        }
+    }
+
+    #[test]
+    fn interactions_decide_by_their_errors_and_are_named() {
+        let warning = [finding(
+            "get a payment",
+            "GET",
+            "/payments/1",
+            "response.header.unknown",
+        )];
+        assert_eq!(
+            judge(
+                pair(),
+                Evidence::Interactions(&warning),
+                Policy::Backward,
+                &Usage::default()
+            )
+            .outcome,
+            Outcome::Compatible
+        );
+        let errors = [
+            finding(
+                "get a payment",
+                "GET",
+                "/payments/1",
+                "response.body.incompatible",
+            ),
+            finding(
+                "get a payment",
+                "GET",
+                "/payments/1",
+                "response.status.unknown",
+            ),
+            finding(
+                "refund a payment",
+                "POST",
+                "/payments/1/refunds",
+                "request.path-or-method.unknown",
+            ),
+            warning[0].clone(),
+        ];
+        let broken = judge(
+            pair(),
+            Evidence::Interactions(&errors),
+            Policy::Backward,
+            &Usage::default(),
+        );
+        let Outcome::InteractionsBroken { findings } = &broken.outcome else {
+            panic!("not broken: {:?}", broken.outcome);
+        };
+        assert_eq!(findings.len(), 3, "warnings are not listed: {findings:?}");
+        let v = Verdict::new("payments-svc", "2.0.0", "production", vec![broken], vec![]);
+        assert!(!v.release);
+        assert_eq!(
+            v.reasons,
+            vec![
+                "payments-api: checkout-web 41 with payments-svc 2.0.0 in production: 2 interaction(s) of checkout-web's pacts fail: `get a payment` (GET /payments/1) in checkout-web-payments.json [response.body.incompatible, response.status.unknown]; `refund a payment` (POST /payments/1/refunds) in checkout-web-payments.json [request.path-or-method.unknown]"
+            ]
+        );
     }
 }

@@ -3,8 +3,8 @@
 //! testing).
 //!
 //! [`read`] turns the bytes of a Pact file (specification v2, v3 or v4)
-//! into a [`Pact`]: HTTP interactions with their matching rules; v4
-//! message interactions are read and listed in [`Pact::skipped`].
+//! into a [`Pact`]: HTTP interactions and messages with their matching
+//! rules; v4 synchronous messages are read and listed in [`Pact::skipped`].
 //! [`compare`] checks every HTTP interaction against an OpenAPI 3.0 or 3.1
 //! document, given as a `serde_json::Value` (the caller parses YAML;
 //! [`to_json`] turns a `treaty_syntax` tree into one), and returns
@@ -14,7 +14,11 @@
 //!
 //! What it is not: a Pact mock server or verifier (nothing is sent over
 //! the network), nor a reader of files or URLs: it takes bytes and values,
-//! and has no clock. Messages against AsyncAPI are not compared yet.
+//! and has no clock.
+//!
+//! [`compare_messages`] checks the messages a consumer expects (v3 message
+//! pacts, v4 `Asynchronous/Messages`) against an AsyncAPI 2.x or 3.x
+//! document's messages, with Treaty's own `message.*` codes.
 
 #![warn(missing_docs)]
 
@@ -22,9 +26,11 @@ mod compare;
 mod matching;
 mod pact;
 
-pub use compare::{CODES, Finding, Level, compare};
+pub use compare::{
+    CODES, Finding, Level, compare, compare_each, compare_messages, compare_messages_each,
+};
 pub use matching::{Matcher, Rules};
 pub use pact::{
-    Body, Interaction, LIMITS, MAX_INTERACTIONS, Pact, PactError, Request, Response, Skipped, read,
-    to_json,
+    Body, Interaction, LIMITS, MAX_INTERACTIONS, Message, Pact, PactError, Request, Response,
+    Skipped, read, to_json,
 };

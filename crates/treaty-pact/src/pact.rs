@@ -44,8 +44,38 @@ pub struct Pact {
     pub version: u8,
     /// The HTTP interactions.
     pub interactions: Vec<Interaction>,
-    /// Interactions read but not checked (v4 messages), with why.
+    /// The messages the consumer expects to receive (v3 message pacts'
+    /// `messages`, v4 `Asynchronous/Messages`).
+    pub messages: Vec<Message>,
+    /// Interactions read but not checked (v4 synchronous messages, plugin
+    /// kinds), with why.
     pub skipped: Vec<Skipped>,
+}
+
+/// A message the consumer expects to receive.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Message {
+    /// The message's description.
+    pub description: String,
+    /// JSON pointer of the message (`/messages/0`, `/interactions/0`).
+    pub pointer: String,
+    /// Its contents, if any (`at` is `/contents` or v4's
+    /// `/contents/content`).
+    pub body: Option<Body>,
+    /// Its metadata (`contentType`, a channel or topic name), as text.
+    pub metadata: Vec<(String, String)>,
+    /// Where the metadata is below the message: `/metaData` (v3) or
+    /// `/metadata`.
+    pub metadata_at: &'static str,
+    /// Matching rules by category (`body` for the contents).
+    pub rules: Rules,
+}
+
+impl Message {
+    /// The value of a metadata entry, by case-insensitive name.
+    pub fn metadata(&self, name: &str) -> Option<&str> {
+        header(&self.metadata, name)
+    }
 }
 
 /// An interaction that is not checked, and why.
@@ -241,15 +271,20 @@ impl Reader<'_> {
                 .and_then(Value::as_str)
                 .map(str::to_owned)
         };
-        let Some(list) = root.get("interactions") else {
-            return Err(self.error("", "a Pact file needs `interactions`"));
+        // A v3 message pact has `messages` instead of `interactions`.
+        let (list, key) = match (root.get("interactions"), root.get("messages")) {
+            (Some(list), _) => (list, "interactions"),
+            (None, Some(list)) => (list, "messages"),
+            (None, None) => {
+                return Err(self.error("", "a Pact file needs `interactions` or `messages`"));
+            }
         };
         let Some(list) = list.as_array() else {
-            return Err(self.error("/interactions", "`interactions` must be an array"));
+            return Err(self.error(&format!("/{key}"), format!("`{key}` must be an array")));
         };
         if list.len() > MAX_INTERACTIONS {
             return Err(self.error(
-                "/interactions",
+                &format!("/{key}"),
                 format!(
                     "{} interactions, more than the limit of {MAX_INTERACTIONS}",
                     list.len()
@@ -261,16 +296,27 @@ impl Reader<'_> {
             provider: name("provider"),
             version,
             interactions: Vec::new(),
+            messages: Vec::new(),
             skipped: Vec::new(),
         };
         for (i, item) in list.iter().enumerate() {
-            let pointer = format!("/interactions/{i}");
+            let pointer = format!("/{key}/{i}");
             let obj = self.object(item, &pointer)?;
             let description = match obj.get("description") {
                 Some(d) => self.string(d, &format!("{pointer}/description"))?,
                 None => format!("interaction {i}"),
             };
             let kind = obj.get("type").and_then(Value::as_str);
+            let message = if version >= 4 {
+                kind == Some("Asynchronous/Messages")
+            } else {
+                key == "messages"
+            };
+            if message {
+                let message = self.message(obj, description, pointer, version)?;
+                pact.messages.push(message);
+                continue;
+            }
             if version >= 4 && kind.is_some_and(|k| k != "Synchronous/HTTP") {
                 pact.skipped.push(Skipped {
                     description,
@@ -298,6 +344,42 @@ impl Reader<'_> {
             });
         }
         Ok(pact)
+    }
+
+    fn message(
+        &self,
+        obj: &Map<String, Value>,
+        description: String,
+        pointer: String,
+        version: u8,
+    ) -> Result<Message, PactError> {
+        // v3 writes `metaData`, v4 `metadata`.
+        let (meta_key, meta) = match (obj.get("metadata"), obj.get("metaData")) {
+            (Some(m), _) => ("metadata", Some(m)),
+            (None, m) => ("metaData", m),
+        };
+        let metadata = self.headers(meta, &format!("{pointer}/{meta_key}"))?;
+        let body = body(obj.get("contents"), version).map(|b| Body {
+            at: if b.at == "/body" {
+                "/contents"
+            } else {
+                "/contents/content"
+            },
+            ..b
+        });
+        let rules = self.rules(obj, &pointer)?;
+        Ok(Message {
+            description,
+            pointer,
+            body,
+            metadata,
+            metadata_at: if meta_key == "metaData" {
+                "/metaData"
+            } else {
+                "/metadata"
+            },
+            rules,
+        })
     }
 
     fn request(&self, value: &Value, pointer: &str, version: u8) -> Result<Request, PactError> {

@@ -111,16 +111,44 @@ fn too_many_interactions_are_refused() {
 }
 
 #[test]
-fn v4_messages_are_skipped_with_a_reason() {
+fn messages_are_read_and_synchronous_messages_skipped() {
     let text = json!({
         "metadata": {"pactSpecification": {"version": "4.0"}},
         "interactions": [{"type": "Asynchronous/Messages", "description": "settled",
-                          "contents": {"content": {}}}]
+                          "contents": {"content": {"id": "p-1"}, "contentType": "application/json"},
+                          "metadata": {"topic": "payments.settled"}},
+                         {"type": "Synchronous/Messages", "description": "ask",
+                          "request": {"contents": {"content": {}}}, "response": []}]
     })
     .to_string();
     let read = treaty_pact::read(text.as_bytes(), "pact.json");
-    let skipped = read.map(|p| (p.interactions.len(), p.skipped.len()));
-    assert_eq!(skipped, Ok((0, 1)));
+    let counts = read
+        .as_ref()
+        .map(|p| (p.interactions.len(), p.messages.len(), p.skipped.len()));
+    assert_eq!(counts, Ok((0, 1, 1)));
+    let message = read.ok().and_then(|p| p.messages.into_iter().next());
+    assert_eq!(
+        message.as_ref().and_then(|m| m.metadata("topic")),
+        Some("payments.settled")
+    );
+    assert_eq!(
+        message.and_then(|m| m.body).map(|b| (b.at, b.content_type)),
+        Some(("/contents/content", Some("application/json".to_owned())))
+    );
+    // v3 message pacts: `messages` and `metaData`.
+    let v3 = json!({
+        "metadata": {"pactSpecification": {"version": "3.0.0"}},
+        "messages": [{"description": "settled", "contents": {"id": "p-1"},
+                      "metaData": {"contentType": "application/json"}}]
+    })
+    .to_string();
+    let message = treaty_pact::read(v3.as_bytes(), "pact.json")
+        .ok()
+        .and_then(|p| p.messages.into_iter().next());
+    assert_eq!(
+        message.map(|m| (m.pointer, m.metadata_at)),
+        Some(("/messages/0".to_owned(), "/metaData"))
+    );
 }
 
 #[test]

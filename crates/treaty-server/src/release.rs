@@ -1,10 +1,9 @@
-//! can-i-release: reads the facts from the store, compares interface
-//! versions through the engine (remembering results: versions are
-//! immutable, so a comparison never goes stale) and lets
-//! `treaty_core::release` decide.
+//! can-i-release: reads the facts from the store, checks consumers' pacts
+//! (`pact_check`) or compares interface versions through the engine
+//! (remembering results: versions and expectations are immutable, so a
+//! result never goes stale) and lets `treaty_core::release` decide.
 
-use std::collections::{HashMap, VecDeque};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use treaty_compat::{Bundle, Change, Format, proto};
 use treaty_core::impact::Usage;
@@ -12,6 +11,8 @@ use treaty_core::release::{Evidence, Gap, Judged, Pair, Verdict, judge};
 use treaty_store::{OwnedInterface, Store};
 
 use crate::error::ApiError;
+use crate::pact_check::{self, PactKey, Pacts};
+use crate::remembered::Remembered;
 use crate::stored::{self, Row};
 
 /// The changes between two bundles, or why they could not be compared.
@@ -27,38 +28,21 @@ pub struct Compared {
 type Key = (String, String, &'static str, proto::Category);
 type Outcome = Arc<Result<Compared, String>>;
 
-/// Comparisons already made, the oldest forgotten first past `capacity`.
+/// Comparisons and pact checks already made, the oldest forgotten first
+/// past the capacity of each.
 #[derive(Debug)]
 pub struct ComparisonCache {
-    capacity: usize,
-    inner: Mutex<(HashMap<Key, Outcome>, VecDeque<Key>)>,
+    comparisons: Remembered<Key, Outcome>,
+    pub(crate) pacts: Remembered<PactKey, Arc<Pacts>>,
 }
 
 impl ComparisonCache {
-    /// An empty cache that remembers at most `capacity` comparisons.
+    /// An empty cache that remembers at most `capacity` comparisons, and
+    /// as many pact checks.
     pub fn new(capacity: usize) -> ComparisonCache {
         ComparisonCache {
-            capacity,
-            inner: Mutex::new((HashMap::new(), VecDeque::new())),
-        }
-    }
-
-    fn get(&self, key: &Key) -> Option<Outcome> {
-        self.inner.lock().ok()?.0.get(key).cloned()
-    }
-
-    fn put(&self, key: Key, value: Outcome) {
-        let Ok(mut guard) = self.inner.lock() else {
-            return;
-        };
-        let (map, order) = &mut *guard;
-        if map.insert(key.clone(), value).is_none() {
-            order.push_back(key);
-        }
-        while order.len() > self.capacity {
-            if let Some(old) = order.pop_front() {
-                map.remove(&old);
-            }
+            comparisons: Remembered::new(capacity),
+            pacts: Remembered::new(capacity),
         }
     }
 }
@@ -96,7 +80,7 @@ async fn compare(
         format.as_str(),
         category,
     );
-    if let Some(hit) = cache.get(&key) {
+    if let Some(hit) = cache.comparisons.get(&key) {
         return Ok(hit);
     }
     // Only a comparison's own outcome is remembered: versions are
@@ -116,7 +100,7 @@ async fn compare(
         Ok(r) => Arc::new(r),
         Err(e) => return Ok(Arc::new(Err(e))),
     };
-    cache.put(key, result.clone());
+    cache.comparisons.put(key, result.clone());
     Ok(result)
 }
 
@@ -157,7 +141,7 @@ pub(crate) async fn on_comparison_thread<T: Send + 'static>(
 }
 
 /// A published bundle, by the hash of its text.
-async fn load(store: &Store, hash: &str) -> Result<Bundle, ApiError> {
+pub(crate) async fn load(store: &Store, hash: &str) -> Result<Bundle, ApiError> {
     let row = Row::blob(hash);
     let text = store
         .blob(hash)
@@ -172,7 +156,18 @@ fn usage_of(pair: &Pair, uses: &str) -> Result<Usage, ApiError> {
     stored::usage_of(&row, uses)
 }
 
-/// Judges one pair: the latest verification, else the changes.
+/// What the consumer's expectation row says, as stored.
+#[derive(Debug, Clone, Copy)]
+struct Expected<'a> {
+    /// What it uses: JSON, as the server wrote it.
+    uses: &'a str,
+    /// The hash of its artifacts' blob.
+    artifacts_hash: &'a str,
+}
+
+/// Judges one pair: the latest verification, else the consumer's pacts
+/// (when they hold an HTTP interaction and the interface is OpenAPI, or a
+/// message and it is AsyncAPI), else the changes.
 async fn judge_pair(
     store: &Store,
     cache: &ComparisonCache,
@@ -180,12 +175,12 @@ async fn judge_pair(
     interface: &OwnedInterface,
     pair: Pair,
     new_hash: &str,
-    uses: &str,
+    expected: Expected<'_>,
 ) -> Result<Judged, ApiError> {
     // Every stored value is read before anything is decided: a row the
     // broker cannot read is an error whatever the evidence.
     let policy = stored::policy_of(&interface.interface)?;
-    let usage = usage_of(&pair, uses)?;
+    let usage = usage_of(&pair, expected.uses)?;
     let comparison = Comparison::of(interface)?;
     if let Some(v) = store
         .latest_verification(
@@ -201,6 +196,29 @@ async fn judge_pair(
             success: v.verification.success,
         };
         return Ok(judge(pair, evidence, policy, &usage));
+    }
+    if matches!(comparison.format, Format::OpenApi | Format::AsyncApi) {
+        let row = Row::expectation(&pair.consumer, &pair.consumer_version, &pair.interface);
+        let key = (
+            expected.artifacts_hash.to_owned(),
+            new_hash.to_owned(),
+            comparison.format.as_str(),
+        );
+        match &*pact_check::check(store, cache, limiter, &row, key).await? {
+            Pacts::None => {}
+            Pacts::Checked(findings) => {
+                return Ok(judge(
+                    pair,
+                    Evidence::Interactions(findings),
+                    policy,
+                    &usage,
+                ));
+            }
+            Pacts::Unreadable(reason) => {
+                let evidence = Evidence::Missing(reason.clone());
+                return Ok(judge(pair, evidence, policy, &usage));
+            }
+        }
     }
     let Some(old_hash) = store
         .bundle_hash_of(&pair.interface, &pair.built_against)
@@ -278,7 +296,10 @@ pub async fn can_i_release(
                     &interface,
                     pair,
                     new_hash,
-                    &consumer.uses,
+                    Expected {
+                        uses: &consumer.uses,
+                        artifacts_hash: &consumer.artifacts_hash,
+                    },
                 )
                 .await?,
             );
@@ -287,6 +308,7 @@ pub async fn can_i_release(
     // As consumer: the producer version running there of every interface
     // this version expects something of.
     for expectation in store.expectations_of(component, version).await? {
+        let artifacts_hash = treaty_store::content_hash(&expectation.artifacts);
         let Some(interface) = store.interface(&expectation.interface).await? else {
             continue;
         };
@@ -321,7 +343,10 @@ pub async fn can_i_release(
                     &interface,
                     pair,
                     &new_hash,
-                    &expectation.uses,
+                    Expected {
+                        uses: &expectation.uses,
+                        artifacts_hash: &artifacts_hash,
+                    },
                 )
                 .await?,
             ),

@@ -39,6 +39,9 @@ pub struct DeployedConsumer {
     pub built_against: String,
     /// What it uses of the interface: JSON, as the server wrote it.
     pub uses: String,
+    /// The hash of its artifacts' blob (example payloads and Pact files),
+    /// read only when a check needs them.
+    pub artifacts_hash: String,
 }
 
 impl Store {
@@ -214,7 +217,7 @@ impl Store {
         // index lookups, however many components run in the environment.
         // CROSS JOIN fixes that order on SQLite, whose planner, without
         // statistics, would start from every deployment of the environment.
-        let rows = sqlx::query("SELECT d.component_id AS component_id, d.version AS version, e.built_against AS built_against, e.uses AS uses FROM interface_consumers c CROSS JOIN deployments d CROSS JOIN expectations e WHERE c.interface_id = $2 AND d.component_id = c.component_id AND d.environment_id = $1 AND d.undeployed_at IS NULL AND e.component_id = d.component_id AND e.version = d.version AND e.interface_id = c.interface_id ORDER BY d.component_id")
+        let rows = sqlx::query("SELECT d.component_id AS component_id, d.version AS version, e.built_against AS built_against, e.uses AS uses, e.artifacts_hash AS artifacts_hash FROM interface_consumers c CROSS JOIN deployments d CROSS JOIN expectations e WHERE c.interface_id = $2 AND d.component_id = c.component_id AND d.environment_id = $1 AND d.undeployed_at IS NULL AND e.component_id = d.component_id AND e.version = d.version AND e.interface_id = c.interface_id ORDER BY d.component_id")
             .bind(environment)
             .bind(interface)
             .fetch_all(&self.pool)
@@ -226,6 +229,7 @@ impl Store {
                     version: r.try_get("version")?,
                     built_against: r.try_get("built_against")?,
                     uses: r.try_get("uses")?,
+                    artifacts_hash: r.try_get("artifacts_hash")?,
                 })
             })
             .collect()

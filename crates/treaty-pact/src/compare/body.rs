@@ -21,10 +21,20 @@ use crate::pact;
 /// Most items a variant array is grown to.
 const MAX_VARIANT_ITEMS: u64 = 100;
 
+/// Which part of an exchange a body is: it decides the codes, and the
+/// side a schema is read as (a message, like a response, is what the
+/// consumer receives).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Part {
+    Request,
+    Response,
+    Message,
+}
+
 /// One body to check and where its description is.
 pub struct Body<'s, 'd, 'p> {
     pub spec: &'s Spec<'d>,
-    pub side: Side,
+    pub part: Part,
     /// The request body object or the response object (has `content`).
     pub owner: Option<&'d Value>,
     pub owner_pointer: String,
@@ -37,30 +47,43 @@ pub struct Body<'s, 'd, 'p> {
 
 impl Body<'_, '_, '_> {
     fn code(&self, what: &str) -> &'static str {
-        match (self.side, what) {
-            (Side::Request, "incompatible") => "request.body.incompatible",
-            (Side::Request, "unknown") => "request.body.unknown",
-            (Side::Request, "ct-incompatible") => "request.content-type.incompatible",
-            (Side::Request, _) => "request.content-type.missing",
-            (Side::Response, "incompatible") => "response.body.incompatible",
-            (Side::Response, "unknown") => "response.body.unknown",
-            (Side::Response, _) => "response.content-type.incompatible",
+        match (self.part, what) {
+            (Part::Request, "incompatible") => "request.body.incompatible",
+            (Part::Request, "unknown") => "request.body.unknown",
+            (Part::Request, "ct-incompatible") => "request.content-type.incompatible",
+            (Part::Request, _) => "request.content-type.missing",
+            (Part::Response, "incompatible") => "response.body.incompatible",
+            (Part::Response, "unknown") => "response.body.unknown",
+            (Part::Response, _) => "response.content-type.incompatible",
+            (Part::Message, "incompatible") => "message.payload.incompatible",
+            (Part::Message, _) => "message.content-type.incompatible",
+        }
+    }
+
+    fn side(&self) -> Side {
+        match self.part {
+            Part::Request => Side::Request,
+            Part::Response | Part::Message => Side::Response,
+        }
+    }
+
+    fn name(&self) -> &'static str {
+        match self.part {
+            Part::Request => "request",
+            Part::Response => "response",
+            Part::Message => "message",
         }
     }
 
     pub fn check(&self, out: &mut Out<'_>) {
-        let side = if self.side == Side::Request {
-            "request"
-        } else {
-            "response"
-        };
+        let side = self.name();
         let content = self
             .owner
             .and_then(|o| o.get("content"))
             .and_then(Value::as_object)
             .filter(|c| !c.is_empty());
         let Some(body) = self.body.filter(|b| !is_empty(&b.content)) else {
-            if self.side == Side::Request
+            if self.part == Part::Request
                 && self
                     .owner
                     .and_then(|o| o.get("required"))
@@ -107,7 +130,7 @@ impl Body<'_, '_, '_> {
                 found
             }
             None => {
-                if self.side == Side::Request {
+                if self.part == Part::Request {
                     out.push(
                         self.code("missing"),
                         "the request has a body and no Content-Type header".to_owned(),
@@ -141,14 +164,28 @@ impl Body<'_, '_, '_> {
             Value::String(s) => serde_json::from_str(s).unwrap_or_else(|_| body.content.clone()),
             other => other.clone(),
         };
-        let errors = match self.spec.validate(schema, &instance, self.side) {
+        self.check_instance(&instance, schema, &schema_pointer, &body_pointer, out);
+    }
+
+    /// A body's content (JSON) against the schema found for it, then what
+    /// its matching rules add.
+    pub fn check_instance(
+        &self,
+        instance: &Value,
+        schema: &Value,
+        schema_pointer: &str,
+        body_pointer: &str,
+        out: &mut Out<'_>,
+    ) {
+        let side = self.name();
+        let errors = match self.spec.validate(schema, instance, self.side()) {
             Ok(errors) => errors,
             Err(why) => {
                 out.push(
                     "spec.schema.unreadable",
                     format!("the schema cannot be used for validation: {why}"),
-                    &body_pointer,
-                    Some(schema_pointer),
+                    body_pointer,
+                    Some(schema_pointer.to_owned()),
                 );
                 return;
             }
@@ -164,16 +201,20 @@ impl Body<'_, '_, '_> {
             }
             for (at, messages) in places.into_iter().take(5) {
                 let message = messages.join("; ");
+                let what = match self.part {
+                    Part::Message => "message payload".to_owned(),
+                    _ => format!("{side} body"),
+                };
                 out.push(
                     self.code("incompatible"),
-                    format!("{side} body: {message}"),
+                    format!("{what}: {message}"),
                     &format!("{body_pointer}{at}"),
-                    Some(schema_pointer.clone()),
+                    Some(schema_pointer.to_owned()),
                 );
             }
             return;
         }
-        self.check_rules(&instance, schema, &schema_pointer, &body_pointer, out);
+        self.check_rules(instance, schema, schema_pointer, body_pointer, out);
     }
 
     /// The matching rules beyond the example (see the module's comment).
@@ -191,7 +232,7 @@ impl Body<'_, '_, '_> {
                     continue;
                 };
                 for matcher in matchers {
-                    let problem = match self.side {
+                    let problem = match self.side() {
                         Side::Request => {
                             self.request_variant(instance, &at, value, matcher, schema)
                         }
@@ -250,7 +291,7 @@ impl Body<'_, '_, '_> {
 
     fn first_error(&self, schema: &Value, body: &Value) -> Option<String> {
         self.spec
-            .validate(schema, body, self.side)
+            .validate(schema, body, self.side())
             .ok()?
             .into_iter()
             .next()
@@ -358,7 +399,7 @@ fn step<'d>(spec: &Spec<'d>, schema: &'d Value, token: &str, depth: usize) -> Op
 }
 
 /// `application/json`, `application/problem+json`, `text/json`…
-fn is_json(media_type: &str) -> bool {
+pub fn is_json(media_type: &str) -> bool {
     let m = media_type.split(';').next().unwrap_or_default().trim();
     m.eq_ignore_ascii_case("application/json")
         || m.to_ascii_lowercase().ends_with("+json")

@@ -7,6 +7,7 @@
 //! schemas into JSON Schema for the validator.
 
 mod body;
+mod messages;
 mod params;
 mod route;
 mod schema;
@@ -15,8 +16,9 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::pact::{Interaction, Pact, escape};
-use body::Body;
-use schema::{Side, Spec};
+use body::{Body, Part};
+pub use messages::compare_messages_each;
+use schema::Spec;
 
 /// How much a finding matters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -76,6 +78,15 @@ pub const CODES: &[(&str, Level)] = &[
     // expected field the schema lacks, an error.
     ("response.body.unknown", Level::Error),
     ("spec.schema.unreadable", Level::Warning),
+    // Messages against AsyncAPI: Treaty's own codes (PactFlow's comparator
+    // does not read AsyncAPI), in its style.
+    ("message.channel.unknown", Level::Error),
+    // AsyncAPI 2.x's `publish`/`subscribe` are often written the other
+    // way round, so a channel only the other direction lists is a warning.
+    ("message.operation.unknown", Level::Warning),
+    ("message.unknown", Level::Error),
+    ("message.content-type.incompatible", Level::Error),
+    ("message.payload.incompatible", Level::Error),
 ];
 
 /// The level of a code (`Warning` for one not in [`CODES`]).
@@ -86,9 +97,12 @@ fn level(code: &str) -> Level {
         .map_or(Level::Warning, |(_, l)| *l)
 }
 
-/// Findings for one interaction, with its context.
+/// Findings for one interaction or message, with where it is.
 struct Out<'a> {
-    interaction: &'a Interaction,
+    /// The interaction's description.
+    description: &'a str,
+    /// JSON pointer of the interaction in the Pact file.
+    pointer: &'a str,
     findings: Vec<Finding>,
 }
 
@@ -97,9 +111,9 @@ impl Out<'_> {
         self.findings.push(Finding {
             code,
             level: level(code),
-            interaction: self.interaction.description.clone(),
+            interaction: self.description.to_owned(),
             message,
-            pact_pointer: format!("{}{pact}", self.interaction.pointer),
+            pact_pointer: format!("{}{pact}", self.pointer),
             spec_pointer: spec,
         });
     }
@@ -108,17 +122,40 @@ impl Out<'_> {
 /// Compares every HTTP interaction of `pact` with `openapi`; findings in
 /// the order of the interactions.
 pub fn compare(pact: &Pact, openapi: &Value) -> Vec<Finding> {
+    compare_each(pact, openapi)
+        .into_iter()
+        .flat_map(|(_, findings)| findings)
+        .collect()
+}
+
+/// Compares every message of `pact` (v3 message pacts, v4
+/// `Asynchronous/Messages`) with an AsyncAPI 2.x or 3.x document; findings
+/// in the order of the messages.
+pub fn compare_messages(pact: &Pact, asyncapi: &Value) -> Vec<Finding> {
+    compare_messages_each(pact, asyncapi)
+        .into_iter()
+        .flat_map(|(_, findings)| findings)
+        .collect()
+}
+
+/// Like [`compare`], each interaction beside its own findings (none when
+/// it is compatible), for callers that name the interaction's method and
+/// path in what they report.
+pub fn compare_each<'p>(pact: &'p Pact, openapi: &Value) -> Vec<(&'p Interaction, Vec<Finding>)> {
+    // One `Spec` for the whole pact: validators are compiled once.
     let spec = Spec::new(openapi);
-    let mut findings = Vec::new();
-    for interaction in &pact.interactions {
-        let mut out = Out {
-            interaction,
-            findings: Vec::new(),
-        };
-        check(&spec, &mut out);
-        findings.append(&mut out.findings);
-    }
-    findings
+    pact.interactions
+        .iter()
+        .map(|interaction| {
+            let mut out = Out {
+                description: &interaction.description,
+                pointer: &interaction.pointer,
+                findings: Vec::new(),
+            };
+            check(&spec, interaction, &mut out);
+            (interaction, out.findings)
+        })
+        .collect()
 }
 
 /// Headers every HTTP exchange may carry whatever the description says.
@@ -138,8 +175,8 @@ const STANDARD_HEADERS: &[&str] = &[
     "user-agent",
 ];
 
-fn check(spec: &Spec<'_>, out: &mut Out<'_>) {
-    let request = &out.interaction.request;
+fn check(spec: &Spec<'_>, interaction: &Interaction, out: &mut Out<'_>) {
+    let request = &interaction.request;
     let Some(route) = route::find(spec, &request.method, &request.path) else {
         out.push(
             "request.path-or-method.unknown",
@@ -152,10 +189,10 @@ fn check(spec: &Spec<'_>, out: &mut Out<'_>) {
         );
         return;
     };
-    check_parameters(spec, &route, out);
+    check_parameters(spec, &route, request, out);
     let request_body = Body {
         spec,
-        side: Side::Request,
+        part: Part::Request,
         owner: route.operation.get("requestBody").map(|b| spec.deref(b)),
         owner_pointer: format!("{}/requestBody", route.pointer),
         body: request.body.as_ref(),
@@ -167,11 +204,15 @@ fn check(spec: &Spec<'_>, out: &mut Out<'_>) {
         pact_pointer: "/request",
     };
     request_body.check(out);
-    check_response(spec, &route, out);
+    check_response(spec, &route, interaction, out);
 }
 
-fn check_parameters(spec: &Spec<'_>, route: &route::Route<'_>, out: &mut Out<'_>) {
-    let request = &out.interaction.request;
+fn check_parameters(
+    spec: &Spec<'_>,
+    route: &route::Route<'_>,
+    request: &crate::Request,
+    out: &mut Out<'_>,
+) {
     for location in ["query", "header"] {
         let sent: Vec<(String, String)> = if location == "query" {
             request
@@ -282,8 +323,13 @@ fn security_name(spec: &Spec<'_>, name: &str, location: &str) -> bool {
         })
 }
 
-fn check_response(spec: &Spec<'_>, route: &route::Route<'_>, out: &mut Out<'_>) {
-    let response = &out.interaction.response;
+fn check_response(
+    spec: &Spec<'_>,
+    route: &route::Route<'_>,
+    interaction: &Interaction,
+    out: &mut Out<'_>,
+) {
+    let response = &interaction.response;
     let responses = route.operation.get("responses").and_then(Value::as_object);
     let status = response.status.to_string();
     let range = format!("{}XX", response.status / 100);
@@ -322,12 +368,11 @@ fn check_response(spec: &Spec<'_>, route: &route::Route<'_>, out: &mut Out<'_>) 
         );
     }
     let documented = spec.deref(documented);
-    check_accept(documented, &pointer, out);
-    check_response_headers(spec, documented, &pointer, out);
-    let response = &out.interaction.response;
+    check_accept(&interaction.request, documented, &pointer, out);
+    check_response_headers(spec, response, documented, &pointer, out);
     let body = Body {
         spec,
-        side: Side::Response,
+        part: Part::Response,
         owner: Some(documented),
         owner_pointer: pointer,
         body: response.body.as_ref(),
@@ -342,8 +387,8 @@ fn check_response(spec: &Spec<'_>, route: &route::Route<'_>, out: &mut Out<'_>) 
 }
 
 /// The request's `Accept` header against the response's media types.
-fn check_accept(documented: &Value, pointer: &str, out: &mut Out<'_>) {
-    let Some(accept) = out.interaction.request.header("accept") else {
+fn check_accept(request: &crate::Request, documented: &Value, pointer: &str, out: &mut Out<'_>) {
+    let Some(accept) = request.header("accept") else {
         return;
     };
     let Some(content) = documented.get("content").and_then(Value::as_object) else {
@@ -373,10 +418,15 @@ fn check_accept(documented: &Value, pointer: &str, out: &mut Out<'_>) {
     }
 }
 
-fn check_response_headers(spec: &Spec<'_>, documented: &Value, pointer: &str, out: &mut Out<'_>) {
+fn check_response_headers(
+    spec: &Spec<'_>,
+    response: &crate::Response,
+    documented: &Value,
+    pointer: &str,
+    out: &mut Out<'_>,
+) {
     let described = documented.get("headers").and_then(Value::as_object);
-    let headers = out.interaction.response.headers.clone();
-    for (name, value) in &headers {
+    for (name, value) in &response.headers {
         if name.eq_ignore_ascii_case("content-type") {
             continue;
         }

@@ -33,6 +33,14 @@ pub enum Side {
 /// A compiled validator, or why the schema could not be compiled.
 type Compiled = Result<Rc<jsonschema::Validator>, String>;
 
+/// Where a side's translated `components` live in its registry.
+fn components_uri(side: Side) -> &'static str {
+    match side {
+        Side::Request => "urn:treaty:openapi:request",
+        Side::Response => "urn:treaty:openapi:response",
+    }
+}
+
 /// An OpenAPI document ready for comparisons.
 pub struct Spec<'d> {
     /// The document.
@@ -43,6 +51,13 @@ pub struct Spec<'d> {
     request_components: Value,
     /// `components`, translated for responses.
     response_components: Value,
+    /// Per side, the translated `components` as one prepared resource
+    /// that every validator resolves its `$ref`s in: a large description
+    /// (Stripe's 4 MB) is indexed once, not once per schema (`Err`: the
+    /// registry could not be built, and each validator carries the
+    /// components it reaches instead).
+    request_registry: Result<jsonschema::Registry<'static>, String>,
+    response_registry: Result<jsonschema::Registry<'static>, String>,
     /// Validators by side and schema text: a schema (usually a `$ref`)
     /// is compiled once however many interactions use it.
     compiled: RefCell<HashMap<(Side, String), Compiled>>,
@@ -78,11 +93,15 @@ impl<'d> Spec<'d> {
             }
             c
         };
+        let request_components = translate(Side::Request);
+        let response_components = translate(Side::Response);
         Spec {
             doc,
             v30,
-            request_components: translate(Side::Request),
-            response_components: translate(Side::Response),
+            request_registry: registry(Side::Request, &request_components),
+            response_registry: registry(Side::Response, &response_components),
+            request_components,
+            response_components,
             compiled: RefCell::new(HashMap::new()),
         }
     }
@@ -132,6 +151,18 @@ impl<'d> Spec<'d> {
     fn compile(&self, schema: &Value, side: Side) -> Compiled {
         let mut root = schema.clone();
         translate_schema(&mut root, side, self.v30, false, 0);
+        let registry = match side {
+            Side::Request => &self.request_registry,
+            Side::Response => &self.response_registry,
+        };
+        if let Ok(registry) = registry {
+            point_refs_at(&mut root, components_uri(side), 0);
+            return jsonschema::draft202012::options()
+                .with_registry(registry)
+                .build(&root)
+                .map(Rc::new)
+                .map_err(|e| e.to_string());
+        }
         if let Value::Object(map) = &mut root {
             let components = match side {
                 Side::Request => &self.request_components,
@@ -143,6 +174,47 @@ impl<'d> Spec<'d> {
             .build(&root)
             .map(Rc::new)
             .map_err(|e| e.to_string())
+    }
+}
+
+/// A side's translated `components` as a prepared registry of one
+/// resource, `{"components": …}` at [`components_uri`], so that the
+/// components' own `#/components/…` references resolve within it.
+fn registry(side: Side, components: &Value) -> Result<jsonschema::Registry<'static>, String> {
+    let contents = serde_json::json!({ "components": components });
+    jsonschema::Registry::new()
+        .add(
+            components_uri(side),
+            jsonschema::Draft::Draft202012.create_resource(contents),
+        )
+        .and_then(jsonschema::RegistryBuilder::prepare)
+        .map_err(|e| e.to_string())
+}
+
+/// Points the local `#/components/…` references of a schema being
+/// compiled at its side's registry resource (the schema itself holds no
+/// `components`).
+fn point_refs_at(value: &mut Value, uri: &str, depth: usize) {
+    if depth > 512 {
+        return;
+    }
+    match value {
+        Value::Object(map) => {
+            for (k, v) in map.iter_mut() {
+                match (k.as_str(), v) {
+                    ("$ref", Value::String(r)) if r.starts_with("#/components/") => {
+                        *r = format!("{uri}{r}");
+                    }
+                    (_, v) => point_refs_at(v, uri, depth + 1),
+                }
+            }
+        }
+        Value::Array(items) => {
+            for v in items {
+                point_refs_at(v, uri, depth + 1);
+            }
+        }
+        _ => {}
     }
 }
 

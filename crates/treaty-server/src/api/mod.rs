@@ -45,7 +45,7 @@ pub use proposals::{
     Impact, NewChangeSet, NewProposal, NewProposalDecision, NewProposalState, Proposal,
     ProposalDecision, ProposalQuery, ProposalTransition, ProposedChange, RequiredApproval,
 };
-pub use release::{BreakingChange, CheckedPair, ReleaseQuery, ReleaseVerdict};
+pub use release::{BreakingChange, BrokenInteraction, CheckedPair, ReleaseQuery, ReleaseVerdict};
 pub use teams::{NewTeam, Team};
 pub use tokens::{IssuedToken, NewToken, RevokedToken, WhoAmI};
 pub use verifications::{NewVerification, Verification, VerificationQuery};

@@ -2,7 +2,7 @@
 //! The decision is `treaty_core::release`'s; these are its wire form.
 
 use serde::{Deserialize, Serialize};
-use treaty_core::release::{Breaking, Judged, Outcome, Verdict};
+use treaty_core::release::{Breaking, InteractionFinding, Judged, Outcome, Verdict};
 use utoipa::{IntoParams, ToSchema};
 
 /// The question of `GET /api/v1/can-i-release`: may this component version
@@ -46,6 +46,37 @@ impl From<Breaking> for BreakingChange {
     }
 }
 
+/// An interaction of the consumer's pact that the producer version does
+/// not satisfy.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct BrokenInteraction {
+    /// The pact's name (the artifact's file name).
+    pub pact: String,
+    /// The interaction's description.
+    pub interaction: String,
+    /// Its request's method.
+    pub method: String,
+    /// Its request's path.
+    pub path: String,
+    /// The result code (docs/pact.md), such as `response.body.incompatible`.
+    pub code: String,
+    /// What is wrong, in words.
+    pub message: String,
+}
+
+impl From<InteractionFinding> for BrokenInteraction {
+    fn from(f: InteractionFinding) -> BrokenInteraction {
+        BrokenInteraction {
+            pact: f.pact,
+            interaction: f.interaction,
+            method: f.method,
+            path: f.path,
+            code: f.code.to_owned(),
+            message: f.message,
+        }
+    }
+}
+
 /// One producer version and one consumer version of an interface that
 /// would meet in the environment, and how the pair was judged.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -63,7 +94,8 @@ pub struct CheckedPair {
     /// The interface version the consumer was built against.
     pub built_against: String,
     /// `verified`, `compatible`, `verification_failed`,
-    /// `breaking_changes` or `missing`.
+    /// `breaking_changes`, `interactions_broken` (the consumer's pacts) or
+    /// `missing`.
     pub outcome: String,
     /// Whether this pair alone holds the release back.
     pub blocks: bool,
@@ -78,13 +110,22 @@ pub struct CheckedPair {
     /// For `missing`: what could not be found or compared.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+    /// For `interactions_broken`: each error found in the consumer's
+    /// pacts, in the order of their interactions.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub interactions: Vec<BrokenInteraction>,
 }
 
 impl From<Judged> for CheckedPair {
     fn from(j: Judged) -> CheckedPair {
         let blocks = j.outcome.blocks();
+        let mut interactions = Vec::new();
         let (outcome, verification, changes, reason) = match j.outcome {
             Outcome::Verified { verification } => ("verified", Some(verification), vec![], None),
+            Outcome::InteractionsBroken { findings } => {
+                interactions = findings.into_iter().map(BrokenInteraction::from).collect();
+                ("interactions_broken", None, vec![], None)
+            }
             Outcome::Compatible => ("compatible", None, vec![], None),
             Outcome::VerificationFailed { verification } => {
                 ("verification_failed", Some(verification), vec![], None)
@@ -109,6 +150,7 @@ impl From<Judged> for CheckedPair {
             verification,
             changes,
             reason,
+            interactions,
         }
     }
 }
