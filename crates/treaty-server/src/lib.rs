@@ -176,6 +176,7 @@ pub fn app(store: Store, config: Config) -> Router {
                 }
             }),
         )
+        .merge(routes::pact_broker::router())
         .fallback(not_found)
         .with_state(state.clone())
         // Outside the routes, so that a write to a path that does not

@@ -172,16 +172,20 @@ fn usage_of(pair: &Pair, uses: &str) -> Result<Usage, ApiError> {
     stored::usage_of(&row, uses)
 }
 
-/// Judges one pair: the latest verification, else the changes.
+/// Judges one pair: the latest verification, else the changes from the
+/// version the consumer was built against to the producer version's
+/// bundle (`new_hash`). Without a verification and without that bundle
+/// (a producer version that never published the interface) there is
+/// nothing to judge by: `Err(pair)` gives the pair back.
 async fn judge_pair(
     store: &Store,
     cache: &ComparisonCache,
     limiter: &Arc<tokio::sync::Semaphore>,
     interface: &OwnedInterface,
     pair: Pair,
-    new_hash: &str,
+    new_hash: Option<&str>,
     uses: &str,
-) -> Result<Judged, ApiError> {
+) -> Result<Result<Judged, Pair>, ApiError> {
     // Every stored value is read before anything is decided: a row the
     // broker cannot read is an error whatever the evidence.
     let policy = stored::policy_of(&interface.interface)?;
@@ -200,8 +204,14 @@ async fn judge_pair(
             id: v.id,
             success: v.verification.success,
         };
-        return Ok(judge(pair, evidence, policy, &usage));
+        return Ok(Ok(judge(pair, evidence, policy, &usage)));
     }
+    // A pact verified by a provider version that publishes no schema is
+    // judged by its verification alone: the provider side of a Pact
+    // client's workflow.
+    let Some(new_hash) = new_hash else {
+        return Ok(Err(pair));
+    };
     let Some(old_hash) = store
         .bundle_hash_of(&pair.interface, &pair.built_against)
         .await?
@@ -210,7 +220,7 @@ async fn judge_pair(
             "{} was built against version {} of {}, which was never published, and no verification of the pair is recorded",
             pair.consumer, pair.built_against, pair.interface
         );
-        return Ok(judge(pair, Evidence::Missing(reason), policy, &usage));
+        return Ok(Ok(judge(pair, Evidence::Missing(reason), policy, &usage)));
     };
     let compared = compare(store, cache, limiter, comparison, &old_hash, new_hash).await?;
     let evidence = match &*compared {
@@ -220,7 +230,7 @@ async fn judge_pair(
         },
         Err(e) => Evidence::Missing(e.clone()),
     };
-    Ok(judge(pair, evidence, policy, &usage))
+    Ok(Ok(judge(pair, evidence, policy, &usage)))
 }
 
 /// The whole question, both directions.
@@ -254,14 +264,6 @@ pub async fn can_i_release(
         }
         let new_hash = store.bundle_hash_of(id, version).await?;
         for consumer in consumers.into_iter().filter(|c| c.component != component) {
-            let Some(new_hash) = &new_hash else {
-                gaps.push(Gap::InterfaceNotPublished {
-                    interface: id.clone(),
-                    consumer: consumer.component,
-                    consumer_version: consumer.version,
-                });
-                continue;
-            };
             let pair = Pair {
                 interface: id.clone(),
                 producer: component.to_owned(),
@@ -270,18 +272,24 @@ pub async fn can_i_release(
                 consumer_version: consumer.version,
                 built_against: consumer.built_against,
             };
-            pairs.push(
-                judge_pair(
-                    store,
-                    cache,
-                    limiter,
-                    &interface,
-                    pair,
-                    new_hash,
-                    &consumer.uses,
-                )
-                .await?,
-            );
+            match judge_pair(
+                store,
+                cache,
+                limiter,
+                &interface,
+                pair,
+                new_hash.as_deref(),
+                &consumer.uses,
+            )
+            .await?
+            {
+                Ok(judged) => pairs.push(judged),
+                Err(pair) => gaps.push(Gap::InterfaceNotPublished {
+                    interface: pair.interface,
+                    consumer: pair.consumer,
+                    consumer_version: pair.consumer_version,
+                }),
+            }
         }
     }
     // As consumer: the producer version running there of every interface
@@ -309,23 +317,22 @@ pub async fn can_i_release(
             consumer_version: version.to_owned(),
             built_against: expectation.built_against.clone(),
         };
-        match store
+        let new_hash = store
             .bundle_hash_of(&pair.interface, &pair.producer_version)
-            .await?
+            .await?;
+        match judge_pair(
+            store,
+            cache,
+            limiter,
+            &interface,
+            pair,
+            new_hash.as_deref(),
+            &expectation.uses,
+        )
+        .await?
         {
-            Some(new_hash) => pairs.push(
-                judge_pair(
-                    store,
-                    cache,
-                    limiter,
-                    &interface,
-                    pair,
-                    &new_hash,
-                    &expectation.uses,
-                )
-                .await?,
-            ),
-            None => {
+            Ok(judged) => pairs.push(judged),
+            Err(pair) => {
                 let reason = format!(
                     "{} {} runs in {environment} but never published {}",
                     pair.producer, pair.producer_version, pair.interface
