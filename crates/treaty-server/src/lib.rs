@@ -1,7 +1,9 @@
 //! Treaty's broker: the HTTP JSON API under `/api/v1` over a
 //! [`treaty_store::Store`], with bearer-token auth, request limits and
 //! timeouts, can-i-release, `/healthz` and `/readyz`, and the OpenAPI
-//! description it serves at `/api/v1/openapi.json`.
+//! description it serves at `/api/v1/openapi.json`; and, at the root, the
+//! part of the Pact Broker API that Pact clients use (`routes::pact_broker`,
+//! outside that description).
 //!
 //! It is not the CLI (`treaty serve` parses flags, sets up logging and
 //! prints the bootstrap token) and not the decision logic (that is
