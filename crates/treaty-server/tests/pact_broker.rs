@@ -512,3 +512,30 @@ async fn can_i_deploy_says_no_until_the_pact_is_verified_on_postgres() -> TestRe
     };
     can_i_deploy_until_verified(&b).await
 }
+
+/// Two brokers on one PostgreSQL database take the same publication at
+/// the same moment: both answer 200, one pact is stored.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_same_pact_published_twice_at_once_is_one_pact() -> TestResult {
+    let Some(first) = postgres(Config::default()).await? else {
+        return Ok(());
+    };
+    let second = first.another(Config::default());
+    let t = set_up(&first).await?;
+    for round in 0..5 {
+        let version = format!("1.0.{round}");
+        let body = publication(&version, &pact(1));
+        let c = Some(t.checkout.as_str());
+        let (a, b) = tokio::join!(
+            first.call("POST", "/contracts/publish", c, Some(body.clone())),
+            second.call("POST", "/contracts/publish", c, Some(body.clone())),
+        );
+        let ((sa, va), (sb, vb)) = (a?, b?);
+        assert_eq!((sa.as_u16(), sb.as_u16()), (200, 200), "{va}\n{vb}");
+    }
+    assert_eq!(
+        first.store.count(treaty_store::Table::Expectations).await?,
+        5
+    );
+    Ok(())
+}
