@@ -25,7 +25,7 @@ pub(super) fn routes() -> axum::Router<AppState> {
     axum::Router::new()
         .route(
             "/pacts/provider/{provider}/for-verification",
-            post(for_verification),
+            post(for_verification).get(for_verification_resource),
         )
         .route(
             "/pacts/provider/{provider}/consumer/{consumer}/pact-version/{sha}/verification-results",
@@ -180,6 +180,27 @@ async fn for_verification(
         json!({
             "_embedded": {"pacts": pacts},
             "_links": {"self": base.link(&format!("/pacts/provider/{}/for-verification", seg(&provider)))}
+        }),
+    ))
+}
+
+/// The resource verifiers fetch first: its `self` link is where they
+/// post their selectors.
+async fn for_verification_resource(
+    State(state): State<AppState>,
+    caller: Caller,
+    base: Base,
+    Path(provider): Path<String>,
+) -> PactResult<Response> {
+    caller.read(state.config.anonymous_read)?;
+    check_name("provider", &provider)?;
+    existing(&state, &provider).await?;
+    let path = format!("/pacts/provider/{}/for-verification", seg(&provider));
+    Ok(hal(
+        StatusCode::OK,
+        json!({
+            "providerName": provider,
+            "_links": {"self": base.named(&path, "Pacts for verification", "Pacts to be verified")}
         }),
     ))
 }
