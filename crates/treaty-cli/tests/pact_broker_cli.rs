@@ -4,7 +4,8 @@
 //! publishing a pact, a version with its branch, recording a deployment and
 //! asking can-i-deploy, which says no until the provider's verification is
 //! published (as a verifier publishes it: the pacts for verification, then
-//! the pact's `pb:publish-verification-results` link) and yes after.
+//! the pact's `pb:publish-verification-results` link) and yes after, and no
+//! again once the provider's undeployment is recorded.
 //! Without the client the test says `skipped:`, and fails under CI.
 
 mod common;
@@ -232,5 +233,23 @@ fn pact_broker_cli_publishes_deploys_and_asks_can_i_deploy() -> TestResult {
     let (code, out) = pact_cli(&cli, &s, &checkout, &ask)?;
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("Computer says yes"), "{out}");
+
+    // payments leaves production: checkout may no longer go there.
+    let (code, out) = pact_cli(
+        &cli,
+        &s,
+        &payments,
+        &[
+            "record-undeployment",
+            "--pacticipant",
+            "payments",
+            "--environment",
+            "production",
+        ],
+    )?;
+    assert_eq!(code, 0, "{out}");
+    let (code, out) = pact_cli(&cli, &s, &checkout, &ask)?;
+    assert_ne!(code, 0, "{out}");
+    assert!(out.contains("not deployed in production"), "{out}");
     Ok(())
 }

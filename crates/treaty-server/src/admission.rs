@@ -58,6 +58,7 @@ fn needs_token(path: &str) -> bool {
         "/pacts/",
         "/pacticipants",
         "/environments",
+        "/deployed-versions/",
     ]
     .iter()
     .any(|prefix| path.starts_with(prefix))

@@ -33,6 +33,10 @@ pub(super) fn routes() -> axum::Router<AppState> {
             "/pacticipants/{pacticipant}/versions/{version}/deployed-versions/environment/{uuid}",
             post(record_deployment),
         )
+        .route(
+            "/deployed-versions/{id}",
+            get(show_deployed).patch(end_deployed),
+        )
 }
 
 /// Environments a broker lists, at most.
@@ -89,7 +93,10 @@ pub(super) async fn environment_json(state: &AppState, base: &Base, id: &str) ->
         "displayName": display.unwrap_or_else(|| id.to_owned()),
         "production": production,
         "contacts": [],
-        "_links": {"self": base.named(&format!("/environments/{uuid}"), id, "Environment")}
+        "_links": {
+            "self": base.named(&format!("/environments/{uuid}"), id, "Environment"),
+            "pb:currently-deployed-deployed-versions": base.link(&format!("/environments/{uuid}/deployed-versions/currently-deployed")),
+        }
     }))
 }
 
@@ -200,22 +207,44 @@ async fn record_deployment(
         .await?;
     Ok(hal(
         StatusCode::CREATED,
-        deployed_json(&state, &base, &id, &name, &version, &env, now).await?,
+        deployed_json(
+            &state,
+            &base,
+            Deployed {
+                id: &id,
+                name: &name,
+                version: &version,
+                env: &env,
+                at: now,
+                current: true,
+            },
+        )
+        .await?,
     ))
 }
 
-async fn deployed_json(
-    state: &AppState,
-    base: &Base,
-    id: &str,
-    name: &str,
-    version: &str,
-    env: &str,
+/// A deployment as the Pact Broker shows a deployed version.
+struct Deployed<'a> {
+    id: &'a str,
+    name: &'a str,
+    version: &'a str,
+    env: &'a str,
     at: i64,
-) -> PactResult<Value> {
+    current: bool,
+}
+
+async fn deployed_json(state: &AppState, base: &Base, d: Deployed<'_>) -> PactResult<Value> {
+    let Deployed {
+        id,
+        name,
+        version,
+        env,
+        at,
+        current,
+    } = d;
     Ok(json!({
         "uuid": id,
-        "currentlyDeployed": true,
+        "currentlyDeployed": current,
         "target": null,
         "applicationInstance": null,
         "createdAt": super::iso(at),
@@ -252,11 +281,14 @@ async fn currently_deployed(
             deployed_json(
                 &state,
                 &base,
-                &d.id,
-                &d.component,
-                &d.version,
-                &env,
-                d.deployed_at,
+                Deployed {
+                    id: &d.id,
+                    name: &d.component,
+                    version: &d.version,
+                    env: &env,
+                    at: d.deployed_at,
+                    current: true,
+                },
             )
             .await?,
         );
@@ -265,4 +297,87 @@ async fn currently_deployed(
         StatusCode::OK,
         json!({"_embedded": {"deployedVersions": items}, "_links": {"self": base.link(&format!("/environments/{uuid}/deployed-versions/currently-deployed"))}}),
     ))
+}
+
+async fn existing_deployment(
+    state: &AppState,
+    id: &str,
+) -> PactResult<(treaty_store::Deployment, bool)> {
+    state.store.deployment(id).await?.ok_or_else(|| {
+        PactError(ApiError::NotFound(format!(
+            "deployed version `{id}` does not exist"
+        )))
+    })
+}
+
+async fn show_deployed(
+    State(state): State<AppState>,
+    caller: Caller,
+    base: Base,
+    Path(id): Path<String>,
+) -> PactResult<Response> {
+    caller.read(state.config.anonymous_read)?;
+    let (d, current) = existing_deployment(&state, &id).await?;
+    let body = deployed_json(
+        &state,
+        &base,
+        Deployed {
+            id: &d.id,
+            name: &d.component,
+            version: &d.version,
+            env: &d.environment,
+            at: d.deployed_at,
+            current,
+        },
+    )
+    .await?;
+    Ok(hal(StatusCode::OK, body))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct DeployedPatch {
+    currently_deployed: Option<bool>,
+}
+
+/// `record-undeployment`: `{"currentlyDeployed": false}` ends this
+/// deployment (its component's team's write), not whatever runs there
+/// since.
+async fn end_deployed(
+    State(state): State<AppState>,
+    caller: Caller,
+    base: Base,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> PactResult<Response> {
+    caller.principal()?;
+    let patch: DeployedPatch = super::parse_body(&body)?;
+    if patch.currently_deployed != Some(false) {
+        return Err(bad(
+            "currentlyDeployed",
+            "only `false` (the deployment ended) can be recorded",
+        ));
+    }
+    let (d, _) = existing_deployment(&state, &id).await?;
+    let owner = existing(&state, &d.component).await?;
+    caller.write_as(
+        &owner.team,
+        Scope::Publish,
+        &format!("pacticipant `{}`", d.component),
+    )?;
+    state.store.end_deployment(&d, crate::now_ms()).await?;
+    let body = deployed_json(
+        &state,
+        &base,
+        Deployed {
+            id: &d.id,
+            name: &d.component,
+            version: &d.version,
+            env: &d.environment,
+            at: d.deployed_at,
+            current: false,
+        },
+    )
+    .await?;
+    Ok(hal(StatusCode::OK, body))
 }
