@@ -302,3 +302,52 @@ async fn matrix_json(state: &AppState, base: &Base, v: &Verdict) -> PactResult<V
         "matrix": rows,
     }))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::read_query;
+
+    #[test]
+    fn the_matrix_query_of_pact_broker_cli_reads_as_one_selector_and_an_environment() {
+        let q = read_query(Some(
+            "q%5B%5D%5Bpacticipant%5D=checkout&q%5B%5D%5Bversion%5D=1.0.0&latestby=cvpv&environment=production",
+        ));
+        let q = q.map_err(|e| format!("{:?}", e.0)).unwrap_or_default();
+        assert_eq!(q.selectors.len(), 1);
+        assert_eq!(q.selectors[0].pacticipant, "checkout");
+        assert_eq!(q.selectors[0].version.as_deref(), Some("1.0.0"));
+        assert_eq!(q.environment.as_deref(), Some("production"));
+        let q = read_query(Some(
+            "q[][pacticipant]=checkout&q[][branch]=main&q[][latest]=true&environment=test",
+        ))
+        .map_err(|e| format!("{:?}", e.0))
+        .unwrap_or_default();
+        assert_eq!(q.selectors[0].branch.as_deref(), Some("main"));
+        assert!(q.selectors[0].latest);
+        // `/can-i-deploy`'s plain names.
+        let q = read_query(Some(
+            "pacticipant=payments&version=2.0.0&environment=production",
+        ))
+        .map_err(|e| format!("{:?}", e.0))
+        .unwrap_or_default();
+        assert_eq!(q.selectors[0].version.as_deref(), Some("2.0.0"));
+    }
+
+    #[test]
+    fn what_treaty_cannot_answer_is_refused_naming_the_parameter() {
+        for (query, field) in [
+            (
+                "q[][pacticipant]=a&q[][version]=1&ignore[][pacticipant]=b",
+                "ignore[][pacticipant]",
+            ),
+            ("q[][pacticipant]=a&q[][tag]=prod", "q[][tag]"),
+            ("q[][version]=1", "q[][version]"),
+        ] {
+            let message = match read_query(Some(query)) {
+                Ok(q) => panic!("{query}: accepted as {q:?}"),
+                Err(e) => e.0.to_string(),
+            };
+            assert!(message.starts_with(field), "{query}: {message}");
+        }
+    }
+}
