@@ -1,5 +1,6 @@
 //! What a request must show before its body is read: a write (any method
-//! but GET and HEAD) under `/api/v1` a known, unrevoked token, and every
+//! but GET and HEAD) under `/api/v1` or to the Pact Broker API a known,
+//! unrevoked token, and every
 //! request a declared length within the body limit. A request refused here
 //! costs the broker its headers only: no body is read, and no `100
 //! Continue` is sent (hyper sends it only when the body is first read).
@@ -23,7 +24,7 @@ pub(crate) async fn admit(
     mut request: Request,
     next: Next,
 ) -> Response {
-    if is_write(request.method()) && request.uri().path().starts_with("/api/v1/") {
+    if is_write(request.method()) && needs_token(request.uri().path()) {
         match Caller::from_headers(request.headers(), &state).await {
             Ok(caller) => {
                 if let Err(refused) = caller.principal() {
@@ -45,6 +46,23 @@ pub(crate) async fn admit(
         .into_response();
     }
     next.run(request).await
+}
+
+/// Paths whose writes need a token: Treaty's API and the Pact Broker
+/// API's (`routes::pact_broker`), but for the pacts for verification,
+/// a read sent as a POST (its handler asks as reads do).
+fn needs_token(path: &str) -> bool {
+    [
+        "/api/v1/",
+        "/contracts/",
+        "/pacts/",
+        "/pacticipants",
+        "/environments",
+        "/deployed-versions/",
+    ]
+    .iter()
+    .any(|prefix| path.starts_with(prefix))
+        && !path.ends_with("/for-verification")
 }
 
 fn is_write(method: &Method) -> bool {

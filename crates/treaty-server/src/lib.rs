@@ -1,7 +1,9 @@
 //! Treaty's broker: the HTTP JSON API under `/api/v1` over a
 //! [`treaty_store::Store`], with bearer-token auth, request limits and
 //! timeouts, can-i-release, `/healthz` and `/readyz`, and the OpenAPI
-//! description it serves at `/api/v1/openapi.json`.
+//! description it serves at `/api/v1/openapi.json`; and, at the root, the
+//! part of the Pact Broker API that Pact clients use (`routes::pact_broker`,
+//! outside that description).
 //!
 //! It is not the CLI (`treaty serve` parses flags, sets up logging and
 //! prints the bootstrap token) and not the decision logic (that is
@@ -178,6 +180,7 @@ pub fn app(store: Store, config: Config) -> Router {
                 }
             }),
         )
+        .merge(routes::pact_broker::router())
         .fallback(not_found)
         .with_state(state.clone())
         // Outside the routes, so that a write to a path that does not

@@ -167,16 +167,20 @@ struct Expected<'a> {
 
 /// Judges one pair: the latest verification, else the consumer's pacts
 /// (when they hold an HTTP interaction and the interface is OpenAPI, or a
-/// message and it is AsyncAPI), else the changes.
+/// message and it is AsyncAPI), else the changes from the version the
+/// consumer was built against to the producer version's bundle
+/// (`new_hash`). Without a verification and without that bundle (a
+/// producer version that never published the interface) there is nothing
+/// to judge by: `Err(pair)` gives the pair back.
 async fn judge_pair(
     store: &Store,
     cache: &ComparisonCache,
     limiter: &Arc<tokio::sync::Semaphore>,
     interface: &OwnedInterface,
     pair: Pair,
-    new_hash: &str,
+    new_hash: Option<&str>,
     expected: Expected<'_>,
-) -> Result<Judged, ApiError> {
+) -> Result<Result<Judged, Pair>, ApiError> {
     // Every stored value is read before anything is decided: a row the
     // broker cannot read is an error whatever the evidence.
     let policy = stored::policy_of(&interface.interface)?;
@@ -195,8 +199,14 @@ async fn judge_pair(
             id: v.id,
             success: v.verification.success,
         };
-        return Ok(judge(pair, evidence, policy, &usage));
+        return Ok(Ok(judge(pair, evidence, policy, &usage)));
     }
+    // A pact verified by a provider version that publishes no schema is
+    // judged by its verification alone: the provider side of a Pact
+    // client's workflow.
+    let Some(new_hash) = new_hash else {
+        return Ok(Err(pair));
+    };
     if matches!(comparison.format, Format::OpenApi | Format::AsyncApi) {
         let row = Row::expectation(&pair.consumer, &pair.consumer_version, &pair.interface);
         let key = (
@@ -207,16 +217,16 @@ async fn judge_pair(
         match &*pact_check::check(store, cache, limiter, &row, key).await? {
             Pacts::None => {}
             Pacts::Checked(findings) => {
-                return Ok(judge(
+                return Ok(Ok(judge(
                     pair,
                     Evidence::Interactions(findings),
                     policy,
                     &usage,
-                ));
+                )));
             }
             Pacts::Unreadable(reason) => {
                 let evidence = Evidence::Missing(reason.clone());
-                return Ok(judge(pair, evidence, policy, &usage));
+                return Ok(Ok(judge(pair, evidence, policy, &usage)));
             }
         }
     }
@@ -228,7 +238,7 @@ async fn judge_pair(
             "{} was built against version {} of {}, which was never published, and no verification of the pair is recorded",
             pair.consumer, pair.built_against, pair.interface
         );
-        return Ok(judge(pair, Evidence::Missing(reason), policy, &usage));
+        return Ok(Ok(judge(pair, Evidence::Missing(reason), policy, &usage)));
     };
     let compared = compare(store, cache, limiter, comparison, &old_hash, new_hash).await?;
     let evidence = match &*compared {
@@ -238,7 +248,7 @@ async fn judge_pair(
         },
         Err(e) => Evidence::Missing(e.clone()),
     };
-    Ok(judge(pair, evidence, policy, &usage))
+    Ok(Ok(judge(pair, evidence, policy, &usage)))
 }
 
 /// The whole question, both directions.
@@ -272,14 +282,6 @@ pub async fn can_i_release(
         }
         let new_hash = store.bundle_hash_of(id, version).await?;
         for consumer in consumers.into_iter().filter(|c| c.component != component) {
-            let Some(new_hash) = &new_hash else {
-                gaps.push(Gap::InterfaceNotPublished {
-                    interface: id.clone(),
-                    consumer: consumer.component,
-                    consumer_version: consumer.version,
-                });
-                continue;
-            };
             let pair = Pair {
                 interface: id.clone(),
                 producer: component.to_owned(),
@@ -288,21 +290,27 @@ pub async fn can_i_release(
                 consumer_version: consumer.version,
                 built_against: consumer.built_against,
             };
-            pairs.push(
-                judge_pair(
-                    store,
-                    cache,
-                    limiter,
-                    &interface,
-                    pair,
-                    new_hash,
-                    Expected {
-                        uses: &consumer.uses,
-                        artifacts_hash: &consumer.artifacts_hash,
-                    },
-                )
-                .await?,
-            );
+            match judge_pair(
+                store,
+                cache,
+                limiter,
+                &interface,
+                pair,
+                new_hash.as_deref(),
+                Expected {
+                    uses: &consumer.uses,
+                    artifacts_hash: &consumer.artifacts_hash,
+                },
+            )
+            .await?
+            {
+                Ok(judged) => pairs.push(judged),
+                Err(pair) => gaps.push(Gap::InterfaceNotPublished {
+                    interface: pair.interface,
+                    consumer: pair.consumer,
+                    consumer_version: pair.consumer_version,
+                }),
+            }
         }
     }
     // As consumer: the producer version running there of every interface
@@ -331,26 +339,25 @@ pub async fn can_i_release(
             consumer_version: version.to_owned(),
             built_against: expectation.built_against.clone(),
         };
-        match store
+        let new_hash = store
             .bundle_hash_of(&pair.interface, &pair.producer_version)
-            .await?
+            .await?;
+        match judge_pair(
+            store,
+            cache,
+            limiter,
+            &interface,
+            pair,
+            new_hash.as_deref(),
+            Expected {
+                uses: &expectation.uses,
+                artifacts_hash: &artifacts_hash,
+            },
+        )
+        .await?
         {
-            Some(new_hash) => pairs.push(
-                judge_pair(
-                    store,
-                    cache,
-                    limiter,
-                    &interface,
-                    pair,
-                    &new_hash,
-                    Expected {
-                        uses: &expectation.uses,
-                        artifacts_hash: &artifacts_hash,
-                    },
-                )
-                .await?,
-            ),
-            None => {
+            Ok(judged) => pairs.push(judged),
+            Err(pair) => {
                 let reason = format!(
                     "{} {} runs in {environment} but never published {}",
                     pair.producer, pair.producer_version, pair.interface

@@ -176,6 +176,43 @@ impl Store {
         Ok(undeployed)
     }
 
+    /// The deployment with this id, and whether it still runs.
+    pub async fn deployment(&self, id: &str) -> Result<Option<(Deployment, bool)>, StoreError> {
+        let row = sqlx::query("SELECT id, component_id, environment_id, version, deployed_at, undeployed_at FROM deployments WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|r| {
+            let current = r.try_get::<Option<i64>, _>("undeployed_at")?.is_none();
+            Ok((deployment(&r)?, current))
+        })
+        .transpose()
+    }
+
+    /// Ends the deployment `id` if it still runs (and not whatever runs
+    /// now in its place); false when it had ended. Serialized with the
+    /// other deployments of its component and environment.
+    pub async fn end_deployment(&self, d: &Deployment, now: i64) -> Result<bool, StoreError> {
+        let (_turn, mut tx) = self.write_tx().await?;
+        self.serialize_on(
+            &mut tx,
+            Serialized::Deployments,
+            &deployment_key(&d.component, &d.environment),
+        )
+        .await?;
+        let ended = sqlx::query(
+            "UPDATE deployments SET undeployed_at = $1 WHERE id = $2 AND undeployed_at IS NULL",
+        )
+        .bind(now)
+        .bind(&d.id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected()
+            > 0;
+        tx.commit().await?;
+        Ok(ended)
+    }
+
     /// What runs in `environment`, by component.
     pub async fn deployed(
         &self,

@@ -41,21 +41,7 @@ impl Store {
         }
         put_blob(&mut tx, &artifacts_hash, &e.artifacts).await?;
         put_component_version(&mut tx, &e.component, &e.version, now).await?;
-        sqlx::query("INSERT INTO interface_consumers (interface_id, component_id) VALUES ($1, $2) ON CONFLICT (interface_id, component_id) DO NOTHING")
-            .bind(&e.interface)
-            .bind(&e.component)
-            .execute(&mut *tx)
-            .await?;
-        let inserted = sqlx::query("INSERT INTO expectations (component_id, version, interface_id, built_against, uses, artifacts_hash, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)")
-            .bind(&e.component)
-            .bind(&e.version)
-            .bind(&e.interface)
-            .bind(&e.built_against)
-            .bind(&e.uses)
-            .bind(&artifacts_hash)
-            .bind(now)
-            .execute(&mut *tx)
-            .await;
+        let inserted = insert_expectation(&mut tx, e, &artifacts_hash, now).await;
         // Recorded at the same moment through another connection
         // (PostgreSQL): answer as if this request had come second.
         let stored_answer = async || {
@@ -99,11 +85,37 @@ impl Store {
     }
 }
 
+/// Inserts the expectation `e` (its artifacts stored under
+/// `artifacts_hash`) and lists its consumer among the interface's; the
+/// insert's own result, for [`finish_insert`].
+pub(crate) async fn insert_expectation(
+    conn: &mut sqlx::AnyConnection,
+    e: &ExpectationRecord,
+    artifacts_hash: &str,
+    now: i64,
+) -> Result<sqlx::any::AnyQueryResult, sqlx::Error> {
+    sqlx::query("INSERT INTO interface_consumers (interface_id, component_id) VALUES ($1, $2) ON CONFLICT (interface_id, component_id) DO NOTHING")
+        .bind(&e.interface)
+        .bind(&e.component)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query("INSERT INTO expectations (component_id, version, interface_id, built_against, uses, artifacts_hash, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)")
+        .bind(&e.component)
+        .bind(&e.version)
+        .bind(&e.interface)
+        .bind(&e.built_against)
+        .bind(&e.uses)
+        .bind(artifacts_hash)
+        .bind(now)
+        .execute(&mut *conn)
+        .await
+}
+
 /// The answer to recording `e` (with artifacts hashing to `artifacts_hash`)
 /// if an expectation of the same consumer version and interface is stored:
 /// nothing to do if it is the same, a conflict otherwise; `None` if there
 /// is none.
-async fn repeated_expectation(
+pub(crate) async fn repeated_expectation(
     conn: &mut sqlx::AnyConnection,
     e: &ExpectationRecord,
     artifacts_hash: &str,

@@ -18,6 +18,8 @@
 //! expectations, verifications and deployments. On PostgreSQL a token's
 //! revocation is also announced to every broker ([`Store::revocations`]).
 //! `notifications` is the outbox of webhook events and their delivery log;
+//! `pacts` what the Pact Broker API publishes (pacts by content hash,
+//! branches and tags of versions, environments' Pact details);
 //! `proposals` the change proposals and waivers, their decisions and
 //! moves, each written with its log entry and announcements;
 //! `proposal_batch` writes the updates that arrive together in one
@@ -40,6 +42,8 @@ mod ids;
 mod migrate;
 mod notifications;
 mod notify;
+mod pact_details;
+mod pacts;
 mod proposal_batch;
 mod proposals;
 mod registry;
@@ -61,6 +65,8 @@ pub use notifications::{
     NewEvent, NotificationRecord, Webhook,
 };
 pub use notify::{Revocation, Revocations};
+pub use pact_details::PacticipantDetails;
+pub use pacts::{MAX_PACTS, NewPact, PactRecord};
 pub use proposals::{
     Announcement, DecisionRow, MAX_PROPOSAL_PAGE, NewProposal, ProposalRecord, ProposalUpdate,
     TransitionRow,

@@ -18,6 +18,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0004_decision_log.sql"),
     include_str!("../migrations/0005_notifications.sql"),
     include_str!("../migrations/0006_proposals.sql"),
+    include_str!("../migrations/0007_pact_broker.sql"),
 ];
 
 /// Held by the PostgreSQL connection that migrates; any fixed number

@@ -21,6 +21,7 @@ mod interfaces;
 pub(crate) mod log;
 mod notifications;
 mod operations;
+pub(crate) mod pact_broker;
 pub(crate) mod proposals;
 mod release;
 mod teams;
