@@ -11,6 +11,8 @@
 //! to try again is the caller's to say: this module stores, it schedules
 //! nothing.
 
+use std::collections::HashMap;
+
 use base64::Engine;
 use sqlx::Row;
 
@@ -244,14 +246,27 @@ impl Store {
         event: &NewEvent<'_>,
         now: i64,
     ) -> Result<Option<String>, StoreError> {
-        let row = sqlx::query("SELECT webhook_url FROM teams WHERE id = $1")
-            .bind(team)
-            .fetch_optional(&mut **tx)
-            .await?
-            .ok_or_else(|| StoreError::NotFound(format!("team `{team}`")))?;
-        let Some(url) = row.try_get::<Option<String>, _>("webhook_url")? else {
-            return Ok(None);
+        let urls = webhook_urls(tx, &[team]).await?;
+        let Some(Some(url)) = urls.get(team) else {
+            return match urls.get(team) {
+                Some(None) => Ok(None),
+                _ => Err(StoreError::NotFound(format!("team `{team}`"))),
+            };
         };
+        self.queue_to(tx, team, url, event, now).await.map(Some)
+    }
+
+    /// Queues `event` for `team`'s webhook `url` inside the caller's
+    /// transaction; answers its `webhook-id`. `Conflict` for an event over
+    /// the size limits.
+    pub(crate) async fn queue_to(
+        &self,
+        tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+        team: &str,
+        url: &str,
+        event: &NewEvent<'_>,
+        now: i64,
+    ) -> Result<String, StoreError> {
         if event.event_type.is_empty() || event.event_type.len() > MAX_EVENT_TYPE {
             return Err(StoreError::Conflict(format!(
                 "an event type must be 1 to {MAX_EVENT_TYPE} bytes"
@@ -286,7 +301,7 @@ impl Store {
         .bind(now)
         .execute(&mut **tx)
         .await?;
-        Ok(Some(id))
+        Ok(id)
     }
 
     /// [`Store::enqueue_notification`] in a transaction of its own: for
@@ -539,4 +554,29 @@ async fn read_webhook(
         })
     })
     .transpose()
+}
+
+/// The webhook URL of each of `teams` that exists (`None`: it has none),
+/// in one query.
+pub(crate) async fn webhook_urls(
+    conn: &mut sqlx::AnyConnection,
+    teams: &[&str],
+) -> Result<HashMap<String, Option<String>>, StoreError> {
+    let mut urls = HashMap::with_capacity(teams.len());
+    if teams.is_empty() {
+        return Ok(urls);
+    }
+    let params: Vec<String> = (1..=teams.len()).map(|i| format!("${i}")).collect();
+    let sql = format!(
+        "SELECT id, webhook_url FROM teams WHERE id IN ({})",
+        params.join(", ")
+    );
+    let mut query = sqlx::query(&sql);
+    for team in teams {
+        query = query.bind(*team);
+    }
+    for row in query.fetch_all(&mut *conn).await? {
+        urls.insert(row.try_get("id")?, row.try_get("webhook_url")?);
+    }
+    Ok(urls)
 }

@@ -23,6 +23,7 @@ use std::sync::{Arc, Mutex};
 use tokio::sync::oneshot;
 
 use crate::decision_log::{AppendedDecision, insert_rows};
+use crate::notifications::{NewEvent, webhook_urls};
 use crate::proposals::{
     DecisionRow, ProposalRecord, ProposalUpdate, TransitionRow, actor_token, read_many,
 };
@@ -243,9 +244,30 @@ impl Store {
                 .bind(*at);
         }
         query.execute(&mut *tx).await?;
+        // Every team told, looked up once; an event queued for each with a
+        // webhook.
+        let mut told: Vec<&str> = decided
+            .iter()
+            .flat_map(|d| d.update.announce.iter().map(|a| a.team.as_str()))
+            .collect();
+        told.sort_unstable();
+        told.dedup();
+        let urls = webhook_urls(&mut tx, &told).await?;
         for d in &decided {
-            self.announce(&mut tx, &d.update.announce, d.after.updated_at)
-                .await?;
+            for a in &d.update.announce {
+                let url = match urls.get(&a.team) {
+                    None => return Err(StoreError::NotFound(format!("team `{}`", a.team))),
+                    Some(None) => continue,
+                    Some(Some(url)) => url,
+                };
+                let event = NewEvent {
+                    event_type: a.event_type,
+                    text: &a.text,
+                    data: a.data.clone(),
+                };
+                self.queue_to(&mut tx, &a.team, url, &event, d.after.updated_at)
+                    .await?;
+            }
         }
         // The log's turn last, held to the commit.
         let logs = decided.iter().map(|d| d.update.log.clone()).collect();

@@ -393,7 +393,7 @@ impl Store {
         Ok((record, Some(logged)))
     }
 
-    pub(crate) async fn announce(
+    async fn announce(
         &self,
         tx: &mut sqlx::Transaction<'static, sqlx::Any>,
         announce: &[Announcement],
