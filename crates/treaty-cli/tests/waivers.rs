@@ -252,7 +252,16 @@ fn check_text(ws: &Path, format: &str) -> String {
 #[test]
 fn treaty_waive_refuses_what_would_not_hold_and_writes_nothing() {
     let (_dir, ws) = repo();
-    let cases: [(Vec<String>, &str); 6] = [
+    let as_of_after = {
+        let mut args = waive(&["enum-value-removed"], EXPIRES, "why", "payments");
+        args.extend(["--today".to_owned(), AFTER.to_owned()]);
+        args
+    };
+    let cases: [(Vec<String>, &str); 7] = [
+        (
+            as_of_after,
+            "--until 2099-01-31 is in the past (today is 2099-02-01)",
+        ),
         (
             waive(&["enum-value-removed"], EXPIRES, "why", "payments")
                 .into_iter()

@@ -82,6 +82,10 @@ pub struct WaiveArgs {
     /// Why the check may be relaxed until then.
     #[arg(long)]
     pub reason: String,
+    /// The day the waiver is asked for (YYYY-MM-DD), which `--until` may
+    /// not precede and the file records; defaults to today.
+    #[arg(long)]
+    pub today: Option<Date>,
     /// The team asking for it (required for a file; in the broker, the
     /// interface's owner asks, with its token).
     #[arg(long)]

@@ -31,7 +31,7 @@ fn waive(args: &WaiveArgs) -> Result<String, String> {
     if args.reason.trim().is_empty() {
         return Err("--reason is empty: say why the check may be relaxed".to_owned());
     }
-    let today = super::today();
+    let today = args.today.unwrap_or_else(super::today);
     if args.until < today {
         return Err(format!(
             "--until {} is in the past (today is {today}): a waiver's last day is today or later",
