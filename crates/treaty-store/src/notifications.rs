@@ -17,6 +17,7 @@ use base64::Engine;
 use sqlx::Row;
 
 use crate::ids::hex;
+use crate::store::fetch_for_ids;
 use crate::{Store, StoreError};
 
 /// Longest event type, in bytes.
@@ -246,14 +247,11 @@ impl Store {
         event: &NewEvent<'_>,
         now: i64,
     ) -> Result<Option<String>, StoreError> {
-        let urls = webhook_urls(tx, &[team]).await?;
-        let Some(Some(url)) = urls.get(team) else {
-            return match urls.get(team) {
-                Some(None) => Ok(None),
-                _ => Err(StoreError::NotFound(format!("team `{team}`"))),
-            };
-        };
-        self.queue_to(tx, team, url, event, now).await.map(Some)
+        match webhook_urls(tx, &[team]).await?.remove(team) {
+            None => Err(StoreError::NotFound(format!("team `{team}`"))),
+            Some(None) => Ok(None),
+            Some(Some(url)) => self.queue_to(tx, team, &url, event, now).await.map(Some),
+        }
     }
 
     /// Queues `event` for `team`'s webhook `url` inside the caller's
@@ -563,19 +561,8 @@ pub(crate) async fn webhook_urls(
     teams: &[&str],
 ) -> Result<HashMap<String, Option<String>>, StoreError> {
     let mut urls = HashMap::with_capacity(teams.len());
-    if teams.is_empty() {
-        return Ok(urls);
-    }
-    let params: Vec<String> = (1..=teams.len()).map(|i| format!("${i}")).collect();
-    let sql = format!(
-        "SELECT id, webhook_url FROM teams WHERE id IN ({})",
-        params.join(", ")
-    );
-    let mut query = sqlx::query(&sql);
-    for team in teams {
-        query = query.bind(*team);
-    }
-    for row in query.fetch_all(&mut *conn).await? {
+    let sql = "SELECT id, webhook_url FROM teams WHERE id IN {ids}";
+    for row in fetch_for_ids(conn, sql, teams).await? {
         urls.insert(row.try_get("id")?, row.try_get("webhook_url")?);
     }
     Ok(urls)

@@ -16,6 +16,7 @@ use treaty_log::Actor;
 
 use crate::decision_log::{AppendedDecision, NewDecision};
 use crate::notifications::NewEvent;
+use crate::store::fetch_for_ids;
 use crate::write::Serialized;
 use crate::{Store, StoreError};
 
@@ -224,12 +225,6 @@ async fn fill(
     Ok(())
 }
 
-/// `(${first}, ${first + 1}, ...)` for `n` parameters.
-fn placeholders(first: usize, n: usize) -> String {
-    let params: Vec<String> = (first..first + n).map(|i| format!("${i}")).collect();
-    format!("({})", params.join(", "))
-}
-
 /// Fills in the decisions and transitions of `records`, keyed by their
 /// ids `ids`, two queries in all.
 async fn fill_all(
@@ -237,15 +232,8 @@ async fn fill_all(
     records: &mut HashMap<String, ProposalRecord>,
     ids: &[&str],
 ) -> Result<(), StoreError> {
-    let sql = format!(
-        "SELECT proposal_id, team_id, decision, change_set, reason, token_id, at, log_index FROM proposal_decisions WHERE proposal_id IN {} ORDER BY proposal_id, seq",
-        placeholders(1, ids.len())
-    );
-    let mut query = sqlx::query(&sql);
-    for id in ids {
-        query = query.bind(*id);
-    }
-    for r in query.fetch_all(&mut *conn).await? {
+    let sql = "SELECT proposal_id, team_id, decision, change_set, reason, token_id, at, log_index FROM proposal_decisions WHERE proposal_id IN {ids} ORDER BY proposal_id, seq";
+    for r in fetch_for_ids(conn, sql, ids).await? {
         let id: String = r.try_get("proposal_id")?;
         let row = DecisionRow {
             team: r.try_get("team_id")?,
@@ -260,15 +248,8 @@ async fn fill_all(
             record.decisions.push(row);
         }
     }
-    let sql = format!(
-        "SELECT proposal_id, from_state, to_state, change_set, team_id, token_id, reason, at, log_index FROM proposal_transitions WHERE proposal_id IN {} ORDER BY proposal_id, seq",
-        placeholders(1, ids.len())
-    );
-    let mut query = sqlx::query(&sql);
-    for id in ids {
-        query = query.bind(*id);
-    }
-    for r in query.fetch_all(&mut *conn).await? {
+    let sql = "SELECT proposal_id, from_state, to_state, change_set, team_id, token_id, reason, at, log_index FROM proposal_transitions WHERE proposal_id IN {ids} ORDER BY proposal_id, seq";
+    for r in fetch_for_ids(conn, sql, ids).await? {
         let id: String = r.try_get("proposal_id")?;
         let row = TransitionRow {
             from: r.try_get("from_state")?,
@@ -297,12 +278,7 @@ pub(crate) async fn read_many(
     if ids.is_empty() {
         return Ok(records);
     }
-    let sql = format!("{SELECT} WHERE id IN {}", placeholders(1, ids.len()));
-    let mut query = sqlx::query(&sql);
-    for id in ids {
-        query = query.bind(*id);
-    }
-    for row in query.fetch_all(&mut *conn).await? {
+    for row in fetch_for_ids(conn, &format!("{SELECT} WHERE id IN {{ids}}"), ids).await? {
         let record = read_row(&row)?;
         records.insert(record.id.clone(), record);
     }

@@ -86,3 +86,23 @@ impl Store {
         Ok(row.try_get("n")?)
     }
 }
+
+/// The rows `sql` selects for `ids`: its `{ids}` becomes `($1, ..., $n)`,
+/// one parameter per id (at most a few hundred here: a group's proposals
+/// or teams).
+pub(crate) async fn fetch_for_ids(
+    conn: &mut sqlx::AnyConnection,
+    sql: &str,
+    ids: &[&str],
+) -> Result<Vec<sqlx::any::AnyRow>, StoreError> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let params: Vec<String> = (1..=ids.len()).map(|i| format!("${i}")).collect();
+    let sql = sql.replace("{ids}", &format!("({})", params.join(", ")));
+    let mut query = sqlx::query(&sql);
+    for id in ids {
+        query = query.bind(*id);
+    }
+    Ok(query.fetch_all(&mut *conn).await?)
+}
