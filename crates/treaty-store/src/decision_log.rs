@@ -10,6 +10,7 @@ use sqlx::Row;
 use treaty_log::tree::{self, NodeAddr, Span};
 use treaty_log::{Actor, Decision, DecisionKind, Hash, leaf_hash};
 
+use crate::store::value_rows;
 use crate::write::Serialized;
 
 type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>;
@@ -98,10 +99,9 @@ async fn fetch(conn: &mut sqlx::AnyConnection, addrs: &[NodeAddr]) -> Result<Fet
     // A few statement shapes (8, 16, 32... parameters, the last key
     // repeated to fill them), so that prepared statements are reused.
     let slots = addrs.len().next_power_of_two().max(8);
-    let params: Vec<String> = (1..=slots).map(|i| format!("${i}")).collect();
     let sql = format!(
-        "SELECT id, hash FROM log_nodes WHERE id IN ({})",
-        params.join(",")
+        "SELECT id, hash FROM log_nodes WHERE id IN {}",
+        value_rows(1, 1, slots)
     );
     let mut query = sqlx::query(&sql);
     for i in 0..slots {
@@ -142,15 +142,10 @@ pub(crate) async fn insert_rows<T>(
     while !rows.is_empty() {
         let rest = rows.split_off(per_statement.min(rows.len()));
         let chunk = std::mem::replace(&mut rows, rest);
-        let values: Vec<String> = (0..chunk.len())
-            .map(|r| {
-                let params: Vec<String> = (1..=columns)
-                    .map(|c| format!("${}", r * columns + c))
-                    .collect();
-                format!("({})", params.join(", "))
-            })
-            .collect();
-        let sql = format!("INSERT INTO {table} VALUES {}", values.join(", "));
+        let sql = format!(
+            "INSERT INTO {table} VALUES {}",
+            value_rows(1, chunk.len(), columns)
+        );
         let mut query = sqlx::query(&sql);
         for row in chunk {
             query = bind(query, row);

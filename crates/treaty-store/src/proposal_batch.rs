@@ -27,6 +27,7 @@ use crate::notifications::{NewEvent, webhook_urls};
 use crate::proposals::{
     DecisionRow, ProposalRecord, ProposalUpdate, TransitionRow, actor_token, read_many,
 };
+use crate::store::value_rows;
 use crate::write::Serialized;
 use crate::{Store, StoreError};
 
@@ -219,17 +220,11 @@ impl Store {
         // Every proposal as the group leaves it, in one statement.
         let mut changed: Vec<(&String, &i64)> = now_of.iter().collect();
         changed.sort_unstable();
-        let values: Vec<String> = (0..changed.len())
-            .map(|r| {
-                let params: Vec<String> = (1..=7).map(|c| format!("${}", r * 7 + c)).collect();
-                format!("({})", params.join(", "))
-            })
-            .collect();
         // VALUES' columns are `column1`... on both databases.
         let sql = format!(
             "UPDATE proposals SET change_set = v.column2, changes = v.column3, required = v.column4, impact = v.column5, state = v.column6, updated_at = v.column7
              FROM (VALUES {}) AS v WHERE proposals.id = v.column1",
-            values.join(", ")
+            value_rows(1, changed.len(), 7)
         );
         let mut query = sqlx::query(&sql);
         for (id, at) in changed {

@@ -87,6 +87,22 @@ impl Store {
     }
 }
 
+/// Parameter lists for SQL: `rows` parenthesised groups of `columns`
+/// parameters each, numbered from `$first` (`value_rows(1, 2, 2)` is
+/// `($1, $2), ($3, $4)`): the rows of a `VALUES`, or with one row an `IN`
+/// list.
+pub(crate) fn value_rows(first: usize, rows: usize, columns: usize) -> String {
+    let rows: Vec<String> = (0..rows)
+        .map(|r| {
+            let params: Vec<String> = (0..columns)
+                .map(|c| format!("${}", first + r * columns + c))
+                .collect();
+            format!("({})", params.join(", "))
+        })
+        .collect();
+    rows.join(", ")
+}
+
 /// The rows `sql` selects for `ids`: its `{ids}` becomes `($1, ..., $n)`,
 /// one parameter per id (at most a few hundred here: a group's proposals
 /// or teams).
@@ -98,11 +114,22 @@ pub(crate) async fn fetch_for_ids(
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let params: Vec<String> = (1..=ids.len()).map(|i| format!("${i}")).collect();
-    let sql = sql.replace("{ids}", &format!("({})", params.join(", ")));
+    let sql = sql.replace("{ids}", &value_rows(1, 1, ids.len()));
     let mut query = sqlx::query(&sql);
     for id in ids {
         query = query.bind(*id);
     }
     Ok(query.fetch_all(&mut *conn).await?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::value_rows;
+
+    #[test]
+    fn value_rows_number_every_parameter_once() {
+        assert_eq!(value_rows(1, 2, 2), "($1, $2), ($3, $4)");
+        assert_eq!(value_rows(2, 2, 1), "($2), ($3)");
+        assert_eq!(value_rows(1, 1, 3), "($1, $2, $3)");
+    }
 }

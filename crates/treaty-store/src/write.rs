@@ -2,6 +2,7 @@
 //! and serialized per thing where several brokers could interleave.
 
 use crate::error::{is_unique_violation, unique_or};
+use crate::store::value_rows;
 use crate::{Store, StoreError, Written};
 
 /// The turn to write; see [`Store::write_turn`].
@@ -94,12 +95,11 @@ impl Store {
         if self.sqlite || keys.is_empty() {
             return Ok(());
         }
-        let values: Vec<String> = (2..keys.len() + 2).map(|i| format!("(${i})")).collect();
         // The subquery is sorted and made distinct, which keeps PostgreSQL
         // from flattening it: the outer scan takes the locks in its order.
         let sql = format!(
             "SELECT pg_advisory_xact_lock($1, h) FROM (SELECT DISTINCT hashtext(v) AS h FROM (VALUES {}) AS t(v) ORDER BY h) AS s",
-            values.join(", ")
+            value_rows(2, keys.len(), 1)
         );
         let mut query = sqlx::query(&sql).bind(kind as i32);
         for key in keys {
