@@ -6,7 +6,8 @@
 //! ([`Workspace::interface`], [`Workspace::effective_compatibility`]), and
 //! makes Treaty's decisions from facts its callers gather: whether
 //! `treaty check` passes ([`check`]) and whether a version may be released
-//! ([`release`]).
+//! ([`release`]), and what consumers' Pact files say of a version of an
+//! interface ([`pacts`]).
 //!
 //! It is pure: no network, no database, no clock, no git. Files come
 //! through the [`WorkspaceSource`] trait (the working tree, a git ref, an
@@ -23,6 +24,7 @@ pub mod governance;
 pub mod impact;
 mod load;
 pub mod model;
+pub mod pacts;
 pub mod release;
 mod resolve;
 pub mod schema;

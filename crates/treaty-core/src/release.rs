@@ -75,6 +75,9 @@ pub struct InteractionFinding {
     pub code: &'static str,
     /// What is wrong, in words.
     pub message: String,
+    /// JSON pointer of the finding in the pact (to point at its line).
+    #[serde(skip)]
+    pub pointer: String,
     /// Whether the finding is an error (the consumer's expectation is not
     /// met) rather than a warning.
     #[serde(skip)]
@@ -484,6 +487,7 @@ mod tests {
             path: path.into(),
             code,
             message: "the schema says otherwise".into(),
+            pointer: "/interactions/0".into(),
             error: code != "response.header.unknown",
         }
     }

@@ -9,6 +9,7 @@
 //! new schema lacks is reported per consumer (`uses`).
 
 mod history;
+mod pacts;
 mod proposals;
 mod render;
 mod uses;
@@ -30,6 +31,7 @@ use crate::git_renames;
 use crate::git_source::{GitTree, place};
 
 pub use history::HistoryReport;
+pub use pacts::PactReport;
 pub use proposals::{Known, ProposalStanding};
 pub use render::{markdown, text};
 
@@ -93,6 +95,9 @@ pub struct InterfaceReport {
     /// The waivers of the interface, judged on the day of the check.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub waivers: Vec<check::waivers::JudgedWaiver>,
+    /// What the consumers' Pact files said of the change.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub pacts: Vec<PactReport>,
 }
 
 /// The approvals a failing interface's breaking changes need.
@@ -247,6 +252,8 @@ struct Compared {
     failed: Option<String>,
     /// Transitive policies: which earlier versions were compared.
     history: Option<HistoryReport>,
+    /// What the consumers' Pact files said of the change.
+    pacts: Vec<PactReport>,
 }
 
 /// `versioning.current` as declared, whatever the scheme.
@@ -422,6 +429,7 @@ impl Run<'_> {
             needs_approval,
             proposal,
             waivers: applied.waivers,
+            pacts: compared.pacts,
         };
         (report, verdict)
     }
@@ -560,6 +568,7 @@ impl Run<'_> {
             history: None,
             counts: verdict.counts,
             changes: Vec::new(),
+            pacts: Vec::new(),
         };
         (report, verdict)
     }
@@ -591,9 +600,15 @@ impl Run<'_> {
             };
             treaty_compat::diff_interface(&then, &current, &spec)
         };
+        // A consumer whose pacts decide is concerned only by what they
+        // found (`consumer-pact-broken`), not by its `uses`.
+        let judged = pacts::judge(interface, old, &self.source, policy);
+        let decided = &judged.decided;
         let report = |d: &treaty_compat::Diff| {
             diff::report_with(d, policy, &|c| {
-                Some(affected_consumers(interface, c, &d.operation_ids))
+                let mut teams = affected_consumers(interface, c, &d.operation_ids);
+                teams.retain(|t| !decided.contains(t));
+                Some(teams)
             })
         };
         let mut compared = Compared::default();
@@ -605,14 +620,13 @@ impl Run<'_> {
             }
         };
         let mut first = report(&d);
-        first.changes.extend(uses::gone(
-            self.ws,
-            interface,
-            old,
-            &self.source,
-            &d,
-            policy,
-        ));
+        first.changes.extend(
+            uses::gone(self.ws, interface, old, &self.source, &d, policy)
+                .into_iter()
+                .filter(|c| !c.affects.iter().flatten().any(|t| decided.contains(t))),
+        );
+        first.changes.extend(judged.findings);
+        compared.pacts = judged.reports;
         first.changes.sort_by_key(|c| c.level);
         let at_base = Against {
             revision: self.base.to_owned(),

@@ -7,7 +7,7 @@ use treaty_core::check::Standing;
 
 use treaty_core::check::waivers::JudgedWaiver;
 
-use super::{Against, CheckChange, CheckReport, HistoryReport, InterfaceReport};
+use super::{Against, CheckChange, CheckReport, HistoryReport, InterfaceReport, PactReport};
 use crate::diff::JsonLocation;
 
 /// Operations named per change; the rest are counted.
@@ -185,6 +185,9 @@ fn interface(out: &mut String, i: &InterfaceReport, base: &str) {
     if let Some(h) = &i.history {
         history(out, h);
     }
+    for p in &i.pacts {
+        out.push_str(&format!("  {}\n", pact_line(p)));
+    }
     for w in &i.waivers {
         out.push_str(&format!("  {}\n", w.detail));
     }
@@ -202,6 +205,22 @@ fn interface(out: &mut String, i: &InterfaceReport, base: &str) {
             n.from.join(", ")
         ));
     }
+}
+
+/// What a consumer's pacts said: `pacts of checkout: hold: no change
+/// concerns it`.
+fn pact_line(p: &PactReport) -> String {
+    let what = match p.standing {
+        "holds" => "hold: no change concerns it".to_owned(),
+        "broken" => {
+            "broken by the change (each interaction a `consumer-pact-broken` finding)".to_owned()
+        }
+        _ => format!(
+            "cannot decide: {}",
+            p.reason.as_deref().unwrap_or("no reason given")
+        ),
+    };
+    format!("pacts of {}: {what}", p.consumer)
 }
 
 pub fn text(r: &CheckReport) -> String {
@@ -272,6 +291,9 @@ pub fn markdown(r: &CheckReport) -> String {
         }
         for w in &i.waivers {
             out.push_str(&format!("\n`{}`: {}\n", i.id, w.detail));
+        }
+        for p in &i.pacts {
+            out.push_str(&format!("\n`{}`: {}\n", i.id, pact_line(p)));
         }
         if let Some(s) = i.history.as_ref().and_then(|h| h.stopped.as_ref()) {
             let before = s

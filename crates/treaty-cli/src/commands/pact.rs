@@ -99,7 +99,7 @@ fn read_only(args: &PactReadArgs) -> Exit {
 }
 
 /// A file read and parsed, kept for pointing at lines.
-struct Parsed {
+pub(crate) struct Parsed {
     file: SourceFile,
     node: Node,
 }
@@ -108,7 +108,7 @@ impl Parsed {
     /// The line of the value at `pointer`, or of its nearest enclosing
     /// value (`/request/query/limit` in a v2 file, where the query is one
     /// string).
-    fn line(&self, pointer: &str) -> Option<usize> {
+    pub(crate) fn line(&self, pointer: &str) -> Option<usize> {
         let mut pointer = pointer;
         loop {
             if let Some(node) = self.node.pointer(pointer) {
@@ -334,7 +334,7 @@ fn read(path: &Path, max: usize) -> Result<Vec<u8>, String> {
     Ok(bytes)
 }
 
-fn parse(path: &Path, bytes: &[u8], limits: &Limits) -> Result<Parsed, String> {
+pub(crate) fn parse(path: &Path, bytes: &[u8], limits: &Limits) -> Result<Parsed, String> {
     let name = path.display().to_string();
     let mut map = SourceMap::new();
     let id = map.add(name.clone(), "");
