@@ -81,6 +81,13 @@ pub enum Command {
     RecordDeployment(RecordDeploymentArgs),
     /// Record that a component no longer runs in an environment.
     RecordUndeployment(RecordUndeploymentArgs),
+    /// Record that a component version is released to an environment and
+    /// supported there, beside the versions released before (a mobile
+    /// app, a library); it counts in can-i-release until its support ends.
+    RecordRelease(RecordReleaseArgs),
+    /// Record that a released component version is no longer supported in
+    /// an environment; the other released versions stay supported.
+    RecordSupportEnded(RecordSupportEndedArgs),
     /// May this component version go to this environment? Exit 0 yes, 1 no
     /// (with every reason), 2 on errors.
     CanIRelease(CanIReleaseArgs),
@@ -447,6 +454,36 @@ pub struct RecordUndeploymentArgs {
     #[arg(long)]
     pub component: String,
     /// Where it stopped running.
+    #[arg(long)]
+    pub environment: String,
+    #[command(flatten)]
+    pub broker: BrokerArgs,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct RecordReleaseArgs {
+    /// The component released.
+    #[arg(long)]
+    pub component: String,
+    /// Its version released (the ones released before stay supported).
+    #[arg(long)]
+    pub version: String,
+    /// Where it is released.
+    #[arg(long)]
+    pub environment: String,
+    #[command(flatten)]
+    pub broker: BrokerArgs,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct RecordSupportEndedArgs {
+    /// The component.
+    #[arg(long)]
+    pub component: String,
+    /// The released version no longer supported.
+    #[arg(long)]
+    pub version: String,
+    /// Where its support ended.
     #[arg(long)]
     pub environment: String,
     #[command(flatten)]

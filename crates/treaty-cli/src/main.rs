@@ -21,7 +21,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-use crate::broker::client;
+use crate::broker::{client, releases};
 use crate::cli::{
     Cli, Command, EnvironmentCommand, LogCommand, NotificationsCommand, TeamCommand, TokenCommand,
 };
@@ -51,6 +51,8 @@ fn run(command: Command) -> Exit {
         Command::Verify(args) => broker::report(client::verify(&args)),
         Command::RecordDeployment(args) => broker::report(client::record_deployment(&args)),
         Command::RecordUndeployment(args) => broker::report(client::record_undeployment(&args)),
+        Command::RecordRelease(args) => broker::report(releases::record_release(&args)),
+        Command::RecordSupportEnded(args) => broker::report(releases::record_support_ended(&args)),
         Command::CanIRelease(args) => client::can_i_release(&args).unwrap_or_else(broker::failed),
         Command::Token {
             command:

@@ -311,6 +311,149 @@ fn publish_expect_deploy_and_ask_on(s: &Broker) -> TestResult {
     Ok(())
 }
 
+/// `ARGS --component C --version V --environment production`.
+fn in_production<'a>(args: &[&'a str], component: &'a str, version: &'a str) -> Vec<&'a str> {
+    let mut all = args.to_vec();
+    all.extend([
+        "--component",
+        component,
+        "--version",
+        version,
+        "--environment",
+        "production",
+    ]);
+    all
+}
+
+/// Two versions of checkout released to production at once: a catalog
+/// version that breaks only the older is refused, naming it, until its
+/// support ends (`treaty record-release`, `treaty record-support-ended`).
+#[test]
+fn released_versions_each_count_until_their_support_ends() -> TestResult {
+    let s = Broker::start_fresh()?;
+    let admin = s.bootstrap_token()?;
+    let acme = acme();
+    let dir = acme.to_str().ok_or("path")?;
+    let mut tokens = Vec::new();
+    for team in ["catalog", "checkout"] {
+        ok(&s, &admin, 0, &["team", "create", team, "--name", team])?;
+        let t = ok(
+            &s,
+            &admin,
+            0,
+            &["token", "create", "--team", team, "--scope", "publish"],
+        )?;
+        tokens.push(t.lines().next().ok_or("no token")?.trim().to_owned());
+    }
+    let (producer, consumer) = (&tokens[0], &tokens[1]);
+    ok(&s, &admin, 0, &["environment", "create", "production"])?;
+    let publish = ["publish", "catalog-api", "--version", "3.2.0", "--dir", dir];
+    ok(&s, producer, 0, &publish)?;
+    for version in ["40", "41"] {
+        let expect = [
+            "expect",
+            "catalog-api",
+            "--component",
+            "checkout",
+            "--version",
+            version,
+            "--built-against",
+            "3.2.0",
+            "--dir",
+            dir,
+        ];
+        ok(&s, consumer, 0, &expect)?;
+        let out = ok(
+            &s,
+            consumer,
+            0,
+            &in_production(&["record-release"], "checkout", version),
+        )?;
+        assert!(
+            out.contains(&format!(
+                "recorded: checkout {version} is released to production"
+            )),
+            "{out}"
+        );
+    }
+    let out = ok(
+        &s,
+        consumer,
+        0,
+        &in_production(&["record-release"], "checkout", "41"),
+    )?;
+    assert!(out.contains("was released to production already"), "{out}");
+    // Another team cannot release checkout.
+    let out = ok(
+        &s,
+        producer,
+        2,
+        &in_production(&["record-release"], "checkout", "42"),
+    )?;
+    assert!(out.contains("403"), "{out}");
+
+    // 3.3.0 drops the product lookup both use; 41 is verified against it.
+    let work = tempfile::tempdir()?;
+    copy_dir(&acme, work.path())?;
+    let schema = work.path().join("schemas/catalog-api.openapi.json");
+    let mut doc: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&schema)?)?;
+    doc["paths"]
+        .as_object_mut()
+        .ok_or("paths")?
+        .remove("/products/{sku}");
+    std::fs::write(&schema, serde_json::to_string_pretty(&doc)?)?;
+    let changed = work.path().to_str().ok_or("path")?;
+    let publish = [
+        "publish",
+        "catalog-api",
+        "--version",
+        "3.3.0",
+        "--dir",
+        changed,
+    ];
+    ok(&s, producer, 0, &publish)?;
+    let verify = [
+        "verify",
+        "--interface",
+        "catalog-api",
+        "--provider-version",
+        "3.3.0",
+        "--consumer",
+        "checkout",
+        "--consumer-version",
+        "41",
+        "--success",
+    ];
+    ok(&s, producer, 0, &verify)?;
+    let ask = in_production(&["can-i-release"], "catalog", "3.3.0");
+    let out = ok(&s, producer, 1, &ask)?;
+    assert!(
+        out.starts_with("no:") && out.contains("checkout 40 with catalog 3.3.0"),
+        "{out}"
+    );
+    assert!(
+        !out.contains("checkout 41 with catalog 3.3.0 in production:"),
+        "{out}"
+    );
+
+    let end = in_production(&["record-support-ended"], "checkout", "40");
+    let out = ok(&s, producer, 2, &end)?;
+    assert!(out.contains("403"), "{out}");
+    let out = ok(&s, consumer, 0, &end)?;
+    assert!(
+        out.contains("recorded: support of checkout 40 in production ended"),
+        "{out}"
+    );
+    let out = ok(&s, producer, 0, &ask)?;
+    assert!(out.starts_with("yes:"), "{out}");
+    let out = ok(&s, consumer, 2, &end)?;
+    assert!(
+        out.contains("checkout 40 is not released to production and supported there"),
+        "{out}"
+    );
+    Ok(())
+}
+
 #[test]
 fn a_newer_database_is_refused_at_start() -> TestResult {
     let dir = tempfile::tempdir()?;

@@ -33,6 +33,8 @@ fn every_option_of_the_broker_commands_says_what_it_takes() {
         &["verify"][..],
         &["record-deployment"][..],
         &["record-undeployment"][..],
+        &["record-release"][..],
+        &["record-support-ended"][..],
         &["can-i-release"][..],
         &["token", "create"][..],
         &["token", "revoke"][..],

@@ -5,7 +5,9 @@
 //! asking can-i-deploy, which says no until the provider's verification is
 //! published (as a verifier publishes it: the pacts for verification, then
 //! the pact's `pb:publish-verification-results` link) and yes after, and no
-//! again once the provider's undeployment is recorded.
+//! again once the provider's undeployment is recorded; yes once more when
+//! the provider version is released there (`record-release`), and no when
+//! its support ends (`record-support-ended`).
 //! Without the client the test says `skipped:`, and fails under CI.
 
 mod common;
@@ -89,7 +91,7 @@ fn hal(s: &Broker, token: &str, method: &str, url: &str, body: Option<Value>) ->
 }
 
 #[test]
-fn pact_broker_cli_publishes_deploys_and_asks_can_i_deploy() -> TestResult {
+fn pact_broker_cli_publishes_deploys_releases_and_asks_can_i_deploy() -> TestResult {
     let Some(cli) = needs_env(
         "TREATY_PACT_BROKER_CLI",
         "the path of pact-broker-cli, which .ci/run installs",
@@ -251,5 +253,52 @@ fn pact_broker_cli_publishes_deploys_and_asks_can_i_deploy() -> TestResult {
     let (code, out) = pact_cli(&cli, &s, &checkout, &ask)?;
     assert_ne!(code, 0, "{out}");
     assert!(out.contains("not deployed in production"), "{out}");
+
+    // payments 1.0.0 released to production counts as deployed: yes again.
+    let release = [
+        "record-release",
+        "--pacticipant",
+        "payments",
+        "--version",
+        "1.0.0",
+        "--environment",
+        "production",
+    ];
+    let (code, out) = pact_cli(&cli, &s, &payments, &release)?;
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("Recorded release"), "{out}");
+    // Again: the same release, still a success.
+    let (code, out) = pact_cli(&cli, &s, &payments, &release)?;
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("Recorded release"), "{out}");
+    // Another team cannot release payments.
+    let (code, out) = pact_cli(&cli, &s, &checkout, &release)?;
+    assert_ne!(code, 0, "{out}");
+    assert!(out.contains("payments"), "{out}");
+    let (code, out) = pact_cli(&cli, &s, &checkout, &ask)?;
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("Computer says yes"), "{out}");
+
+    // Its support ends: no again, and ending it again finds nothing.
+    let support_ended = [
+        "record-support-ended",
+        "--pacticipant",
+        "payments",
+        "--version",
+        "1.0.0",
+        "--environment",
+        "production",
+    ];
+    let (code, out) = pact_cli(&cli, &s, &checkout, &support_ended)?;
+    assert_ne!(code, 0, "another team ended payments' support: {out}");
+    let (code, out) = pact_cli(&cli, &s, &payments, &support_ended)?;
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("Recorded support ended"), "{out}");
+    let (code, out) = pact_cli(&cli, &s, &checkout, &ask)?;
+    assert_ne!(code, 0, "{out}");
+    assert!(out.contains("not deployed in production"), "{out}");
+    let (code, out) = pact_cli(&cli, &s, &payments, &support_ended)?;
+    assert_ne!(code, 0, "{out}");
+    assert!(out.contains("No currently released versions"), "{out}");
     Ok(())
 }

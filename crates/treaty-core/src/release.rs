@@ -206,8 +206,8 @@ pub fn judge(pair: Pair, evidence: Evidence<'_>, policy: Policy, usage: &Usage) 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Gap {
-    /// The component consumes an interface whose producer runs nowhere in
-    /// the environment.
+    /// The component consumes an interface whose producer has no version
+    /// in the environment: none deployed, none released and supported.
     ProducerNotDeployed {
         /// The interface consumed.
         interface: String,
@@ -255,13 +255,19 @@ impl Verdict {
         mut pairs: Vec<Judged>,
         gaps: Vec<Gap>,
     ) -> Verdict {
-        pairs.sort_by(|a, b| {
-            (&a.pair.interface, &a.pair.consumer, &a.pair.producer).cmp(&(
-                &b.pair.interface,
-                &b.pair.consumer,
-                &b.pair.producer,
-            ))
-        });
+        // Versions too: several versions of one consumer (or producer) may
+        // be in the environment at once (released versions), each its own
+        // pair.
+        fn key(p: &Pair) -> (&str, &str, &str, &str, &str) {
+            (
+                &p.interface,
+                &p.consumer,
+                &p.producer,
+                &p.consumer_version,
+                &p.producer_version,
+            )
+        }
+        pairs.sort_by(|a, b| key(&a.pair).cmp(&key(&b.pair)));
         let mut reasons = Vec::new();
         for j in pairs.iter().filter(|j| j.outcome.blocks()) {
             let p = &j.pair;
@@ -297,7 +303,7 @@ impl Verdict {
                     interface,
                     producer,
                 } => format!(
-                    "{interface}: its producer {producer} is not deployed in {environment}"
+                    "{interface}: its producer {producer} is not deployed in {environment}, nor released there and supported"
                 ),
                 Gap::InterfaceNotPublished {
                     interface,
@@ -472,6 +478,56 @@ mod tests {
             v.reasons
         );
         assert!(v.reasons[1].contains("ledger-svc is not deployed in production"));
+    }
+
+    #[test]
+    fn each_version_of_a_consumer_in_the_environment_is_its_own_pair() {
+        // Two released versions of checkout-web: the newer verified, the
+        // older broken by the change. Only the older blocks, by version.
+        let ids = treaty_compat::OperationIds::new();
+        let changes = [removed("GET /payments/{id}")];
+        let uses_it = Usage {
+            operations: vec!["GET /payments/{id}".into()],
+            ..Usage::default()
+        };
+        let old = Pair {
+            consumer_version: "40".into(),
+            ..pair()
+        };
+        let broken = judge(
+            old,
+            Evidence::Changes {
+                changes: &changes,
+                operation_ids: &ids,
+            },
+            Policy::Backward,
+            &uses_it,
+        );
+        let verified = judge(
+            pair(),
+            Evidence::Verification {
+                id: "ver_3".into(),
+                success: true,
+            },
+            Policy::Backward,
+            &uses_it,
+        );
+        let v = Verdict::new(
+            "payments-svc",
+            "2.0.0",
+            "production",
+            vec![verified, broken],
+            vec![],
+        );
+        assert!(!v.release);
+        assert_eq!(v.pairs.len(), 2);
+        assert_eq!(v.pairs[0].pair.consumer_version, "40", "ordered by version");
+        assert_eq!(v.reasons.len(), 1, "{:?}", v.reasons);
+        assert!(
+            v.reasons[0].contains("checkout-web 40 with payments-svc 2.0.0"),
+            "{:?}",
+            v.reasons
+        );
     }
 
     fn finding(

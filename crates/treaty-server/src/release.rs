@@ -272,8 +272,9 @@ pub async fn can_i_release(
     }
     let mut pairs = Vec::new();
     let mut gaps = Vec::new();
-    // As producer: every consumer version running there that expects
-    // something of an interface this component produces.
+    // As producer: every consumer version there (deployed, or released and
+    // still supported) that expects something of an interface this
+    // component produces.
     for interface in store.interfaces_of(component).await? {
         let id = &interface.interface.id;
         let consumers = store.deployed_consumers(id, environment).await?;
@@ -313,8 +314,9 @@ pub async fn can_i_release(
             }
         }
     }
-    // As consumer: the producer version running there of every interface
-    // this version expects something of.
+    // As consumer: every producer version in the environment (the one
+    // deployed there, the ones released there and still supported) of
+    // every interface this version expects something of, each its own pair.
     for expectation in store.expectations_of(component, version).await? {
         let artifacts_hash = treaty_store::content_hash(&expectation.artifacts);
         let Some(interface) = store.interface(&expectation.interface).await? else {
@@ -324,47 +326,50 @@ pub async fn can_i_release(
         if producer == component {
             continue;
         }
-        let Some(producer_version) = store.deployed_version(&producer, environment).await? else {
+        let producer_versions = store.versions_in(&producer, environment).await?;
+        if producer_versions.is_empty() {
             gaps.push(Gap::ProducerNotDeployed {
                 interface: expectation.interface.clone(),
                 producer,
             });
             continue;
-        };
-        let pair = Pair {
-            interface: expectation.interface.clone(),
-            producer,
-            producer_version,
-            consumer: component.to_owned(),
-            consumer_version: version.to_owned(),
-            built_against: expectation.built_against.clone(),
-        };
-        let new_hash = store
-            .bundle_hash_of(&pair.interface, &pair.producer_version)
-            .await?;
-        match judge_pair(
-            store,
-            cache,
-            limiter,
-            &interface,
-            pair,
-            new_hash.as_deref(),
-            Expected {
-                uses: &expectation.uses,
-                artifacts_hash: &artifacts_hash,
-            },
-        )
-        .await?
-        {
-            Ok(judged) => pairs.push(judged),
-            Err(pair) => {
-                let reason = format!(
-                    "{} {} runs in {environment} but never published {}",
-                    pair.producer, pair.producer_version, pair.interface
-                );
-                let policy = stored::policy_of(&interface.interface)?;
-                let usage = usage_of(&pair, &expectation.uses)?;
-                pairs.push(judge(pair, Evidence::Missing(reason), policy, &usage));
+        }
+        for producer_version in producer_versions {
+            let pair = Pair {
+                interface: expectation.interface.clone(),
+                producer: producer.clone(),
+                producer_version,
+                consumer: component.to_owned(),
+                consumer_version: version.to_owned(),
+                built_against: expectation.built_against.clone(),
+            };
+            let new_hash = store
+                .bundle_hash_of(&pair.interface, &pair.producer_version)
+                .await?;
+            match judge_pair(
+                store,
+                cache,
+                limiter,
+                &interface,
+                pair,
+                new_hash.as_deref(),
+                Expected {
+                    uses: &expectation.uses,
+                    artifacts_hash: &artifacts_hash,
+                },
+            )
+            .await?
+            {
+                Ok(judged) => pairs.push(judged),
+                Err(pair) => {
+                    let reason = format!(
+                        "{} {} runs in {environment} but never published {}",
+                        pair.producer, pair.producer_version, pair.interface
+                    );
+                    let policy = stored::policy_of(&interface.interface)?;
+                    let usage = usage_of(&pair, &expectation.uses)?;
+                    pairs.push(judge(pair, Evidence::Missing(reason), policy, &usage));
+                }
             }
         }
     }

@@ -492,6 +492,16 @@ async fn matrix(b: &Broker) -> TestResult {
             |_| Some(json!({"component": "catalog-svc", "environment": "production"})),
             false,
         ),
+        (
+            "POST",
+            "/api/v1/releases".into(),
+            |n| {
+                Some(
+                    json!({"component": "catalog-svc", "version": format!("1.{n}"), "environment": "production"}),
+                )
+            },
+            false,
+        ),
     ];
     let mut n = 0;
     for (method, path, body, admin_only) in &writes {

@@ -27,13 +27,13 @@ pub struct Deployment {
     pub deployed_at: i64,
 }
 
-/// A consumer version running in an environment, and what it expects of
-/// one interface.
+/// A consumer version in an environment (deployed there, or released
+/// there and still supported), and what it expects of one interface.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DeployedConsumer {
     /// The consumer component.
     pub component: String,
-    /// The version of it that runs.
+    /// The version of it in the environment.
     pub version: String,
     /// The interface version that consumer version was built against.
     pub built_against: String,
@@ -243,18 +243,24 @@ impl Store {
         Ok(row.map(|r| r.try_get("version")).transpose()?)
     }
 
-    /// The consumer versions running in `environment` that expect something
-    /// of `interface`.
+    /// The consumer versions in `environment` that expect something of
+    /// `interface`: the one deployed there and those released there and
+    /// still supported, each (component, version) once.
     pub async fn deployed_consumers(
         &self,
         interface: &str,
         environment: &str,
     ) -> Result<Vec<DeployedConsumer>, StoreError> {
-        // From the interface's consumers to their deployed versions: a few
-        // index lookups, however many components run in the environment.
-        // CROSS JOIN fixes that order on SQLite, whose planner, without
-        // statistics, would start from every deployment of the environment.
-        let rows = sqlx::query("SELECT d.component_id AS component_id, d.version AS version, e.built_against AS built_against, e.uses AS uses, e.artifacts_hash AS artifacts_hash FROM interface_consumers c CROSS JOIN deployments d CROSS JOIN expectations e WHERE c.interface_id = $2 AND d.component_id = c.component_id AND d.environment_id = $1 AND d.undeployed_at IS NULL AND e.component_id = d.component_id AND e.version = d.version AND e.interface_id = c.interface_id ORDER BY d.component_id")
+        // From the interface's consumers to their deployed (then released)
+        // versions: a few index lookups, however many components run in
+        // the environment. CROSS JOIN fixes that order in each half on
+        // SQLite, whose planner, without statistics, would start from every
+        // deployment (or release) of the environment. UNION drops a version
+        // both deployed and released: its rows are the same, since the
+        // expectation is that of the version.
+        let rows = sqlx::query("SELECT d.component_id AS component_id, d.version AS version, e.built_against AS built_against, e.uses AS uses, e.artifacts_hash AS artifacts_hash FROM interface_consumers c CROSS JOIN deployments d CROSS JOIN expectations e WHERE c.interface_id = $2 AND d.component_id = c.component_id AND d.environment_id = $1 AND d.undeployed_at IS NULL AND e.component_id = d.component_id AND e.version = d.version AND e.interface_id = c.interface_id \
+            UNION SELECT r.component_id AS component_id, r.version AS version, e.built_against AS built_against, e.uses AS uses, e.artifacts_hash AS artifacts_hash FROM interface_consumers c CROSS JOIN released_versions r CROSS JOIN expectations e WHERE c.interface_id = $2 AND r.environment_id = $1 AND r.component_id = c.component_id AND r.support_ended_at IS NULL AND e.component_id = r.component_id AND e.version = r.version AND e.interface_id = c.interface_id \
+            ORDER BY component_id, version")
             .bind(environment)
             .bind(interface)
             .fetch_all(&self.pool)

@@ -15,7 +15,8 @@
 //!
 //! Each resource's queries are one `impl Store` block in their own module:
 //! teams, tokens, the registry (components and interfaces), versions,
-//! expectations, verifications and deployments. On PostgreSQL a token's
+//! expectations, verifications, deployments and released versions (several
+//! versions supported side by side in one environment). On PostgreSQL a token's
 //! revocation is also announced to every broker ([`Store::revocations`]).
 //! `notifications` is the outbox of webhook events and their delivery log;
 //! `pacts` what the Pact Broker API publishes (pacts by content hash,
@@ -47,6 +48,7 @@ mod pacts;
 mod proposal_batch;
 mod proposals;
 mod registry;
+mod released;
 mod scratch;
 mod store;
 mod teams;
@@ -72,6 +74,7 @@ pub use proposals::{
     TransitionRow,
 };
 pub use registry::{Component, InterfaceRecord, OwnedInterface};
+pub use released::{Recorded, Release};
 pub use scratch::{drop_scratch_postgres, scratch_postgres_url};
 pub use store::{Store, Table, Written};
 pub use teams::{ADMIN_TEAM, Team};

@@ -19,6 +19,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0005_notifications.sql"),
     include_str!("../migrations/0006_proposals.sql"),
     include_str!("../migrations/0007_pact_broker.sql"),
+    include_str!("../migrations/0008_released_versions.sql"),
 ];
 
 /// Held by the PostgreSQL connection that migrates; any fixed number

@@ -205,6 +205,24 @@ impl Store {
         rows.iter().map(pact_row).collect()
     }
 
+    /// The pacts with `provider` of the consumer versions released to
+    /// `environment` and still supported there.
+    pub async fn released_pacts(
+        &self,
+        provider: &str,
+        environment: &str,
+    ) -> Result<Vec<PactRecord>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "{PACT_SELECT} JOIN released_versions r ON r.component_id = p.consumer_id AND r.version = p.consumer_version AND r.environment_id = $2 AND r.support_ended_at IS NULL WHERE p.provider_id = $1 ORDER BY p.consumer_id, p.consumer_version LIMIT $3"
+        ))
+        .bind(provider)
+        .bind(environment)
+        .bind(MAX_PACTS)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(pact_row).collect()
+    }
+
     /// Records one verification result of the pact content `sha` by
     /// `provider_version`, for every consumer version that published that
     /// content (the Pact Broker's rule: a verification is of a pact

@@ -55,6 +55,8 @@ pub enum Table {
     Verifications,
     /// Deployments, past and current.
     Deployments,
+    /// Released versions, supported or not.
+    ReleasedVersions,
 }
 
 impl Table {
@@ -66,6 +68,7 @@ impl Table {
             Table::Expectations => "expectations",
             Table::Verifications => "verifications",
             Table::Deployments => "deployments",
+            Table::ReleasedVersions => "released_versions",
         }
     }
 }

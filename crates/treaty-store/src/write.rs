@@ -22,6 +22,9 @@ pub(crate) enum Serialized {
     /// Proposals: numbering new ones (one key), and each proposal's
     /// decisions and moves (its id).
     Proposals = 4,
+    /// Releases of one component in one environment, and the ends of
+    /// their support.
+    Releases = 5,
 }
 
 impl Store {

@@ -12,7 +12,7 @@ use common::{
     interface, on_scratch_postgres, running_in_production, seed_producer, sqlite_file, test_error,
     verification,
 };
-use treaty_store::{ExpectationRecord, Store, StoreError, Table, Verification, Written};
+use treaty_store::{ExpectationRecord, Recorded, Store, StoreError, Table, Verification, Written};
 
 /// Brokers sharing one database in each test.
 const BROKERS: usize = 4;
@@ -141,6 +141,56 @@ async fn concurrent_deployments_all_succeed(brokers: Vec<Store>) -> Result<(), S
     Ok(())
 }
 on_both_backends!(concurrent_deployments_all_succeed);
+
+/// The same release recorded at once through several brokers: one row,
+/// one `Created`, every other answer the same release unchanged.
+async fn the_same_release_at_once_is_one_release(brokers: Vec<Store>) -> Result<(), StoreError> {
+    const ROUNDS: usize = 4;
+    const WRITERS: usize = 8;
+    for round in 0..ROUNDS {
+        let releases = (0..WRITERS)
+            .map(|i| {
+                let store = brokers[i % BROKERS].clone();
+                async move {
+                    store
+                        .record_release(
+                            "checkout-web",
+                            "production",
+                            &format!("{round}"),
+                            "checkout",
+                            10,
+                        )
+                        .await
+                }
+            })
+            .collect();
+        let mut created = 0;
+        let mut ids = std::collections::BTreeSet::new();
+        for answer in all_at_once(releases).await? {
+            match answer {
+                Ok((r, Recorded::Created)) => {
+                    created += 1;
+                    ids.insert(r.id);
+                }
+                Ok((r, Recorded::Unchanged)) => {
+                    ids.insert(r.id);
+                }
+                Ok((r, Recorded::SupportedAgain)) => {
+                    panic!("round {round}: supported again, never having ended: {r:?}")
+                }
+                Err(e) => panic!("round {round}: a release at the same moment failed: {e}"),
+            }
+        }
+        assert_eq!(created, 1, "round {round}");
+        assert_eq!(ids.len(), 1, "round {round}: {ids:?}");
+    }
+    assert_eq!(
+        brokers[0].count(Table::ReleasedVersions).await?,
+        ROUNDS as i64
+    );
+    Ok(())
+}
+on_both_backends!(the_same_release_at_once_is_one_release);
 
 /// Item 16: the same component, interface and expectation registered at
 /// the same moment through several brokers: one creates it, the others

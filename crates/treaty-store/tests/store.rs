@@ -9,8 +9,8 @@ use common::{
     verification,
 };
 use treaty_store::{
-    ADMIN_TEAM, ExpectationRecord, InterfaceRecord, Scope, Store, StoreError, Table, Verification,
-    Written,
+    ADMIN_TEAM, ExpectationRecord, InterfaceRecord, Recorded, Scope, Store, StoreError, Table,
+    Verification, Written,
 };
 
 fn admin_actor() -> treaty_store::treaty_log::Actor {
@@ -286,7 +286,89 @@ async fn scenario(store: &Store) -> Result<(), StoreError> {
             .await
             .is_err()
     );
-    assert_eq!(store.count(Table::Deployments).await?, 3);
+    // Released versions: several supported side by side, each once.
+    let (r7, w) = store
+        .record_release("checkout-web", "production", "7", "checkout", 18)
+        .await?;
+    assert_eq!(w, Recorded::Created);
+    assert!(r7.id.starts_with("rel_") && r7.supported(), "{r7:?}");
+    let (again, w) = store
+        .record_release("checkout-web", "production", "7", "checkout", 19)
+        .await?;
+    assert_eq!((again, w), (r7.clone(), Recorded::Unchanged));
+    let (r6, _) = store
+        .record_release("checkout-web", "production", "6", "checkout", 19)
+        .await?;
+    let consumers = store
+        .deployed_consumers("payments-api", "production")
+        .await?;
+    assert_eq!(consumers.len(), 1, "only 7 expects anything: {consumers:?}");
+    assert_eq!(consumers[0].version, "7");
+    // Deployed and released at once: still one consumer, one version.
+    store
+        .record_deployment("checkout-web", "production", "7", "checkout", 20)
+        .await?;
+    assert_eq!(
+        store
+            .deployed_consumers("payments-api", "production")
+            .await?
+            .len(),
+        1
+    );
+    assert_eq!(
+        store.versions_in("checkout-web", "production").await?,
+        vec!["6".to_owned(), "7".to_owned()]
+    );
+    let released: Vec<String> = store
+        .released("production", Some("checkout-web"), ("", ""), 10)
+        .await?
+        .into_iter()
+        .map(|r| r.version)
+        .collect();
+    assert_eq!(released, ["6", "7"]);
+    assert_eq!(
+        store
+            .released("production", None, ("checkout-web", "6"), 10)
+            .await?
+            .len(),
+        1
+    );
+    // Ending support ends that release only; again changes nothing.
+    let (ended, now_ended) = store
+        .end_support(&r6.id, 21)
+        .await?
+        .ok_or("no r6")
+        .map_err(test_error)?;
+    assert!(now_ended && !ended.supported() && ended.support_ended_at == Some(21));
+    assert_eq!(
+        store.end_support(&r6.id, 22).await?.map(|(_, e)| e),
+        Some(false)
+    );
+    assert_eq!(store.end_support("rel_none", 22).await?, None);
+    assert_eq!(
+        store.versions_in("checkout-web", "production").await?,
+        vec!["7".to_owned()]
+    );
+    // Released again after its support ended: the same release, supported.
+    let (back, w) = store
+        .record_release("checkout-web", "production", "6", "checkout", 23)
+        .await?;
+    assert_eq!(w, Recorded::SupportedAgain);
+    assert_eq!((back.id.as_str(), back.released_at), (r6.id.as_str(), 23));
+    assert!(back.supported());
+    assert_eq!(store.release(&r6.id).await?, Some(back));
+    store.end_support(&r7.id, 24).await?;
+    store
+        .record_undeployment("checkout-web", "production", 24)
+        .await?;
+    assert!(
+        store
+            .deployed_consumers("payments-api", "production")
+            .await?
+            .is_empty()
+    );
+    assert_eq!(store.count(Table::ReleasedVersions).await?, 2);
+    assert_eq!(store.count(Table::Deployments).await?, 4);
     Ok(())
 }
 

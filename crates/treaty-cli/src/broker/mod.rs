@@ -1,5 +1,6 @@
 //! Talking to a broker (`client`, over `http`, with typed `requests`;
-//! `notifications` for webhooks and their deliveries) and running one
+//! `notifications` for webhooks and their deliveries; `releases` for
+//! released versions) and running one
 //! (`serve`).
 
 pub mod client;
@@ -7,6 +8,7 @@ mod http;
 pub mod log;
 pub mod notifications;
 pub mod proposals;
+pub mod releases;
 pub mod serve;
 
 use crate::exit::{self, Exit};

@@ -23,6 +23,7 @@ mod log;
 mod notifications;
 mod proposals;
 mod release;
+mod releases;
 mod teams;
 mod tokens;
 mod verifications;
@@ -46,6 +47,7 @@ pub use proposals::{
     ProposalDecision, ProposalQuery, ProposalTransition, ProposedChange, RequiredApproval,
 };
 pub use release::{BreakingChange, BrokenInteraction, CheckedPair, ReleaseQuery, ReleaseVerdict};
+pub use releases::{NewRelease, Release, ReleasesQuery};
 pub use teams::{NewTeam, Team};
 pub use tokens::{IssuedToken, NewToken, RevokedToken, WhoAmI};
 pub use verifications::{NewVerification, Verification, VerificationQuery};

@@ -24,6 +24,7 @@ mod operations;
 pub(crate) mod pact_broker;
 pub(crate) mod proposals;
 mod release;
+mod releases;
 mod teams;
 mod tokens;
 mod verifications;
@@ -68,6 +69,7 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
         .merge(environments::routes())
         .merge(deployments::routes())
         .merge(release::routes())
+        .merge(releases::routes())
         .merge(operations::routes())
         .merge(notifications::routes())
         .merge(proposals::routes())

@@ -185,6 +185,7 @@ impl Broker {
             Table::Expectations,
             Table::Verifications,
             Table::Deployments,
+            Table::ReleasedVersions,
         ] {
             out.push(self.store.count(t).await?);
         }

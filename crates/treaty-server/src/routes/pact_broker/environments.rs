@@ -40,7 +40,7 @@ pub(super) fn routes() -> axum::Router<AppState> {
 }
 
 /// Environments a broker lists, at most.
-const MAX_ENVIRONMENTS: i64 = 1000;
+pub(super) const MAX_ENVIRONMENTS: i64 = 1000;
 
 /// The uuid the Pact API gives Treaty environment `id`: derived from the
 /// id (a name-based UUID, version 5 layout over SHA-256), so every Treaty
@@ -68,7 +68,7 @@ pub(super) async fn known_environments(state: &AppState) -> PactResult<Vec<Strin
 }
 
 /// The environment whose uuid is `uuid`; 404 when none.
-async fn environment_of(state: &AppState, uuid: &str) -> PactResult<String> {
+pub(super) async fn environment_of(state: &AppState, uuid: &str) -> PactResult<String> {
     known_environments(state)
         .await?
         .into_iter()
@@ -96,6 +96,7 @@ pub(super) async fn environment_json(state: &AppState, base: &Base, id: &str) ->
         "_links": {
             "self": base.named(&format!("/environments/{uuid}"), id, "Environment"),
             "pb:currently-deployed-deployed-versions": base.link(&format!("/environments/{uuid}/deployed-versions/currently-deployed")),
+            "pb:currently-supported-released-versions": base.link(&format!("/environments/{uuid}/released-versions/currently-supported")),
         }
     }))
 }

@@ -27,6 +27,7 @@ mod matrix;
 mod pacticipants;
 mod pacts;
 mod publish;
+mod released;
 mod verification;
 
 /// Every route of the Pact Broker API Treaty serves.
@@ -37,6 +38,7 @@ pub(crate) fn router() -> Router<AppState> {
         .merge(publish::routes())
         .merge(pacts::routes())
         .merge(environments::routes())
+        .merge(released::routes())
         .merge(matrix::routes())
         .merge(verification::routes())
 }

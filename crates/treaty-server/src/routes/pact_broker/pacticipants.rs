@@ -204,12 +204,18 @@ pub(super) async fn version_json(
     let (branches, tags) = state.store.version_labels(name, version).await?;
     let p = format!("/pacticipants/{}/versions/{}", seg(name), seg(version));
     let mut deploy_links = Vec::new();
+    let mut release_links = Vec::new();
     for env in known_environments(state).await? {
         let uuid = environment_uuid(&env);
         deploy_links.push(base.named(
             &format!("{p}/deployed-versions/environment/{uuid}"),
             &env,
             &format!("Record deployment to {env}"),
+        ));
+        release_links.push(base.named(
+            &format!("{p}/released-versions/environment/{uuid}"),
+            &env,
+            &format!("Record release to {env}"),
         ));
     }
     let branch_versions: Vec<Value> = branches
@@ -227,6 +233,7 @@ pub(super) async fn version_json(
             "self": base.named(&p, version, &format!("Version {version}")),
             "pb:pacticipant": base.named(&format!("/pacticipants/{}", seg(name)), name, "Pacticipant"),
             "pb:record-deployment": deploy_links,
+            "pb:record-release": release_links,
         }
     }))
 }

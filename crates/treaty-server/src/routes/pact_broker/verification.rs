@@ -52,6 +52,7 @@ struct Selector {
     branch: Option<String>,
     latest: Option<bool>,
     deployed: Option<bool>,
+    released: Option<bool>,
     deployed_or_released: Option<bool>,
     environment: Option<String>,
     consumer: Option<String>,
@@ -68,18 +69,28 @@ async fn select(
     if s.tag.is_some() || s.matching_branch == Some(true) {
         return Err(bad(
             "consumerVersionSelectors",
-            "`tag` and `matchingBranch` selectors are not supported by Treaty: select by branch, mainBranch, deployed or latest",
+            "`tag` and `matchingBranch` selectors are not supported by Treaty: select by branch, mainBranch, deployed, released, deployedOrReleased or latest",
         ));
     }
     let mut picked = Vec::new();
-    if s.deployed == Some(true) || s.deployed_or_released == Some(true) {
+    let either = s.deployed_or_released == Some(true);
+    let deployed = either || s.deployed == Some(true);
+    let released = either || s.released == Some(true);
+    if deployed || released {
         let envs = match &s.environment {
             Some(e) => vec![e.clone()],
             None => known_environments(state).await?,
         };
         for env in envs {
-            for p in state.store.deployed_pacts(provider, &env).await? {
-                picked.push((p, format!("deployed in {env}")));
+            if deployed {
+                for p in state.store.deployed_pacts(provider, &env).await? {
+                    picked.push((p, format!("deployed in {env}")));
+                }
+            }
+            if released {
+                for p in state.store.released_pacts(provider, &env).await? {
+                    picked.push((p, format!("released and supported in {env}")));
+                }
             }
         }
     } else if s.main_branch == Some(true) {
