@@ -82,10 +82,17 @@ pub fn check(pacts: &[PactText<'_>], bundle: &Bundle, format: Format) -> Pacts {
         if messages {
             for (message, found) in treaty_pact::compare_messages_each(pact, &doc) {
                 // A message has no method or path: `MESSAGE` and the
-                // channel its metadata names, if any.
-                let channel = ["channel", "topic", "destination", "queue", "kafka_topic"]
-                    .iter()
-                    .find_map(|k| message.metadata(k))
+                // channel its metadata names (a reply's: its request's),
+                // if any.
+                let channel = message
+                    .channel()
+                    .map(|(_, c)| c)
+                    .or(match &message.exchange {
+                        treaty_pact::Exchange::Reply { request_channel } => {
+                            request_channel.as_deref()
+                        }
+                        _ => None,
+                    })
                     .unwrap_or("(any channel)");
                 findings.extend(found.into_iter().map(|f| InteractionFinding {
                     pact: (*name).to_owned(),

@@ -4,7 +4,7 @@
 //!
 //! [`read`] turns the bytes of a Pact file (specification v2, v3 or v4)
 //! into a [`Pact`]: HTTP interactions and messages with their matching
-//! rules; v4 synchronous messages are read and listed in [`Pact::skipped`].
+//! rules; plugin interactions are read and listed in [`Pact::skipped`].
 //! [`compare`] checks every HTTP interaction against an OpenAPI 3.0 or 3.1
 //! document, given as a `serde_json::Value` (the caller parses YAML;
 //! [`to_json`] turns a `treaty_syntax` tree into one), and returns
@@ -17,8 +17,11 @@
 //! and has no clock.
 //!
 //! [`compare_messages`] checks the messages a consumer expects (v3 message
-//! pacts, v4 `Asynchronous/Messages`) against an AsyncAPI 2.x or 3.x
-//! document's messages, with Treaty's own `message.*` codes.
+//! pacts, v4 `Asynchronous/Messages`) and both sides of v4
+//! `Synchronous/Messages` (the request against what the provider
+//! receives, the replies against an AsyncAPI 3 operation's `reply`)
+//! against an AsyncAPI 2.x or 3.x document's messages, with Treaty's own
+//! `message.*` codes.
 
 #![warn(missing_docs)]
 
@@ -31,6 +34,6 @@ pub use compare::{
 };
 pub use matching::{Matcher, Rules};
 pub use pact::{
-    Body, Interaction, LIMITS, MAX_INTERACTIONS, Message, Pact, PactError, Request, Response,
-    Skipped, read, to_json,
+    Body, CHANNEL_KEYS, Exchange, Interaction, LIMITS, MAX_INTERACTIONS, Message, Pact, PactError,
+    Request, Response, Skipped, read, to_json,
 };

@@ -45,19 +45,40 @@ pub struct Pact {
     /// The HTTP interactions.
     pub interactions: Vec<Interaction>,
     /// The messages the consumer expects to receive (v3 message pacts'
-    /// `messages`, v4 `Asynchronous/Messages`).
+    /// `messages`, v4 `Asynchronous/Messages`), and both sides of v4
+    /// `Synchronous/Messages` (the request it sends, the replies it
+    /// expects), each with its [`Exchange`].
     pub messages: Vec<Message>,
-    /// Interactions read but not checked (v4 synchronous messages, plugin
-    /// kinds), with why.
+    /// Interactions read but not checked (plugin interactions, kinds this
+    /// reader does not know), with why.
     pub skipped: Vec<Skipped>,
 }
 
-/// A message the consumer expects to receive.
+/// Which way a message goes between the consumer and the provider.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Exchange {
+    /// The consumer receives it (an asynchronous message).
+    Received,
+    /// The consumer sends it: the request of a synchronous exchange.
+    Request,
+    /// The consumer receives it in reply to its request; the channel the
+    /// request's metadata names, if any.
+    Reply {
+        /// The request's channel.
+        request_channel: Option<String>,
+    },
+}
+
+/// A message the consumer expects to receive, or sends.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Message {
-    /// The message's description.
+    /// The message's description (a synchronous exchange's, with
+    /// `: request` or `: reply`).
     pub description: String,
-    /// JSON pointer of the message (`/messages/0`, `/interactions/0`).
+    /// Which way it goes.
+    pub exchange: Exchange,
+    /// JSON pointer of the message (`/messages/0`, `/interactions/0`,
+    /// `/interactions/0/request`, `/interactions/0/response/0`).
     pub pointer: String,
     /// Its contents, if any (`at` is `/contents` or v4's
     /// `/contents/content`).
@@ -71,7 +92,18 @@ pub struct Message {
     pub rules: Rules,
 }
 
+/// Metadata entries that name the channel a message goes on.
+pub const CHANNEL_KEYS: &[&str] = &["channel", "topic", "destination", "queue", "kafka_topic"];
+
 impl Message {
+    /// The channel its metadata names (the first of [`CHANNEL_KEYS`]
+    /// present), with the entry's name.
+    pub fn channel(&self) -> Option<(&'static str, &str)> {
+        CHANNEL_KEYS
+            .iter()
+            .find_map(|k| self.metadata(k).map(|v| (*k, v)))
+    }
+
     /// The value of a metadata entry, by case-insensitive name.
     pub fn metadata(&self, name: &str) -> Option<&str> {
         header(&self.metadata, name)
@@ -317,12 +349,31 @@ impl Reader<'_> {
                 pact.messages.push(message);
                 continue;
             }
+            if version >= 4 && kind == Some("Synchronous/Messages") {
+                if let Some(plugin) = obj.get("pluginConfiguration").and_then(Value::as_object) {
+                    // A plugin's contents (gRPC's protobuf, say) are the
+                    // plugin's to read, not a JSON payload to validate.
+                    let names: Vec<&str> = plugin.keys().map(String::as_str).collect();
+                    pact.skipped.push(Skipped {
+                        description,
+                        pointer,
+                        reason: format!(
+                            "a plugin's synchronous messages ({}) are not checked",
+                            names.join(", ")
+                        ),
+                    });
+                    continue;
+                }
+                let exchange = self.synchronous(obj, &description, &pointer, version)?;
+                pact.messages.extend(exchange);
+                continue;
+            }
             if version >= 4 && kind.is_some_and(|k| k != "Synchronous/HTTP") {
                 pact.skipped.push(Skipped {
                     description,
                     pointer,
                     reason: format!(
-                        "{} interactions are not checked yet (only Synchronous/HTTP)",
+                        "{} interactions are not checked (only Synchronous/HTTP and messages)",
                         kind.unwrap_or_default()
                     ),
                 });
@@ -344,6 +395,59 @@ impl Reader<'_> {
             });
         }
         Ok(pact)
+    }
+
+    /// A v4 `Synchronous/Messages` interaction: the request the consumer
+    /// sends, then each reply it expects (`response`, a list).
+    fn synchronous(
+        &self,
+        obj: &Map<String, Value>,
+        description: &str,
+        pointer: &str,
+        version: u8,
+    ) -> Result<Vec<Message>, PactError> {
+        let request_at = format!("{pointer}/request");
+        let request = match obj.get("request") {
+            Some(r) => self.object(r, &request_at)?,
+            None => {
+                return Err(
+                    self.error(pointer, "a synchronous message interaction needs `request`")
+                );
+            }
+        };
+        let mut request = self.message(
+            request,
+            format!("{description}: request"),
+            request_at,
+            version,
+        )?;
+        request.exchange = Exchange::Request;
+        let request_channel = CHANNEL_KEYS
+            .iter()
+            .find_map(|k| request.metadata(k))
+            .map(str::to_owned);
+        let replies_at = format!("{pointer}/response");
+        let replies = match obj.get("response") {
+            None | Some(Value::Null) => &[][..],
+            Some(Value::Array(list)) => list.as_slice(),
+            Some(other) => {
+                return Err(self.error(
+                    &replies_at,
+                    format!("expected a list of replies, found {}", kind(other)),
+                ));
+            }
+        };
+        let mut out = vec![request];
+        for (i, reply) in replies.iter().enumerate() {
+            let at = format!("{replies_at}/{i}");
+            let reply = self.object(reply, &at)?;
+            let mut reply = self.message(reply, format!("{description}: reply"), at, version)?;
+            reply.exchange = Exchange::Reply {
+                request_channel: request_channel.clone(),
+            };
+            out.push(reply);
+        }
+        Ok(out)
     }
 
     fn message(
@@ -370,6 +474,7 @@ impl Reader<'_> {
         let rules = self.rules(obj, &pointer)?;
         Ok(Message {
             description,
+            exchange: Exchange::Received,
             pointer,
             body,
             metadata,

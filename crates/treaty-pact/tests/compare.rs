@@ -111,21 +111,54 @@ fn too_many_interactions_are_refused() {
 }
 
 #[test]
-fn messages_are_read_and_synchronous_messages_skipped() {
+fn messages_are_read_and_plugin_messages_skipped() {
     let text = json!({
         "metadata": {"pactSpecification": {"version": "4.0"}},
         "interactions": [{"type": "Asynchronous/Messages", "description": "settled",
                           "contents": {"content": {"id": "p-1"}, "contentType": "application/json"},
                           "metadata": {"topic": "payments.settled"}},
                          {"type": "Synchronous/Messages", "description": "ask",
-                          "request": {"contents": {"content": {}}}, "response": []}]
+                          "request": {"contents": {"content": {}}, "metadata": {"channel": "asks"}},
+                          "response": [{"contents": {"content": {"ok": true}}}]},
+                         {"type": "Synchronous/Messages", "description": "grpc call",
+                          "pluginConfiguration": {"protobuf": {"descriptorKey": "k"}},
+                          "request": {"contents": {"content": ""}}, "response": []}]
     })
     .to_string();
     let read = treaty_pact::read(text.as_bytes(), "pact.json");
     let counts = read
         .as_ref()
         .map(|p| (p.interactions.len(), p.messages.len(), p.skipped.len()));
-    assert_eq!(counts, Ok((0, 1, 1)));
+    // The synchronous exchange is its request and its reply.
+    assert_eq!(counts, Ok((0, 3, 1)));
+    let exchange: Vec<(String, treaty_pact::Exchange)> = read
+        .as_ref()
+        .map(|p| {
+            p.messages
+                .iter()
+                .map(|m| (m.pointer.clone(), m.exchange.clone()))
+                .collect()
+        })
+        .unwrap_or_default();
+    assert_eq!(
+        exchange,
+        vec![
+            (
+                "/interactions/0".to_owned(),
+                treaty_pact::Exchange::Received
+            ),
+            (
+                "/interactions/1/request".to_owned(),
+                treaty_pact::Exchange::Request
+            ),
+            (
+                "/interactions/1/response/0".to_owned(),
+                treaty_pact::Exchange::Reply {
+                    request_channel: Some("asks".to_owned())
+                }
+            ),
+        ]
+    );
     let message = read.ok().and_then(|p| p.messages.into_iter().next());
     assert_eq!(
         message.as_ref().and_then(|m| m.metadata("topic")),

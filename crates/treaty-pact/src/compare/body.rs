@@ -28,7 +28,10 @@ const MAX_VARIANT_ITEMS: u64 = 100;
 pub enum Part {
     Request,
     Response,
+    /// A message the consumer receives.
     Message,
+    /// A message the consumer sends (a synchronous exchange's request).
+    MessageSent,
 }
 
 /// One body to check and where its description is.
@@ -55,14 +58,14 @@ impl Body<'_, '_, '_> {
             (Part::Response, "incompatible") => "response.body.incompatible",
             (Part::Response, "unknown") => "response.body.unknown",
             (Part::Response, _) => "response.content-type.incompatible",
-            (Part::Message, "incompatible") => "message.payload.incompatible",
-            (Part::Message, _) => "message.content-type.incompatible",
+            (Part::Message | Part::MessageSent, "incompatible") => "message.payload.incompatible",
+            (Part::Message | Part::MessageSent, _) => "message.content-type.incompatible",
         }
     }
 
     fn side(&self) -> Side {
         match self.part {
-            Part::Request => Side::Request,
+            Part::Request | Part::MessageSent => Side::Request,
             Part::Response | Part::Message => Side::Response,
         }
     }
@@ -71,7 +74,7 @@ impl Body<'_, '_, '_> {
         match self.part {
             Part::Request => "request",
             Part::Response => "response",
-            Part::Message => "message",
+            Part::Message | Part::MessageSent => "message",
         }
     }
 
@@ -202,7 +205,7 @@ impl Body<'_, '_, '_> {
             for (at, messages) in places.into_iter().take(5) {
                 let message = messages.join("; ");
                 let what = match self.part {
-                    Part::Message => "message payload".to_owned(),
+                    Part::Message | Part::MessageSent => "message payload".to_owned(),
                     _ => format!("{side} body"),
                 };
                 out.push(

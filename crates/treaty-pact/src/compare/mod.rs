@@ -7,6 +7,7 @@
 //! schemas into JSON Schema for the validator.
 
 mod body;
+mod message_headers;
 mod messages;
 mod params;
 mod route;
@@ -87,6 +88,10 @@ pub const CODES: &[(&str, Level)] = &[
     ("message.unknown", Level::Error),
     ("message.content-type.incompatible", Level::Error),
     ("message.payload.incompatible", Level::Error),
+    ("message.header.incompatible", Level::Error),
+    // Only where the message declares headers: metadata also carries the
+    // transport's own entries, which no description lists.
+    ("message.header.unknown", Level::Warning),
 ];
 
 /// The level of a code (`Warning` for one not in [`CODES`]).

@@ -82,9 +82,15 @@ pub fn same_name(a: &str, b: &str, location: &str) -> bool {
 /// Checks the values sent for a parameter against its schema; `Err` with
 /// the first problem.
 pub fn check(spec: &Spec<'_>, param: &Param<'_>, values: &[&str]) -> Result<(), String> {
-    let Some(schema) = param.schema else {
-        return Ok(());
-    };
+    match param.schema {
+        Some(schema) => check_values(spec, schema, values),
+        None => Ok(()),
+    }
+}
+
+/// Checks values sent as text (a parameter's, a message header's) against
+/// `schema`, coerced to its type first; `Err` with the first problem.
+pub fn check_values(spec: &Spec<'_>, schema: &Value, values: &[&str]) -> Result<(), String> {
     let resolved = spec.deref(schema);
     let value = if has_type(resolved, "array") {
         let items = resolved.get("items").map(|i| spec.deref(i));
