@@ -10,6 +10,7 @@ use axum::response::Response;
 use axum::routing::get;
 use serde_json::{Value, json};
 use treaty_core::release::{Judged, Outcome, Verdict};
+use treaty_store::PactRecord;
 
 use super::{Base, PactResult, bad, check_label, check_name, check_version, hal, seg};
 use crate::auth::Caller;
@@ -17,8 +18,9 @@ use crate::{AppState, release};
 
 pub(super) fn routes() -> axum::Router<AppState> {
     axum::Router::new()
+        // The Pact Broker's two names for one question, answered alike.
         .route("/matrix", get(matrix))
-        .route("/can-i-deploy", get(can_i_deploy))
+        .route("/can-i-deploy", get(matrix))
 }
 
 /// Query parameters read, at most.
@@ -145,16 +147,6 @@ async fn matrix(
     answer(&state, &base, read_query(raw.as_deref())?).await
 }
 
-async fn can_i_deploy(
-    State(state): State<AppState>,
-    caller: Caller,
-    base: Base,
-    RawQuery(raw): RawQuery,
-) -> PactResult<Response> {
-    caller.read(state.config.anonymous_read)?;
-    answer(&state, &base, read_query(raw.as_deref())?).await
-}
-
 async fn answer(state: &AppState, base: &Base, q: Question) -> PactResult<Response> {
     let [selector] = q.selectors.as_slice() else {
         return Err(bad(
@@ -185,13 +177,19 @@ async fn answer(state: &AppState, base: &Base, q: Question) -> PactResult<Respon
     ))
 }
 
-/// Whether a pair's consumer expectation is a pact (see `publish`).
-fn is_pact(j: &Judged) -> bool {
-    j.pair.built_against.starts_with("pact-")
+/// The pact published through this API that is the pair's consumer
+/// expectation, if it is one.
+async fn pact_of(state: &AppState, j: &Judged) -> PactResult<Option<PactRecord>> {
+    let p = &j.pair;
+    Ok(state
+        .store
+        .pact(&p.producer, &p.consumer, &p.consumer_version)
+        .await?
+        .filter(|record| record.interface == p.interface))
 }
 
 /// Why a pair blocks, in the Pact Broker's words for pacts.
-fn reason(j: &Judged, environment: &str) -> Option<String> {
+fn reason(j: &Judged, pact: Option<&PactRecord>, environment: &str) -> Option<String> {
     let p = &j.pair;
     let between = format!(
         "{} ({}) and {} ({})",
@@ -202,7 +200,7 @@ fn reason(j: &Judged, environment: &str) -> Option<String> {
         Outcome::VerificationFailed { verification } => Some(format!(
             "The verification for the pact between {between} failed (verification {verification})"
         )),
-        Outcome::Missing { .. } if is_pact(j) => Some(format!(
+        Outcome::Missing { .. } if pact.is_some() => Some(format!(
             "There is no verified pact between {between} in {environment}"
         )),
         Outcome::Missing { reason } => Some(format!("{}: {between}: {reason}", p.interface)),
@@ -226,7 +224,7 @@ fn reason(j: &Judged, environment: &str) -> Option<String> {
     }
 }
 
-async fn matrix_row(state: &AppState, base: &Base, j: &Judged) -> PactResult<Value> {
+fn matrix_row(base: &Base, j: &Judged, pact: Option<&PactRecord>) -> Value {
     let p = &j.pair;
     let verification = match &j.outcome {
         Outcome::Verified { verification } => json!({"success": true, "id": verification}),
@@ -242,29 +240,21 @@ async fn matrix_row(state: &AppState, base: &Base, j: &Judged) -> PactResult<Val
         }
         Outcome::Missing { .. } => Value::Null,
     };
-    let pact = if is_pact(j) {
-        match state
-            .store
-            .pact(&p.producer, &p.consumer, &p.consumer_version)
-            .await?
-        {
-            Some(record) => json!({
-                "createdAt": super::iso(record.created_at),
-                "_links": {"self": base.link(&super::pacts::pact_version_path(&record))}
-            }),
-            None => Value::Null,
-        }
-    } else {
-        Value::Null
+    let pact = match pact {
+        Some(record) => json!({
+            "createdAt": super::iso(record.created_at),
+            "_links": {"self": base.link(&super::pacts::pact_version_path(record))}
+        }),
+        None => Value::Null,
     };
     let version = |name: &str, v: &str| json!({"number": v, "_links": {"self": base.link(&format!("/pacticipants/{}/versions/{}", seg(name), seg(v)))}});
-    Ok(json!({
+    json!({
         "consumer": {"name": p.consumer, "version": version(&p.consumer, &p.consumer_version)},
         "provider": {"name": p.producer, "version": version(&p.producer, &p.producer_version)},
         "pact": pact,
         "verificationResult": verification,
         "interface": p.interface,
-    }))
+    })
 }
 
 async fn matrix_json(state: &AppState, base: &Base, v: &Verdict) -> PactResult<Value> {
@@ -272,7 +262,8 @@ async fn matrix_json(state: &AppState, base: &Base, v: &Verdict) -> PactResult<V
     let (mut success, mut failed, mut unknown) = (0, 0, 0);
     let mut reasons = Vec::new();
     for j in &v.pairs {
-        rows.push(matrix_row(state, base, j).await?);
+        let pact = pact_of(state, j).await?;
+        rows.push(matrix_row(base, j, pact.as_ref()));
         match &j.outcome {
             Outcome::Verified { .. } | Outcome::Compatible => success += 1,
             Outcome::VerificationFailed { .. }
@@ -281,7 +272,7 @@ async fn matrix_json(state: &AppState, base: &Base, v: &Verdict) -> PactResult<V
             Outcome::Missing { .. } => unknown += 1,
         }
         if j.outcome.blocks()
-            && let Some(r) = reason(j, &v.environment)
+            && let Some(r) = reason(j, pact.as_ref(), &v.environment)
         {
             reasons.push(r);
         }

@@ -159,7 +159,9 @@ async fn publish(state: &AppState, caller: &Caller, p: Publication<'_>) -> PactR
         version: p.version.to_owned(),
         interface,
         // A pact is not built against a published interface version: it
-        // is judged by its verifications (see docs/pact.md).
+        // is judged by its verifications and interactions (see
+        // docs/pact.md). The label names its content; what marks the
+        // expectation as a pact is its row in `pacts`.
         built_against: format!("pact-{}", &sha[..12]),
         uses: serde_json::to_string(&Usage::default()).map_err(internal)?,
         artifacts: serde_json::to_string(&artifacts).map_err(internal)?,
