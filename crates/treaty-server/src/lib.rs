@@ -25,6 +25,7 @@
 mod admission;
 pub mod api;
 mod auth;
+pub mod checkpoints;
 mod connections;
 pub mod error;
 pub mod log_key;
@@ -122,6 +123,8 @@ pub struct AppState {
     /// Schema comparisons (CPU work, off the async threads) at once, at
     /// most: one per core.
     pub comparisons: Arc<tokio::sync::Semaphore>,
+    /// The last checkpoint signed, for the answers that hand it out again.
+    pub checkpoints: Arc<checkpoints::SignedCheckpoints>,
 }
 
 /// Unix milliseconds now: the one place the broker reads the clock.
@@ -163,6 +166,7 @@ pub fn app(store: Store, config: Config) -> Router {
             std::thread::available_parallelism().map_or(2, |n| n.get()),
         )),
         config: Arc::new(config.clone()),
+        checkpoints: Arc::default(),
     };
     let (router, doc) = routes::router().split_for_parts();
     let doc = Arc::new(openapi_json_from(&doc));

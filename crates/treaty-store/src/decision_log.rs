@@ -43,6 +43,9 @@ pub struct NewDecision {
 pub struct AppendedDecision {
     /// The record, with its index.
     pub decision: Decision,
+    /// The entry as logged: the record's canonical JSON (its leaf bytes),
+    /// kept so that an answer need not serialize the record again.
+    pub leaf: String,
     /// Leaves in the tree that includes it (its index + 1 when appended).
     pub tree_size: u64,
     /// That tree's head.
@@ -254,12 +257,14 @@ impl Store {
         let root = head.hash(&known).map_err(out_of_range)?;
         decisions
             .into_iter()
-            .map(|decision| {
+            .zip(leaves)
+            .map(|(decision, leaf)| {
                 let spans =
                     tree::inclusion_spans(decision.index, tree_size).map_err(out_of_range)?;
                 let inclusion = tree::resolve(&spans, &known).map_err(out_of_range)?;
                 Ok(AppendedDecision {
                     decision,
+                    leaf,
                     tree_size,
                     root,
                     inclusion,

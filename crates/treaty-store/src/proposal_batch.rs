@@ -17,15 +17,16 @@
 //! requests (an update the server refuses is answered to its request alone
 //! and writes nothing).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
 use tokio::sync::oneshot;
 
-use crate::decision_log::{AppendedDecision, insert_rows};
+use crate::decision_log::{AppendedDecision, NewDecision, insert_rows};
 use crate::notifications::{NewEvent, webhook_urls};
 use crate::proposals::{
-    DecisionRow, ProposalRecord, ProposalUpdate, TransitionRow, actor_token, read_many,
+    Announcement, DecisionRow, ProposalRecord, ProposalUpdate, TransitionRow, actor_token,
+    read_many,
 };
 use crate::store::value_rows;
 use crate::write::Serialized;
@@ -72,13 +73,21 @@ impl ProposalQueue {
 
 /// One update of a group, decided.
 struct Decided {
-    update: ProposalUpdate,
-    /// The proposal right after this update (its new rows' log indexes
-    /// filled in once the log has given them).
-    after: ProposalRecord,
-    /// Whether it adds a decision row and a transition row.
-    decision_row: bool,
-    transition_row: bool,
+    id: String,
+    now: i64,
+    /// Whether it gives the proposal a new change set.
+    new_change_set: bool,
+    /// Its decision-log entry, until the group's append takes it.
+    log: Option<NewDecision>,
+    announce: Vec<Announcement>,
+    /// The positions of the rows it adds in the proposal's decisions and
+    /// transitions.
+    decision_seq: Option<usize>,
+    transition_seq: Option<usize>,
+    /// The proposal right after it, kept only when a later update of the
+    /// group changes the same proposal again: the last update's is the
+    /// group's working copy itself, so most updates copy nothing.
+    after: Option<ProposalRecord>,
 }
 
 impl Store {
@@ -187,115 +196,114 @@ impl Store {
         self.serialize_on_each(&mut tx, Serialized::Proposals, &ids)
             .await?;
         let mut current = read_many(&mut tx, &ids).await?;
-        let mut decided = Vec::new();
-        let mut now_of: HashMap<String, i64> = HashMap::new();
+        let mut decided: Vec<Decided> = Vec::new();
+        // Each proposal's latest update in `decided`.
+        let mut latest: HashMap<String, usize> = HashMap::new();
         for q in group {
-            let Some(before) = current.get(&q.id) else {
+            let Some(record) = current.get_mut(&q.id) else {
                 let missing = Err(StoreError::NotFound(format!("proposal `{}`", q.id)));
                 done.push((q.answer, missing));
                 continue;
             };
-            let Some(update) = (q.decide)(before) else {
+            let Some(update) = (q.decide)(record) else {
                 done.push((q.answer, Ok(None)));
                 continue;
             };
-            let after = apply(before, &update, q.now);
-            let decision_row = update.decision.is_some();
-            let transition_row =
-                update.state != before.proposal.state || update.change_set.is_some();
-            current.insert(q.id.clone(), after.clone());
-            now_of.insert(q.id, q.now);
+            if let Some(&earlier) = latest.get(&q.id) {
+                decided[earlier].after = Some(record.clone());
+            }
+            let (decision_seq, transition_seq) = apply(record, &update, q.now);
+            latest.insert(q.id.clone(), decided.len());
             pending.push(q.answer);
             decided.push(Decided {
-                update,
-                after,
-                decision_row,
-                transition_row,
+                id: q.id,
+                now: q.now,
+                new_change_set: update.change_set.is_some(),
+                log: Some(update.log),
+                announce: update.announce,
+                decision_seq,
+                transition_seq,
+                after: None,
             });
         }
         if decided.is_empty() {
             tx.rollback().await?;
             return Ok(());
         }
-        // Every proposal as the group leaves it, in one statement.
-        let mut changed: Vec<(&String, &i64)> = now_of.iter().collect();
-        changed.sort_unstable();
-        // VALUES' columns are `column1`... on both databases.
-        let sql = format!(
-            "UPDATE proposals SET change_set = v.column2, changes = v.column3, required = v.column4, impact = v.column5, state = v.column6, updated_at = v.column7
-             FROM (VALUES {}) AS v WHERE proposals.id = v.column1",
-            value_rows(1, changed.len(), 7)
-        );
-        let mut query = sqlx::query(&sql);
-        for (id, at) in changed {
-            let last = &current[id];
-            query = query
-                .bind(id.clone())
-                .bind(last.proposal.change_set.clone())
-                .bind(last.proposal.changes.to_string())
-                .bind(last.proposal.required.to_string())
-                .bind(last.proposal.impact.to_string())
-                .bind(last.proposal.state.clone())
-                .bind(*at);
-        }
-        query.execute(&mut *tx).await?;
+        update_proposals(&mut tx, &current, &decided, &latest).await?;
         // Every team told, looked up once; an event queued for each with a
         // webhook.
         let mut told: Vec<&str> = decided
             .iter()
-            .flat_map(|d| d.update.announce.iter().map(|a| a.team.as_str()))
+            .flat_map(|d| d.announce.iter().map(|a| a.team.as_str()))
             .collect();
         told.sort_unstable();
         told.dedup();
-        let urls = webhook_urls(&mut tx, &told).await?;
-        for d in &decided {
-            for a in &d.update.announce {
-                let url = match urls.get(&a.team) {
-                    None => return Err(StoreError::NotFound(format!("team `{}`", a.team))),
-                    Some(None) => continue,
-                    Some(Some(url)) => url,
-                };
-                let event = NewEvent {
-                    event_type: a.event_type,
-                    text: &a.text,
-                    data: a.data.clone(),
-                };
-                self.queue_to(&mut tx, &a.team, url, &event, d.after.updated_at)
-                    .await?;
+        if !told.is_empty() {
+            let urls = webhook_urls(&mut tx, &told).await?;
+            for d in &decided {
+                for a in &d.announce {
+                    let url = match urls.get(&a.team) {
+                        None => return Err(StoreError::NotFound(format!("team `{}`", a.team))),
+                        Some(None) => continue,
+                        Some(Some(url)) => url,
+                    };
+                    let event = NewEvent {
+                        event_type: a.event_type,
+                        text: &a.text,
+                        data: a.data.clone(),
+                    };
+                    self.queue_to(&mut tx, &a.team, url, &event, d.now).await?;
+                }
             }
         }
         // The log's turn last, held to the commit.
-        let logs = decided.iter().map(|d| d.update.log.clone()).collect();
+        let logs: Vec<NewDecision> = decided.iter_mut().filter_map(|d| d.log.take()).collect();
         let logged = self.append_decisions(&mut tx, logs).await?;
-        for (d, l) in decided.iter_mut().zip(&logged) {
-            let index = i64::try_from(l.decision.index).unwrap_or(i64::MAX);
-            if d.decision_row
-                && let Some(row) = d.after.decisions.last_mut()
-            {
-                row.log_index = index;
+        if logged.len() != decided.len() {
+            return Err(StoreError::Invalid(
+                "the log appended another number of entries than the group's".into(),
+            ));
+        }
+        // Every row the group adds gets its log index, in every copy of its
+        // proposal that holds it (a later update's answer shows the earlier
+        // rows of its group too).
+        let mut indexes: HashMap<String, Vec<NewRows>> = HashMap::new();
+        for (d, l) in decided.iter().zip(&logged) {
+            let rows = indexes.entry(d.id.clone()).or_default();
+            rows.push(NewRows {
+                decision: d.decision_seq,
+                transition: d.transition_seq,
+                log_index: i64::try_from(l.decision.index).unwrap_or(i64::MAX),
+            });
+        }
+        let mut records = Vec::with_capacity(decided.len());
+        for d in &mut decided {
+            let mut record = match d.after.take() {
+                Some(kept) => kept,
+                None => current.remove(&d.id).ok_or_else(|| left(&d.id))?,
+            };
+            if let Some(rows) = indexes.get(d.id.as_str()) {
+                fill_log_indexes(&mut record, rows);
             }
-            if d.transition_row
-                && let Some(row) = d.after.transitions.last_mut()
-            {
-                row.log_index = index;
-            }
+            records.push(record);
         }
         insert_rows(
             &mut tx,
             "proposal_decisions (proposal_id, seq, team_id, decision, change_set, reason, token_id, at, log_index)",
             9,
-            decided.iter().filter(|d| d.decision_row).filter_map(|d| {
-                let seq = d.after.decisions.len().checked_sub(1)?;
-                Some((d.after.id.clone(), seq, d.after.decisions.last()?.clone()))
+            decided.iter().zip(&records).filter_map(|(d, r)| {
+                let seq = d.decision_seq?;
+                Some((r.id.as_str(), seq, r.decisions.get(seq)?))
             }),
             |q, (id, seq, row)| {
-                q.bind(id)
+                q.bind(id.to_owned())
                     .bind(i64::try_from(seq).unwrap_or(i64::MAX))
-                    .bind(row.team)
-                    .bind(row.decision)
-                    .bind(row.change_set)
-                    .bind(row.reason)
-                    .bind(row.token_id)
+                    .bind(row.team.clone())
+                    .bind(row.decision.clone())
+                    .bind(row.change_set.clone())
+                    .bind(row.reason.clone())
+                    .bind(row.token_id.clone())
                     .bind(row.at)
                     .bind(row.log_index)
             },
@@ -305,19 +313,19 @@ impl Store {
             &mut tx,
             "proposal_transitions (proposal_id, seq, from_state, to_state, change_set, team_id, token_id, reason, at, log_index)",
             10,
-            decided.iter().filter(|d| d.transition_row).filter_map(|d| {
-                let seq = d.after.transitions.len().checked_sub(1)?;
-                Some((d.after.id.clone(), seq, d.after.transitions.last()?.clone()))
+            decided.iter().zip(&records).filter_map(|(d, r)| {
+                let seq = d.transition_seq?;
+                Some((r.id.as_str(), seq, r.transitions.get(seq)?))
             }),
             |q, (id, seq, row)| {
-                q.bind(id)
+                q.bind(id.to_owned())
                     .bind(i64::try_from(seq).unwrap_or(i64::MAX))
-                    .bind(row.from)
-                    .bind(row.to)
-                    .bind(row.change_set)
-                    .bind(row.team)
-                    .bind(row.token_id)
-                    .bind(row.reason)
+                    .bind(row.from.clone())
+                    .bind(row.to.clone())
+                    .bind(row.change_set.clone())
+                    .bind(row.team.clone())
+                    .bind(row.token_id.clone())
+                    .bind(row.reason.clone())
                     .bind(row.at)
                     .bind(row.log_index)
             },
@@ -325,41 +333,118 @@ impl Store {
         .await?;
         tx.commit().await?;
         let answers = std::mem::take(pending);
-        for ((d, logged), answer) in decided.into_iter().zip(logged).zip(answers) {
-            done.push((answer, Ok(Some((d.after, logged)))));
+        for ((record, logged), answer) in records.into_iter().zip(logged).zip(answers) {
+            done.push((answer, Ok(Some((record, logged)))));
         }
         Ok(())
     }
 }
 
-/// `current` after `update` at `now`, as the rows written for it will read
-/// back (a new row's log index is filled in once the log has given it).
-fn apply(current: &ProposalRecord, update: &ProposalUpdate, now: i64) -> ProposalRecord {
-    let mut after = current.clone();
+/// Every proposal as the group leaves it, in one statement; a second
+/// one only for proposals given a new change set, the only updates
+/// that change its changes, approvals asked and impact (which would
+/// otherwise be serialized and sent back for every decision).
+async fn update_proposals(
+    tx: &mut sqlx::AnyConnection,
+    current: &HashMap<String, ProposalRecord>,
+    decided: &[Decided],
+    latest: &HashMap<String, usize>,
+) -> Result<(), StoreError> {
+    let new_change_sets: HashSet<&str> = decided
+        .iter()
+        .filter(|d| d.new_change_set)
+        .map(|d| d.id.as_str())
+        .collect();
+    let mut changed: Vec<(&str, bool, i64)> = latest
+        .iter()
+        .map(|(id, &last)| {
+            (
+                id.as_str(),
+                new_change_sets.contains(id.as_str()),
+                decided[last].now,
+            )
+        })
+        .collect();
+    changed.sort_unstable();
+    let (reset, kept): (Vec<_>, Vec<_>) = changed.into_iter().partition(|c| c.1);
+    if !kept.is_empty() {
+        // VALUES' columns are `column1`... on both databases.
+        let sql = format!(
+            "UPDATE proposals SET state = v.column2, updated_at = v.column3
+             FROM (VALUES {}) AS v WHERE proposals.id = v.column1",
+            value_rows(1, kept.len(), 3)
+        );
+        let mut query = sqlx::query(&sql);
+        for (id, _, at) in kept {
+            let last = current.get(id).ok_or_else(|| left(id))?;
+            query = query
+                .bind(id.to_owned())
+                .bind(last.proposal.state.clone())
+                .bind(at);
+        }
+        query.execute(&mut *tx).await?;
+    }
+    if !reset.is_empty() {
+        let sql = format!(
+            "UPDATE proposals SET change_set = v.column2, changes = v.column3, required = v.column4, impact = v.column5, state = v.column6, updated_at = v.column7
+             FROM (VALUES {}) AS v WHERE proposals.id = v.column1",
+            value_rows(1, reset.len(), 7)
+        );
+        let mut query = sqlx::query(&sql);
+        for (id, _, at) in reset {
+            let last = current.get(id).ok_or_else(|| left(id))?;
+            query = query
+                .bind(id.to_owned())
+                .bind(last.proposal.change_set.clone())
+                .bind(last.proposal.changes.to_string())
+                .bind(last.proposal.required.to_string())
+                .bind(last.proposal.impact.to_string())
+                .bind(last.proposal.state.clone())
+                .bind(at);
+        }
+        query.execute(&mut *tx).await?;
+    }
+    Ok(())
+}
+
+/// Applies `update` at `now` to `record`, as the rows written for it will
+/// read back (a new row's log index is filled in once the log has given
+/// it); answers the positions of the decision and transition rows it adds.
+fn apply(
+    record: &mut ProposalRecord,
+    update: &ProposalUpdate,
+    now: i64,
+) -> (Option<usize>, Option<usize>) {
+    let from = (update.state != record.proposal.state || update.change_set.is_some())
+        .then(|| record.proposal.state.clone());
     if let Some((hash, changes, required, impact)) = &update.change_set {
-        after.proposal.change_set = hash.clone();
-        after.proposal.changes = changes.clone();
-        after.proposal.required = required.clone();
-        after.proposal.impact = impact.clone();
+        record.proposal.change_set = hash.clone();
+        record.proposal.changes = changes.clone();
+        record.proposal.required = required.clone();
+        record.proposal.impact = impact.clone();
     }
     let team = &update.log.actor.team;
     let token = actor_token(&update.log.actor);
+    let mut decision_seq = None;
     if let Some((decision, reason)) = &update.decision {
-        after.decisions.push(DecisionRow {
+        decision_seq = Some(record.decisions.len());
+        record.decisions.push(DecisionRow {
             team: team.clone(),
             decision: decision.clone(),
-            change_set: after.proposal.change_set.clone(),
+            change_set: record.proposal.change_set.clone(),
             reason: reason.clone(),
             token_id: token.clone(),
             at: now,
             log_index: 0,
         });
     }
-    if update.state != current.proposal.state || update.change_set.is_some() {
-        after.transitions.push(TransitionRow {
-            from: current.proposal.state.clone(),
+    let mut transition_seq = None;
+    if let Some(from) = from {
+        transition_seq = Some(record.transitions.len());
+        record.transitions.push(TransitionRow {
+            from,
             to: update.state.clone(),
-            change_set: after.proposal.change_set.clone(),
+            change_set: record.proposal.change_set.clone(),
             team: team.clone(),
             token_id: token,
             reason: update.reason.clone(),
@@ -367,9 +452,36 @@ fn apply(current: &ProposalRecord, update: &ProposalUpdate, now: i64) -> Proposa
             log_index: 0,
         });
     }
-    after.proposal.state = update.state.clone();
-    after.updated_at = now;
-    after
+    record.proposal.state.clone_from(&update.state);
+    record.updated_at = now;
+    (decision_seq, transition_seq)
+}
+
+/// The rows one update added to its proposal, by position, and the log
+/// index they record.
+struct NewRows {
+    decision: Option<usize>,
+    transition: Option<usize>,
+    log_index: i64,
+}
+
+/// Sets the log index of each of `rows` that `record` holds (a copy taken
+/// before a later update lacks that update's rows).
+fn fill_log_indexes(record: &mut ProposalRecord, rows: &[NewRows]) {
+    for new in rows {
+        if let Some(row) = new.decision.and_then(|s| record.decisions.get_mut(s)) {
+            row.log_index = new.log_index;
+        }
+        if let Some(row) = new.transition.and_then(|s| record.transitions.get_mut(s)) {
+            row.log_index = new.log_index;
+        }
+    }
+}
+
+/// A proposal the group decided on but no longer holds: a bug, answered
+/// to the group's requests rather than written.
+fn left(id: &str) -> StoreError {
+    StoreError::Invalid(format!("proposal `{id}` left its group"))
 }
 
 /// The same failure, for each update of a group that failed together.

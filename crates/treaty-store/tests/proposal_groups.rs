@@ -179,6 +179,20 @@ async fn decide_at_once(stores: &[Store], ids: &[String]) -> Result<(), StoreErr
         assert_eq!(stored.transitions.len(), 1, "{id}: open → approved once");
         let logged: HashSet<i64> = stored.decisions.iter().map(|d| d.log_index).collect();
         assert_eq!(logged.len(), TEAMS);
+        // Each answer shows the rows as stored, log indexes included, also
+        // those of earlier updates of its own group.
+        for (record, _) in acknowledged.iter().filter(|(r, _)| r.id == *id) {
+            assert_eq!(
+                record.decisions[..],
+                stored.decisions[..record.decisions.len()],
+                "{id}"
+            );
+            assert_eq!(
+                record.transitions[..],
+                stored.transitions[..record.transitions.len()],
+                "{id}"
+            );
+        }
     }
     Ok(())
 }

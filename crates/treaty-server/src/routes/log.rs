@@ -7,7 +7,6 @@ use axum::http::header::CONTENT_TYPE;
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
-use treaty_log::Checkpoint;
 use treaty_store::{AppendedDecision, MAX_LOG_PAGE};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -39,15 +38,13 @@ fn signer(state: &AppState) -> Result<&treaty_log::NoteSigner> {
     })
 }
 
+/// The checkpoint of the tree of `size` leaves with head `root`, signed
+/// once for every answer that hands it out (see `SignedCheckpoints`).
 fn sign(state: &AppState, size: u64, root: treaty_log::Hash) -> Result<String> {
-    let signer = signer(state)?;
-    Checkpoint {
-        origin: signer.name().to_owned(),
-        size,
-        root,
-    }
-    .sign(signer)
-    .map_err(|e| ApiError::Internal(format!("signing the checkpoint: {e}")))
+    state
+        .checkpoints
+        .sign(signer(state)?, size, root)
+        .map_err(|e| ApiError::Internal(format!("signing the checkpoint: {e}")))
 }
 
 fn text(body: String) -> Response {
@@ -67,10 +64,7 @@ pub(crate) fn receipt(state: &AppState, a: &AppendedDecision) -> Result<Option<L
     Ok(Some(LogReceipt {
         index: a.decision.index,
         tree_size: a.tree_size,
-        entry: a
-            .decision
-            .to_leaf()
-            .map_err(|e| ApiError::Internal(e.to_string()))?,
+        entry: a.leaf.clone(),
         inclusion: b64(&a.inclusion),
         checkpoint: sign(state, a.tree_size, a.root)?,
     }))

@@ -2,6 +2,7 @@
 //! requirements, the decisions that count (those on its current change
 //! set), the state they put it in, and the announcements a move makes.
 
+use serde::Deserialize;
 use treaty_core::governance::{self, Decision, RequiredApprovals, Requirement, Role, Verdict};
 use treaty_core::model::{ChangeKind, ProposalState};
 use treaty_store::{Announcement, ProposalRecord};
@@ -58,7 +59,7 @@ pub(super) fn stored_requirements(p: &ProposalRecord) -> Result<RequiredApproval
         ApiError::Internal(format!("proposal `{}`: its stored requirements: {e}", p.id))
     };
     let wire: Vec<RequiredApproval> =
-        serde_json::from_value(p.proposal.required.clone()).map_err(|e| corrupt(e.to_string()))?;
+        Deserialize::deserialize(&p.proposal.required).map_err(|e| corrupt(e.to_string()))?;
     requirements(change_kind(&p.proposal.kind), &wire).map_err(corrupt)
 }
 
@@ -152,10 +153,10 @@ pub(super) fn wire(p: &ProposalRecord) -> Result<api::Proposal, ApiError> {
         title: n.title.clone(),
         state: n.state.clone(),
         change_set: n.change_set.clone(),
-        changes: serde_json::from_value(n.changes.clone()).map_err(|e| corrupt("changes", e))?,
-        required: serde_json::from_value(n.required.clone()).map_err(|e| corrupt("required", e))?,
+        changes: Deserialize::deserialize(&n.changes).map_err(|e| corrupt("changes", e))?,
+        required: Deserialize::deserialize(&n.required).map_err(|e| corrupt("required", e))?,
         missing,
-        impact: serde_json::from_value(n.impact.clone()).map_err(|e| corrupt("impact", e))?,
+        impact: Deserialize::deserialize(&n.impact).map_err(|e| corrupt("impact", e))?,
         reason: n.reason.clone(),
         rollback: n.rollback.clone(),
         essential: n.essential,
