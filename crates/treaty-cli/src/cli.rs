@@ -250,6 +250,10 @@ pub struct CheckArgs {
     /// (YYYY-MM-DD); defaults to today.
     #[arg(long)]
     pub today: Option<Date>,
+    /// List the interfaces that were not compared because their schema
+    /// and every file it reaches are unchanged since the base (text).
+    #[arg(long, short)]
+    pub verbose: bool,
     #[command(flatten)]
     pub proposals: ProposalBroker,
 }

@@ -122,7 +122,7 @@ pub struct Summary {
     pub info: usize,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, Default)]
 pub struct JsonReport {
     pub changes: Vec<JsonChange>,
     pub summary: Summary,

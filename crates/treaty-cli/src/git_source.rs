@@ -8,6 +8,9 @@ use treaty_core::{ReadError, WorkspaceSource};
 
 use crate::git_renames;
 
+/// Decoded objects kept per repository handle, at most.
+const OBJECT_CACHE_BYTES: usize = 32 * 1024 * 1024;
+
 /// The workspace directory's files at one revision.
 #[derive(Clone)]
 pub struct GitTree {
@@ -41,8 +44,11 @@ impl GitTree {
         // a linked worktree's (`git worktree add`) working directory as an
         // empty path.
         let rel = canon(dir)?;
-        let repo = gix::discover(&rel)
+        let mut repo = gix::discover(&rel)
             .map_err(|e| format!("`{}` is not inside a git repository: {e}", dir.display()))?;
+        // Every path looked up decodes the trees above it: keep them
+        // decoded (a check reads thousands of files in a few trees).
+        repo.object_cache_size_if_unset(OBJECT_CACHE_BYTES);
         let workdir = repo.workdir().ok_or("the repository has no working tree")?;
         let root = canon(workdir)?;
         let prefix = rel
@@ -111,6 +117,17 @@ impl GitTree {
         } else {
             format!("{}/{path}", self.prefix)
         }
+    }
+
+    /// The blob id of the file at `path` (in the workspace), without
+    /// reading it; `None` when there is no file there.
+    pub fn blob_id(&self, path: &str) -> Result<Option<gix::ObjectId>, String> {
+        let tree = self.repo.find_tree(self.tree).map_err(|e| e.to_string())?;
+        Ok(tree
+            .lookup_entry_by_path(self.full(path))
+            .map_err(|e| e.to_string())?
+            .filter(|e| e.mode().is_blob())
+            .map(|e| e.object_id()))
     }
 
     fn object(&self, path: &str) -> Result<Option<gix::Object<'_>>, String> {
@@ -272,6 +289,36 @@ pub fn place(prefix: &str, full: &str, hint: &str) -> (String, String) {
         return (moved.to_owned(), hint.to_owned());
     }
     (String::new(), full.to_owned())
+}
+
+/// A revision beside the working tree, file by file: a file is the same
+/// on both when its bytes hash to the blob id the revision has.
+pub struct BesideWorkingTree<'a> {
+    pub base: &'a GitTree,
+    pub working: &'a dyn DocumentSource,
+}
+
+impl treaty_compat::unchanged::Sides for BesideWorkingTree<'_> {
+    fn sameness(&self, path: &str) -> treaty_compat::unchanged::Sameness {
+        use treaty_compat::unchanged::Sameness;
+        let limit = treaty_syntax::Limits::SCHEMA_FILE.max_bytes;
+        let base = match self.base.blob_id(path) {
+            Ok(id) => id,
+            Err(_) => return Sameness::Differs,
+        };
+        match (self.working.read(path, limit), base) {
+            (Err(ReadError::NotFound), None) => Sameness::Absent,
+            (Ok(bytes), Some(id)) => {
+                let hashed = gix::objs::compute_hash(id.kind(), gix::objs::Kind::Blob, &bytes).ok();
+                if hashed == Some(id) {
+                    Sameness::Same(bytes)
+                } else {
+                    Sameness::Differs
+                }
+            }
+            _ => Sameness::Differs,
+        }
+    }
 }
 
 impl DocumentSource for GitTree {

@@ -35,6 +35,7 @@ pub mod proto;
 mod reach;
 mod rules;
 pub mod schema;
+pub mod unchanged;
 
 pub use bundle::{Bundle, diff_bundles};
 pub use change::{Change, Direction, Effect, Level, RULES, Route, Side};

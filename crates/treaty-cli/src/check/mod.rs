@@ -12,6 +12,7 @@ mod history;
 mod pacts;
 mod proposals;
 mod render;
+mod unchanged;
 mod uses;
 mod waivers;
 
@@ -98,6 +99,10 @@ pub struct InterfaceReport {
     /// What the consumers' Pact files said of the change.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub pacts: Vec<PactReport>,
+    /// Not compared: the schema and every file it reaches are the same
+    /// at the base (see `unchanged`).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub unchanged: bool,
 }
 
 /// The approvals a failing interface's breaking changes need.
@@ -279,11 +284,17 @@ impl Run<'_> {
             then.and_then(baseline::semver_current),
         );
         let old = self.old_version(interface);
+        let transitive = compatibility.is_transitive() || self.options.all_transitive;
+        let unchanged = old
+            .as_ref()
+            .is_some_and(|old| self.unchanged(interface, old, transitive));
         let compared = match &old {
-            Some(old) => {
-                let transitive = compatibility.is_transitive() || self.options.all_transitive;
-                self.compare(interface, old, transitive, &baseline)
-            }
+            // What the comparison would find: nothing, against the base.
+            Some(_) if unchanged => Compared {
+                reports: vec![(diff::JsonReport::default(), self.at_base(interface))],
+                ..Compared::default()
+            },
+            Some(old) => self.compare(interface, old, transitive, &baseline),
             None => Compared::default(),
         };
         let (verdict, applied) = {
@@ -430,8 +441,18 @@ impl Run<'_> {
             proposal,
             waivers: applied.waivers,
             pacts: compared.pacts,
+            unchanged,
         };
         (report, verdict)
+    }
+
+    /// The base, as the version `interface` is compared against.
+    fn at_base(&self, interface: &Interface) -> Against {
+        Against {
+            revision: self.base.to_owned(),
+            commit: self.git.resolved(),
+            version: declared(self.base_ws.interface(&interface.id.value).ok()),
+        }
     }
 
     /// Who must approve the failing changes of `interface`, by the
@@ -569,6 +590,7 @@ impl Run<'_> {
             counts: verdict.counts,
             changes: Vec::new(),
             pacts: Vec::new(),
+            unchanged: false,
         };
         (report, verdict)
     }
@@ -628,12 +650,7 @@ impl Run<'_> {
         first.changes.extend(judged.findings);
         compared.pacts = judged.reports;
         first.changes.sort_by_key(|c| c.level);
-        let at_base = Against {
-            revision: self.base.to_owned(),
-            commit: self.git.resolved(),
-            version: declared(self.base_ws.interface(&interface.id.value).ok()),
-        };
-        compared.reports.push((first, at_base));
+        compared.reports.push((first, self.at_base(interface)));
         if transitive {
             let walk = history::Walk {
                 dir: self.dir,

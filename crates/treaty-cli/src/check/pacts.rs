@@ -60,20 +60,13 @@ pub(super) struct Judged {
     pub reports: Vec<PactReport>,
 }
 
-/// Judges the consumers of `interface` that keep pacts, against the
-/// schema at the base (`old`) and in the working tree (`source`).
-pub(super) fn judge(
-    interface: &Interface,
-    old: &OldVersion,
-    source: &FsSource,
-    policy: Policy,
-) -> Judged {
-    let mut judged = Judged::default();
-    let format = interface.kind.value.format();
-    if !pacts::checkable(format) {
-        return judged;
+/// The consumers of `interface` whose pacts judge it, with their Pact
+/// files (none when its kind is not one pacts are checked against).
+pub(super) fn keepers(interface: &Interface) -> Vec<(&str, Vec<&str>)> {
+    if !pacts::checkable(interface.kind.value.format()) {
+        return Vec::new();
     }
-    let with_pacts: Vec<(&str, Vec<&str>)> = interface
+    interface
         .consumers
         .iter()
         .map(|c| {
@@ -86,10 +79,23 @@ pub(super) fn judge(
             (c.team.value.as_str(), files)
         })
         .filter(|(_, files)| !files.is_empty())
-        .collect();
+        .collect()
+}
+
+/// Judges the consumers of `interface` that keep pacts, against the
+/// schema at the base (`old`) and in the working tree (`source`).
+pub(super) fn judge(
+    interface: &Interface,
+    old: &OldVersion,
+    source: &FsSource,
+    policy: Policy,
+) -> Judged {
+    let mut judged = Judged::default();
+    let with_pacts = keepers(interface);
     if with_pacts.is_empty() {
         return judged;
     }
+    let format = interface.kind.value.format();
     let entry = &interface.schema.value;
     let after = one_file_bundle(source, entry);
     let before = one_file_bundle(&old.tree, &old.entry);

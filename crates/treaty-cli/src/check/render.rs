@@ -223,11 +223,45 @@ fn pact_line(p: &PactReport) -> String {
     format!("pacts of {}: {what}", p.consumer)
 }
 
-pub fn text(r: &CheckReport) -> String {
+/// An interface not compared, with nothing else to say: listed only when
+/// asked (`--verbose`), counted otherwise.
+fn quiet(i: &InterfaceReport) -> bool {
+    i.unchanged && i.status == "pass" && i.waivers.is_empty() && i.proposal.is_none()
+}
+
+/// `N interfaces unchanged since BASE`, when there are any, and `how`
+/// (where to see them).
+fn unchanged_line(r: &CheckReport, how: &str) -> Option<String> {
+    let n = r.interfaces.iter().filter(|i| quiet(i)).count();
+    (n > 0).then(|| {
+        format!(
+            "{} unchanged since {}: schemas and the files they reach are the same, not compared{how}\n",
+            plural(n, "interface", "interfaces"),
+            r.base
+        )
+    })
+}
+
+/// The report for people; `verbose` lists the interfaces that were not
+/// compared one by one.
+pub fn text(r: &CheckReport, verbose: bool) -> String {
     let mut out = String::new();
     for i in &r.interfaces {
-        interface(&mut out, i, &r.base);
+        if !quiet(i) {
+            interface(&mut out, i, &r.base);
+        } else if verbose {
+            out.push_str(&format!(
+                "{} ({}, {}): PASS (unchanged since {}: not compared)\n",
+                i.id, i.kind, i.policy, r.base
+            ));
+        }
     }
+    let how = if verbose {
+        ""
+    } else {
+        " (--verbose lists them)"
+    };
+    out.extend(unchanged_line(r, how));
     let s = &r.summary;
     out.push_str(&format!(
         "{} against {}: {} failed, {}; {} breaking, {} warning, {} info\n",
@@ -256,7 +290,7 @@ pub fn markdown(r: &CheckReport) -> String {
     out.push_str(
         "| Interface | Kind | Policy | Status | Breaking | Affects |\n|---|---|---|---|---|---|\n",
     );
-    for i in &r.interfaces {
+    for i in r.interfaces.iter().filter(|i| !quiet(i)) {
         let mut teams: Vec<&str> = i
             .changes
             .iter()
@@ -275,6 +309,9 @@ pub fn markdown(r: &CheckReport) -> String {
             i.counts.breaking,
             teams.join(", ")
         ));
+    }
+    if let Some(line) = unchanged_line(r, "") {
+        out.push_str(&format!("\n{line}"));
     }
     // A removed interface has no changes to detail: its reason says it all.
     for i in r.interfaces.iter().filter(|i| i.consumers.is_some()) {

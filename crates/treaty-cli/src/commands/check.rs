@@ -14,6 +14,7 @@ pub fn run(args: CheckArgs) -> Exit {
         transitive,
         max_history,
         today,
+        verbose,
         proposals,
     } = args;
     let options = check::Options {
@@ -28,7 +29,7 @@ pub fn run(args: CheckArgs) -> Exit {
         None => return exit::error("the comparison stopped unexpectedly"),
     };
     let out = match format {
-        CheckFormat::Text => check::text(&report),
+        CheckFormat::Text => check::text(&report, verbose),
         CheckFormat::Json => serde_json::to_string_pretty(&report).unwrap_or_default() + "\n",
         CheckFormat::Markdown => check::markdown(&report),
     };

@@ -13,7 +13,7 @@ use crate::document::{CompatError, join_path};
 
 /// The files of one side, read ahead through the [`crate::DocumentSource`]
 /// (protox wants a resolver it owns): file name → (path, text).
-pub(super) struct ReadFiles(HashMap<String, (String, String)>);
+pub(crate) struct ReadFiles(HashMap<String, (String, String)>);
 
 impl FileResolver for ReadFiles {
     fn open_file(&self, name: &str) -> Result<File, protox::Error> {
@@ -52,7 +52,7 @@ fn imports(text: &str) -> Vec<String> {
 const MAX_FILES: usize = 50_000;
 
 /// Reads the asked-for files and everything they import, transitively.
-pub(super) fn read_all(input: &ProtoInput<'_>) -> Result<ReadFiles, String> {
+pub(crate) fn read_all(input: &ProtoInput<'_>) -> Result<ReadFiles, String> {
     let mut files = HashMap::new();
     let mut todo: Vec<(String, bool)> = input.files.iter().map(|f| (f.clone(), true)).collect();
     while let Some((name, required)) = todo.pop() {

@@ -23,7 +23,8 @@ use crate::change::{Change, Direction, Effect, Side};
 use crate::document::{CompatError, DocumentSource};
 
 pub use category::Category;
-use load::{Compiled, build, fail, read_all};
+pub(crate) use load::read_all;
+use load::{Compiled, build, fail};
 use services::{containment, reachability};
 
 /// Where a Protobuf schema's imports are resolved: its include directories
