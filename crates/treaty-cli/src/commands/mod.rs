@@ -18,7 +18,7 @@ use std::io::{IsTerminal, Write};
 
 /// The system's date: deadlines are judged against today unless the
 /// user gives another day.
-fn today() -> jiff::civil::Date {
+pub(crate) fn today() -> jiff::civil::Date {
     jiff::Zoned::now().date()
 }
 
