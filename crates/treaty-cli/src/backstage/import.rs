@@ -124,14 +124,14 @@ fn plan(out: &Path, imported: &Imported) -> Result<Plan, String> {
         let current = read_yaml(out, &path)?;
         let m = merge::team(prev.teams.get(id), current.as_ref(), team);
         kept.extend(m.kept.iter().map(|k| format!("{path}: {k}")));
-        files.insert(path, header(&team.source) + &to_yaml(&m.value));
+        files.insert(path, HEADER.to_owned() + &to_yaml(&m.value));
     }
     for (id, iface) in &imported.interfaces {
         let path = format!("interfaces/{id}.yaml");
         let current = read_yaml(out, &path)?;
         let m = merge::interface(prev.interfaces.get(id), current.as_ref(), iface);
         kept.extend(m.kept.iter().map(|k| format!("{path}: {k}")));
-        files.insert(path, header(&iface.source) + &to_yaml(&m.value));
+        files.insert(path, HEADER.to_owned() + &to_yaml(&m.value));
     }
     // The catalog is where definitions live: its text replaces the copy.
     for (path, text) in &imported.schemas {
@@ -158,11 +158,10 @@ fn plan(out: &Path, imported: &Imported) -> Result<Plan, String> {
     Ok(Plan { files, kept })
 }
 
-fn header(source: &str) -> String {
-    format!(
-        "# From {source} by `treaty import backstage`; a re-import keeps what you add\n# or change by hand (docs/backstage.md).\n"
-    )
-}
+/// The comment at the top of an imported file (not the entity it came
+/// from: that is in the state file, and an id can come back from an
+/// export under another reference).
+const HEADER: &str = "# Imported from Backstage by `treaty import backstage`; a re-import keeps\n# what you add or change by hand (docs/backstage.md).\n";
 
 fn read_text(out: &Path, path: &str) -> Result<Option<String>, String> {
     let full = out.join(path);

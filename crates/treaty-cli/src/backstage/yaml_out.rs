@@ -7,15 +7,17 @@ use serde_json::Value;
 
 /// Keys written first, in this order; any other key follows, sorted.
 const KEY_ORDER: &[&str] = &[
-    "apiVersion",
-    "kind",
-    "metadata",
+    "version",
+    "organization",
     "id",
     "team",
+    "apiVersion",
     "name",
     "namespace",
     "title",
     "description",
+    "kind",
+    "metadata",
     "annotations",
     "schema",
     "include_paths",
