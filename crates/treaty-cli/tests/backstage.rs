@@ -11,7 +11,9 @@ use std::path::{Path, PathBuf};
 use common::{TestContext, TestResult, run_expecting, treaty};
 
 fn data(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/backstage").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data/backstage")
+        .join(name)
 }
 
 fn read(dir: &Path, rel: &str) -> String {
@@ -36,7 +38,10 @@ fn files(dir: &Path, sub: &str) -> Vec<(String, String)> {
 
 fn import(catalog: &Path, out: &Path, code: i32) -> TestResult<String> {
     let mut cmd = treaty();
-    cmd.args(["import", "backstage"]).arg(catalog).arg("--out").arg(out);
+    cmd.args(["import", "backstage"])
+        .arg(catalog)
+        .arg("--out")
+        .arg(out);
     run_expecting(&mut cmd, code)
 }
 
@@ -69,8 +74,17 @@ fn the_example_catalog_maps_groups_apis_and_owners() -> TestResult {
     );
     let team_a = read(&out, "teams/team-a.yaml");
     // Members come from Users' memberOf, across namespaces.
-    for member in ["breanna.davison", "janelle.dawe", "nigel.manning", "guest", "development.guest"] {
-        assert!(team_a.contains(&format!("- id: {member}\n")), "{member}:\n{team_a}");
+    for member in [
+        "breanna.davison",
+        "janelle.dawe",
+        "nigel.manning",
+        "guest",
+        "development.guest",
+    ] {
+        assert!(
+            team_a.contains(&format!("- id: {member}\n")),
+            "{member}:\n{team_a}"
+        );
     }
     assert!(team_a.contains("email: team-a@example.com"), "{team_a}");
     // The producer is the owner of the providing Component.
@@ -83,7 +97,10 @@ fn the_example_catalog_maps_groups_apis_and_owners() -> TestResult {
         ("petstore-webhook", "team-c"),
     ] {
         let text = read(&out, &format!("interfaces/{api}.yaml"));
-        assert!(text.contains(&format!("producer: {producer}\n")), "{api}:\n{text}");
+        assert!(
+            text.contains(&format!("producer: {producer}\n")),
+            "{api}:\n{text}"
+        );
     }
     assert!(read(&out, "interfaces/hello-world.yaml").contains("kind: protobuf"));
     assert!(read(&out, "interfaces/streetlights.yaml").contains("kind: asyncapi"));
@@ -92,7 +109,11 @@ fn the_example_catalog_maps_groups_apis_and_owners() -> TestResult {
     assert!(!out.join("schemas/wayback-archive.openapi.yaml").exists());
     // tRPC has no Treaty kind: reported, not written.
     assert!(!out.join("interfaces/hello-world-trpc.yaml").exists());
-    assert!(report.contains("api:default/hello-world-trpc: spec.type `trpc` has no Treaty interface kind"));
+    assert!(
+        report.contains(
+            "api:default/hello-world-trpc: spec.type `trpc` has no Treaty interface kind"
+        )
+    );
     Ok(())
 }
 
@@ -102,16 +123,30 @@ fn consumers_namespaces_and_substitutions() -> TestResult {
     let out = cx.path().join("ws");
     let report = import(&data("shop/catalog-info.yaml"), &out, 1)?;
     let api = read(&out, "interfaces/payments-api.yaml");
-    assert!(api.contains("producer: payments\nconsumers:\n- team: checkout\n- team: ops.payments\n"), "{api}");
+    assert!(
+        api.contains("producer: payments\nconsumers:\n- team: checkout\n- team: ops.payments\n"),
+        "{api}"
+    );
     assert!(read(&out, "interfaces/payment-events.yaml").contains("- team: checkout"));
     assert!(read(&out, "schemas/reports-api.openapi.json").contains("\"openapi\": \"3.1.0\""));
     assert!(read(&out, "schemas/ledger.proto").contains("service Ledger"));
     assert!(read(&out, "teams/checkout.yaml").contains("name: Checkout\nmembers:\n- id: bo\n"));
-    assert!(read(&out, "teams/payments.yaml").contains("- id: ana\n  name: Ana Lima\n  email: ana@example.com"));
+    assert!(
+        read(&out, "teams/payments.yaml")
+            .contains("- id: ana\n  name: Ana Lima\n  email: ana@example.com")
+    );
     assert!(read(&out, "teams/ops.payments.yaml").contains("- id: ops.cy"));
     // An owner that is a User is not a team: the report says what to do.
-    assert!(report.contains("interfaces/reports-api.yaml: `producer`, the team that owns api:default/reports-api"), "{report}");
-    assert!(report.contains("api:default/search: spec.type `graphql`"), "{report}");
+    assert!(
+        report.contains(
+            "interfaces/reports-api.yaml: `producer`, the team that owns api:default/reports-api"
+        ),
+        "{report}"
+    );
+    assert!(
+        report.contains("api:default/search: spec.type `graphql`"),
+        "{report}"
+    );
     // Filling it in makes the workspace valid.
     let path = out.join("interfaces/reports-api.yaml");
     let text = read(&out, "interfaces/reports-api.yaml");
@@ -133,10 +168,14 @@ fn reimport_keeps_hand_edits_and_applies_catalog_changes() -> TestResult {
 
     // Hand edits: a policy, a narrowing, a consumer, an escalation, a name.
     let api = out.join("interfaces/payments-api.yaml");
-    let text = read(&out, "interfaces/payments-api.yaml")
-        .replace("- team: checkout\n", "- team: checkout\n  uses:\n    operations: [getPayment]\n")
-        + "compatibility: full\n";
-    std::fs::write(&api, text.replace("consumers:\n", "consumers:\n- team: payments-by-hand\n"))?;
+    let text = read(&out, "interfaces/payments-api.yaml").replace(
+        "- team: checkout\n",
+        "- team: checkout\n  uses:\n    operations: [getPayment]\n",
+    ) + "compatibility: full\n";
+    std::fs::write(
+        &api,
+        text.replace("consumers:\n", "consumers:\n- team: payments-by-hand\n"),
+    )?;
     let team = out.join("teams/checkout.yaml");
     std::fs::write(
         &team,
@@ -147,7 +186,10 @@ fn reimport_keeps_hand_edits_and_applies_catalog_changes() -> TestResult {
     // Catalog changes: ops stops consuming payments-api, bo leaves
     // checkout and Dee joins, the checkout group gets a new title.
     let changed = read(&catalog_dir, "catalog-info.yaml")
-        .replace("  consumesApis: [default/payments-api]\n", "  consumesApis: []\n")
+        .replace(
+            "  consumesApis: [default/payments-api]\n",
+            "  consumesApis: []\n",
+        )
         .replace("  memberOf: [checkout]\n", "  memberOf: []\n")
         .replace("  title: Checkout\n", "  title: Checkout team\n")
         + "---\napiVersion: backstage.io/v1alpha1\nkind: User\nmetadata:\n  name: dee\nspec:\n  memberOf: [checkout]\n";
@@ -156,7 +198,10 @@ fn reimport_keeps_hand_edits_and_applies_catalog_changes() -> TestResult {
 
     let api = read(&out, "interfaces/payments-api.yaml");
     assert!(api.contains("compatibility: full"), "{api}");
-    assert!(api.contains("- team: checkout\n  uses:\n    operations:\n    - getPayment\n"), "{api}");
+    assert!(
+        api.contains("- team: checkout\n  uses:\n    operations:\n    - getPayment\n"),
+        "{api}"
+    );
     assert!(api.contains("- team: payments-by-hand"), "{api}");
     assert!(!api.contains("ops.payments"), "{api}");
     let team = read(&out, "teams/checkout.yaml");
@@ -165,14 +210,25 @@ fn reimport_keeps_hand_edits_and_applies_catalog_changes() -> TestResult {
     assert!(!team.contains("- id: bo"), "{team}");
     assert!(team.contains("escalation:\n- to: bo"), "{team}");
     // The report shows each change as a diff, and the hand edit that won.
-    assert!(report.contains("--- a/interfaces/payments-api.yaml"), "{report}");
+    assert!(
+        report.contains("--- a/interfaces/payments-api.yaml"),
+        "{report}"
+    );
     assert!(report.contains("--- a/teams/checkout.yaml"), "{report}");
     assert!(report.contains("-- team: ops.payments"), "{report}");
-    assert!(report.contains("kept the hand-edited `name` (\"Checkout squad\"); the catalog says \"Checkout team\""), "{report}");
+    assert!(
+        report.contains(
+            "kept the hand-edited `name` (\"Checkout squad\"); the catalog says \"Checkout team\""
+        ),
+        "{report}"
+    );
 
     // Once more without changes: nothing to do.
     let again = import(&catalog, &out, 1)?;
-    assert!(again.contains("the workspace already matches the catalog"), "{again}");
+    assert!(
+        again.contains("the workspace already matches the catalog"),
+        "{again}"
+    );
     Ok(())
 }
 
@@ -187,7 +243,10 @@ fn dry_run_shows_and_writes_nothing() -> TestResult {
         .arg(&out)
         .arg("--dry-run");
     let report = run_expecting(&mut cmd, 0)?;
-    assert!(report.contains("created interfaces/payments-api.yaml"), "{report}");
+    assert!(
+        report.contains("created interfaces/payments-api.yaml"),
+        "{report}"
+    );
     assert!(report.contains("dry run: nothing written"), "{report}");
     assert!(!out.exists());
     Ok(())
@@ -202,7 +261,10 @@ fn import_export_import_is_stable() -> TestResult {
         let second = cx.path().join("second");
         import(&data(catalog), &first, 1)?;
         let mut cmd = treaty();
-        cmd.args(["export", "backstage", "--dir"]).arg(&first).arg("--out").arg(&exported);
+        cmd.args(["export", "backstage", "--dir"])
+            .arg(&first)
+            .arg("--out")
+            .arg(&exported);
         run_expecting(&mut cmd, 0)?;
         import(&exported.join("catalog-info.yaml"), &second, 1)?;
         for sub in ["teams", "interfaces", "schemas"] {
@@ -218,9 +280,15 @@ fn export_links_each_entity_to_its_treaty_file() -> TestResult {
     let ws = cx.path().join("ws");
     import(&data("shop/catalog-info.yaml"), &ws, 1)?;
     let path = ws.join("interfaces/reports-api.yaml");
-    std::fs::write(&path, read(&ws, "interfaces/reports-api.yaml") + "producer: payments\n")?;
+    std::fs::write(
+        &path,
+        read(&ws, "interfaces/reports-api.yaml") + "producer: payments\n",
+    )?;
     let mut cmd = treaty();
-    cmd.args(["export", "backstage", "--dir"]).arg(&ws).arg("--out").arg(ws.join("backstage"));
+    cmd.args(["export", "backstage", "--dir"])
+        .arg(&ws)
+        .arg("--out")
+        .arg(ws.join("backstage"));
     run_expecting(&mut cmd, 0)?;
     insta::assert_snapshot!("shop_export", read(&ws, "backstage/catalog-info.yaml"));
     Ok(())
@@ -230,15 +298,26 @@ fn export_links_each_entity_to_its_treaty_file() -> TestResult {
 fn a_malformed_catalog_names_file_line_and_field_and_writes_nothing() -> TestResult {
     let cx = TestContext::new();
     let cases = [
-        ("no-name.yaml", "apiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata:\n  title: x\n", "no-name.yaml:4:3: `metadata.name`"),
-        ("bad-list.yaml", "apiVersion: v1\nkind: Component\nmetadata:\n  name: c\nspec:\n  owner: a\n---\napiVersion: v1\nkind: Component\nmetadata:\n  name: d\nspec:\n  providesApis: api-a\n", "bad-list.yaml:13:17: `spec.providesApis`"),
+        (
+            "no-name.yaml",
+            "apiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata:\n  title: x\n",
+            "no-name.yaml:4:3: `metadata.name`",
+        ),
+        (
+            "bad-list.yaml",
+            "apiVersion: v1\nkind: Component\nmetadata:\n  name: c\nspec:\n  owner: a\n---\napiVersion: v1\nkind: Component\nmetadata:\n  name: d\nspec:\n  providesApis: api-a\n",
+            "bad-list.yaml:13:17: `spec.providesApis`",
+        ),
         ("syntax.yaml", "kind: API\nmetadata: [\n", "syntax.yaml:3:1"),
     ];
     for (name, text, expected) in cases {
         cx.write(name, text);
         let out = cx.path().join("ws");
         let mut cmd = treaty();
-        cmd.args(["import", "backstage"]).arg(cx.path().join(name)).arg("--out").arg(&out);
+        cmd.args(["import", "backstage"])
+            .arg(cx.path().join(name))
+            .arg("--out")
+            .arg(&out);
         let report = run_expecting(&mut cmd, 2)?;
         assert!(report.contains(expected), "{name}: {report}");
         assert!(report.contains("nothing written"), "{name}: {report}");

@@ -80,8 +80,8 @@ pub fn read(paths: &[PathBuf]) -> Result<Catalog, CatalogError> {
             message: "not UTF-8 text".into(),
         })?;
         let id = sources.add(shown.clone(), text.as_str());
-        let docs = treaty_syntax::parse_documents(&text, id, &Limits::CONTRACT_FILE).map_err(
-            |e| {
+        let docs =
+            treaty_syntax::parse_documents(&text, id, &Limits::CONTRACT_FILE).map_err(|e| {
                 let at = sources
                     .locate(e.span)
                     .map(|(n, p)| format!("{n}:{}:{}", p.line, p.column))
@@ -90,8 +90,7 @@ pub fn read(paths: &[PathBuf]) -> Result<Catalog, CatalogError> {
                     path: at,
                     message: e.message,
                 }
-            },
-        )?;
+            })?;
         let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
         for doc in &docs {
             let mut entity = Entity::read(doc, &shown, &sources)?;

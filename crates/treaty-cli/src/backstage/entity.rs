@@ -117,7 +117,11 @@ impl Entity {
                 return Ok(Vec::new());
             };
             let Some(items) = node.as_seq() else {
-                return Err(fail(node.span, field, "expected a list of entity references"));
+                return Err(fail(
+                    node.span,
+                    field,
+                    "expected a list of entity references",
+                ));
             };
             items.iter().map(|i| string(i, field)).collect()
         };

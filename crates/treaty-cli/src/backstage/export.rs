@@ -110,7 +110,8 @@ pub fn entities(ws: &Workspace, schema_base: &str) -> Vec<Value> {
         if produces.is_empty() && consumes.is_empty() {
             continue;
         }
-        let mut spec = json!({"type": "service", "lifecycle": "unknown", "owner": format!("group:{id}")});
+        let mut spec =
+            json!({"type": "service", "lifecycle": "unknown", "owner": format!("group:{id}")});
         if !produces.is_empty() {
             spec["providesApis"] = json!(produces);
         }
@@ -150,7 +151,9 @@ pub fn entities(ws: &Workspace, schema_base: &str) -> Vec<Value> {
         if let Some(p) = &i.producer {
             spec["owner"] = json!(format!("group:{}", p.value));
         }
-        apis.push(json!({"apiVersion": API_VERSION, "kind": "API", "metadata": metadata, "spec": spec}));
+        apis.push(
+            json!({"apiVersion": API_VERSION, "kind": "API", "metadata": metadata, "spec": spec}),
+        );
     }
     groups.into_iter().chain(components).chain(apis).collect()
 }

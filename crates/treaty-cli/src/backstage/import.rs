@@ -108,9 +108,10 @@ fn plan(out: &Path, imported: &Imported) -> Result<Plan, String> {
     let mut kept = Vec::new();
     if read_text(out, "treaty.yaml")?.is_none() {
         let (id, name) = imported.organization.clone().unwrap_or_else(|| {
-            let name = out
-                .file_name()
-                .map_or_else(|| "backstage".to_owned(), |n| n.to_string_lossy().into_owned());
+            let name = out.file_name().map_or_else(
+                || "backstage".to_owned(),
+                |n| n.to_string_lossy().into_owned(),
+            );
             (crate::init::slug(&name), name)
         });
         let ws = json!({"version": 1, "organization": {"id": id, "name": name}});
@@ -183,7 +184,8 @@ fn read_yaml(out: &Path, path: &str) -> Result<Option<Value>, String> {
     };
     let shown = out.join(path).display().to_string();
     let node = treaty_syntax::parse(&text, SourceId(0), &Limits::CONTRACT_FILE).map_err(|e| {
-        let p = treaty_syntax::SourceFile::new(shown.clone(), text.as_str()).position(e.span.start as usize);
+        let p = treaty_syntax::SourceFile::new(shown.clone(), text.as_str())
+            .position(e.span.start as usize);
         format!("{shown}:{}:{}: {}", p.line, p.column, e.message)
     })?;
     Ok(Some(treaty_pact::to_json(&node)))
@@ -194,7 +196,11 @@ fn read_yaml(out: &Path, path: &str) -> Result<Option<Value>, String> {
 fn report_validation(out: &Path, imported: &Imported) -> Exit {
     let source = FsSource::new(out);
     let (mut ws, mut diags) = treaty_core::load(&source);
-    diags.extend(treaty_core::validate(&mut ws, &source, crate::commands::today()));
+    diags.extend(treaty_core::validate(
+        &mut ws,
+        &source,
+        crate::commands::today(),
+    ));
     let errors: Vec<String> = diags
         .iter()
         .filter(|d| d.severity == Severity::Error)

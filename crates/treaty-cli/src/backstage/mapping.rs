@@ -132,7 +132,9 @@ pub fn map(entities: &[Entity]) -> Imported {
     let mut team_of_group: BTreeMap<String, String> = BTreeMap::new();
     let mut teams: BTreeMap<String, ImportedTeam> = BTreeMap::new();
     for g in of_kind("group") {
-        let Some(id) = claim(g, &mut note) else { continue };
+        let Some(id) = claim(g, &mut note) else {
+            continue;
+        };
         if g.spec_type.as_deref() == Some("organization") && out.organization.is_none() {
             out.organization = Some((id.clone(), team_name(g)));
         }
@@ -164,20 +166,33 @@ pub fn map(entities: &[Entity]) -> Imported {
     }
     for (user_key, group_key) in &membership {
         let Some(user) = by_key.get(user_key) else {
-            note(group_key.clone(), format!("member {user_key} is not in the catalog"));
+            note(
+                group_key.clone(),
+                format!("member {user_key} is not in the catalog"),
+            );
             continue;
         };
         let Some(team) = team_of_group.get(group_key).and_then(|t| teams.get_mut(t)) else {
-            note(user_key.clone(), format!("member of {group_key}, which is not in the catalog"));
+            note(
+                user_key.clone(),
+                format!("member of {group_key}, which is not in the catalog"),
+            );
             continue;
         };
         let Some(id) = treaty_id(&user.namespace, &user.name) else {
-            note(user_key.clone(), "its name is not a valid Treaty member id".into());
+            note(
+                user_key.clone(),
+                "its name is not a valid Treaty member id".into(),
+            );
             continue;
         };
         team.members.push(ImportedMember {
             id,
-            name: user.display_name.clone().or_else(|| user.title.clone()).unwrap_or_else(|| user.name.clone()),
+            name: user
+                .display_name
+                .clone()
+                .or_else(|| user.title.clone())
+                .unwrap_or_else(|| user.name.clone()),
             email: user.email.clone(),
         });
     }
@@ -186,7 +201,10 @@ pub fn map(entities: &[Entity]) -> Imported {
     }
     for user in of_kind("user") {
         if user.member_of.is_empty() && !membership.iter().any(|(u, _)| *u == user.key()) {
-            note(user.key(), "a member of no group: Treaty records people as members of teams".into());
+            note(
+                user.key(),
+                "a member of no group: Treaty records people as members of teams".into(),
+            );
         }
     }
 
@@ -198,15 +216,24 @@ pub fn map(entities: &[Entity]) -> Imported {
         };
         let r = EntityRef::parse(owner, "group", namespace);
         if r.kind != "group" {
-            return Err(format!("its owner {r} is a {}, not a Group: Treaty's owners are teams", r.kind));
+            return Err(format!(
+                "its owner {r} is a {}, not a Group: Treaty's owners are teams",
+                r.kind
+            ));
         }
-        team_of_group.get(&r.key()).cloned().ok_or_else(|| format!("its owner {r} is not in the catalog"))
+        team_of_group
+            .get(&r.key())
+            .cloned()
+            .ok_or_else(|| format!("its owner {r} is not in the catalog"))
     };
     let mut providers: BTreeMap<String, BTreeSet<(String, String)>> = BTreeMap::new();
     let mut consumers: BTreeMap<String, BTreeSet<(String, String)>> = BTreeMap::new();
     for c in of_kind("component") {
         if c.provides.is_empty() && c.consumes.is_empty() {
-            note(c.key(), "provides and consumes no API: nothing Treaty records".into());
+            note(
+                c.key(),
+                "provides and consumes no API: nothing Treaty records".into(),
+            );
             continue;
         }
         let team = match owner_team(c.owner.as_deref(), &c.namespace) {
@@ -218,54 +245,83 @@ pub fn map(entities: &[Entity]) -> Imported {
         };
         for api in &c.provides {
             let r = EntityRef::parse(api, "api", &c.namespace);
-            providers.entry(r.key()).or_default().insert((team.clone(), c.key()));
+            providers
+                .entry(r.key())
+                .or_default()
+                .insert((team.clone(), c.key()));
         }
         for api in &c.consumes {
             let r = EntityRef::parse(api, "api", &c.namespace);
-            consumers.entry(r.key()).or_default().insert((team.clone(), c.key()));
+            consumers
+                .entry(r.key())
+                .or_default()
+                .insert((team.clone(), c.key()));
         }
     }
     for api_key in providers.keys().chain(consumers.keys()) {
         if !by_key.contains_key(api_key) {
-            note(api_key.clone(), "named by a Component's providesApis or consumesApis, but not in the catalog".into());
+            note(
+                api_key.clone(),
+                "named by a Component's providesApis or consumesApis, but not in the catalog"
+                    .into(),
+            );
         }
     }
 
     // Interfaces, from APIs.
     for api in of_kind("api") {
         let key = api.key();
-        let kind = match api.spec_type.as_deref().map(str::to_ascii_lowercase).as_deref() {
+        let kind = match api
+            .spec_type
+            .as_deref()
+            .map(str::to_ascii_lowercase)
+            .as_deref()
+        {
             Some("openapi") => "openapi",
             Some("asyncapi") => "asyncapi",
             Some("grpc") => "protobuf",
             Some("jsonschema") => "jsonschema",
             Some("avro") => "avro",
             other => {
-                note(key, format!(
-                    "spec.type `{}` has no Treaty interface kind (openapi, asyncapi, grpc, jsonschema, avro)",
-                    other.unwrap_or("")
-                ));
+                note(
+                    key,
+                    format!(
+                        "spec.type `{}` has no Treaty interface kind (openapi, asyncapi, grpc, jsonschema, avro)",
+                        other.unwrap_or("")
+                    ),
+                );
                 continue;
             }
         };
-        let Some(id) = claim(api, &mut note) else { continue };
+        let Some(id) = claim(api, &mut note) else {
+            continue;
+        };
         let ext = match (kind, &api.definition) {
             ("protobuf", _) => "proto".to_owned(),
             (_, Some(Definition::Text { ext: Some(e), .. })) if e == "json" => "json".to_owned(),
             _ => "yaml".to_owned(),
         };
-        let schema = format!("schemas/{id}.{}", if kind == "protobuf" { ext } else { format!("{kind}.{ext}") });
+        let schema = format!(
+            "schemas/{id}.{}",
+            if kind == "protobuf" {
+                ext
+            } else {
+                format!("{kind}.{ext}")
+            }
+        );
         match &api.definition {
             Some(Definition::Text { text, .. }) => {
                 out.schemas.insert(schema.clone(), text.clone());
             }
             Some(Definition::Unresolved(why)) => {
                 note(key.clone(), format!("definition not read: {why}"));
-                out.to_fill_in.push(format!("{schema}: the definition of {key} ({why})"));
+                out.to_fill_in
+                    .push(format!("{schema}: the definition of {key} ({why})"));
             }
             None => {
                 note(key.clone(), "has no spec.definition".into());
-                out.to_fill_in.push(format!("{schema}: the definition of {key}"));
+                out.to_fill_in
+                    .push(format!("{schema}: the definition of {key}"));
             }
         }
         let produced_by = providers.get(&key).cloned().unwrap_or_default();
@@ -274,23 +330,42 @@ pub fn map(entities: &[Entity]) -> Imported {
             0 => match owner_team(api.owner.as_deref(), &api.namespace) {
                 Ok(t) => Some(t),
                 Err(why) => {
-                    note(key.clone(), format!("no producer: no Component provides it, and {why}"));
-                    out.to_fill_in.push(format!("interfaces/{id}.yaml: `producer`, the team that owns {key}"));
+                    note(
+                        key.clone(),
+                        format!("no producer: no Component provides it, and {why}"),
+                    );
+                    out.to_fill_in.push(format!(
+                        "interfaces/{id}.yaml: `producer`, the team that owns {key}"
+                    ));
                     None
                 }
             },
             1 => producer_teams.first().map(|t| (*t).clone()),
             _ => {
                 let names: Vec<&str> = producer_teams.iter().map(|t| t.as_str()).collect();
-                note(key.clone(), format!("provided by Components of several teams ({}): an interface has one producer", names.join(", ")));
-                out.to_fill_in.push(format!("interfaces/{id}.yaml: `producer`, one of {}", names.join(", ")));
+                note(
+                    key.clone(),
+                    format!(
+                        "provided by Components of several teams ({}): an interface has one producer",
+                        names.join(", ")
+                    ),
+                );
+                out.to_fill_in.push(format!(
+                    "interfaces/{id}.yaml: `producer`, one of {}",
+                    names.join(", ")
+                ));
                 None
             }
         };
         let mut consumer_teams: Vec<String> = Vec::new();
         for (team, component) in consumers.get(&key).into_iter().flatten() {
             if Some(team) == producer.as_ref() {
-                note(component.clone(), format!("consumes {key}, which its own team `{team}` produces: not listed as a consumer"));
+                note(
+                    component.clone(),
+                    format!(
+                        "consumes {key}, which its own team `{team}` produces: not listed as a consumer"
+                    ),
+                );
             } else if !consumer_teams.contains(team) {
                 consumer_teams.push(team.clone());
             }
@@ -313,10 +388,19 @@ pub fn map(entities: &[Entity]) -> Imported {
     // Everything else, and the fields that were not carried.
     for e in by_key.values() {
         let kind = e.kind.to_ascii_lowercase();
-        if !matches!(kind.as_str(), "group" | "user" | "component" | "api" | "location") {
-            note(e.key(), format!("kind {} has no Treaty counterpart", e.kind));
+        if !matches!(
+            kind.as_str(),
+            "group" | "user" | "component" | "api" | "location"
+        ) {
+            note(
+                e.key(),
+                format!("kind {} has no Treaty counterpart", e.kind),
+            );
         } else if !e.not_carried.is_empty() {
-            note(e.key(), format!("not carried: {}", e.not_carried.join(", ")));
+            note(
+                e.key(),
+                format!("not carried: {}", e.not_carried.join(", ")),
+            );
         }
     }
     out.teams = teams;
@@ -329,5 +413,8 @@ pub fn map(entities: &[Entity]) -> Imported {
 
 /// A Group's display name, else its title, else its name.
 fn team_name(g: &Entity) -> String {
-    g.display_name.clone().or_else(|| g.title.clone()).unwrap_or_else(|| g.name.clone())
+    g.display_name
+        .clone()
+        .or_else(|| g.title.clone())
+        .unwrap_or_else(|| g.name.clone())
 }

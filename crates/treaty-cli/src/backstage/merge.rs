@@ -40,7 +40,8 @@ pub fn team(prev: Option<&ImportedTeam>, current: Option<&Value>, new: &Imported
     );
     put(&mut contacts, "email", email);
     m.put_map("contacts", contacts);
-    let prev_members: Vec<&ImportedMember> = prev.map(|p| p.members.iter().collect()).unwrap_or_default();
+    let prev_members: Vec<&ImportedMember> =
+        prev.map(|p| p.members.iter().collect()).unwrap_or_default();
     let entries: Vec<Keyed> = new
         .members
         .iter()
@@ -49,8 +50,16 @@ pub fn team(prev: Option<&ImportedTeam>, current: Option<&Value>, new: &Imported
             Keyed {
                 key: member.id.clone(),
                 fields: vec![
-                    ("name", before.map(|b| b.name.clone()), Some(member.name.clone())),
-                    ("email", before.and_then(|b| b.email.clone()), member.email.clone()),
+                    (
+                        "name",
+                        before.map(|b| b.name.clone()),
+                        Some(member.name.clone()),
+                    ),
+                    (
+                        "email",
+                        before.and_then(|b| b.email.clone()),
+                        member.email.clone(),
+                    ),
                 ],
             }
         })
@@ -68,7 +77,11 @@ pub fn interface(
 ) -> Merged {
     let mut m = Merger::new(current);
     m.set("id", Some(&new.id));
-    m.field("name", prev.and_then(|p| p.name.as_deref()), new.name.as_deref());
+    m.field(
+        "name",
+        prev.and_then(|p| p.name.as_deref()),
+        new.name.as_deref(),
+    );
     m.field(
         "description",
         prev.and_then(|p| p.description.as_deref()),
@@ -108,7 +121,10 @@ struct Merger {
 
 impl Merger {
     fn new(current: Option<&Value>) -> Merger {
-        let map = current.and_then(Value::as_object).cloned().unwrap_or_default();
+        let map = current
+            .and_then(Value::as_object)
+            .cloned()
+            .unwrap_or_default();
         Merger {
             map,
             kept: Vec::new(),
@@ -116,7 +132,11 @@ impl Merger {
     }
 
     fn set(&mut self, key: &str, value: Option<&str>) {
-        put(&mut self.map, key, value.map(|v| Value::String(v.to_owned())));
+        put(
+            &mut self.map,
+            key,
+            value.map(|v| Value::String(v.to_owned())),
+        );
     }
 
     fn field(&mut self, key: &str, prev: Option<&str>, new: Option<&str>) {
@@ -151,7 +171,13 @@ impl Merger {
                     let mut fields = item.as_object().cloned().unwrap_or_default();
                     for (name, prev, new) in &entry.fields {
                         let label = format!("{key}[{}].{name}", entry.key);
-                        let v = field3(&label, prev.as_deref(), fields.get(*name), new.as_deref(), &mut self.kept);
+                        let v = field3(
+                            &label,
+                            prev.as_deref(),
+                            fields.get(*name),
+                            new.as_deref(),
+                            &mut self.kept,
+                        );
                         put(&mut fields, name, v);
                     }
                     out.push(Value::Object(fields));

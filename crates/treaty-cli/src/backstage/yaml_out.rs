@@ -155,8 +155,7 @@ fn literal_block_fits(s: &str) -> bool {
         && !s.ends_with("\n\n")
         && !s.starts_with([' ', '\t', '\n'])
         && s.chars().all(|c| c == '\n' || !c.is_control())
-        && s
-            .split('\n')
+        && s.split('\n')
             .all(|l| l.is_empty() || !l.chars().all(|c| c == ' ' || c == '\t'))
         && !s.split('\n').any(|l| l.ends_with([' ', '\t']))
 }
