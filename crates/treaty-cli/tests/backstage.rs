@@ -36,6 +36,17 @@ fn files(dir: &Path, sub: &str) -> Vec<(String, String)> {
     out
 }
 
+/// Names a producer for the one interface the shop catalog leaves without
+/// (its owner is a User), as the import's report asks.
+fn fill_in_reports_producer(ws: &Path) -> TestResult {
+    let text = read(ws, "interfaces/reports-api.yaml");
+    std::fs::write(
+        ws.join("interfaces/reports-api.yaml"),
+        text + "producer: payments\n",
+    )?;
+    Ok(())
+}
+
 fn import(catalog: &Path, out: &Path, code: i32) -> TestResult<String> {
     let mut cmd = treaty();
     cmd.args(["import", "backstage"])
@@ -148,9 +159,7 @@ fn consumers_namespaces_and_substitutions() -> TestResult {
         "{report}"
     );
     // Filling it in makes the workspace valid.
-    let path = out.join("interfaces/reports-api.yaml");
-    let text = read(&out, "interfaces/reports-api.yaml");
-    std::fs::write(&path, text + "producer: payments\n")?;
+    fill_in_reports_producer(&out)?;
     let mut cmd = treaty();
     cmd.arg("validate").arg(&out);
     run_expecting(&mut cmd, 0)?;
@@ -279,11 +288,7 @@ fn export_links_each_entity_to_its_treaty_file() -> TestResult {
     let cx = TestContext::new();
     let ws = cx.path().join("ws");
     import(&data("shop/catalog-info.yaml"), &ws, 1)?;
-    let path = ws.join("interfaces/reports-api.yaml");
-    std::fs::write(
-        &path,
-        read(&ws, "interfaces/reports-api.yaml") + "producer: payments\n",
-    )?;
+    fill_in_reports_producer(&ws)?;
     let mut cmd = treaty();
     cmd.args(["export", "backstage", "--dir"])
         .arg(&ws)
@@ -323,5 +328,123 @@ fn a_malformed_catalog_names_file_line_and_field_and_writes_nothing() -> TestRes
         assert!(report.contains("nothing written"), "{name}: {report}");
         assert!(!out.exists(), "{name}");
     }
+    Ok(())
+}
+
+#[test]
+fn what_does_not_map_is_listed_with_the_entity_and_the_reason() -> TestResult {
+    let cx = TestContext::new();
+    let out = cx.path().join("ws");
+    let report = import(&data("conflicts/catalog-info.yaml"), &out, 1)?;
+    let shown = report.replace(&data("").display().to_string(), "<data>/");
+    let shown = shown.replace(&out.display().to_string(), "<out>");
+    insta::assert_snapshot!("conflicts_import_report", shown);
+    // The first definition of a reference wins; the first claim of an id.
+    assert!(read(&out, "teams/team-x.yaml").contains("name: team-x"));
+    assert!(!read(&out, "interfaces/shared.yaml").contains("producer"));
+    Ok(())
+}
+
+/// The producer and the consumer teams of each interface file in `ws`.
+fn owners(ws: &Path) -> TestResult<Vec<(String, String, Vec<String>)>> {
+    let mut out = Vec::new();
+    for (name, text) in files(ws, "interfaces") {
+        let node = treaty_syntax::parse(
+            &text,
+            treaty_syntax::SourceId(0),
+            &treaty_syntax::Limits::CONTRACT_FILE,
+        )
+        .map_err(|e| format!("{name}: {}", e.message))?;
+        let value = treaty_pact::to_json(&node);
+        let producer = value["producer"].as_str().unwrap_or_default().to_owned();
+        let mut consumers: Vec<String> = value["consumers"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|c| c["team"].as_str().map(str::to_owned))
+            .collect();
+        consumers.sort();
+        out.push((name, producer, consumers));
+    }
+    Ok(out)
+}
+
+#[test]
+fn the_example_workspace_goes_to_backstage_and_back_with_its_owners() -> TestResult {
+    let cx = TestContext::new();
+    let exported = cx.path().join("backstage");
+    let mut cmd = treaty();
+    cmd.args(["export", "backstage", "--dir"])
+        .arg(common::acme())
+        .arg("--out")
+        .arg(&exported);
+    let report = run_expecting(&mut cmd, 0)?;
+    // The protobuf interface imports other files: Backstage gets its entry.
+    assert!(
+        report.contains(
+            "interface `inventory-service`: its schema imports files through include_paths"
+        ),
+        "{report}"
+    );
+    let catalog = read(&exported, "catalog-info.yaml");
+    assert!(
+        catalog.contains("treaty.dev/source: interfaces/payments-api.yaml"),
+        "{catalog}"
+    );
+    assert!(
+        catalog.contains("treaty.dev/source: teams/payments.yaml"),
+        "{catalog}"
+    );
+    let back = cx.path().join("back");
+    let report = import(&exported.join("catalog-info.yaml"), &back, 0)?;
+    assert!(report.contains("the workspace validates"), "{report}");
+    let before = owners(&common::acme())?;
+    assert_eq!(before.len(), 10);
+    assert_eq!(before, owners(&back)?);
+    Ok(())
+}
+
+#[test]
+fn export_lists_what_backstage_cannot_name() -> TestResult {
+    let cx = TestContext::new();
+    cx.write(
+        "treaty.yaml",
+        "version: 1\norganization: {id: o, name: O}\nteams:\n  - id: inline\n    name: Inline\n",
+    );
+    cx.write("teams/a--b.yaml", "id: a--b\nname: Doubled\n");
+    cx.write(
+        "teams/d.yaml",
+        "id: d\nname: D\nmembers:\n  - {id: kim, name: Kim}\n",
+    );
+    cx.write(
+        "teams/c.yaml",
+        "id: c\nname: C\nmembers:\n  - {id: kim, name: Kim Other}\n",
+    );
+    cx.write("schemas/s.json", "{\"type\": \"object\"}\n");
+    cx.write(
+        "interfaces/s.yaml",
+        "id: s\nkind: jsonschema\nschema: schemas/s.json\nproducer: c\nconsumers:\n  - team: inline\n",
+    );
+    let out = cx.run(&["export", "backstage", "--out", "bs"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    assert!(
+        stdout.contains("team `a--b`: not a valid Backstage name"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("member `kim` of team `d`: another team gives"),
+        "{stdout}"
+    );
+    let catalog = read(cx.path(), "bs/catalog-info.yaml");
+    assert!(
+        catalog.contains("treaty.dev/source: treaty.yaml"),
+        "{catalog}"
+    );
+    assert!(
+        catalog.contains("\"$text\": \"../schemas/s.json\""),
+        "{catalog}"
+    );
+    assert!(!catalog.contains("a--b"), "{catalog}");
     Ok(())
 }

@@ -150,6 +150,6 @@ fn definition(source: &DefinitionSource, dir: &Path) -> Definition {
             },
             Err(_) => Definition::Unresolved(format!("`{how}: {target}` is not UTF-8 text")),
         },
-        Err(e) => Definition::Unresolved(format!("`{how}: {target}` not read: {e}")),
+        Err(e) => Definition::Unresolved(format!("`{how}: {target}`: {e}")),
     }
 }

@@ -52,7 +52,7 @@ pub fn run(args: ExportArgs) -> Exit {
             out.display()
         ));
     };
-    let docs = entities(&ws, &schema_base);
+    let Exported { docs, notes } = entities(&ws, &schema_base);
     let text: String = docs
         .iter()
         .map(|d| format!("---\n{}", to_yaml(d)))
@@ -62,20 +62,71 @@ pub fn run(args: ExportArgs) -> Exit {
         return exit::error(format_args!("cannot write {}: {e}", path.display()));
     }
     println!("wrote {} entities to {}", docs.len(), path.display());
+    if !notes.is_empty() {
+        println!("not exported ({}):", notes.len());
+        for n in &notes {
+            println!("  {n}");
+        }
+    }
     Exit::Success
+}
+
+/// The entities, and what could not be written as one.
+#[derive(Debug, Default)]
+pub struct Exported {
+    pub docs: Vec<Value>,
+    pub notes: Vec<String>,
+}
+
+/// Whether Backstage accepts `name` as an entity name: at most 63
+/// characters, letters and digits separated by single `-`, `_` or `.`.
+fn is_backstage_name(name: &str) -> bool {
+    let b = name.as_bytes();
+    let sep = |c: &u8| matches!(c, b'-' | b'_' | b'.');
+    !b.is_empty()
+        && b.len() <= 63
+        && b.first().is_some_and(u8::is_ascii_alphanumeric)
+        && b.last().is_some_and(u8::is_ascii_alphanumeric)
+        && b.iter().all(|c| c.is_ascii_alphanumeric() || sep(c))
+        && !b.windows(2).any(|w| sep(&w[0]) && sep(&w[1]))
 }
 
 /// The entities of a workspace; schema paths are written relative to
 /// `schema_base` (the workspace seen from the catalog's directory).
-pub fn entities(ws: &Workspace, schema_base: &str) -> Vec<Value> {
+pub fn entities(ws: &Workspace, schema_base: &str) -> Exported {
+    let mut notes = Vec::new();
     let mut groups = Vec::new();
     let mut components = Vec::new();
     let mut apis = Vec::new();
     // Members are people; the same handle in several teams is one User.
     let mut users: BTreeMap<String, (Value, Vec<String>)> = BTreeMap::new();
-    for team in &ws.teams {
+    let inline = ws.workspace.iter().flat_map(|w| &w.teams);
+    let teams = ws
+        .teams
+        .iter()
+        .map(|t| (t, format!("teams/{}.yaml", t.id.value)))
+        .chain(inline.map(|t| (t, "treaty.yaml".to_owned())));
+    let named = |kind: &str, id: &str, notes: &mut Vec<String>| {
+        let ok = is_backstage_name(id);
+        if !ok {
+            notes.push(format!(
+                "{kind} `{id}`: not a valid Backstage name (at most 63 letters and digits, separated by single `-`, `_` or `.`)"
+            ));
+        }
+        ok
+    };
+    // Relations name only entities that are written.
+    let exported_interfaces: Vec<&str> = ws
+        .interfaces
+        .iter()
+        .map(|i| i.id.value.as_str())
+        .filter(|id| is_backstage_name(id))
+        .collect();
+    for (team, file) in teams {
         let id = team.id.value.as_str();
-        let file = format!("teams/{id}.yaml");
+        if !named("team", id, &mut notes) {
+            continue;
+        }
         let mut profile = json!({"displayName": team.name});
         if let Some(email) = &team.contacts.email {
             profile["email"] = json!(email.value);
@@ -86,13 +137,22 @@ pub fn entities(ws: &Workspace, schema_base: &str) -> Vec<Value> {
             "spec": {"type": "team", "profile": profile, "children": []},
         }));
         for m in &team.members {
-            let entry = users.entry(m.id.value.clone()).or_insert_with(|| {
-                let mut profile = json!({"displayName": m.name});
-                if let Some(email) = &m.email {
-                    profile["email"] = json!(email.value);
-                }
-                (profile, Vec::new())
-            });
+            if !named("member", &m.id.value, &mut notes) {
+                continue;
+            }
+            let mut profile = json!({"displayName": m.name});
+            if let Some(email) = &m.email {
+                profile["email"] = json!(email.value);
+            }
+            let entry = users
+                .entry(m.id.value.clone())
+                .or_insert_with(|| (profile.clone(), Vec::new()));
+            if entry.0 != profile {
+                notes.push(format!(
+                    "member `{}` of team `{id}`: another team gives the same handle another name or email; the User has the first team's",
+                    m.id.value
+                ));
+            }
             entry.1.push(id.to_owned());
         }
         let produces: Vec<&str> = ws
@@ -100,12 +160,14 @@ pub fn entities(ws: &Workspace, schema_base: &str) -> Vec<Value> {
             .iter()
             .filter(|i| i.producer.as_ref().is_some_and(|p| p.value == id))
             .map(|i| i.id.value.as_str())
+            .filter(|i| exported_interfaces.contains(i))
             .collect();
         let consumes: Vec<&str> = ws
             .interfaces
             .iter()
             .filter(|i| i.consumers.iter().any(|c| c.team.value == id))
             .map(|i| i.id.value.as_str())
+            .filter(|i| exported_interfaces.contains(i))
             .collect();
         if produces.is_empty() && consumes.is_empty() {
             continue;
@@ -133,6 +195,14 @@ pub fn entities(ws: &Workspace, schema_base: &str) -> Vec<Value> {
     }
     for i in &ws.interfaces {
         let id = i.id.value.as_str();
+        if !named("interface", id, &mut notes) {
+            continue;
+        }
+        if !i.include_paths.is_empty() {
+            notes.push(format!(
+                "interface `{id}`: its schema imports files through include_paths; the API's definition is the entry file alone"
+            ));
+        }
         let kind = match i.kind.value.as_str() {
             "protobuf" => "grpc",
             other => other,
@@ -148,14 +218,17 @@ pub fn entities(ws: &Workspace, schema_base: &str) -> Vec<Value> {
             "type": kind, "lifecycle": "unknown",
             "definition": {"$text": format!("{schema_base}{}", i.schema.value)},
         });
-        if let Some(p) = &i.producer {
+        if let Some(p) = i.producer.as_ref().filter(|p| is_backstage_name(&p.value)) {
             spec["owner"] = json!(format!("group:{}", p.value));
         }
         apis.push(
             json!({"apiVersion": API_VERSION, "kind": "API", "metadata": metadata, "spec": spec}),
         );
     }
-    groups.into_iter().chain(components).chain(apis).collect()
+    Exported {
+        docs: groups.into_iter().chain(components).chain(apis).collect(),
+        notes,
+    }
 }
 
 /// The path from directory `from` to directory `to`, ending in `/`

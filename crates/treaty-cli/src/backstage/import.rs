@@ -36,7 +36,8 @@ pub fn run(args: ImportArgs) -> Exit {
         Err(e) => return exit::error(format_args!("{e}; nothing written")),
     };
     let mut changed = 0;
-    for (path, text) in &plan.files {
+    // The state file is bookkeeping, not something to review.
+    for (path, text) in plan.files.iter().filter(|(p, _)| *p != STATE_FILE) {
         let before = std::fs::read_to_string(out.join(path)).ok();
         if before.as_deref() == Some(text.as_str()) {
             continue;
@@ -120,19 +121,25 @@ fn plan(out: &Path, imported: &Imported) -> Result<Plan, String> {
             format!("# Created by `treaty import backstage`.\n{}", to_yaml(&ws)),
         );
     }
+    let mut add = |path: String, m: merge::Merged| {
+        kept.extend(m.kept.iter().map(|k| format!("{path}: {k}")));
+        files.insert(path, HEADER.to_owned() + &to_yaml(&m.value));
+    };
     for (id, team) in &imported.teams {
         let path = format!("teams/{id}.yaml");
         let current = read_yaml(out, &path)?;
-        let m = merge::team(prev.teams.get(id), current.as_ref(), team);
-        kept.extend(m.kept.iter().map(|k| format!("{path}: {k}")));
-        files.insert(path, HEADER.to_owned() + &to_yaml(&m.value));
+        add(
+            path,
+            merge::team(prev.teams.get(id), current.as_ref(), team),
+        );
     }
     for (id, iface) in &imported.interfaces {
         let path = format!("interfaces/{id}.yaml");
         let current = read_yaml(out, &path)?;
-        let m = merge::interface(prev.interfaces.get(id), current.as_ref(), iface);
-        kept.extend(m.kept.iter().map(|k| format!("{path}: {k}")));
-        files.insert(path, HEADER.to_owned() + &to_yaml(&m.value));
+        add(
+            path,
+            merge::interface(prev.interfaces.get(id), current.as_ref(), iface),
+        );
     }
     // The catalog is where definitions live: its text replaces the copy.
     for (path, text) in &imported.schemas {

@@ -296,19 +296,7 @@ pub fn map(entities: &[Entity]) -> Imported {
         let Some(id) = claim(api, &mut note) else {
             continue;
         };
-        let ext = match (kind, &api.definition) {
-            ("protobuf", _) => "proto".to_owned(),
-            (_, Some(Definition::Text { ext: Some(e), .. })) if e == "json" => "json".to_owned(),
-            _ => "yaml".to_owned(),
-        };
-        let schema = format!(
-            "schemas/{id}.{}",
-            if kind == "protobuf" {
-                ext
-            } else {
-                format!("{kind}.{ext}")
-            }
-        );
+        let schema = schema_path(&id, kind, api.definition.as_ref());
         match &api.definition {
             Some(Definition::Text { text, .. }) => {
                 out.schemas.insert(schema.clone(), text.clone());
@@ -409,6 +397,22 @@ pub fn map(entities: &[Entity]) -> Imported {
     out.unmapped.dedup();
     out.to_fill_in.sort();
     out
+}
+
+/// Where an API's definition is written: `schemas/<id>.<kind>.yaml`, or
+/// `.json` when it was read from a JSON file; `schemas/<id>.proto` and
+/// `schemas/<id>.avsc` for those formats' own files.
+fn schema_path(id: &str, kind: &str, definition: Option<&Definition>) -> String {
+    let ext = match definition {
+        Some(Definition::Text { ext: Some(e), .. }) => e.as_str(),
+        _ => "",
+    };
+    match (kind, ext) {
+        ("protobuf", _) => format!("schemas/{id}.proto"),
+        ("avro", "avsc") => format!("schemas/{id}.avsc"),
+        (_, "json") => format!("schemas/{id}.{kind}.json"),
+        _ => format!("schemas/{id}.{kind}.yaml"),
+    }
 }
 
 /// A Group's display name, else its title, else its name.
