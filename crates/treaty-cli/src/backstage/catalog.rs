@@ -8,11 +8,14 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use treaty_syntax::{Limits, SourceMap};
+use treaty_syntax::{Diagnostic, Limits, SourceMap};
 
-use super::entity::{Definition, DefinitionSource, Entity, EntityError};
+use super::entity::{Definition, DefinitionSource, Entity};
 use super::mapping::Unmapped;
 use crate::fs_source::read_regular_file;
+
+/// The code of a catalog document that is not an entity Treaty can read.
+const INVALID_ENTITY: &str = "invalid-catalog-entity";
 
 /// The most catalog files one import reads, Locations followed.
 pub const MAX_FILES: usize = 10_000;
@@ -30,8 +33,13 @@ pub struct Catalog {
 pub enum CatalogError {
     #[error("{path}: {message}")]
     File { path: String, message: String },
-    #[error(transparent)]
-    Entity(#[from] EntityError),
+    /// A file that is not YAML, or a document that is not an entity:
+    /// shown in context.
+    #[error("{}", diagnostic.message)]
+    At {
+        diagnostic: Box<Diagnostic>,
+        sources: SourceMap,
+    },
     #[error("more than {MAX_FILES} catalog files (Locations followed); import a smaller part")]
     TooManyFiles,
 }
@@ -80,20 +88,31 @@ pub fn read(paths: &[PathBuf]) -> Result<Catalog, CatalogError> {
             message: "not UTF-8 text".into(),
         })?;
         let id = sources.add(shown.clone(), text.as_str());
-        let docs =
-            treaty_syntax::parse_documents(&text, id, &Limits::CONTRACT_FILE).map_err(|e| {
-                let at = sources
-                    .locate(e.span)
-                    .map(|(n, p)| format!("{n}:{}:{}", p.line, p.column))
-                    .unwrap_or_else(|| shown.clone());
-                CatalogError::File {
-                    path: at,
-                    message: e.message,
-                }
-            })?;
+        let docs = match treaty_syntax::parse_documents(&text, id, &Limits::CONTRACT_FILE) {
+            Ok(docs) => docs,
+            Err(e) => {
+                return Err(CatalogError::At {
+                    diagnostic: Box::new(e.to_diagnostic()),
+                    sources,
+                });
+            }
+        };
         let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
         for doc in &docs {
-            let mut entity = Entity::read(doc, &shown, &sources)?;
+            let mut entity = match Entity::read(doc, &shown, &sources) {
+                Ok(e) => e,
+                Err(e) => {
+                    let diagnostic =
+                        Diagnostic::error(INVALID_ENTITY, format!("`{}`: {}", e.field, e.message))
+                            .at(e.span)
+                            .with_label(e.field)
+                            .unreadable();
+                    return Err(CatalogError::At {
+                        diagnostic: Box::new(diagnostic),
+                        sources,
+                    });
+                }
+            };
             if entity.kind.eq_ignore_ascii_case("location") {
                 for target in &entity.targets {
                     if is_remote(target) {

@@ -16,6 +16,8 @@ pub struct EntityError {
     pub at: String,
     pub field: String,
     pub message: String,
+    /// The offending node.
+    pub span: Span,
 }
 
 /// Where `definition` comes from, before any file is read.
@@ -89,6 +91,7 @@ impl Entity {
             at: at(span),
             field: field.to_owned(),
             message: message.to_owned(),
+            span,
         };
         if doc.as_map().is_none() {
             return Err(fail(doc.span, "(document)", "an entity is a mapping"));

@@ -14,6 +14,7 @@ use super::yaml_out::to_yaml;
 use super::{ImportArgs, catalog, mapping, merge};
 use crate::exit::{self, Exit};
 use crate::fs_source::{FsSource, read_regular_file};
+use crate::render;
 
 /// Where the import keeps what it wrote last, for the next merge.
 pub const STATE_FILE: &str = ".treaty/backstage-import.json";
@@ -26,6 +27,17 @@ pub fn run(args: ImportArgs) -> Exit {
     } = args;
     let catalog = match catalog::read(&paths) {
         Ok(c) => c,
+        Err(catalog::CatalogError::At {
+            diagnostic,
+            sources,
+        }) => {
+            let color = crate::commands::color(&std::io::stderr());
+            eprint!(
+                "{}",
+                render::human(std::slice::from_ref(diagnostic.as_ref()), &sources, color)
+            );
+            return exit::error("the catalog cannot be read; nothing written");
+        }
         Err(e) => return exit::error(format_args!("{e}; nothing written")),
     };
     let mut imported = mapping::map(&catalog.entities);
