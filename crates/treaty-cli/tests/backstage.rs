@@ -193,7 +193,8 @@ fn reimport_keeps_hand_edits_and_applies_catalog_changes() -> TestResult {
     )?;
 
     // Catalog changes: ops stops consuming payments-api, bo leaves
-    // checkout and Dee joins, the checkout group gets a new title.
+    // checkout and Dee joins, the checkout group gets a new title, the
+    // ledger API is renamed.
     let changed = read(&catalog_dir, "catalog-info.yaml")
         .replace(
             "  consumesApis: [default/payments-api]\n",
@@ -201,6 +202,8 @@ fn reimport_keeps_hand_edits_and_applies_catalog_changes() -> TestResult {
         )
         .replace("  memberOf: [checkout]\n", "  memberOf: []\n")
         .replace("  title: Checkout\n", "  title: Checkout team\n")
+        .replace("  name: ledger\n", "  name: ledger-v2\n")
+        .replace(", ledger]", ", ledger-v2]")
         + "---\napiVersion: backstage.io/v1alpha1\nkind: User\nmetadata:\n  name: dee\nspec:\n  memberOf: [checkout]\n";
     std::fs::write(&catalog, changed)?;
     let report = import(&catalog, &out, 1)?;
@@ -231,6 +234,11 @@ fn reimport_keeps_hand_edits_and_applies_catalog_changes() -> TestResult {
         ),
         "{report}"
     );
+
+    // What is gone from the catalog is reported; its file stays.
+    assert!(report.contains("interfaces/ledger.yaml: api:default/ledger is no longer in the catalog; the file is left as it is"), "{report}");
+    assert!(out.join("interfaces/ledger.yaml").exists());
+    assert!(read(&out, "interfaces/ledger-v2.yaml").contains("producer: payments"));
 
     // Once more without changes: nothing to do.
     let again = import(&catalog, &out, 1)?;
@@ -455,5 +463,36 @@ fn export_lists_what_backstage_cannot_name() -> TestResult {
         "{catalog}"
     );
     assert!(!catalog.contains("a--b"), "{catalog}");
+    Ok(())
+}
+
+#[test]
+fn a_first_import_into_a_hand_written_workspace_keeps_what_is_there() -> TestResult {
+    let cx = TestContext::new();
+    cx.write(
+        "ws/teams/payments.yaml",
+        "id: payments\nname: Pay\nmembers:\n  - id: zoe\n    name: Zoe\nescalation:\n  - to: zoe\n    after: 1h\n",
+    );
+    let out = cx.path().join("ws");
+    let report = import(&data("shop/catalog-info.yaml"), &out, 1)?;
+    let team = read(&out, "teams/payments.yaml");
+    assert!(team.contains("name: Pay\n"), "{team}");
+    assert!(
+        team.contains("- id: zoe\n  name: Zoe\n- id: ana\n"),
+        "{team}"
+    );
+    assert!(
+        team.contains("escalation:\n- to: zoe\n  after: 1h\n"),
+        "{team}"
+    );
+    assert!(
+        team.contains("contacts:\n  email: payments@example.com"),
+        "{team}"
+    );
+    assert!(
+        report.contains("teams/payments.yaml: kept the hand-edited `name` (\"Pay\"); the catalog says \"Payments\""),
+        "{report}"
+    );
+    assert!(report.contains("--- a/teams/payments.yaml"), "{report}");
     Ok(())
 }
