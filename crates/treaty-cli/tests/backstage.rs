@@ -125,6 +125,24 @@ fn the_example_catalog_maps_groups_apis_and_owners() -> TestResult {
             "api:default/hello-world-trpc: spec.type `trpc` has no Treaty interface kind"
         )
     );
+    // Each thing not mapped is listed with its entity and the reason.
+    for line in [
+        "system:default/podcast: kind System has no Treaty counterpart",
+        "domain:default/audio: kind Domain has no Treaty counterpart",
+        "resource:default/artists-db: kind Resource has no Treaty counterpart",
+        "location:default/acme-corp: target https://github.com/spotify/backstage/blob/master/packages/catalog-model/examples/acme/org.yaml is remote",
+        "component:default/searcher: provides and consumes no API",
+        "component:default/wayback-search: consumes api:default/wayback-archive, which its own team `team-a` produces",
+        "api:default/analytics: no producer: no Component provides it, and its owner group:default/inpixon is not in the catalog",
+        "api:default/wayback-archive: definition not read: `$text: https://github.com/APIs-guru",
+        "Group spec.parent: group:default/backstage",
+    ] {
+        assert!(report.contains(line), "{line}\n{report}");
+    }
+    assert!(
+        report.contains("all-ai-resources.yaml not read: file not found"),
+        "{report}"
+    );
     Ok(())
 }
 

@@ -80,6 +80,12 @@ pub fn run(args: ImportArgs) -> Exit {
             println!("  {entity}: {reason}");
         }
     }
+    if !imported.not_carried.is_empty() {
+        println!("not carried (fields Treaty has no place for):");
+        for (field, entities) in &imported.not_carried {
+            println!("  {field}: {}", some_of(entities));
+        }
+    }
     if dry_run {
         println!("dry run: nothing written");
         return Exit::Success;
@@ -98,6 +104,16 @@ pub fn run(args: ImportArgs) -> Exit {
         }
     }
     report_validation(&out, &imported)
+}
+
+/// The first entities of a list, and how many more there are.
+fn some_of(entities: &[String]) -> String {
+    const SHOWN: usize = 5;
+    let first = entities[..entities.len().min(SHOWN)].join(", ");
+    match entities.len().saturating_sub(SHOWN) {
+        0 => first,
+        more => format!("{first} and {more} more"),
+    }
 }
 
 /// The files to write and the hand edits kept.

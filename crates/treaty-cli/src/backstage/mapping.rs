@@ -65,6 +65,11 @@ pub struct Imported {
     /// What the user must fill in for the workspace to validate.
     #[serde(skip)]
     pub to_fill_in: Vec<String>,
+    /// Fields of mapped entities that Treaty has no place for (`API
+    /// spec.lifecycle`), with the entities that set them: listed by field,
+    /// as every Component and API of a catalog sets some.
+    #[serde(skip)]
+    pub not_carried: BTreeMap<String, Vec<String>>,
 }
 
 /// One thing the import did not carry over, and why.
@@ -384,11 +389,13 @@ pub fn map(entities: &[Entity]) -> Imported {
                 e.key(),
                 format!("kind {} has no Treaty counterpart", e.kind),
             );
-        } else if !e.not_carried.is_empty() {
-            note(
-                e.key(),
-                format!("not carried: {}", e.not_carried.join(", ")),
-            );
+        } else {
+            for field in &e.not_carried {
+                out.not_carried
+                    .entry(format!("{} {field}", e.kind))
+                    .or_default()
+                    .push(e.key());
+            }
         }
     }
     out.teams = teams;
