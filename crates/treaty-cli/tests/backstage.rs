@@ -514,3 +514,28 @@ fn a_first_import_into_a_hand_written_workspace_keeps_what_is_there() -> TestRes
     assert!(report.contains("--- a/teams/payments.yaml"), "{report}");
     Ok(())
 }
+
+#[test]
+fn locations_are_bounded() -> TestResult {
+    let cx = TestContext::new();
+    let targets: String = (0..100_001)
+        .map(|i| format!("    - ./t{i}.yaml\n"))
+        .collect();
+    cx.write(
+        "root.yaml",
+        format!("apiVersion: backstage.io/v1alpha1\nkind: Location\nmetadata:\n  name: many\nspec:\n  targets:\n{targets}"),
+    );
+    let out = cx.path().join("ws");
+    let mut cmd = treaty();
+    cmd.args(["import", "backstage"])
+        .arg(cx.path().join("root.yaml"))
+        .arg("--out")
+        .arg(&out);
+    let report = run_expecting(&mut cmd, 2)?;
+    assert!(
+        report.contains("Locations name more than 100000 targets"),
+        "{report}"
+    );
+    assert!(!out.exists());
+    Ok(())
+}

@@ -1,7 +1,8 @@
 //! Reading a Backstage catalog from disk: the files named, the local
 //! files their Locations point at (remote ones are reported, never
 //! fetched), and the local files that `$text`, `$json` and `$yaml`
-//! substitutions name. Bounded: at most [`MAX_FILES`] catalog files, each
+//! substitutions name. Bounded: at most [`MAX_FILES`] catalog files and
+//! [`MAX_TARGETS`] Location targets, each file
 //! within Treaty's contract-file limits; definitions within its
 //! schema-file limits.
 
@@ -19,6 +20,10 @@ const INVALID_ENTITY: &str = "invalid-catalog-entity";
 
 /// The most catalog files one import reads, Locations followed.
 pub const MAX_FILES: usize = 10_000;
+
+/// The most Location targets one import follows (the same file named
+/// twice counts twice): a bound on the queue before files are read.
+pub const MAX_TARGETS: usize = 100_000;
 
 /// What the catalog files hold.
 #[derive(Debug, Default)]
@@ -42,6 +47,8 @@ pub enum CatalogError {
     },
     #[error("more than {MAX_FILES} catalog files (Locations followed); import a smaller part")]
     TooManyFiles,
+    #[error("Locations name more than {MAX_TARGETS} targets; import a smaller part")]
+    TooManyTargets,
 }
 
 /// Reads the catalog files at `paths` and every local file their
@@ -50,6 +57,7 @@ pub fn read(paths: &[PathBuf]) -> Result<Catalog, CatalogError> {
     let mut catalog = Catalog::default();
     let mut sources = SourceMap::new();
     let mut seen: BTreeSet<PathBuf> = BTreeSet::new();
+    let mut targets = 0usize;
     // (file, named by): the files given are read first, in order.
     let mut queue: std::collections::VecDeque<(PathBuf, Option<String>)> =
         paths.iter().map(|p| (p.clone(), None)).collect();
@@ -123,6 +131,10 @@ pub fn read(paths: &[PathBuf]) -> Result<Catalog, CatalogError> {
                             ),
                         });
                     } else {
+                        targets += 1;
+                        if targets > MAX_TARGETS {
+                            return Err(CatalogError::TooManyTargets);
+                        }
                         queue.push_back((dir.join(target), Some(entity.key())));
                     }
                 }

@@ -180,6 +180,11 @@ fn scalar_text(s: &str) -> String {
         })
         && !s.starts_with([' ', '-', '.'])
         && !s.ends_with(' ')
+        // YAML 1.1 readers (older tools) take these for booleans.
+        && !matches!(
+            s.to_ascii_lowercase().as_str(),
+            "y" | "n" | "yes" | "no" | "on" | "off"
+        )
         && matches!(
             treaty_syntax::Scalar {
                 text: s.to_owned(),
