@@ -47,6 +47,15 @@ fn fill_in_reports_producer(ws: &Path) -> TestResult {
     Ok(())
 }
 
+fn export(ws: &Path, out: &Path) -> TestResult<String> {
+    let mut cmd = treaty();
+    cmd.args(["export", "backstage", "--dir"])
+        .arg(ws)
+        .arg("--out")
+        .arg(out);
+    run_expecting(&mut cmd, 0)
+}
+
 fn import(catalog: &Path, out: &Path, code: i32) -> TestResult<String> {
     let mut cmd = treaty();
     cmd.args(["import", "backstage"])
@@ -295,12 +304,7 @@ fn import_export_import_is_stable() -> TestResult {
         let exported = cx.path().join("exported");
         let second = cx.path().join("second");
         import(&data(catalog), &first, 1)?;
-        let mut cmd = treaty();
-        cmd.args(["export", "backstage", "--dir"])
-            .arg(&first)
-            .arg("--out")
-            .arg(&exported);
-        run_expecting(&mut cmd, 0)?;
+        export(&first, &exported)?;
         import(&exported.join("catalog-info.yaml"), &second, 1)?;
         for sub in ["teams", "interfaces", "schemas"] {
             assert_eq!(files(&first, sub), files(&second, sub), "{catalog}: {sub}/");
@@ -315,12 +319,7 @@ fn export_links_each_entity_to_its_treaty_file() -> TestResult {
     let ws = cx.path().join("ws");
     import(&data("shop/catalog-info.yaml"), &ws, 1)?;
     fill_in_reports_producer(&ws)?;
-    let mut cmd = treaty();
-    cmd.args(["export", "backstage", "--dir"])
-        .arg(&ws)
-        .arg("--out")
-        .arg(ws.join("backstage"));
-    run_expecting(&mut cmd, 0)?;
+    export(&ws, &ws.join("backstage"))?;
     insta::assert_snapshot!("shop_export", read(&ws, "backstage/catalog-info.yaml"));
     Ok(())
 }
@@ -351,12 +350,7 @@ fn a_malformed_catalog_names_file_line_and_field_and_writes_nothing() -> TestRes
     for (name, text, expected) in cases {
         cx.write(name, text);
         let out = cx.path().join("ws");
-        let mut cmd = treaty();
-        cmd.args(["import", "backstage"])
-            .arg(cx.path().join(name))
-            .arg("--out")
-            .arg(&out);
-        let report = run_expecting(&mut cmd, 2)?;
+        let report = import(&cx.path().join(name), &out, 2)?;
         for part in expected {
             assert!(report.contains(part), "{name}: {report}");
         }
@@ -408,12 +402,7 @@ fn owners(ws: &Path) -> TestResult<Vec<(String, String, Vec<String>)>> {
 fn the_example_workspace_goes_to_backstage_and_back_with_its_owners() -> TestResult {
     let cx = TestContext::new();
     let exported = cx.path().join("backstage");
-    let mut cmd = treaty();
-    cmd.args(["export", "backstage", "--dir"])
-        .arg(common::acme())
-        .arg("--out")
-        .arg(&exported);
-    let report = run_expecting(&mut cmd, 0)?;
+    let report = export(&common::acme(), &exported)?;
     // The protobuf interface imports other files: Backstage gets its entry.
     assert!(
         report.contains(
@@ -526,12 +515,7 @@ fn locations_are_bounded() -> TestResult {
         format!("apiVersion: backstage.io/v1alpha1\nkind: Location\nmetadata:\n  name: many\nspec:\n  targets:\n{targets}"),
     );
     let out = cx.path().join("ws");
-    let mut cmd = treaty();
-    cmd.args(["import", "backstage"])
-        .arg(cx.path().join("root.yaml"))
-        .arg("--out")
-        .arg(&out);
-    let report = run_expecting(&mut cmd, 2)?;
+    let report = import(&cx.path().join("root.yaml"), &out, 2)?;
     assert!(
         report.contains("Locations name more than 100000 targets"),
         "{report}"

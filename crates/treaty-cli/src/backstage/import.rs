@@ -173,21 +173,20 @@ fn plan(out: &Path, imported: &Imported) -> Result<Plan, String> {
     for (path, text) in &imported.schemas {
         files.insert(path.clone(), text.clone());
     }
-    for (id, team) in &prev.teams {
-        if !imported.teams.contains_key(id) {
-            kept.push(format!(
-                "teams/{id}.yaml: {} is no longer in the catalog; the file is left as it is (delete it if the team is gone)",
-                team.source
-            ));
-        }
-    }
-    for (id, iface) in &prev.interfaces {
-        if !imported.interfaces.contains_key(id) {
-            kept.push(format!(
-                "interfaces/{id}.yaml: {} is no longer in the catalog; the file is left as it is (delete it if the interface is gone)",
-                iface.source
-            ));
-        }
+    let gone_teams = prev
+        .teams
+        .iter()
+        .filter(|(id, _)| !imported.teams.contains_key(*id))
+        .map(|(id, t)| (format!("teams/{id}.yaml"), &t.source, "team"));
+    let gone_interfaces = prev
+        .interfaces
+        .iter()
+        .filter(|(id, _)| !imported.interfaces.contains_key(*id))
+        .map(|(id, i)| (format!("interfaces/{id}.yaml"), &i.source, "interface"));
+    for (path, source, what) in gone_teams.chain(gone_interfaces) {
+        kept.push(format!(
+            "{path}: {source} is no longer in the catalog; the file is left as it is (delete it if the {what} is gone)"
+        ));
     }
     let state = serde_json::to_string_pretty(imported).map_err(|e| e.to_string())? + "\n";
     files.insert(STATE_FILE.to_owned(), state);
