@@ -298,6 +298,25 @@ pub fn treaty_id(namespace: &str, name: &str) -> Option<String> {
     treaty_core::is_valid_id(&id).then_some(id)
 }
 
+/// The interface kind of an API's `spec.type`: Backstage's `openapi`,
+/// `asyncapi` and `grpc` (Protocol Buffers), and Treaty's own names of
+/// the other formats, any case.
+pub fn treaty_kind(spec_type: &str) -> Result<treaty_compat::Format, String> {
+    match spec_type.to_ascii_lowercase().as_str() {
+        "grpc" => Ok(treaty_compat::Format::Protobuf),
+        other => other.parse(),
+    }
+}
+
+/// The `spec.type` an API of a Treaty kind is exported with:
+/// [`treaty_kind`] reads it back as the same kind.
+pub fn backstage_type(kind: treaty_compat::Format) -> &'static str {
+    match kind {
+        treaty_compat::Format::Protobuf => "grpc",
+        other => other.as_str(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -312,6 +331,14 @@ mod tests {
         assert_eq!(r.key(), "group:default/team-a");
         let r = EntityRef::parse("other/api", "api", "default");
         assert_eq!(r.key(), "api:other/api");
+    }
+
+    #[test]
+    fn every_kind_goes_to_backstage_and_back() {
+        for kind in treaty_compat::Format::ALL {
+            assert_eq!(treaty_kind(backstage_type(kind)), Ok(kind));
+        }
+        assert!(treaty_kind("graphql").is_err());
     }
 
     #[test]

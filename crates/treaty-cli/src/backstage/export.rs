@@ -14,6 +14,7 @@ use serde_json::{Value, json};
 use treaty_core::Workspace;
 
 use super::ExportArgs;
+use super::entity::backstage_type;
 use super::yaml_out::to_yaml;
 use crate::exit::{self, Exit};
 use crate::fs_source::FsSource;
@@ -203,10 +204,7 @@ pub fn entities(ws: &Workspace, schema_base: &str) -> Exported {
                 "interface `{id}`: its schema imports files through include_paths; the API's definition is the entry file alone"
             ));
         }
-        let kind = match i.kind.value.as_str() {
-            "protobuf" => "grpc",
-            other => other,
-        };
+        let kind = backstage_type(i.kind.value.format());
         let mut metadata = json!({"name": id, "annotations": {SOURCE_ANNOTATION: format!("interfaces/{id}.yaml")}});
         if let Some(name) = &i.name {
             metadata["title"] = json!(name);
