@@ -267,12 +267,16 @@ fn reimport_keeps_hand_edits_and_applies_catalog_changes() -> TestResult {
     assert!(out.join("interfaces/ledger.yaml").exists());
     assert!(read(&out, "interfaces/ledger-v2.yaml").contains("producer: payments"));
 
-    // Once more without changes: nothing to do.
+    // Once more without changes: nothing to do, and a comment added to an
+    // imported file stays.
+    let commented = format!("# Owned by the checkout squad.\n{team}");
+    std::fs::write(out.join("teams/checkout.yaml"), &commented)?;
     let again = import(&catalog, &out, 1)?;
     assert!(
         again.contains("the workspace already matches the catalog"),
         "{again}"
     );
+    assert_eq!(read(&out, "teams/checkout.yaml"), commented);
     Ok(())
 }
 

@@ -149,25 +149,25 @@ fn plan(out: &Path, imported: &Imported) -> Result<Plan, String> {
             format!("# Created by `treaty import backstage`.\n{}", to_yaml(&ws)),
         );
     }
-    let mut add = |path: String, m: merge::Merged| {
+    // A file whose content the merge leaves as it is keeps its text, and
+    // so its comments; one that changes is written anew.
+    let mut add = |path: String, current: Option<Value>, m: merge::Merged| {
         kept.extend(m.kept.iter().map(|k| format!("{path}: {k}")));
-        files.insert(path, HEADER.to_owned() + &to_yaml(&m.value));
+        if current.as_ref() != Some(&m.value) {
+            files.insert(path, HEADER.to_owned() + &to_yaml(&m.value));
+        }
     };
     for (id, team) in &imported.teams {
         let path = format!("teams/{id}.yaml");
         let current = read_yaml(out, &path)?;
-        add(
-            path,
-            merge::team(prev.teams.get(id), current.as_ref(), team),
-        );
+        let m = merge::team(prev.teams.get(id), current.as_ref(), team);
+        add(path, current, m);
     }
     for (id, iface) in &imported.interfaces {
         let path = format!("interfaces/{id}.yaml");
         let current = read_yaml(out, &path)?;
-        add(
-            path,
-            merge::interface(prev.interfaces.get(id), current.as_ref(), iface),
-        );
+        let m = merge::interface(prev.interfaces.get(id), current.as_ref(), iface);
+        add(path, current, m);
     }
     // The catalog is where definitions live: its text replaces the copy.
     for (path, text) in &imported.schemas {
