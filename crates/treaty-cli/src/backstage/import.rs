@@ -249,8 +249,16 @@ fn report_validation(out: &Path, imported: &Imported) -> Exit {
         })
         .collect();
     if errors.is_empty() {
+        let warnings = diags
+            .iter()
+            .filter(|d| d.severity == Severity::Warning)
+            .count();
+        let warnings = match warnings {
+            0 => String::new(),
+            n => format!(" ({n} warnings: see `treaty validate`)"),
+        };
         println!(
-            "imported {} teams and {} interfaces into {}; the workspace validates",
+            "imported {} teams and {} interfaces into {}; the workspace validates{warnings}",
             imported.teams.len(),
             imported.interfaces.len(),
             out.display()
