@@ -40,6 +40,16 @@ pub enum Command {
         #[command(subcommand)]
         command: crate::commands::pact::PactCommand,
     },
+    /// Read another tool's records into the workspace (`import backstage`).
+    Import {
+        #[command(subcommand)]
+        command: crate::backstage::ImportCommand,
+    },
+    /// Write the workspace for another tool (`export backstage`).
+    Export {
+        #[command(subcommand)]
+        command: crate::backstage::ExportCommand,
+    },
     /// Compare every interface's schema at a git revision with the working
     /// tree, and tell which consumer teams each breaking change affects.
     Check(CheckArgs),

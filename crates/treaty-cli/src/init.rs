@@ -216,7 +216,8 @@ pub fn run(dir: &Path, name: Option<&str>, today: Date) -> Result<Vec<String>, I
     Ok(written)
 }
 
-fn slug(name: &str) -> String {
+/// A name as an id: lowercase ASCII letters and digits, other runs as `-`.
+pub(crate) fn slug(name: &str) -> String {
     let mut s = String::new();
     for c in name.chars() {
         if c.is_ascii_alphanumeric() {

@@ -3,6 +3,7 @@
 //! history, and rendering results. The decisions live in `treaty-core`
 //! and `treaty-compat`; exit codes are mapped in `exit`.
 
+mod backstage;
 mod big_stack;
 mod broker;
 mod changelog;
@@ -38,6 +39,12 @@ fn run(command: Command) -> Exit {
         Command::Schema(args) => commands::scaffold::schema(args),
         Command::Diff(args) => commands::diff::run(args),
         Command::Pact { command } => commands::pact::run(command),
+        Command::Import {
+            command: backstage::ImportCommand::Backstage(args),
+        } => backstage::import(args),
+        Command::Export {
+            command: backstage::ExportCommand::Backstage(args),
+        } => backstage::export(args),
         Command::Check(args) => commands::check::run(args),
         Command::Propose(args) => commands::propose::run(args),
         Command::Approve(args) => commands::decide::run(args, "approve"),

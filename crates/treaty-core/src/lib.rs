@@ -35,5 +35,5 @@ pub use load::{
 };
 pub use resolve::UnknownInterface;
 pub use validate::{
-    UnresolvedUse, UseKind, detect_kind, unresolved_uses, unresolved_uses_in, validate,
+    UnresolvedUse, UseKind, detect_kind, is_valid_id, unresolved_uses, unresolved_uses_in, validate,
 };

@@ -35,4 +35,4 @@ pub use diagnostic::{Diagnostic, Label, Severity};
 pub use limits::Limits;
 pub use node::{Node, Resolved, Scalar, Value};
 pub use source::{Position, SourceFile, SourceId, SourceMap, Span};
-pub use yaml::{SyntaxError, SyntaxErrorKind, decode, parse};
+pub use yaml::{SyntaxError, SyntaxErrorKind, decode, parse, parse_documents};

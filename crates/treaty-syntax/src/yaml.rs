@@ -147,6 +147,8 @@ struct Builder<'t> {
     alias_nodes: usize,
     nodes: usize,
     root: Option<Node>,
+    /// `Some` when reading a stream of documents: each top-level node.
+    stream: Option<Vec<Node>>,
 }
 
 /// Parses one YAML or JSON document into a tree whose spans point into
@@ -176,165 +178,32 @@ pub fn parse(text: &str, file: SourceId, limits: &Limits) -> Result<Node, Syntax
     })
 }
 
+/// Parses a stream of YAML documents separated by `---` (as catalogs of
+/// other tools are written) into one tree per document, in order; empty
+/// documents are skipped. The limits apply to the stream as a whole.
+pub fn parse_documents(
+    text: &str,
+    file: SourceId,
+    limits: &Limits,
+) -> Result<Vec<Node>, SyntaxError> {
+    decode(text.as_bytes(), file, limits)?;
+    let (text, base) = match text.strip_prefix('\u{feff}') {
+        Some(rest) => (rest, '\u{feff}'.len_utf8()),
+        None => (text, 0),
+    };
+    let mut b = Builder::new(text, base, file, limits, Some(Vec::new()));
+    b.run()?;
+    Ok(b.stream.unwrap_or_default())
+}
+
 fn parse_yaml(
     text: &str,
     base: usize,
     file: SourceId,
     limits: &Limits,
 ) -> Result<Node, SyntaxError> {
-    let mut b = Builder {
-        file,
-        base,
-        text,
-        ascii: text.is_ascii(),
-        line_starts: if text.is_ascii() {
-            Vec::new()
-        } else {
-            std::iter::once(0)
-                .chain(text.match_indices('\n').map(|(i, _)| i + 1))
-                .collect()
-        },
-        limits: *limits,
-        stack: Vec::new(),
-        anchors: HashMap::new(),
-        alias_nodes: 0,
-        nodes: 0,
-        root: None,
-    };
-    for event in Parser::new_from_str(text) {
-        let (event, span) = event.map_err(|e| {
-            let m = e.marker();
-            let off = b.marker_offset(m.index(), m.line(), m.col());
-            SyntaxError::new(
-                SyntaxErrorKind::Syntax,
-                format!("invalid YAML: {}", e.info()),
-                Span::new(file, off, off),
-            )
-        })?;
-        match event {
-            Event::Scalar(text, style, anchor, tag) => {
-                let quoted = match core_tag(tag.as_deref()) {
-                    Ok(None) => !matches!(style, ScalarStyle::Plain),
-                    Ok(Some(suffix)) => suffix == "str",
-                    Err(shown) => {
-                        return Err(SyntaxError::new(
-                            SyntaxErrorKind::UnsupportedTag,
-                            format!("unsupported tag `{shown}`: Treaty reads plain YAML and JSON"),
-                            b.span(&span),
-                        ));
-                    }
-                };
-                // The scanner's buffer keeps room to grow (about 128 bytes
-                // for a one-character scalar): give it back, or two
-                // million scalars hold 250 MB.
-                let mut text = text.into_owned();
-                text.shrink_to_fit();
-                let node = Node {
-                    span: b.span(&span),
-                    value: Value::Scalar(Scalar { text, quoted }),
-                };
-                b.complete(node, anchor, 1)?;
-            }
-            Event::SequenceStart(anchor, ref tag) | Event::MappingStart(anchor, ref tag) => {
-                if let Err(shown) = core_tag(tag.as_deref()) {
-                    return Err(SyntaxError::new(
-                        SyntaxErrorKind::UnsupportedTag,
-                        format!("unsupported tag `{shown}`: Treaty reads plain YAML and JSON"),
-                        b.span(&span),
-                    ));
-                }
-                if b.stack.len() >= b.limits.max_depth {
-                    return Err(SyntaxError::new(
-                        SyntaxErrorKind::Limit,
-                        format!(
-                            "nesting is deeper than the limit of {} levels",
-                            b.limits.max_depth
-                        ),
-                        b.span(&span),
-                    ));
-                }
-                let start = b.span(&span).start as usize;
-                b.stack.push(match event {
-                    Event::SequenceStart(..) => Frame::Seq {
-                        start,
-                        anchor,
-                        items: Vec::new(),
-                        nodes: 1,
-                    },
-                    _ => Frame::Map {
-                        start,
-                        anchor,
-                        entries: Vec::new(),
-                        key: None,
-                        nodes: 1,
-                    },
-                });
-            }
-            Event::SequenceEnd | Event::MappingEnd => {
-                let end = b.collection_end(&span);
-                let (node, anchor, nodes) = match b.stack.pop() {
-                    Some(Frame::Seq {
-                        start,
-                        anchor,
-                        items,
-                        nodes,
-                    }) => (
-                        Node {
-                            span: Span::new(file, start, end),
-                            value: Value::Seq(items),
-                        },
-                        anchor,
-                        nodes,
-                    ),
-                    Some(Frame::Map {
-                        start,
-                        anchor,
-                        entries,
-                        nodes,
-                        ..
-                    }) => {
-                        check_unique_keys(&entries)?;
-                        (
-                            Node {
-                                span: Span::new(file, start, end),
-                                value: Value::Map(entries),
-                            },
-                            anchor,
-                            nodes,
-                        )
-                    }
-                    None => continue,
-                };
-                b.complete(node, anchor, nodes)?;
-            }
-            Event::Alias(id) => {
-                let Some((node, count)) = b.anchors.get(&id).cloned() else {
-                    return Err(SyntaxError::new(
-                        SyntaxErrorKind::UnknownAlias,
-                        "alias refers to an anchor that is not defined before it, or to the node that contains it",
-                        b.span(&span),
-                    ));
-                };
-                b.alias_nodes += count;
-                if b.alias_nodes > b.limits.max_alias_nodes {
-                    return Err(SyntaxError::new(
-                        SyntaxErrorKind::Limit,
-                        format!(
-                            "aliases expand to more than the limit of {} nodes",
-                            b.limits.max_alias_nodes
-                        ),
-                        b.span(&span),
-                    ));
-                }
-                b.complete(node, 0, count)?;
-            }
-            Event::StreamStart
-            | Event::StreamEnd
-            | Event::DocumentStart(_)
-            | Event::DocumentEnd
-            | Event::Nothing => {}
-        }
-    }
+    let mut b = Builder::new(text, base, file, limits, None);
+    b.run()?;
     b.root.ok_or_else(|| {
         SyntaxError::new(
             SyntaxErrorKind::Empty,
@@ -342,6 +211,179 @@ fn parse_yaml(
             Span::new(file, 0, 0),
         )
     })
+}
+
+impl<'t> Builder<'t> {
+    fn new(
+        text: &'t str,
+        base: usize,
+        file: SourceId,
+        limits: &Limits,
+        stream: Option<Vec<Node>>,
+    ) -> Builder<'t> {
+        Builder {
+            file,
+            base,
+            text,
+            ascii: text.is_ascii(),
+            line_starts: if text.is_ascii() {
+                Vec::new()
+            } else {
+                std::iter::once(0)
+                    .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+                    .collect()
+            },
+            limits: *limits,
+            stack: Vec::new(),
+            anchors: HashMap::new(),
+            alias_nodes: 0,
+            nodes: 0,
+            root: None,
+            stream,
+        }
+    }
+
+    fn run(&mut self) -> Result<(), SyntaxError> {
+        let b = self;
+        let (file, text) = (b.file, b.text);
+        for event in Parser::new_from_str(text) {
+            let (event, span) = event.map_err(|e| {
+                let m = e.marker();
+                let off = b.marker_offset(m.index(), m.line(), m.col());
+                SyntaxError::new(
+                    SyntaxErrorKind::Syntax,
+                    format!("invalid YAML: {}", e.info()),
+                    Span::new(file, off, off),
+                )
+            })?;
+            match event {
+                Event::Scalar(text, style, anchor, tag) => {
+                    let quoted = match core_tag(tag.as_deref()) {
+                        Ok(None) => !matches!(style, ScalarStyle::Plain),
+                        Ok(Some(suffix)) => suffix == "str",
+                        Err(shown) => {
+                            return Err(SyntaxError::new(
+                                SyntaxErrorKind::UnsupportedTag,
+                                format!(
+                                    "unsupported tag `{shown}`: Treaty reads plain YAML and JSON"
+                                ),
+                                b.span(&span),
+                            ));
+                        }
+                    };
+                    // The scanner's buffer keeps room to grow (about 128 bytes
+                    // for a one-character scalar): give it back, or two
+                    // million scalars hold 250 MB.
+                    let mut text = text.into_owned();
+                    text.shrink_to_fit();
+                    let node = Node {
+                        span: b.span(&span),
+                        value: Value::Scalar(Scalar { text, quoted }),
+                    };
+                    b.complete(node, anchor, 1)?;
+                }
+                Event::SequenceStart(anchor, ref tag) | Event::MappingStart(anchor, ref tag) => {
+                    if let Err(shown) = core_tag(tag.as_deref()) {
+                        return Err(SyntaxError::new(
+                            SyntaxErrorKind::UnsupportedTag,
+                            format!("unsupported tag `{shown}`: Treaty reads plain YAML and JSON"),
+                            b.span(&span),
+                        ));
+                    }
+                    if b.stack.len() >= b.limits.max_depth {
+                        return Err(SyntaxError::new(
+                            SyntaxErrorKind::Limit,
+                            format!(
+                                "nesting is deeper than the limit of {} levels",
+                                b.limits.max_depth
+                            ),
+                            b.span(&span),
+                        ));
+                    }
+                    let start = b.span(&span).start as usize;
+                    b.stack.push(match event {
+                        Event::SequenceStart(..) => Frame::Seq {
+                            start,
+                            anchor,
+                            items: Vec::new(),
+                            nodes: 1,
+                        },
+                        _ => Frame::Map {
+                            start,
+                            anchor,
+                            entries: Vec::new(),
+                            key: None,
+                            nodes: 1,
+                        },
+                    });
+                }
+                Event::SequenceEnd | Event::MappingEnd => {
+                    let end = b.collection_end(&span);
+                    let (node, anchor, nodes) = match b.stack.pop() {
+                        Some(Frame::Seq {
+                            start,
+                            anchor,
+                            items,
+                            nodes,
+                        }) => (
+                            Node {
+                                span: Span::new(file, start, end),
+                                value: Value::Seq(items),
+                            },
+                            anchor,
+                            nodes,
+                        ),
+                        Some(Frame::Map {
+                            start,
+                            anchor,
+                            entries,
+                            nodes,
+                            ..
+                        }) => {
+                            check_unique_keys(&entries)?;
+                            (
+                                Node {
+                                    span: Span::new(file, start, end),
+                                    value: Value::Map(entries),
+                                },
+                                anchor,
+                                nodes,
+                            )
+                        }
+                        None => continue,
+                    };
+                    b.complete(node, anchor, nodes)?;
+                }
+                Event::Alias(id) => {
+                    let Some((node, count)) = b.anchors.get(&id).cloned() else {
+                        return Err(SyntaxError::new(
+                            SyntaxErrorKind::UnknownAlias,
+                            "alias refers to an anchor that is not defined before it, or to the node that contains it",
+                            b.span(&span),
+                        ));
+                    };
+                    b.alias_nodes += count;
+                    if b.alias_nodes > b.limits.max_alias_nodes {
+                        return Err(SyntaxError::new(
+                            SyntaxErrorKind::Limit,
+                            format!(
+                                "aliases expand to more than the limit of {} nodes",
+                                b.limits.max_alias_nodes
+                            ),
+                            b.span(&span),
+                        ));
+                    }
+                    b.complete(node, 0, count)?;
+                }
+                Event::StreamStart
+                | Event::StreamEnd
+                | Event::DocumentStart(_)
+                | Event::DocumentEnd
+                | Event::Nothing => {}
+            }
+        }
+        Ok(())
+    }
 }
 
 /// The suffix of a YAML core-schema tag (`!!str`, `!!int`, ...), `None`
@@ -448,6 +490,18 @@ impl Builder<'_> {
         if anchor != 0 {
             self.anchors.insert(anchor, (node.clone(), count));
         }
+        if self.stack.is_empty()
+            && let Some(documents) = &mut self.stream
+        {
+            // A document of nothing but comments is a null: not an entry.
+            let empty = node
+                .as_scalar()
+                .is_some_and(|s| matches!(s.resolve(), crate::Resolved::Null));
+            if !empty {
+                documents.push(node);
+            }
+            return Ok(());
+        }
         match self.stack.last_mut() {
             // `---` at the end of a file opens an empty document: not content.
             None if self.root.is_some()
@@ -509,6 +563,33 @@ mod tests {
         let inner = b[1].get("é").map(|n| n.span).unwrap_or_default();
         assert_eq!(&text[inner.start as usize..inner.end as usize], "'ü'");
         Ok(())
+    }
+
+    #[test]
+    fn a_stream_reads_every_document_with_its_lines() -> Result<(), SyntaxError> {
+        let text = "---\na: 1\n---\n# only a comment\n---\nb: 2\n---\n";
+        let docs = parse_documents(text, SourceId(0), &Limits::CONTRACT_FILE)?;
+        assert_eq!(docs.len(), 2);
+        let f = SourceFile::new("t", text);
+        let b = docs[1].get("b").map(|n| n.span.start as usize).unwrap_or(0);
+        assert_eq!(f.position(b).line, 6);
+        Ok(())
+    }
+
+    #[test]
+    fn a_stream_keeps_the_limits_and_the_duplicate_key_check() {
+        let e = parse_documents(
+            "a: 1\n---\nb: 1\nb: 2\n",
+            SourceId(0),
+            &Limits::CONTRACT_FILE,
+        );
+        assert_eq!(e.err().map(|e| e.kind), Some(SyntaxErrorKind::DuplicateKey));
+        let limits = Limits {
+            max_nodes: 4,
+            ..Limits::CONTRACT_FILE
+        };
+        let e = parse_documents("a: 1\n---\nb: 1\n---\nc: 1\n", SourceId(0), &limits);
+        assert_eq!(e.err().map(|e| e.kind), Some(SyntaxErrorKind::Limit));
     }
 
     #[test]

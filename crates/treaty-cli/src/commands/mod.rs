@@ -18,7 +18,7 @@ use std::io::{IsTerminal, Write};
 
 /// The system's date: deadlines are judged against today unless the
 /// user gives another day.
-fn today() -> jiff::civil::Date {
+pub(crate) fn today() -> jiff::civil::Date {
     jiff::Zoned::now().date()
 }
 
@@ -32,6 +32,6 @@ fn print(out: &str) {
 
 /// Whether to colour what goes to a stream: a terminal, and `NO_COLOR`
 /// unset or empty.
-fn color(stream: &impl IsTerminal) -> bool {
+pub(crate) fn color(stream: &impl IsTerminal) -> bool {
     std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && stream.is_terminal()
 }

@@ -108,7 +108,9 @@ struct Validator {
     members: HashMap<String, Vec<String>>,
 }
 
-fn is_valid_id(id: &str) -> bool {
+/// Whether `id` is a well-formed id: 1 to 64 characters, lowercase ASCII
+/// letters, digits, `-`, `_` and `.`, starting with a letter or digit.
+pub fn is_valid_id(id: &str) -> bool {
     let b = id.as_bytes();
     !b.is_empty()
         && b.len() <= 64
