@@ -543,6 +543,10 @@ pub enum CheckFormat {
     Text,
     Json,
     Markdown,
+    /// SARIF 2.1.0, for code scanning (GitHub's upload-sarif).
+    Sarif,
+    /// GitLab's Code Quality report (`artifacts: reports: codequality`).
+    Gitlab,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

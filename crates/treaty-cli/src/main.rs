@@ -8,14 +8,17 @@ mod broker;
 mod changelog;
 mod check;
 mod cli;
+mod code_quality;
 mod commands;
 mod diff;
 mod exit;
+mod finding;
 mod fs_source;
 mod git_renames;
 mod git_source;
 mod init;
 mod render;
+mod sarif;
 
 use std::process::ExitCode;
 
