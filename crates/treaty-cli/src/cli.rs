@@ -199,6 +199,13 @@ pub struct InitArgs {
     /// The organization's name (defaults to the directory's name).
     #[arg(long)]
     pub name: Option<String>,
+    /// Propose the workspace from the repository in DIR instead of an
+    /// example: one interface per schema file found by its content
+    /// (OpenAPI, AsyncAPI, JSON Schema, Avro, each .proto package), its
+    /// producer from CODEOWNERS; what is left to decide is written as
+    /// comments.
+    #[arg(long)]
+    pub discover: bool,
 }
 
 #[derive(Debug, clap::Args)]

@@ -11,6 +11,7 @@ mod cli;
 mod code_quality;
 mod commands;
 mod diff;
+mod discover;
 mod exit;
 mod finding;
 mod fs_source;

@@ -1,0 +1,353 @@
+//! From what discovery found to the interfaces and teams it proposes:
+//! one interface per schema (per package for Protobuf), its id from the
+//! schema's title or file name, its producer from CODEOWNERS. Pure: the
+//! files were read by the caller.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use treaty_compat::Format;
+
+use super::codeowners::{CodeOwners, Ownership};
+use super::detect::{ProtoFile, Schema};
+
+/// The team of schemas no CODEOWNERS rule owns.
+pub const PLACEHOLDER_TEAM: &str = "unowned";
+
+/// Who a proposed interface's producer is, and on what grounds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Producer {
+    /// A team from CODEOWNERS: `@org/team` (GitLab: `@group/sub/team`).
+    Team { id: String, from: Found },
+    /// A person or e-mail from CODEOWNERS: a team named after them is
+    /// proposed, and which team they belong to is an open question.
+    Person { id: String, from: Found },
+    /// No rule owns the schema (or there is no CODEOWNERS file).
+    Unowned,
+}
+
+/// The CODEOWNERS rule an owner came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Found {
+    pub file: String,
+    pub ownership: Ownership,
+    /// The owner written first in the rule, which became the producer.
+    pub owner: String,
+}
+
+impl Producer {
+    pub fn team(&self) -> &str {
+        match self {
+            Producer::Team { id, .. } | Producer::Person { id, .. } => id,
+            Producer::Unowned => PLACEHOLDER_TEAM,
+        }
+    }
+}
+
+/// An interface discovery proposes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Proposed {
+    pub id: String,
+    pub name: String,
+    pub kind: Format,
+    pub schema: String,
+    /// Protobuf: where imports resolve from.
+    pub include_paths: Vec<String>,
+    /// Protobuf: the package's other files, reached only through imports.
+    pub other_files: Vec<String>,
+    pub producer: Producer,
+}
+
+/// A Treaty id from a name: lowercase letters, digits and `-`, words of
+/// camel case split (`PaymentSettled` → `payment-settled`), at most 64
+/// characters. Empty when the name has no letter or digit.
+pub fn id_from(name: &str) -> String {
+    let mut out = String::new();
+    let mut prev: Option<char> = None;
+    for c in name.chars() {
+        if c.is_ascii_alphanumeric() {
+            let camel = c.is_ascii_uppercase()
+                && prev.is_some_and(|p| p.is_ascii_lowercase() || p.is_ascii_digit());
+            if camel && !out.is_empty() && !out.ends_with('-') {
+                out.push('-');
+            }
+            out.push(c.to_ascii_lowercase());
+        } else if !out.is_empty() && !out.ends_with('-') {
+            out.push('-');
+        }
+        prev = Some(c);
+    }
+    out.truncate(64);
+    out.trim_end_matches('-').to_owned()
+}
+
+/// File names that say nothing about what they describe: the directory
+/// does.
+const GENERIC_STEMS: &[&str] = &[
+    "openapi", "asyncapi", "swagger", "schema", "api", "spec", "index", "main", "service",
+];
+
+/// An id from a schema's path: its file name without extensions (and
+/// without `.schema`, `.openapi`...), led by its directory's name when
+/// the file name is generic (`payments/openapi.yaml` → `payments-openapi`).
+fn id_from_path(path: &str) -> String {
+    let mut parts = path.rsplit('/');
+    let file = parts.next().unwrap_or(path);
+    let stem = file.split('.').next().unwrap_or(file);
+    let stem = if stem.is_empty() { file } else { stem };
+    match parts.next() {
+        Some(dir) if GENERIC_STEMS.contains(&stem.to_ascii_lowercase().as_str()) => {
+            id_from(&format!("{dir}-{stem}"))
+        }
+        _ => id_from(stem),
+    }
+}
+
+/// `base`, or `base-2`, `base-3`... whichever `taken` does not hold yet.
+fn unique(base: &str, taken: &mut BTreeSet<String>) -> String {
+    let base = if base.is_empty() { "interface" } else { base };
+    let mut id = base.to_owned();
+    let mut n = 2;
+    while taken.contains(&id) {
+        let suffix = format!("-{n}");
+        let keep = base.len().min(64 - suffix.len());
+        id = format!("{}{suffix}", base[..keep].trim_end_matches('-'));
+        n += 1;
+    }
+    taken.insert(id.clone());
+    id
+}
+
+/// The team an owner names: `@org/team` → `team`; `@user` → `user`;
+/// `name@example.com` → `name`. `None` for GitLab roles (`@@developer`)
+/// and owners with nothing to make an id of.
+fn owner_team(owner: &str) -> Option<(String, bool)> {
+    if owner.starts_with("@@") {
+        return None;
+    }
+    if let Some(handle) = owner.strip_prefix('@') {
+        let team = handle.contains('/');
+        let last = handle.rsplit('/').next().unwrap_or(handle);
+        let id = id_from(last);
+        return (!id.is_empty()).then_some((id, team));
+    }
+    let local = owner.split('@').next().unwrap_or(owner);
+    let id = id_from(local);
+    (!id.is_empty() && owner.contains('@')).then_some((id, false))
+}
+
+/// The producer CODEOWNERS gives a path.
+pub fn producer(codeowners: Option<&CodeOwners>, path: &str) -> Producer {
+    let Some(co) = codeowners else {
+        return Producer::Unowned;
+    };
+    let Some(ownership) = co.owner_of(path) else {
+        return Producer::Unowned;
+    };
+    // A team among the owners is preferred to a person.
+    let teams: Vec<(&String, (String, bool))> = ownership
+        .owners
+        .iter()
+        .filter_map(|o| owner_team(o).map(|t| (o, t)))
+        .collect();
+    let chosen = teams.iter().find(|(_, (_, team))| *team).or(teams.first());
+    let Some((owner, (id, is_team))) = chosen else {
+        return Producer::Unowned;
+    };
+    let from = Found {
+        file: co.file.clone(),
+        ownership: ownership.clone(),
+        owner: (*owner).clone(),
+    };
+    if *is_team {
+        Producer::Team {
+            id: id.clone(),
+            from,
+        }
+    } else {
+        Producer::Person {
+            id: id.clone(),
+            from,
+        }
+    }
+}
+
+/// The `.proto` packages as interfaces: the file of the package that
+/// declares a service (else its first), with the package's other files
+/// named. A package without services whose files other packages import
+/// is shared types, not an interface of its own.
+fn proto_packages(protos: &[(String, ProtoFile)]) -> Vec<(String, Vec<String>, Vec<String>)> {
+    let mut packages: BTreeMap<String, Vec<&(String, ProtoFile)>> = BTreeMap::new();
+    for p in protos {
+        let key = p.1.package.clone().unwrap_or_else(|| format!("file:{}", p.0));
+        packages.entry(key).or_default().push(p);
+    }
+    let imported = |path: &str, package: &str| {
+        protos.iter().any(|(other, f)| {
+            f.package.as_deref() != Some(package)
+                && other != path
+                && f.imports
+                    .iter()
+                    .any(|i| path == i || path.ends_with(&format!("/{i}")))
+        })
+    };
+    let mut out = Vec::new();
+    for (package, files) in packages {
+        let has_service = files.iter().any(|f| f.1.has_service);
+        if !has_service && files.iter().any(|f| imported(&f.0, &package)) {
+            continue;
+        }
+        let entry = files
+            .iter()
+            .find(|f| f.1.has_service)
+            .or(files.first())
+            .map(|f| f.0.clone())
+            .unwrap_or_default();
+        let others = files
+            .iter()
+            .map(|f| f.0.clone())
+            .filter(|f| *f != entry)
+            .collect();
+        let includes = include_roots(&entry, files.first().map(|f| &f.1), protos);
+        out.push((entry, includes, others));
+    }
+    out
+}
+
+/// Where the imports of a `.proto` file resolve from: the directory that
+/// holds an imported file under its import path, else the directory the
+/// package's path starts in (`acme.orders.v1` in `proto/acme/orders/v1/`).
+fn include_roots(entry: &str, declared: Option<&ProtoFile>, protos: &[(String, ProtoFile)]) -> Vec<String> {
+    let root_of = |path: &str, tail: &str| -> Option<String> {
+        let prefix = path.strip_suffix(tail)?;
+        if prefix.is_empty() {
+            return Some(".".to_owned());
+        }
+        prefix.strip_suffix('/').map(str::to_owned)
+    };
+    let mut roots = BTreeSet::new();
+    if let Some(f) = protos.iter().find(|p| p.0 == entry) {
+        for import in &f.1.imports {
+            if let Some(root) = protos.iter().find_map(|(path, _)| root_of(path, import)) {
+                roots.insert(root);
+            }
+        }
+    }
+    if let Some(package) = declared.and_then(|d| d.package.as_deref()) {
+        let file = entry.rsplit('/').next().unwrap_or(entry);
+        let tail = format!("{}/{file}", package.replace('.', "/"));
+        if let Some(root) = root_of(entry, &tail) {
+            roots.insert(root);
+        }
+    }
+    roots.into_iter().collect()
+}
+
+/// Every interface proposed, in the order of their schema paths.
+pub fn interfaces(
+    schemas: &[Schema],
+    protos: &[(String, ProtoFile)],
+    codeowners: Option<&CodeOwners>,
+) -> Vec<Proposed> {
+    let mut found: Vec<(String, Format, Option<String>, Vec<String>, Vec<String>)> = schemas
+        .iter()
+        .map(|s| (s.path.clone(), s.kind, s.title.clone(), vec![], vec![]))
+        .collect();
+    for (entry, includes, others) in proto_packages(protos) {
+        let package = protos
+            .iter()
+            .find(|p| p.0 == entry)
+            .and_then(|p| p.1.package.clone());
+        found.push((entry, Format::Protobuf, package, includes, others));
+    }
+    found.sort_by(|a, b| a.0.cmp(&b.0));
+    let mut taken = BTreeSet::new();
+    found
+        .into_iter()
+        .map(|(path, kind, title, include_paths, other_files)| {
+            let from_title = title.as_deref().map(id_from).unwrap_or_default();
+            let base = if from_title.is_empty() {
+                id_from_path(&path)
+            } else {
+                from_title
+            };
+            Proposed {
+                id: unique(&base, &mut taken),
+                name: title.unwrap_or_else(|| path.clone()),
+                kind,
+                producer: producer(codeowners, &path),
+                schema: path,
+                include_paths,
+                other_files,
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_valid_treaty_ids() {
+        assert_eq!(id_from("Payments API"), "payments-api");
+        assert_eq!(id_from("PaymentSettled"), "payment-settled");
+        assert_eq!(id_from("acme.orders.v1"), "acme-orders-v1");
+        assert_eq!(id_from("  Ünïcode — only  "), "n-code-only");
+        assert_eq!(id_from("…"), "");
+        assert_eq!(id_from(&"x".repeat(100)).len(), 64);
+        assert_eq!(id_from_path("services/payments/openapi.yaml"), "payments-openapi");
+        assert_eq!(id_from_path("events/order-placed.schema.json"), "order-placed");
+    }
+
+    #[test]
+    fn ids_are_made_unique() {
+        let mut taken = BTreeSet::new();
+        assert_eq!(unique("api", &mut taken), "api");
+        assert_eq!(unique("api", &mut taken), "api-2");
+        assert_eq!(unique("api", &mut taken), "api-3");
+        assert_eq!(unique("", &mut taken), "interface");
+        let long = "a".repeat(64);
+        assert_eq!(unique(&long, &mut taken), long);
+        assert_eq!(unique(&long, &mut taken).len(), 64);
+    }
+
+    #[test]
+    fn owners_become_teams() {
+        assert_eq!(owner_team("@acme/payments"), Some(("payments".into(), true)));
+        assert_eq!(owner_team("@group/sub/Data-Team"), Some(("data-team".into(), true)));
+        assert_eq!(owner_team("@octocat"), Some(("octocat".into(), false)));
+        assert_eq!(owner_team("jane.doe@example.com"), Some(("jane-doe".into(), false)));
+        assert_eq!(owner_team("@@maintainer"), None);
+        assert_eq!(owner_team("nobody"), None);
+    }
+
+    #[test]
+    fn proto_packages_become_one_interface_each() {
+        let file = |package: &str, service: bool, imports: &[&str]| ProtoFile {
+            package: Some(package.to_owned()),
+            has_service: service,
+            imports: imports.iter().map(|s| (*s).to_owned()).collect(),
+        };
+        let protos = vec![
+            ("proto/acme/common/v1/money.proto".to_owned(), file("acme.common.v1", false, &[])),
+            (
+                "proto/acme/orders/v1/orders.proto".to_owned(),
+                file("acme.orders.v1", true, &["acme/common/v1/money.proto"]),
+            ),
+            ("proto/acme/orders/v1/types.proto".to_owned(), file("acme.orders.v1", false, &[])),
+            ("events/audit.proto".to_owned(), file("audit", false, &[])),
+        ];
+        let found = proto_packages(&protos);
+        assert_eq!(
+            found,
+            vec![
+                (
+                    "proto/acme/orders/v1/orders.proto".to_owned(),
+                    vec!["proto".to_owned()],
+                    vec!["proto/acme/orders/v1/types.proto".to_owned()]
+                ),
+                ("events/audit.proto".to_owned(), vec![], vec![]),
+            ]
+        );
+    }
+}
