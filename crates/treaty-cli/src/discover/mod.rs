@@ -105,12 +105,19 @@ pub fn run(dir: &Path, name: Option<&str>) -> Result<Discovery, DiscoverError> {
         });
     }
     let teams = render::teams(&interfaces);
-    let steering = teams
-        .keys()
-        .find(|t| *t != propose::PLACEHOLDER_TEAM)
-        .or(teams.keys().next())
-        .cloned()
-        .unwrap_or_else(|| propose::PLACEHOLDER_TEAM.to_owned());
+    // A team CODEOWNERS names as a team (the first by id), else any.
+    let mut real: Vec<&str> = interfaces
+        .iter()
+        .filter(|p| matches!(p.producer, Producer::Team { .. }))
+        .map(|p| p.producer.team())
+        .collect();
+    real.sort_unstable();
+    let steering = real
+        .first()
+        .copied()
+        .or_else(|| teams.keys().map(String::as_str).next())
+        .unwrap_or(propose::PLACEHOLDER_TEAM)
+        .to_owned();
     let mut files = vec![(
         "treaty.yaml".to_owned(),
         init::workspace_file(dir, name, &steering, render::STEERING_NOTE),

@@ -136,4 +136,4 @@ const TEAM_QUESTIONS: &str = "\
 ";
 
 /// What `treaty.yaml` says of its steering group.
-pub const STEERING_NOTE: &str = "\n  # Open question: discovery chose the first team; name the real ones.";
+pub const STEERING_NOTE: &str = "\n  # Open question: discovery chose the first team CODEOWNERS names; name\n  # the real ones.";
