@@ -148,7 +148,12 @@ pub fn of_check(report: &CheckReport, dir: &str) -> Vec<Finding> {
             // The base's side of a change is a line of another revision:
             // show the current schema instead, and name the old place.
             let (path, line, column, message) = match &j.new {
-                Some(l) => (l.file.clone(), l.line.max(1), l.column.max(1), j.message.clone()),
+                Some(l) => (
+                    l.file.clone(),
+                    l.line.max(1),
+                    l.column.max(1),
+                    j.message.clone(),
+                ),
                 None => {
                     let before = j.old.as_ref().map_or_else(String::new, |l| {
                         format!(" (at {}:{}:{}:{})", report.base, l.file, l.line, l.column)
@@ -253,8 +258,14 @@ mod tests {
     fn paths_join_the_workspace_directory_as_given() {
         assert_eq!(joined(".", "schemas/a.yaml"), "schemas/a.yaml");
         assert_eq!(joined("", "a.yaml"), "a.yaml");
-        assert_eq!(joined("./contracts/", "schemas/a.yaml"), "contracts/schemas/a.yaml");
-        assert_eq!(joined("docs/api", "./openapi.json"), "docs/api/openapi.json");
+        assert_eq!(
+            joined("./contracts/", "schemas/a.yaml"),
+            "contracts/schemas/a.yaml"
+        );
+        assert_eq!(
+            joined("docs/api", "./openapi.json"),
+            "docs/api/openapi.json"
+        );
     }
 
     #[test]

@@ -46,7 +46,10 @@ fn pull_request(edit: &str) -> (tempfile::TempDir, PathBuf) {
     git(&seed, &["init", "-q"]);
     git(&seed, &["add", "-A"]);
     git(&seed, &["commit", "-q", "-m", "contracts"]);
-    git(&seed, &["push", "-q", origin.to_str().unwrap_or_default(), "main"]);
+    git(
+        &seed,
+        &["push", "-q", origin.to_str().unwrap_or_default(), "main"],
+    );
     git(dir.path(), &["clone", "-q", "origin.git", "work"]);
     let work = dir.path().join("work");
     git(&work, &["checkout", "-q", "-b", "change"]);
@@ -85,8 +88,8 @@ fn bash(dir: &Path, script: &str, env: &BTreeMap<String, String>) -> (i32, Strin
         .env_remove("TREATY_TOKEN")
         .output()
         .unwrap_or_else(|e| panic!("cannot run bash: {e}"));
-    let text = String::from_utf8_lossy(&out.stdout).into_owned()
-        + &String::from_utf8_lossy(&out.stderr);
+    let text =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
     (out.status.code().unwrap_or(-1), text)
 }
 
@@ -101,7 +104,12 @@ struct GithubRun {
 
 fn run_github_workflow(work: &Path) -> GithubRun {
     let (_, workflow) = example("github-workflow.yml");
-    assert!(workflow.get("on").and_then(|o| o.get("pull_request")).is_some());
+    assert!(
+        workflow
+            .get("on")
+            .and_then(|o| o.get("pull_request"))
+            .is_some()
+    );
     let scratch = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let summary = scratch.path().join("summary.md");
     let outputs = scratch.path().join("outputs");
@@ -109,7 +117,10 @@ fn run_github_workflow(work: &Path) -> GithubRun {
     env.insert("GITHUB_STEP_SUMMARY".into(), summary.display().to_string());
     env.insert("GITHUB_OUTPUT".into(), outputs.display().to_string());
     let job = workflow.get("jobs").and_then(|j| j.get("check"));
-    let steps = job.and_then(|j| j.get("steps")).and_then(Node::as_seq).unwrap_or_default();
+    let steps = job
+        .and_then(|j| j.get("steps"))
+        .and_then(Node::as_seq)
+        .unwrap_or_default();
     let mut codes = Vec::new();
     let mut sarif_file = None;
     let mut failed = false;
@@ -118,8 +129,15 @@ fn run_github_workflow(work: &Path) -> GithubRun {
         let uses = step.get("uses").map(text).unwrap_or_default();
         if uses.starts_with("actions/checkout@") {
             // The clone is the checkout; the base must be in it.
-            let depth = step.get("with").and_then(|w| w.get("fetch-depth")).map(text);
-            assert_eq!(depth.as_deref(), Some("0"), "treaty check needs the history");
+            let depth = step
+                .get("with")
+                .and_then(|w| w.get("fetch-depth"))
+                .map(text);
+            assert_eq!(
+                depth.as_deref(),
+                Some("0"),
+                "treaty check needs the history"
+            );
             continue;
         }
         if uses.starts_with("github/codeql-action/upload-sarif@") {
@@ -152,13 +170,19 @@ fn run_github_workflow(work: &Path) -> GithubRun {
         let script = run
             .replace("${{ github.base_ref }}", "main")
             .replace("${{ steps.check.outputs.status }}", &status);
-        assert!(!script.contains("${{"), "an expression the test does not know: {script}");
+        assert!(
+            !script.contains("${{"),
+            "an expression the test does not know: {script}"
+        );
         let (code, out) = bash(work, &script, &env);
         if code != 0 {
             failed = true;
         }
         codes.push((name.clone(), code));
-        assert!(code == 0 || name.starts_with("Fail"), "step `{name}` failed: {out}");
+        assert!(
+            code == 0 || name.starts_with("Fail"),
+            "step `{name}` failed: {out}"
+        );
     }
     let sarif_file = sarif_file.unwrap_or_else(|| panic!("no upload-sarif step"));
     let sarif = std::fs::read_to_string(work.join(&sarif_file)).unwrap_or_default();
@@ -177,14 +201,25 @@ fn the_github_workflow_passes_a_harmless_pull_request() {
     let names: Vec<&str> = run.codes.iter().map(|(n, _)| n.as_str()).collect();
     assert_eq!(
         names,
-        ["Validate the contract files", "Check against the base branch"]
+        [
+            "Validate the contract files",
+            "Check against the base branch"
+        ]
     );
     assert!(run.codes.iter().all(|(_, c)| *c == 0), "{:?}", run.codes);
     assert!(run.outputs.contains("status=0"), "{}", run.outputs);
-    assert!(run.summary.starts_with("## Treaty check against `origin/main`"), "{}", run.summary);
+    assert!(
+        run.summary
+            .starts_with("## Treaty check against `origin/main`"),
+        "{}",
+        run.summary
+    );
     assert!(run.summary.contains("✅"), "{}", run.summary);
     if let Some(validator) = common::sarif::validator() {
-        assert_eq!(common::sarif::errors(&validator, &run.sarif), Vec::<String>::new());
+        assert_eq!(
+            common::sarif::errors(&validator, &run.sarif),
+            Vec::<String>::new()
+        );
     }
 }
 
@@ -194,13 +229,20 @@ fn the_github_workflow_fails_a_breaking_pull_request_and_says_why() {
     let run = run_github_workflow(&work);
     assert_eq!(
         run.codes.last(),
-        Some(&("Fail on a breaking change that affects a consumer".to_owned(), 1)),
+        Some(&(
+            "Fail on a breaking change that affects a consumer".to_owned(),
+            1
+        )),
         "{:?}",
         run.codes
     );
     assert!(run.outputs.contains("status=1"), "{}", run.outputs);
     assert!(run.summary.contains("❌"), "{}", run.summary);
-    assert!(run.summary.contains("enum-value-removed"), "{}", run.summary);
+    assert!(
+        run.summary.contains("enum-value-removed"),
+        "{}",
+        run.summary
+    );
     let errors: Vec<&serde_json::Value> = run.sarif["runs"][0]["results"]
         .as_array()
         .into_iter()
@@ -209,7 +251,10 @@ fn the_github_workflow_fails_a_breaking_pull_request_and_says_why() {
         .collect();
     assert!(!errors.is_empty(), "{}", run.sarif);
     if let Some(validator) = common::sarif::validator() {
-        assert_eq!(common::sarif::errors(&validator, &run.sarif), Vec::<String>::new());
+        assert_eq!(
+            common::sarif::errors(&validator, &run.sarif),
+            Vec::<String>::new()
+        );
     }
 }
 
@@ -217,14 +262,25 @@ fn the_github_workflow_fails_a_breaking_pull_request_and_says_why() {
 /// and output, and its Code Quality report.
 fn run_gitlab_job(work: &Path) -> (i32, String, serde_json::Value) {
     let (_, ci) = example("gitlab-ci.yml");
-    let job = ci.get("treaty").unwrap_or_else(|| panic!("no `treaty` job"));
+    let job = ci
+        .get("treaty")
+        .unwrap_or_else(|| panic!("no `treaty` job"));
     let rules = job.get("rules").and_then(Node::as_seq).unwrap_or_default();
     assert!(
-        rules.iter().any(|r| r.get("if").map(text).is_some_and(|i| i.contains("merge_request_event"))),
+        rules.iter().any(|r| r
+            .get("if")
+            .map(text)
+            .is_some_and(|i| i.contains("merge_request_event"))),
         "the job runs in merge requests"
     );
-    let before = job.get("before_script").and_then(Node::as_seq).unwrap_or_default();
-    assert!(before.iter().all(|l| text(l).contains("cargo install")), "only the install");
+    let before = job
+        .get("before_script")
+        .and_then(Node::as_seq)
+        .unwrap_or_default();
+    assert!(
+        before.iter().all(|l| text(l).contains("cargo install")),
+        "only the install"
+    );
     let mut env = vars(job.get("variables"));
     assert_eq!(env.get("GIT_DEPTH").map(String::as_str), Some("0"));
     env.insert("CI_MERGE_REQUEST_TARGET_BRANCH_NAME".into(), "main".into());
@@ -239,7 +295,10 @@ fn run_gitlab_job(work: &Path) -> (i32, String, serde_json::Value) {
     assert!(!script.is_empty());
     let (code, out) = bash(work, &script.join("\n"), &env);
     let artifacts = job.get("artifacts");
-    assert_eq!(artifacts.and_then(|a| a.get("when")).map(text).as_deref(), Some("always"));
+    assert_eq!(
+        artifacts.and_then(|a| a.get("when")).map(text).as_deref(),
+        Some("always")
+    );
     let report = artifacts
         .and_then(|a| a.get("reports"))
         .and_then(|r| r.get("codequality"))
@@ -260,7 +319,10 @@ fn the_gitlab_job_reports_code_quality_and_fails_a_breaking_merge_request() {
     let (_dir, work) = pull_request("breaking");
     let (code, out, report) = run_gitlab_job(&work);
     assert_eq!(code, 1, "{out}");
-    assert!(out.contains("payments-api (openapi, backward_transitive): FAIL"), "{out}");
+    assert!(
+        out.contains("payments-api (openapi, backward_transitive): FAIL"),
+        "{out}"
+    );
     let critical: Vec<&serde_json::Value> = report
         .as_array()
         .into_iter()
@@ -268,8 +330,10 @@ fn the_gitlab_job_reports_code_quality_and_fails_a_breaking_merge_request() {
         .filter(|i| i["severity"] == "critical")
         .collect();
     assert!(
-        critical.iter().any(|i| i["check_name"] == "enum-value-removed"
-            && i["location"]["path"] == "schemas/payments-api.openapi.yaml"),
+        critical
+            .iter()
+            .any(|i| i["check_name"] == "enum-value-removed"
+                && i["location"]["path"] == "schemas/payments-api.openapi.yaml"),
         "{report}"
     );
 }
@@ -288,6 +352,9 @@ fn docs_ci_shows_the_examples_word_for_word() {
         .unwrap_or_default();
     for id in ["treaty-validate", "treaty-check"] {
         assert!(hooks.contains(&format!("- id: {id}\n")), "{id}");
-        assert!(doc.contains(&format!("id: {id}")), "docs/ci.md does not show {id}");
+        assert!(
+            doc.contains(&format!("id: {id}")),
+            "docs/ci.md does not show {id}"
+        );
     }
 }

@@ -45,8 +45,8 @@ fn assert_locations_exist(sarif: &serde_json::Value, root: &Path) {
         let loc = &r["locations"][0]["physicalLocation"];
         let uri = loc["artifactLocation"]["uri"].as_str().unwrap_or_default();
         let line = loc["region"]["startLine"].as_u64().unwrap_or_default();
-        let text = std::fs::read_to_string(root.join(uri))
-            .unwrap_or_else(|e| panic!("{uri} of {r}: {e}"));
+        let text =
+            std::fs::read_to_string(root.join(uri)).unwrap_or_else(|e| panic!("{uri} of {r}: {e}"));
         assert!(
             line >= 1 && line as usize <= text.lines().count(),
             "{uri}:{line} is not a line of the file"
@@ -75,9 +75,15 @@ fn sarif_of_check_and_diff_passes_the_official_schema() {
     );
     assert_eq!(out.status.code(), Some(1), "{out:?}");
     let check = json(&out);
-    assert_eq!(common::sarif::errors(&validator, &check), Vec::<String>::new());
+    assert_eq!(
+        common::sarif::errors(&validator, &check),
+        Vec::<String>::new()
+    );
     assert_locations_exist(&check, dir.path());
-    let results = check["runs"][0]["results"].as_array().cloned().unwrap_or_default();
+    let results = check["runs"][0]["results"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
     let failing: Vec<&serde_json::Value> =
         results.iter().filter(|r| r["level"] == "error").collect();
     assert!(!failing.is_empty(), "{check}");
@@ -106,7 +112,10 @@ fn sarif_of_check_and_diff_passes_the_official_schema() {
         let index = r["ruleIndex"].as_u64().unwrap_or(u64::MAX) as usize;
         let rule = rules.get(index).unwrap_or(&serde_json::Value::Null);
         assert_eq!(rule["id"], r["ruleId"], "{r}");
-        assert!(rule["help"]["text"].as_str().is_some_and(|t| t.len() > 20), "{rule}");
+        assert!(
+            rule["help"]["text"].as_str().is_some_and(|t| t.len() > 20),
+            "{rule}"
+        );
     }
 
     let out = run_in(
@@ -121,13 +130,15 @@ fn sarif_of_check_and_diff_passes_the_official_schema() {
     );
     assert_eq!(out.status.code(), Some(1), "{out:?}");
     let diff = json(&out);
-    assert_eq!(common::sarif::errors(&validator, &diff), Vec::<String>::new());
+    assert_eq!(
+        common::sarif::errors(&validator, &diff),
+        Vec::<String>::new()
+    );
     assert_locations_exist(&diff, dir.path());
     assert!(
-        diff["runs"][0]["results"]
-            .as_array()
-            .is_some_and(|r| r.iter().any(|r| r["ruleId"] == "enum-value-removed"
-                && r["level"] == "error")),
+        diff["runs"][0]["results"].as_array().is_some_and(|r| r
+            .iter()
+            .any(|r| r["ruleId"] == "enum-value-removed" && r["level"] == "error")),
         "{diff}"
     );
 }
@@ -163,7 +174,10 @@ fn gitlab_code_quality_names_each_finding_once_at_its_line() {
     let mut fingerprints = std::collections::BTreeSet::new();
     for i in &issues {
         for key in ["description", "check_name", "fingerprint", "severity"] {
-            assert!(i[key].as_str().is_some_and(|s| !s.is_empty()), "{key} of {i}");
+            assert!(
+                i[key].as_str().is_some_and(|s| !s.is_empty()),
+                "{key} of {i}"
+            );
         }
         assert!(
             ["info", "minor", "major", "critical", "blocker"]
@@ -172,7 +186,12 @@ fn gitlab_code_quality_names_each_finding_once_at_its_line() {
         );
         let path = i["location"]["path"].as_str().unwrap_or_default();
         assert!(dir.path().join(path).is_file(), "{i}");
-        assert!(i["location"]["lines"]["begin"].as_u64().is_some_and(|l| l >= 1), "{i}");
+        assert!(
+            i["location"]["lines"]["begin"]
+                .as_u64()
+                .is_some_and(|l| l >= 1),
+            "{i}"
+        );
         assert!(
             fingerprints.insert(i["fingerprint"].as_str().unwrap_or_default().to_owned()),
             "fingerprint repeated: {i}"

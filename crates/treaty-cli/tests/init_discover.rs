@@ -67,9 +67,15 @@ fn monorepo(cx: &TestContext) {
     // Not schemas: configuration, data, a list, Swagger 2 (refused, said).
     cx.write(".github/workflows/ci.yml", "on: push\njobs: {}\n");
     cx.write("deploy/values.yaml", "replicas: 3\nimage: {tag: latest}\n");
-    cx.write("package.json", "{\"name\": \"web\", \"version\": \"1.0.0\"}\n");
+    cx.write(
+        "package.json",
+        "{\"name\": \"web\", \"version\": \"1.0.0\"}\n",
+    );
     cx.write("fixtures/list.yaml", "- a\n- b\n");
-    cx.write("legacy/swagger.yaml", "swagger: '2.0'\ninfo: {title: Old, version: '1'}\n");
+    cx.write(
+        "legacy/swagger.yaml",
+        "swagger: '2.0'\ninfo: {title: Old, version: '1'}\n",
+    );
     // Other people's schemas and build output: never proposed.
     cx.write("node_modules/lib/openapi.yaml", OPENAPI);
     cx.write("target/gen/openapi.yaml", OPENAPI);
@@ -80,8 +86,8 @@ fn monorepo(cx: &TestContext) {
 
 fn run(cx: &TestContext, args: &[&str]) -> (i32, String) {
     let out = cx.run(args);
-    let text = String::from_utf8_lossy(&out.stdout).into_owned()
-        + &String::from_utf8_lossy(&out.stderr);
+    let text =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
     (out.status.code().unwrap_or(-1), text)
 }
 
@@ -116,7 +122,10 @@ contracts/*.avsc jane.doe@example.com
     );
     insta::assert_snapshot!("discover_github_person", read(&cx, "teams/jane-doe.yaml"));
     let ws = read(&cx, "treaty.yaml");
-    assert!(ws.contains("id: acme") && ws.contains("steering_group: [payments]"), "{ws}");
+    assert!(
+        ws.contains("id: acme") && ws.contains("steering_group: [payments]"),
+        "{ws}"
+    );
 
     // It validates (the teams' escalation paths are open questions:
     // warnings, not errors).
@@ -130,7 +139,10 @@ contracts/*.avsc jane.doe@example.com
     git(cx.path(), &["commit", "-q", "-m", "discovered"]);
     let (code, out) = run(&cx, &["check", "."]);
     assert_eq!(code, 0, "{out}");
-    assert!(out.contains("5 interfaces against HEAD: 0 failed, 0 errors"), "{out}");
+    assert!(
+        out.contains("5 interfaces against HEAD: 0 failed, 0 errors"),
+        "{out}"
+    );
     cx.write(
         "services/payments/openapi.yaml",
         OPENAPI.replace("/payments:", "/payouts:"),
@@ -144,7 +156,10 @@ contracts/*.avsc jane.doe@example.com
     cx.write("services/new/openapi.yaml", OPENAPI);
     let (code, out) = run(&cx, &["init", "--discover", "."]);
     assert_eq!(code, 2, "{out}");
-    assert!(out.contains("already holds a treaty.yaml; nothing was written"), "{out}");
+    assert!(
+        out.contains("already holds a treaty.yaml; nothing was written"),
+        "{out}"
+    );
     assert_eq!(read(&cx, "interfaces/payments-api.yaml"), before);
     assert!(!cx.path().join("interfaces/payments-api-2.yaml").exists());
 }
@@ -168,7 +183,10 @@ contracts/
     insta::assert_snapshot!("discover_gitlab_output", out);
     let unowned = read(&cx, "interfaces/acme-inventory-v1.yaml");
     assert!(unowned.contains("producer: unowned"), "{unowned}");
-    assert!(unowned.contains("no CODEOWNERS rule owns this schema"), "{unowned}");
+    assert!(
+        unowned.contains("no CODEOWNERS rule owns this schema"),
+        "{unowned}"
+    );
     assert!(read(&cx, "teams/unowned.yaml").contains("A placeholder"));
     let (code, out) = run(&cx, &["validate"]);
     assert_eq!(code, 0, "{out}");
@@ -182,9 +200,18 @@ fn ids_from_titles_are_made_unique() {
     cx.write("c/openapi.json", r#"{"openapi": "3.0.3", "info": {"title": "Ünïcode — Ωmega!", "version": "1"}, "paths": {}}"#);
     let (code, out) = run(&cx, &["init", "--discover"]);
     assert_eq!(code, 0, "{out}");
-    assert!(cx.path().join("interfaces/payments-api.yaml").is_file(), "{out}");
-    assert!(cx.path().join("interfaces/payments-api-2.yaml").is_file(), "{out}");
-    assert!(cx.path().join("interfaces/n-code-mega.yaml").is_file(), "{out}");
+    assert!(
+        cx.path().join("interfaces/payments-api.yaml").is_file(),
+        "{out}"
+    );
+    assert!(
+        cx.path().join("interfaces/payments-api-2.yaml").is_file(),
+        "{out}"
+    );
+    assert!(
+        cx.path().join("interfaces/n-code-mega.yaml").is_file(),
+        "{out}"
+    );
     let (code, out) = run(&cx, &["validate"]);
     assert_eq!(code, 0, "{out}");
 }

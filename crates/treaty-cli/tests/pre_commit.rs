@@ -33,14 +33,20 @@ fn pre_commit() -> Option<PathBuf> {
 
 /// `pre-commit try-repo <this repository> HOOK ARGS` in `dir`, with the
 /// `treaty` under test first on PATH; exit code and output.
-fn try_repo(pre_commit: &Path, cache: &Path, dir: &Path, hook: &str, args: &[&str]) -> (i32, String) {
+fn try_repo(
+    pre_commit: &Path,
+    cache: &Path,
+    dir: &Path,
+    hook: &str,
+    args: &[&str],
+) -> (i32, String) {
     let bin = Path::new(env!("CARGO_BIN_EXE_treaty"))
         .parent()
         .map(Path::to_path_buf)
         .unwrap_or_default();
-    let path = std::env::join_paths(
-        std::iter::once(bin).chain(std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())),
-    )
+    let path = std::env::join_paths(std::iter::once(bin).chain(std::env::split_paths(
+        &std::env::var_os("PATH").unwrap_or_default(),
+    )))
     .unwrap_or_default();
     let out = Command::new(pre_commit)
         .current_dir(dir)
@@ -53,8 +59,8 @@ fn try_repo(pre_commit: &Path, cache: &Path, dir: &Path, hook: &str, args: &[&st
         .args(args)
         .output()
         .unwrap_or_else(|e| panic!("cannot run pre-commit: {e}"));
-    let text = String::from_utf8_lossy(&out.stdout).into_owned()
-        + &String::from_utf8_lossy(&out.stderr);
+    let text =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
     (out.status.code().unwrap_or(-1), text)
 }
 
@@ -77,33 +83,63 @@ fn the_hooks_pass_a_good_workspace_and_fail_a_broken_one() {
     git(&repo, &["add", "-A"]);
     git(&repo, &["commit", "-q", "-m", "workspace"]);
 
-    let (code, out) = try_repo(&pre_commit, cache.path(), &repo, "treaty-validate", &["--all-files"]);
+    let (code, out) = try_repo(
+        &pre_commit,
+        cache.path(),
+        &repo,
+        "treaty-validate",
+        &["--all-files"],
+    );
     assert_eq!(code, 0, "{out}");
-    assert!(out.contains("treaty validate") && out.contains("Passed"), "{out}");
+    assert!(
+        out.contains("treaty validate") && out.contains("Passed"),
+        "{out}"
+    );
 
     // A misspelt field: validate fails and says where.
     let file = repo.join("interfaces/greetings-api.yaml");
     let good = std::fs::read_to_string(&file).unwrap_or_default();
-    std::fs::write(&file, good.replace("consumers:", "comsumers:")).unwrap_or_else(|e| panic!("{e}"));
-    let (code, out) = try_repo(&pre_commit, cache.path(), &repo, "treaty-validate", &["--all-files"]);
+    std::fs::write(&file, good.replace("consumers:", "comsumers:"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let (code, out) = try_repo(
+        &pre_commit,
+        cache.path(),
+        &repo,
+        "treaty-validate",
+        &["--all-files"],
+    );
     assert_eq!(code, 1, "{out}");
-    assert!(out.contains("Failed") && out.contains("unknown field `comsumers`"), "{out}");
+    assert!(
+        out.contains("Failed") && out.contains("unknown field `comsumers`"),
+        "{out}"
+    );
     std::fs::write(&file, &good).unwrap_or_else(|e| panic!("{e}"));
 
     // treaty check on what is staged: a harmless change passes, a
     // breaking change a consumer uses fails.
     let schema = repo.join("schemas/greetings-api.openapi.yaml");
     let text = std::fs::read_to_string(&schema).unwrap_or_default();
-    std::fs::write(&schema, text.replace("description: A greeting.", "description: Hello.")).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(
+        &schema,
+        text.replace("description: A greeting.", "description: Hello."),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
     git(&repo, &["add", "-A"]);
     let (code, out) = try_repo(&pre_commit, cache.path(), &repo, "treaty-check", &[]);
     assert_eq!(code, 0, "{out}");
-    assert!(out.contains("treaty check") && out.contains("Passed"), "{out}");
+    assert!(
+        out.contains("treaty check") && out.contains("Passed"),
+        "{out}"
+    );
 
-    std::fs::write(&schema, text.replace("required: [text]", "required: []")).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(&schema, text.replace("required: [text]", "required: []"))
+        .unwrap_or_else(|e| panic!("{e}"));
     git(&repo, &["add", "-A"]);
     let (code, out) = try_repo(&pre_commit, cache.path(), &repo, "treaty-check", &[]);
     assert_eq!(code, 1, "{out}");
-    assert!(out.contains("Failed") && out.contains("greetings-api"), "{out}");
+    assert!(
+        out.contains("Failed") && out.contains("greetings-api"),
+        "{out}"
+    );
     assert!(out.contains("affects web"), "{out}");
 }

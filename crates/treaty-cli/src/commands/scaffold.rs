@@ -4,8 +4,8 @@
 use std::path::Path;
 
 use crate::cli::{InitArgs, SchemaArgs};
-use crate::exit::{self, Exit};
 use crate::discover::{self, Producer};
+use crate::exit::{self, Exit};
 use crate::init;
 
 /// `treaty init`.
@@ -54,9 +54,15 @@ fn init_discovered(dir: &Path, name: Option<&str>) -> Exit {
         let owner = match &p.producer {
             Producer::Team { from, .. } => format!("{} ({})", p.producer.team(), from.owner),
             Producer::Person { from, .. } => {
-                format!("{} ({}, a person: which team?)", p.producer.team(), from.owner)
+                format!(
+                    "{} ({}, a person: which team?)",
+                    p.producer.team(),
+                    from.owner
+                )
             }
-            Producer::Unowned => format!("{} (no CODEOWNERS rule: who owns it?)", p.producer.team()),
+            Producer::Unowned => {
+                format!("{} (no CODEOWNERS rule: who owns it?)", p.producer.team())
+            }
         };
         out.push_str(&format!(
             "  {:<10} {}  {}  producer {owner}\n",

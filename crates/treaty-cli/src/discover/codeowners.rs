@@ -212,7 +212,10 @@ mod tests {
     fn the_last_matching_rule_wins() {
         let text = "* @org/all\n/services/ @org/services\n*.proto @org/proto\n";
         assert_eq!(owners(text, "README.md"), one("@org/all"));
-        assert_eq!(owners(text, "services/a/openapi.yaml"), one("@org/services"));
+        assert_eq!(
+            owners(text, "services/a/openapi.yaml"),
+            one("@org/services")
+        );
         assert_eq!(owners(text, "services/a/x.proto"), one("@org/proto"));
     }
 
@@ -226,7 +229,10 @@ mod tests {
         assert_eq!(owners("docs/* @a\n", "docs/a.md"), one("@a"));
         assert_eq!(owners("docs/* @a\n", "docs/b/a.md"), None);
         // `**` and escapes.
-        assert_eq!(owners("**/events/*.avsc @a\n", "x/y/events/o.avsc"), one("@a"));
+        assert_eq!(
+            owners("**/events/*.avsc @a\n", "x/y/events/o.avsc"),
+            one("@a")
+        );
         assert_eq!(owners("my\\ dir/ @a\n", "my dir/s.yaml"), one("@a"));
         // A rule without owners unsets them; negations are not rules.
         assert_eq!(owners("* @a\n/gen/\n", "gen/s.yaml"), None);
@@ -250,6 +256,9 @@ mod tests {
         // The first section with a match names the owner.
         assert_eq!(owners(text, "api/notes.md"), one("@org/writers"));
         let o = CodeOwners::parse(Path::new("/r"), "CODEOWNERS", text).owner_of("api/a.json");
-        assert_eq!(o.map(|o| (o.line, o.pattern)), Some((4, "/api/".to_owned())));
+        assert_eq!(
+            o.map(|o| (o.line, o.pattern)),
+            Some((4, "/api/".to_owned()))
+        );
     }
 }

@@ -133,7 +133,9 @@ pub fn document(source: &FsSource, path: &str) -> Result<Option<Schema>, Skipped
         return Err(skipped(note));
     }
     let title = match format {
-        Some(Format::OpenApi | Format::AsyncApi) => root.get("info").and_then(|i| text_of(i, "title")),
+        Some(Format::OpenApi | Format::AsyncApi) => {
+            root.get("info").and_then(|i| text_of(i, "title"))
+        }
         Some(Format::JsonSchema) if declares_json_schema(path, &root) => text_of(&root, "title"),
         Some(Format::Avro) if declares_avro(path, &root) => text_of(&root, "name"),
         _ => return Ok(None),

@@ -31,9 +31,13 @@ pub enum DiscoverError {
     Init(#[from] InitError),
     #[error(transparent)]
     Walk(#[from] walk::WalkError),
-    #[error("no schema files under {0} (OpenAPI, AsyncAPI, JSON Schema with `$schema`, Avro or .proto); nothing was written")]
+    #[error(
+        "no schema files under {0} (OpenAPI, AsyncAPI, JSON Schema with `$schema`, Avro or .proto); nothing was written"
+    )]
     NothingFound(String),
-    #[error("{found} schema files under {dir}, more than {MAX_INTERFACES}: give a narrower directory; nothing was written")]
+    #[error(
+        "{found} schema files under {dir}, more than {MAX_INTERFACES}: give a narrower directory; nothing was written"
+    )]
     TooMany { dir: String, found: usize },
 }
 
@@ -51,8 +55,7 @@ pub struct Discovery {
 /// The first CODEOWNERS file of the usual places under `dir`, parsed.
 fn codeowners(dir: &Path) -> Option<codeowners::CodeOwners> {
     codeowners::LOCATIONS.iter().find_map(|rel| {
-        let bytes =
-            crate::fs_source::read_regular_file(&dir.join(rel), 1024 * 1024).ok()?;
+        let bytes = crate::fs_source::read_regular_file(&dir.join(rel), 1024 * 1024).ok()?;
         let text = String::from_utf8_lossy(&bytes);
         Some(codeowners::CodeOwners::parse(dir, rel, &text))
     })
@@ -75,7 +78,10 @@ pub fn run(dir: &Path, name: Option<&str>) -> Result<Discovery, DiscoverError> {
         .collect();
     for path in &found.files {
         if path.ends_with(".proto") {
-            match crate::fs_source::read_regular_file(&dir.join(path), walk::MAX_FILE_BYTES as usize) {
+            match crate::fs_source::read_regular_file(
+                &dir.join(path),
+                walk::MAX_FILE_BYTES as usize,
+            ) {
                 Ok(bytes) => protos.push((
                     path.clone(),
                     detect::proto_declarations(&String::from_utf8_lossy(&bytes)),
@@ -122,7 +128,11 @@ pub fn run(dir: &Path, name: Option<&str>) -> Result<Discovery, DiscoverError> {
         "treaty.yaml".to_owned(),
         init::workspace_file(dir, name, &steering, render::STEERING_NOTE),
     )];
-    files.extend(teams.into_iter().map(|(id, text)| (format!("teams/{id}.yaml"), text)));
+    files.extend(
+        teams
+            .into_iter()
+            .map(|(id, text)| (format!("teams/{id}.yaml"), text)),
+    );
     files.extend(
         interfaces
             .iter()

@@ -171,14 +171,27 @@ pub fn producer(codeowners: Option<&CodeOwners>, path: &str) -> Producer {
     }
 }
 
+/// A schema to propose an interface for, before its id and producer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Candidate {
+    path: String,
+    kind: Format,
+    title: Option<String>,
+    include_paths: Vec<String>,
+    other_files: Vec<String>,
+}
+
 /// The `.proto` packages as interfaces: the file of the package that
 /// declares a service (else its first), with the package's other files
 /// named. A package without services whose files other packages import
 /// is shared types, not an interface of its own.
-fn proto_packages(protos: &[(String, ProtoFile)]) -> Vec<(String, Vec<String>, Vec<String>)> {
+fn proto_packages(protos: &[(String, ProtoFile)]) -> Vec<Candidate> {
     let mut packages: BTreeMap<String, Vec<&(String, ProtoFile)>> = BTreeMap::new();
     for p in protos {
-        let key = p.1.package.clone().unwrap_or_else(|| format!("file:{}", p.0));
+        let key =
+            p.1.package
+                .clone()
+                .unwrap_or_else(|| format!("file:{}", p.0));
         packages.entry(key).or_default().push(p);
     }
     let imported = |path: &str, package: &str| {
@@ -207,8 +220,14 @@ fn proto_packages(protos: &[(String, ProtoFile)]) -> Vec<(String, Vec<String>, V
             .map(|f| f.0.clone())
             .filter(|f| *f != entry)
             .collect();
-        let includes = include_roots(&entry, files.first().map(|f| &f.1), protos);
-        out.push((entry, includes, others));
+        let declared = files.first().map(|f| &f.1);
+        out.push(Candidate {
+            include_paths: include_roots(&entry, declared, protos),
+            title: declared.and_then(|d| d.package.clone()),
+            path: entry,
+            kind: Format::Protobuf,
+            other_files: others,
+        });
     }
     out
 }
@@ -216,7 +235,11 @@ fn proto_packages(protos: &[(String, ProtoFile)]) -> Vec<(String, Vec<String>, V
 /// Where the imports of a `.proto` file resolve from: the directory that
 /// holds an imported file under its import path, else the directory the
 /// package's path starts in (`acme.orders.v1` in `proto/acme/orders/v1/`).
-fn include_roots(entry: &str, declared: Option<&ProtoFile>, protos: &[(String, ProtoFile)]) -> Vec<String> {
+fn include_roots(
+    entry: &str,
+    declared: Option<&ProtoFile>,
+    protos: &[(String, ProtoFile)],
+) -> Vec<String> {
     let root_of = |path: &str, tail: &str| -> Option<String> {
         let prefix = path.strip_suffix(tail)?;
         if prefix.is_empty() {
@@ -248,36 +271,36 @@ pub fn interfaces(
     protos: &[(String, ProtoFile)],
     codeowners: Option<&CodeOwners>,
 ) -> Vec<Proposed> {
-    let mut found: Vec<(String, Format, Option<String>, Vec<String>, Vec<String>)> = schemas
+    let mut found: Vec<Candidate> = schemas
         .iter()
-        .map(|s| (s.path.clone(), s.kind, s.title.clone(), vec![], vec![]))
+        .map(|s| Candidate {
+            path: s.path.clone(),
+            kind: s.kind,
+            title: s.title.clone(),
+            include_paths: vec![],
+            other_files: vec![],
+        })
+        .chain(proto_packages(protos))
         .collect();
-    for (entry, includes, others) in proto_packages(protos) {
-        let package = protos
-            .iter()
-            .find(|p| p.0 == entry)
-            .and_then(|p| p.1.package.clone());
-        found.push((entry, Format::Protobuf, package, includes, others));
-    }
-    found.sort_by(|a, b| a.0.cmp(&b.0));
+    found.sort_by(|a, b| a.path.cmp(&b.path));
     let mut taken = BTreeSet::new();
     found
         .into_iter()
-        .map(|(path, kind, title, include_paths, other_files)| {
-            let from_title = title.as_deref().map(id_from).unwrap_or_default();
+        .map(|c| {
+            let from_title = c.title.as_deref().map(id_from).unwrap_or_default();
             let base = if from_title.is_empty() {
-                id_from_path(&path)
+                id_from_path(&c.path)
             } else {
                 from_title
             };
             Proposed {
                 id: unique(&base, &mut taken),
-                name: title.unwrap_or_else(|| path.clone()),
-                kind,
-                producer: producer(codeowners, &path),
-                schema: path,
-                include_paths,
-                other_files,
+                name: c.title.unwrap_or_else(|| c.path.clone()),
+                kind: c.kind,
+                producer: producer(codeowners, &c.path),
+                schema: c.path,
+                include_paths: c.include_paths,
+                other_files: c.other_files,
             }
         })
         .collect()
@@ -295,8 +318,14 @@ mod tests {
         assert_eq!(id_from("  Ünïcode — only  "), "n-code-only");
         assert_eq!(id_from("…"), "");
         assert_eq!(id_from(&"x".repeat(100)).len(), 64);
-        assert_eq!(id_from_path("services/payments/openapi.yaml"), "payments-openapi");
-        assert_eq!(id_from_path("events/order-placed.schema.json"), "order-placed");
+        assert_eq!(
+            id_from_path("services/payments/openapi.yaml"),
+            "payments-openapi"
+        );
+        assert_eq!(
+            id_from_path("events/order-placed.schema.json"),
+            "order-placed"
+        );
     }
 
     #[test]
@@ -313,10 +342,19 @@ mod tests {
 
     #[test]
     fn owners_become_teams() {
-        assert_eq!(owner_team("@acme/payments"), Some(("payments".into(), true)));
-        assert_eq!(owner_team("@group/sub/Data-Team"), Some(("data-team".into(), true)));
+        assert_eq!(
+            owner_team("@acme/payments"),
+            Some(("payments".into(), true))
+        );
+        assert_eq!(
+            owner_team("@group/sub/Data-Team"),
+            Some(("data-team".into(), true))
+        );
         assert_eq!(owner_team("@octocat"), Some(("octocat".into(), false)));
-        assert_eq!(owner_team("jane.doe@example.com"), Some(("jane-doe".into(), false)));
+        assert_eq!(
+            owner_team("jane.doe@example.com"),
+            Some(("jane-doe".into(), false))
+        );
         assert_eq!(owner_team("@@maintainer"), None);
         assert_eq!(owner_team("nobody"), None);
     }
@@ -329,15 +367,24 @@ mod tests {
             imports: imports.iter().map(|s| (*s).to_owned()).collect(),
         };
         let protos = vec![
-            ("proto/acme/common/v1/money.proto".to_owned(), file("acme.common.v1", false, &[])),
+            (
+                "proto/acme/common/v1/money.proto".to_owned(),
+                file("acme.common.v1", false, &[]),
+            ),
             (
                 "proto/acme/orders/v1/orders.proto".to_owned(),
                 file("acme.orders.v1", true, &["acme/common/v1/money.proto"]),
             ),
-            ("proto/acme/orders/v1/types.proto".to_owned(), file("acme.orders.v1", false, &[])),
+            (
+                "proto/acme/orders/v1/types.proto".to_owned(),
+                file("acme.orders.v1", false, &[]),
+            ),
             ("events/audit.proto".to_owned(), file("audit", false, &[])),
         ];
-        let found = proto_packages(&protos);
+        let found: Vec<(String, Vec<String>, Vec<String>)> = proto_packages(&protos)
+            .into_iter()
+            .map(|c| (c.path, c.include_paths, c.other_files))
+            .collect();
         assert_eq!(
             found,
             vec![

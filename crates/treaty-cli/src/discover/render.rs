@@ -23,9 +23,8 @@ fn rule(from: &Found) -> String {
 
 /// The interface file of `p`.
 pub fn interface(p: &Proposed) -> String {
-    let mut out = String::from(
-        "# yaml-language-server: $schema=../.treaty/schema/interface.schema.json\n",
-    );
+    let mut out =
+        String::from("# yaml-language-server: $schema=../.treaty/schema/interface.schema.json\n");
     out.push_str(&format!(
         "# Found by `treaty init --discover`: {} is {}.\n",
         comment_text(&p.schema),

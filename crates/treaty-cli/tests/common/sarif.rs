@@ -27,12 +27,17 @@ pub fn validator() -> Option<jsonschema::Validator> {
     // ECMAScript (whose regexes JSON Schema patterns are) but an error to
     // the validator's regex engine: escaped, it means the same to both.
     let stray = r#"^[a-zA-Z]{2}|^[a-zA-Z]{2}-[a-zA-Z]{2}]?$"#;
-    assert_eq!(text.matches(stray).count(), 2, "the schema's `language` patterns");
+    assert_eq!(
+        text.matches(stray).count(),
+        2,
+        "the schema's `language` patterns"
+    );
     let text = text.replace(stray, r#"^[a-zA-Z]{2}|^[a-zA-Z]{2}-[a-zA-Z]{2}\\]?$"#);
     let schema: serde_json::Value =
         serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     assert_eq!(
-        schema["title"], "Static Analysis Results Format (SARIF) Version 2.1.0 JSON Schema",
+        schema["title"],
+        "Static Analysis Results Format (SARIF) Version 2.1.0 JSON Schema",
         "{} is not the SARIF 2.1.0 schema",
         path.display()
     );
