@@ -65,24 +65,13 @@ fn pull_request(edit: &str) -> (tempfile::TempDir, PathBuf) {
     (dir, work)
 }
 
-/// PATH with the `treaty` under test first.
-fn path_with_treaty() -> std::ffi::OsString {
-    let bin = Path::new(env!("CARGO_BIN_EXE_treaty"))
-        .parent()
-        .map(Path::to_path_buf)
-        .unwrap_or_default();
-    let rest = std::env::var_os("PATH").unwrap_or_default();
-    std::env::join_paths(std::iter::once(bin).chain(std::env::split_paths(&rest)))
-        .unwrap_or_default()
-}
-
 /// Runs a script as CI does (`bash -eo pipefail`); exit code and output.
 fn bash(dir: &Path, script: &str, env: &BTreeMap<String, String>) -> (i32, String) {
     let out = Command::new("bash")
         .args(["--noprofile", "--norc", "-eo", "pipefail", "-c", script])
         .current_dir(dir)
         .envs(env)
-        .env("PATH", path_with_treaty())
+        .env("PATH", common::path_with_treaty())
         .env("NO_COLOR", "1")
         .env_remove("TREATY_BROKER")
         .env_remove("TREATY_TOKEN")

@@ -40,17 +40,9 @@ fn try_repo(
     hook: &str,
     args: &[&str],
 ) -> (i32, String) {
-    let bin = Path::new(env!("CARGO_BIN_EXE_treaty"))
-        .parent()
-        .map(Path::to_path_buf)
-        .unwrap_or_default();
-    let path = std::env::join_paths(std::iter::once(bin).chain(std::env::split_paths(
-        &std::env::var_os("PATH").unwrap_or_default(),
-    )))
-    .unwrap_or_default();
     let out = Command::new(pre_commit)
         .current_dir(dir)
-        .env("PATH", path)
+        .env("PATH", common::path_with_treaty())
         .env("PRE_COMMIT_HOME", cache)
         .env("NO_COLOR", "1")
         .args(["try-repo", "--color", "never"])
@@ -82,14 +74,9 @@ fn the_hooks_pass_a_good_workspace_and_fail_a_broken_one() {
     git(&repo, &["init", "-q"]);
     git(&repo, &["add", "-A"]);
     git(&repo, &["commit", "-q", "-m", "workspace"]);
+    let hook = |id: &str, args: &[&str]| try_repo(&pre_commit, cache.path(), &repo, id, args);
 
-    let (code, out) = try_repo(
-        &pre_commit,
-        cache.path(),
-        &repo,
-        "treaty-validate",
-        &["--all-files"],
-    );
+    let (code, out) = hook("treaty-validate", &["--all-files"]);
     assert_eq!(code, 0, "{out}");
     assert!(
         out.contains("treaty validate") && out.contains("Passed"),
@@ -101,13 +88,7 @@ fn the_hooks_pass_a_good_workspace_and_fail_a_broken_one() {
     let good = std::fs::read_to_string(&file).unwrap_or_default();
     std::fs::write(&file, good.replace("consumers:", "comsumers:"))
         .unwrap_or_else(|e| panic!("{e}"));
-    let (code, out) = try_repo(
-        &pre_commit,
-        cache.path(),
-        &repo,
-        "treaty-validate",
-        &["--all-files"],
-    );
+    let (code, out) = hook("treaty-validate", &["--all-files"]);
     assert_eq!(code, 1, "{out}");
     assert!(
         out.contains("Failed") && out.contains("unknown field `comsumers`"),
@@ -125,7 +106,7 @@ fn the_hooks_pass_a_good_workspace_and_fail_a_broken_one() {
     )
     .unwrap_or_else(|e| panic!("{e}"));
     git(&repo, &["add", "-A"]);
-    let (code, out) = try_repo(&pre_commit, cache.path(), &repo, "treaty-check", &[]);
+    let (code, out) = hook("treaty-check", &[]);
     assert_eq!(code, 0, "{out}");
     assert!(
         out.contains("treaty check") && out.contains("Passed"),
@@ -135,7 +116,7 @@ fn the_hooks_pass_a_good_workspace_and_fail_a_broken_one() {
     std::fs::write(&schema, text.replace("required: [text]", "required: []"))
         .unwrap_or_else(|e| panic!("{e}"));
     git(&repo, &["add", "-A"]);
-    let (code, out) = try_repo(&pre_commit, cache.path(), &repo, "treaty-check", &[]);
+    let (code, out) = hook("treaty-check", &[]);
     assert_eq!(code, 1, "{out}");
     assert!(
         out.contains("Failed") && out.contains("greetings-api"),

@@ -34,6 +34,18 @@ pub fn treaty() -> Command {
     command
 }
 
+/// PATH with the directory of the `treaty` under test first: for tools
+/// that run `treaty` themselves (CI scripts, pre-commit hooks).
+pub fn path_with_treaty() -> std::ffi::OsString {
+    let bin = Path::new(env!("CARGO_BIN_EXE_treaty"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default();
+    let rest = std::env::var_os("PATH").unwrap_or_default();
+    std::env::join_paths(std::iter::once(bin).chain(std::env::split_paths(&rest)))
+        .unwrap_or_default()
+}
+
 /// The repository's root directory.
 pub fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
