@@ -112,6 +112,12 @@ contracts/*.avsc jane.doe@example.com
     let (code, out) = run(&cx, &["init", "--discover", ".", "--name", "Acme"]);
     assert_eq!(code, 0, "{out}");
     insta::assert_snapshot!("discover_github_output", out);
+    let doc =
+        std::fs::read_to_string(common::repo_root().join("docs/adoption.md")).unwrap_or_default();
+    assert!(
+        doc.contains(&format!("$ treaty init --discover .\n{out}```")),
+        "docs/adoption.md does not show this run's output as it is"
+    );
     insta::assert_snapshot!(
         "discover_github_payments",
         read(&cx, "interfaces/payments-api.yaml")

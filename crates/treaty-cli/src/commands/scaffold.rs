@@ -41,14 +41,14 @@ fn init_discovered(dir: &Path, name: Option<&str>) -> Exit {
         Err(e) => return exit::error(e),
     };
     let mut out = format!(
-        "proposed a Treaty workspace in {} from {} schema files{}:\n",
+        "proposed a Treaty workspace in {} with {} interfaces{}:\n",
         dir.display(),
         found.interfaces.len(),
         found
             .codeowners
             .as_ref()
-            .map(|f| format!(", owners from {f}"))
-            .unwrap_or_else(|| ", no CODEOWNERS file found".to_owned())
+            .map(|f| format!(" (owners from {f})"))
+            .unwrap_or_else(|| " (no CODEOWNERS file found)".to_owned())
     );
     for p in &found.interfaces {
         let owner = match &p.producer {
