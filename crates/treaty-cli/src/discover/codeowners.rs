@@ -262,3 +262,22 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        // Any text is a CODEOWNERS file: lines that are no rule are
+        // skipped, never a panic; what matches has owners.
+        #[test]
+        fn any_text_parses_and_matches(text in "(([\\[\\]^#!*/\\\\ a-z@.]{0,20})\n){0,12}", path in "[a-z]{1,3}(/[a-z.*]{1,4}){0,3}") {
+            let co = CodeOwners::parse(Path::new("/repo"), "CODEOWNERS", &text);
+            if let Some(o) = co.owner_of(&path) {
+                prop_assert!(!o.owners.is_empty());
+                prop_assert!(o.line >= 1 && o.line <= text.lines().count());
+            }
+        }
+    }
+}

@@ -27,57 +27,6 @@ pub struct Skipped {
     pub reason: String,
 }
 
-/// What a `.proto` file declares: its package, whether it has a service,
-/// and what it imports.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ProtoFile {
-    pub package: Option<String>,
-    pub has_service: bool,
-    pub imports: Vec<String>,
-}
-
-/// Reads the declarations discovery needs from `.proto` text: line
-/// starts, comments skipped (a full parse is the engine's, on check).
-pub fn proto_declarations(text: &str) -> ProtoFile {
-    let mut out = ProtoFile::default();
-    let mut in_block_comment = false;
-    for raw in text.lines() {
-        let mut line = raw.trim();
-        if in_block_comment {
-            match line.find("*/") {
-                Some(end) => {
-                    line = line[end + 2..].trim();
-                    in_block_comment = false;
-                }
-                None => continue,
-            }
-        }
-        if let Some(start) = line.find("/*")
-            && !line[start..].contains("*/")
-        {
-            in_block_comment = true;
-            line = line[..start].trim();
-        }
-        let line = line.split("//").next().unwrap_or("").trim();
-        if let Some(rest) = line.strip_prefix("package ") {
-            let name = rest.trim().trim_end_matches(';').trim();
-            if !name.is_empty() && out.package.is_none() {
-                out.package = Some(name.to_owned());
-            }
-        } else if line.starts_with("service ") {
-            out.has_service = true;
-        } else if let Some(rest) = line.strip_prefix("import ") {
-            let rest = rest
-                .trim_start_matches("public ")
-                .trim_start_matches("weak ");
-            if let Some(name) = rest.split('"').nth(1) {
-                out.imports.push(name.to_owned());
-            }
-        }
-    }
-    out
-}
-
 fn text_of(node: &Node, key: &str) -> Option<String> {
     node.get(key)
         .and_then(Node::as_str)
@@ -145,36 +94,4 @@ pub fn document(source: &FsSource, path: &str) -> Result<Option<Schema>, Skipped
         kind,
         title,
     }))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn proto_declarations_skip_comments() {
-        let text = r#"
-// package commented.out;
-/* service Hidden {
-   } */
-syntax = "proto3";
-package acme.orders.v1; // the package
-import "google/protobuf/timestamp.proto";
-import public "acme/common/v1/money.proto";
-service Orders { rpc Get(A) returns (B); }
-"#;
-        assert_eq!(
-            proto_declarations(text),
-            ProtoFile {
-                package: Some("acme.orders.v1".to_owned()),
-                has_service: true,
-                imports: vec![
-                    "google/protobuf/timestamp.proto".to_owned(),
-                    "acme/common/v1/money.proto".to_owned()
-                ],
-            }
-        );
-        let only_messages = proto_declarations("package a.b;\nmessage M {}\n/* service X */\n");
-        assert!(!only_messages.has_service);
-    }
 }

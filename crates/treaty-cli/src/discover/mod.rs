@@ -1,7 +1,8 @@
 //! `treaty init --discover [DIR]`: a workspace proposed from the schemas
 //! already in a repository. Schema files are found by content
 //! (`detect`, the sniffing `treaty diff` uses, made stricter), one
-//! interface proposed per schema and per Protobuf package (`propose`),
+//! interface proposed per schema (`propose`) and per Protobuf package
+//! (`proto`),
 //! its producer taken from CODEOWNERS (`codeowners`, GitHub's and
 //! GitLab's syntax), and the files written with the open questions as
 //! comments (`render`). The workspace validates as written.
@@ -9,6 +10,7 @@
 mod codeowners;
 mod detect;
 mod propose;
+mod proto;
 mod render;
 mod walk;
 
@@ -36,7 +38,7 @@ pub enum DiscoverError {
     )]
     NothingFound(String),
     #[error(
-        "{found} schema files under {dir}, more than {MAX_INTERFACES}: give a narrower directory; nothing was written"
+        "{found} interfaces found under {dir}, more than {MAX_INTERFACES}: give a narrower directory; nothing was written"
     )]
     TooMany { dir: String, found: usize },
 }
@@ -84,7 +86,7 @@ pub fn run(dir: &Path, name: Option<&str>) -> Result<Discovery, DiscoverError> {
             ) {
                 Ok(bytes) => protos.push((
                     path.clone(),
-                    detect::proto_declarations(&String::from_utf8_lossy(&bytes)),
+                    proto::declarations(&String::from_utf8_lossy(&bytes)),
                 )),
                 Err(e) => skipped.push(Skipped {
                     path: path.clone(),

@@ -3,12 +3,13 @@
 //! schema's title or file name, its producer from CODEOWNERS. Pure: the
 //! files were read by the caller.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use treaty_compat::Format;
 
 use super::codeowners::{CodeOwners, Ownership};
-use super::detect::{ProtoFile, Schema};
+use super::detect::Schema;
+use super::proto::{self, ProtoFile};
 
 /// The team of schemas no CODEOWNERS rule owns.
 pub const PLACEHOLDER_TEAM: &str = "unowned";
@@ -173,96 +174,12 @@ pub fn producer(codeowners: Option<&CodeOwners>, path: &str) -> Producer {
 
 /// A schema to propose an interface for, before its id and producer.
 #[derive(Debug, Clone, PartialEq, Eq)]
-struct Candidate {
-    path: String,
-    kind: Format,
-    title: Option<String>,
-    include_paths: Vec<String>,
-    other_files: Vec<String>,
-}
-
-/// The `.proto` packages as interfaces: the file of the package that
-/// declares a service (else its first), with the package's other files
-/// named. A package without services whose files other packages import
-/// is shared types, not an interface of its own.
-fn proto_packages(protos: &[(String, ProtoFile)]) -> Vec<Candidate> {
-    let mut packages: BTreeMap<String, Vec<&(String, ProtoFile)>> = BTreeMap::new();
-    for p in protos {
-        let key =
-            p.1.package
-                .clone()
-                .unwrap_or_else(|| format!("file:{}", p.0));
-        packages.entry(key).or_default().push(p);
-    }
-    let imported = |path: &str, package: &str| {
-        protos.iter().any(|(other, f)| {
-            f.package.as_deref() != Some(package)
-                && other != path
-                && f.imports
-                    .iter()
-                    .any(|i| path == i || path.ends_with(&format!("/{i}")))
-        })
-    };
-    let mut out = Vec::new();
-    for (package, files) in packages {
-        let has_service = files.iter().any(|f| f.1.has_service);
-        if !has_service && files.iter().any(|f| imported(&f.0, &package)) {
-            continue;
-        }
-        let entry = files
-            .iter()
-            .find(|f| f.1.has_service)
-            .or(files.first())
-            .map(|f| f.0.clone())
-            .unwrap_or_default();
-        let others = files
-            .iter()
-            .map(|f| f.0.clone())
-            .filter(|f| *f != entry)
-            .collect();
-        let declared = files.first().map(|f| &f.1);
-        out.push(Candidate {
-            include_paths: include_roots(&entry, declared, protos),
-            title: declared.and_then(|d| d.package.clone()),
-            path: entry,
-            kind: Format::Protobuf,
-            other_files: others,
-        });
-    }
-    out
-}
-
-/// Where the imports of a `.proto` file resolve from: the directory that
-/// holds an imported file under its import path, else the directory the
-/// package's path starts in (`acme.orders.v1` in `proto/acme/orders/v1/`).
-fn include_roots(
-    entry: &str,
-    declared: Option<&ProtoFile>,
-    protos: &[(String, ProtoFile)],
-) -> Vec<String> {
-    let root_of = |path: &str, tail: &str| -> Option<String> {
-        let prefix = path.strip_suffix(tail)?;
-        if prefix.is_empty() {
-            return Some(".".to_owned());
-        }
-        prefix.strip_suffix('/').map(str::to_owned)
-    };
-    let mut roots = BTreeSet::new();
-    if let Some(f) = protos.iter().find(|p| p.0 == entry) {
-        for import in &f.1.imports {
-            if let Some(root) = protos.iter().find_map(|(path, _)| root_of(path, import)) {
-                roots.insert(root);
-            }
-        }
-    }
-    if let Some(package) = declared.and_then(|d| d.package.as_deref()) {
-        let file = entry.rsplit('/').next().unwrap_or(entry);
-        let tail = format!("{}/{file}", package.replace('.', "/"));
-        if let Some(root) = root_of(entry, &tail) {
-            roots.insert(root);
-        }
-    }
-    roots.into_iter().collect()
+pub struct Candidate {
+    pub path: String,
+    pub kind: Format,
+    pub title: Option<String>,
+    pub include_paths: Vec<String>,
+    pub other_files: Vec<String>,
 }
 
 /// Every interface proposed, in the order of their schema paths.
@@ -280,7 +197,7 @@ pub fn interfaces(
             include_paths: vec![],
             other_files: vec![],
         })
-        .chain(proto_packages(protos))
+        .chain(proto::packages(protos))
         .collect();
     found.sort_by(|a, b| a.path.cmp(&b.path));
     let mut taken = BTreeSet::new();
@@ -358,43 +275,35 @@ mod tests {
         assert_eq!(owner_team("@@maintainer"), None);
         assert_eq!(owner_team("nobody"), None);
     }
+}
 
-    #[test]
-    fn proto_packages_become_one_interface_each() {
-        let file = |package: &str, service: bool, imports: &[&str]| ProtoFile {
-            package: Some(package.to_owned()),
-            has_service: service,
-            imports: imports.iter().map(|s| (*s).to_owned()).collect(),
-        };
-        let protos = vec![
-            (
-                "proto/acme/common/v1/money.proto".to_owned(),
-                file("acme.common.v1", false, &[]),
-            ),
-            (
-                "proto/acme/orders/v1/orders.proto".to_owned(),
-                file("acme.orders.v1", true, &["acme/common/v1/money.proto"]),
-            ),
-            (
-                "proto/acme/orders/v1/types.proto".to_owned(),
-                file("acme.orders.v1", false, &[]),
-            ),
-            ("events/audit.proto".to_owned(), file("audit", false, &[])),
-        ];
-        let found: Vec<(String, Vec<String>, Vec<String>)> = proto_packages(&protos)
-            .into_iter()
-            .map(|c| (c.path, c.include_paths, c.other_files))
-            .collect();
-        assert_eq!(
-            found,
-            vec![
-                (
-                    "proto/acme/orders/v1/orders.proto".to_owned(),
-                    vec!["proto".to_owned()],
-                    vec!["proto/acme/orders/v1/types.proto".to_owned()]
-                ),
-                ("events/audit.proto".to_owned(), vec![], vec![]),
-            ]
-        );
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// What `docs/format.md` says an id is.
+    fn valid(id: &str) -> bool {
+        let mut chars = id.chars();
+        chars
+            .next()
+            .is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+            && id.len() <= 64
+            && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "._-".contains(c))
+    }
+
+    proptest! {
+        #[test]
+        fn ids_from_any_names_are_valid_and_unique(names in proptest::collection::vec(".{0,80}", 1..20)) {
+            let mut taken = BTreeSet::new();
+            for name in &names {
+                let id = id_from(name);
+                prop_assert!(id.is_empty() || valid(&id), "{name:?} → {id:?}");
+                let before = taken.len();
+                let unique_id = unique(&id, &mut taken);
+                prop_assert!(valid(&unique_id), "{name:?} → {unique_id:?}");
+                prop_assert_eq!(taken.len(), before + 1);
+            }
+        }
     }
 }
