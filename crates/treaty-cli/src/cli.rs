@@ -209,6 +209,13 @@ pub struct InitArgs {
     /// The organization's name (defaults to the directory's name).
     #[arg(long)]
     pub name: Option<String>,
+    /// Propose the workspace from the repository in DIR instead of an
+    /// example: one interface per schema file found by its content
+    /// (OpenAPI, AsyncAPI, JSON Schema, Avro, each .proto package), its
+    /// producer from CODEOWNERS; what is left to decide is written as
+    /// comments.
+    #[arg(long)]
+    pub discover: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -557,6 +564,10 @@ pub enum CheckFormat {
     Text,
     Json,
     Markdown,
+    /// SARIF 2.1.0, for code scanning (GitHub's upload-sarif).
+    Sarif,
+    /// GitLab's Code Quality report (`artifacts: reports: codequality`).
+    Gitlab,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -1,5 +1,6 @@
 //! `treaty diff OLD NEW`: the compatibility engine on two files, and the
-//! renderings of its changes (text, JSON, Markdown, SARIF, JUnit).
+//! renderings of its changes (text, JSON, Markdown, JUnit; SARIF is
+//! `crate::sarif`'s, shared with `treaty check`).
 
 use std::path::Path;
 
@@ -282,55 +283,6 @@ pub fn markdown(r: &JsonReport, title: &str) -> String {
         ));
     }
     out
-}
-
-/// SARIF 2.1.0, for code scanning: one result per change.
-pub fn sarif(r: &JsonReport) -> String {
-    let mut rules: Vec<&str> = r.changes.iter().map(|c| c.rule).collect();
-    rules.sort_unstable();
-    rules.dedup();
-    let results: Vec<serde_json::Value> = r
-        .changes
-        .iter()
-        .map(|c| {
-            let loc = c.new.as_ref().or(c.old.as_ref());
-            let level = match c.level {
-                Level::Breaking => "error",
-                Level::Warning => "warning",
-                Level::Info => "note",
-            };
-            let mut v = serde_json::json!({
-                "ruleId": c.rule,
-                "level": level,
-                "message": { "text": c.message },
-            });
-            if let Some(l) = loc {
-                v["locations"] = serde_json::json!([{
-                    "physicalLocation": {
-                        "artifactLocation": { "uri": l.file },
-                        "region": { "startLine": l.line, "startColumn": l.column }
-                    }
-                }]);
-            }
-            v
-        })
-        .collect();
-    let doc = serde_json::json!({
-        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
-        "version": "2.1.0",
-        "runs": [{
-            "tool": { "driver": {
-                "name": "treaty",
-                "version": env!("CARGO_PKG_VERSION"),
-                "rules": rules.iter().map(|id| serde_json::json!({
-                    "id": id,
-                    "shortDescription": { "text": treaty_compat::RULES.iter().find(|r| r.0 == *id).map_or("", |r| r.1) }
-                })).collect::<Vec<_>>(),
-            }},
-            "results": results,
-        }]
-    });
-    serde_json::to_string_pretty(&doc).unwrap_or_default()
 }
 
 fn xml(s: &str) -> String {

@@ -25,8 +25,8 @@ organization:
   id: {org_id}
   name: {org_name}
 governance:
-  # Teams whose representatives decide on escalations and overrides.
-  steering_group: [platform]
+  # Teams whose representatives decide on escalations and overrides.{steering_note}
+  steering_group: [{steering_group}]
   quorum: 1
   # Who must approve each kind of change before it ships.
   approvals:
@@ -154,22 +154,35 @@ scope:
           min: 1.0
 "##;
 
-/// Creates the workspace; returns the files written, relative to `dir`.
-pub fn run(dir: &Path, name: Option<&str>, today: Date) -> Result<Vec<String>, InitError> {
-    let io = |path: &Path| {
-        let path = path.display().to_string();
-        move |source| InitError::Io { path, source }
-    };
+/// Refuses a directory that already holds a workspace.
+pub fn refuse_existing(dir: &Path) -> Result<(), InitError> {
     if dir.join("treaty.yaml").exists() {
         return Err(InitError::Exists(dir.display().to_string()));
     }
+    Ok(())
+}
+
+/// `treaty.yaml` for the organization `name` (the directory's name when
+/// absent) with `steering` as its steering group, and `note` (comment
+/// lines, each starting with a newline) said about it.
+pub fn workspace_file(dir: &Path, name: Option<&str>, steering: &str, note: &str) -> String {
     let dir_name = std::fs::canonicalize(dir)
         .ok()
         .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
         .or_else(|| dir.file_name().map(|n| n.to_string_lossy().into_owned()))
         .unwrap_or_else(|| "example".to_owned());
     let org_name = name.map_or(dir_name, str::to_owned);
-    let org_id = slug(&org_name);
+    // The organization last: its name is the user's text.
+    WORKSPACE
+        .replace("{steering_note}", note)
+        .replace("{steering_group}", steering)
+        .replace("{org_id}", &slug(&org_name))
+        .replace("{org_name}", &yaml_string(&org_name))
+}
+
+/// Creates the workspace; returns the files written, relative to `dir`.
+pub fn run(dir: &Path, name: Option<&str>, today: Date) -> Result<Vec<String>, InitError> {
+    refuse_existing(dir)?;
     let date = |weeks: i64| {
         today
             .checked_add(weeks.weeks())
@@ -179,9 +192,7 @@ pub fn run(dir: &Path, name: Option<&str>, today: Date) -> Result<Vec<String>, I
     let files: Vec<(String, String)> = vec![
         (
             "treaty.yaml".into(),
-            WORKSPACE
-                .replace("{org_id}", &org_id)
-                .replace("{org_name}", &yaml_string(&org_name)),
+            workspace_file(dir, name, "platform", ""),
         ),
         ("teams/platform.yaml".into(), TEAM_PLATFORM.into()),
         ("teams/web.yaml".into(), TEAM_WEB.into()),
@@ -195,6 +206,17 @@ pub fn run(dir: &Path, name: Option<&str>, today: Date) -> Result<Vec<String>, I
                 .replace("{ship}", &date(6)),
         ),
     ];
+    write_new(dir, files)
+}
+
+/// Writes `files` (relative path, text) and the JSON Schemas of the
+/// contract files under `dir`, keeping any file that exists already;
+/// returns the files written.
+pub fn write_new(dir: &Path, files: Vec<(String, String)>) -> Result<Vec<String>, InitError> {
+    let io = |path: &Path| {
+        let path = path.display().to_string();
+        move |source| InitError::Io { path, source }
+    };
     let mut written = Vec::new();
     let mut all = files;
     for (name, schema) in treaty_core::schema::json_schemas() {
@@ -235,6 +257,6 @@ pub(crate) fn slug(name: &str) -> String {
 }
 
 /// Quotes a name for YAML (JSON string syntax is valid YAML).
-fn yaml_string(s: &str) -> String {
+pub fn yaml_string(s: &str) -> String {
     serde_json::to_string(s).unwrap_or_else(|_| "\"example\"".to_owned())
 }

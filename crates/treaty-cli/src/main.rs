@@ -9,14 +9,18 @@ mod broker;
 mod changelog;
 mod check;
 mod cli;
+mod code_quality;
 mod commands;
 mod diff;
+mod discover;
 mod exit;
+mod finding;
 mod fs_source;
 mod git_renames;
 mod git_source;
 mod init;
 mod render;
+mod sarif;
 
 use std::process::ExitCode;
 

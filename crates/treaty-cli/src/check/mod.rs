@@ -32,9 +32,10 @@ use crate::git_renames;
 use crate::git_source::{GitTree, place};
 
 pub use history::HistoryReport;
-pub use pacts::PactReport;
+pub use pacts::{PactReport, RULE as PACT_BROKEN};
 pub use proposals::{Known, ProposalStanding};
 pub use render::{markdown, text};
+pub use uses::RULE as USE_GONE;
 
 /// Earlier versions compared under a transitive policy, unless
 /// `--max-history` says otherwise.

@@ -52,6 +52,7 @@ fn proto(
     category: treaty_compat::proto::Category,
     includes: Vec<PathBuf>,
 ) -> Exit {
+    let shown_new = new.display().to_string();
     let result = big_stack::run(move || {
         let source = diff::FileDocuments;
         let o = diff::proto_input(&source, &old, &includes)?;
@@ -59,7 +60,7 @@ fn proto(
         treaty_compat::diff_proto(&o, &n, category).map_err(|e| e.diagnostic.message.clone())
     });
     match result {
-        Some(Ok(d)) => emit(&d, policy, format, "protobuf"),
+        Some(Ok(d)) => emit(&d, policy, format, "protobuf", &shown_new),
         Some(Err(e)) => exit::error(e),
         None => Exit::BadInput,
     }
@@ -85,6 +86,7 @@ fn document(
             policy,
             format,
             &format!("{} → {}", old.display(), new.display()),
+            &new.display().to_string(),
         ),
         // A refusal that names no place in a file is one line.
         Err(e) if e.diagnostic.span.is_none() && e.diagnostic.file.is_none() => {
@@ -133,13 +135,20 @@ fn kind_of(path: &Path) -> Option<Format> {
 }
 
 /// Prints a diff in the format asked for; the exit code follows the policy.
-fn emit(diff: &treaty_compat::Diff, policy: Policy, format: DiffFormat, title: &str) -> Exit {
+/// `new` is the new side as given: where a change without a place is shown.
+fn emit(
+    diff: &treaty_compat::Diff,
+    policy: Policy,
+    format: DiffFormat,
+    title: &str,
+    new: &str,
+) -> Exit {
     let report = diff::report(diff, policy);
     let out = match format {
         DiffFormat::Text => diff::text(&report),
         DiffFormat::Json => serde_json::to_string_pretty(&report).unwrap_or_default() + "\n",
         DiffFormat::Markdown => diff::markdown(&report, title),
-        DiffFormat::Sarif => diff::sarif(&report) + "\n",
+        DiffFormat::Sarif => crate::sarif::render(&crate::finding::of_diff(&report, new)),
         DiffFormat::Junit => diff::junit(&report, title),
     };
     super::print(&out);

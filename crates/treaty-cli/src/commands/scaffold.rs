@@ -4,12 +4,20 @@
 use std::path::Path;
 
 use crate::cli::{InitArgs, SchemaArgs};
+use crate::discover::{self, Producer};
 use crate::exit::{self, Exit};
 use crate::init;
 
 /// `treaty init`.
 pub fn init(args: InitArgs) -> Exit {
-    let InitArgs { dir, name } = args;
+    let InitArgs {
+        dir,
+        name,
+        discover,
+    } = args;
+    if discover {
+        return init_discovered(&dir, name.as_deref());
+    }
     match init::run(&dir, name.as_deref(), super::today()) {
         Ok(files) => {
             println!("created a Treaty workspace in {}:", dir.display());
@@ -24,6 +32,55 @@ pub fn init(args: InitArgs) -> Exit {
         }
         Err(e) => exit::error(e),
     }
+}
+
+/// `treaty init --discover`.
+fn init_discovered(dir: &Path, name: Option<&str>) -> Exit {
+    let found = match discover::run(dir, name) {
+        Ok(found) => found,
+        Err(e) => return exit::error(e),
+    };
+    let mut out = format!(
+        "proposed a Treaty workspace in {} with {} interfaces{}:\n",
+        dir.display(),
+        found.interfaces.len(),
+        found
+            .codeowners
+            .as_ref()
+            .map(|f| format!(" (owners from {f})"))
+            .unwrap_or_else(|| " (no CODEOWNERS file found)".to_owned())
+    );
+    for p in &found.interfaces {
+        let owner = match &p.producer {
+            Producer::Team { from, .. } => format!("{} ({})", p.producer.team(), from.owner),
+            Producer::Person { from, .. } => {
+                format!(
+                    "{} ({}, a person: which team?)",
+                    p.producer.team(),
+                    from.owner
+                )
+            }
+            Producer::Unowned => {
+                format!("{} (no CODEOWNERS rule: who owns it?)", p.producer.team())
+            }
+        };
+        out.push_str(&format!(
+            "  {:<10} {}  {}  producer {owner}\n",
+            p.kind.as_str(),
+            p.id,
+            p.schema
+        ));
+    }
+    for s in &found.skipped {
+        out.push_str(&format!("  skipped {}: {}\n", s.path, s.reason));
+    }
+    out.push_str(&format!("wrote {} files\n", found.written.len()));
+    out.push_str(&format!(
+        "next: answer the open questions in the comments (consumers, policies, team members), then run `treaty validate {}`\n",
+        dir.display()
+    ));
+    super::print(&out);
+    Exit::Success
 }
 
 /// `treaty schema`.

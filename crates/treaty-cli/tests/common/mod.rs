@@ -18,6 +18,7 @@ use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
 pub mod git_repo;
+pub mod sarif;
 
 /// What a test returns; `Send + Sync` so that errors cross client threads.
 pub type TestResult<T = ()> = Result<T, Box<dyn Error + Send + Sync>>;
@@ -31,6 +32,18 @@ pub fn treaty() -> Command {
         .env_remove("TREATY_BROKER")
         .env_remove("TREATY_TOKEN");
     command
+}
+
+/// PATH with the directory of the `treaty` under test first: for tools
+/// that run `treaty` themselves (CI scripts, pre-commit hooks).
+pub fn path_with_treaty() -> std::ffi::OsString {
+    let bin = Path::new(env!("CARGO_BIN_EXE_treaty"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default();
+    let rest = std::env::var_os("PATH").unwrap_or_default();
+    std::env::join_paths(std::iter::once(bin).chain(std::env::split_paths(&rest)))
+        .unwrap_or_default()
 }
 
 /// The repository's root directory.
