@@ -527,3 +527,23 @@ fn locations_are_bounded() -> TestResult {
     assert!(!out.exists());
     Ok(())
 }
+
+#[test]
+fn a_reader_that_stops_early_is_not_a_panic() -> TestResult {
+    // `treaty import backstage ... | head -1`: the pipe is closed while
+    // treaty still writes. Here it is closed before the first line, so
+    // that every write meets it; none may panic (exit 101).
+    let cx = TestContext::new();
+    let mut child = treaty()
+        .args(["import", "backstage"])
+        .arg(data("examples/catalog-info.yaml"))
+        .arg("--out")
+        .arg(cx.path().join("ws"))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()?;
+    drop(child.stdout.take());
+    let status = child.wait()?;
+    assert_eq!(status.code(), Some(1), "the import's own exit code, not a panic");
+    Ok(())
+}

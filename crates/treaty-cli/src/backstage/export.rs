@@ -62,11 +62,15 @@ pub fn run(args: ExportArgs) -> Exit {
     if let Err(e) = std::fs::write(&path, text) {
         return exit::error(format_args!("cannot write {}: {e}", path.display()));
     }
-    println!("wrote {} entities to {}", docs.len(), path.display());
+    crate::commands::say(format_args!(
+        "wrote {} entities to {}",
+        docs.len(),
+        path.display()
+    ));
     if !notes.is_empty() {
-        println!("not exported ({}):", notes.len());
+        crate::commands::say(format_args!("not exported ({}):", notes.len()));
         for n in &notes {
-            println!("  {n}");
+            crate::commands::say(format_args!("  {n}"));
         }
     }
     Exit::Success

@@ -56,38 +56,44 @@ pub fn run(args: ImportArgs) -> Exit {
         }
         changed += 1;
         match &before {
-            None => println!("created {path} ({} lines)", text.lines().count()),
+            None => crate::commands::say(format_args!(
+                "created {path} ({} lines)",
+                text.lines().count()
+            )),
             Some(old) => {
                 let diff = similar::TextDiff::from_lines(old, text);
-                print!(
-                    "{}",
-                    diff.unified_diff()
+                crate::commands::print(
+                    &diff
+                        .unified_diff()
                         .context_radius(2)
                         .header(&format!("a/{path}"), &format!("b/{path}"))
+                        .to_string(),
                 );
             }
         }
     }
     if changed == 0 {
-        println!("the workspace already matches the catalog");
+        crate::commands::say(format_args!("the workspace already matches the catalog"));
     }
     for k in &plan.kept {
-        println!("{k}");
+        crate::commands::say(format_args!("{k}"));
     }
     if !imported.unmapped.is_empty() {
-        println!("not mapped ({}):", imported.unmapped.len());
+        crate::commands::say(format_args!("not mapped ({}):", imported.unmapped.len()));
         for Unmapped { entity, reason } in &imported.unmapped {
-            println!("  {entity}: {reason}");
+            crate::commands::say(format_args!("  {entity}: {reason}"));
         }
     }
     if !imported.not_carried.is_empty() {
-        println!("not carried (fields Treaty has no place for):");
+        crate::commands::say(format_args!(
+            "not carried (fields Treaty has no place for):"
+        ));
         for (field, entities) in &imported.not_carried {
-            println!("  {field}: {}", some_of(entities));
+            crate::commands::say(format_args!("  {field}: {}", some_of(entities)));
         }
     }
     if dry_run {
-        println!("dry run: nothing written");
+        crate::commands::say(format_args!("dry run: nothing written"));
         return Exit::Success;
     }
     for (path, text) in &plan.files {
@@ -257,25 +263,25 @@ fn report_validation(out: &Path, imported: &Imported) -> Exit {
             0 => String::new(),
             n => format!(" ({n} warnings: see `treaty validate`)"),
         };
-        println!(
+        crate::commands::say(format_args!(
             "imported {} teams and {} interfaces into {}; the workspace validates{warnings}",
             imported.teams.len(),
             imported.interfaces.len(),
             out.display()
-        );
+        ));
         return Exit::Success;
     }
-    println!(
+    crate::commands::say(format_args!(
         "imported {} teams and {} interfaces into {}; to fill in before it validates:",
         imported.teams.len(),
         imported.interfaces.len(),
         out.display()
-    );
+    ));
     for f in &imported.to_fill_in {
-        println!("  {f}");
+        crate::commands::say(format_args!("  {f}"));
     }
     for e in &errors {
-        println!("  {e}");
+        crate::commands::say(format_args!("  {e}"));
     }
     Exit::Findings
 }

@@ -274,12 +274,12 @@ fn verify_file(path: &Path, key: &str) -> Result<Exit> {
             .map_err(|e| Failure(format!("{}: {e}", path.display())))?;
     Ok(match verdict {
         ExportVerdict::Verified { checkpoint } => {
-            println!(
+            crate::commands::say(format_args!(
                 "verified: {} decisions of log `{}`, tree head {}",
                 checkpoint.size,
                 checkpoint.origin,
                 B64.encode(checkpoint.root)
-            );
+            ));
             Exit::Success
         }
         ExportVerdict::Failed {
@@ -337,10 +337,10 @@ fn verify_since(saved: &Path, key: Option<&str>, broker: &Broker) -> Result<Exit
     }
     match verify_consistency(old.size, new.size, &hashes, &old.root, &new.root) {
         Ok(()) => {
-            println!(
+            crate::commands::say(format_args!(
                 "consistent: the log `{}` of {} entries (saved) is a prefix of its {} entries now",
                 new.origin, old.size, new.size
-            );
+            ));
             Ok(Exit::Success)
         }
         Err(e) => Ok(refuted(format!(

@@ -19,7 +19,7 @@ pub use http::{Broker, Failure};
 /// on stderr and 2.
 pub fn report(outcome: Result<String, Failure>) -> Exit {
     outcome.map_or_else(failed, |line| {
-        println!("{line}");
+        crate::commands::say(format_args!("{line}"));
         Exit::Success
     })
 }

@@ -22,9 +22,16 @@ pub(crate) fn today() -> jiff::civil::Date {
     jiff::Zoned::now().date()
 }
 
+/// Writes one line to stdout, as `println!` would, except that a closed
+/// pipe is not a panic (see [`print`]).
+pub(crate) fn say(line: std::fmt::Arguments<'_>) {
+    let mut stdout = std::io::stdout().lock();
+    let _ = writeln!(stdout, "{line}");
+}
+
 /// Writes a command's whole output to stdout. A closed pipe
 /// (`treaty validate | head`) is not an error worth a panic.
-fn print(out: &str) {
+pub(crate) fn print(out: &str) {
     let mut stdout = std::io::stdout().lock();
     let _ = stdout.write_all(out.as_bytes());
     let _ = stdout.flush();

@@ -20,14 +20,17 @@ pub fn init(args: InitArgs) -> Exit {
     }
     match init::run(&dir, name.as_deref(), super::today()) {
         Ok(files) => {
-            println!("created a Treaty workspace in {}:", dir.display());
+            crate::commands::say(format_args!(
+                "created a Treaty workspace in {}:",
+                dir.display()
+            ));
             for f in files {
-                println!("  {f}");
+                crate::commands::say(format_args!("  {f}"));
             }
-            println!(
+            crate::commands::say(format_args!(
                 "next: edit the files, then run `treaty validate {}`",
                 dir.display()
-            );
+            ));
             Exit::Success
         }
         Err(e) => exit::error(e),
@@ -88,7 +91,7 @@ pub fn schema(args: SchemaArgs) -> Exit {
     let SchemaArgs { out } = args;
     match write_schemas(&out) {
         Ok(n) => {
-            println!("wrote {n} schemas to {}", out.display());
+            crate::commands::say(format_args!("wrote {n} schemas to {}", out.display()));
             Exit::Success
         }
         Err(e) => exit::error(format_args!("cannot write to {}: {e}", out.display())),
