@@ -6,6 +6,9 @@ use crate::yaml::{SyntaxError, SyntaxErrorKind, check_unique_keys};
 use crate::{Limits, Node, Scalar, SourceId, Span, Value};
 
 struct Reader<'t> {
+    /// The same text as `text`, for slicing out strings without checking
+    /// their UTF-8 again.
+    source: &'t str,
     text: &'t [u8],
     pos: usize,
     base: usize,
@@ -23,6 +26,7 @@ pub(crate) fn parse_json(
     limits: &Limits,
 ) -> Result<Node, SyntaxError> {
     let mut r = Reader {
+        source: text,
         text: text.as_bytes(),
         pos: 0,
         base,
@@ -218,7 +222,12 @@ impl Reader<'_> {
 
     /// A literal (number, true, false, null) read since `start`.
     fn plain(&self, start: usize) -> Node {
-        let text = String::from_utf8_lossy(&self.text[start..self.pos]).into_owned();
+        // Literals are ASCII, so the slice is on character boundaries.
+        let text = self
+            .source
+            .get(start..self.pos)
+            .unwrap_or_default()
+            .to_owned();
         Node {
             span: self.span(start),
             value: Value::Scalar(Scalar {
@@ -231,6 +240,27 @@ impl Reader<'_> {
     fn string(&mut self) -> Result<Node, SyntaxError> {
         let start = self.pos;
         self.pos += 1;
+        // Most strings have no escape: their text is a slice of the
+        // (already valid UTF-8) input, copied once.
+        let run = self.text[self.pos..]
+            .iter()
+            .position(|&b| b == b'"' || b == b'\\' || b < 0x20);
+        if let Some(len) = run
+            && self.text[self.pos + len] == b'"'
+        {
+            // Both ends are ASCII quotes, so the slice is on character
+            // boundaries.
+            let text = self
+                .source
+                .get(self.pos..self.pos + len)
+                .ok_or_else(|| self.error("string is not UTF-8"))?
+                .to_owned();
+            self.pos += len + 1;
+            return Ok(Node {
+                span: self.span(start),
+                value: Value::Scalar(Scalar { text, quoted: true }),
+            });
+        }
         let mut out: Vec<u8> = Vec::new();
         loop {
             let Some(&b) = self.text.get(self.pos) else {

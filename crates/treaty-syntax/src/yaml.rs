@@ -411,6 +411,17 @@ pub(crate) fn check_unique_keys(entries: &[(Node, Node)]) -> Result<(), SyntaxEr
     if entries.len() < 2 {
         return Ok(());
     }
+    // Most mappings are small and have no duplicate: comparing each pair
+    // costs less than collecting and sorting the keys. The sort below
+    // stays the one place that picks which duplicate is reported.
+    if entries.len() <= 16 {
+        let key = |i: usize| entries[i].0.as_scalar().map(|s| s.text.as_str());
+        let duplicate =
+            (1..entries.len()).any(|i| key(i).is_some() && (0..i).any(|j| key(j) == key(i)));
+        if !duplicate {
+            return Ok(());
+        }
+    }
     let mut keys: Vec<(&str, usize)> = entries
         .iter()
         .enumerate()
