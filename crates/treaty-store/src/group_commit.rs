@@ -276,7 +276,7 @@ mod tests {
             provider_version: format!("1.0.{}", n % 7),
             consumer: "checkout-web".into(),
             consumer_version: "7".into(),
-            success: n % 3 != 0,
+            success: !n.is_multiple_of(3),
             details: None,
         }
     }
