@@ -26,7 +26,7 @@ PostgreSQL: the server on 127.0.0.1:5432 (user postgres, trust, database
 `test`); the store lives in a fresh schema, dropped at the end.
 wrk is installed with apt-get when missing (needs root).
 
-Usage: python3 bench/broker.py [--database sqlite|postgres] [--repeat N]
+Usage: python3 bench/broker.py [--database sqlite|postgres] [--repeat N] [--treaty BINARY]
 """
 import argparse, hashlib, http.client, json, os, re, shutil, signal, socket, sqlite3, statistics
 import subprocess, sys, tempfile, time, urllib.parse
@@ -490,10 +490,18 @@ def main():
     ap.add_argument("--deployed-share", type=float, default=0.8,
                     help="share of can-i-release requests on a deployed version (the rest random)")
     ap.add_argument("--keep", action="store_true", help="keep the work directory and the PostgreSQL schema")
+    ap.add_argument("--treaty", help="a treaty binary to measure (default: build the release binary, "
+                    "in $CARGO_TARGET_DIR when set)")
     args = ap.parse_args()
     sys.stdout.reconfigure(line_buffering=True)
 
-    subprocess.run(["cargo", "build", "--release", "-q", "-p", "treaty-cli"], cwd=ROOT, check=True)
+    global TREATY
+    if args.treaty:
+        TREATY = os.path.abspath(args.treaty)
+    else:
+        subprocess.run(["cargo", "build", "--release", "-q", "-p", "treaty-cli"], cwd=ROOT, check=True)
+        if os.environ.get("CARGO_TARGET_DIR"):
+            TREATY = os.path.join(os.environ["CARGO_TARGET_DIR"], "release", "treaty")
     if not shutil.which("wrk"):
         env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
         subprocess.run(["apt-get", "update", "-qq"], check=True, env=env)
@@ -582,6 +590,7 @@ def main():
         p50, p99 = median(loaded, "p50_us") / 1000, median(loaded, "p99_us") / 1000
         u50, u99 = median(unloaded, "p50_us") / 1000, median(unloaded, "p99_us") / 1000
         rate = statistics.median(w["rate"] for w in writes)
+        w50, w99 = median(writes, "p50_us") / 1000, median(writes, "p99_us") / 1000
         n = f"median of {args.repeat}"
         print(f"\nsummary ({args.database}, {n}):")
         print(f"seeding: {seed_s:.0f} s")
@@ -592,6 +601,8 @@ def main():
               f"  ratio to the 10 ms target: {u99 / P99_TARGET_MS:.2f}")
         print(f"acknowledged writes/s ({args.threads} threads, {args.connections} connections): {rate:,.0f}"
               f"  ratio to the 2,000/s target: {rate / WRITES_TARGET:.2f} ({'met' if rate >= WRITES_TARGET else 'MISSED'})")
+        print(f"write latency p50 / p99 ({args.threads} threads, {args.connections} connections): "
+              f"{w50:.2f} / {w99:.2f} ms")
         print(f"store size: {seeded_size / 1e6:,.0f} MB seeded, {final_size / 1e6:,.0f} MB after the writes"
               + (" (database file + WAL)" if args.database == "sqlite" else " (tables, indexes, TOAST)"))
     finally:

@@ -24,7 +24,10 @@
 //! `proposals` the change proposals and waivers, their decisions and
 //! moves, each written with its log entry and announcements;
 //! `proposal_batch` writes the updates that arrive together in one
-//! transaction with one log append (group commit).
+//! transaction with one log append (group commit). On SQLite other
+//! writes are grouped too (`group_commit`): the writes waiting at one
+//! moment share one transaction and one commit, each under a savepoint of
+//! its own, and each is answered once the commit has returned.
 //!
 //! Decisions (token issued or revoked today; approvals and the like as
 //! they come) are appended to the decision log in the transaction that
@@ -39,6 +42,7 @@ mod deployments;
 mod error;
 mod expectations;
 mod facts;
+mod group_commit;
 mod ids;
 mod migrate;
 mod notifications;

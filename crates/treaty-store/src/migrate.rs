@@ -79,6 +79,7 @@ impl Store {
             write_lock: sqlite.then(|| Arc::new(tokio::sync::Mutex::new(()))),
             facts: Arc::new(Facts::default()),
             proposal_queue: Arc::default(),
+            write_queue: Arc::default(),
             listen_url: (!sqlite).then(|| Arc::from(url.as_str())),
         };
         store.migrate().await?;

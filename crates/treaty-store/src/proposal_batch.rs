@@ -11,8 +11,9 @@
 //! receipt. While one group is written the next one gathers, so under load
 //! groups grow by themselves, and alone a request is written at once.
 //!
-//! The group is written by a task of its own, so a request that goes away
-//! (its client hung up) never cancels the others' writes. A group either
+//! The queue, and the task of its own that writes a group (so that a
+//! request that goes away never cancels the others' writes), are
+//! `group_commit`'s, shared with the other writes. A group either
 //! commits whole or not at all; a database error is answered to all of its
 //! requests (an update the server refuses is answered to its request alone
 //! and writes nothing).
@@ -23,6 +24,7 @@ use std::sync::{Arc, Mutex};
 use tokio::sync::oneshot;
 
 use crate::decision_log::{AppendedDecision, NewDecision, insert_rows};
+use crate::group_commit::{GroupQueue, echo};
 use crate::notifications::{NewEvent, webhook_urls};
 use crate::proposals::{
     Announcement, DecisionRow, ProposalRecord, ProposalUpdate, TransitionRow, actor_token,
@@ -31,9 +33,6 @@ use crate::proposals::{
 use crate::store::value_rows;
 use crate::write::Serialized;
 use crate::{Store, StoreError};
-
-/// Most updates written in one transaction; the rest wait for the next.
-const MAX_GROUP: usize = 256;
 
 /// What the server decides for an update, given the proposal as it stands;
 /// `None` when it refuses (its reason kept by the caller's closure).
@@ -44,32 +43,15 @@ type Decide = Box<dyn FnOnce(&ProposalRecord) -> Option<ProposalUpdate> + Send>;
 type Answer = Result<Option<(ProposalRecord, AppendedDecision)>, StoreError>;
 
 /// An update waiting for its group.
-struct Queued {
+pub(crate) struct Queued {
     id: String,
     now: i64,
     decide: Decide,
     answer: oneshot::Sender<Answer>,
 }
 
-/// The queue of proposal updates and the turn to write them.
-#[derive(Default)]
-pub(crate) struct ProposalQueue {
-    waiting: Mutex<Vec<Queued>>,
-    turn: Arc<tokio::sync::Mutex<()>>,
-}
-
-impl std::fmt::Debug for ProposalQueue {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ProposalQueue").finish_non_exhaustive()
-    }
-}
-
-impl ProposalQueue {
-    fn waiting(&self) -> std::sync::MutexGuard<'_, Vec<Queued>> {
-        // Nothing panics while the lock is held (a push, a drain).
-        self.waiting.lock().unwrap_or_else(|e| e.into_inner())
-    }
-}
+/// The queue of proposal updates.
+pub(crate) type ProposalQueue = GroupQueue<Queued>;
 
 /// One update of a group, decided.
 struct Decided {
@@ -113,7 +95,7 @@ impl Store {
             }
         });
         let (answer, answered) = oneshot::channel();
-        self.proposal_queue.waiting().push(Queued {
+        self.proposal_queue.push(Queued {
             id: id.to_owned(),
             now,
             decide,
@@ -131,37 +113,16 @@ impl Store {
         }
     }
 
-    /// Waits for the answer; when the turn comes first, writes the group
-    /// waiting then (this request's update is in it, or was in one just
-    /// written) in a task of its own.
-    async fn wait_for_group(&self, mut answered: oneshot::Receiver<Answer>) -> Answer {
-        loop {
-            tokio::select! {
-                biased;
-                answer = &mut answered => {
-                    return answer.unwrap_or_else(|_| {
-                        Err(StoreError::Busy("the proposal's group of updates".into()))
-                    });
-                }
-                turn = Arc::clone(&self.proposal_queue.turn).lock_owned() => {
-                    let group: Vec<Queued> = {
-                        let mut waiting = self.proposal_queue.waiting();
-                        let n = waiting.len().min(MAX_GROUP);
-                        waiting.drain(..n).collect()
-                    };
-                    if group.is_empty() {
-                        continue;
-                    }
-                    let store = self.clone();
-                    let writing = tokio::spawn(async move {
-                        store.write_group(group).await;
-                        drop(turn);
-                    });
-                    // A panic drops the group's senders: answered above.
-                    let _ = writing.await;
-                }
-            }
-        }
+    /// Waits for the answer, writing the group waiting when the turn
+    /// comes first (see [`GroupQueue::wait`]).
+    async fn wait_for_group(&self, answered: oneshot::Receiver<Answer>) -> Answer {
+        let store = self.clone();
+        let write = move |group| {
+            let store = store.clone();
+            async move { store.write_group(group).await }
+        };
+        let lost = || Err(StoreError::Busy("the proposal's group of updates".into()));
+        self.proposal_queue.wait(answered, write, lost).await
     }
 
     /// Writes `group` in one transaction and answers each of its updates.
@@ -172,7 +133,7 @@ impl Store {
             // The transaction rolled back: every update of the group that
             // was to be written fails alike.
             for answer in pending {
-                let _ = answer.send(Err(echo(&e)));
+                let _ = answer.send(Err(echo(&e, "the proposal")));
             }
         }
         for (answer, result) in done {
@@ -482,13 +443,4 @@ fn fill_log_indexes(record: &mut ProposalRecord, rows: &[NewRows]) {
 /// to the group's requests rather than written.
 fn left(id: &str) -> StoreError {
     StoreError::Invalid(format!("proposal `{id}` left its group"))
-}
-
-/// The same failure, for each update of a group that failed together.
-fn echo(e: &StoreError) -> StoreError {
-    if e.is_retryable() {
-        StoreError::Busy("the proposal".into())
-    } else {
-        StoreError::Database(sqlx::Error::Protocol(e.to_string()))
-    }
 }

@@ -7,6 +7,7 @@ use sqlx::{AnyPool, Row};
 
 use crate::StoreError;
 use crate::facts::Facts;
+use crate::group_commit::WriteQueue;
 use crate::proposal_batch::ProposalQueue;
 
 /// The store, on SQLite or PostgreSQL. Cheap to clone: clones share one
@@ -24,6 +25,9 @@ pub struct Store {
     pub(crate) facts: Arc<Facts>,
     /// Proposal updates waiting to be written together (`proposal_batch`).
     pub(crate) proposal_queue: Arc<ProposalQueue>,
+    /// Other writes waiting to be written together (`group_commit`;
+    /// SQLite only).
+    pub(crate) write_queue: Arc<WriteQueue>,
     /// PostgreSQL's URL, for the connection that listens for revocations
     /// (see `notify`); `None` on SQLite.
     pub(crate) listen_url: Option<Arc<str>>,

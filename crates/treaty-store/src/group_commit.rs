@@ -1,0 +1,423 @@
+//! Group commit: writes that arrive while another is being written queue,
+//! and whichever request finds the queue's turn free writes every write
+//! waiting at that moment in one transaction, with one commit and so one
+//! disk flush. While one group is written the next one gathers, so under
+//! load groups grow by themselves, and alone a write is written at once.
+//!
+//! The queue itself ([`GroupQueue`]) serves two kinds of group: proposal
+//! updates (`proposal_batch`, which decides a group's updates together) and
+//! independent writes ([`Store::grouped_write`]), each run under a
+//! savepoint of its own so that one that fails is undone alone.
+//!
+//! A group is written by a task of its own, so a request that goes away
+//! (its client hung up) never cancels the others' writes. A write is
+//! acknowledged only once its group's `COMMIT` has returned: SQLite runs
+//! with `synchronous = FULL`, so that is once it is on disk. A failed
+//! commit is answered to every write of the group.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use tokio::sync::oneshot;
+
+use crate::{Store, StoreError};
+
+/// Most writes in one group; the rest wait for the next.
+const MAX_GROUP: usize = 256;
+
+/// Requests waiting for their group, and the turn to write one.
+pub(crate) struct GroupQueue<Q> {
+    waiting: Mutex<Vec<Q>>,
+    turn: Arc<tokio::sync::Mutex<()>>,
+}
+
+impl<Q> Default for GroupQueue<Q> {
+    fn default() -> Self {
+        GroupQueue {
+            waiting: Mutex::new(Vec::new()),
+            turn: Arc::default(),
+        }
+    }
+}
+
+impl<Q> std::fmt::Debug for GroupQueue<Q> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GroupQueue").finish_non_exhaustive()
+    }
+}
+
+impl<Q: Send + 'static> GroupQueue<Q> {
+    fn waiting(&self) -> MutexGuard<'_, Vec<Q>> {
+        // Nothing panics while the lock is held (a push, a drain).
+        self.waiting.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Queues `request`; its answer comes through the channel given to
+    /// [`GroupQueue::wait`].
+    pub(crate) fn push(&self, request: Q) {
+        self.waiting().push(request);
+    }
+
+    /// How many requests wait for a group.
+    #[cfg(test)]
+    pub(crate) fn len(&self) -> usize {
+        self.waiting().len()
+    }
+
+    /// Waits for the answer; when the turn comes first, takes the group
+    /// waiting then (this request is in it, or was in one just written)
+    /// and has `write` write it, in a task of its own. `lost` is the answer
+    /// when the writing task ended without answering (it panicked).
+    pub(crate) async fn wait<A, W, F>(
+        &self,
+        mut answered: oneshot::Receiver<A>,
+        write: W,
+        lost: impl FnOnce() -> A,
+    ) -> A
+    where
+        W: Fn(Vec<Q>) -> F,
+        F: Future<Output = ()> + Send + 'static,
+    {
+        loop {
+            tokio::select! {
+                biased;
+                answer = &mut answered => return answer.unwrap_or_else(|_| lost()),
+                turn = Arc::clone(&self.turn).lock_owned() => {
+                    let group: Vec<Q> = {
+                        let mut waiting = self.waiting();
+                        let n = waiting.len().min(MAX_GROUP);
+                        waiting.drain(..n).collect()
+                    };
+                    if group.is_empty() {
+                        continue;
+                    }
+                    let writing = write(group);
+                    let task = tokio::spawn(async move {
+                        writing.await;
+                        drop(turn);
+                    });
+                    // A panic drops the group's senders: answered above.
+                    let _ = task.await;
+                }
+            }
+        }
+    }
+}
+
+/// The work of one write on the group's connection, inside the group's
+/// transaction.
+pub(crate) type WriteFuture<'c, T> =
+    Pin<Box<dyn Future<Output = Result<T, StoreError>> + Send + 'c>>;
+
+/// Answers a write once its group's `COMMIT` returned: its own result if
+/// that succeeded, the commit's failure otherwise.
+type Acknowledge = Box<dyn FnOnce(Result<(), &StoreError>) + Send>;
+
+/// A queued write: runs its work; `None` when the work failed (its error
+/// already answered), so that the group undoes it alone.
+type QueuedWrite = Box<
+    dyn for<'c> FnOnce(
+            &'c mut sqlx::AnyConnection,
+        ) -> Pin<Box<dyn Future<Output = Option<Acknowledge>> + Send + 'c>>
+        + Send,
+>;
+
+/// The queue of independent writes (see [`Store::grouped_write`]).
+pub(crate) type WriteQueue = GroupQueue<QueuedWrite>;
+
+impl Store {
+    /// Runs `work` as one logical transaction and answers its result once
+    /// that is committed. On SQLite the work joins the writes waiting at the
+    /// same moment: one transaction, each write under a savepoint of its own
+    /// (a write that fails is rolled back to it and answered its error; the
+    /// others go on), one commit. On PostgreSQL, where writes run in
+    /// parallel, it is a transaction of its own, as before.
+    ///
+    /// `work` must do nothing but statements on the connection it is given
+    /// (no other connection, no waiting on other writes): the group's
+    /// transaction holds SQLite's one write lock while it runs.
+    pub(crate) async fn grouped_write<T, F>(&self, work: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: for<'c> FnOnce(&'c mut sqlx::AnyConnection) -> WriteFuture<'c, T> + Send + 'static,
+    {
+        if !self.sqlite {
+            let (_turn, mut tx) = self.write_tx().await?;
+            let value = work(&mut tx).await?;
+            tx.commit().await?;
+            return Ok(value);
+        }
+        let (answer, answered) = oneshot::channel();
+        self.write_queue.push(queued(move |conn| {
+            Box::pin(async move {
+                match work(conn).await {
+                    Ok(value) => {
+                        let acknowledge: Acknowledge = Box::new(move |committed| {
+                            let _ = answer.send(match committed {
+                                Ok(()) => Ok(value),
+                                Err(e) => Err(echo(e, "the group of writes")),
+                            });
+                        });
+                        Some(acknowledge)
+                    }
+                    Err(e) => {
+                        let _ = answer.send(Err(e));
+                        None
+                    }
+                }
+            })
+        }));
+        let store = self.clone();
+        let write = move |group| {
+            let store = store.clone();
+            async move { store.commit_group(group).await }
+        };
+        let lost = || Err(StoreError::Busy("the group of writes".into()));
+        self.write_queue.wait(answered, write, lost).await
+    }
+
+    /// Writes `group` in one transaction and acknowledges each write that
+    /// succeeded, once the commit has returned.
+    async fn commit_group(&self, group: Vec<QueuedWrite>) {
+        let mut written = Vec::with_capacity(group.len());
+        let committed = self.write_savepoints(group, &mut written).await;
+        for acknowledge in written {
+            acknowledge(committed.as_ref().map(|_| ()));
+        }
+    }
+
+    async fn write_savepoints(
+        &self,
+        group: Vec<QueuedWrite>,
+        written: &mut Vec<Acknowledge>,
+    ) -> Result<(), StoreError> {
+        let (_turn, mut tx) = self.write_tx().await?;
+        for work in group {
+            sqlx::query("SAVEPOINT queued_write")
+                .execute(&mut *tx)
+                .await?;
+            match work(&mut tx).await {
+                Some(acknowledge) => written.push(acknowledge),
+                None => {
+                    sqlx::query("ROLLBACK TO SAVEPOINT queued_write")
+                        .execute(&mut *tx)
+                        .await?;
+                }
+            }
+            sqlx::query("RELEASE SAVEPOINT queued_write")
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
+/// Boxes a queued write (a function, so that the closure's signature is
+/// inferred for every lifetime of the connection).
+fn queued<F>(f: F) -> QueuedWrite
+where
+    F: for<'c> FnOnce(
+            &'c mut sqlx::AnyConnection,
+        ) -> Pin<Box<dyn Future<Output = Option<Acknowledge>> + Send + 'c>>
+        + Send
+        + 'static,
+{
+    Box::new(f)
+}
+
+/// The same failure, for each request of a group that failed together:
+/// retryable stays retryable (busy on `what`).
+pub(crate) fn echo(e: &StoreError, what: &str) -> StoreError {
+    if e.is_retryable() {
+        StoreError::Busy(what.into())
+    } else {
+        StoreError::Database(sqlx::Error::Protocol(e.to_string()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashSet;
+    use std::time::Duration;
+
+    use crate::{InterfaceRecord, Store, StoreError, Table, Verification};
+
+    type TestResult = Result<(), Box<dyn std::error::Error>>;
+
+    /// A store with the team, components and interface verifications name.
+    async fn seeded() -> Result<(tempfile::TempDir, Store), Box<dyn std::error::Error>> {
+        let dir = tempfile::tempdir()?;
+        let store = Store::open(&format!("sqlite://{}", dir.path().join("t.db").display())).await?;
+        store.create_team("payments", "Payments", 1).await?;
+        store
+            .create_component("payments-svc", "payments", 1)
+            .await?;
+        store
+            .create_component("checkout-web", "payments", 1)
+            .await?;
+        let interface = InterfaceRecord {
+            id: "payments-api".into(),
+            component: "payments-svc".into(),
+            kind: "openapi".into(),
+            compatibility: "backward".into(),
+            proto_category: None,
+        };
+        store.create_interface(&interface, 1).await?;
+        Ok((dir, store))
+    }
+
+    /// Verification `n`; of an interface that does not exist when `bad`
+    /// (refused by its foreign key).
+    fn verification(n: usize, bad: bool) -> Verification {
+        Verification {
+            interface: if bad { "no-such-api" } else { "payments-api" }.into(),
+            provider_version: format!("1.0.{}", n % 7),
+            consumer: "checkout-web".into(),
+            consumer_version: "7".into(),
+            success: !n.is_multiple_of(3),
+            details: None,
+        }
+    }
+
+    /// Starts `writers` concurrent verifications while the queue's turn is
+    /// held, so that they all queue, then lets them go: one group.
+    async fn one_group(
+        store: &Store,
+        writers: usize,
+        bad: impl Fn(usize) -> bool,
+    ) -> Result<Vec<Result<String, StoreError>>, Box<dyn std::error::Error>> {
+        let turn = std::sync::Arc::clone(&store.write_queue.turn)
+            .lock_owned()
+            .await;
+        let mut tasks = Vec::new();
+        for n in 0..writers {
+            let store = store.clone();
+            let v = verification(n, bad(n));
+            tasks.push(tokio::spawn(async move {
+                store.record_verification(&v, "payments", 10).await
+            }));
+        }
+        let queued = tokio::time::timeout(Duration::from_secs(20), async {
+            while store.write_queue.len() < writers {
+                tokio::time::sleep(Duration::from_millis(1)).await;
+            }
+        });
+        queued.await?;
+        drop(turn);
+        let mut answers = Vec::new();
+        for task in tasks {
+            answers.push(task.await?);
+        }
+        Ok(answers)
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn concurrent_writers_are_each_stored_and_acknowledged_once() -> TestResult {
+        let (_dir, store) = seeded().await?;
+        // A first group of 200 queued at once, then 300 writers as they
+        // come (groups form by themselves, at most MAX_GROUP each).
+        let mut ids = Vec::new();
+        for answer in one_group(&store, 200, |_| false).await? {
+            ids.push(answer?);
+        }
+        let mut tasks = Vec::new();
+        for n in 0..300 {
+            let store = store.clone();
+            tasks.push(tokio::spawn(async move {
+                store
+                    .record_verification(&verification(n, false), "payments", 20)
+                    .await
+            }));
+        }
+        for task in tasks {
+            ids.push(task.await??);
+        }
+        let distinct: HashSet<&String> = ids.iter().collect();
+        assert_eq!(distinct.len(), 500, "every writer got an id of its own");
+        assert_eq!(store.count(Table::Verifications).await?, 500);
+        let stored = store
+            .verifications("payments-api", None, None, 1000)
+            .await?;
+        let stored: HashSet<&String> = stored.iter().map(|r| &r.id).collect();
+        assert_eq!(stored, distinct, "every acknowledged id is stored");
+        Ok(())
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn a_failing_writer_gets_its_error_and_the_others_commit() -> TestResult {
+        let (_dir, store) = seeded().await?;
+        let bad = |n: usize| n % 5 == 2;
+        let answers = one_group(&store, 40, bad).await?;
+        let mut kept = HashSet::new();
+        for (n, answer) in answers.into_iter().enumerate() {
+            match answer {
+                Ok(id) => {
+                    assert!(
+                        !bad(n),
+                        "writer {n} of an unknown interface was acknowledged"
+                    );
+                    kept.insert(id);
+                }
+                Err(e) => {
+                    assert!(bad(n), "writer {n} failed: {e}");
+                    assert!(matches!(e, StoreError::Database(_)), "writer {n}: {e:?}");
+                }
+            }
+        }
+        assert_eq!(kept.len(), 32);
+        assert_eq!(store.count(Table::Verifications).await?, 32);
+        let stored = store.verifications("payments-api", None, None, 100).await?;
+        let stored: HashSet<String> = stored.into_iter().map(|r| r.id).collect();
+        assert_eq!(stored, kept);
+        Ok(())
+    }
+
+    /// A writer that fails after writing is undone alone, back to its
+    /// savepoint: its row is gone, the rows before and after it stay.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn a_writer_failing_after_a_write_is_rolled_back_alone() -> TestResult {
+        let (_dir, store) = seeded().await?;
+        let turn = std::sync::Arc::clone(&store.write_queue.turn)
+            .lock_owned()
+            .await;
+        let mut tasks = Vec::new();
+        for n in 0i64..3 {
+            let writer = store.clone();
+            tasks.push(tokio::spawn(async move {
+                writer
+                    .grouped_write(move |conn| {
+                        Box::pin(async move {
+                            sqlx::query("INSERT INTO verifications (id, interface_id, provider_version, consumer_id, consumer_version, success, recorded_by, recorded_at, seq) VALUES ($1, 'payments-api', '1', 'checkout-web', '7', 1, 'payments', 1, $2)")
+                                .bind(format!("ver_{n}"))
+                                .bind(n)
+                                .execute(&mut *conn)
+                                .await?;
+                            if n == 1 {
+                                return Err(StoreError::Invalid("refused after writing".into()));
+                            }
+                            Ok(n)
+                        })
+                    })
+                    .await
+            }));
+        }
+        while store.write_queue.len() < 3 {
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+        drop(turn);
+        let mut answers = Vec::new();
+        for task in tasks {
+            answers.push(task.await?);
+        }
+        assert!(matches!(answers[0], Ok(0)));
+        assert!(matches!(answers[1], Err(StoreError::Invalid(_))));
+        assert!(matches!(answers[2], Ok(2)));
+        let stored = store.verifications("payments-api", None, None, 10).await?;
+        let mut ids: Vec<String> = stored.into_iter().map(|r| r.id).collect();
+        ids.sort();
+        assert_eq!(ids, ["ver_0", "ver_2"]);
+        Ok(())
+    }
+}
