@@ -544,6 +544,10 @@ fn a_reader_that_stops_early_is_not_a_panic() -> TestResult {
         .spawn()?;
     drop(child.stdout.take());
     let status = child.wait()?;
-    assert_eq!(status.code(), Some(1), "the import's own exit code, not a panic");
+    assert_eq!(
+        status.code(),
+        Some(1),
+        "the import's own exit code, not a panic"
+    );
     Ok(())
 }
