@@ -1,0 +1,107 @@
+//! Reports that CI jobs produce, read into named measurements a release
+//! gate can compare with a criterion's threshold.
+//!
+//! [`read`] takes a report's bytes as a [`BufRead`] and its
+//! [`ReportFormat`], and returns a [`Report`]: one or more [`Entry`]s,
+//! each a set of named [`Measurement`]s (`pass_rate`, `high_findings`,
+//! `p99_latency`, …). A test report or a scan has one unnamed entry; a
+//! benchmark or SLO file has one entry per benchmark or objective, named
+//! as a criterion's `source` names it. [`Report::combine`] merges the
+//! shards of one run (several JUnit files of one CI job).
+//!
+//! What it is not: a reader of files, globs or uploads (callers open
+//! them and pass readers), nor a judge: whether a measurement meets a
+//! threshold is decided in `treaty-core`'s gate. It has no clock.
+
+#![warn(missing_docs)]
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+/// The formats [`read`] understands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReportFormat {
+    /// JUnit XML, as `cargo nextest`, pytest and JUnit 5 write it.
+    Junit,
+    /// SARIF 2.1.0, as clippy-sarif, semgrep or CodeQL write it.
+    Sarif,
+    /// Treaty's JSON of named metrics (docs/evidence.md).
+    Metrics,
+    /// criterion's `estimates.json` (one benchmark).
+    CriterionEstimates,
+}
+
+/// A measured value and its unit, when it has one (`ms`, `s`, `%`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Measurement {
+    /// The value.
+    pub value: f64,
+    /// The unit, as the report wrote it; none for counts and ratios.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit: Option<String>,
+}
+
+/// The measurements of one subject of a report.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct Entry {
+    /// The benchmark's or objective's name; none for a whole test report
+    /// or scan.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Its measurements, by metric name.
+    pub metrics: BTreeMap<String, Measurement>,
+}
+
+/// What a report says, as measurements.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Report {
+    /// The report's format.
+    pub format: ReportFormat,
+    /// Its entries: one unnamed for JUnit and SARIF, one per benchmark or
+    /// objective otherwise.
+    pub entries: Vec<Entry>,
+}
+
+impl Report {
+    /// The entry a criterion whose evidence `source` is `name` reads:
+    /// the entry of that name, else the unnamed entry.
+    pub fn entry(&self, name: &str) -> Option<&Entry> {
+        self.entries
+            .iter()
+            .find(|e| e.name.as_deref() == Some(name))
+            .or_else(|| self.entries.iter().find(|e| e.name.is_none()))
+    }
+}
+
+/// Bounds on what [`read`] accepts from a report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Largest report, in bytes.
+    pub max_bytes: u64,
+    /// Deepest nesting of elements or JSON values.
+    pub max_depth: usize,
+    /// Most test cases, results or metrics.
+    pub max_items: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            max_bytes: 1 << 30,
+            max_depth: 64,
+            max_items: 10_000_000,
+        }
+    }
+}
+
+/// Why a report was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("line {line}: {message}")]
+pub struct ReportError {
+    /// The 1-based line it failed at.
+    pub line: u64,
+    /// What is wrong, in words.
+    pub message: String,
+}
