@@ -1,0 +1,337 @@
+//! JUnit XML, as `cargo nextest`, pytest and JUnit 5 (Maven surefire, the
+//! console launcher) write it, read as a stream of XML events.
+//!
+//! The `<testcase>` elements are the truth: the `tests=`, `failures=`
+//! attributes of suites are summaries that tools compute differently (and
+//! that a hand-edited file can get wrong), so they are not read. A test
+//! case's direct children decide its outcome: `<failure>` a failure,
+//! `<error>` an error, `<skipped>` skipped, none of these a pass. Rerun
+//! elements (`<flakyFailure>`, `<flakyError>`, `<rerunFailure>`,
+//! `<rerunError>`) record earlier attempts: a test that eventually passed
+//! has only those and counts as passed; one that never passed also has a
+//! `<failure>` or `<error>`.
+
+use std::io::BufRead;
+
+use quick_xml::Reader;
+use quick_xml::events::{BytesStart, Event};
+
+use crate::source::Source;
+use crate::summary::{CaseOutcome, TestCounts};
+use crate::{Limits, Report, ReportError, ReportFormat};
+
+/// The element a test case is, while it is open.
+#[derive(Debug)]
+struct OpenCase {
+    /// Depth of the `<testcase>` element itself.
+    depth: usize,
+    outcome: CaseOutcome,
+}
+
+/// Reads a JUnit XML report into one unnamed entry (see
+/// [`TestCounts::into_entry`] for its metrics).
+pub(crate) fn read(input: impl BufRead, limits: &Limits) -> Result<Report, ReportError> {
+    let mut reader = Reader::from_reader(Source::new(input, limits.max_bytes));
+    // Start and end tags must match: a report cut short or hand-mangled
+    // is refused, not half-counted.
+    reader.config_mut().check_end_names = true;
+    let mut counts = TestCounts::default();
+    let mut depth = 0usize;
+    let mut seen_root = false;
+    let mut case: Option<OpenCase> = None;
+    let mut buf = Vec::new();
+    loop {
+        let event = match reader.read_event_into(&mut buf) {
+            Ok(event) => event,
+            Err(e) => return Err(xml_error(reader.get_ref(), &e)),
+        };
+        match event {
+            Event::Start(start) => {
+                let name = start.local_name();
+                let name: &str = name.as_ref();
+                if depth == 0 {
+                    check_root(reader.get_ref(), name, seen_root)?;
+                    seen_root = true;
+                }
+                depth += 1;
+                if depth > limits.max_depth {
+                    return Err(reader.get_ref().error(format!(
+                        "elements nest deeper than the limit of {} levels",
+                        limits.max_depth
+                    )));
+                }
+                match &mut case {
+                    Some(open) => {
+                        if name == "testcase" {
+                            return Err(reader
+                                .get_ref()
+                                .error("<testcase> inside another <testcase>"));
+                        }
+                        if depth == open.depth + 1 {
+                            open.outcome = open.outcome.max(outcome_of(name));
+                        }
+                    }
+                    None if name == "testcase" => {
+                        start_case(reader.get_ref(), &start, &mut counts, limits)?;
+                        case = Some(OpenCase {
+                            depth,
+                            outcome: CaseOutcome::Passed,
+                        });
+                    }
+                    None => {}
+                }
+            }
+            Event::Empty(start) => {
+                let name = start.local_name();
+                let name: &str = name.as_ref();
+                if depth == 0 {
+                    check_root(reader.get_ref(), name, seen_root)?;
+                    seen_root = true;
+                }
+                match &mut case {
+                    Some(open) => {
+                        if name == "testcase" {
+                            return Err(reader
+                                .get_ref()
+                                .error("<testcase> inside another <testcase>"));
+                        }
+                        if depth == open.depth {
+                            open.outcome = open.outcome.max(outcome_of(name));
+                        }
+                    }
+                    None if name == "testcase" => {
+                        start_case(reader.get_ref(), &start, &mut counts, limits)?;
+                        counts.record(CaseOutcome::Passed);
+                    }
+                    None => {}
+                }
+            }
+            Event::End(_) => {
+                if let Some(open) = &case
+                    && open.depth == depth
+                {
+                    counts.record(open.outcome);
+                    case = None;
+                }
+                depth = depth.saturating_sub(1);
+            }
+            Event::Eof => break,
+            // Text (output, messages), comments, the declaration, CDATA
+            // and processing instructions say nothing about outcomes.
+            _ => {}
+        }
+        buf.clear();
+    }
+    if !seen_root {
+        return Err(reader
+            .get_ref()
+            .error("not a JUnit report: no <testsuites> or <testsuite> element"));
+    }
+    if depth != 0 {
+        return Err(reader
+            .get_ref()
+            .error("report ends before its elements are closed"));
+    }
+    Ok(Report {
+        format: ReportFormat::Junit,
+        entries: vec![counts.into_entry()],
+    })
+}
+
+/// The outcome a direct child of `<testcase>` stands for. Rerun and
+/// flaky elements are earlier attempts and leave the outcome alone.
+fn outcome_of(child: &str) -> CaseOutcome {
+    match child {
+        "failure" => CaseOutcome::Failure,
+        "error" => CaseOutcome::Error,
+        "skipped" => CaseOutcome::Skipped,
+        _ => CaseOutcome::Passed,
+    }
+}
+
+fn check_root<R: BufRead>(
+    source: &Source<R>,
+    name: &str,
+    seen_root: bool,
+) -> Result<(), ReportError> {
+    if seen_root {
+        return Err(source.error("a second root element after the report's end"));
+    }
+    if name != "testsuites" && name != "testsuite" {
+        return Err(source.error(format!(
+            "not a JUnit report: the root element is <{name}>, not <testsuites> or <testsuite>"
+        )));
+    }
+    Ok(())
+}
+
+/// Counts a new test case and adds its `time`, refusing one past the
+/// item limit or with a `time` that is not a duration.
+fn start_case<R: BufRead>(
+    source: &Source<R>,
+    start: &BytesStart<'_>,
+    counts: &mut TestCounts,
+    limits: &Limits,
+) -> Result<(), ReportError> {
+    if counts.tests >= limits.max_items as u64 {
+        return Err(source.error(format!(
+            "more than the limit of {} test cases",
+            limits.max_items
+        )));
+    }
+    for attribute in start.attributes() {
+        let attribute = attribute
+            .map_err(|e| source.error(format!("malformed attribute of <testcase>: {e}")))?;
+        if AsRef::<str>::as_ref(&attribute.key.local_name()) == "time" {
+            let seconds = parse_seconds(&attribute.value).ok_or_else(|| {
+                source.error(format!(
+                    "<testcase> attribute time=\"{}\" is not a duration in seconds",
+                    attribute.value
+                ))
+            })?;
+            counts.add_duration(seconds);
+        }
+    }
+    Ok(())
+}
+
+/// A `time` attribute: seconds, finite and not negative. Old surefire
+/// versions wrote thousands with a comma (`1,234.5`), so commas between
+/// digits are dropped first.
+fn parse_seconds(value: &str) -> Option<f64> {
+    let text = value.trim();
+    let seconds: f64 = if text.contains(',') {
+        text.replace(',', "").parse().ok()?
+    } else {
+        text.parse().ok()?
+    };
+    (seconds.is_finite() && seconds >= 0.0).then_some(seconds)
+}
+
+fn xml_error<R: BufRead>(source: &Source<R>, error: &quick_xml::Error) -> ReportError {
+    if let Some(limit) = source.exceeded() {
+        return limit;
+    }
+    source.error(format!("malformed XML: {error}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read_str(text: &str) -> Result<Report, ReportError> {
+        read(text.as_bytes(), &Limits::default())
+    }
+
+    fn metric(report: &Report, name: &str) -> Option<f64> {
+        report.entries[0].metrics.get(name).map(|m| m.value)
+    }
+
+    #[test]
+    fn counts_cases_not_attributes() {
+        let report = read_str(
+            r#"<testsuites tests="99"><testsuite tests="42">
+                 <testcase name="a" time="0.5"/>
+                 <testcase name="b"><failure/></testcase>
+                 <testcase name="c"><skipped/></testcase>
+                 <testcase name="d"><error message="x"/></testcase>
+               </testsuite></testsuites>"#,
+        )
+        .map_err(|e| e.to_string());
+        let Ok(report) = report else {
+            panic!("{report:?}")
+        };
+        assert_eq!(metric(&report, "tests"), Some(4.0));
+        assert_eq!(metric(&report, "passed"), Some(1.0));
+        assert_eq!(metric(&report, "failures"), Some(1.0));
+        assert_eq!(metric(&report, "errors"), Some(1.0));
+        assert_eq!(metric(&report, "skipped"), Some(1.0));
+        assert_eq!(metric(&report, "pass_rate"), Some(1.0 / 3.0));
+        assert_eq!(metric(&report, "duration"), Some(0.5));
+    }
+
+    #[test]
+    fn flaky_attempts_of_a_passing_test_count_as_passed() {
+        let report = read_str(
+            r#"<testsuite><testcase name="a"><flakyFailure><system-out/></flakyFailure></testcase>
+               <testcase name="b"><failure/><rerunFailure/></testcase></testsuite>"#,
+        );
+        let Ok(report) = report else {
+            panic!("{report:?}")
+        };
+        assert_eq!(metric(&report, "passed"), Some(1.0));
+        assert_eq!(metric(&report, "failures"), Some(1.0));
+    }
+
+    #[test]
+    fn a_failure_nested_deeper_than_a_child_is_not_the_cases() {
+        let report = read_str(
+            r#"<testsuite><testcase name="a"><rerunFailure><failure/></rerunFailure></testcase></testsuite>"#,
+        );
+        let Ok(report) = report else {
+            panic!("{report:?}")
+        };
+        assert_eq!(metric(&report, "passed"), Some(1.0));
+    }
+
+    #[test]
+    fn no_test_ran_means_no_pass_rate() {
+        let report = read_str(r#"<testsuite><testcase name="a"><skipped/></testcase></testsuite>"#);
+        let Ok(report) = report else {
+            panic!("{report:?}")
+        };
+        assert_eq!(metric(&report, "pass_rate"), None);
+        assert_eq!(metric(&report, "duration"), None);
+    }
+
+    #[test]
+    fn truncated_report_names_its_last_line() {
+        let err = read_str("<testsuites>\n<testsuite>\n<testcase name=\"a\"/>\n");
+        assert_eq!(err.map_err(|e| e.line), Err(4));
+    }
+
+    #[test]
+    fn mismatched_end_tag_names_its_line() {
+        let err = read_str("<testsuites>\n<testsuite>\n</testsuites>\n</testsuite>\n");
+        assert_eq!(err.map_err(|e| e.line), Err(3));
+    }
+
+    #[test]
+    fn bad_time_names_its_line() {
+        let err = read_str("<testsuite>\n<testcase time=\"NaN\"/>\n</testsuite>");
+        let Err(err) = err else { panic!("{err:?}") };
+        assert_eq!(err.line, 2);
+        assert!(err.message.contains("time=\"NaN\""), "{}", err.message);
+    }
+
+    #[test]
+    fn other_root_is_refused() {
+        let err = read_str("<html><testcase/></html>");
+        assert!(matches!(err, Err(e) if e.message.contains("<html>")));
+    }
+
+    #[test]
+    fn item_and_depth_limits() {
+        let limits = Limits {
+            max_items: 1,
+            ..Limits::default()
+        };
+        let two = "<testsuite>\n<testcase/>\n<testcase/>\n</testsuite>";
+        assert_eq!(read(two.as_bytes(), &limits).map_err(|e| e.line), Err(3));
+        let limits = Limits {
+            max_depth: 2,
+            ..Limits::default()
+        };
+        let deep = "<testsuites><testsuite>\n<testcase/></testsuite></testsuites>";
+        assert!(read(deep.as_bytes(), &limits).is_ok());
+        let deeper = "<testsuites><testsuite><testsuite>\n</testsuite></testsuite></testsuites>";
+        assert!(read(deeper.as_bytes(), &limits).is_err());
+    }
+
+    #[test]
+    fn surefire_comma_times() {
+        assert_eq!(parse_seconds("1,234.5"), Some(1234.5));
+        assert_eq!(parse_seconds("-1"), None);
+        assert_eq!(parse_seconds("inf"), None);
+    }
+}

@@ -1,0 +1,221 @@
+//! The reader every format parses from: it counts lines as bytes are
+//! consumed (so an error can name the line it happened at), refuses to
+//! hand out more than `max_bytes`, and, for JSON, tracks nesting depth as
+//! the bytes go by (serde has no depth limit of its own below 128, and
+//! ignored values would otherwise nest unchecked).
+
+use std::io::{self, BufRead, Read};
+
+use crate::ReportError;
+
+/// Which limit stopped the reader, kept so the format's parser can turn
+/// the `io::Error` it sees back into a [`ReportError`] that names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Exceeded {
+    Bytes(u64),
+    Depth(usize),
+}
+
+impl Exceeded {
+    fn message(self) -> String {
+        match self {
+            Exceeded::Bytes(max) => format!("report is larger than the limit of {max} bytes"),
+            Exceeded::Depth(max) => format!("report nests deeper than the limit of {max} levels"),
+        }
+    }
+}
+
+/// State of the JSON scanner that follows nesting depth byte by byte.
+#[derive(Debug, Default)]
+struct JsonDepth {
+    max: usize,
+    depth: usize,
+    in_string: bool,
+    escaped: bool,
+}
+
+impl JsonDepth {
+    /// Follows one byte; false once the depth exceeds the limit.
+    fn step(&mut self, byte: u8) -> bool {
+        if self.in_string {
+            if self.escaped {
+                self.escaped = false;
+            } else if byte == b'\\' {
+                self.escaped = true;
+            } else if byte == b'"' {
+                self.in_string = false;
+            }
+            return true;
+        }
+        match byte {
+            b'"' => self.in_string = true,
+            b'{' | b'[' => {
+                self.depth += 1;
+                if self.depth > self.max {
+                    return false;
+                }
+            }
+            b'}' | b']' => self.depth = self.depth.saturating_sub(1),
+            _ => {}
+        }
+        true
+    }
+}
+
+/// A [`BufRead`] over the caller's input that counts lines, bounds bytes
+/// and optionally JSON depth.
+#[derive(Debug)]
+pub(crate) struct Source<R> {
+    inner: R,
+    max_bytes: u64,
+    consumed: u64,
+    /// Newlines in the consumed bytes; the current line is one more.
+    newlines: u64,
+    json: Option<JsonDepth>,
+    exceeded: Option<Exceeded>,
+}
+
+impl<R: BufRead> Source<R> {
+    /// A source for XML: bytes and lines only (the XML reader counts its
+    /// own depth from elements).
+    pub(crate) fn new(inner: R, max_bytes: u64) -> Source<R> {
+        Source {
+            inner,
+            max_bytes,
+            consumed: 0,
+            newlines: 0,
+            json: None,
+            exceeded: None,
+        }
+    }
+
+    /// A source for JSON: also refuses nesting deeper than `max_depth`.
+    pub(crate) fn json(inner: R, max_bytes: u64, max_depth: usize) -> Source<R> {
+        let mut source = Source::new(inner, max_bytes);
+        source.json = Some(JsonDepth {
+            max: max_depth,
+            ..JsonDepth::default()
+        });
+        source
+    }
+
+    /// The 1-based line of the next byte to be consumed.
+    pub(crate) fn line(&self) -> u64 {
+        self.newlines + 1
+    }
+
+    /// The error for a limit that stopped the reader, if one did.
+    pub(crate) fn exceeded(&self) -> Option<ReportError> {
+        self.exceeded.map(|e| ReportError {
+            line: self.line(),
+            message: e.message(),
+        })
+    }
+
+    /// An error at the current line.
+    pub(crate) fn error(&self, message: impl Into<String>) -> ReportError {
+        ReportError {
+            line: self.line(),
+            message: message.into(),
+        }
+    }
+
+    fn stop(&mut self, why: Exceeded) -> io::Error {
+        self.exceeded = Some(why);
+        io::Error::other(why.message())
+    }
+}
+
+impl<R: BufRead> BufRead for Source<R> {
+    fn fill_buf(&mut self) -> io::Result<&[u8]> {
+        if let Some(why) = self.exceeded {
+            return Err(io::Error::other(why.message()));
+        }
+        let allowed = self.max_bytes.saturating_sub(self.consumed);
+        let available = self.inner.fill_buf()?.len();
+        if available > 0 && allowed == 0 {
+            return Err(self.stop(Exceeded::Bytes(self.max_bytes)));
+        }
+        let take = usize::try_from(allowed).map_or(available, |a| a.min(available));
+        let buf = self.inner.fill_buf()?;
+        Ok(&buf[..take])
+    }
+
+    fn consume(&mut self, amt: usize) {
+        // The inner buffer still holds the bytes being consumed: look at
+        // them once more to count lines (and JSON depth) before letting go.
+        let mut depth_exceeded = false;
+        if let Ok(buf) = self.inner.fill_buf() {
+            let seen = &buf[..amt.min(buf.len())];
+            self.newlines += seen.iter().filter(|&&b| b == b'\n').count() as u64;
+            if let Some(json) = &mut self.json {
+                depth_exceeded = !seen.iter().all(|&b| json.step(b));
+            }
+        }
+        self.inner.consume(amt);
+        self.consumed = self.consumed.saturating_add(amt as u64);
+        if depth_exceeded && let Some(json) = &self.json {
+            let max = json.max;
+            self.exceeded = Some(Exceeded::Depth(max));
+        }
+    }
+}
+
+impl<R: BufRead> Read for Source<R> {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        let buf = self.fill_buf()?;
+        let n = buf.len().min(out.len());
+        out[..n].copy_from_slice(&buf[..n]);
+        self.consume(n);
+        if let Some(why) = self.exceeded {
+            // The bytes just handed out took the depth past the limit.
+            return Err(io::Error::other(why.message()));
+        }
+        Ok(n)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_lines_of_consumed_bytes() {
+        let mut source = Source::new(&b"a\nb\nc"[..], 100);
+        let mut text = String::new();
+        source.read_line(&mut text).ok();
+        assert_eq!(source.line(), 2);
+        source.read_line(&mut text).ok();
+        assert_eq!(source.line(), 3);
+    }
+
+    #[test]
+    fn refuses_bytes_past_the_limit() {
+        let mut source = Source::new(&b"0123456789"[..], 4);
+        let mut all = Vec::new();
+        assert!(source.read_to_end(&mut all).is_err());
+        assert_eq!(all, b"0123");
+        assert!(source.exceeded().is_some());
+    }
+
+    #[test]
+    fn exactly_the_limit_is_accepted() {
+        let mut source = Source::new(&b"0123"[..], 4);
+        let mut all = Vec::new();
+        assert!(source.read_to_end(&mut all).is_ok());
+        assert!(source.exceeded().is_none());
+    }
+
+    #[test]
+    fn json_depth_ignores_brackets_in_strings() {
+        let text = br#"{"a": "[[[[[[\"]]]", "b": [[1]]}"#;
+        let mut ok = Source::json(&text[..], 1000, 3);
+        assert!(ok.read_to_end(&mut Vec::new()).is_ok());
+        let mut deep = Source::json(&text[..], 1000, 2);
+        assert!(deep.read_to_end(&mut Vec::new()).is_err());
+        assert_eq!(
+            deep.exceeded().map(|e| e.message),
+            Some("report nests deeper than the limit of 2 levels".to_owned())
+        );
+    }
+}
