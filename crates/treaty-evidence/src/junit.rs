@@ -11,7 +11,7 @@
 //! has only those and counts as passed; one that never passed also has a
 //! `<failure>` or `<error>`.
 
-use std::io::BufRead;
+use std::io::{BufRead, Read};
 
 use quick_xml::Reader;
 use quick_xml::events::{BytesStart, Event};
@@ -45,6 +45,9 @@ pub(crate) fn read(input: impl BufRead, limits: &Limits) -> Result<Report, Repor
             Ok(event) => event,
             Err(e) => return Err(xml_error(reader.get_ref(), &e)),
         };
+        // After markup the parser expects text; skip it here so that a
+        // test's 40 MB of output is never one buffered event.
+        let leaves_text_next = !matches!(event, Event::Text(_) | Event::Eof);
         match event {
             Event::Start(start) => {
                 let name = start.local_name();
@@ -120,17 +123,20 @@ pub(crate) fn read(input: impl BufRead, limits: &Limits) -> Result<Report, Repor
             // and processing instructions say nothing about outcomes.
             _ => {}
         }
+        if leaves_text_next {
+            skip_text(reader.get_mut())?;
+        }
         buf.clear();
     }
     if !seen_root {
         return Err(reader
             .get_ref()
-            .error("not a JUnit report: no <testsuites> or <testsuite> element"));
+            .error_at_end("not a JUnit report: no <testsuites> or <testsuite> element"));
     }
     if depth != 0 {
         return Err(reader
             .get_ref()
-            .error("report ends before its elements are closed"));
+            .error_at_end("report ends before its elements are closed"));
     }
     Ok(Report {
         format: ReportFormat::Junit,
@@ -149,11 +155,7 @@ fn outcome_of(child: &str) -> CaseOutcome {
     }
 }
 
-fn check_root<R: BufRead>(
-    source: &Source<R>,
-    name: &str,
-    seen_root: bool,
-) -> Result<(), ReportError> {
+fn check_root<R: Read>(source: &Source<R>, name: &str, seen_root: bool) -> Result<(), ReportError> {
     if seen_root {
         return Err(source.error("a second root element after the report's end"));
     }
@@ -167,7 +169,7 @@ fn check_root<R: BufRead>(
 
 /// Counts a new test case and adds its `time`, refusing one past the
 /// item limit or with a `time` that is not a duration.
-fn start_case<R: BufRead>(
+fn start_case<R: Read>(
     source: &Source<R>,
     start: &BytesStart<'_>,
     counts: &mut TestCounts,
@@ -208,7 +210,78 @@ fn parse_seconds(value: &str) -> Option<f64> {
     (seconds.is_finite() && seconds >= 0.0).then_some(seconds)
 }
 
-fn xml_error<R: BufRead>(source: &Source<R>, error: &quick_xml::Error) -> ReportError {
+/// Skips text, CDATA sections and comments up to the next other markup,
+/// without buffering them: none of them says anything about an outcome,
+/// and each can be as large as the report. The parser then finds the
+/// `<` of that markup as if it had read an empty text.
+fn skip_text<R: Read>(source: &mut Source<R>) -> Result<(), ReportError> {
+    let io_error = |source: &Source<R>, e: std::io::Error| {
+        source
+            .exceeded()
+            .unwrap_or_else(|| source.error(format!("reading the report: {e}")))
+    };
+    loop {
+        let buf = match source.fill_buf() {
+            Ok(buf) => buf,
+            Err(e) => return Err(io_error(source, e)),
+        };
+        if buf.is_empty() {
+            return Ok(());
+        }
+        match buf.iter().position(|&b| b == b'<') {
+            None => {
+                let n = buf.len();
+                source.consume(n);
+                continue;
+            }
+            Some(at) => source.consume(at),
+        }
+        let ahead = match source.peek(CDATA_OPEN.len()) {
+            Ok(ahead) => ahead,
+            Err(e) => return Err(io_error(source, e)),
+        };
+        let section = if ahead.starts_with(CDATA_OPEN) {
+            (CDATA_OPEN, &b"]]>"[..], "a CDATA section")
+        } else if ahead.starts_with(b"<!--") {
+            (&b"<!--"[..], &b"-->"[..], "a comment")
+        } else {
+            return Ok(());
+        };
+        let (open, close, what) = section;
+        let line = source.line();
+        source.consume(open.len());
+        skip_past(source, close).map_err(|e| match e {
+            Some(e) => io_error(source, e),
+            None => ReportError {
+                line,
+                message: format!("{what} that is never closed"),
+            },
+        })?;
+    }
+}
+
+const CDATA_OPEN: &[u8] = b"<![CDATA[";
+
+/// Consumes up to and including `close`; `Err(None)` when the input ends
+/// first.
+fn skip_past<R: Read>(source: &mut Source<R>, close: &[u8]) -> Result<(), Option<std::io::Error>> {
+    loop {
+        let buf = source.peek(close.len()).map_err(Some)?;
+        if buf.len() < close.len() {
+            return Err(None);
+        }
+        if let Some(at) = buf.windows(close.len()).position(|w| w == close) {
+            source.consume(at + close.len());
+            return Ok(());
+        }
+        // Keep the last bytes: `close` may begin there.
+        let keep = close.len() - 1;
+        let n = buf.len() - keep;
+        source.consume(n);
+    }
+}
+
+fn xml_error<R: Read>(source: &Source<R>, error: &quick_xml::Error) -> ReportError {
     if let Some(limit) = source.exceeded() {
         return limit;
     }
@@ -287,7 +360,7 @@ mod tests {
     #[test]
     fn truncated_report_names_its_last_line() {
         let err = read_str("<testsuites>\n<testsuite>\n<testcase name=\"a\"/>\n");
-        assert_eq!(err.map_err(|e| e.line), Err(4));
+        assert_eq!(err.map_err(|e| e.line), Err(3));
     }
 
     #[test]
@@ -326,6 +399,24 @@ mod tests {
         assert!(read(deep.as_bytes(), &limits).is_ok());
         let deeper = "<testsuites><testsuite><testsuite>\n</testsuite></testsuite></testsuites>";
         assert!(read(deeper.as_bytes(), &limits).is_err());
+    }
+
+    #[test]
+    fn text_cdata_and_comments_are_skipped() {
+        let report = read_str(
+            "<testsuite><!-- a <testcase/> in a comment -->\n<testcase name=\"a\">text &amp; <![CDATA[<failure/> ]] > ]]]]></testcase>\n</testsuite>",
+        );
+        let Ok(report) = report else {
+            panic!("{report:?}")
+        };
+        assert_eq!(metric(&report, "tests"), Some(1.0));
+        assert_eq!(metric(&report, "passed"), Some(1.0));
+        let err = read_str("<testsuite>\n<testcase><![CDATA[\nnever closed ]]");
+        let Err(err) = err else { panic!("{err:?}") };
+        assert_eq!(
+            (err.line, err.message.as_str()),
+            (2, "a CDATA section that is never closed")
+        );
     }
 
     #[test]

@@ -17,6 +17,7 @@ use std::io::BufRead;
 use serde::Deserialize;
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
+use crate::json::CheckedStr;
 use crate::{Entry, Limits, Measurement, Report, ReportError, ReportFormat};
 
 /// The one version of the format this reader knows.
@@ -124,12 +125,7 @@ impl<'de> Visitor<'de> for FileSeed<'_> {
         while let Some(key) = map.next_key::<String>()? {
             match key.as_str() {
                 "version" => {
-                    let value: u64 = map.next_value()?;
-                    if value != VERSION {
-                        return Err(de::Error::custom(format!(
-                            "metrics file version {value} is not supported (only {VERSION} is)"
-                        )));
-                    }
+                    map.next_value_seed(VersionSeed)?;
                     version = true;
                 }
                 "entries" if entries.is_some() => {
@@ -156,6 +152,35 @@ impl<'de> Visitor<'de> for FileSeed<'_> {
             return Err(de::Error::missing_field("version"));
         }
         entries.ok_or_else(|| de::Error::missing_field("entries"))
+    }
+}
+
+/// The `version`, checked as it is read so a refusal names its line.
+struct VersionSeed;
+
+impl<'de> DeserializeSeed<'de> for VersionSeed {
+    type Value = ();
+
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_u64(self)
+    }
+}
+
+impl<'de> Visitor<'de> for VersionSeed {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "the format's version, {VERSION}")
+    }
+
+    fn visit_u64<E: de::Error>(self, value: u64) -> Result<(), E> {
+        if value == VERSION {
+            Ok(())
+        } else {
+            Err(E::custom(format!(
+                "metrics file version {value} is not supported (only {VERSION} is)"
+            )))
+        }
     }
 }
 
@@ -223,15 +248,16 @@ impl<'de> Visitor<'de> for EntrySeed<'_> {
             match key.as_str() {
                 "name" if name.is_some() => return Err(de::Error::duplicate_field("name")),
                 "name" => {
-                    let value: String = map.next_value()?;
-                    if value.trim().is_empty() {
-                        return Err(de::Error::custom("an entry with an empty name"));
-                    }
-                    if !self.names.insert(value.clone()) {
-                        return Err(de::Error::custom(format!(
-                            "entry `{value}` appears twice (names are unique)"
-                        )));
-                    }
+                    let names = &mut *self.names;
+                    let value = map.next_value_seed(CheckedStr(|value: &str| {
+                        if value.trim().is_empty() {
+                            Err("an entry with an empty name".to_owned())
+                        } else if !names.insert(value.to_owned()) {
+                            Err(format!("entry `{value}` appears twice (names are unique)"))
+                        } else {
+                            Ok(())
+                        }
+                    }))?;
                     name = Some(value);
                 }
                 "metrics" if raw.is_some() => return Err(de::Error::duplicate_field("metrics")),
@@ -305,9 +331,10 @@ mod tests {
     fn refused_files_name_their_line() {
         let cases = [
             ("{\"version\": 2,\n\"entries\": []}", 1, "version 2"),
+            ("{\"entries\": [],\n\"version\": 2\n}", 2, "version 2"),
             (
-                "{\"version\": 1, \"entries\": [\n{\"name\": \"a\", \"metrics\": {}},\n{\"name\": \"a\", \"metrics\": {}}\n]}",
-                3,
+                "{\"version\": 1, \"entries\": [\n{\"name\": \"a\", \"metrics\": {}},\n{\"metrics\": {},\n\"name\": \"a\"\n}\n]}",
+                4,
                 "appears twice",
             ),
             (

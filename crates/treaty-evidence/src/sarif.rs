@@ -25,6 +25,7 @@ use std::io::BufRead;
 use serde::Deserialize;
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
+use crate::json::CheckedStr;
 use crate::summary::count;
 use crate::{Entry, Limits, Report, ReportError, ReportFormat};
 
@@ -324,12 +325,15 @@ impl<'de> Visitor<'de> for LogSeed<'_> {
         while let Some(key) = map.next_key::<String>()? {
             match key.as_str() {
                 "version" => {
-                    let value: String = map.next_value()?;
-                    if value != "2.1.0" {
-                        return Err(de::Error::custom(format!(
-                            "SARIF version {value:?} is not supported (only 2.1.0 is)"
-                        )));
-                    }
+                    map.next_value_seed(CheckedStr(|value: &str| {
+                        if value == "2.1.0" {
+                            Ok(())
+                        } else {
+                            Err(format!(
+                                "SARIF version {value:?} is not supported (only 2.1.0 is)"
+                            ))
+                        }
+                    }))?;
                     version = true;
                 }
                 "runs" if totals.is_some() => return Err(de::Error::duplicate_field("runs")),
@@ -573,6 +577,11 @@ mod tests {
     fn refused_logs_name_their_line() {
         let cases = [
             ("{\n\"version\": \"2.0.0\",\n\"runs\": []}", 2, "2.0.0"),
+            (
+                "{\"runs\": [{\"tool\": {\"driver\": {}}, \"results\": []}],\n\"version\": \"2.0.0\"\n}",
+                2,
+                "2.0.0",
+            ),
             ("{\"version\": \"2.1.0\",\n\"runs\": []\n}", 2, "no runs"),
             (
                 "{\"version\": \"2.1.0\", \"runs\": [{\"tool\": {\"driver\": {}},\n\"results\": null}]}",

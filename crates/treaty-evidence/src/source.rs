@@ -62,30 +62,45 @@ impl JsonDepth {
     }
 }
 
+/// Bytes read from the input at a time.
+const CHUNK: usize = 64 * 1024;
+
 /// A [`BufRead`] over the caller's input that counts lines, bounds bytes
-/// and optionally JSON depth.
+/// and optionally JSON depth. It keeps its own buffer (rather than
+/// borrowing the caller's) so that [`Source::peek`] can look a few bytes
+/// ahead across chunk boundaries.
 #[derive(Debug)]
 pub(crate) struct Source<R> {
     inner: R,
+    buf: Vec<u8>,
+    /// The unconsumed bytes are `buf[pos..end]`.
+    pos: usize,
+    end: usize,
     max_bytes: u64,
     consumed: u64,
     /// Newlines in the consumed bytes; the current line is one more.
     newlines: u64,
     json: Option<JsonDepth>,
     exceeded: Option<Exceeded>,
+    /// Whether the last consumed byte ended a line.
+    at_line_start: bool,
 }
 
-impl<R: BufRead> Source<R> {
+impl<R: Read> Source<R> {
     /// A source for XML: bytes and lines only (the XML reader counts its
     /// own depth from elements).
     pub(crate) fn new(inner: R, max_bytes: u64) -> Source<R> {
         Source {
             inner,
+            buf: vec![0; CHUNK],
+            pos: 0,
+            end: 0,
             max_bytes,
             consumed: 0,
             newlines: 0,
             json: None,
             exceeded: None,
+            at_line_start: true,
         }
     }
 
@@ -102,6 +117,24 @@ impl<R: BufRead> Source<R> {
     /// The 1-based line of the next byte to be consumed.
     pub(crate) fn line(&self) -> u64 {
         self.newlines + 1
+    }
+
+    /// The 1-based line of the last byte consumed: where a report that
+    /// ends too early ended (a final newline does not start a line).
+    pub(crate) fn last_line(&self) -> u64 {
+        if self.at_line_start && self.newlines > 0 {
+            self.newlines
+        } else {
+            self.newlines + 1
+        }
+    }
+
+    /// An error at the report's last line, for one that ended too early.
+    pub(crate) fn error_at_end(&self, message: impl Into<String>) -> ReportError {
+        ReportError {
+            line: self.last_line(),
+            message: message.into(),
+        }
     }
 
     /// The error for a limit that stopped the reader, if one did.
@@ -124,44 +157,77 @@ impl<R: BufRead> Source<R> {
         self.exceeded = Some(why);
         io::Error::other(why.message())
     }
+
+    /// Reads more of the input after the unconsumed bytes; false at its end.
+    fn refill(&mut self) -> io::Result<bool> {
+        if self.pos > 0 {
+            self.buf.copy_within(self.pos..self.end, 0);
+            self.end -= self.pos;
+            self.pos = 0;
+        }
+        if self.end == self.buf.len() {
+            self.buf.resize(self.buf.len() + CHUNK, 0);
+        }
+        loop {
+            match self.inner.read(&mut self.buf[self.end..]) {
+                Ok(0) => return Ok(false),
+                Ok(n) => {
+                    self.end += n;
+                    return Ok(true);
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    /// At least `n` unconsumed bytes, unless the input ends first (then
+    /// all that is left). `n` is small: a marker to recognise.
+    pub(crate) fn peek(&mut self, n: usize) -> io::Result<&[u8]> {
+        while self.end - self.pos < n {
+            if !self.refill()? {
+                break;
+            }
+        }
+        self.fill_buf()
+    }
 }
 
-impl<R: BufRead> BufRead for Source<R> {
+impl<R: Read> BufRead for Source<R> {
     fn fill_buf(&mut self) -> io::Result<&[u8]> {
         if let Some(why) = self.exceeded {
             return Err(io::Error::other(why.message()));
         }
+        if self.pos == self.end {
+            self.refill()?;
+        }
+        let available = self.end - self.pos;
         let allowed = self.max_bytes.saturating_sub(self.consumed);
-        let available = self.inner.fill_buf()?.len();
         if available > 0 && allowed == 0 {
             return Err(self.stop(Exceeded::Bytes(self.max_bytes)));
         }
         let take = usize::try_from(allowed).map_or(available, |a| a.min(available));
-        let buf = self.inner.fill_buf()?;
-        Ok(&buf[..take])
+        Ok(&self.buf[self.pos..self.pos + take])
     }
 
     fn consume(&mut self, amt: usize) {
-        // The inner buffer still holds the bytes being consumed: look at
-        // them once more to count lines (and JSON depth) before letting go.
-        let mut depth_exceeded = false;
-        if let Ok(buf) = self.inner.fill_buf() {
-            let seen = &buf[..amt.min(buf.len())];
-            self.newlines += seen.iter().filter(|&&b| b == b'\n').count() as u64;
-            if let Some(json) = &mut self.json {
-                depth_exceeded = !seen.iter().all(|&b| json.step(b));
-            }
+        let amt = amt.min(self.end - self.pos);
+        let seen = &self.buf[self.pos..self.pos + amt];
+        self.newlines += seen.iter().filter(|&&b| b == b'\n').count() as u64;
+        if let Some(&last) = seen.last() {
+            self.at_line_start = last == b'\n';
         }
-        self.inner.consume(amt);
+        if let Some(json) = &mut self.json
+            && !seen.iter().all(|&b| json.step(b))
+        {
+            self.exceeded = Some(Exceeded::Depth(json.max));
+        }
+        self.pos += amt;
         self.consumed = self.consumed.saturating_add(amt as u64);
-        if depth_exceeded && let Some(json) = &self.json {
-            let max = json.max;
-            self.exceeded = Some(Exceeded::Depth(max));
-        }
     }
 }
 
-impl<R: BufRead> Read for Source<R> {
+impl<R: Read> Read for Source<R> {
     fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
         let buf = self.fill_buf()?;
         let n = buf.len().min(out.len());
@@ -187,6 +253,9 @@ mod tests {
         assert_eq!(source.line(), 2);
         source.read_line(&mut text).ok();
         assert_eq!(source.line(), 3);
+        assert_eq!(source.last_line(), 2);
+        source.read_line(&mut text).ok();
+        assert_eq!(source.last_line(), 3);
     }
 
     #[test]
@@ -204,6 +273,18 @@ mod tests {
         let mut all = Vec::new();
         assert!(source.read_to_end(&mut all).is_ok());
         assert!(source.exceeded().is_none());
+    }
+
+    #[test]
+    fn peeks_across_chunks() {
+        let mut text = vec![b'x'; CHUNK - 2];
+        text.extend_from_slice(b"<![CDATA[");
+        let mut source = Source::new(&text[..], u64::MAX);
+        let n = source.fill_buf().map(<[u8]>::len).unwrap_or(0);
+        assert_eq!(n, CHUNK);
+        source.consume(n - 2);
+        assert_eq!(source.peek(9).ok(), Some(&b"<![CDATA["[..]));
+        assert_eq!(source.peek(20).map(<[u8]>::len).ok(), Some(9));
     }
 
     #[test]
