@@ -9,11 +9,12 @@ Usage:
     python3 bench/evidence_rss.py $CARGO_TARGET_DIR/release/examples/read_report
 
 It writes JUnit files of about 5 MB and 50 MB (nested suites; passing,
-failing, erroring, skipped and flaky cases with nextest-sized output) to a
+failing, erroring, skipped and flaky cases with nextest-sized output), and
+two of 50 MB that are one test's output (as text, and as CDATA), to a
 temporary directory, runs the example on each under /usr/bin/time -v
 three times, checks that the counts it prints are the ones generated, and
 prints the peak resident MB (the largest of the runs) and the throughput
-(MB/s, median run). Streaming shows as the same peak for both sizes."""
+(MB/s, median run). Streaming shows as the same peak for every file."""
 import json, os, re, statistics, subprocess, sys, tempfile, time
 
 BIN = sys.argv[1] if len(sys.argv) > 1 else None
@@ -67,10 +68,30 @@ def run(path):
     metrics = {k: v["value"] for k, v in report["entries"][0]["metrics"].items()}
     return wall, rss_kb / 1024, metrics
 
+def write_one_output(path, target_bytes, cdata):
+    """One test case whose output is the whole file: in a <system-out> as
+    nextest writes it, or in a CDATA section as surefire does."""
+    line = "x" * 99 + "\n"
+    with open(path, "w") as f:
+        f.write('<testsuite name="chatty">\n<testcase name="prints" time="1.5">\n<system-out>')
+        f.write("<![CDATA[" if cdata else "")
+        for _ in range(target_bytes // len(line)):
+            f.write(line)
+        f.write("]]>" if cdata else "")
+        f.write("</system-out>\n</testcase>\n</testsuite>\n")
+    return {"tests": 1, "passed": 1, "failed": 0, "error": 0, "skipped": 0}
+
+CASES = (
+    ("5 MB", lambda p: write(p, 5_000_000)),
+    ("50 MB", lambda p: write(p, 50_000_000)),
+    ("one 50 MB <system-out>", lambda p: write_one_output(p, 50_000_000, cdata=False)),
+    ("one 50 MB CDATA section", lambda p: write_one_output(p, 50_000_000, cdata=True)),
+)
+
 with tempfile.TemporaryDirectory() as tmp:
-    for label, size in (("5 MB", 5_000_000), ("50 MB", 50_000_000)):
+    for label, generate in CASES:
         path = os.path.join(tmp, "junit.xml")
-        counts = write(path, size)
+        counts = generate(path)
         mb = os.path.getsize(path) / 1e6
         runs = [run(path) for _ in range(3)]
         metrics = runs[0][2]
