@@ -10,11 +10,14 @@ Usage:
 
 It writes JUnit files of about 5 MB and 50 MB (nested suites; passing,
 failing, erroring, skipped and flaky cases with nextest-sized output), and
-two of 50 MB that are one test's output (as text, and as CDATA), to a
-temporary directory, runs the example on each under /usr/bin/time -v
+two of 50 MB that are one test's output (as text, and as CDATA), and two
+50 MB SARIF logs (rules before results, and after), to a temporary
+directory, runs the example on each under /usr/bin/time -v
 three times, checks that the counts it prints are the ones generated, and
 prints the peak resident MB (the largest of the runs) and the throughput
-(MB/s, median run). Streaming shows as the same peak for every file."""
+(MB/s, median run). Streaming shows as the same peak for every JUnit
+file; a SARIF log whose results come before its rules keeps a small
+record per finding until the rules arrive."""
 import json, os, re, statistics, subprocess, sys, tempfile, time
 
 BIN = sys.argv[1] if len(sys.argv) > 1 else None
@@ -57,9 +60,9 @@ def write(path, target_bytes):
     counts["tests"] = i
     return counts
 
-def run(path):
+def run(path, fmt):
     start = time.perf_counter()
-    p = subprocess.run(["/usr/bin/time", "-v", BIN, "junit", path], capture_output=True, text=True)
+    p = subprocess.run(["/usr/bin/time", "-v", BIN, fmt, path], capture_output=True, text=True)
     wall = time.perf_counter() - start
     if p.returncode != 0:
         sys.exit(f"read_report failed: {p.stderr[-2000:]}")
@@ -81,26 +84,53 @@ def write_one_output(path, target_bytes, cdata):
         f.write("</system-out>\n</testcase>\n</testsuite>\n")
     return {"tests": 1, "passed": 1, "failed": 0, "error": 0, "skipped": 0}
 
+def write_sarif(path, target_bytes, tool_first):
+    """A SARIF log of one run with 50 rules and results of about 300 bytes
+    each; its `tool` before or after its `results` (SARIF does not order
+    them, clippy-sarif writes results first)."""
+    rules = [{"id": f"r{i}", "defaultConfiguration": {"level": ["error", "warning", "note"][i % 3]},
+              "properties": {"security-severity": str(i % 10 + 0.5)}} for i in range(50)]
+    tool = '"tool":' + json.dumps({"driver": {"name": "gen", "rules": rules}})
+    n, size = 0, 0
+    with open(path, "w") as f:
+        f.write('{"version":"2.1.0","runs":[{' + (tool + "," if tool_first else "") + '"results":[\n')
+        while size < target_bytes:
+            result = {"ruleId": f"r{n % 50}", "ruleIndex": n % 50,
+                      "message": {"text": "something suspicious happens here " * 3},
+                      "locations": [{"physicalLocation": {"artifactLocation": {"uri": f"src/module_{n % 300}.rs"},
+                                                          "region": {"startLine": n % 1000 + 1, "startColumn": 5}}}]}
+            size += f.write(("," if n else "") + json.dumps(result) + "\n")
+            n += 1
+        f.write("]" + ("" if tool_first else "," + tool) + "}]}\n")
+    return {"findings": n}
+
 CASES = (
-    ("5 MB", lambda p: write(p, 5_000_000)),
-    ("50 MB", lambda p: write(p, 50_000_000)),
-    ("one 50 MB <system-out>", lambda p: write_one_output(p, 50_000_000, cdata=False)),
-    ("one 50 MB CDATA section", lambda p: write_one_output(p, 50_000_000, cdata=True)),
+    ("5 MB JUnit", lambda p: write(p, 5_000_000)),
+    ("50 MB JUnit", lambda p: write(p, 50_000_000)),
+    ("50 MB JUnit, one <system-out>", lambda p: write_one_output(p, 50_000_000, cdata=False)),
+    ("50 MB JUnit, one CDATA section", lambda p: write_one_output(p, 50_000_000, cdata=True)),
+    ("50 MB SARIF, tool first", lambda p: write_sarif(p, 50_000_000, tool_first=True)),
+    ("50 MB SARIF, results first", lambda p: write_sarif(p, 50_000_000, tool_first=False)),
 )
 
 with tempfile.TemporaryDirectory() as tmp:
     for label, generate in CASES:
-        path = os.path.join(tmp, "junit.xml")
+        fmt = "sarif" if "SARIF" in label else "junit"
+        path = os.path.join(tmp, "report." + fmt)
         counts = generate(path)
         mb = os.path.getsize(path) / 1e6
-        runs = [run(path) for _ in range(3)]
+        runs = [run(path, fmt) for _ in range(3)]
         metrics = runs[0][2]
-        expected = {"tests": counts["tests"], "passed": counts["passed"], "failures": counts["failed"],
-                    "errors": counts["error"], "skipped": counts["skipped"]}
+        if fmt == "sarif":
+            expected = counts
+        else:
+            expected = {"tests": counts["tests"], "passed": counts["passed"], "failures": counts["failed"],
+                        "errors": counts["error"], "skipped": counts["skipped"]}
         for k, v in expected.items():
             if metrics[k] != v:
                 sys.exit(f"{label}: {k} read as {metrics[k]}, generated {v}")
         wall = statistics.median(r[0] for r in runs)
         peak = max(r[1] for r in runs)
-        print(f"{label} file ({mb:.1f} MB, {counts['tests']} test cases): "
+        items = f"{counts['findings']} results" if fmt == "sarif" else f"{counts['tests']} test cases"
+        print(f"{label} ({mb:.1f} MB, {items}): "
               f"peak resident {peak:.1f} MB, {mb / wall:.0f} MB/s (median of 3, {wall:.2f} s)")

@@ -127,3 +127,118 @@ fn united(reports: &[Report]) -> Result<Vec<Entry>, CombineError> {
     }
     Ok(entries)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Limits, read};
+
+    fn report(format: ReportFormat, text: &str) -> Report {
+        read(format, text.as_bytes(), &Limits::default()).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    fn value(report: &Report, name: &str) -> Option<f64> {
+        report.entries[0].metrics.get(name).map(|m| m.value)
+    }
+
+    #[test]
+    fn junit_pass_rate_is_computed_from_the_sums() {
+        let big = report(
+            ReportFormat::Junit,
+            &format!(
+                "<testsuite>{}</testsuite>",
+                "<testcase time=\"1\"/>".repeat(99)
+            ),
+        );
+        let small = report(
+            ReportFormat::Junit,
+            "<testsuite><testcase><failure/></testcase><testcase><skipped/></testcase></testsuite>",
+        );
+        let combined = Report::combine(&[big, small]).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(value(&combined, "tests"), Some(101.0));
+        assert_eq!(value(&combined, "pass_rate"), Some(0.99));
+        assert_eq!(value(&combined, "duration"), Some(99.0));
+    }
+
+    #[test]
+    fn junit_of_nothing_ran_has_no_pass_rate() {
+        let skipped = report(
+            ReportFormat::Junit,
+            "<testsuite><testcase><skipped/></testcase></testsuite>",
+        );
+        let combined =
+            Report::combine(&[skipped.clone(), skipped]).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(value(&combined, "skipped"), Some(2.0));
+        assert_eq!(value(&combined, "pass_rate"), None);
+    }
+
+    #[test]
+    fn sarif_counts_are_summed() {
+        let log = r#"{"version": "2.1.0", "runs": [{"tool": {"driver": {}},
+            "results": [{"level": "error"}, {"level": "note"}]}]}"#;
+        let one = report(ReportFormat::Sarif, log);
+        let combined = Report::combine(&[one.clone(), one]).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(value(&combined, "findings"), Some(4.0));
+        assert_eq!(value(&combined, "high_findings"), Some(2.0));
+        assert_eq!(value(&combined, "low_findings"), Some(4.0));
+    }
+
+    #[test]
+    fn metrics_are_united_and_names_stay_unique() {
+        let a = report(
+            ReportFormat::Metrics,
+            r#"{"version": 1, "entries": [{"name": "a", "metrics": {"x": 1}}]}"#,
+        );
+        let b = report(
+            ReportFormat::Metrics,
+            r#"{"version": 1, "entries": [{"name": "b", "metrics": {"x": 2}}]}"#,
+        );
+        let combined = Report::combine(&[a.clone(), b]).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(combined.entries.len(), 2);
+        assert_eq!(
+            combined
+                .entry("b")
+                .and_then(|e| e.metrics.get("x"))
+                .map(|m| m.value),
+            Some(2.0)
+        );
+        assert_eq!(
+            Report::combine(&[a.clone(), a]),
+            Err(CombineError::DuplicateName("a".to_owned()))
+        );
+    }
+
+    #[test]
+    fn refusals() {
+        assert_eq!(Report::combine(&[]), Err(CombineError::Empty));
+        let junit = report(ReportFormat::Junit, "<testsuite/>");
+        let sarif = report(
+            ReportFormat::Sarif,
+            r#"{"version": "2.1.0", "runs": [{"tool": {"driver": {}}, "results": []}]}"#,
+        );
+        assert_eq!(
+            Report::combine(&[junit.clone(), sarif]),
+            Err(CombineError::MixedFormats {
+                first: ReportFormat::Junit,
+                other: ReportFormat::Sarif
+            })
+        );
+        let criterion = report(
+            ReportFormat::CriterionEstimates,
+            r#"{"mean": {"point_estimate": 1}, "median": {"point_estimate": 1}, "std_dev": {"point_estimate": 0}}"#,
+        );
+        assert_eq!(
+            Report::combine(&[criterion.clone(), criterion.clone()]),
+            Err(CombineError::UnnamedTwice)
+        );
+        let mut named = criterion.clone();
+        named.entries[0].name = Some("sum_1000".to_owned());
+        assert!(Report::combine(&[criterion, named]).is_ok());
+        let mut broken = junit;
+        broken.entries[0].metrics.remove("passed");
+        assert!(matches!(
+            Report::combine(&[broken]),
+            Err(CombineError::Malformed { reason, .. }) if reason.contains("passed")
+        ));
+    }
+}

@@ -184,6 +184,38 @@ impl<'de> Visitor<'de> for VersionSeed {
     }
 }
 
+/// An entry's `metrics`, refusing a metric named twice (a plain map
+/// would keep the last silently).
+struct MetricMap(BTreeMap<String, Value>);
+
+impl<'de> Deserialize<'de> for MetricMap {
+    fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<MetricMap, D::Error> {
+        d.deserialize_map(MetricMapVisitor)
+    }
+}
+
+struct MetricMapVisitor;
+
+impl<'de> Visitor<'de> for MetricMapVisitor {
+    type Value = MetricMap;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an object of metrics by name")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<MetricMap, A::Error> {
+        let mut metrics = BTreeMap::new();
+        while let Some(name) = map.next_key::<String>()? {
+            if metrics.contains_key(&name) {
+                return Err(de::Error::custom(format!("metric `{name}` appears twice")));
+            }
+            let value = map.next_value::<Value>()?;
+            metrics.insert(name, value);
+        }
+        Ok(MetricMap(metrics))
+    }
+}
+
 struct EntriesSeed<'a> {
     limits: &'a Limits,
 }
@@ -261,7 +293,7 @@ impl<'de> Visitor<'de> for EntrySeed<'_> {
                     name = Some(value);
                 }
                 "metrics" if raw.is_some() => return Err(de::Error::duplicate_field("metrics")),
-                "metrics" => raw = Some(map.next_value()?),
+                "metrics" => raw = Some(map.next_value::<MetricMap>()?.0),
                 other => return Err(de::Error::unknown_field(other, &["name", "metrics"])),
             }
         }
@@ -358,6 +390,11 @@ mod tests {
                 "empty name",
             ),
             ("{\"entries\": []}", 1, "version"),
+            (
+                "{\"version\": 1, \"entries\": [{\"name\": \"a\", \"metrics\": {\"x\": 1,\n\"x\": 2}}]}",
+                2,
+                "metric `x` appears twice",
+            ),
         ];
         for (text, line, words) in cases {
             match read_str(text) {

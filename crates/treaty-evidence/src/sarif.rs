@@ -19,6 +19,7 @@
 //! `none` has no severity (SARIF: "the concept of severity does not
 //! apply"), whatever its rule's score.
 
+use std::collections::HashMap;
 use std::fmt;
 use std::io::BufRead;
 
@@ -181,21 +182,72 @@ struct Component {
     rules: Option<Vec<Rule>>,
 }
 
-impl Component {
-    fn rules(&self) -> &[Rule] {
-        self.rules.as_deref().unwrap_or_default()
-    }
-}
-
 #[derive(Debug, Deserialize)]
 struct Tool {
     driver: Component,
     extensions: Option<Vec<Component>>,
 }
 
-impl Tool {
-    fn components(&self) -> impl Iterator<Item = &Component> {
-        std::iter::once(&self.driver).chain(self.extensions.iter().flatten())
+/// What a result needs of its rule.
+#[derive(Debug, Clone, Copy, Default)]
+struct RuleFacts {
+    level: Option<Level>,
+    score: Option<f64>,
+}
+
+impl From<&Rule> for RuleFacts {
+    fn from(rule: &Rule) -> RuleFacts {
+        RuleFacts {
+            level: rule.default_configuration.as_ref().and_then(|c| c.level),
+            score: rule.properties.as_ref().and_then(|p| p.security_severity),
+        }
+    }
+}
+
+/// A run's rules, by position and by id (looked up once per result, so a
+/// hash map rather than a search of thousands of CodeQL rules).
+#[derive(Debug, Default)]
+struct Catalog {
+    driver: Vec<RuleFacts>,
+    extensions: Vec<Vec<RuleFacts>>,
+    by_id: HashMap<String, RuleFacts>,
+}
+
+impl Catalog {
+    fn new(tool: Tool) -> Catalog {
+        let mut catalog = Catalog::default();
+        let extensions = tool.extensions.unwrap_or_default();
+        // The driver's rules first: an id in both is the driver's.
+        for (i, component) in std::iter::once(tool.driver).chain(extensions).enumerate() {
+            let rules = component.rules.unwrap_or_default();
+            for rule in &rules {
+                if let Some(id) = &rule.id {
+                    catalog.by_id.entry(id.clone()).or_insert(rule.into());
+                }
+            }
+            let facts = rules.iter().map(RuleFacts::from).collect();
+            if i == 0 {
+                catalog.driver = facts;
+            } else {
+                catalog.extensions.push(facts);
+            }
+        }
+        catalog
+    }
+
+    /// The rule a result refers to: by index (into the driver, or into
+    /// the extension `rule.toolComponent.index` names), else by id.
+    fn rule(&self, result: &Pending) -> Option<RuleFacts> {
+        if let Some(index) = result.rule_index {
+            let rules = match result.component {
+                Some(c) => self.extensions.get(c),
+                None => Some(&self.driver),
+            };
+            if let Some(rule) = rules.and_then(|r| r.get(index)) {
+                return Some(*rule);
+            }
+        }
+        self.by_id.get(result.rule_id.as_deref()?).copied()
     }
 }
 
@@ -233,66 +285,68 @@ struct SarifResult {
 }
 
 impl SarifResult {
-    fn is_finding(&self) -> bool {
+    /// What is kept of the result until its run's rules are known; none
+    /// when it is not a finding (an accepted suppression, or fixed since
+    /// the baseline).
+    fn into_pending(self) -> Option<Pending> {
         let accepted = self
             .suppressions
             .iter()
             .flatten()
             .any(|s| s.status.is_none() || s.status.as_deref() == Some("accepted"));
-        !accepted && self.baseline_state.as_deref() != Some("absent")
-    }
-
-    /// The rule the result refers to: by index (into the driver, or into
-    /// the extension `rule.toolComponent.index` names), else by id among
-    /// every component's rules.
-    fn rule<'t>(&self, tool: &'t Tool) -> Option<&'t Rule> {
-        let reference = self.rule.as_ref();
-        let index = self
-            .rule_index
-            .or(reference.and_then(|r| r.index))
-            .and_then(|i| usize::try_from(i).ok());
-        if let Some(index) = index {
-            let component = match reference
-                .and_then(|r| r.tool_component.as_ref())
-                .and_then(|c| c.index)
-            {
-                Some(c) => usize::try_from(c)
-                    .ok()
-                    .and_then(|c| tool.extensions.as_ref()?.get(c)),
-                None => Some(&tool.driver),
-            };
-            if let Some(rule) = component.and_then(|c| c.rules().get(index)) {
-                return Some(rule);
-            }
+        if accepted || self.baseline_state.as_deref() == Some("absent") {
+            return None;
         }
-        let id = self
-            .rule_id
-            .as_deref()
-            .or(reference.and_then(|r| r.id.as_deref()))?;
-        tool.components()
-            .flat_map(Component::rules)
-            .find(|rule| rule.id.as_deref() == Some(id))
+        let reference = self.rule;
+        let index = |i: Option<i64>| i.and_then(|i| usize::try_from(i).ok());
+        let rule_index = index(self.rule_index).or(index(reference.as_ref().and_then(|r| r.index)));
+        let component = index(
+            reference
+                .as_ref()
+                .and_then(|r| r.tool_component.as_ref())
+                .and_then(|c| c.index),
+        );
+        Some(Pending {
+            rule_index,
+            component,
+            rule_id: self
+                .rule_id
+                .or(reference.and_then(|r| r.id))
+                .map(String::into_boxed_str),
+            level: self.level,
+            not_a_failure: self.kind.is_some_and(|k| k != "fail"),
+            score: self.properties.and_then(|p| p.security_severity),
+        })
     }
+}
 
-    fn classify(&self, tool: &Tool) -> (Level, Option<Severity>) {
-        let rule = self.rule(tool);
+/// A finding, as small as it can be kept (results may come before the
+/// rules they refer to; SARIF does not order a run's members).
+#[derive(Debug)]
+struct Pending {
+    rule_index: Option<usize>,
+    component: Option<usize>,
+    rule_id: Option<Box<str>>,
+    level: Option<Level>,
+    /// `kind` is present and not `fail`.
+    not_a_failure: bool,
+    score: Option<f64>,
+}
+
+impl Pending {
+    fn classify(&self, catalog: &Catalog) -> (Level, Option<Severity>) {
+        let rule = catalog.rule(self);
         let level = self.level.unwrap_or_else(|| {
-            if self.kind.as_deref().is_some_and(|k| k != "fail") {
+            if self.not_a_failure {
                 Level::None
             } else {
-                rule.and_then(|r| r.default_configuration.as_ref()?.level)
-                    .unwrap_or(Level::Warning)
+                rule.and_then(|r| r.level).unwrap_or(Level::Warning)
             }
         });
         if level == Level::None {
             return (level, None);
         }
-        let score = self
-            .properties
-            .as_ref()
-            .and_then(|p| p.security_severity)
-            .or_else(|| rule?.properties.as_ref()?.security_severity);
-        let severity = match score {
+        let severity = match self.score.or(rule.and_then(|r| r.score)) {
             Some(score) => Severity::from_score(score),
             None => Severity::from_level(level),
         };
@@ -417,19 +471,23 @@ impl<'de> Visitor<'de> for RunSeed<'_> {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        let mut tool: Option<Tool> = None;
-        let mut results: Option<Vec<SarifResult>> = None;
+        let mut catalog: Option<Catalog> = None;
+        let mut pending: Option<Vec<Pending>> = None;
         while let Some(key) = map.next_key::<String>()? {
             match key.as_str() {
-                "tool" if tool.is_some() => return Err(de::Error::duplicate_field("tool")),
-                "tool" => tool = Some(map.next_value()?),
-                "results" if results.is_some() => {
+                "tool" if catalog.is_some() => return Err(de::Error::duplicate_field("tool")),
+                "tool" => catalog = Some(Catalog::new(map.next_value()?)),
+                "results" if pending.is_some() => {
                     return Err(de::Error::duplicate_field("results"));
                 }
                 "results" => {
-                    results = Some(map.next_value_seed(ResultsSeed {
+                    // With the rules known (the tool came first, as it
+                    // usually does), each result is counted as it is read.
+                    pending = Some(map.next_value_seed(ResultsSeed {
                         limits: self.limits,
                         results_seen: &mut *self.results_seen,
+                        catalog: catalog.as_ref(),
+                        totals: &mut *self.totals,
                     })?);
                 }
                 _ => {
@@ -437,14 +495,14 @@ impl<'de> Visitor<'de> for RunSeed<'_> {
                 }
             }
         }
-        let tool = tool.ok_or_else(|| de::Error::missing_field("tool"))?;
+        let catalog = catalog.ok_or_else(|| de::Error::missing_field("tool"))?;
         // SARIF: results absent or null mean the tool produced no result
         // set (it failed); an empty array means it found nothing.
-        let results = results.ok_or_else(|| {
+        let pending = pending.ok_or_else(|| {
             de::Error::custom("a run without `results`: the tool produced no result set")
         })?;
-        for result in results.iter().filter(|r| r.is_finding()) {
-            let (level, severity) = result.classify(&tool);
+        for result in &pending {
+            let (level, severity) = result.classify(&catalog);
             self.totals.record(level, severity);
         }
         Ok(())
@@ -454,10 +512,13 @@ impl<'de> Visitor<'de> for RunSeed<'_> {
 struct ResultsSeed<'a> {
     limits: &'a Limits,
     results_seen: &'a mut usize,
+    /// The run's rules, when they came before its results.
+    catalog: Option<&'a Catalog>,
+    totals: &'a mut Totals,
 }
 
 impl<'de> DeserializeSeed<'de> for ResultsSeed<'_> {
-    type Value = Vec<SarifResult>;
+    type Value = Vec<Pending>;
 
     fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
         d.deserialize_seq(self)
@@ -465,14 +526,15 @@ impl<'de> DeserializeSeed<'de> for ResultsSeed<'_> {
 }
 
 impl<'de> Visitor<'de> for ResultsSeed<'_> {
-    type Value = Vec<SarifResult>;
+    type Value = Vec<Pending>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("an array of results (null means the tool produced no result set)")
     }
 
+    /// The findings still to classify: none when the rules were known.
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-        let mut results = Vec::new();
+        let mut pending = Vec::new();
         while let Some(result) = seq.next_element::<SarifResult>()? {
             *self.results_seen += 1;
             if *self.results_seen > self.limits.max_items {
@@ -481,9 +543,18 @@ impl<'de> Visitor<'de> for ResultsSeed<'_> {
                     self.limits.max_items
                 )));
             }
-            results.push(result);
+            let Some(finding) = result.into_pending() else {
+                continue;
+            };
+            match self.catalog {
+                Some(catalog) => {
+                    let (level, severity) = finding.classify(catalog);
+                    self.totals.record(level, severity);
+                }
+                None => pending.push(finding),
+            }
         }
-        Ok(results)
+        Ok(pending)
     }
 }
 
@@ -541,6 +612,22 @@ mod tests {
         assert_eq!(get(&m, "error_findings"), 1.0);
         assert_eq!(get(&m, "warning_findings"), 4.0);
         assert_eq!(get(&m, "note_findings"), 5.0);
+    }
+
+    #[test]
+    fn results_before_their_rules_count_the_same() {
+        let tool = r#""tool": {"driver": {"rules": [{"id": "r", "defaultConfiguration": {"level": "error"}}]}}"#;
+        let results = r#""results": [{"ruleId": "r"}, {"ruleIndex": 0, "level": "note"}, {"ruleId": "other"}]"#;
+        let first = metrics(&format!(
+            r#"{{"version": "2.1.0", "runs": [{{{tool}, {results}}}]}}"#
+        ));
+        let last = metrics(&format!(
+            r#"{{"version": "2.1.0", "runs": [{{{results}, {tool}}}]}}"#
+        ));
+        assert_eq!(first, last);
+        assert_eq!(get(&first, "error_findings"), 1.0);
+        assert_eq!(get(&first, "warning_findings"), 2.0);
+        assert_eq!(get(&first, "note_findings"), 3.0);
     }
 
     #[test]
