@@ -43,7 +43,13 @@ pub(crate) fn read_with<T>(
 ) -> Result<T, ReportError> {
     let mut source = Source::json(input, limits.max_bytes, limits.max_depth);
     let outcome = {
-        let mut deserializer = serde_json::Deserializer::from_reader(&mut source);
+        // serde_json pulls bytes one at a time; std's `BufReader` serves
+        // those without a call per byte into the source (4 to 5 times
+        // the speed on a 50 MB SARIF log, docs/PERFORMANCE.md).
+        // Its reading ahead does not move the line of an error: serde_json
+        // counts its own, and the source records where a limit was hit.
+        let buffered = std::io::BufReader::with_capacity(64 * 1024, &mut source);
+        let mut deserializer = serde_json::Deserializer::from_reader(buffered);
         seed.deserialize(&mut deserializer)
             .and_then(|value| deserializer.end().map(|()| value))
     };

@@ -81,7 +81,8 @@ pub(crate) struct Source<R> {
     /// Newlines in the consumed bytes; the current line is one more.
     newlines: u64,
     json: Option<JsonDepth>,
-    exceeded: Option<Exceeded>,
+    /// The limit that stopped the reader, and the line it stopped at.
+    exceeded: Option<(Exceeded, u64)>,
     /// Whether the last consumed byte ended a line.
     at_line_start: bool,
 }
@@ -139,8 +140,8 @@ impl<R: Read> Source<R> {
 
     /// The error for a limit that stopped the reader, if one did.
     pub(crate) fn exceeded(&self) -> Option<ReportError> {
-        self.exceeded.map(|e| ReportError {
-            line: self.line(),
+        self.exceeded.map(|(e, line)| ReportError {
+            line,
             message: e.message(),
         })
     }
@@ -154,7 +155,7 @@ impl<R: Read> Source<R> {
     }
 
     fn stop(&mut self, why: Exceeded) -> io::Error {
-        self.exceeded = Some(why);
+        self.exceeded = Some((why, self.line()));
         io::Error::other(why.message())
     }
 
@@ -195,7 +196,7 @@ impl<R: Read> Source<R> {
 
 impl<R: Read> BufRead for Source<R> {
     fn fill_buf(&mut self) -> io::Result<&[u8]> {
-        if let Some(why) = self.exceeded {
+        if let Some((why, _)) = self.exceeded {
             return Err(io::Error::other(why.message()));
         }
         if self.pos == self.end {
@@ -213,14 +214,25 @@ impl<R: Read> BufRead for Source<R> {
     fn consume(&mut self, amt: usize) {
         let amt = amt.min(self.end - self.pos);
         let seen = &self.buf[self.pos..self.pos + amt];
+        if let Some(json) = &mut self.json
+            && self.exceeded.is_none()
+        {
+            // The line of the very byte that went too deep: a caller may
+            // consume far ahead of where its parser is.
+            let mut line = self.newlines + 1;
+            for &b in seen {
+                if !json.step(b) {
+                    self.exceeded = Some((Exceeded::Depth(json.max), line));
+                    break;
+                }
+                if b == b'\n' {
+                    line += 1;
+                }
+            }
+        }
         self.newlines += seen.iter().filter(|&&b| b == b'\n').count() as u64;
         if let Some(&last) = seen.last() {
             self.at_line_start = last == b'\n';
-        }
-        if let Some(json) = &mut self.json
-            && !seen.iter().all(|&b| json.step(b))
-        {
-            self.exceeded = Some(Exceeded::Depth(json.max));
         }
         self.pos += amt;
         self.consumed = self.consumed.saturating_add(amt as u64);
@@ -233,7 +245,7 @@ impl<R: Read> Read for Source<R> {
         let n = buf.len().min(out.len());
         out[..n].copy_from_slice(&buf[..n]);
         self.consume(n);
-        if let Some(why) = self.exceeded {
+        if let Some((why, _)) = self.exceeded {
             // The bytes just handed out took the depth past the limit.
             return Err(io::Error::other(why.message()));
         }
@@ -298,5 +310,8 @@ mod tests {
             deep.exceeded().map(|e| e.message),
             Some("report nests deeper than the limit of 2 levels".to_owned())
         );
+        let mut lines = Source::json(&b"{\n\"a\":\n[\n[\n1]]}\n\n\n"[..], 1000, 2);
+        assert!(lines.read_to_end(&mut Vec::new()).is_err());
+        assert_eq!(lines.exceeded().map(|e| e.line), Some(4));
     }
 }
