@@ -2,7 +2,7 @@
 //! (`target/criterion/<group>/<bench>/new/estimates.json`): each estimate's
 //! `point_estimate`, in nanoseconds. The entry is unnamed: the benchmark's
 //! name is in the file's path, which the caller knows (see
-//! [`crate::criterion_name`]).
+//! [`criterion_name`]).
 
 use std::io::BufRead;
 use std::marker::PhantomData;
@@ -41,6 +41,29 @@ pub(crate) fn read(input: impl BufRead, limits: &Limits) -> Result<Report, Repor
     })
 }
 
+/// The name of the benchmark whose `estimates.json` is at a path, from
+/// the path's components: those after the last `criterion` directory,
+/// without the trailing `new`/`base`/`change` directory and file name
+/// (`target/criterion/inventory/reserve/new/estimates.json` →
+/// `inventory/reserve`). None when no `criterion` directory is in it or
+/// nothing is left.
+pub fn criterion_name<'a>(components: impl IntoIterator<Item = &'a str>) -> Option<String> {
+    let components: Vec<&str> = components.into_iter().collect();
+    let start = components.iter().rposition(|c| *c == "criterion")? + 1;
+    let mut name = &components[start..];
+    if let [rest @ .., last] = name
+        && last.ends_with(".json")
+    {
+        name = rest;
+    }
+    if let [rest @ .., last] = name
+        && matches!(*last, "new" | "base" | "change")
+    {
+        name = rest;
+    }
+    (!name.is_empty()).then(|| name.join("/"))
+}
+
 #[derive(Debug, Deserialize)]
 struct Estimates {
     mean: Estimate,
@@ -72,6 +95,21 @@ fn duration_ns<'de, D: de::Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn names_from_paths() {
+        let name = |path: &str| criterion_name(path.split('/'));
+        assert_eq!(
+            name("target/criterion/inventory/reserve/new/estimates.json").as_deref(),
+            Some("inventory/reserve")
+        );
+        assert_eq!(
+            name("ci/criterion/sum_1000/base/estimates.json").as_deref(),
+            Some("sum_1000")
+        );
+        assert_eq!(name("target/criterion/new/estimates.json"), None);
+        assert_eq!(name("target/bench/sum/new/estimates.json"), None);
+    }
 
     #[test]
     fn slope_null_is_left_out() {

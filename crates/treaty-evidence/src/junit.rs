@@ -424,7 +424,8 @@ mod tests {
         // An empty element is as deep as a start tag would be.
         let deep = "<testsuites><testsuite>\n<testcase/></testsuite></testsuites>";
         assert!(read(deep.as_bytes(), &limits).is_ok());
-        let deeper = "<testsuites><testsuite>\n<testsuite><testcase/></testsuite></testsuite></testsuites>";
+        let deeper =
+            "<testsuites><testsuite>\n<testsuite><testcase/></testsuite></testsuite></testsuites>";
         assert_eq!(read(deeper.as_bytes(), &limits).map_err(|e| e.line), Err(2));
     }
 

@@ -31,6 +31,7 @@ mod summary;
 mod units;
 
 pub use combine::CombineError;
+pub use criterion::criterion_name;
 pub use units::convert;
 
 /// Reads a report of `format` from `input`, as a stream: memory grows
@@ -51,29 +52,6 @@ pub fn read(
         ReportFormat::Metrics => metrics::read(input, limits),
         ReportFormat::CriterionEstimates => criterion::read(input, limits),
     }
-}
-
-/// The name of the benchmark whose `estimates.json` is at a path, from
-/// the path's components: those after the last `criterion` directory,
-/// without the trailing `new`/`base`/`change` directory and file name
-/// (`target/criterion/inventory/reserve/new/estimates.json` →
-/// `inventory/reserve`). None when no `criterion` directory is in it or
-/// nothing is left.
-pub fn criterion_name<'a>(components: impl IntoIterator<Item = &'a str>) -> Option<String> {
-    let components: Vec<&str> = components.into_iter().collect();
-    let start = components.iter().rposition(|c| *c == "criterion")? + 1;
-    let mut name = &components[start..];
-    if let [rest @ .., last] = name
-        && last.ends_with(".json")
-    {
-        name = rest;
-    }
-    if let [rest @ .., last] = name
-        && matches!(*last, "new" | "base" | "change")
-    {
-        name = rest;
-    }
-    (!name.is_empty()).then(|| name.join("/"))
 }
 
 /// The formats [`read`] understands.
@@ -213,4 +191,24 @@ pub struct ReportError {
     pub line: u64,
     /// What is wrong, in words.
     pub message: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn format_names_round_trip() {
+        for format in ReportFormat::ALL {
+            assert_eq!(format.name().parse(), Ok(format));
+            assert_eq!(
+                serde_json::to_value(format).ok(),
+                Some(serde_json::Value::from(format.name()))
+            );
+        }
+        assert_eq!(
+            "xunit".parse::<ReportFormat>(),
+            Err(UnknownFormat("xunit".to_owned()))
+        );
+    }
 }
