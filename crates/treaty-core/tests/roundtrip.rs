@@ -193,6 +193,7 @@ fn generated() -> impl Strategy<Value = Generated> {
                     description: "Later".into(),
                     owner: Some(s("team-0".into())),
                     repay_by: s("r1".into()),
+                    repaid: None,
                 }],
             }];
             let workspace = WorkspaceFile {
@@ -214,6 +215,10 @@ fn generated() -> impl Strategy<Value = Generated> {
                         ..BlockerSlas::default()
                     },
                     freezes: vec![],
+                    gate: GateRules {
+                        blocking_severity: Severity::Critical,
+                        unpaid_debt: DebtPolicy::Block,
+                    },
                 },
                 defaults: Defaults {
                     compatibility: Some(Compatibility::Backward),

@@ -20,17 +20,7 @@ pub fn from_files(ws: &Workspace, interface: &str) -> Vec<KnownWaiver> {
         .filter(|w| w.interface.value == interface)
         .collect();
     about.sort_by_key(|w| number(&w.id.value));
-    about
-        .into_iter()
-        .map(|w| KnownWaiver {
-            id: w.id.value.clone(),
-            interface: w.interface.value.clone(),
-            rules: w.rules.value.iter().map(|r| r.value.clone()).collect(),
-            expires: w.expires.value,
-            state: w.state,
-            decisions: governance::file_decisions(&w.decisions),
-        })
-        .collect()
+    about.into_iter().map(KnownWaiver::from_file).collect()
 }
 
 /// `w-12` → 12 (ids that are not `w-N` last, by name).

@@ -33,6 +33,20 @@ pub struct KnownWaiver {
     pub decisions: Vec<(String, Decision)>,
 }
 
+impl KnownWaiver {
+    /// A waiver file (the repository-only mode) as the check sees it.
+    pub fn from_file(w: &crate::model::Waiver) -> KnownWaiver {
+        KnownWaiver {
+            id: w.id.value.clone(),
+            interface: w.interface.value.clone(),
+            rules: w.rules.value.iter().map(|r| r.value.clone()).collect(),
+            expires: w.expires.value,
+            state: w.state,
+            decisions: governance::file_decisions(&w.decisions),
+        }
+    }
+}
+
 /// What the waivers of one interface are judged against.
 #[derive(Debug, Clone, Copy)]
 pub struct Context<'a> {

@@ -215,4 +215,7 @@ pub struct Debt {
     pub owner: Option<Spanned<String>>,
     /// The id of the release that repays it.
     pub repay_by: Spanned<String>,
+    /// The day it was repaid; absent while it is owed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub repaid: Option<Spanned<CalendarDate>>,
 }

@@ -60,6 +60,80 @@ pub struct Governance {
     /// Periods in which only some kinds of change may ship.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub freezes: Vec<Freeze>,
+    /// How the release gate weighs open blockers and unpaid debt.
+    #[serde(default, skip_serializing_if = "GateRules::is_default")]
+    pub gate: GateRules,
+}
+
+/// How the release gate (`treaty gate`) weighs what is not evidence.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GateRules {
+    /// Open blockers of this severity or worse stop a release; milder ones
+    /// are listed as warnings. `high` unless said.
+    #[serde(default)]
+    pub blocking_severity: Severity,
+    /// What debt not repaid by the release named in its `repay_by` does to
+    /// the gate of that release and of every later one: `warn` unless said.
+    #[serde(default)]
+    pub unpaid_debt: DebtPolicy,
+}
+
+impl GateRules {
+    fn is_default(&self) -> bool {
+        *self == GateRules::default()
+    }
+}
+
+/// How bad a blocker is, from `low` to `critical`.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    Default,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    JsonSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    /// Can wait.
+    Low,
+    /// Should be fixed before the release.
+    Medium,
+    /// Stops the release unless governance says otherwise.
+    #[default]
+    High,
+    /// Stops everything.
+    Critical,
+}
+
+impl Severity {
+    /// The name in files and on the wire.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Low => "low",
+            Severity::Medium => "medium",
+            Severity::High => "high",
+            Severity::Critical => "critical",
+        }
+    }
+}
+
+/// What unpaid debt does to a release gate.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum DebtPolicy {
+    /// The gate lists it as a warning.
+    #[default]
+    Warn,
+    /// The gate says no-go until it is repaid.
+    Block,
 }
 
 /// The approvals one kind of change needs.
