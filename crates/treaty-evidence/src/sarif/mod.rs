@@ -2,9 +2,10 @@
 //! serde into only the fields a finding's severity needs.
 //!
 //! Runs and results are read through seeds rather than into a
-//! `serde_json::Value`, so the memory kept is a few words per result of
-//! the run being read (results are classified when their run ends; the
-//! rules they refer to may come before or after them), and the result
+//! `serde_json::Value`: a result is counted as it is read when its run's
+//! `tool` (the rules) came first, and otherwise kept as a small
+//! [`findings::Pending`] record until the run ends (SARIF does not order
+//! a run's members; clippy-sarif writes `results` first). The result
 //! limit counts across runs while reading.
 //!
 //! A result counts as a finding unless a suppression accepted it (a
