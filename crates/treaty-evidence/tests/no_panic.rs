@@ -54,13 +54,16 @@ proptest! {
         cut in 0.0f64..1.0,
         flips in prop::collection::vec((0.0f64..1.0, any::<u8>()), 0..4),
         limits in limits(),
-        which in 0usize..4,
+        which in 0usize..7,
     ) {
         let (format, name) = [
             (ReportFormat::Junit, "nextest-mixed.xml"),
             (ReportFormat::Junit, "pytest-mixed.xml"),
+            (ReportFormat::Junit, "surefire-flaky.xml"),
             (ReportFormat::Sarif, "semgrep.sarif"),
             (ReportFormat::Sarif, "clippy-sarif.sarif"),
+            (ReportFormat::Metrics, "benchmarks.json"),
+            (ReportFormat::CriterionEstimates, "sum_1000.json"),
         ][which];
         let mut bytes = fixture(format, name);
         for (at, byte) in flips {
@@ -73,9 +76,12 @@ proptest! {
         if let Ok(report) = read(format, &bytes[..], &limits) {
             // Nothing past the byte limit was read to make it.
             prop_assert!(bytes.len() as u64 <= limits.max_bytes);
-            let counted = report.entries[0].metrics.get("tests")
-                .or(report.entries[0].metrics.get("findings"))
-                .map_or(0.0, |m| m.value);
+            let counted = match format {
+                ReportFormat::Junit => report.entries[0].metrics.get("tests").map_or(0.0, |m| m.value),
+                ReportFormat::Sarif => report.entries[0].metrics.get("findings").map_or(0.0, |m| m.value),
+                ReportFormat::Metrics => report.entries.iter().map(|e| e.metrics.len()).sum::<usize>() as f64,
+                ReportFormat::CriterionEstimates => 0.0,
+            };
             prop_assert!(counted <= limits.max_items as f64);
         }
     }
