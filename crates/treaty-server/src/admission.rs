@@ -36,12 +36,17 @@ pub(crate) async fn admit(
             Err(refused) => return refused.into_response(),
         }
     }
+    // Evidence is read as it arrives, within a limit of its own.
+    let limit = if is_evidence(request.uri().path()) {
+        state.config.max_evidence_bytes
+    } else {
+        state.config.max_body_bytes as u64
+    };
     if let Some(declared) = declared_length(&request)
-        && declared > state.config.max_body_bytes as u64
+        && declared > limit
     {
         return ApiError::TooLarge(format!(
-            "the body declares {declared} bytes; this broker accepts at most {}",
-            state.config.max_body_bytes
+            "the body declares {declared} bytes; this broker accepts at most {limit}"
         ))
         .into_response();
     }
@@ -63,6 +68,11 @@ fn needs_token(path: &str) -> bool {
     .iter()
     .any(|prefix| path.starts_with(prefix))
         && !path.ends_with("/for-verification")
+}
+
+/// A push of evidence (`/api/v1/trains/{id}/evidence`).
+fn is_evidence(path: &str) -> bool {
+    path.starts_with("/api/v1/trains/") && path.ends_with("/evidence")
 }
 
 fn is_write(method: &Method) -> bool {

@@ -87,6 +87,13 @@ pub struct Config {
     /// is signed: the log's checkpoint and key routes answer 500 and writes
     /// carry no receipt. `treaty serve` always gives one (see [`log_key`]).
     pub log_signer: Option<treaty_log::NoteSigner>,
+    /// Largest report accepted as evidence, in bytes: reports are read as
+    /// they arrive (memory stays bounded), so this may exceed
+    /// `max_body_bytes`.
+    pub max_evidence_bytes: u64,
+    /// Whether the gate accepts `now` (decide as of another moment): for
+    /// tests only; a broker in use decides at its own time.
+    pub gate_clock_from_request: bool,
 }
 
 impl Default for Config {
@@ -105,6 +112,8 @@ impl Default for Config {
             max_download_bytes: 64 * 1024 * 1024,
             webhooks: webhooks::WebhookConfig::default(),
             log_signer: None,
+            max_evidence_bytes: 256 * 1024 * 1024,
+            gate_clock_from_request: false,
         }
     }
 }

@@ -42,6 +42,22 @@ impl Row {
         }
     }
 
+    /// The `train_revisions` row of revision `revision` of train `id`.
+    pub fn train(id: &str, revision: i64) -> Row {
+        Row {
+            table: "train_revisions",
+            key: format!("train_id `{id}`, revision {revision}"),
+        }
+    }
+
+    /// The `train_evidence` row `id`.
+    pub fn evidence(id: &str) -> Row {
+        Row {
+            table: "train_evidence",
+            key: format!("id `{id}`"),
+        }
+    }
+
     /// The `blobs` row of content `hash` (bundles, artifacts).
     pub fn blob(hash: &str) -> Row {
         Row {

@@ -23,6 +23,7 @@
 //! branches and tags of versions, environments' Pact details);
 //! `proposals` the change proposals and waivers, their decisions and
 //! moves, each written with its log entry and announcements;
+//! `trains` the release trains' revisions and the evidence pushed for them;
 //! `proposal_batch` writes the updates that arrive together in one
 //! transaction with one log append (group commit). On SQLite other
 //! writes are grouped too (`group_commit`): the writes waiting at one
@@ -57,6 +58,7 @@ mod scratch;
 mod store;
 mod teams;
 mod tokens;
+mod trains;
 mod verifications;
 mod versions;
 mod write;
@@ -83,6 +85,7 @@ pub use scratch::{drop_scratch_postgres, scratch_postgres_url};
 pub use store::{Store, Table, Written};
 pub use teams::{ADMIN_TEAM, Team};
 pub use tokens::{CreatedToken, Principal, Scope};
+pub use trains::{EvidenceRow, NewEvidence, TrainRevision};
 pub use treaty_log;
 pub use verifications::{Verification, VerificationRecord};
 pub use versions::VersionRecord;

@@ -25,6 +25,8 @@ pub(crate) enum Serialized {
     /// Releases of one component in one environment, and the ends of
     /// their support.
     Releases = 5,
+    /// Revisions of one release train.
+    Trains = 6,
 }
 
 impl Store {

@@ -27,6 +27,7 @@ mod release;
 mod releases;
 mod teams;
 mod tokens;
+mod trains;
 mod verifications;
 mod versions;
 
@@ -74,4 +75,5 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
         .merge(notifications::routes())
         .merge(proposals::routes())
         .merge(log::routes())
+        .merge(trains::routes())
 }

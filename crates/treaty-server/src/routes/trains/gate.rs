@@ -1,0 +1,443 @@
+//! `GET /api/v1/trains/{id}/gate`: the release gate on the broker. It
+//! gathers the newest revision of the train, the newest run of evidence of
+//! each subject and version, the contract verifications of the shipped
+//! provider versions, the broker's proposals and waivers, and asks
+//! `treaty_core::gate::decide`, as `treaty gate` does from files.
+
+use std::collections::{BTreeMap, HashMap};
+
+use axum::extract::{Path, RawQuery, State};
+use jiff::Timestamp;
+use treaty_core::check::waivers::KnownWaiver;
+use treaty_core::gate::{
+    EvidenceRecord, EvidenceSubject, GateInput, GateVerdict, KnownProposal, decide,
+};
+use treaty_core::governance::Decision;
+use treaty_core::model::{CalendarDate, EvidenceKind, ProposalState};
+use treaty_evidence::{Entry, Measurement, Report, ReportFormat};
+use treaty_store::{EvidenceRow, MAX_PROPOSAL_PAGE, ProposalRecord};
+
+use super::{content_of, existing_train};
+use crate::api::{TrainContent, check_id};
+use crate::auth::Caller;
+use crate::error::{ApiError, ErrorBody, Json};
+use crate::routes::common::{Result, existing_environment};
+use crate::{AppState, now_ms};
+
+/// Components named with `ship`, at most.
+const MAX_SHIPPED: usize = 1_000;
+/// Proposals (breaking changes and waivers together) read, at most.
+const MAX_PROPOSALS: usize = 10_000;
+
+/// What the gate query asks.
+struct GateQuery {
+    environment: String,
+    shipping: BTreeMap<String, String>,
+    now: Option<Timestamp>,
+}
+
+/// Go or no-go for a train shipping to `environment`, with every reason
+/// (the `treaty_core::gate::GateVerdict`, as `treaty gate --format json`
+/// prints it). `ship=COMPONENT=VERSION` (repeatable) names the versions
+/// being shipped; evidence for another version of one of them does not
+/// count. `now` (RFC 3339) decides as of another moment, only on a broker
+/// configured to allow it (tests).
+#[utoipa::path(get, path = "/api/v1/trains/{id}/gate", tag = "trains",
+    params(
+        ("id" = String, Path, description = "The release's id"),
+        ("environment" = String, Query, description = "Where the release would ship"),
+        ("ship" = Option<Vec<String>>, Query, description = "`COMPONENT=VERSION`, once per component shipped"),
+        ("now" = Option<String>, Query, description = "Decide as of this moment (RFC 3339); only where the broker allows it"),
+    ),
+    responses((status = 200, body = serde_json::Value, description = "The verdict: `decision` (`go` or `no_go`), `items`, `reasons`"), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub(super) async fn gate(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    RawQuery(query): RawQuery,
+) -> Result<Json<GateVerdict>> {
+    caller.read(state.config.anonymous_read)?;
+    let q = parse_query(query.as_deref().unwrap_or(""))?;
+    if q.now.is_some() && !state.config.gate_clock_from_request {
+        return Err(ApiError::BadRequest(
+            "`now` is accepted only by a broker configured for tests; leave it out".into(),
+        ));
+    }
+    let now = match q.now {
+        Some(t) => t,
+        None => Timestamp::from_millisecond(now_ms())
+            .map_err(|e| ApiError::Internal(format!("the clock: {e}")))?,
+    };
+    let train = existing_train(&state, &id).await?;
+    let content = content_of(&train)?;
+    existing_environment(&state, &q.environment).await?;
+
+    let mut evidence = stored_evidence(state.store.latest_evidence(&id).await?)?;
+    evidence.extend(verification_evidence(&state, &content, &q.shipping).await?);
+    let (proposals, waivers) = known_proposals(&state).await?;
+
+    let verdict = tokio::task::spawn_blocking(move || {
+        let input = GateInput {
+            release: &content.release,
+            releases: &content.releases,
+            governance: &content.governance,
+            interfaces: &content.interfaces,
+            environment: &q.environment,
+            shipping: &q.shipping,
+            evidence: &evidence,
+            proposals: &proposals,
+            waivers: &waivers,
+            // Blockers and gate overrides are not kept by the broker yet:
+            // none is open, none asked for (issue 13, item 3).
+            blockers: &[],
+            overrides: &[],
+            now,
+        };
+        decide(&input)
+    })
+    .await
+    .map_err(|e| ApiError::Internal(format!("deciding the gate: {e}")))?;
+    Ok(Json(verdict))
+}
+
+fn parse_query(query: &str) -> Result<GateQuery> {
+    let mut environment = None;
+    let mut shipping = BTreeMap::new();
+    let mut now = None;
+    for (key, value) in url::form_urlencoded::parse(query.as_bytes()) {
+        match &*key {
+            "environment" => {
+                check_id("environment", &value, false)?;
+                environment = Some(value.into_owned());
+            }
+            "ship" => {
+                let (component, version) = value.split_once('=').ok_or_else(|| {
+                    ApiError::Invalid(format!("`ship` must be `COMPONENT=VERSION`, got `{value}`"))
+                })?;
+                check_id("ship", component, false)?;
+                check_id("ship", version, true)?;
+                if shipping
+                    .insert(component.to_owned(), version.to_owned())
+                    .is_some()
+                {
+                    return Err(ApiError::Invalid(format!(
+                        "`ship` names component `{component}` twice"
+                    )));
+                }
+                if shipping.len() > MAX_SHIPPED {
+                    return Err(ApiError::Invalid(format!(
+                        "`ship` names more than {MAX_SHIPPED} components"
+                    )));
+                }
+            }
+            "now" => {
+                now = Some(value.parse::<Timestamp>().map_err(|e| {
+                    ApiError::Invalid(format!(
+                        "`now` must be an RFC 3339 moment (2027-01-20T12:00:00Z): {e}"
+                    ))
+                })?);
+            }
+            other => {
+                return Err(ApiError::BadRequest(format!(
+                    "unknown query parameter `{other}`: expected environment, ship or now"
+                )));
+            }
+        }
+    }
+    let environment = environment.ok_or_else(|| {
+        ApiError::BadRequest("`environment` is required: where would the release ship?".into())
+    })?;
+    Ok(GateQuery {
+        environment,
+        shipping,
+        now,
+    })
+}
+
+/// The stored evidence as the gate's records: the records of one run (the
+/// shards of one job) combined into one, recorded when its last arrived.
+fn stored_evidence(rows: Vec<EvidenceRow>) -> Result<Vec<EvidenceRecord>> {
+    // The rows come ordered by subject, component, version: one run each.
+    let mut runs: BTreeMap<(String, String, String, String), Vec<EvidenceRow>> = BTreeMap::new();
+    for row in rows {
+        let e = &row.evidence;
+        let key = (
+            e.subject.clone(),
+            e.component.clone(),
+            e.version.clone(),
+            e.run.clone(),
+        );
+        runs.entry(key).or_default().push(row);
+    }
+    let mut records = Vec::with_capacity(runs.len());
+    for ((subject, component, version, run), rows) in runs {
+        let unreadable = |row: &EvidenceRow, e: &dyn std::fmt::Display| {
+            crate::stored::unreadable(
+                &crate::stored::Row::evidence(&row.id),
+                "measurements",
+                &e.to_string(),
+            )
+        };
+        let mut reports = Vec::with_capacity(rows.len());
+        for row in &rows {
+            reports.push(
+                serde_json::from_str::<Report>(&row.evidence.measurements)
+                    .map_err(|e| unreadable(row, &e))?,
+            );
+        }
+        let report = if reports.len() == 1 {
+            reports.pop()
+        } else {
+            Report::combine(&reports).ok()
+        };
+        // Shards that do not combine (reports of different formats pushed
+        // under one run) cannot be judged together: the newest stands.
+        let report = match report {
+            Some(r) => r,
+            None => serde_json::from_str::<Report>(&rows[rows.len() - 1].evidence.measurements)
+                .map_err(|e| unreadable(&rows[rows.len() - 1], &e))?,
+        };
+        let last = rows.iter().map(|r| r.recorded_at).max().unwrap_or(0);
+        let recorded_at =
+            Timestamp::from_millisecond(last).map_err(|e| unreadable(&rows[0], &e))?;
+        let origin = if rows.len() == 1 {
+            format!("evidence {}", rows[0].id)
+        } else {
+            format!("run {run} ({} reports)", rows.len())
+        };
+        records.push(EvidenceRecord {
+            subject: subject_of(&subject),
+            component: (!component.is_empty()).then_some(component),
+            version: (!version.is_empty()).then_some(version),
+            recorded_at,
+            origin,
+            report,
+        });
+    }
+    Ok(records)
+}
+
+/// A stored subject key (`item/criterion`, `slo:interface/name`).
+fn subject_of(key: &str) -> EvidenceSubject {
+    if let Some(slo) = key.strip_prefix("slo:") {
+        let (interface, slo) = slo.split_once('/').unwrap_or((slo, ""));
+        return EvidenceSubject::Slo {
+            interface: interface.to_owned(),
+            slo: slo.to_owned(),
+        };
+    }
+    let (item, criterion) = key.split_once('/').unwrap_or((key, ""));
+    EvidenceSubject::Criterion {
+        item: item.to_owned(),
+        criterion: criterion.to_owned(),
+    }
+}
+
+/// Contract verifications as evidence for each `verification` criterion
+/// (its `source` an interface): for the version of the interface's
+/// provider being shipped, each consumer version's last verification,
+/// counted as `verifications` and `failed_verifications` in an entry named
+/// after the interface. Without a shipped provider version there is none:
+/// which version's verifications would count is unknown.
+async fn verification_evidence(
+    state: &AppState,
+    content: &TrainContent,
+    shipping: &BTreeMap<String, String>,
+) -> Result<Vec<EvidenceRecord>> {
+    let mut measured: HashMap<String, Option<(Report, Timestamp, String, String)>> = HashMap::new();
+    let mut records = Vec::new();
+    for item in &content.release.scope {
+        for c in &item.done {
+            let Some(ev) = c
+                .evidence
+                .as_ref()
+                .filter(|e| e.kind == EvidenceKind::Verification)
+            else {
+                continue;
+            };
+            let interface = ev.source.as_str();
+            if !measured.contains_key(interface) {
+                let m = verifications_of(state, interface, shipping).await?;
+                measured.insert(interface.to_owned(), m);
+            }
+            if let Some(Some((report, at, provider, version))) = measured.get(interface) {
+                records.push(EvidenceRecord {
+                    subject: EvidenceSubject::Criterion {
+                        item: item.id.value.clone(),
+                        criterion: c.id.value.clone(),
+                    },
+                    component: Some(provider.clone()),
+                    version: Some(version.clone()),
+                    recorded_at: *at,
+                    origin: format!("verifications of `{interface}` {provider} {version}"),
+                    report: report.clone(),
+                });
+            }
+        }
+    }
+    Ok(records)
+}
+
+/// The verification report of `interface` for its provider's shipped
+/// version, with the newest verification's time, the provider and the
+/// version; none when the provider is not shipped or nothing was verified.
+async fn verifications_of(
+    state: &AppState,
+    interface: &str,
+    shipping: &BTreeMap<String, String>,
+) -> Result<Option<(Report, Timestamp, String, String)>> {
+    let Some(owned) = state.store.interface(interface).await? else {
+        return Ok(None);
+    };
+    let provider = owned.interface.component.clone();
+    let Some(version) = shipping.get(&provider) else {
+        return Ok(None);
+    };
+    // Each consumer version once: its last verification decides.
+    let mut pairs: Vec<(String, String)> = Vec::new();
+    let mut before: Option<(i64, String)> = None;
+    loop {
+        let page = state
+            .store
+            .verifications(
+                interface,
+                Some(version),
+                before.as_ref().map(|(at, id)| (*at, id.as_str())),
+                crate::api::MAX_PAGE,
+            )
+            .await?;
+        for v in &page {
+            let pair = (
+                v.verification.consumer.clone(),
+                v.verification.consumer_version.clone(),
+            );
+            if !pairs.contains(&pair) {
+                pairs.push(pair);
+            }
+        }
+        match page.last() {
+            Some(last) if page.len() as i64 == crate::api::MAX_PAGE => {
+                before = Some((last.recorded_at, last.id.clone()));
+            }
+            _ => break,
+        }
+    }
+    let (mut total, mut failed, mut newest) = (0u32, 0u32, i64::MIN);
+    for (consumer, consumer_version) in &pairs {
+        if let Some(v) = state
+            .store
+            .latest_verification(interface, version, consumer, consumer_version)
+            .await?
+        {
+            total += 1;
+            failed += u32::from(!v.verification.success);
+            newest = newest.max(v.recorded_at);
+        }
+    }
+    if total == 0 {
+        return Ok(None);
+    }
+    let metric = |value: u32| Measurement {
+        value: f64::from(value),
+        unit: None,
+    };
+    let report = Report {
+        format: ReportFormat::Metrics,
+        entries: vec![Entry {
+            name: Some(interface.to_owned()),
+            metrics: [
+                ("verifications".to_owned(), metric(total)),
+                ("failed_verifications".to_owned(), metric(failed)),
+            ]
+            .into(),
+        }],
+    };
+    let at = Timestamp::from_millisecond(newest)
+        .map_err(|e| ApiError::Internal(format!("a verification's time: {e}")))?;
+    Ok(Some((report, at, provider, version.clone())))
+}
+
+/// The broker's breaking-change proposals and waivers, as the gate sees
+/// them: each with the decisions taken on its current change set.
+async fn known_proposals(state: &AppState) -> Result<(Vec<KnownProposal>, Vec<KnownWaiver>)> {
+    let mut proposals = Vec::new();
+    let mut waivers = Vec::new();
+    let mut after: Option<(i64, String)> = None;
+    let mut read = 0;
+    loop {
+        let page = state
+            .store
+            .proposals(
+                None,
+                None,
+                after.as_ref().map(|(at, id)| (*at, id.as_str())),
+                MAX_PROPOSAL_PAGE,
+            )
+            .await?;
+        read += page.len();
+        for p in &page {
+            if p.proposal.kind == "waiver" {
+                waivers.push(known_waiver(p)?);
+            } else {
+                proposals.push(known_proposal(p)?);
+            }
+        }
+        match page.last() {
+            Some(last) if page.len() as i64 == MAX_PROPOSAL_PAGE && read < MAX_PROPOSALS => {
+                after = Some((last.created_at, last.id.clone()));
+            }
+            _ => break,
+        }
+    }
+    Ok((proposals, waivers))
+}
+
+fn unreadable_proposal(p: &ProposalRecord, field: &str, value: &str) -> ApiError {
+    ApiError::Internal(format!(
+        "proposal `{}`: its stored {field} `{value}` does not read",
+        p.id
+    ))
+}
+
+fn state_of(p: &ProposalRecord) -> Result<ProposalState> {
+    ProposalState::parse(&p.proposal.state)
+        .ok_or_else(|| unreadable_proposal(p, "state", &p.proposal.state))
+}
+
+/// The decisions that count: those on the current change set (an unknown
+/// one counts as nothing rather than as an approval).
+fn decisions_of(p: &ProposalRecord) -> Vec<(String, Decision)> {
+    p.decisions
+        .iter()
+        .filter(|d| d.change_set == p.proposal.change_set)
+        .filter_map(|d| Some((d.team.clone(), Decision::parse(&d.decision)?)))
+        .collect()
+}
+
+fn known_proposal(p: &ProposalRecord) -> Result<KnownProposal> {
+    let impact: crate::api::Impact = serde_json::from_value(p.proposal.impact.clone())
+        .map_err(|e| unreadable_proposal(p, "impact", &e.to_string()))?;
+    Ok(KnownProposal {
+        id: p.id.clone(),
+        interface: p.proposal.interface.clone(),
+        state: state_of(p)?,
+        target_release: p.proposal.target_release.clone(),
+        affected: impact.consumers.into_iter().collect(),
+        decisions: decisions_of(p),
+    })
+}
+
+fn known_waiver(p: &ProposalRecord) -> Result<KnownWaiver> {
+    let expires = p.proposal.expires.as_deref().unwrap_or("");
+    let expires = expires
+        .parse::<jiff::civil::Date>()
+        .map_err(|_| unreadable_proposal(p, "expires", expires))?;
+    Ok(KnownWaiver {
+        id: p.id.clone(),
+        interface: p.proposal.interface.clone(),
+        rules: p.proposal.rules.clone(),
+        expires: CalendarDate(expires),
+        state: state_of(p)?,
+        decisions: decisions_of(p),
+    })
+}
