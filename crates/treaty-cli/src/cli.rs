@@ -8,6 +8,7 @@ use jiff::civil::Date;
 
 mod facts;
 mod repository;
+mod trains;
 
 pub use facts::{
     CanIReleaseArgs, ExpectArgs, PublishArgs, RecordDeploymentArgs, RecordReleaseArgs,
@@ -16,6 +17,7 @@ pub use facts::{
 pub use repository::{
     DecideArgs, ProposalCommand, ProposeArgs, ShowArgs, TransitionArgs, WaiveArgs,
 };
+pub use trains::{EvidenceCommand, EvidencePushArgs, ReleaseCommand, ReleasePublishArgs};
 
 /// Treaty: the agreements between teams that ship software together, as
 /// code that machines check.
@@ -106,6 +108,16 @@ pub enum Command {
     /// May this component version go to this environment? Exit 0 yes, 1 no
     /// (with every reason), 2 on errors.
     CanIRelease(CanIReleaseArgs),
+    /// Release trains on the broker: `treaty release publish RELEASE`.
+    Release {
+        #[command(subcommand)]
+        command: ReleaseCommand,
+    },
+    /// Evidence for a release train on the broker: `treaty evidence push`.
+    Evidence {
+        #[command(subcommand)]
+        command: EvidenceCommand,
+    },
     /// Issue or revoke broker tokens (admin).
     Token {
         #[command(subcommand)]

@@ -28,7 +28,8 @@ use clap::Parser;
 
 use crate::broker::{client, releases};
 use crate::cli::{
-    Cli, Command, EnvironmentCommand, LogCommand, NotificationsCommand, TeamCommand, TokenCommand,
+    Cli, Command, EnvironmentCommand, EvidenceCommand, LogCommand, NotificationsCommand,
+    ReleaseCommand, TeamCommand, TokenCommand,
 };
 use crate::exit::Exit;
 
@@ -64,6 +65,12 @@ fn run(command: Command) -> Exit {
         Command::RecordUndeployment(args) => broker::report(client::record_undeployment(&args)),
         Command::RecordRelease(args) => broker::report(releases::record_release(&args)),
         Command::RecordSupportEnded(args) => broker::report(releases::record_support_ended(&args)),
+        Command::Release {
+            command: ReleaseCommand::Publish(args),
+        } => broker::report(broker::trains::publish(&args)),
+        Command::Evidence {
+            command: EvidenceCommand::Push(args),
+        } => broker::report(broker::trains::push(&args)),
         Command::CanIRelease(args) => client::can_i_release(&args).unwrap_or_else(broker::failed),
         Command::Token {
             command:

@@ -121,6 +121,37 @@ impl Broker {
                 }
             }
         };
+        self.answer(sent, method, path)
+    }
+
+    /// A POST whose body is `body`'s bytes, sent as they are read (a report
+    /// of any size, never held whole); `what` names it in errors.
+    pub fn post_stream<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        mut body: impl Read,
+        what: &str,
+    ) -> Result<T> {
+        let mut r = agent()
+            .post(&self.url(path))
+            .header("Content-Type", "application/octet-stream");
+        if let Some(t) = &self.token {
+            r = r.header("Authorization", &format!("Bearer {t}"));
+        }
+        let sent = r.send(ureq::SendBody::from_reader(&mut body));
+        self.answer(sent, "POST", path)
+            .map(|(_, value)| value)
+            .map_err(|Failure(m)| Failure(format!("{what}: {m}")))
+    }
+
+    /// The broker's answer to `method path`: its status and body read as
+    /// `T`, or its refusal in words.
+    fn answer<T: DeserializeOwned>(
+        &self,
+        sent: std::result::Result<ureq::http::Response<ureq::Body>, ureq::Error>,
+        method: &str,
+        path: &str,
+    ) -> Result<(u16, T)> {
         let mut response = sent.map_err(|e| {
             Failure(format!(
                 "cannot reach the broker at {}: {e} (set --broker or TREATY_BROKER)",

@@ -1,15 +1,22 @@
 //! Talking to a broker (`client`, over `http`, with typed `requests`;
 //! `notifications` for webhooks and their deliveries; `releases` for
-//! released versions) and running one
+//! released versions; `trains` for release trains and their evidence,
+//! `gate` for the release gate on the broker) and running one
 //! (`serve`).
 
 pub mod client;
+#[expect(
+    dead_code,
+    reason = "the client of `treaty gate --broker`, wired into the gate command by its owner"
+)]
+pub mod gate;
 mod http;
 pub mod log;
 pub mod notifications;
 pub mod proposals;
 pub mod releases;
 pub mod serve;
+pub mod trains;
 
 use crate::exit::{self, Exit};
 
