@@ -340,6 +340,10 @@ pub struct ServeArgs {
     /// Largest request body accepted.
     #[arg(long, default_value_t = 32 * 1024 * 1024)]
     pub max_body_bytes: usize,
+    /// Largest report accepted as evidence (`treaty evidence push`): read
+    /// as it arrives, so it may exceed --max-body-bytes.
+    #[arg(long, default_value_t = 256 * 1024 * 1024)]
+    pub max_evidence_bytes: u64,
     /// Seconds a request may take before it is answered 408.
     #[arg(long, default_value_t = 30)]
     pub request_timeout: u64,

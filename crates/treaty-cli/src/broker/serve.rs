@@ -14,6 +14,7 @@ pub fn run(args: ServeArgs) -> Exit {
         listen,
         database_url,
         max_body_bytes,
+        max_evidence_bytes,
         request_timeout,
         anonymous_read,
         max_connections,
@@ -39,6 +40,7 @@ pub fn run(args: ServeArgs) -> Exit {
         log_origin,
         config: treaty_server::Config {
             max_body_bytes,
+            max_evidence_bytes,
             request_timeout: seconds(request_timeout),
             anonymous_read,
             max_connections,
