@@ -69,12 +69,18 @@ pub(super) async fn gate(
             .map_err(|e| ApiError::Internal(format!("the clock: {e}")))?,
     };
     let train = existing_train(&state, &id).await?;
-    let content = content_of(&train)?;
+    let content = decoded(&train)?;
     existing_environment(&state, &q.environment).await?;
 
-    let mut evidence = stored_evidence(state.store.latest_evidence(&id).await?)?;
+    let started = std::time::Instant::now();
+    let rows = state.store.latest_evidence(&id).await?;
+    let read_rows = started.elapsed();
+    let mut evidence = stored_evidence(rows)?;
     evidence.extend(verification_evidence(&state, &content, &q.shipping).await?);
+    evidence.sort_by_key(|r| r.recorded_at);
+    let evidence = deciding(evidence, &q.shipping);
     let (proposals, waivers) = known_proposals(&state).await?;
+    let gathered = started.elapsed();
 
     let verdict = tokio::task::spawn_blocking(move || {
         let input = GateInput {
@@ -97,6 +103,7 @@ pub(super) async fn gate(
     })
     .await
     .map_err(|e| ApiError::Internal(format!("deciding the gate: {e}")))?;
+    tracing::debug!(train = %id, ?read_rows, ?gathered, decided = ?started.elapsed(), "gate");
     Ok(Json(verdict))
 }
 
@@ -214,7 +221,81 @@ fn stored_evidence(rows: Vec<EvidenceRow>) -> Result<Vec<EvidenceRecord>> {
             report,
         });
     }
+    // In the order recorded: of two records at one moment, the gate takes
+    // the later in its input.
+    records.sort_by_key(|r| r.recorded_at);
     Ok(records)
+}
+
+/// The records that can decide, of each subject: the one the gate would
+/// pick among those that count (for the version shipped, or of a
+/// component not shipped; the newest, the later of a tie) and, when none
+/// counts, the newest for another version (the gate names it in its
+/// detail). The gate reads no other (`treaty_core::gate`'s `select`), and
+/// it looks each subject's records up in the whole list, so fewer records
+/// make a faster decision with the same verdict.
+fn deciding(
+    records: Vec<EvidenceRecord>,
+    shipping: &BTreeMap<String, String>,
+) -> Vec<EvidenceRecord> {
+    let counts = |r: &EvidenceRecord| match r.component.as_ref().and_then(|c| shipping.get(c)) {
+        Some(shipped) => r.version.as_deref() == Some(shipped.as_str()),
+        None => true,
+    };
+    // Per subject: (the counting pick, the newest stale one), by index.
+    let mut picked: HashMap<(bool, &str, &str), (Option<usize>, Option<usize>)> = HashMap::new();
+    for (i, r) in records.iter().enumerate() {
+        let key = match &r.subject {
+            EvidenceSubject::Criterion { item, criterion } => {
+                (false, item.as_str(), criterion.as_str())
+            }
+            EvidenceSubject::Slo { interface, slo } => (true, interface.as_str(), slo.as_str()),
+        };
+        let (count, stale) = picked.entry(key).or_default();
+        // `records` is in recorded order: a later one at the same moment
+        // wins, as in the gate.
+        let slot = if counts(r) { count } else { stale };
+        if slot.is_none_or(|have| r.recorded_at >= records[have].recorded_at) {
+            *slot = Some(i);
+        }
+    }
+    let keep: std::collections::BTreeSet<usize> = picked
+        .into_values()
+        .flat_map(|(count, stale)| match count {
+            Some(c) => vec![c],
+            None => stale.into_iter().collect(),
+        })
+        .collect();
+    records
+        .into_iter()
+        .enumerate()
+        .filter(|(i, _)| keep.contains(i))
+        .map(|(_, r)| r)
+        .collect()
+}
+
+/// Decoded train contents, by content hash: decoding a large train's JSON
+/// through the syntax tree costs more than the rest of a gate, and a
+/// revision never changes.
+fn decoded(train: &treaty_store::TrainRevision) -> Result<std::sync::Arc<TrainContent>> {
+    use std::sync::{Arc, Mutex, OnceLock};
+    /// Contents kept, at most (the oldest is forgotten first).
+    const KEPT: usize = 16;
+    static CACHE: OnceLock<Mutex<Vec<(String, Arc<TrainContent>)>>> = OnceLock::new();
+    let cache = CACHE.get_or_init(Mutex::default);
+    if let Ok(kept) = cache.lock()
+        && let Some((_, c)) = kept.iter().find(|(h, _)| *h == train.content_hash)
+    {
+        return Ok(c.clone());
+    }
+    let content = Arc::new(content_of(train)?);
+    if let Ok(mut kept) = cache.lock() {
+        if kept.len() >= KEPT {
+            kept.remove(0);
+        }
+        kept.push((train.content_hash.clone(), content.clone()));
+    }
+    Ok(content)
 }
 
 /// A stored subject key (`item/criterion`, `slo:interface/name`).
