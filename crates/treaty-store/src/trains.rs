@@ -221,7 +221,11 @@ impl Store {
     /// version of `train`: what the gate judges (older runs never decide).
     pub async fn latest_evidence(&self, train: &str) -> Result<Vec<EvidenceRow>, StoreError> {
         let rows = sqlx::query(
-            "SELECT e.id, e.train_id, e.subject, e.component, e.version, e.run, e.measurements, e.recorded_at, e.recorded_by FROM train_evidence_latest l JOIN train_evidence e ON e.train_id = l.train_id AND e.subject = l.subject AND e.component = l.component AND e.version = l.version AND e.run = l.run WHERE l.train_id = $1 ORDER BY e.subject, e.component, e.version, e.recorded_at, e.id",
+            // From the newest runs to their records, by index: CROSS JOIN
+            // fixes that order on SQLite, whose planner (without
+            // statistics) scanned every record of the train instead, 30
+            // times slower with 100,000 of them. In no particular order.
+            "SELECT e.id, e.train_id, e.subject, e.component, e.version, e.run, e.measurements, e.recorded_at, e.recorded_by FROM train_evidence_latest l CROSS JOIN train_evidence e WHERE l.train_id = $1 AND e.train_id = l.train_id AND e.subject = l.subject AND e.component = l.component AND e.version = l.version AND e.run = l.run",
         )
         .bind(train)
         .fetch_all(&self.pool)
