@@ -227,6 +227,13 @@ fn stored_evidence(rows: Vec<EvidenceRow>) -> Result<Vec<EvidenceRecord>> {
     Ok(records)
 }
 
+/// A subject, hashable: (is an SLO, item or interface, criterion or SLO).
+type SubjectKey<'a> = (bool, &'a str, &'a str);
+/// A subject's counting pick and newest stale record, by index.
+type Picks = (Option<usize>, Option<usize>);
+/// Decoded contents by content hash, oldest first.
+type Decoded = Vec<(String, std::sync::Arc<TrainContent>)>;
+
 /// The records that can decide, of each subject: the one the gate would
 /// pick among those that count (for the version shipped, or of a
 /// component not shipped; the newest, the later of a tie) and, when none
@@ -243,7 +250,7 @@ fn deciding(
         None => true,
     };
     // Per subject: (the counting pick, the newest stale one), by index.
-    let mut picked: HashMap<(bool, &str, &str), (Option<usize>, Option<usize>)> = HashMap::new();
+    let mut picked: HashMap<SubjectKey<'_>, Picks> = HashMap::new();
     for (i, r) in records.iter().enumerate() {
         let key = match &r.subject {
             EvidenceSubject::Criterion { item, criterion } => {
@@ -281,7 +288,7 @@ fn decoded(train: &treaty_store::TrainRevision) -> Result<std::sync::Arc<TrainCo
     use std::sync::{Arc, Mutex, OnceLock};
     /// Contents kept, at most (the oldest is forgotten first).
     const KEPT: usize = 16;
-    static CACHE: OnceLock<Mutex<Vec<(String, Arc<TrainContent>)>>> = OnceLock::new();
+    static CACHE: OnceLock<Mutex<Decoded>> = OnceLock::new();
     let cache = CACHE.get_or_init(Mutex::default);
     if let Ok(kept) = cache.lock()
         && let Some((_, c)) = kept.iter().find(|(h, _)| *h == train.content_hash)
