@@ -28,6 +28,7 @@ pub mod model;
 pub mod pacts;
 pub mod release;
 mod resolve;
+pub mod risk;
 pub mod schema;
 mod validate;
 

@@ -15,6 +15,7 @@ use treaty_core::gate::{
 };
 use treaty_core::governance::Decision;
 use treaty_core::model::Severity;
+use treaty_core::risk::{self, ItemRisk};
 use treaty_core::{MemorySource, WorkspaceSource, load};
 use treaty_evidence::{Entry, Measurement, Report, ReportFormat};
 use treaty_syntax::{Limits, SourceMap, from_node, parse};
@@ -49,6 +50,9 @@ struct Case {
     blocking: Vec<String>,
     #[serde(default)]
     items: BTreeMap<String, String>,
+    /// Expected risk levels of some scope items.
+    #[serde(default)]
+    risk: BTreeMap<String, String>,
 }
 
 fn production() -> String {
@@ -154,7 +158,7 @@ fn decisions(list: &[(String, String)]) -> Vec<(String, Decision)> {
         .collect()
 }
 
-fn run(case: &Case) -> GateVerdict {
+fn run(case: &Case) -> (GateVerdict, Vec<ItemRisk>) {
     let mut source = acme();
     for (path, text) in &case.files {
         source.insert(path.clone(), text.clone().into_bytes());
@@ -262,7 +266,7 @@ fn run(case: &Case) -> GateVerdict {
             decisions: decisions(&o.decisions),
         })
         .collect();
-    gate::decide(&GateInput {
+    let input = GateInput {
         release,
         releases: &ws.releases,
         governance: &governance,
@@ -275,7 +279,10 @@ fn run(case: &Case) -> GateVerdict {
         blockers: &blockers,
         overrides: &overrides,
         now: at(&case.now),
-    })
+    };
+    let verdict = gate::decide(&input);
+    let risk = risk::assess(&input, &verdict);
+    (verdict, risk)
 }
 
 fn record(e: &CaseEvidence) -> EvidenceRecord {
@@ -337,8 +344,8 @@ fn state_word(s: &ItemState) -> String {
     }
 }
 
-/// The verdict as a reviewer reads it.
-fn render(v: &GateVerdict) -> String {
+/// The verdict and the risk as a reviewer reads them.
+fn render(v: &GateVerdict, risks: &[ItemRisk]) -> String {
     let mut out = format!(
         "{} to {}: {}{}\n",
         v.release,
@@ -373,6 +380,14 @@ fn render(v: &GateVerdict) -> String {
         };
         out.push_str(&format!("{w} {} {}: {}\n", r.code, r.subject, r.message));
     }
+    for r in risks {
+        out.push_str(&format!(
+            "risk {} {}: {}\n",
+            r.item,
+            r.level.as_str(),
+            r.reasons.join("; ")
+        ));
+    }
     out
 }
 
@@ -398,7 +413,16 @@ fn gate_cases_as_data() {
         let id = sources.add(name.clone(), text.clone());
         let node = parse(&text, id, &Limits::default()).unwrap_or_else(|e| panic!("{name}: {e:?}"));
         let case: Case = from_node(&node).unwrap_or_else(|e| panic!("{name}: {e:?}"));
-        let verdict = run(&case);
+        let (verdict, risks) = run(&case);
+        for (item, want) in &case.risk {
+            let got = risks
+                .iter()
+                .find(|r| &r.item == item)
+                .map_or("absent", |r| r.level.as_str());
+            if got != want {
+                failures.push(format!("{name}: risk of {item} is {got}, expected {want}"));
+            }
+        }
         let decision = if verdict.is_go() { "go" } else { "no-go" };
         if decision != case.expect {
             failures.push(format!("{name}: expected {}, got {decision}", case.expect));
@@ -425,7 +449,7 @@ fn gate_cases_as_data() {
             }
         }
         insta::with_settings!({ description => case.about.clone(), omit_expression => true }, {
-            insta::assert_snapshot!(name.clone(), render(&verdict));
+            insta::assert_snapshot!(name.clone(), render(&verdict, &risks));
         });
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
