@@ -7,12 +7,14 @@ use clap::{Parser, Subcommand, ValueEnum};
 use jiff::civil::Date;
 
 mod facts;
+mod gate;
 mod repository;
 
 pub use facts::{
     CanIReleaseArgs, ExpectArgs, PublishArgs, RecordDeploymentArgs, RecordReleaseArgs,
     RecordSupportEndedArgs, RecordUndeploymentArgs, VerifyArgs,
 };
+pub use gate::{GateArgs, GateFormat};
 pub use repository::{
     DecideArgs, ProposalCommand, ProposeArgs, ShowArgs, TransitionArgs, WaiveArgs,
 };
@@ -74,6 +76,10 @@ pub enum Command {
         #[command(subcommand)]
         command: ProposalCommand,
     },
+    /// Go or no-go for a release train: every scope item's criteria judged
+    /// from evidence, with approvals, waivers, freezes and debt; exit 0 go,
+    /// 1 no-go, 2 error.
+    Gate(GateArgs),
     /// The evolution of an interface's schema through the git history,
     /// grouped by version.
     Changelog(ChangelogArgs),

@@ -154,7 +154,7 @@ fn one(
         (None, false) => Some("the release can ship without it (not essential)".to_owned()),
         (None, true) => None,
     };
-    found.sort_by(|a, b| b.0.cmp(&a.0));
+    found.sort_by_key(|f| std::cmp::Reverse(f.0));
     let mut level = found.first().map_or(RiskLevel::Low, |f| f.0);
     let mut reasons: Vec<String> = found.into_iter().map(|(_, r)| r).collect();
     if let Some(cap) = cap
