@@ -16,8 +16,43 @@
 #![warn(missing_docs)]
 
 use std::collections::BTreeMap;
+use std::io::BufRead;
 
 use serde::{Deserialize, Serialize};
+
+mod combine;
+mod criterion;
+mod json;
+mod junit;
+mod metrics;
+mod sarif;
+mod source;
+mod summary;
+mod units;
+
+pub use combine::CombineError;
+pub use criterion::criterion_name;
+pub use units::convert;
+
+/// Reads a report of `format` from `input`, as a stream: memory grows
+/// with what is kept (the results of one SARIF run, the metrics of a
+/// metrics file), not with the report's size, and every one of `limits`
+/// is enforced while reading. A malformed report is refused with the
+/// 1-based line it failed at; nothing of it is returned.
+///
+/// The formats, their metric names and rules are in docs/evidence.md.
+pub fn read(
+    format: ReportFormat,
+    input: impl BufRead,
+    limits: &Limits,
+) -> Result<Report, ReportError> {
+    match format {
+        ReportFormat::Junit => junit::read(input, limits),
+        ReportFormat::Sarif => sarif::read(input, limits),
+        ReportFormat::Metrics => metrics::read(input, limits),
+        ReportFormat::CriterionEstimates => criterion::read(input, limits),
+    }
+}
 
 /// The formats [`read`] understands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -31,6 +66,49 @@ pub enum ReportFormat {
     Metrics,
     /// criterion's `estimates.json` (one benchmark).
     CriterionEstimates,
+}
+
+impl ReportFormat {
+    /// Every format, in the order of their names below.
+    pub const ALL: [ReportFormat; 4] = [
+        ReportFormat::Junit,
+        ReportFormat::Sarif,
+        ReportFormat::Metrics,
+        ReportFormat::CriterionEstimates,
+    ];
+
+    /// The format's name, as serde writes it (`junit`, `sarif`,
+    /// `metrics`, `criterion_estimates`).
+    pub fn name(self) -> &'static str {
+        match self {
+            ReportFormat::Junit => "junit",
+            ReportFormat::Sarif => "sarif",
+            ReportFormat::Metrics => "metrics",
+            ReportFormat::CriterionEstimates => "criterion_estimates",
+        }
+    }
+}
+
+impl std::fmt::Display for ReportFormat {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A name that is not one of [`ReportFormat::name`]'s.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown report format `{0}` (known: junit, sarif, metrics, criterion_estimates)")]
+pub struct UnknownFormat(pub String);
+
+impl std::str::FromStr for ReportFormat {
+    type Err = UnknownFormat;
+
+    fn from_str(name: &str) -> Result<ReportFormat, UnknownFormat> {
+        ReportFormat::ALL
+            .into_iter()
+            .find(|f| f.name() == name)
+            .ok_or_else(|| UnknownFormat(name.to_owned()))
+    }
 }
 
 /// A measured value and its unit, when it has one (`ms`, `s`, `%`).
@@ -73,6 +151,15 @@ impl Report {
             .find(|e| e.name.as_deref() == Some(name))
             .or_else(|| self.entries.iter().find(|e| e.name.is_none()))
     }
+
+    /// The shards of one run merged into one report: JUnit counts and
+    /// durations summed and `pass_rate` computed from the sums; SARIF
+    /// counts summed; metrics and criterion entries united, a name in two
+    /// reports (or two unnamed entries) being an error. All reports must
+    /// be of one format.
+    pub fn combine(reports: &[Report]) -> Result<Report, CombineError> {
+        combine::combine(reports)
+    }
 }
 
 /// Bounds on what [`read`] accepts from a report.
@@ -104,4 +191,24 @@ pub struct ReportError {
     pub line: u64,
     /// What is wrong, in words.
     pub message: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn format_names_round_trip() {
+        for format in ReportFormat::ALL {
+            assert_eq!(format.name().parse(), Ok(format));
+            assert_eq!(
+                serde_json::to_value(format).ok(),
+                Some(serde_json::Value::from(format.name()))
+            );
+        }
+        assert_eq!(
+            "xunit".parse::<ReportFormat>(),
+            Err(UnknownFormat("xunit".to_owned()))
+        );
+    }
 }
