@@ -80,6 +80,9 @@ pub enum Command {
     /// from evidence, with approvals, waivers, freezes and debt; exit 0 go,
     /// 1 no-go, 2 error.
     Gate(GateArgs),
+    /// Where a release train stands: milestones, and each scope item's
+    /// state and risk (low to critical) with the reason in words.
+    Status(GateArgs),
     /// The evolution of an interface's schema through the git history,
     /// grouped by version.
     Changelog(ChangelogArgs),

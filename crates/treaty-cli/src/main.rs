@@ -56,6 +56,7 @@ fn run(command: Command) -> Exit {
         Command::Waive(args) => commands::waive::run(args),
         Command::Proposal { command } => commands::transition::run(command),
         Command::Gate(args) => commands::gate::run(args),
+        Command::Status(args) => commands::gate::status(args),
         Command::Changelog(args) => commands::changelog::run(args),
         Command::Serve(args) => broker::serve::run(args),
         Command::Publish(args) => broker::report(client::publish(&args)),

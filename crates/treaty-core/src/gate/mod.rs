@@ -36,8 +36,6 @@ mod conditions;
 mod criteria;
 mod items;
 
-pub use criteria::convert_unit;
-
 /// Everything the gate judges.
 #[derive(Debug, Clone, Copy)]
 pub struct GateInput<'a> {
