@@ -83,6 +83,10 @@ pub enum Command {
     /// Where a release train stands: milestones, and each scope item's
     /// state and risk (low to critical) with the reason in words.
     Status(GateArgs),
+    /// The escalations a release's trouble calls for by now (overdue
+    /// blockers, missed milestones, risky dependencies, a failing gate),
+    /// each step with whom it goes to.
+    Escalations(GateArgs),
     /// The evolution of an interface's schema through the git history,
     /// grouped by version.
     Changelog(ChangelogArgs),

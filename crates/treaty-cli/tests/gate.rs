@@ -123,6 +123,23 @@ fn no_evidence_is_no_go_and_real_reports_make_it_go() {
 }
 
 #[test]
+fn escalations_walk_each_teams_path() {
+    let ctx = workspace();
+    let none = run_expecting(
+        &mut ctx.command(&["escalations", "2027-01", "--now", "2026-12-01T00:00:00Z"]),
+        0,
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(none, "no escalation is due\n");
+    let due = run_expecting(
+        &mut ctx.command(&["escalations", "2027-01", "--now", "2027-01-16T05:00:00Z"]),
+        0,
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    insta::assert_snapshot!("escalations_after_code_freeze", due);
+}
+
+#[test]
 fn a_failing_report_given_for_one_criterion_stops_the_release() {
     let ctx = workspace();
     passing_reports(&ctx);

@@ -219,6 +219,12 @@ fn generated() -> impl Strategy<Value = Generated> {
                         blocking_severity: Severity::Critical,
                         unpaid_debt: DebtPolicy::Block,
                     },
+                    escalation: EscalationRules {
+                        open_dependency_before_feature_freeze: Some(s(Duration::from_minutes(
+                            60 * 24 * 7,
+                        ))),
+                        failing_gate_before_ship: None,
+                    },
                 },
                 defaults: Defaults {
                     compatibility: Some(Compatibility::Backward),

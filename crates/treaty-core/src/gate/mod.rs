@@ -169,6 +169,8 @@ pub struct OpenBlocker {
     pub severity: Severity,
     /// The scope item it blocks; none: the whole release.
     pub item: Option<String>,
+    /// The team that owns it (whose escalation path it walks).
+    pub team: String,
     /// When it must be resolved by, from the SLA of its severity.
     pub deadline: Option<Timestamp>,
 }

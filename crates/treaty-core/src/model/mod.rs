@@ -54,6 +54,6 @@ pub use team::{Contacts, EscalationStep, Member, Team};
 pub use values::{CalendarDate, Duration, Threshold};
 pub use waiver::Waiver;
 pub use workspace::{
-    ApprovalRule, Approver, BlockerSlas, ChangeKind, DebtPolicy, Defaults, Freeze, GateRules,
-    Governance, Organization, Severity, WorkspaceFile,
+    ApprovalRule, Approver, BlockerSlas, ChangeKind, DebtPolicy, Defaults, EscalationRules, Freeze,
+    GateRules, Governance, Organization, Severity, WorkspaceFile,
 };

@@ -63,6 +63,31 @@ pub struct Governance {
     /// How the release gate weighs open blockers and unpaid debt.
     #[serde(default, skip_serializing_if = "GateRules::is_default")]
     pub gate: GateRules,
+    /// When a release's trouble escalates before its deadlines, besides
+    /// blockers past their SLA.
+    #[serde(default, skip_serializing_if = "EscalationRules::is_default")]
+    pub escalation: EscalationRules,
+}
+
+/// How long before a milestone a release's trouble escalates. A rule not
+/// set does not fire.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EscalationRules {
+    /// A dependency of high variability still not done this long before
+    /// feature freeze escalates to the team delivering it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub open_dependency_before_feature_freeze: Option<Spanned<Duration>>,
+    /// A gate saying no-go this long before the ship date escalates to the
+    /// owners of the missing items (and the steering group for the rest).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failing_gate_before_ship: Option<Spanned<Duration>>,
+}
+
+impl EscalationRules {
+    fn is_default(&self) -> bool {
+        *self == EscalationRules::default()
+    }
 }
 
 /// How the release gate (`treaty gate`) weighs what is not evidence.

@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 
 use treaty_core::check::waivers::KnownWaiver;
 use treaty_core::gate::{self, GateInput, KnownProposal};
-use treaty_core::risk;
+use treaty_core::{Workspace, escalation, risk};
 use treaty_syntax::{Severity, did_you_mean};
 
 use crate::cli::{GateArgs, GateFormat};
@@ -20,7 +20,7 @@ use crate::exit::{self, Exit};
 use crate::fs_source::FsSource;
 
 pub fn run(args: GateArgs) -> Exit {
-    let judged = judge(&args, |input| {
+    let judged = judge(&args, |input, _| {
         let verdict = gate::decide(input);
         let out = match args.format {
             GateFormat::Text => render::text(&verdict),
@@ -41,7 +41,7 @@ pub fn run(args: GateArgs) -> Exit {
 /// `treaty status RELEASE`: each scope item's risk, with the gate's
 /// verdict on the same facts. Exit 0 whatever the risk: it is a report.
 pub fn status(args: GateArgs) -> Exit {
-    let judged = judge(&args, |input| {
+    let judged = judge(&args, |input, _| {
         let verdict = gate::decide(input);
         let risks = risk::assess(input, &verdict);
         match args.format {
@@ -67,9 +67,37 @@ pub fn status(args: GateArgs) -> Exit {
     }
 }
 
+/// `treaty escalations RELEASE`: the escalation steps due by now, by
+/// rule, with whom each goes to. In the repository-only mode nothing is
+/// sent (the broker sends them, once each); this shows what would be.
+pub fn escalations(args: GateArgs) -> Exit {
+    let judged = judge(&args, |input, ws| {
+        let verdict = gate::decide(input);
+        let due = escalation::due_steps(
+            &escalation::escalations(input, &verdict),
+            &ws.teams,
+            input.now,
+        );
+        match args.format {
+            GateFormat::Json => serde_json::to_string_pretty(&due).unwrap_or_default() + "\n",
+            GateFormat::Text | GateFormat::Markdown => render::escalations(&due),
+        }
+    });
+    match judged {
+        Ok(out) => {
+            super::print(&out);
+            Exit::Success
+        }
+        Err(e) => exit::error(e),
+    }
+}
+
 /// Reads the workspace and the evidence `args` name, and hands the gate's
 /// input to `then`.
-fn judge<T>(args: &GateArgs, then: impl FnOnce(&GateInput<'_>) -> T) -> Result<T, String> {
+fn judge<T>(
+    args: &GateArgs,
+    then: impl FnOnce(&GateInput<'_>, &Workspace) -> T,
+) -> Result<T, String> {
     if !args.dir.is_dir() {
         return Err(format!("`{}` is not a directory", args.dir.display()));
     }
@@ -115,7 +143,7 @@ fn judge<T>(args: &GateArgs, then: impl FnOnce(&GateInput<'_>) -> T) -> Result<T
     let proposals: Vec<KnownProposal> = ws.proposals.iter().map(KnownProposal::from_file).collect();
     let waivers: Vec<KnownWaiver> = ws.waivers.iter().map(KnownWaiver::from_file).collect();
     let governance = ws.governance();
-    Ok(then(&GateInput {
+    let input = GateInput {
         release,
         releases: &ws.releases,
         governance: &governance,
@@ -130,5 +158,6 @@ fn judge<T>(args: &GateArgs, then: impl FnOnce(&GateInput<'_>) -> T) -> Result<T
         blockers: &[],
         overrides: &[],
         now,
-    }))
+    };
+    Ok(then(&input, &ws))
 }

@@ -4,6 +4,7 @@
 
 use std::fmt::Write;
 
+use treaty_core::escalation::DueStep;
 use treaty_core::gate::{GateInput, GateVerdict, ItemState, Reason, Weight};
 use treaty_core::risk::ItemRisk;
 
@@ -221,6 +222,22 @@ pub fn status_markdown(input: &GateInput<'_>, v: &GateVerdict, risks: &[ItemRisk
             cell(&r.owner),
             cell(&state),
             cell(&r.reasons.join("; "))
+        );
+    }
+    out
+}
+
+/// The escalation steps due, one line each, the oldest first.
+pub fn escalations(due: &[DueStep]) -> String {
+    if due.is_empty() {
+        return "no escalation is due\n".to_owned();
+    }
+    let mut out = String::new();
+    for d in due {
+        let _ = writeln!(
+            out,
+            "{}  {} -> {}  [{}]\n    {}",
+            d.due_at, d.escalation.team, d.to, d.key, d.escalation.message
         );
     }
     out
