@@ -14,7 +14,7 @@ pub use facts::{
     CanIReleaseArgs, ExpectArgs, PublishArgs, RecordDeploymentArgs, RecordReleaseArgs,
     RecordSupportEndedArgs, RecordUndeploymentArgs, VerifyArgs,
 };
-pub use gate::{GateArgs, GateFormat};
+pub use gate::{DigestArgs, GateArgs, GateFormat};
 pub use repository::{
     DecideArgs, ProposalCommand, ProposeArgs, ShowArgs, TransitionArgs, WaiveArgs,
 };
@@ -87,6 +87,10 @@ pub enum Command {
     /// blockers, missed milestones, risky dependencies, a failing gate),
     /// each step with whom it goes to.
     Escalations(GateArgs),
+    /// A team's status digest over the open releases: what changed, risks,
+    /// blockers, decisions waiting on it, milestones, reviews, liaison
+    /// turns and commitments.
+    Digest(DigestArgs),
     /// The evolution of an interface's schema through the git history,
     /// grouped by version.
     Changelog(ChangelogArgs),

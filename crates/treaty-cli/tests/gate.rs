@@ -224,3 +224,66 @@ fn bad_input_is_exit_2_naming_the_file_and_line() {
     assert!(err.contains("the workspace has 1 error"), "{err}");
     assert!(err.contains("releases/2027-01.yaml:2:20"), "{err}");
 }
+
+#[test]
+fn a_digest_says_what_changed_since_the_last_one() {
+    let ctx = workspace();
+    let first = run_expecting(
+        &mut ctx.command(&[
+            "digest",
+            "--team",
+            "checkout",
+            "--now",
+            "2027-01-12T08:00:00Z",
+            "--format",
+            "json",
+        ]),
+        0,
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    ctx.write("digest.json", &first);
+    let first = json(&first);
+    assert_eq!(first["changes"], serde_json::json!([]));
+    assert_eq!(
+        first["liaisons"][0],
+        "release liaison: payments until 2027-01-18, then checkout"
+    );
+
+    // Fulfillment's tests arrive; a week later split shipments are still
+    // missing a criterion, nearer the ship date: their risk rises.
+    copy(
+        &ctx,
+        &fixture("junit/nextest-pass.xml"),
+        "reports/fulfillment/junit.xml",
+    );
+    let second = run_expecting(
+        &mut ctx.command(&[
+            "digest",
+            "--team",
+            "checkout",
+            "--now",
+            "2027-01-19T08:00:00Z",
+            "--previous",
+            "digest.json",
+        ]),
+        0,
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        second.contains(
+            "2027-01/split-shipments, which you wait on: missing, risk medium → missing, risk high"
+        ),
+        "{second}"
+    );
+    insta::assert_snapshot!("digest_second_week", second);
+
+    let err = run_expecting(
+        &mut ctx.command(&["digest", "--team", "payments", "--previous", "digest.json"]),
+        2,
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        err.contains("the digest of team `checkout`, not `payments`"),
+        "{err}"
+    );
+}

@@ -20,6 +20,7 @@
 
 pub mod check;
 pub mod codes;
+pub mod digest;
 pub mod escalation;
 pub mod gate;
 pub mod governance;

@@ -195,6 +195,7 @@ fn generated() -> impl Strategy<Value = Generated> {
                     repay_by: s("r1".into()),
                     repaid: None,
                 }],
+                commitments: vec![],
             }];
             let workspace = WorkspaceFile {
                 version: s(1),
@@ -224,6 +225,11 @@ fn generated() -> impl Strategy<Value = Generated> {
                             60 * 24 * 7,
                         ))),
                         failing_gate_before_ship: None,
+                    },
+                    communication: Communication {
+                        digest: Some(DigestCadence::Weekly),
+                        reviews: vec![],
+                        liaisons: vec![],
                     },
                 },
                 defaults: Defaults {

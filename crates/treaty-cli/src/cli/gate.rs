@@ -45,3 +45,30 @@ pub enum GateFormat {
     /// For a pull request comment or a CI job summary.
     Markdown,
 }
+
+#[derive(Debug, clap::Args)]
+pub struct DigestArgs {
+    /// The team the digest is for.
+    #[arg(long)]
+    pub team: String,
+    /// The workspace directory.
+    #[arg(long, default_value = ".")]
+    pub dir: PathBuf,
+    /// The environment the releases' gates are asked about.
+    #[arg(long, visible_alias = "env", default_value = "production")]
+    pub environment: String,
+    /// The version of a component being shipped, `COMPONENT=VERSION`.
+    /// Repeatable.
+    #[arg(long, value_name = "COMPONENT=VERSION")]
+    pub ship: Vec<String>,
+    /// The previous digest (as `--format json` wrote it): the new one says
+    /// what changed since.
+    #[arg(long)]
+    pub previous: Option<PathBuf>,
+    /// Make it as of this moment (RFC 3339) instead of now.
+    #[arg(long)]
+    pub now: Option<jiff::Timestamp>,
+    /// How to print it (`json` to keep it for `--previous`).
+    #[arg(long, value_enum, default_value_t = GateFormat::Text)]
+    pub format: GateFormat,
+}

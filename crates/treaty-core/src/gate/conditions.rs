@@ -47,13 +47,7 @@ pub(super) fn proposals(input: &GateInput<'_>, reasons: &mut Vec<Reason>) {
         if p.state == ProposalState::Shipped {
             continue;
         }
-        let subject = match input.interface(&p.interface) {
-            Some(i) => Subject::of(i, p.affected.clone()),
-            None => Subject {
-                affected_consumers: p.affected.clone(),
-                ..Subject::default()
-            },
-        };
+        let subject = Subject::among(input.interfaces, &p.interface, p.affected.clone());
         let required =
             governance::required_approvals(input.governance, ChangeKind::Breaking, &subject, today);
         let verdict = if p.state == ProposalState::Draft {

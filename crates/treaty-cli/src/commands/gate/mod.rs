@@ -5,10 +5,14 @@
 //! decides. Exit 0 go, 1 no-go, 2 when it cannot decide (a workspace with
 //! errors, an unknown release, a malformed report).
 
+mod digest;
 mod evidence;
 mod render;
 
+pub use digest::run as digest;
+
 use std::collections::BTreeMap;
+use std::path::Path;
 
 use treaty_core::check::waivers::KnownWaiver;
 use treaty_core::gate::{self, GateInput, KnownProposal};
@@ -98,32 +102,8 @@ fn judge<T>(
     args: &GateArgs,
     then: impl FnOnce(&GateInput<'_>, &Workspace) -> T,
 ) -> Result<T, String> {
-    if !args.dir.is_dir() {
-        return Err(format!("`{}` is not a directory", args.dir.display()));
-    }
     let now = args.now.unwrap_or_else(jiff::Timestamp::now);
-    let source = FsSource::new(&args.dir);
-    let (mut ws, mut diags) = treaty_core::load(&source);
-    let today = now.to_zoned(jiff::tz::TimeZone::UTC).date();
-    diags.extend(treaty_core::validate(&mut ws, &source, today));
-    let errors: Vec<_> = diags
-        .into_iter()
-        .filter(|d| d.severity == Severity::Error)
-        .collect();
-    if !errors.is_empty() {
-        // The diagnostics name file, line and field, as `treaty validate`'s.
-        eprint!(
-            "{}",
-            crate::render::human(&errors, &ws.sources, super::color(&std::io::stderr()))
-        );
-        return Err(format!(
-            "the workspace has {} error{}, so no gate can be trusted; fix {} (`treaty validate {}`)",
-            errors.len(),
-            if errors.len() == 1 { "" } else { "s" },
-            if errors.len() == 1 { "it" } else { "them" },
-            args.dir.display()
-        ));
-    }
+    let ws = load_valid(&args.dir, now)?;
     let Some(release) = ws.releases.iter().find(|r| r.id.value == args.release) else {
         let ids: Vec<&str> = ws.releases.iter().map(|r| r.id.value.as_str()).collect();
         let hint = did_you_mean(&args.release, &ids)
@@ -131,14 +111,7 @@ fn judge<T>(
             .unwrap_or_else(|| format!("; the releases are: {}", ids.join(", ")));
         return Err(format!("no release `{}` in releases/{hint}", args.release));
     };
-    let mut shipping = BTreeMap::new();
-    for s in &args.ship {
-        let (component, version) = s
-            .split_once('=')
-            .filter(|(c, v)| !c.is_empty() && !v.is_empty())
-            .ok_or_else(|| format!("--ship `{s}`: write COMPONENT=VERSION"))?;
-        shipping.insert(component.to_owned(), version.to_owned());
-    }
+    let shipping = shipping(&args.ship)?;
     let evidence = evidence::gather(&args.dir, release, &ws.interfaces, &args.evidence)?;
     let proposals: Vec<KnownProposal> = ws.proposals.iter().map(KnownProposal::from_file).collect();
     let waivers: Vec<KnownWaiver> = ws.waivers.iter().map(KnownWaiver::from_file).collect();
@@ -160,4 +133,48 @@ fn judge<T>(
         now,
     };
     Ok(then(&input, &ws))
+}
+
+/// `COMPONENT=VERSION` arguments as a map.
+fn shipping(ship: &[String]) -> Result<BTreeMap<String, String>, String> {
+    let mut out = BTreeMap::new();
+    for s in ship {
+        let (component, version) = s
+            .split_once('=')
+            .filter(|(c, v)| !c.is_empty() && !v.is_empty())
+            .ok_or_else(|| format!("--ship `{s}`: write COMPONENT=VERSION"))?;
+        out.insert(component.to_owned(), version.to_owned());
+    }
+    Ok(out)
+}
+
+/// The workspace at `dir`, refused (its errors printed with file, line and
+/// field) when it does not validate on the day of `now`.
+fn load_valid(dir: &Path, now: jiff::Timestamp) -> Result<Workspace, String> {
+    if !dir.is_dir() {
+        return Err(format!("`{}` is not a directory", dir.display()));
+    }
+    let source = FsSource::new(dir);
+    let (mut ws, mut diags) = treaty_core::load(&source);
+    let today = now.to_zoned(jiff::tz::TimeZone::UTC).date();
+    diags.extend(treaty_core::validate(&mut ws, &source, today));
+    let errors: Vec<_> = diags
+        .into_iter()
+        .filter(|d| d.severity == Severity::Error)
+        .collect();
+    if !errors.is_empty() {
+        // The diagnostics name file, line and field, as `treaty validate`'s.
+        eprint!(
+            "{}",
+            crate::render::human(&errors, &ws.sources, super::color(&std::io::stderr()))
+        );
+        return Err(format!(
+            "the workspace has {} error{}, so no gate can be trusted; fix {} (`treaty validate {}`)",
+            errors.len(),
+            if errors.len() == 1 { "" } else { "s" },
+            if errors.len() == 1 { "it" } else { "them" },
+            dir.display()
+        ));
+    }
+    Ok(ws)
 }
