@@ -14,7 +14,7 @@ pub use facts::{
     CanIReleaseArgs, ExpectArgs, PublishArgs, RecordDeploymentArgs, RecordReleaseArgs,
     RecordSupportEndedArgs, RecordUndeploymentArgs, VerifyArgs,
 };
-pub use gate::{DigestArgs, GateArgs, GateFormat};
+pub use gate::{DigestArgs, GateArgs, GateFormat, ReviewArgs};
 pub use repository::{
     DecideArgs, ProposalCommand, ProposeArgs, ShowArgs, TransitionArgs, WaiveArgs,
 };
@@ -91,6 +91,10 @@ pub enum Command {
     /// blockers, decisions waiting on it, milestones, reviews, liaison
     /// turns and commitments.
     Digest(DigestArgs),
+    /// The post-release review of a release train, in Markdown: timeline,
+    /// lead times, the unplanned coordination index against the previous
+    /// release, commitments kept, lessons with the amendments they suggest.
+    Review(ReviewArgs),
     /// The evolution of an interface's schema through the git history,
     /// grouped by version.
     Changelog(ChangelogArgs),

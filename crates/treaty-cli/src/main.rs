@@ -59,6 +59,7 @@ fn run(command: Command) -> Exit {
         Command::Status(args) => commands::gate::status(args),
         Command::Escalations(args) => commands::gate::escalations(args),
         Command::Digest(args) => commands::gate::digest(args),
+        Command::Review(args) => commands::gate::review(args),
         Command::Changelog(args) => commands::changelog::run(args),
         Command::Serve(args) => broker::serve::run(args),
         Command::Publish(args) => broker::report(client::publish(&args)),

@@ -30,6 +30,7 @@ pub mod model;
 pub mod pacts;
 pub mod release;
 mod resolve;
+pub mod review;
 pub mod risk;
 pub mod schema;
 mod validate;

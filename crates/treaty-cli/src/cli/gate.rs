@@ -72,3 +72,19 @@ pub struct DigestArgs {
     #[arg(long, value_enum, default_value_t = GateFormat::Text)]
     pub format: GateFormat,
 }
+
+#[derive(Debug, clap::Args)]
+pub struct ReviewArgs {
+    /// The release train's id (`releases/ID.yaml`, whose git history is
+    /// read).
+    pub release: String,
+    /// The workspace directory (inside a git repository).
+    #[arg(long, default_value = ".")]
+    pub dir: PathBuf,
+    /// Review as of this moment (RFC 3339) instead of now.
+    #[arg(long)]
+    pub now: Option<jiff::Timestamp>,
+    /// `markdown` (also for `text`) or `json`.
+    #[arg(long, value_enum, default_value_t = GateFormat::Markdown)]
+    pub format: GateFormat,
+}

@@ -8,8 +8,10 @@
 mod digest;
 mod evidence;
 mod render;
+mod review;
 
 pub use digest::run as digest;
+pub use review::run as review;
 
 use std::collections::BTreeMap;
 use std::path::Path;
