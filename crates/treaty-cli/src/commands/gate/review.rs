@@ -117,6 +117,9 @@ fn make(args: &ReviewArgs) -> Result<String, String> {
     })
 }
 
+/// One figure of the coordination index.
+type Column = fn(&review::CoordinationIndex) -> usize;
+
 /// The review as Markdown: timeline, lead times, index, commitments,
 /// lessons.
 pub fn markdown(r: &Review) -> String {
@@ -173,7 +176,7 @@ pub fn markdown(r: &Review) -> String {
             ""
         }
     );
-    let rows: [(&str, fn(&review::CoordinationIndex) -> usize); 5] = [
+    let rows: [(&str, Column); 5] = [
         ("escalations", |i| i.escalations),
         ("late scope changes", |i| i.late_scope_changes),
         ("overrides", |i| i.overrides),
