@@ -8,37 +8,14 @@
 mod common;
 
 use std::path::Path;
-use std::process::Command;
 
-use common::git_repo::{edit, git, repo};
+use common::git_repo::{edit, git, git_on, repo};
 use common::run_expecting;
 
 /// Commits every change with a chosen date.
 fn commit_on(dir: &Path, date: &str, message: &str) {
     git(dir, &["add", "-A"]);
-    let out = Command::new("git")
-        .current_dir(dir)
-        .env("GIT_AUTHOR_DATE", date)
-        .env("GIT_COMMITTER_DATE", date)
-        .args([
-            "-c",
-            "user.email=ci@example.com",
-            "-c",
-            "user.name=CI",
-            "-c",
-            "commit.gpgsign=false",
-            "commit",
-            "-q",
-            "-m",
-            message,
-        ])
-        .output()
-        .unwrap_or_else(|e| panic!("git: {e}"));
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    git_on(dir, date, &["commit", "-q", "-m", message]);
 }
 
 const LATE_ITEM: &str = "  - id: gift-wrapping

@@ -171,6 +171,15 @@ fn milestones(input: &GateInput<'_>) -> String {
     parts.join(", ")
 }
 
+/// The state of the item `id` in words.
+fn state_of(v: &GateVerdict, id: &str) -> String {
+    v.items
+        .iter()
+        .find(|i| i.id == id)
+        .map(|i| state(&i.state))
+        .unwrap_or_default()
+}
+
 /// `treaty status` for a terminal: milestones, the gate's headline, and
 /// each scope item's state and risk with its reasons.
 pub fn status_text(input: &GateInput<'_>, v: &GateVerdict, risks: &[ItemRisk]) -> String {
@@ -180,12 +189,7 @@ pub fn status_text(input: &GateInput<'_>, v: &GateVerdict, risks: &[ItemRisk]) -
     let _ = writeln!(out, "{}", milestones(input));
     let _ = writeln!(out, "gate: {}\n", headline(v));
     for r in risks {
-        let state = v
-            .items
-            .iter()
-            .find(|i| i.id == r.item)
-            .map(|i| self::state(&i.state))
-            .unwrap_or_default();
+        let state = state_of(v, &r.item);
         let _ = writeln!(
             out,
             "{:<8} {} ({}): {state}",
@@ -209,12 +213,7 @@ pub fn status_markdown(input: &GateInput<'_>, v: &GateVerdict, risks: &[ItemRisk
     let _ = writeln!(out, "| Risk | Scope item | Owner | State | Why |");
     let _ = writeln!(out, "|---|---|---|---|---|");
     for r in risks {
-        let state = v
-            .items
-            .iter()
-            .find(|i| i.id == r.item)
-            .map(|i| self::state(&i.state))
-            .unwrap_or_default();
+        let state = state_of(v, &r.item);
         let _ = writeln!(
             out,
             "| {} | `{}` | {} | {} | {} |",
