@@ -21,6 +21,9 @@
 //! `notifications` is the outbox of webhook events and their delivery log;
 //! `pacts` what the Pact Broker API publishes (pacts by content hash,
 //! branches and tags of versions, environments' Pact details);
+//! `sessions` the dashboard's sign-in sessions (kept by the hash of their
+//! id, ended by expiry, sign-out or the revocation of their token);
+//! `interface_consumers` who consumes an interface, for the catalog;
 //! `proposals` the change proposals and waivers, their decisions and
 //! moves, each written with its log entry and announcements;
 //! `proposal_batch` writes the updates that arrive together in one
@@ -44,6 +47,7 @@ mod expectations;
 mod facts;
 mod group_commit;
 mod ids;
+mod interface_consumers;
 mod migrate;
 mod notifications;
 mod notify;
@@ -54,6 +58,7 @@ mod proposals;
 mod registry;
 mod released;
 mod scratch;
+mod sessions;
 mod store;
 mod teams;
 mod tokens;
@@ -66,6 +71,7 @@ pub use deployments::{DeployedConsumer, Deployment};
 pub use error::StoreError;
 pub use expectations::ExpectationRecord;
 pub use ids::{content_hash, random_id};
+pub use interface_consumers::ConsumerOf;
 pub use notifications::{
     AfterAttempt, Attempt, ClaimedNotification, DeliveryState, MAX_EVENT_TYPE, MAX_PAYLOAD,
     NewEvent, NotificationRecord, Webhook,
@@ -80,6 +86,7 @@ pub use proposals::{
 pub use registry::{Component, InterfaceRecord, OwnedInterface};
 pub use released::{Recorded, Release};
 pub use scratch::{drop_scratch_postgres, scratch_postgres_url};
+pub use sessions::{MAX_SESSION_SECRET, OpenedSession};
 pub use store::{Store, Table, Written};
 pub use teams::{ADMIN_TEAM, Team};
 pub use tokens::{CreatedToken, Principal, Scope};

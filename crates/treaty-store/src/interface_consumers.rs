@@ -1,0 +1,60 @@
+//! Who consumes an interface, for the catalog: each consumer component,
+//! its team, and its most recent expectation (what it was built against
+//! and what it uses).
+
+use sqlx::Row;
+
+use crate::{Store, StoreError};
+
+/// A consumer of an interface, by its most recent expectation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConsumerOf {
+    /// The consumer component.
+    pub component: String,
+    /// The team that owns it.
+    pub team: String,
+    /// The version whose expectation this is: the one recorded last.
+    pub version: String,
+    /// The interface version it was built against.
+    pub built_against: String,
+    /// What it uses: JSON, as the server wrote it.
+    pub uses: String,
+}
+
+impl Store {
+    /// The consumers of `interface`, by component id, each with its most
+    /// recently recorded expectation; at most `limit` components.
+    pub async fn consumers_of(
+        &self,
+        interface: &str,
+        limit: i64,
+    ) -> Result<Vec<ConsumerOf>, StoreError> {
+        // One row per consumer: its expectation recorded last (the highest
+        // version breaks a tie within one millisecond).
+        let rows = sqlx::query(
+            "SELECT e.component_id AS component_id, c.team_id AS team_id, e.version AS version, e.built_against AS built_against, e.uses AS uses \
+             FROM interface_consumers ic \
+             JOIN components c ON c.id = ic.component_id \
+             JOIN expectations e ON e.interface_id = ic.interface_id AND e.component_id = ic.component_id \
+             WHERE ic.interface_id = $1 AND NOT EXISTS ( \
+                 SELECT 1 FROM expectations later WHERE later.interface_id = e.interface_id AND later.component_id = e.component_id \
+                 AND (later.created_at > e.created_at OR (later.created_at = e.created_at AND later.version > e.version))) \
+             ORDER BY e.component_id LIMIT $2",
+        )
+        .bind(interface)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(ConsumerOf {
+                    component: r.try_get("component_id")?,
+                    team: r.try_get("team_id")?,
+                    version: r.try_get("version")?,
+                    built_against: r.try_get("built_against")?,
+                    uses: r.try_get("uses")?,
+                })
+            })
+            .collect()
+    }
+}
