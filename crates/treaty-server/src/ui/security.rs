@@ -1,0 +1,78 @@
+//! What every dashboard answer carries and every form must show: the
+//! security headers (a strict Content-Security-Policy: no inline script or
+//! style, no framing, forms posted here only) and the CSRF tokens.
+//!
+//! Two CSRF tokens, both compared in constant time and refused with 403:
+//! a signed-in form carries a synchronizer token derived from the session
+//! id (which only the browser holding the session cookie knows, and which
+//! is not what the store keeps); the sign-in form, before any session
+//! exists, carries the value of a random pre-session cookie (double
+//! submit), which a cross-site page can neither read nor set.
+
+use axum::http::{HeaderValue, header};
+use axum::response::Response;
+
+/// The Content-Security-Policy of every dashboard answer.
+pub(crate) const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+/// Adds the security headers; pages (anything not already cached on
+/// purpose, as the stylesheet is) are not stored by the browser or a
+/// proxy, since they show what a signed-in team may read.
+pub(crate) async fn headers(mut response: Response) -> Response {
+    let h = response.headers_mut();
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(CONTENT_SECURITY_POLICY),
+    );
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    if !h.contains_key(header::CACHE_CONTROL) {
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    response
+}
+
+/// The synchronizer token of the session `secret`: a hash of it under a
+/// name of its own, so that it is neither the cookie nor the stored hash.
+pub(crate) fn csrf_token(session_secret: &str) -> String {
+    treaty_store::content_hash(&format!("treaty-ui-csrf\0{session_secret}"))
+}
+
+/// Whether `sent` equals `expected`, in time that depends on their
+/// lengths only.
+pub(crate) fn same(sent: &str, expected: &str) -> bool {
+    sent.len() == expected.len()
+        && sent
+            .bytes()
+            .zip(expected.bytes())
+            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+            == 0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{csrf_token, same};
+
+    #[test]
+    fn tokens_compare_equal_only_when_equal() {
+        assert!(same("abc", "abc"));
+        assert!(!same("abc", "abd"));
+        assert!(!same("abc", "abcd"));
+        assert!(!same("", "a"));
+    }
+
+    #[test]
+    fn the_csrf_token_is_tied_to_its_session_and_is_not_the_session() {
+        let a = csrf_token("trs_a");
+        assert_eq!(a, csrf_token("trs_a"));
+        assert_ne!(a, csrf_token("trs_b"));
+        assert_ne!(a, treaty_store::content_hash("trs_a"));
+    }
+}
