@@ -403,6 +403,7 @@ async fn every_answer_carries_the_security_headers() -> TestResult {
         "/ui/matrix?environment=production",
         "/ui/interfaces/catalog-api",
         "/ui/interfaces/nope",
+        "/ui/no/such/page",
         css_path.as_str(),
     ] {
         let page = get(&b, path, None).await?;

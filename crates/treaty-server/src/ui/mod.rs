@@ -63,5 +63,11 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/ui/interfaces/{id}", get(catalog::interface))
         .route("/ui/matrix", get(matrix::matrix))
         .route("/ui/static/{name}", get(assets::asset))
+        // Any other page under /ui/ is a dashboard 404, in HTML and with
+        // the headers, not the API's JSON one.
+        .route(
+            "/ui/{*rest}",
+            get(|| async { pages::UiError::NotFound("no such page".into()) }),
+        )
         .layer(axum::middleware::map_response(security::headers))
 }
