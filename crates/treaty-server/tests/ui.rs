@@ -469,7 +469,7 @@ async fn catalog_and_search(b: &Broker) -> TestResult {
     for shown in [
         "catalog-api",
         "backward",
-        "1.0.0, 2.0.0",
+        "2 published; latest: 2.0.0, 1.0.0",
         "checkout-web",
         "operation GET /items/{sku}",
         "production: 2.0.0",

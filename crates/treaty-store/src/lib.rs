@@ -23,7 +23,8 @@
 //! branches and tags of versions, environments' Pact details);
 //! `sessions` the dashboard's sign-in sessions (kept by the hash of their
 //! id, ended by expiry, sign-out or the revocation of their token);
-//! `interface_consumers` who consumes an interface, for the catalog;
+//! `catalog` the dashboard catalog's reads (an interface's consumers and
+//! its latest versions);
 //! `proposals` the change proposals and waivers, their decisions and
 //! moves, each written with its log entry and announcements;
 //! `proposal_batch` writes the updates that arrive together in one
@@ -40,6 +41,7 @@
 
 #![warn(missing_docs)]
 
+mod catalog;
 mod decision_log;
 mod deployments;
 mod error;
@@ -47,7 +49,6 @@ mod expectations;
 mod facts;
 mod group_commit;
 mod ids;
-mod interface_consumers;
 mod migrate;
 mod notifications;
 mod notify;
@@ -66,12 +67,12 @@ mod verifications;
 mod versions;
 mod write;
 
+pub use catalog::ConsumerOf;
 pub use decision_log::{AppendedDecision, MAX_LOG_PAGE, NewDecision, TreeHead};
 pub use deployments::{DeployedConsumer, Deployment};
 pub use error::StoreError;
 pub use expectations::ExpectationRecord;
 pub use ids::{content_hash, random_id};
-pub use interface_consumers::ConsumerOf;
 pub use notifications::{
     AfterAttempt, Attempt, ClaimedNotification, DeliveryState, MAX_EVENT_TYPE, MAX_PAYLOAD,
     NewEvent, NotificationRecord, Webhook,

@@ -24,8 +24,10 @@ use crate::stored::{self, Row};
 
 /// Interfaces on one catalog page, at most.
 const PAGE: i64 = 200;
-/// Versions listed per interface, at most (the newest by name last).
+/// Versions listed on an interface's page, at most: the latest published.
 const MAX_VERSIONS: i64 = 200;
+/// Versions named in the catalog's table per interface: the latest.
+const CATALOG_VERSIONS: usize = 5;
 /// Consumers listed per interface, at most.
 const MAX_CONSUMERS: i64 = 500;
 /// Environments and teams read, at most.
@@ -69,11 +71,21 @@ struct Entry {
     producer: String,
     team: String,
     team_name: String,
+    /// The latest versions, newest first.
     versions: Vec<VersionRow>,
+    /// How many versions are published in all.
+    versions_total: i64,
     consumers: Vec<ConsumerRow>,
     deployed: Vec<DeployedRow>,
     /// Why a search found it, in words.
     matched: Vec<String>,
+}
+
+impl Entry {
+    /// The versions the catalog's table names: the latest few.
+    fn latest(&self) -> &[VersionRow] {
+        &self.versions[..self.versions.len().min(CATALOG_VERSIONS)]
+    }
 }
 
 /// What a consumer's stored `uses` names, one line each.
@@ -100,9 +112,7 @@ async fn entry(
 ) -> Result<Entry, UiError> {
     let record = &interface.interface;
     let id = record.id.clone();
-    let versions = state.store.versions(&id, "", MAX_VERSIONS).await?;
-    let published: std::collections::HashSet<&str> =
-        versions.iter().map(|v| v.version.as_str()).collect();
+    let (versions, versions_total) = state.store.latest_versions(&id, MAX_VERSIONS).await?;
     let mut consumers = Vec::new();
     for c in state.store.consumers_of(&id, MAX_CONSUMERS).await? {
         let ConsumerOf {
@@ -131,15 +141,14 @@ async fn entry(
         if running.is_empty() {
             continue;
         }
+        let mut versions = Vec::with_capacity(running.len());
+        for v in running {
+            let publishes = state.store.bundle_hash_of(&id, &v).await?.is_some();
+            versions.push((v, publishes));
+        }
         deployed.push(DeployedRow {
             environment: environment.clone(),
-            versions: running
-                .into_iter()
-                .map(|v| {
-                    let publishes = published.contains(v.as_str());
-                    (v, publishes)
-                })
-                .collect(),
+            versions,
         });
     }
     Ok(Entry {
@@ -158,6 +167,7 @@ async fn entry(
                 published: when(v.created_at),
             })
             .collect(),
+        versions_total,
         consumers,
         deployed,
         matched: Vec::new(),

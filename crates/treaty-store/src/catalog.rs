@@ -1,10 +1,10 @@
-//! Who consumes an interface, for the catalog: each consumer component,
-//! its team, and its most recent expectation (what it was built against
-//! and what it uses).
+//! What the dashboard's catalog reads: who consumes an interface (each
+//! consumer component, its team, and its most recent expectation: what it
+//! was built against and what it uses), and an interface's latest versions.
 
 use sqlx::Row;
 
-use crate::{Store, StoreError};
+use crate::{Store, StoreError, VersionRecord};
 
 /// A consumer of an interface, by its most recent expectation.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -22,6 +22,39 @@ pub struct ConsumerOf {
 }
 
 impl Store {
+    /// The versions of `interface` published last, newest first, at most
+    /// `limit`, and how many there are in all.
+    pub async fn latest_versions(
+        &self,
+        interface: &str,
+        limit: i64,
+    ) -> Result<(Vec<VersionRecord>, i64), StoreError> {
+        let rows = sqlx::query(
+            "SELECT version, bundle_hash, created_at FROM interface_versions WHERE interface_id = $1 ORDER BY created_at DESC, version DESC LIMIT $2",
+        )
+        .bind(interface)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        let versions = rows
+            .iter()
+            .map(|r| {
+                Ok(VersionRecord {
+                    version: r.try_get("version")?,
+                    bundle_hash: r.try_get("bundle_hash")?,
+                    created_at: r.try_get("created_at")?,
+                })
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        let total: i64 =
+            sqlx::query("SELECT COUNT(*) AS n FROM interface_versions WHERE interface_id = $1")
+                .bind(interface)
+                .fetch_one(&self.pool)
+                .await?
+                .try_get("n")?;
+        Ok((versions, total))
+    }
+
     /// The consumers of `interface`, by component id, each with its most
     /// recently recorded expectation; at most `limit` components.
     pub async fn consumers_of(
