@@ -230,6 +230,28 @@ async fn forms_without_their_csrf_token_are_refused(b: &Broker) -> TestResult {
         assert_eq!(refused.cookie("treaty_session"), None);
     }
 
+    // Every token right, but posted by a page of another origin (a
+    // sibling subdomain could have set the cookie): refused all the same.
+    for (origin, want) in [
+        ("http://evil.example", StatusCode::FORBIDDEN),
+        ("http://sub.broker.example", StatusCode::FORBIDDEN),
+        ("http://broker.example", StatusCode::SEE_OTHER),
+    ] {
+        let form = url::form_urlencoded::Serializer::new(String::new())
+            .extend_pairs([("csrf", pre.as_str()), ("token", token.as_str())])
+            .finish();
+        let req = Request::builder()
+            .method("POST")
+            .uri("/ui/sign-in")
+            .header("Host", "broker.example")
+            .header("Origin", origin)
+            .header("Cookie", format!("treaty_sign_in={pre}"))
+            .header("Content-Type", "application/x-www-form-urlencoded")
+            .body(Body::from(form))?;
+        let response = b.app.clone().oneshot(req).await?;
+        assert_eq!(response.status(), want, "{origin}");
+    }
+
     let session = sign_in(b, &token).await?;
     let page = get(b, "/ui/catalog", Some(&session)).await?;
     let csrf = page.csrf_field().ok_or("no sign-out form")?;

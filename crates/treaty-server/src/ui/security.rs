@@ -7,10 +7,16 @@
 //! id (which only the browser holding the session cookie knows, and which
 //! is not what the store keeps); the sign-in form, before any session
 //! exists, carries the value of a random pre-session cookie (double
-//! submit), which a cross-site page can neither read nor set.
+//! submit), which a cross-site page can neither read nor set. Before
+//! either, a form whose `Origin` (which browsers send with every POST)
+//! names another host than the request's `Host` is refused: that also
+//! stops a sibling subdomain, which could set a cookie for the broker's
+//! host.
 
-use axum::http::{HeaderValue, header};
+use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::Response;
+
+use super::pages::UiError;
 
 /// The Content-Security-Policy of every dashboard answer.
 pub(crate) const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
@@ -39,6 +45,35 @@ pub(crate) async fn headers(mut response: Response) -> Response {
     response
 }
 
+/// Refuses a form posted from another origin: its `Origin` header, when
+/// there is one, must name the host (and port) the request was sent to.
+/// Clients that send no `Origin` (not a browser, or a very old one) are
+/// left to the CSRF tokens.
+pub(crate) fn same_origin(headers: &HeaderMap) -> Result<(), UiError> {
+    let Some(origin) = headers.get(header::ORIGIN) else {
+        return Ok(());
+    };
+    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
+    let origin_host = origin
+        .to_str()
+        .ok()
+        .and_then(|o| url::Url::parse(o).ok())
+        .and_then(|u| {
+            let host = u.host_str()?.to_owned();
+            Some(match u.port() {
+                Some(port) => format!("{host}:{port}"),
+                None => host,
+            })
+        });
+    match (origin_host, host) {
+        (Some(o), Some(h)) if o.eq_ignore_ascii_case(h) => Ok(()),
+        _ => Err(UiError::Forbidden(format!(
+            "this form was sent from another site ({}); open the dashboard on this broker and try again",
+            origin.to_str().unwrap_or("an unreadable Origin")
+        ))),
+    }
+}
+
 /// The synchronizer token of the session `secret`: a hash of it under a
 /// name of its own, so that it is neither the cookie nor the stored hash.
 pub(crate) fn csrf_token(session_secret: &str) -> String {
@@ -58,7 +93,36 @@ pub(crate) fn same(sent: &str, expected: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::{csrf_token, same};
+    use axum::http::{HeaderMap, HeaderValue};
+
+    use super::{csrf_token, same, same_origin};
+
+    fn headers(origin: Option<&'static str>, host: &'static str) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        h.insert("host", HeaderValue::from_static(host));
+        if let Some(o) = origin {
+            h.insert("origin", HeaderValue::from_static(o));
+        }
+        h
+    }
+
+    #[test]
+    fn only_forms_from_the_brokers_own_origin_pass() {
+        assert!(same_origin(&headers(None, "broker:8080")).is_ok());
+        assert!(same_origin(&headers(Some("http://broker:8080"), "broker:8080")).is_ok());
+        assert!(same_origin(&headers(Some("https://broker.example"), "broker.example")).is_ok());
+        for other in [
+            "http://evil.example",
+            "http://broker:8081",
+            "http://sub.broker:8080",
+            "null",
+        ] {
+            assert!(
+                same_origin(&headers(Some(other), "broker:8080")).is_err(),
+                "{other}"
+            );
+        }
+    }
 
     #[test]
     fn tokens_compare_equal_only_when_equal() {

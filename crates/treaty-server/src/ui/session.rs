@@ -16,7 +16,7 @@ use treaty_store::{MAX_SESSION_SECRET, Principal};
 
 use super::forms;
 use super::pages::{Nav, UiError, render};
-use super::security::{csrf_token, same};
+use super::security::{csrf_token, same, same_origin};
 use crate::{AppState, now_ms};
 
 /// The session cookie.
@@ -169,6 +169,7 @@ pub(crate) async fn sign_in(
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, UiError> {
+    same_origin(&headers)?;
     let form = forms::read(body).await?;
     let expected = cookie(&headers, SIGN_IN_COOKIE).ok_or_else(|| {
         UiError::Forbidden(
@@ -235,8 +236,10 @@ pub(crate) async fn sign_in(
 pub(crate) async fn sign_out(
     State(state): State<AppState>,
     visitor: Visitor,
+    headers: HeaderMap,
     body: Body,
 ) -> Result<Response, UiError> {
+    same_origin(&headers)?;
     let form = forms::read(body).await?;
     // Without a live session there is nothing to end (it expired, or its
     // token was revoked): the cookie goes, whoever asked.
