@@ -449,7 +449,7 @@ async fn every_answer_carries_the_security_headers() -> TestResult {
         );
         assert_eq!(
             h("referrer-policy").as_deref(),
-            Some("no-referrer"),
+            Some("same-origin"),
             "{path}"
         );
         // No inline style or script for the policy to have to allow.
@@ -537,6 +537,7 @@ async fn catalog_and_search(b: &Broker) -> TestResult {
     for shown in [
         "<h1>Interface catalog-api</h1>",
         "<th scope=\"row\">search-web</th>",
+        "<th scope=\"row\">checkout-web</th><td>Checkout <span class=\"id\">(checkout)</span></td><td>41</td>",
         "operation GET /items",
         "production</a>",
     ] {

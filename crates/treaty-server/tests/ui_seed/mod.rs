@@ -25,7 +25,8 @@ fn openapi(paths: &[&str]) -> Value {
 
 /// Teams (one with a hostile name), a producer with two versions of an
 /// interface, two consumers, all deployed to production. catalog-svc 2.0.0
-/// drops `/items/{sku}`, which checkout-web uses and search-web does not.
+/// drops `/items/{sku}`, which checkout-web 41 uses and search-web does
+/// not (checkout-web 40, recorded before 41 and deployed nowhere, did not).
 /// The `catalog` team's token.
 pub async fn data(b: &Broker) -> Result<String, Error> {
     let admin = b.admin.clone();
@@ -94,7 +95,10 @@ pub async fn data(b: &Broker) -> Result<String, Error> {
         Some(openapi(&["/items"])),
     )
     .await?;
+    // checkout-web 40 came first and listed items; 41, recorded last, is
+    // the one the catalog shows.
     for (component, version, uses, token) in [
+        ("checkout-web", "40", "GET /items", c),
         ("checkout-web", "41", "GET /items/{sku}", c),
         ("search-web", "7", "GET /items", s),
     ] {
