@@ -410,6 +410,14 @@ pub struct ServeArgs {
     /// (default: `treaty-decisions-` and random hex).
     #[arg(long, env = "TREATY_LOG_ORIGIN")]
     pub log_origin: Option<String>,
+    /// Hours a dashboard session lasts after sign-in, 1 to 720 (it also
+    /// ends at sign-out and when its token is revoked).
+    #[arg(long, default_value_t = 12, value_parser = clap::value_parser!(u64).range(1..=720))]
+    pub ui_session_hours: u64,
+    /// Mark the dashboard's cookies `Secure`: set it when browsers reach
+    /// the broker over https (directly or through a proxy that ends TLS).
+    #[arg(long)]
+    pub ui_secure_cookies: bool,
 }
 
 /// Where the broker is and the token to call it with.

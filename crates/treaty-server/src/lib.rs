@@ -16,7 +16,8 @@
 //! for a write) and `connections` the accept loop and the bounds on
 //! connections (how many, how idle, how slow), `webhooks` the delivery
 //! of notifications (a worker `treaty serve` starts beside the API),
-//! `log_key` the decision log's signing key file. The names the API accepts
+//! `log_key` the decision log's signing key file, `ui` the dashboard (HTML
+//! pages under `/ui/`). The names the API accepts
 //! for kinds, policies and categories are treaty-compat's (`Format`,
 //! `Compatibility`, `proto::Category`).
 
@@ -34,6 +35,7 @@ mod release;
 mod remembered;
 mod routes;
 mod stored;
+pub mod ui;
 pub mod webhooks;
 
 use std::sync::Arc;
@@ -87,6 +89,9 @@ pub struct Config {
     /// is signed: the log's checkpoint and key routes answer 500 and writes
     /// carry no receipt. `treaty serve` always gives one (see [`log_key`]).
     pub log_signer: Option<treaty_log::NoteSigner>,
+    /// The dashboard (`/ui/`): how long a session lasts, whether its
+    /// cookie is `Secure`.
+    pub ui: ui::UiConfig,
 }
 
 impl Default for Config {
@@ -105,6 +110,7 @@ impl Default for Config {
             max_download_bytes: 64 * 1024 * 1024,
             webhooks: webhooks::WebhookConfig::default(),
             log_signer: None,
+            ui: ui::UiConfig::default(),
         }
     }
 }
@@ -185,6 +191,7 @@ pub fn app(store: Store, config: Config) -> Router {
             }),
         )
         .merge(routes::pact_broker::router())
+        .merge(ui::router())
         .fallback(not_found)
         .with_state(state.clone())
         // Outside the routes, so that a write to a path that does not

@@ -20,6 +20,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0006_proposals.sql"),
     include_str!("../migrations/0007_pact_broker.sql"),
     include_str!("../migrations/0008_released_versions.sql"),
+    include_str!("../migrations/0009_ui_sessions.sql"),
 ];
 
 /// Held by the PostgreSQL connection that migrates; any fixed number
