@@ -5,7 +5,7 @@
 use serde::Serialize;
 use treaty_evidence::Measurement;
 
-use super::{EvidenceRecord, EvidenceSubject, GateInput};
+use super::{Evidence, EvidenceRecord, EvidenceSubject, GateInput};
 use crate::model::{Criterion, EvidenceKind, Threshold};
 
 /// One criterion judged.
@@ -30,7 +30,12 @@ pub struct CriterionVerdict {
 }
 
 /// Judges `criterion` of scope item `item`.
-pub(super) fn judge(input: &GateInput<'_>, item: &str, criterion: &Criterion) -> CriterionVerdict {
+pub(super) fn judge(
+    input: &GateInput<'_>,
+    evidence_of: &Evidence<'_>,
+    item: &str,
+    criterion: &Criterion,
+) -> CriterionVerdict {
     let id = criterion.id.value.clone();
     let unmet = |code, detail: String| CriterionVerdict {
         id: id.clone(),
@@ -50,7 +55,7 @@ pub(super) fn judge(input: &GateInput<'_>, item: &str, criterion: &Criterion) ->
         item: item.to_owned(),
         criterion: criterion.id.value.clone(),
     };
-    let records = input.evidence.iter().filter(|r| r.subject == subject);
+    let records = evidence_of.get(&subject).into_iter().flatten().copied();
     let Selected { record, stale } = select(input, records);
     let Some(record) = record else {
         let detail = match stale.first() {
