@@ -25,26 +25,26 @@ fn release() -> String {
         "id: big\nmilestones: {feature_freeze: 2027-01-08, code_freeze: 2027-01-15, ship: 2027-01-22}\nscope:\n",
     );
     for i in 0..ITEMS {
-        let _ = write!(
+        let _ = writeln!(
             y,
-            "  - id: item-{i}\n    title: Item {i}\n    owner: team-{}\n",
+            "  - id: item-{i}\n    title: Item {i}\n    owner: team-{}",
             i % 20
         );
         if i % 3 == 0 {
-            let _ = write!(y, "    essential: false\n");
+            y.push_str("    essential: false\n");
         }
         if i > 0 && i % 7 == 0 {
-            let _ = write!(
+            let _ = writeln!(
                 y,
-                "    depends_on: [{{item: item-{}, variability: medium}}]\n",
+                "    depends_on: [{{item: item-{}, variability: medium}}]",
                 i - 1
             );
         }
         y.push_str("    done:\n");
         for c in 0..CRITERIA {
-            let _ = write!(
+            let _ = writeln!(
                 y,
-                "      - {{id: c{c}, description: criterion, evidence: {{kind: benchmark, source: bench-{i}-{c}}}, threshold: {{metric: p99_latency, max: 100, unit: ms}}}}\n"
+                "      - {{id: c{c}, description: criterion, evidence: {{kind: benchmark, source: bench-{i}-{c}}}, threshold: {{metric: p99_latency, max: 100, unit: ms}}}}"
             );
         }
     }
@@ -59,7 +59,7 @@ fn main() {
     let mut ws = MemorySource::new();
     let mut teams = String::from("version: 1\norganization: {id: big, name: Big}\nteams:\n");
     for t in 0..20 {
-        let _ = write!(teams, "  - {{id: team-{t}, name: Team {t}}}\n");
+        let _ = writeln!(teams, "  - {{id: team-{t}, name: Team {t}}}");
     }
     ws.insert("treaty.yaml", teams);
     ws.insert("releases/big.yaml", release());
