@@ -7,6 +7,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use jiff::civil::Date;
 
 mod facts;
+mod gate;
 mod repository;
 mod trains;
 
@@ -14,6 +15,7 @@ pub use facts::{
     CanIReleaseArgs, ExpectArgs, PublishArgs, RecordDeploymentArgs, RecordReleaseArgs,
     RecordSupportEndedArgs, RecordUndeploymentArgs, VerifyArgs,
 };
+pub use gate::{DigestArgs, GateArgs, GateFormat, ReviewArgs};
 pub use repository::{
     DecideArgs, ProposalCommand, ProposeArgs, ShowArgs, TransitionArgs, WaiveArgs,
 };
@@ -76,6 +78,25 @@ pub enum Command {
         #[command(subcommand)]
         command: ProposalCommand,
     },
+    /// Go or no-go for a release train: every scope item's criteria judged
+    /// from evidence, with approvals, waivers, freezes and debt; exit 0 go,
+    /// 1 no-go, 2 error.
+    Gate(GateArgs),
+    /// Where a release train stands: milestones, and each scope item's
+    /// state and risk (low to critical) with the reason in words.
+    Status(GateArgs),
+    /// The escalations a release's trouble calls for by now (overdue
+    /// blockers, missed milestones, risky dependencies, a failing gate),
+    /// each step with whom it goes to.
+    Escalations(GateArgs),
+    /// A team's status digest over the open releases: what changed, risks,
+    /// blockers, decisions waiting on it, milestones, reviews, liaison
+    /// turns and commitments.
+    Digest(DigestArgs),
+    /// The post-release review of a release train, in Markdown: timeline,
+    /// lead times, the unplanned coordination index against the previous
+    /// release, commitments kept, lessons with the amendments they suggest.
+    Review(ReviewArgs),
     /// The evolution of an interface's schema through the git history,
     /// grouped by version.
     Changelog(ChangelogArgs),
@@ -405,6 +426,14 @@ pub struct ServeArgs {
     /// (default: `treaty-decisions-` and random hex).
     #[arg(long, env = "TREATY_LOG_ORIGIN")]
     pub log_origin: Option<String>,
+    /// Hours a dashboard session lasts after sign-in, 1 to 720 (it also
+    /// ends at sign-out and when its token is revoked).
+    #[arg(long, default_value_t = 12, value_parser = clap::value_parser!(u64).range(1..=720))]
+    pub ui_session_hours: u64,
+    /// Mark the dashboard's cookies `Secure`: set it when browsers reach
+    /// the broker over https (directly or through a proxy that ends TLS).
+    #[arg(long)]
+    pub ui_secure_cookies: bool,
 }
 
 /// Where the broker is and the token to call it with.

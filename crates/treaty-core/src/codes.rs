@@ -76,6 +76,9 @@ codes! {
     NO_ESCALATION = "no-escalation";
     /// An approval rule requires nobody.
     EMPTY_APPROVAL_RULE = "empty-approval-rule";
+    /// A review or liaison period that is not a whole number of days (at
+    /// least one), or a rotation of no team.
+    INVALID_PERIOD = "invalid-period";
     /// A team is listed twice in the steering group.
     DUPLICATE_ENTRY = "duplicate-entry";
     /// A consumer's `uses.operations` names an operation the schema lacks (warning).

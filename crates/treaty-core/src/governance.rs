@@ -45,6 +45,19 @@ pub struct Subject {
 }
 
 impl Subject {
+    /// The subject of a change to the interface `id` among `interfaces`
+    /// touching `affected`; only the affected consumers are known when the
+    /// interface is not among them.
+    pub fn among(interfaces: &[Interface], id: &str, affected: BTreeSet<String>) -> Subject {
+        match interfaces.iter().find(|i| i.id.value == id) {
+            Some(i) => Subject::of(i, affected),
+            None => Subject {
+                affected_consumers: affected,
+                ..Subject::default()
+            },
+        }
+    }
+
     /// The subject of a change to `interface` touching `affected`.
     pub fn of(interface: &Interface, affected: BTreeSet<String>) -> Subject {
         Subject {

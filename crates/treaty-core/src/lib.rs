@@ -20,6 +20,8 @@
 
 pub mod check;
 pub mod codes;
+pub mod digest;
+pub mod escalation;
 pub mod gate;
 pub mod governance;
 pub mod impact;
@@ -28,6 +30,8 @@ pub mod model;
 pub mod pacts;
 pub mod release;
 mod resolve;
+pub mod review;
+pub mod risk;
 pub mod schema;
 mod validate;
 

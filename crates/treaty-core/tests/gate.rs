@@ -9,12 +9,14 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 use treaty_core::check::waivers::KnownWaiver;
+use treaty_core::escalation::{self, DueStep};
 use treaty_core::gate::{
     self, EvidenceRecord, EvidenceSubject, GateInput, GateOverride, GateVerdict, ItemState,
     KnownProposal, OpenBlocker, Weight,
 };
 use treaty_core::governance::Decision;
 use treaty_core::model::Severity;
+use treaty_core::risk::{self, ItemRisk};
 use treaty_core::{MemorySource, WorkspaceSource, load};
 use treaty_evidence::{Entry, Measurement, Report, ReportFormat};
 use treaty_syntax::{Limits, SourceMap, from_node, parse};
@@ -49,6 +51,12 @@ struct Case {
     blocking: Vec<String>,
     #[serde(default)]
     items: BTreeMap<String, String>,
+    /// Expected risk levels of some scope items.
+    #[serde(default)]
+    risk: BTreeMap<String, String>,
+    /// The escalation steps due at later moments, on the same facts.
+    #[serde(default)]
+    timeline: Vec<Moment>,
 }
 
 fn production() -> String {
@@ -92,7 +100,17 @@ struct CaseBlocker {
     #[serde(default)]
     item: Option<String>,
     #[serde(default)]
+    team: Option<String>,
+    #[serde(default)]
     deadline: Option<String>,
+}
+
+/// The escalation steps due at a moment: `KEY TO` each.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Moment {
+    at: String,
+    due: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -154,7 +172,7 @@ fn decisions(list: &[(String, String)]) -> Vec<(String, Decision)> {
         .collect()
 }
 
-fn run(case: &Case) -> GateVerdict {
+fn run(case: &Case, now: &str) -> (GateVerdict, Vec<ItemRisk>, Vec<DueStep>) {
     let mut source = acme();
     for (path, text) in &case.files {
         source.insert(path.clone(), text.clone().into_bytes());
@@ -249,6 +267,13 @@ fn run(case: &Case) -> GateVerdict {
             title: format!("{} is broken", b.id),
             severity: b.severity,
             item: b.item.clone(),
+            team: b.team.clone().unwrap_or_else(|| {
+                b.item
+                    .as_ref()
+                    .and_then(|i| release.scope.iter().find(|s| &s.id.value == i))
+                    .and_then(|s| s.owner.as_ref())
+                    .map_or_else(|| "platform".to_owned(), |o| o.value.clone())
+            }),
             deadline: b.deadline.as_deref().map(at),
         })
         .collect();
@@ -262,7 +287,7 @@ fn run(case: &Case) -> GateVerdict {
             decisions: decisions(&o.decisions),
         })
         .collect();
-    gate::decide(&GateInput {
+    let input = GateInput {
         release,
         releases: &ws.releases,
         governance: &governance,
@@ -274,8 +299,20 @@ fn run(case: &Case) -> GateVerdict {
         waivers: &waivers,
         blockers: &blockers,
         overrides: &overrides,
-        now: at(&case.now),
-    })
+        now: at(now),
+    };
+    let verdict = gate::decide(&input);
+    let risk = risk::assess(&input, &verdict);
+    let due = escalation::due_steps(
+        &escalation::escalations(&input, &verdict),
+        &ws.teams,
+        input.now,
+    );
+    (verdict, risk, due)
+}
+
+fn step_word(d: &DueStep) -> String {
+    format!("{} {}", d.key, d.to)
 }
 
 fn record(e: &CaseEvidence) -> EvidenceRecord {
@@ -337,8 +374,8 @@ fn state_word(s: &ItemState) -> String {
     }
 }
 
-/// The verdict as a reviewer reads it.
-fn render(v: &GateVerdict) -> String {
+/// The verdict and the risk as a reviewer reads them.
+fn render(v: &GateVerdict, risks: &[ItemRisk], due: &[DueStep]) -> String {
     let mut out = format!(
         "{} to {}: {}{}\n",
         v.release,
@@ -373,6 +410,20 @@ fn render(v: &GateVerdict) -> String {
         };
         out.push_str(&format!("{w} {} {}: {}\n", r.code, r.subject, r.message));
     }
+    for r in risks {
+        out.push_str(&format!(
+            "risk {} {}: {}\n",
+            r.item,
+            r.level.as_str(),
+            r.reasons.join("; ")
+        ));
+    }
+    for d in due {
+        out.push_str(&format!(
+            "escalate {} to {} at {}: {}\n",
+            d.key, d.to, d.due_at, d.escalation.message
+        ));
+    }
     out
 }
 
@@ -398,7 +449,26 @@ fn gate_cases_as_data() {
         let id = sources.add(name.clone(), text.clone());
         let node = parse(&text, id, &Limits::default()).unwrap_or_else(|e| panic!("{name}: {e:?}"));
         let case: Case = from_node(&node).unwrap_or_else(|e| panic!("{name}: {e:?}"));
-        let verdict = run(&case);
+        let (verdict, risks, due) = run(&case, &case.now);
+        for moment in &case.timeline {
+            let (_, _, later) = run(&case, &moment.at);
+            let got: Vec<String> = later.iter().map(step_word).collect();
+            if got != moment.due {
+                failures.push(format!(
+                    "{name}: at {} the steps due are {got:?}, expected {:?}",
+                    moment.at, moment.due
+                ));
+            }
+        }
+        for (item, want) in &case.risk {
+            let got = risks
+                .iter()
+                .find(|r| &r.item == item)
+                .map_or("absent", |r| r.level.as_str());
+            if got != want {
+                failures.push(format!("{name}: risk of {item} is {got}, expected {want}"));
+            }
+        }
         let decision = if verdict.is_go() { "go" } else { "no-go" };
         if decision != case.expect {
             failures.push(format!("{name}: expected {}, got {decision}", case.expect));
@@ -425,7 +495,7 @@ fn gate_cases_as_data() {
             }
         }
         insta::with_settings!({ description => case.about.clone(), omit_expression => true }, {
-            insta::assert_snapshot!(name.clone(), render(&verdict));
+            insta::assert_snapshot!(name.clone(), render(&verdict, &risks, &due));
         });
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));

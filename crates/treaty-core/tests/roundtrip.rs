@@ -195,6 +195,7 @@ fn generated() -> impl Strategy<Value = Generated> {
                     repay_by: s("r1".into()),
                     repaid: None,
                 }],
+                commitments: vec![],
             }];
             let workspace = WorkspaceFile {
                 version: s(1),
@@ -218,6 +219,17 @@ fn generated() -> impl Strategy<Value = Generated> {
                     gate: GateRules {
                         blocking_severity: Severity::Critical,
                         unpaid_debt: DebtPolicy::Block,
+                    },
+                    escalation: EscalationRules {
+                        open_dependency_before_feature_freeze: Some(s(Duration::from_minutes(
+                            60 * 24 * 7,
+                        ))),
+                        failing_gate_before_ship: None,
+                    },
+                    communication: Communication {
+                        digest: Some(DigestCadence::Weekly),
+                        reviews: vec![],
+                        liaisons: vec![],
                     },
                 },
                 defaults: Defaults {

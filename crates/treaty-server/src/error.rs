@@ -75,7 +75,7 @@ pub enum ApiError {
 }
 
 impl ApiError {
-    fn parts(&self) -> (StatusCode, &'static str) {
+    pub(crate) fn parts(&self) -> (StatusCode, &'static str) {
         match self {
             ApiError::Unauthenticated(_) => (StatusCode::UNAUTHORIZED, "unauthenticated"),
             ApiError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
@@ -190,14 +190,15 @@ impl<T: Serialize> IntoResponse for Json<T> {
 
 /// Rewrites any error answered outside the handlers (a query or path that
 /// does not parse, a wrong method, a timeout) into the common body, so that
-/// clients parse one shape.
+/// clients parse one shape. The dashboard's HTML error pages are left as
+/// they are: a browser shows them.
 pub async fn uniform_errors(response: Response) -> Response {
     let status = response.status();
     let is_json = response
         .headers()
         .get(axum::http::header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/json"));
+        .is_some_and(|v| v.starts_with("application/json") || v.starts_with("text/html"));
     if !(status.is_client_error() || status.is_server_error()) || is_json {
         return response;
     }

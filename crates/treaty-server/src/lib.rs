@@ -16,7 +16,8 @@
 //! for a write) and `connections` the accept loop and the bounds on
 //! connections (how many, how idle, how slow), `webhooks` the delivery
 //! of notifications (a worker `treaty serve` starts beside the API),
-//! `log_key` the decision log's signing key file. The names the API accepts
+//! `log_key` the decision log's signing key file, `ui` the dashboard (HTML
+//! pages under `/ui/`). The names the API accepts
 //! for kinds, policies and categories are treaty-compat's (`Format`,
 //! `Compatibility`, `proto::Category`).
 
@@ -34,6 +35,7 @@ mod release;
 mod remembered;
 mod routes;
 mod stored;
+pub mod ui;
 pub mod webhooks;
 
 use std::sync::Arc;
@@ -94,6 +96,9 @@ pub struct Config {
     /// Whether the gate accepts `now` (decide as of another moment): for
     /// tests only; a broker in use decides at its own time.
     pub gate_clock_from_request: bool,
+    /// The dashboard (`/ui/`): how long a session lasts, whether its
+    /// cookie is `Secure`.
+    pub ui: ui::UiConfig,
 }
 
 impl Default for Config {
@@ -114,6 +119,7 @@ impl Default for Config {
             log_signer: None,
             max_evidence_bytes: 256 * 1024 * 1024,
             gate_clock_from_request: false,
+            ui: ui::UiConfig::default(),
         }
     }
 }
@@ -194,6 +200,7 @@ pub fn app(store: Store, config: Config) -> Router {
             }),
         )
         .merge(routes::pact_broker::router())
+        .merge(ui::router())
         .fallback(not_found)
         .with_state(state.clone())
         // Outside the routes, so that a write to a path that does not

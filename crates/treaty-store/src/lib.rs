@@ -21,6 +21,10 @@
 //! `notifications` is the outbox of webhook events and their delivery log;
 //! `pacts` what the Pact Broker API publishes (pacts by content hash,
 //! branches and tags of versions, environments' Pact details);
+//! `sessions` the dashboard's sign-in sessions (kept by the hash of their
+//! id, ended by expiry, sign-out or the revocation of their token);
+//! `catalog` the dashboard catalog's reads (an interface's consumers and
+//! its latest versions);
 //! `proposals` the change proposals and waivers, their decisions and
 //! moves, each written with its log entry and announcements;
 //! `trains` the release trains' revisions and the evidence pushed for them;
@@ -38,6 +42,7 @@
 
 #![warn(missing_docs)]
 
+mod catalog;
 mod decision_log;
 mod deployments;
 mod error;
@@ -55,6 +60,7 @@ mod proposals;
 mod registry;
 mod released;
 mod scratch;
+mod sessions;
 mod store;
 mod teams;
 mod tokens;
@@ -63,6 +69,7 @@ mod verifications;
 mod versions;
 mod write;
 
+pub use catalog::ConsumerOf;
 pub use decision_log::{AppendedDecision, MAX_LOG_PAGE, NewDecision, TreeHead};
 pub use deployments::{DeployedConsumer, Deployment};
 pub use error::StoreError;
@@ -82,6 +89,7 @@ pub use proposals::{
 pub use registry::{Component, InterfaceRecord, OwnedInterface};
 pub use released::{Recorded, Release};
 pub use scratch::{drop_scratch_postgres, scratch_postgres_url};
+pub use sessions::{MAX_SESSION_SECRET, OpenedSession};
 pub use store::{Store, Table, Written};
 pub use teams::{ADMIN_TEAM, Team};
 pub use tokens::{CreatedToken, Principal, Scope};

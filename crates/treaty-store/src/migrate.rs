@@ -20,7 +20,8 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0006_proposals.sql"),
     include_str!("../migrations/0007_pact_broker.sql"),
     include_str!("../migrations/0008_released_versions.sql"),
-    include_str!("../migrations/0009_trains.sql"),
+    include_str!("../migrations/0009_ui_sessions.sql"),
+    include_str!("../migrations/0010_trains.sql"),
 ];
 
 /// Held by the PostgreSQL connection that migrates; any fixed number

@@ -239,7 +239,7 @@ impl Store {
 /// [`insert_token`] writes them; empty for none). An unknown name is an
 /// error, never dropped: dropping it would quietly change what the token
 /// grants.
-fn stored_scopes(token_id: &str, stored: &str) -> Result<Vec<Scope>, StoreError> {
+pub(crate) fn stored_scopes(token_id: &str, stored: &str) -> Result<Vec<Scope>, StoreError> {
     if stored.is_empty() {
         return Ok(Vec::new());
     }

@@ -29,6 +29,8 @@ pub fn run(args: ServeArgs) -> Exit {
         webhook_poll_ms,
         log_key,
         log_origin,
+        ui_session_hours,
+        ui_secure_cookies,
     } = args;
     let log_key = log_key.unwrap_or_else(|| default_log_key(&database_url));
     let seconds = std::time::Duration::from_secs;
@@ -56,6 +58,10 @@ pub fn run(args: ServeArgs) -> Exit {
                 lease: std::time::Duration::from_millis(webhook_lease_ms),
                 poll: std::time::Duration::from_millis(webhook_poll_ms),
                 ..treaty_server::webhooks::WebhookConfig::default()
+            },
+            ui: treaty_server::ui::UiConfig {
+                session_ttl: seconds(ui_session_hours.saturating_mul(3600)),
+                secure_cookies: ui_secure_cookies,
             },
             ..treaty_server::Config::default()
         },

@@ -6,6 +6,7 @@ pub mod changelog;
 pub mod check;
 pub mod decide;
 pub mod diff;
+pub mod gate;
 pub mod pact;
 pub mod propose;
 pub mod repo_files;

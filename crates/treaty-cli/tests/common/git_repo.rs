@@ -7,10 +7,15 @@ use std::process::{Command, Output};
 
 /// Runs git in `dir`, with a fixed identity and date.
 pub fn git(dir: &Path, args: &[&str]) -> String {
+    git_on(dir, "2026-01-02T03:04:05Z", args)
+}
+
+/// Runs git in `dir`, with a fixed identity, as of `date`.
+pub fn git_on(dir: &Path, date: &str, args: &[&str]) -> String {
     let out = Command::new("git")
         .current_dir(dir)
-        .env("GIT_AUTHOR_DATE", "2026-01-02T03:04:05Z")
-        .env("GIT_COMMITTER_DATE", "2026-01-02T03:04:05Z")
+        .env("GIT_AUTHOR_DATE", date)
+        .env("GIT_COMMITTER_DATE", date)
         .args([
             "-c",
             "user.email=ci@example.com",

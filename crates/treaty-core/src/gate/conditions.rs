@@ -5,7 +5,7 @@
 use std::collections::BTreeSet;
 
 use super::criteria::{self, number};
-use super::{EvidenceSubject, GateInput, Reason, Weight};
+use super::{Evidence, EvidenceSubject, GateInput, Reason, Weight};
 use crate::governance::{self, Subject, Verdict};
 use crate::model::{ChangeKind, DebtPolicy, ProposalState, Threshold};
 
@@ -47,13 +47,7 @@ pub(super) fn proposals(input: &GateInput<'_>, reasons: &mut Vec<Reason>) {
         if p.state == ProposalState::Shipped {
             continue;
         }
-        let subject = match input.interface(&p.interface) {
-            Some(i) => Subject::of(i, p.affected.clone()),
-            None => Subject {
-                affected_consumers: p.affected.clone(),
-                ..Subject::default()
-            },
-        };
+        let subject = Subject::among(input.interfaces, &p.interface, p.affected.clone());
         let required =
             governance::required_approvals(input.governance, ChangeKind::Breaking, &subject, today);
         let verdict = if p.state == ProposalState::Draft {
@@ -135,7 +129,7 @@ pub(super) fn blockers(input: &GateInput<'_>, reasons: &mut Vec<Reason>) {
 
 /// The release's interfaces' SLOs, where a measurement was recorded: the
 /// newest for the version being shipped must be within the objective.
-pub(super) fn slos(input: &GateInput<'_>, reasons: &mut Vec<Reason>) {
+pub(super) fn slos(input: &GateInput<'_>, evidence: &Evidence<'_>, reasons: &mut Vec<Reason>) {
     for id in input.release_interfaces() {
         let Some(interface) = input.interface(id) else {
             continue;
@@ -145,10 +139,8 @@ pub(super) fn slos(input: &GateInput<'_>, reasons: &mut Vec<Reason>) {
                 interface: id.to_owned(),
                 slo: slo.name.clone(),
             };
-            let picked = criteria::select(
-                input,
-                input.evidence.iter().filter(|r| r.subject == subject),
-            );
+            let picked =
+                criteria::select(input, evidence.get(&subject).into_iter().flatten().copied());
             let Some(record) = picked.record else {
                 continue;
             };

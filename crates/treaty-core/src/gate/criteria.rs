@@ -5,7 +5,7 @@
 use serde::Serialize;
 use treaty_evidence::Measurement;
 
-use super::{EvidenceRecord, EvidenceSubject, GateInput};
+use super::{Evidence, EvidenceRecord, EvidenceSubject, GateInput};
 use crate::model::{Criterion, EvidenceKind, Threshold};
 
 /// One criterion judged.
@@ -30,7 +30,12 @@ pub struct CriterionVerdict {
 }
 
 /// Judges `criterion` of scope item `item`.
-pub(super) fn judge(input: &GateInput<'_>, item: &str, criterion: &Criterion) -> CriterionVerdict {
+pub(super) fn judge(
+    input: &GateInput<'_>,
+    evidence_of: &Evidence<'_>,
+    item: &str,
+    criterion: &Criterion,
+) -> CriterionVerdict {
     let id = criterion.id.value.clone();
     let unmet = |code, detail: String| CriterionVerdict {
         id: id.clone(),
@@ -50,7 +55,7 @@ pub(super) fn judge(input: &GateInput<'_>, item: &str, criterion: &Criterion) ->
         item: item.to_owned(),
         criterion: criterion.id.value.clone(),
     };
-    let records = input.evidence.iter().filter(|r| r.subject == subject);
+    let records = evidence_of.get(&subject).into_iter().flatten().copied();
     let Selected { record, stale } = select(input, records);
     let Some(record) = record else {
         let detail = match stale.first() {
@@ -211,39 +216,11 @@ pub(super) fn measure(
 /// the other's.
 fn in_unit(m: &Measurement, unit: Option<&str>) -> Result<f64, String> {
     match (m.unit.as_deref(), unit) {
-        (Some(from), Some(to)) => convert_unit(m.value, from, to).ok_or_else(|| {
+        (Some(from), Some(to)) => treaty_evidence::convert(m.value, from, to).ok_or_else(|| {
             format!("measured in `{from}`, which does not convert to the threshold's `{to}`")
         }),
         _ => Ok(m.value),
     }
-}
-
-/// `value` in `from` units expressed in `to` units: time units (`ns`,
-/// `us`/`µs`, `ms`, `s`, `min`, `h`) convert into each other, `%` and
-/// `percent` are one unit; any unit converts to itself. `None` otherwise.
-pub fn convert_unit(value: f64, from: &str, to: &str) -> Option<f64> {
-    fn seconds(unit: &str) -> Option<f64> {
-        Some(match unit {
-            "ns" => 1e-9,
-            "us" | "µs" => 1e-6,
-            "ms" => 1e-3,
-            "s" => 1.0,
-            "min" => 60.0,
-            "h" => 3600.0,
-            _ => return None,
-        })
-    }
-    let canonical = |u: &str| {
-        if u == "percent" {
-            "%".to_owned()
-        } else {
-            u.to_owned()
-        }
-    };
-    if canonical(from) == canonical(to) {
-        return Some(value);
-    }
-    Some(value * seconds(from)? / seconds(to)?)
 }
 
 fn bounds(t: &Threshold) -> String {
@@ -282,13 +259,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn units_convert() {
-        assert_eq!(convert_unit(1500.0, "us", "ms"), Some(1.5));
-        assert_eq!(convert_unit(2.0, "s", "ms"), Some(2000.0));
-        assert_eq!(convert_unit(99.5, "percent", "%"), Some(99.5));
-        assert_eq!(convert_unit(3.0, "ms", "%"), None);
-        assert_eq!(convert_unit(3.0, "req/s", "req/s"), Some(3.0));
+    fn numbers_read_as_written() {
         assert_eq!(number(0.98), "0.98");
         assert_eq!(number(100.0), "100");
+        assert_eq!(number(-0.0), "0");
     }
 }

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use super::criteria::{self, CriterionVerdict};
-use super::{GateInput, Reason, Weight};
+use super::{Evidence, GateInput, Reason, Weight};
 use crate::model::{FlagState, ScopeItem};
 
 /// Where a scope item stands for this release.
@@ -47,7 +47,11 @@ pub struct ItemVerdict {
 }
 
 /// Judges every scope item, adding the reasons they give.
-pub(super) fn judge(input: &GateInput<'_>, reasons: &mut Vec<Reason>) -> Vec<ItemVerdict> {
+pub(super) fn judge(
+    input: &GateInput<'_>,
+    evidence: &Evidence<'_>,
+    reasons: &mut Vec<Reason>,
+) -> Vec<ItemVerdict> {
     let scope = &input.release.scope;
     let mut own: BTreeMap<&str, (Vec<CriterionVerdict>, Vec<String>)> = BTreeMap::new();
     for item in scope {
@@ -55,7 +59,7 @@ pub(super) fn judge(input: &GateInput<'_>, reasons: &mut Vec<Reason>) -> Vec<Ite
         let criteria: Vec<CriterionVerdict> = item
             .done
             .iter()
-            .map(|c| criteria::judge(input, id, c))
+            .map(|c| criteria::judge(input, evidence, id, c))
             .collect();
         let mut held = Vec::new();
         if item.done.is_empty() {

@@ -22,7 +22,7 @@
 //! - an override approved as governance asks for `gate_override` turns a
 //!   no-go into a go, and every reason stays listed.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use jiff::Timestamp;
 use serde::Serialize;
@@ -36,7 +36,8 @@ mod conditions;
 mod criteria;
 mod items;
 
-pub use criteria::convert_unit;
+/// The evidence records of each subject, in the input's order.
+type Evidence<'a> = HashMap<&'a EvidenceSubject, Vec<&'a EvidenceRecord>>;
 
 /// Everything the gate judges.
 #[derive(Debug, Clone, Copy)]
@@ -106,7 +107,7 @@ pub struct EvidenceRecord {
 }
 
 /// What a piece of evidence is for.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum EvidenceSubject {
     /// A criterion of a scope item of the release.
     Criterion {
@@ -171,6 +172,8 @@ pub struct OpenBlocker {
     pub severity: Severity,
     /// The scope item it blocks; none: the whole release.
     pub item: Option<String>,
+    /// The team that owns it (whose escalation path it walks).
+    pub team: String,
     /// When it must be resolved by, from the SLA of its severity.
     pub deadline: Option<Timestamp>,
 }
@@ -263,10 +266,16 @@ impl GateVerdict {
 /// `input.now`.
 pub fn decide(input: &GateInput<'_>) -> GateVerdict {
     let mut reasons = Vec::new();
-    let items = items::judge(input, &mut reasons);
+    // Each subject's records, once: a release of thousands of criteria
+    // and a hundred thousand records must not scan them all per criterion.
+    let mut by_subject: Evidence<'_> = HashMap::new();
+    for r in input.evidence {
+        by_subject.entry(&r.subject).or_default().push(r);
+    }
+    let items = items::judge(input, &by_subject, &mut reasons);
     conditions::proposals(input, &mut reasons);
     conditions::blockers(input, &mut reasons);
-    conditions::slos(input, &mut reasons);
+    conditions::slos(input, &by_subject, &mut reasons);
     conditions::waivers(input, &mut reasons);
     conditions::freezes(input, &mut reasons);
     conditions::debt(input, &mut reasons);

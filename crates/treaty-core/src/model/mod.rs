@@ -47,13 +47,14 @@ pub use proposal::{
     FileDecision, FileVerdict, Proposal, ProposalState, ProposedChange, Transition,
 };
 pub use release::{
-    Cadence, Criterion, Debt, Dependency, Evidence, EvidenceKind, FlagState, Milestones,
-    Mitigation, Release, ReleaseStatus, ScopeItem, Variability,
+    Cadence, Commitment, CommitmentKind, Criterion, Debt, Dependency, Evidence, EvidenceKind,
+    FlagState, Milestones, Mitigation, Release, ReleaseStatus, ScopeItem, Variability,
 };
 pub use team::{Contacts, EscalationStep, Member, Team};
 pub use values::{CalendarDate, Duration, Threshold};
 pub use waiver::Waiver;
 pub use workspace::{
-    ApprovalRule, Approver, BlockerSlas, ChangeKind, DebtPolicy, Defaults, Freeze, GateRules,
-    Governance, Organization, Severity, WorkspaceFile,
+    ApprovalRule, Approver, BlockerSlas, ChangeKind, Communication, DebtPolicy, Defaults,
+    DigestCadence, EscalationRules, Freeze, GateRules, Governance, Liaison, Organization, Review,
+    Severity, WorkspaceFile,
 };

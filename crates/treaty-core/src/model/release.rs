@@ -30,6 +30,51 @@ pub struct Release {
     /// Technical debt accepted to ship this release.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub debt: Vec<Debt>,
+    /// What teams promise one another for this release.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub commitments: Vec<Commitment>,
+}
+
+/// A promise one team makes to others for a release: remediation time,
+/// on-call support during a freeze, shared capacity at a peak.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Commitment {
+    /// Identifier, unique within the release.
+    pub id: Spanned<String>,
+    /// The team that promises.
+    pub by: Spanned<String>,
+    /// The teams it is promised to; every other team with scope in the
+    /// release when empty.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub to: Vec<Spanned<String>>,
+    /// What kind of promise it is.
+    pub kind: CommitmentKind,
+    /// The promise, in words.
+    pub promise: String,
+    /// The first day it holds; from the start unless said.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<Spanned<CalendarDate>>,
+    /// The last day it holds; to the ship date unless said.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub until: Option<Spanned<CalendarDate>>,
+    /// Whether it was kept, recorded after the fact (for the review).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kept: Option<bool>,
+}
+
+/// A kind of promise between teams.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum CommitmentKind {
+    /// How fast reported defects are fixed.
+    RemediationTime,
+    /// Someone on call to help, such as during a freeze.
+    OnCall,
+    /// People or capacity shared at a peak.
+    Capacity,
+    /// Anything else.
+    Other,
 }
 
 /// Where a release stands.

@@ -63,6 +63,107 @@ pub struct Governance {
     /// How the release gate weighs open blockers and unpaid debt.
     #[serde(default, skip_serializing_if = "GateRules::is_default")]
     pub gate: GateRules,
+    /// When a release's trouble escalates before its deadlines, besides
+    /// blockers past their SLA.
+    #[serde(default, skip_serializing_if = "EscalationRules::is_default")]
+    pub escalation: EscalationRules,
+    /// How teams keep each other informed: digests, reviews, liaisons.
+    #[serde(default, skip_serializing_if = "Communication::is_default")]
+    pub communication: Communication,
+}
+
+/// The communication cadence between teams.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Communication {
+    /// How often each team gets its status digest; no digest unless said.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub digest: Option<DigestCadence>,
+    /// Recurring cross-team reviews.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reviews: Vec<Review>,
+    /// Roles that rotate between teams.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub liaisons: Vec<Liaison>,
+}
+
+impl Communication {
+    fn is_default(&self) -> bool {
+        *self == Communication::default()
+    }
+}
+
+/// How often a digest goes out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum DigestCadence {
+    /// Every day.
+    Daily,
+    /// Every week.
+    Weekly,
+    /// Every two weeks.
+    Biweekly,
+}
+
+impl DigestCadence {
+    /// The days between two digests.
+    pub fn days(self) -> i64 {
+        match self {
+            DigestCadence::Daily => 1,
+            DigestCadence::Weekly => 7,
+            DigestCadence::Biweekly => 14,
+        }
+    }
+}
+
+/// A recurring cross-team review.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Review {
+    /// What it is called.
+    pub name: String,
+    /// The day of the first one.
+    pub first: Spanned<CalendarDate>,
+    /// The time between two (whole days).
+    pub every: Spanned<Duration>,
+    /// The teams taking part; every team unless said.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub teams: Vec<Spanned<String>>,
+}
+
+/// A role that rotates between teams, one period each, in order.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Liaison {
+    /// The role, in words (`release liaison`).
+    pub role: String,
+    /// The teams holding it in turn. At least one.
+    pub rotation: Vec<Spanned<String>>,
+    /// How long each holds it (whole days).
+    pub every: Spanned<Duration>,
+    /// The day the first team of the rotation takes it.
+    pub from: Spanned<CalendarDate>,
+}
+
+/// How long before a milestone a release's trouble escalates. A rule not
+/// set does not fire.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EscalationRules {
+    /// A dependency of high variability still not done this long before
+    /// feature freeze escalates to the team delivering it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub open_dependency_before_feature_freeze: Option<Spanned<Duration>>,
+    /// A gate saying no-go this long before the ship date escalates to the
+    /// owners of the missing items (and the steering group for the rest).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failing_gate_before_ship: Option<Spanned<Duration>>,
+}
+
+impl EscalationRules {
+    fn is_default(&self) -> bool {
+        *self == EscalationRules::default()
+    }
 }
 
 /// How the release gate (`treaty gate`) weighs what is not evidence.

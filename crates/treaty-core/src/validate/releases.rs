@@ -138,6 +138,25 @@ impl Validator {
                 }
             }
         }
+        self.unique_ids("commitment", release.commitments.iter().map(|c| &c.id));
+        for commitment in &release.commitments {
+            self.team_ref(&commitment.by, "the team that promises");
+            for team in &commitment.to {
+                self.team_ref(team, "a team it is promised to");
+            }
+            if let (Some(from), Some(until)) = (&commitment.from, &commitment.until)
+                && from.value > until.value
+            {
+                self.push(
+                    Diagnostic::error(
+                        codes::DATE_ORDER,
+                        format!("commitment `{}` ends before it starts", commitment.id.value),
+                    )
+                    .at(until.span)
+                    .with_related(from.span, "starts here"),
+                );
+            }
+        }
         self.cycles(release);
         for debt in &release.debt {
             self.owner(

@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use treaty_syntax::{Diagnostic, Span};
+use treaty_syntax::{Diagnostic, Span, Spanned};
 
 use super::{Validator, is_valid_id};
 use crate::codes;
@@ -94,6 +94,29 @@ impl Validator {
                 }
             }
         }
+        let c = &g.communication;
+        for review in &c.reviews {
+            self.whole_days(&review.every, &format!("review `{}`", review.name));
+            for team in &review.teams {
+                self.team_ref(team, "a team taking part in a review");
+            }
+        }
+        for liaison in &c.liaisons {
+            self.whole_days(&liaison.every, &format!("liaison role `{}`", liaison.role));
+            if liaison.rotation.is_empty() {
+                self.push(
+                    Diagnostic::error(
+                        codes::INVALID_PERIOD,
+                        format!("liaison role `{}` rotates between no team", liaison.role),
+                    )
+                    .at(liaison.from.span)
+                    .with_hint("list the teams that hold the role in turn under `rotation`"),
+                );
+            }
+            for team in &liaison.rotation {
+                self.team_ref(team, "a team in a liaison rotation");
+            }
+        }
         for freeze in &g.freezes {
             if g.steering_group.is_empty() {
                 self.push(
@@ -118,6 +141,25 @@ impl Validator {
                     .with_related(freeze.from.span, "starts here"),
                 );
             }
+        }
+    }
+
+    /// Reports a period of a recurring meeting or role that is not a whole
+    /// number of days: they fall on days.
+    fn whole_days(&mut self, every: &Spanned<crate::model::Duration>, what: &str) {
+        let minutes = every.value.minutes();
+        if minutes == 0 || !minutes.is_multiple_of(60 * 24) {
+            self.push(
+                Diagnostic::error(
+                    codes::INVALID_PERIOD,
+                    format!(
+                        "{what} recurs every {}, not a whole number of days",
+                        every.value
+                    ),
+                )
+                .at(every.span)
+                .with_hint("write the period in days or weeks, such as `1w` or `14d`"),
+            );
         }
     }
 }

@@ -1,4 +1,4 @@
--- Version 9. Release trains in the broker: what the release gate needs of
+-- Version 10. Release trains in the broker: what the release gate needs of
 -- a workspace (the release, governance, the release's interfaces, every
 -- release's debt), published by the CLI as one JSON document per revision,
 -- and the evidence pushed for it. Raw reports are not kept: only what

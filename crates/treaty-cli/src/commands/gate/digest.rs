@@ -1,0 +1,120 @@
+//! `treaty digest --team TEAM`: the team's status digest over every open
+//! release (planned or active), each judged by the gate on the evidence
+//! its criteria's globs find. `--previous FILE` (a digest this command
+//! wrote with `--format json`) adds what changed since.
+
+use treaty_core::check::waivers::KnownWaiver;
+use treaty_core::digest::{self, Digest, ReleaseView};
+use treaty_core::gate::{self, GateInput, KnownProposal};
+use treaty_core::model::ReleaseStatus;
+use treaty_core::risk;
+
+use super::{evidence, load_valid, render, shipping};
+use crate::cli::{DigestArgs, GateFormat};
+use crate::exit::{self, Exit};
+
+/// Largest previous digest read: a digest is a page of text.
+const MAX_PREVIOUS: u64 = 4 << 20;
+
+pub fn run(args: DigestArgs) -> Exit {
+    match make(&args) {
+        Ok(out) => {
+            crate::commands::print(&out);
+            Exit::Success
+        }
+        Err(e) => exit::error(e),
+    }
+}
+
+fn make(args: &DigestArgs) -> Result<String, String> {
+    let now = args.now.unwrap_or_else(jiff::Timestamp::now);
+    let ws = load_valid(&args.dir, now)?;
+    if !crate::commands::repo_files::known_team(&ws, &args.team) {
+        return Err(format!("unknown team `{}`", args.team));
+    }
+    let previous: Option<Digest> = match &args.previous {
+        None => None,
+        Some(path) => {
+            let size = std::fs::metadata(path)
+                .map_err(|e| format!("{}: {e}", path.display()))?
+                .len();
+            if size > MAX_PREVIOUS {
+                return Err(format!(
+                    "{}: {size} bytes, more than a digest's {MAX_PREVIOUS}",
+                    path.display()
+                ));
+            }
+            let text =
+                std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+            let d: Digest = serde_json::from_str(&text).map_err(|e| {
+                format!(
+                    "{}:{}: not a digest written by `treaty digest --format json`: {e}",
+                    path.display(),
+                    e.line()
+                )
+            })?;
+            if d.team != args.team {
+                return Err(format!(
+                    "{}: the digest of team `{}`, not `{}`",
+                    path.display(),
+                    d.team,
+                    args.team
+                ));
+            }
+            Some(d)
+        }
+    };
+    let shipping = shipping(&args.ship)?;
+    let proposals: Vec<KnownProposal> = ws.proposals.iter().map(KnownProposal::from_file).collect();
+    let waivers: Vec<KnownWaiver> = ws.waivers.iter().map(KnownWaiver::from_file).collect();
+    let governance = ws.governance();
+    let open: Vec<_> = ws
+        .releases
+        .iter()
+        .filter(|r| matches!(r.status, ReleaseStatus::Planned | ReleaseStatus::Active))
+        .collect();
+    let mut evidence = Vec::new();
+    for release in &open {
+        evidence.push(evidence::gather(&args.dir, release, &ws.interfaces, &[])?);
+    }
+    let inputs: Vec<GateInput<'_>> = open
+        .iter()
+        .zip(&evidence)
+        .map(|(release, evidence)| GateInput {
+            release,
+            releases: &ws.releases,
+            governance: &governance,
+            interfaces: &ws.interfaces,
+            environment: &args.environment,
+            shipping: &shipping,
+            evidence,
+            proposals: &proposals,
+            waivers: &waivers,
+            blockers: &[],
+            overrides: &[],
+            now,
+        })
+        .collect();
+    let verdicts: Vec<_> = inputs.iter().map(gate::decide).collect();
+    let risks: Vec<_> = inputs
+        .iter()
+        .zip(&verdicts)
+        .map(|(i, v)| risk::assess(i, v))
+        .collect();
+    let views: Vec<ReleaseView<'_>> = inputs
+        .iter()
+        .zip(&verdicts)
+        .zip(&risks)
+        .map(|((input, verdict), risks)| ReleaseView {
+            input,
+            verdict,
+            risks,
+        })
+        .collect();
+    let d = digest::digest(&args.team, &views, &governance, now, previous.as_ref());
+    Ok(match args.format {
+        GateFormat::Json => serde_json::to_string_pretty(&d).map_err(|e| e.to_string())? + "\n",
+        GateFormat::Text => render::digest_text(&d),
+        GateFormat::Markdown => render::digest_markdown(&d),
+    })
+}

@@ -1,0 +1,98 @@
+// Treaty's dashboard in Debian's headless Chromium, driven by
+// playwright-core (no browser download). Run by
+// crates/treaty-server/tests/ui_e2e.rs, which starts a broker with data and
+// passes TREATY_URL, TREATY_TOKEN, TREATY_E2E_CHROMIUM and
+// TREATY_E2E_ARTIFACTS. Exits non-zero on the first failure.
+'use strict';
+
+const fs = require('fs');
+const path = require('path');
+const { chromium } = require('playwright-core');
+
+const base = process.env.TREATY_URL;
+const token = process.env.TREATY_TOKEN;
+const executablePath = process.env.TREATY_E2E_CHROMIUM || '/usr/bin/chromium';
+const artifacts = process.env.TREATY_E2E_ARTIFACTS || path.join(__dirname, '../../target/e2e-artifacts');
+const axeSource = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+
+function check(condition, what) {
+  if (!condition) throw new Error(`failed: ${what}`);
+  console.log(`ok: ${what}`);
+}
+
+// Runs axe-core in the page; serious or critical violations fail.
+async function accessible(page, name) {
+  await page.evaluate(axeSource);
+  const results = await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
+  check(results.passes.length > 0, `${name}: axe-core ran (${results.passes.length} rule(s) passed)`);
+  const bad = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  for (const v of results.violations) {
+    console.log(`axe ${name}: ${v.impact} ${v.id}: ${v.help} (${v.nodes.length} node(s))`);
+  }
+  check(bad.length === 0, `${name}: no serious or critical accessibility violation`);
+}
+
+async function shot(page, name) {
+  await page.screenshot({ path: path.join(artifacts, `${name}.png`), fullPage: true });
+}
+
+async function main() {
+  if (!base || !token) throw new Error('set TREATY_URL and TREATY_TOKEN');
+  fs.mkdirSync(artifacts, { recursive: true });
+  const browser = await chromium.launch({ executablePath, args: ['--no-sandbox'] });
+  try {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const page = await context.newPage();
+    // A page that breaks its own Content-Security-Policy says so here.
+    const violations = [];
+    page.on('console', (m) => { if (/Content Security Policy/i.test(m.text())) violations.push(m.text()); });
+
+    await page.goto(`${base}/ui/catalog`);
+    check(page.url().endsWith('/ui/sign-in'), 'signed out, the catalog sends to sign-in');
+    await page.keyboard.press('Tab');
+    check(await page.evaluate(() => document.activeElement.textContent.trim()) === 'Skip to the content',
+      'the first Tab reaches the skip link');
+    await accessible(page, 'sign-in');
+    await shot(page, 'sign-in');
+
+    await page.getByLabel('Team token').fill(token);
+    await page.getByLabel('Team token').press('Enter');
+    await page.waitForURL('**/ui/catalog');
+    check(await page.getByRole('heading', { level: 1 }).textContent() === 'Catalog', 'signed in, on the catalog');
+    check((await page.textContent('body')).includes('<script>alert(1)</script>'), 'the hostile team name is shown as text');
+    await accessible(page, 'catalog');
+    await shot(page, 'catalog');
+
+    await page.getByLabel('Find an interface, a team or an operation').fill('items/{sku}');
+    await page.getByRole('button', { name: 'Search' }).click();
+    await page.waitForURL('**/ui/catalog?q=*');
+    check((await page.textContent('main')).includes('1 of 1 interface(s) match'), 'the search finds the interface by an operation');
+    await shot(page, 'catalog-search');
+
+    await page.getByRole('link', { name: 'catalog-api' }).click();
+    await page.waitForURL('**/ui/interfaces/catalog-api');
+    check(await page.getByRole('heading', { level: 1 }).textContent() === 'Interface catalog-api', 'the interface page opens');
+    await accessible(page, 'interface');
+    await shot(page, 'interface');
+
+    await page.getByRole('link', { name: 'Can-i-release matrix' }).click();
+    await page.getByLabel('Environment').selectOption('production');
+    await page.getByRole('button', { name: 'Show' }).click();
+    await page.waitForURL('**/ui/matrix?environment=production');
+    const matrix = await page.textContent('main');
+    check(matrix.includes('✗ breaking') && matrix.includes('✓ compatible'), 'the matrix shows a breaking and a compatible pair, in words');
+    await accessible(page, 'matrix');
+    await shot(page, 'matrix');
+
+    check(violations.length === 0, `no Content-Security-Policy violation${violations.length ? `: ${violations.join('; ')}` : ''}`);
+
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.waitForURL('**/ui/sign-in');
+    await page.goto(`${base}/ui/catalog`);
+    check(page.url().endsWith('/ui/sign-in'), 'signed out');
+  } finally {
+    await browser.close();
+  }
+}
+
+main().catch((e) => { console.error(e); process.exit(1); });
