@@ -15,7 +15,7 @@ pub use facts::{
     CanIReleaseArgs, ExpectArgs, PublishArgs, RecordDeploymentArgs, RecordReleaseArgs,
     RecordSupportEndedArgs, RecordUndeploymentArgs, VerifyArgs,
 };
-pub use gate::{DigestArgs, GateArgs, GateFormat, ReviewArgs};
+pub use gate::{DigestArgs, GateArgs, GateCommand, GateFormat, ReviewArgs};
 pub use repository::{
     DecideArgs, ProposalCommand, ProposeArgs, ShowArgs, TransitionArgs, WaiveArgs,
 };
@@ -81,7 +81,7 @@ pub enum Command {
     /// Go or no-go for a release train: every scope item's criteria judged
     /// from evidence, with approvals, waivers, freezes and debt; exit 0 go,
     /// 1 no-go, 2 error.
-    Gate(GateArgs),
+    Gate(GateCommand),
     /// Where a release train stands: milestones, and each scope item's
     /// state and risk (low to critical) with the reason in words.
     Status(GateArgs),

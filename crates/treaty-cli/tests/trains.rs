@@ -145,5 +145,44 @@ fn publish_a_release_and_push_its_evidence() -> TestResult {
         ],
     )?;
     assert!(err.contains("line "), "the line it failed at: {err}");
+
+    // The gate on the broker, from the command line: the reservations'
+    // two criteria are met by what was pushed; the rest is still missing.
+    ok(&s, &admin, 0, &["environment", "create", "production"])?;
+    let json = ok(
+        &s,
+        &fulfillment,
+        1,
+        &[
+            "gate",
+            "2027-01",
+            "--ship",
+            "inventory-svc=2.0.0",
+            "--format",
+            "json",
+        ],
+    )?;
+    let verdict: serde_json::Value = serde_json::from_str(&json)?;
+    assert_eq!(verdict["decision"], "no_go", "{verdict:#}");
+    assert_eq!(verdict["items"][0]["id"], "multi-warehouse-reservations");
+    assert_eq!(verdict["items"][0]["state"], "live", "{verdict:#}");
+    let text = ok(&s, &fulfillment, 1, &["gate", "2027-01"])?;
+    assert!(
+        text.starts_with("NO-GO: release 2027-01 to production"),
+        "{text}"
+    );
+    assert!(
+        text.contains("blocking [item-missing] split-shipments"),
+        "{text}"
+    );
+    let err = ok(&s, &fulfillment, 2, &["gate", "2031-12"])?;
+    assert!(!err.is_empty(), "an unknown train is an error: {err}");
+    let err = ok(
+        &s,
+        &fulfillment,
+        2,
+        &["gate", "2027-01", "--evidence", "x.xml"],
+    )?;
+    assert!(err.contains("treaty evidence push"), "{err}");
     Ok(())
 }

@@ -1,5 +1,5 @@
 //! The release gate asked of a broker: `GET /api/v1/trains/{id}/gate`,
-//! for `treaty gate --broker` (wired into the command by its owner).
+//! for `treaty gate --broker`.
 //!
 //! The broker answers `treaty_core::gate::GateVerdict` serialized; that
 //! type is not deserializable (its reason codes are `&'static str`), so the

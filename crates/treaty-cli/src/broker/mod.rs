@@ -5,10 +5,6 @@
 //! (`serve`).
 
 pub mod client;
-#[expect(
-    dead_code,
-    reason = "the client of `treaty gate --broker`, wired into the gate command by its owner"
-)]
 pub mod gate;
 mod http;
 pub mod log;

@@ -5,6 +5,22 @@ use std::path::PathBuf;
 
 use clap::ValueEnum;
 
+/// `treaty gate`: the release gate's arguments, and the broker to ask
+/// instead of reading the repository.
+#[derive(Debug, clap::Args)]
+pub struct GateCommand {
+    #[command(flatten)]
+    pub gate: GateArgs,
+    /// Ask this broker (`GET /api/v1/trains/RELEASE/gate`, after `treaty
+    /// release publish` and `treaty evidence push`) instead of judging the
+    /// repository's files.
+    #[arg(long = "broker", env = "TREATY_BROKER", value_name = "URL")]
+    pub broker: Option<String>,
+    /// A token the broker issued.
+    #[arg(long, env = "TREATY_TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
+}
+
 #[derive(Debug, clap::Args)]
 pub struct GateArgs {
     /// The release train's id (`releases/ID.yaml`).

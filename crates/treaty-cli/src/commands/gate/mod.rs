@@ -21,11 +21,16 @@ use treaty_core::gate::{self, GateInput, KnownProposal};
 use treaty_core::{Workspace, escalation, risk};
 use treaty_syntax::{Severity, did_you_mean};
 
-use crate::cli::{GateArgs, GateFormat};
+use crate::broker::Broker;
+use crate::cli::{GateArgs, GateCommand, GateFormat};
 use crate::exit::{self, Exit};
 use crate::fs_source::FsSource;
 
-pub fn run(args: GateArgs) -> Exit {
+pub fn run(command: GateCommand) -> Exit {
+    if let Some(url) = &command.broker {
+        return on_broker(url, &command);
+    }
+    let args = command.gate;
     let judged = judge(&args, |input, _| {
         let verdict = gate::decide(input);
         let out = match args.format {
@@ -179,4 +184,50 @@ fn load_valid(dir: &Path, now: jiff::Timestamp) -> Result<Workspace, String> {
         ));
     }
     Ok(ws)
+}
+
+/// `treaty gate --broker URL`: the broker's verdict on what it was sent
+/// (`treaty release publish`, `treaty evidence push`), printed as the
+/// repository-only mode prints its own. Exit 0 go, 1 no-go, 2 when the
+/// broker cannot answer.
+fn on_broker(url: &str, command: &GateCommand) -> Exit {
+    let args = &command.gate;
+    if !args.evidence.is_empty() {
+        return exit::error(
+            "--evidence is read in the repository-only mode; push reports to the broker with `treaty evidence push`",
+        );
+    }
+    let shipping = match shipping(&args.ship) {
+        Ok(s) => s,
+        Err(e) => return exit::error(e),
+    };
+    let broker = Broker {
+        url: url.to_owned(),
+        token: command.token.clone(),
+    };
+    let now = args.now.map(|n| n.to_string());
+    match crate::broker::gate::ask(
+        &broker,
+        &args.release,
+        &args.environment,
+        &shipping,
+        now.as_deref(),
+    ) {
+        Ok(verdict) => {
+            let out = match args.format {
+                GateFormat::Json => {
+                    serde_json::to_string_pretty(&verdict.0).unwrap_or_default() + "\n"
+                }
+                GateFormat::Text => render::from_broker(&verdict.0, false),
+                GateFormat::Markdown => render::from_broker(&verdict.0, true),
+            };
+            super::print(&out);
+            if verdict.is_go() {
+                Exit::Success
+            } else {
+                Exit::Findings
+            }
+        }
+        Err(e) => exit::error(e.0),
+    }
 }

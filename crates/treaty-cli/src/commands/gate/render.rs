@@ -310,3 +310,61 @@ pub fn digest_markdown(d: &Digest) -> String {
     }
     out
 }
+
+/// A verdict the broker sent (JSON), for a terminal or as Markdown: the
+/// decision, each item's state, every reason but the live items'.
+pub fn from_broker(v: &serde_json::Value, markdown: bool) -> String {
+    let text = |k: &str| v[k].as_str().unwrap_or("?").to_owned();
+    let go = v["decision"] == "go";
+    let head = format!(
+        "{}: release {} to {}{}",
+        if go { "GO" } else { "NO-GO" },
+        text("release"),
+        text("environment"),
+        v["overridden_by"]
+            .as_str()
+            .map(|o| format!(", overridden by {o}"))
+            .unwrap_or_default()
+    );
+    let mut out = if markdown {
+        format!("### {head}\n\n")
+    } else {
+        format!(
+            "{head}\ndecided at {} by the broker\n\n",
+            text("decided_at")
+        )
+    };
+    for item in v["items"].as_array().into_iter().flatten() {
+        let state = match item["state"].as_str() {
+            Some("dark") => format!("dark (flag `{}` off)", item["flag"].as_str().unwrap_or("?")),
+            Some(s) => s.to_owned(),
+            None => "?".to_owned(),
+        };
+        let id = item["id"].as_str().unwrap_or("?");
+        let owner = item["owner"].as_str().unwrap_or("?");
+        let _ = if markdown {
+            writeln!(out, "- `{id}` ({owner}): {state}")
+        } else {
+            writeln!(out, "{id} ({owner}): {state}")
+        };
+    }
+    out.push('\n');
+    for r in v["reasons"].as_array().into_iter().flatten() {
+        if r["code"] == "item-live" {
+            continue;
+        }
+        let line = format!(
+            "{} [{}] {}: {}",
+            r["weight"].as_str().unwrap_or("?"),
+            r["code"].as_str().unwrap_or("?"),
+            r["subject"].as_str().unwrap_or("?"),
+            r["message"].as_str().unwrap_or("")
+        );
+        let _ = if markdown {
+            writeln!(out, "- {}", cell(&line))
+        } else {
+            writeln!(out, "{line}")
+        };
+    }
+    out
+}
