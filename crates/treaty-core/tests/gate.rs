@@ -473,6 +473,17 @@ fn gate_cases_as_data() {
         if decision != case.expect {
             failures.push(format!("{name}: expected {}, got {decision}", case.expect));
         }
+        for r in &verdict.reasons {
+            if !gate::CODES.contains(&r.code) {
+                failures.push(format!("{name}: code `{}` is not in gate::CODES", r.code));
+            }
+        }
+        // What a broker sends reads back as the same verdict.
+        let json = serde_json::to_string(&verdict).unwrap_or_default();
+        match serde_json::from_str::<GateVerdict>(&json) {
+            Ok(back) if back == verdict => {}
+            other => failures.push(format!("{name}: the verdict does not read back: {other:?}")),
+        }
         let blocking: Vec<String> = verdict
             .blocking()
             .map(|r| format!("{} {}", r.code, r.subject))

@@ -1,25 +1,14 @@
 //! The release gate asked of a broker: `GET /api/v1/trains/{id}/gate`,
 //! for `treaty gate --broker`.
 //!
-//! The broker answers `treaty_core::gate::GateVerdict` serialized; that
-//! type is not deserializable (its reason codes are `&'static str`), so the
-//! answer is handed back as JSON, with [`BrokerVerdict::is_go`] for the
-//! exit code.
+//! The broker answers `treaty_core::gate::GateVerdict` serialized; it is
+//! read back as one, so that both modes print alike.
 
 use std::collections::BTreeMap;
 
+use treaty_core::gate::GateVerdict;
+
 use super::http::{Broker, Result, enc};
-
-/// The broker's verdict, as it sent it.
-#[derive(Debug, Clone)]
-pub struct BrokerVerdict(pub serde_json::Value);
-
-impl BrokerVerdict {
-    /// Whether the broker answered go.
-    pub fn is_go(&self) -> bool {
-        self.0["decision"] == "go"
-    }
-}
 
 /// Asks the broker whether `release` may ship to `environment` with the
 /// component versions `shipping`; `now` (RFC 3339) only where the broker
@@ -30,7 +19,7 @@ pub fn ask(
     environment: &str,
     shipping: &BTreeMap<String, String>,
     now: Option<&str>,
-) -> Result<BrokerVerdict> {
+) -> Result<GateVerdict> {
     let mut path = format!(
         "/api/v1/trains/{}/gate?environment={}",
         enc(release),
@@ -42,5 +31,5 @@ pub fn ask(
     if let Some(now) = now {
         path.push_str(&format!("&now={}", enc(now)));
     }
-    broker.get::<serde_json::Value>(&path).map(BrokerVerdict)
+    broker.get::<GateVerdict>(&path)
 }

@@ -2,31 +2,31 @@
 //! the version being shipped, the entry the criterion's source names, the
 //! threshold's metric in the threshold's unit.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use treaty_evidence::Measurement;
 
 use super::{Evidence, EvidenceRecord, EvidenceSubject, GateInput};
 use crate::model::{Criterion, EvidenceKind, Threshold};
 
 /// One criterion judged.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CriterionVerdict {
     /// The criterion's id.
     pub id: String,
     /// Whether the evidence meets the threshold.
     pub met: bool,
     /// The measured value, in the threshold's unit, when there was one.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<f64>,
     /// Where the deciding evidence came from.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub evidence: Option<String>,
     /// Why it is met or not, in words.
     pub detail: String,
-    /// `evidence-stale` when only evidence for another version exists,
-    /// else `criterion-unmet` (or nothing when met).
-    #[serde(skip)]
-    pub code: &'static str,
+    /// Unmet because evidence exists only for another version than the
+    /// one shipped.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub stale: bool,
 }
 
 /// Judges `criterion` of scope item `item`.
@@ -37,17 +37,17 @@ pub(super) fn judge(
     criterion: &Criterion,
 ) -> CriterionVerdict {
     let id = criterion.id.value.clone();
-    let unmet = |code, detail: String| CriterionVerdict {
+    let unmet = |stale, detail: String| CriterionVerdict {
         id: id.clone(),
         met: false,
         value: None,
         evidence: None,
         detail,
-        code,
+        stale,
     };
     let (Some(evidence), Some(threshold)) = (&criterion.evidence, &criterion.threshold) else {
         return unmet(
-            "criterion-unmet",
+            false,
             "names no evidence or no threshold: nothing can show it is met".into(),
         );
     };
@@ -71,12 +71,7 @@ pub(super) fn judge(
                 evidence.source
             ),
         };
-        let code = if stale.is_empty() {
-            "criterion-unmet"
-        } else {
-            "evidence-stale"
-        };
-        return unmet(code, detail);
+        return unmet(!stale.is_empty(), detail);
     };
     let verdict = measure(record, &evidence.source, &threshold.value);
     CriterionVerdict {
@@ -98,11 +93,7 @@ pub(super) fn judge(
             ),
             Err((why, _)) => format!("{why}{}", pin_note(input, record)),
         },
-        code: if verdict.is_ok() {
-            ""
-        } else {
-            "criterion-unmet"
-        },
+        stale: false,
     }
 }
 

@@ -5,14 +5,14 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::criteria::{self, CriterionVerdict};
 use super::{Evidence, GateInput, Reason, Weight};
 use crate::model::{FlagState, ScopeItem};
 
 /// Where a scope item stands for this release.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "state")]
 pub enum ItemState {
     /// Done: it ships.
@@ -29,7 +29,7 @@ pub enum ItemState {
 }
 
 /// One scope item judged.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ItemVerdict {
     /// The item's id.
     pub id: String,
@@ -108,7 +108,7 @@ pub(super) fn judge(
         }
         let state = state_of(item, held.is_empty());
         report(input, item, &state, &held, reasons);
-        for c in criteria.iter().filter(|c| c.code == "evidence-stale") {
+        for c in criteria.iter().filter(|c| c.stale) {
             reasons.push(Reason {
                 weight: Weight::Warning,
                 code: "evidence-stale",

@@ -25,7 +25,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use jiff::Timestamp;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use treaty_evidence::Report;
 
 use crate::check::waivers::KnownWaiver;
@@ -191,8 +191,29 @@ pub struct GateOverride {
     pub decisions: Vec<(String, Decision)>,
 }
 
+/// Every reason code the gate gives (docs/gates.md lists them).
+pub const CODES: &[&str] = &[
+    "blocker-open",
+    "breaking-approved",
+    "breaking-unapproved",
+    "debt-unpaid",
+    "evidence-stale",
+    "freeze",
+    "item-dark",
+    "item-dropped",
+    "item-live",
+    "item-missing",
+    "override",
+    "override-pending",
+    "override-rejected",
+    "slo-breached",
+    "slo-met",
+    "waiver-expired",
+    "waiver-expiring",
+];
+
 /// Go or no-go.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum GateDecision {
     /// The release may ship.
@@ -202,7 +223,7 @@ pub enum GateDecision {
 }
 
 /// How much a reason weighs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Weight {
     /// It stops the release.
@@ -218,7 +239,7 @@ pub enum Weight {
 pub struct Reason {
     /// How much it weighs.
     pub weight: Weight,
-    /// A stable code (`criterion-unmet`, `blocker-open`, …; docs/gates.md).
+    /// A stable code (`item-missing`, `blocker-open`, …; [`CODES`]).
     pub code: &'static str,
     /// What it is about: a scope item, `item/criterion`, a proposal, a
     /// blocker, an interface.
@@ -227,8 +248,37 @@ pub struct Reason {
     pub message: String,
 }
 
-/// The gate's answer.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// A reason as read back (a broker's answer), before its code is checked
+/// to be one of [`CODES`].
+#[derive(Deserialize)]
+struct ReasonRead {
+    weight: Weight,
+    code: String,
+    subject: String,
+    message: String,
+}
+
+impl<'de> Deserialize<'de> for Reason {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Reason, D::Error> {
+        let r = ReasonRead::deserialize(d)?;
+        let code = CODES
+            .iter()
+            .find(|c| **c == r.code)
+            .copied()
+            .ok_or_else(|| {
+                serde::de::Error::custom(format!("unknown gate reason code `{}`", r.code))
+            })?;
+        Ok(Reason {
+            weight: r.weight,
+            code,
+            subject: r.subject,
+            message: r.message,
+        })
+    }
+}
+
+/// The gate's answer (read back from a broker's JSON too).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GateVerdict {
     /// The release's id.
     pub release: String,
@@ -239,7 +289,7 @@ pub struct GateVerdict {
     /// Go or no-go, after any override.
     pub decision: GateDecision,
     /// The approved override that turned a no-go into a go.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub overridden_by: Option<String>,
     /// Each scope item, in the release's order.
     pub items: Vec<items::ItemVerdict>,

@@ -215,11 +215,11 @@ fn on_broker(url: &str, command: &GateCommand) -> Exit {
     ) {
         Ok(verdict) => {
             let out = match args.format {
+                GateFormat::Text => render::text(&verdict),
+                GateFormat::Markdown => render::markdown(&verdict),
                 GateFormat::Json => {
-                    serde_json::to_string_pretty(&verdict.0).unwrap_or_default() + "\n"
+                    serde_json::to_string_pretty(&verdict).unwrap_or_default() + "\n"
                 }
-                GateFormat::Text => render::from_broker(&verdict.0, false),
-                GateFormat::Markdown => render::from_broker(&verdict.0, true),
             };
             super::print(&out);
             if verdict.is_go() {
