@@ -68,12 +68,13 @@ impl Store {
         // tie within one millisecond), which `expectations_latest` finds
         // with one seek: the cost follows the consumers, not the
         // expectations they ever recorded (1,000 each in the benchmark).
+        // `CROSS JOIN` keeps SQLite to that order.
         let rows = sqlx::query(
             "SELECT e.component_id AS component_id, c.team_id AS team_id, e.version AS version, e.built_against AS built_against, e.uses AS uses \
              FROM interface_consumers ic JOIN components c ON c.id = ic.component_id \
-             JOIN expectations e ON e.interface_id = ic.interface_id AND e.component_id = ic.component_id \
+             CROSS JOIN expectations e WHERE e.interface_id = ic.interface_id AND e.component_id = ic.component_id \
              AND e.version = (SELECT l.version FROM expectations l WHERE l.interface_id = ic.interface_id AND l.component_id = ic.component_id ORDER BY l.created_at DESC, l.version DESC LIMIT 1) \
-             WHERE ic.interface_id = $1 ORDER BY ic.component_id LIMIT $2",
+             AND ic.interface_id = $1 ORDER BY ic.component_id LIMIT $2",
         )
         .bind(interface)
         .bind(limit)
@@ -105,6 +106,9 @@ impl Store {
         after: &str,
         limit: i64,
     ) -> Result<Vec<OwnedInterface>, StoreError> {
+        // `CROSS JOIN`: SQLite keeps that order, consumers first; with a
+        // plain join it walked the interface's every expectation (1,000
+        // in the benchmark) and searched 1,000 interfaces in 0.7 s.
         let pattern = format!("%{}%", like_escaped(&needle.to_lowercase()));
         let rows = sqlx::query(&format!(
             "{INTERFACE_SELECT} JOIN teams t ON t.id = c.team_id WHERE i.id > $1 AND ( \
@@ -112,9 +116,10 @@ impl Store {
              OR lower(t.id) LIKE $2 ESCAPE '\\' OR lower(t.name) LIKE $2 ESCAPE '\\' \
              OR EXISTS (SELECT 1 FROM interface_consumers ic JOIN components cc ON cc.id = ic.component_id JOIN teams ct ON ct.id = cc.team_id \
                  WHERE ic.interface_id = i.id AND (lower(ic.component_id) LIKE $2 ESCAPE '\\' OR lower(ct.id) LIKE $2 ESCAPE '\\' OR lower(ct.name) LIKE $2 ESCAPE '\\')) \
-             OR EXISTS (SELECT 1 FROM interface_consumers ic JOIN expectations e ON e.interface_id = ic.interface_id AND e.component_id = ic.component_id \
+             OR EXISTS (SELECT 1 FROM interface_consumers ic CROSS JOIN expectations e WHERE ic.interface_id = i.id \
+                 AND e.interface_id = ic.interface_id AND e.component_id = ic.component_id \
                  AND e.version = (SELECT l.version FROM expectations l WHERE l.interface_id = ic.interface_id AND l.component_id = ic.component_id ORDER BY l.created_at DESC, l.version DESC LIMIT 1) \
-                 WHERE ic.interface_id = i.id AND lower(e.uses) LIKE $2 ESCAPE '\\')) \
+                 AND lower(e.uses) LIKE $2 ESCAPE '\\')) \
              ORDER BY i.id LIMIT $3"
         ))
         .bind(after)
