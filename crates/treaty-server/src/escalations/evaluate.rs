@@ -1,0 +1,184 @@
+//! One train's escalations at one moment: the gate's verdict for each
+//! environment the broker knows (the release file names none it ships to;
+//! `production` when the broker knows none), the conditions and the steps
+//! due (`treaty_core::escalation`), each step not yet sent recorded with
+//! its decision and notifications, and when to look again.
+
+use std::collections::BTreeMap;
+
+use jiff::Timestamp;
+use treaty_core::escalation::{DueStep, Escalation, due_steps, escalations};
+use treaty_core::gate::decide;
+use treaty_core::model::Team;
+use treaty_log::{Actor, DecisionKind};
+use treaty_store::{NewDecision, NewEvent, NewStep, Recipient};
+
+use super::{Evaluator, millis};
+use crate::routes::trains::gate::gather;
+
+/// Environments the gate is judged for, at most.
+const MAX_ENVIRONMENTS: i64 = 50;
+/// Longest message kept with a step (a failing gate of a large train lists
+/// many reasons); the rest is cut, marked.
+const MAX_MESSAGE: usize = 4_000;
+/// The environment judged when the broker knows none.
+const DEFAULT_ENVIRONMENT: &str = "production";
+
+/// Evaluates `train` at `now` (Unix ms, the broker's clock); answers when
+/// to evaluate it next.
+pub(super) async fn evaluate(ev: &Evaluator, train: &str, now: i64) -> Result<i64, String> {
+    let recheck = now.saturating_add(millis(ev.config.recheck));
+    let Some(revision) = ev.store.train(train).await.map_err(|e| e.to_string())? else {
+        return Ok(recheck);
+    };
+    let at = Timestamp::from_millisecond(now).map_err(|e| e.to_string())?;
+    let mut environments = ev
+        .store
+        .environments("", MAX_ENVIRONMENTS)
+        .await
+        .map_err(|e| e.to_string())?;
+    if environments.is_empty() {
+        environments.push(DEFAULT_ENVIRONMENT.to_owned());
+    }
+    let mut found: Vec<Escalation> = Vec::new();
+    let mut teams: Vec<Team> = Vec::new();
+    for environment in &environments {
+        let facts = gather(&ev.store, &revision, environment, BTreeMap::new(), at)
+            .await
+            .map_err(|e| e.to_string())?;
+        let (these, facts) = tokio::task::spawn_blocking(move || {
+            let input = facts.input();
+            let verdict = decide(&input);
+            (escalations(&input, &verdict), facts)
+        })
+        .await
+        .map_err(|e| format!("judging the gate: {e}"))?;
+        for e in these {
+            if !found.iter().any(|f| f.key == e.key) {
+                found.push(e);
+            }
+        }
+        teams.clone_from(&facts.content.teams);
+    }
+    for step in due_steps(&found, &teams, at) {
+        send(ev, train, &step, &teams, now).await?;
+    }
+    // The next step of an escalation under way; conditions that begin
+    // later (a milestone passing, evidence arriving) within `recheck`.
+    let next = due_steps(&found, &teams, Timestamp::MAX)
+        .into_iter()
+        .map(|s| s.due_at.as_millisecond())
+        .filter(|due| *due > now)
+        .min()
+        .map_or(recheck, |due| due.min(recheck));
+    Ok(next)
+}
+
+/// Records `step` (unless sent already) with its decision and
+/// notifications.
+async fn send(
+    ev: &Evaluator,
+    train: &str,
+    step: &DueStep,
+    teams: &[Team],
+    now: i64,
+) -> Result<(), String> {
+    let e = &step.escalation;
+    let rule = serde_json::to_value(e.rule)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default();
+    let message = bounded(&e.message);
+    let new = NewStep {
+        train: train.to_owned(),
+        key: step.key.clone(),
+        rule: rule.clone(),
+        team: e.team.clone(),
+        to: step.to.clone(),
+        message: message.clone(),
+        since: e.since.as_millisecond(),
+        due_at: step.due_at.as_millisecond(),
+    };
+    let recipients = recipients(&e.team, &step.to, teams, ev.email);
+    let text = format!(
+        "Escalation for release {train} ({rule}), to {}: {message}",
+        step.to
+    );
+    let data = serde_json::json!({
+        "train": train,
+        "key": step.key,
+        "rule": rule,
+        "team": e.team,
+        "to": step.to,
+        "since": e.since.to_string(),
+        "due_at": step.due_at.to_string(),
+        "message": message,
+    });
+    let event = NewEvent {
+        event_type: "escalation",
+        text: &text,
+        data: data.clone(),
+    };
+    let decision = NewDecision {
+        kind: DecisionKind::Escalation,
+        // The broker's own doing: no token decided it.
+        actor: Actor {
+            team: treaty_store::ADMIN_TEAM.to_owned(),
+            token_id: None,
+        },
+        subject: format!("train:{train}"),
+        reason: message.clone(),
+        details: data,
+        at: now.div_euclid(1000),
+    };
+    let recorded = ev
+        .store
+        .record_escalation_step(&new, &recipients, &event, decision, now)
+        .await
+        .map_err(|e| e.to_string())?;
+    if let Some(r) = recorded {
+        tracing::info!(train = %train, step = %step.key, to = %step.to, notifications = r.notifications.len(), "escalation step sent");
+    }
+    Ok(())
+}
+
+/// Where a step to `to` on `team`'s path goes: a member of `team` (by
+/// handle) is told through the team's webhook and at their own address;
+/// a team through its webhook and at its address. Addresses only when
+/// e-mail is sent at all.
+pub(crate) fn recipients(team: &str, to: &str, teams: &[Team], email: bool) -> Vec<Recipient> {
+    let on_path = teams.iter().find(|t| t.id.value == team);
+    let member = on_path.and_then(|t| t.members.iter().find(|m| m.id.value == to));
+    let (told, address) = match member {
+        Some(m) => (team, m.email.as_ref().map(|e| e.value.clone())),
+        None => (
+            to,
+            teams
+                .iter()
+                .find(|t| t.id.value == to)
+                .and_then(|t| t.contacts.email.as_ref())
+                .map(|e| e.value.clone()),
+        ),
+    };
+    let mut out = vec![Recipient::Webhook {
+        team: told.to_owned(),
+    }];
+    if let Some(address) = address.filter(|_| email) {
+        out.push(Recipient::Email {
+            team: told.to_owned(),
+            address,
+        });
+    }
+    out
+}
+
+fn bounded(message: &str) -> String {
+    if message.len() <= MAX_MESSAGE {
+        return message.to_owned();
+    }
+    let mut end = MAX_MESSAGE;
+    while !message.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}… (cut)", &message[..end])
+}
