@@ -94,7 +94,7 @@ impl Drop for Listener {
 }
 
 /// Reads one request, answers 204.
-fn answer_webhook(stream: TcpStream) -> Option<Received> {
+pub fn answer_webhook(stream: TcpStream) -> Option<Received> {
     stream.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
     let mut reader = BufReader::new(stream.try_clone().ok()?);
     let (mut id, mut length) = (None, 0usize);
