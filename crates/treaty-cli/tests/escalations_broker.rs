@@ -407,3 +407,57 @@ fn two_brokers_on_postgres_send_each_step_once() -> TestResult {
     let _ = runtime.block_on(treaty_store::drop_scratch_postgres(&db));
     outcome
 }
+
+#[test]
+fn bad_smtp_or_clock_settings_stop_the_broker_before_it_writes() -> TestResult {
+    let scratch = tempfile::tempdir()?;
+    let db_path = scratch.path().join("treaty.db");
+    let db = format!("sqlite://{}", db_path.display());
+    let missing = scratch.path().join("no-clock");
+    let garbled = scratch.path().join("clock");
+    std::fs::write(&garbled, "next tuesday\n")?;
+    let path = |p: &Path| p.to_str().map(str::to_owned).ok_or("path");
+    let cases: [(Vec<String>, &str); 4] = [
+        (
+            [
+                "--smtp-url",
+                "smtp://127.0.0.1:2525",
+                "--smtp-from",
+                "not an address",
+            ]
+            .map(String::from)
+            .into(),
+            "--smtp-from `not an address` is not an e-mail address",
+        ),
+        (
+            [
+                "--smtp-url",
+                "ftp://mail.example",
+                "--smtp-from",
+                "treaty@acme.example",
+            ]
+            .map(String::from)
+            .into(),
+            "--smtp-url `ftp://mail.example`",
+        ),
+        (
+            vec!["--test-clock".into(), path(&missing)?],
+            "the test clock",
+        ),
+        (
+            vec!["--test-clock".into(), path(&garbled)?],
+            "`next tuesday` is not an RFC 3339 moment",
+        ),
+    ];
+    for (args, says) in cases {
+        let out = run_expecting(
+            treaty()
+                .args(["serve", "--listen", "127.0.0.1:0", "--database-url", &db])
+                .args(&args),
+            2,
+        )?;
+        assert!(out.contains(says), "{args:?}: {out}");
+        assert!(!db_path.exists(), "{args:?} created the database");
+    }
+    Ok(())
+}

@@ -43,6 +43,13 @@ pub fn run(args: ServeArgs) -> Exit {
     if let Some(e) = smtp.as_ref().and_then(|s| s.check().err()) {
         return crate::exit::error(e);
     }
+    let clock = test_clock.map_or(
+        treaty_server::clock::Clock::System,
+        treaty_server::clock::Clock::file,
+    );
+    if let Err(e) = clock.now() {
+        return crate::exit::error(e);
+    }
     let log_key = log_key.unwrap_or_else(|| default_log_key(&database_url));
     let seconds = std::time::Duration::from_secs;
     let options = ServeOptions {
@@ -74,10 +81,7 @@ pub fn run(args: ServeArgs) -> Exit {
                 session_ttl: seconds(ui_session_hours.saturating_mul(3600)),
                 secure_cookies: ui_secure_cookies,
             },
-            clock: test_clock.map_or(
-                treaty_server::clock::Clock::System,
-                treaty_server::clock::Clock::file,
-            ),
+            clock,
             smtp,
             escalations: treaty_server::escalations::EscalationConfig {
                 poll: std::time::Duration::from_millis(escalation_poll_ms),

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 use jiff::Timestamp;
 use treaty_core::escalation::{DueStep, Escalation, due_steps, escalations};
-use treaty_core::gate::decide;
+use treaty_core::gate::{GateInput, decide};
 use treaty_core::model::Team;
 use treaty_log::{Actor, DecisionKind};
 use treaty_store::{NewDecision, NewEvent, NewStep, Recipient};
@@ -40,26 +40,35 @@ pub(super) async fn evaluate(ev: &Evaluator, train: &str, now: i64) -> Result<i6
     if environments.is_empty() {
         environments.push(DEFAULT_ENVIRONMENT.to_owned());
     }
-    let mut found: Vec<Escalation> = Vec::new();
-    let mut teams: Vec<Team> = Vec::new();
-    for environment in &environments {
-        let facts = gather(&ev.store, &revision, environment, BTreeMap::new(), at)
-            .await
-            .map_err(|e| e.to_string())?;
-        let (these, facts) = tokio::task::spawn_blocking(move || {
-            let input = facts.input();
+    // The facts are the same whatever the environment (gathered once);
+    // only the verdict's environment differs.
+    let facts = gather(
+        &ev.store,
+        &revision,
+        DEFAULT_ENVIRONMENT,
+        BTreeMap::new(),
+        at,
+    )
+    .await
+    .map_err(|e| e.to_string())?;
+    let (found, teams) = tokio::task::spawn_blocking(move || {
+        let mut found: Vec<Escalation> = Vec::new();
+        for environment in &environments {
+            let input = GateInput {
+                environment: environment.as_str(),
+                ..facts.input()
+            };
             let verdict = decide(&input);
-            (escalations(&input, &verdict), facts)
-        })
-        .await
-        .map_err(|e| format!("judging the gate: {e}"))?;
-        for e in these {
-            if !found.iter().any(|f| f.key == e.key) {
-                found.push(e);
+            for e in escalations(&input, &verdict) {
+                if !found.iter().any(|f| f.key == e.key) {
+                    found.push(e);
+                }
             }
         }
-        teams.clone_from(&facts.content.teams);
-    }
+        (found, facts.content.teams.clone())
+    })
+    .await
+    .map_err(|e| format!("judging the gate: {e}"))?;
     for step in due_steps(&found, &teams, at) {
         send(ev, train, &step, &teams, now).await?;
     }
