@@ -53,14 +53,16 @@ pub(super) async fn evaluate(ev: &Evaluator, train: &str, now: i64) -> Result<i6
     .map_err(|e| e.to_string())?;
     let (found, teams) = tokio::task::spawn_blocking(move || {
         let mut found: Vec<Escalation> = Vec::new();
+        let mut keys = std::collections::HashSet::new();
         for environment in &environments {
             let input = GateInput {
                 environment: environment.as_str(),
                 ..facts.input()
             };
             let verdict = decide(&input);
+            // Most conditions are the same in every environment: once each.
             for e in escalations(&input, &verdict) {
-                if !found.iter().any(|f| f.key == e.key) {
+                if keys.insert(e.key.clone()) {
                     found.push(e);
                 }
             }
