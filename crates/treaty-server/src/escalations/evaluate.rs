@@ -193,3 +193,95 @@ fn bounded(message: &str) -> String {
     }
     format!("{}… (cut)", &message[..end])
 }
+
+#[cfg(test)]
+mod tests {
+    use treaty_core::model::{Contacts, Member};
+    use treaty_syntax::Spanned;
+
+    use super::*;
+
+    fn spanned(s: &str) -> Spanned<String> {
+        Spanned::new(s.to_owned(), Default::default())
+    }
+
+    fn team(id: &str, member: Option<(&str, Option<&str>)>, email: Option<&str>) -> Team {
+        Team {
+            id: spanned(id),
+            name: id.to_owned(),
+            members: member
+                .into_iter()
+                .map(|(handle, address)| Member {
+                    id: spanned(handle),
+                    name: handle.to_owned(),
+                    email: address.map(spanned),
+                    role: None,
+                })
+                .collect(),
+            contacts: Contacts {
+                webhook: None,
+                email: email.map(spanned),
+                chat: None,
+            },
+            escalation: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_member_is_told_through_the_team_and_at_their_address_a_team_at_its_own() {
+        let teams = [
+            team(
+                "fulfillment",
+                Some(("nrossi", Some("nadia@acme.example"))),
+                Some("fulfillment@acme.example"),
+            ),
+            team(
+                "platform",
+                Some(("oncall", None)),
+                Some("platform@acme.example"),
+            ),
+        ];
+        let webhook = |t: &str| Recipient::Webhook { team: t.into() };
+        let email = |t: &str, a: &str| Recipient::Email {
+            team: t.into(),
+            address: a.into(),
+        };
+        assert_eq!(
+            recipients("fulfillment", "nrossi", &teams, true),
+            [
+                webhook("fulfillment"),
+                email("fulfillment", "nadia@acme.example")
+            ]
+        );
+        assert_eq!(
+            recipients("fulfillment", "platform", &teams, true),
+            [
+                webhook("platform"),
+                email("platform", "platform@acme.example")
+            ]
+        );
+        // A member without an address, a team the files do not describe,
+        // and a broker without SMTP: the webhook only.
+        assert_eq!(
+            recipients("platform", "oncall", &teams, true),
+            [webhook("platform")]
+        );
+        assert_eq!(
+            recipients("fulfillment", "steering", &teams, true),
+            [webhook("steering")]
+        );
+        assert_eq!(
+            recipients("fulfillment", "nrossi", &teams, false),
+            [webhook("fulfillment")]
+        );
+    }
+
+    #[test]
+    fn a_long_message_is_cut_on_a_character_boundary() {
+        let long = "é".repeat(MAX_MESSAGE);
+        let cut = bounded(&long);
+        assert!(cut.ends_with("… (cut)"));
+        assert!(cut.len() <= MAX_MESSAGE + "… (cut)".len());
+        assert_eq!(bounded("short"), "short");
+    }
+}
