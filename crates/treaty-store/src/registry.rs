@@ -42,7 +42,7 @@ pub struct OwnedInterface {
     pub team: String,
 }
 
-const INTERFACE_SELECT: &str = "SELECT i.id AS id, i.component_id AS component_id, i.kind AS kind, i.compatibility AS compatibility, i.proto_category AS proto_category, c.team_id AS team_id FROM interfaces i JOIN components c ON c.id = i.component_id";
+pub(crate) const INTERFACE_SELECT: &str = "SELECT i.id AS id, i.component_id AS component_id, i.kind AS kind, i.compatibility AS compatibility, i.proto_category AS proto_category, c.team_id AS team_id FROM interfaces i JOIN components c ON c.id = i.component_id";
 
 impl Store {
     /// Registers a component of `team`. Registering it again for the same
@@ -175,7 +175,7 @@ fn component_row(r: &sqlx::any::AnyRow) -> Result<Component, StoreError> {
     })
 }
 
-fn owned_interface(r: &sqlx::any::AnyRow) -> Result<OwnedInterface, StoreError> {
+pub(crate) fn owned_interface(r: &sqlx::any::AnyRow) -> Result<OwnedInterface, StoreError> {
     Ok(OwnedInterface {
         interface: InterfaceRecord {
             id: r.try_get("id")?,

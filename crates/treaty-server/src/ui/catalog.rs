@@ -27,7 +27,7 @@ const PAGE: i64 = 200;
 /// Versions listed on an interface's page, at most: the latest published.
 const MAX_VERSIONS: i64 = 200;
 /// Versions named in the catalog's table per interface: the latest.
-const CATALOG_VERSIONS: usize = 5;
+const CATALOG_VERSIONS: i64 = 5;
 /// Consumers listed per interface, at most.
 const MAX_CONSUMERS: i64 = 500;
 /// Environments and teams read, at most.
@@ -84,7 +84,7 @@ struct Entry {
 impl Entry {
     /// The versions the catalog's table names: the latest few.
     fn latest(&self) -> &[VersionRow] {
-        &self.versions[..self.versions.len().min(CATALOG_VERSIONS)]
+        &self.versions[..self.versions.len().min(CATALOG_VERSIONS as usize)]
     }
 }
 
@@ -102,17 +102,19 @@ fn uses_lines(usage: &Usage) -> Vec<String> {
     out
 }
 
-/// Reads one interface's catalog entry. `teams` names each team id;
-/// `environments` are the environments to look in.
+/// Reads one interface's catalog entry, with its latest `versions` at
+/// most. `teams` names each team id; `environments` are the environments
+/// to look in.
 async fn entry(
     state: &AppState,
     interface: OwnedInterface,
     teams: &HashMap<String, String>,
     environments: &[String],
+    versions: i64,
 ) -> Result<Entry, UiError> {
     let record = &interface.interface;
     let id = record.id.clone();
-    let (versions, versions_total) = state.store.latest_versions(&id, MAX_VERSIONS).await?;
+    let (versions, versions_total) = state.store.latest_versions(&id, versions).await?;
     let mut consumers = Vec::new();
     for c in state.store.consumers_of(&id, MAX_CONSUMERS).await? {
         let ConsumerOf {
@@ -235,8 +237,6 @@ struct CatalogPage {
     entries: Vec<Entry>,
     /// Where the next page starts, if there is one.
     next: Option<String>,
-    /// Interfaces looked at on this page (before the search).
-    looked_at: usize,
 }
 
 /// `GET /ui/catalog?q=&after=`.
@@ -258,18 +258,27 @@ pub(crate) async fn catalog(
     }
     let teams = team_names(&state).await?;
     let environments = state.store.environments("", MAX_ENVIRONMENTS).await?;
-    let mut interfaces = state.store.interfaces(&after, PAGE + 1).await?;
+    // A search narrows the interfaces in the store (all of them, not one
+    // page), then says why each matches; the store's candidates can
+    // include one whose stored `uses` matched only in its JSON syntax.
+    let needle = query.to_lowercase();
+    let mut interfaces = if needle.is_empty() {
+        state.store.interfaces(&after, PAGE + 1).await?
+    } else {
+        state
+            .store
+            .search_interfaces(&needle, &after, PAGE + 1)
+            .await?
+    };
     let next = if interfaces.len() as i64 > PAGE {
         interfaces.truncate(PAGE as usize);
         interfaces.last().map(|i| i.interface.id.clone())
     } else {
         None
     };
-    let looked_at = interfaces.len();
-    let needle = query.to_lowercase();
     let mut entries = Vec::new();
     for interface in interfaces {
-        let mut e = entry(&state, interface, &teams, &environments).await?;
+        let mut e = entry(&state, interface, &teams, &environments, CATALOG_VERSIONS).await?;
         if !needle.is_empty() {
             e.matched = matches(&e, &needle);
             if e.matched.is_empty() {
@@ -283,7 +292,6 @@ pub(crate) async fn catalog(
         query,
         entries,
         next,
-        looked_at,
     }))
 }
 
@@ -309,7 +317,7 @@ pub(crate) async fn interface(
         .ok_or_else(|| UiError::NotFound(format!("interface `{id}` does not exist")))?;
     let teams = team_names(&state).await?;
     let environments = state.store.environments("", MAX_ENVIRONMENTS).await?;
-    let entry = entry(&state, interface, &teams, &environments).await?;
+    let entry = entry(&state, interface, &teams, &environments, MAX_VERSIONS).await?;
     Ok(render(&InterfacePage {
         nav: visitor.nav("catalog"),
         entry,

@@ -12,15 +12,24 @@ use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::Response;
 use serde::Deserialize;
-use treaty_core::release::{Gap, Judged, Outcome};
+use treaty_core::release::{Gap, Judged, Outcome, Verdict};
 
 use super::pages::{Nav, UiError, render};
 use super::session::Visitor;
 use crate::api::check_id;
+use crate::error::ApiError;
 use crate::{AppState, release};
 
-/// Component versions asked about in one environment, at most.
+/// Components on one page of the matrix, at most: each version of each is
+/// a can-i-release question, so a page of the benchmark's 1,000
+/// components would take a second; the page links to the next.
+const PAGE: usize = 100;
+/// Component versions asked about on one page, at most (a component can
+/// have many supported releases).
 const MAX_VERSIONS: usize = 500;
+/// Verdicts computed at once: the store's readers and the comparisons
+/// overlap, and the comparisons are bounded by `AppState::comparisons`.
+const AT_ONCE: usize = 4;
 /// Environments offered, at most.
 const MAX_ENVIRONMENTS: i64 = 100;
 
@@ -29,6 +38,9 @@ const MAX_ENVIRONMENTS: i64 = 100;
 pub(crate) struct MatrixQuery {
     #[serde(default)]
     environment: Option<String>,
+    /// The last component of the previous page.
+    #[serde(default)]
+    after: Option<String>,
 }
 
 /// One judged pair, as shown.
@@ -122,35 +134,49 @@ struct MatrixPage {
     gaps: Vec<String>,
     /// Whether there were more versions than asked about.
     truncated: bool,
+    /// The component the next page starts after, if there is one.
+    next: Option<String>,
 }
 
-/// Every (component, version) in `environment`, in order, at most
-/// `MAX_VERSIONS` (and whether there were more).
+/// The versions running in `environment` of the first [`PAGE`] components
+/// after `after`, in order: every (component, version) deployed there or
+/// released there and still supported, at most [`MAX_VERSIONS`]. Also
+/// whether versions were left out, and the component the next page
+/// starts after.
 async fn versions_in(
     state: &AppState,
     environment: &str,
-) -> Result<(Vec<(String, String)>, bool), UiError> {
+    after: &str,
+) -> Result<(Vec<(String, String)>, bool, Option<String>), UiError> {
     let limit = MAX_VERSIONS as i64 + 1;
     let mut all: Vec<(String, String)> = state
         .store
-        .deployed(environment, "", limit)
+        .deployed(environment, after, PAGE as i64 + 1)
         .await?
         .into_iter()
         .map(|d| (d.component, d.version))
         .collect();
+    // No version sorts after U+10FFFF: every release of a component
+    // after `after`.
     all.extend(
         state
             .store
-            .released(environment, None, ("", ""), limit)
+            .released(environment, None, (after, "\u{10FFFF}"), limit)
             .await?
             .into_iter()
             .map(|r| (r.component, r.version)),
     );
     all.sort();
     all.dedup();
+    let mut components: Vec<&str> = all.iter().map(|(c, _)| c.as_str()).collect();
+    components.dedup();
+    let next = (components.len() > PAGE).then(|| components[PAGE - 1].to_owned());
+    if let Some(last) = &next {
+        all.retain(|(c, _)| c <= last);
+    }
     let truncated = all.len() > MAX_VERSIONS;
     all.truncate(MAX_VERSIONS);
-    Ok((all, truncated))
+    Ok((all, truncated, next))
 }
 
 /// `GET /ui/matrix?environment=`.
@@ -170,6 +196,7 @@ pub(crate) async fn matrix(
         pairs: Vec::new(),
         gaps: Vec::new(),
         truncated: false,
+        next: None,
     };
     let Some(environment) = environment else {
         return Ok(render(&page));
@@ -180,22 +207,19 @@ pub(crate) async fn matrix(
             "environment `{environment}` does not exist"
         )));
     }
-    let (versions, truncated) = versions_in(&state, &environment).await?;
+    let after = q.after.unwrap_or_default();
+    if !after.is_empty() {
+        check_id("after", &after, false)?;
+    }
+    let (versions, truncated, next) = versions_in(&state, &environment, &after).await?;
     page.truncated = truncated;
+    page.next = next;
+    let verdicts = verdicts(&state, &environment, versions).await?;
     // Each pair is judged from both its sides (as the producer's and as
     // the consumer's question) alike: it is shown once.
     let mut pairs = BTreeMap::new();
     let mut gaps = Vec::new();
-    for (component, version) in versions {
-        let verdict = release::can_i_release(
-            &state.store,
-            &state.cache,
-            &state.comparisons,
-            &component,
-            &version,
-            &environment,
-        )
-        .await?;
+    for ((component, version), verdict) in verdicts {
         for j in &verdict.pairs {
             let p = &j.pair;
             let key = (
@@ -235,4 +259,44 @@ pub(crate) async fn matrix(
     page.pairs = pairs.into_values().collect();
     page.gaps = gaps;
     Ok(render(&page))
+}
+
+/// The can-i-release verdict of each of `versions` in `environment`, in
+/// their order, [`AT_ONCE`] computed at a time.
+async fn verdicts(
+    state: &AppState,
+    environment: &str,
+    versions: Vec<(String, String)>,
+) -> Result<Vec<((String, String), Verdict)>, UiError> {
+    let mut out = Vec::with_capacity(versions.len());
+    let mut running = tokio::task::JoinSet::new();
+    let mut waiting = versions.into_iter().enumerate();
+    loop {
+        while running.len() < AT_ONCE {
+            let Some((n, (component, version))) = waiting.next() else {
+                break;
+            };
+            let (state, environment) = (state.clone(), environment.to_owned());
+            running.spawn(async move {
+                let verdict = release::can_i_release(
+                    &state.store,
+                    &state.cache,
+                    &state.comparisons,
+                    &component,
+                    &version,
+                    &environment,
+                )
+                .await;
+                (n, (component, version), verdict)
+            });
+        }
+        let Some(done) = running.join_next().await else {
+            break;
+        };
+        let (n, key, verdict) =
+            done.map_err(|e| ApiError::Internal(format!("a verdict's task failed: {e}")))?;
+        out.push((n, key, verdict?));
+    }
+    out.sort_by_key(|(n, _, _)| *n);
+    Ok(out.into_iter().map(|(_, key, v)| (key, v)).collect())
 }

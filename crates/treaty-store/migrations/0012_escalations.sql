@@ -1,4 +1,4 @@
--- Version 11. Escalations on the broker: when each release train's
+-- Version 12. Escalations on the broker: when each release train's
 -- escalations must next be evaluated, claimed by the broker evaluating
 -- them; each escalation step sent, once; and a channel for notifications
 -- (a team's webhook, or an e-mail address over SMTP).
