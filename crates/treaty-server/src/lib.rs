@@ -157,7 +157,9 @@ pub struct AppState {
     pub checkpoints: Arc<checkpoints::SignedCheckpoints>,
 }
 
-/// Unix milliseconds now: the one place the broker reads the clock.
+/// Unix milliseconds now, on the system clock: where the broker reads the
+/// time, except the escalation timers, notification delivery and the gate,
+/// which read the injected [`clock::Clock`] (tests set it).
 pub fn now_ms() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
