@@ -87,8 +87,9 @@ pub enum Command {
     Status(GateArgs),
     /// The escalations a release's trouble calls for by now (overdue
     /// blockers, missed milestones, risky dependencies, a failing gate),
-    /// each step with whom it goes to.
-    Escalations(GateArgs),
+    /// each step with whom it goes to; with `--broker`, the steps the
+    /// broker sent.
+    Escalations(GateCommand),
     /// A team's status digest over the open releases: what changed, risks,
     /// blockers, decisions waiting on it, milestones, reviews, liaison
     /// turns and commitments.
@@ -434,6 +435,28 @@ pub struct ServeArgs {
     /// the broker over https (directly or through a proxy that ends TLS).
     #[arg(long)]
     pub ui_secure_cookies: bool,
+    /// The SMTP server escalation e-mails are sent through:
+    /// `smtp://host:port` (plain), `smtp://host:port?tls=required`
+    /// (STARTTLS), `smtps://user:password@host:port`. Without it no e-mail
+    /// is sent (webhooks still are).
+    #[arg(
+        long,
+        env = "TREATY_SMTP_URL",
+        requires = "smtp_from",
+        hide_env_values = true
+    )]
+    pub smtp_url: Option<String>,
+    /// The sender of escalation e-mails: `Treaty <treaty@example.com>`.
+    #[arg(long, env = "TREATY_SMTP_FROM", requires = "smtp_url")]
+    pub smtp_from: Option<String>,
+    /// For tests only: the escalation timers, their notifications and the
+    /// gate read the time from this file (an RFC 3339 moment, advancing
+    /// in real time from the file's last change) instead of the system.
+    #[arg(long, hide = true, value_name = "FILE")]
+    pub test_clock: Option<PathBuf>,
+    /// For tests only: milliseconds between looks at the escalation timers.
+    #[arg(long, hide = true, default_value_t = 1_000, value_parser = clap::value_parser!(u64).range(10..))]
+    pub escalation_poll_ms: u64,
 }
 
 /// Where the broker is and the token to call it with.

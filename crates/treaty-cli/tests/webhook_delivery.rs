@@ -16,7 +16,7 @@
 mod common;
 
 use std::collections::{HashMap, HashSet};
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::Write;
 use std::net::TcpListener;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -118,33 +118,7 @@ impl Drop for Receiver {
 
 /// Reads one request, answers 204, returns its `webhook-id`.
 fn answer(stream: std::net::TcpStream) -> Option<String> {
-    stream.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
-    let mut reader = BufReader::new(stream.try_clone().ok()?);
-    let (mut id, mut length) = (None, 0usize);
-    loop {
-        let mut line = String::new();
-        if reader.read_line(&mut line).ok()? == 0 {
-            return None;
-        }
-        let line = line.trim_end();
-        if line.is_empty() {
-            break;
-        }
-        if let Some((name, value)) = line.split_once(':') {
-            match name.trim().to_ascii_lowercase().as_str() {
-                "webhook-id" => id = Some(value.trim().to_owned()),
-                "content-length" => length = value.trim().parse().ok()?,
-                _ => {}
-            }
-        }
-    }
-    let mut body = vec![0; length];
-    reader.read_exact(&mut body).ok()?;
-    let mut stream = stream;
-    stream
-        .write_all(b"HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n")
-        .ok()?;
-    id
+    common::receivers::answer_webhook(stream).map(|r| r.id)
 }
 
 fn serve_args(lease_ms: &str) -> Vec<&str> {

@@ -32,6 +32,9 @@ pub enum DecisionKind {
     TokenCreated,
     /// A broker token was revoked.
     TokenRevoked,
+    /// An escalation step was taken: someone was told, by rule, that a
+    /// release is in trouble (recorded by the broker itself).
+    Escalation,
 }
 
 /// Who decided: a team, through one of its tokens.

@@ -130,6 +130,12 @@ impl IntoResponse for ApiError {
     }
 }
 
+impl From<crate::clock::ClockError> for ApiError {
+    fn from(e: crate::clock::ClockError) -> ApiError {
+        ApiError::Internal(e.to_string())
+    }
+}
+
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> ApiError {
         match e {

@@ -17,7 +17,9 @@
 //! connections (how many, how idle, how slow), `webhooks` the delivery
 //! of notifications (a worker `treaty serve` starts beside the API),
 //! `log_key` the decision log's signing key file, `ui` the dashboard (HTML
-//! pages under `/ui/`). The names the API accepts
+//! pages under `/ui/`), `escalations` the escalation timers (a worker
+//! beside the delivery worker), `clock` the injected clock they and the
+//! gate read, `mail` e-mail over SMTP. The names the API accepts
 //! for kinds, policies and categories are treaty-compat's (`Format`,
 //! `Compatibility`, `proto::Category`).
 
@@ -27,9 +29,12 @@ mod admission;
 pub mod api;
 mod auth;
 pub mod checkpoints;
+pub mod clock;
 mod connections;
 pub mod error;
+pub mod escalations;
 pub mod log_key;
+pub mod mail;
 mod pact_check;
 mod release;
 mod remembered;
@@ -96,6 +101,13 @@ pub struct Config {
     /// Whether the gate accepts `now` (decide as of another moment): for
     /// tests only; a broker in use decides at its own time.
     pub gate_clock_from_request: bool,
+    /// The clock of the escalation timers, their notifications and the
+    /// gate: the system's, or a test clock (`clock`).
+    pub clock: clock::Clock,
+    /// The SMTP server escalation e-mails go through; none: no e-mail.
+    pub smtp: Option<mail::SmtpConfig>,
+    /// The escalation timers: how often they are looked at, the lease.
+    pub escalations: escalations::EscalationConfig,
     /// The dashboard (`/ui/`): how long a session lasts, whether its
     /// cookie is `Secure`.
     pub ui: ui::UiConfig,
@@ -119,6 +131,9 @@ impl Default for Config {
             log_signer: None,
             max_evidence_bytes: 256 * 1024 * 1024,
             gate_clock_from_request: false,
+            clock: clock::Clock::System,
+            smtp: None,
+            escalations: escalations::EscalationConfig::default(),
             ui: ui::UiConfig::default(),
         }
     }
@@ -142,7 +157,9 @@ pub struct AppState {
     pub checkpoints: Arc<checkpoints::SignedCheckpoints>,
 }
 
-/// Unix milliseconds now: the one place the broker reads the clock.
+/// Unix milliseconds now, on the system clock: where the broker reads the
+/// time, except the escalation timers, notification delivery and the gate,
+/// which read the injected [`clock::Clock`] (tests set it).
 pub fn now_ms() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)

@@ -232,7 +232,13 @@ async fn a_ping_is_delivered_signed_and_verifies_with_the_reference_library() ->
         )
         .await?;
     let id = queued["id"].as_str().ok_or("no id")?.to_owned();
-    let worker = DeliveryWorker::start(broker.store.clone(), webhooks)?;
+    let worker = DeliveryWorker::start(
+        broker.store.clone(),
+        &Config {
+            webhooks,
+            ..Config::default()
+        },
+    )?;
     let (record, log) = settled(&broker.store, &id, 1).await?;
     assert_eq!(record.state, DeliveryState::Delivered, "{log:?}");
     assert_eq!(log.len(), 1);
@@ -463,7 +469,13 @@ async fn ssrf_every_non_public_destination_is_refused() -> TestResult {
             None,
         )
         .await?;
-    let worker = DeliveryWorker::start(broker.store.clone(), webhooks)?;
+    let worker = DeliveryWorker::start(
+        broker.store.clone(),
+        &Config {
+            webhooks,
+            ..Config::default()
+        },
+    )?;
     for (url, id) in &ids {
         let (record, log) = settled(&broker.store, id, 1).await?;
         assert_eq!(record.state, DeliveryState::Pending, "{url}");
@@ -523,7 +535,13 @@ async fn the_allowlist_lets_through_its_range_only_and_redirects_are_not_followe
                 .ok_or("no id")?,
         );
     }
-    let worker = DeliveryWorker::start(store.clone(), webhooks)?;
+    let worker = DeliveryWorker::start(
+        store.clone(),
+        &Config {
+            webhooks,
+            ..Config::default()
+        },
+    )?;
     let mut outcomes = Vec::new();
     for id in &ids {
         let (record, log) = settled(store, id, 1).await?;

@@ -28,6 +28,8 @@
 //! `proposals` the change proposals and waivers, their decisions and
 //! moves, each written with its log entry and announcements;
 //! `trains` the release trains' revisions and the evidence pushed for them;
+//! `escalations` each train's escalation timer (claimed like notifications)
+//! and the steps sent, each recorded with its log entry and notifications;
 //! `proposal_batch` writes the updates that arrive together in one
 //! transaction with one log append (group commit). On SQLite other
 //! writes are grouped too (`group_commit`): the writes waiting at one
@@ -46,6 +48,7 @@ mod catalog;
 mod decision_log;
 mod deployments;
 mod error;
+mod escalations;
 mod expectations;
 mod facts;
 mod group_commit;
@@ -73,6 +76,7 @@ pub use catalog::ConsumerOf;
 pub use decision_log::{AppendedDecision, MAX_LOG_PAGE, NewDecision, TreeHead};
 pub use deployments::{DeployedConsumer, Deployment};
 pub use error::StoreError;
+pub use escalations::{MAX_STEP_PAGE, NewStep, Recipient, StepRecord};
 pub use expectations::ExpectationRecord;
 pub use ids::{content_hash, random_id};
 pub use notifications::{

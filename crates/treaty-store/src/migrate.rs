@@ -23,6 +23,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0009_ui_sessions.sql"),
     include_str!("../migrations/0010_trains.sql"),
     include_str!("../migrations/0011_catalog_indexes.sql"),
+    include_str!("../migrations/0012_escalations.sql"),
 ];
 
 /// Held by the PostgreSQL connection that migrates; any fixed number

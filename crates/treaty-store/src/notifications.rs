@@ -67,6 +67,24 @@ impl DeliveryState {
     }
 }
 
+/// How an event is sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Channel {
+    /// POSTed to the team's webhook.
+    Webhook,
+    /// Mailed to an address over SMTP.
+    Email,
+}
+
+impl Channel {
+    fn as_str(self) -> &'static str {
+        match self {
+            Channel::Webhook => "webhook",
+            Channel::Email => "email",
+        }
+    }
+}
+
 /// An event a broker has claimed and now delivers.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ClaimedNotification {
@@ -74,7 +92,7 @@ pub struct ClaimedNotification {
     pub id: String,
     /// The team it is for.
     pub team: String,
-    /// Where it goes.
+    /// Where it goes: the webhook URL, or the e-mail address.
     pub url: String,
     /// Its type.
     pub event_type: String,
@@ -93,7 +111,7 @@ pub struct NotificationRecord {
     pub id: String,
     /// The team it is for.
     pub team: String,
-    /// Where it goes.
+    /// Where it goes: the webhook URL, or the e-mail address.
     pub url: String,
     /// Its type.
     pub event_type: String,
@@ -265,6 +283,35 @@ impl Store {
         event: &NewEvent<'_>,
         now: i64,
     ) -> Result<String, StoreError> {
+        self.queue_on(tx, Channel::Webhook, team, url, event, now)
+            .await
+    }
+
+    /// Queues `event` as an e-mail to `address` (on behalf of `team`)
+    /// inside the caller's transaction; answers its id. Delivered by a
+    /// broker with an SMTP server ([`Store::claim_emails`]), retried and
+    /// logged as webhooks are.
+    pub(crate) async fn queue_email(
+        &self,
+        tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+        team: &str,
+        address: &str,
+        event: &NewEvent<'_>,
+        now: i64,
+    ) -> Result<String, StoreError> {
+        self.queue_on(tx, Channel::Email, team, address, event, now)
+            .await
+    }
+
+    async fn queue_on(
+        &self,
+        tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+        channel: Channel,
+        team: &str,
+        url: &str,
+        event: &NewEvent<'_>,
+        now: i64,
+    ) -> Result<String, StoreError> {
         if event.event_type.is_empty() || event.event_type.len() > MAX_EVENT_TYPE {
             return Err(StoreError::Conflict(format!(
                 "an event type must be 1 to {MAX_EVENT_TYPE} bytes"
@@ -288,8 +335,8 @@ impl Store {
         }
         let id = new_message_id(now)?;
         sqlx::query(
-            "INSERT INTO notifications (id, team_id, url, event_type, payload, created_at, next_attempt_at, attempts, state)
-             VALUES ($1, $2, $3, $4, $5, $6, $6, 0, 'pending')",
+            "INSERT INTO notifications (id, team_id, url, event_type, payload, created_at, next_attempt_at, attempts, state, channel)
+             VALUES ($1, $2, $3, $4, $5, $6, $6, 0, 'pending', $7)",
         )
         .bind(&id)
         .bind(team)
@@ -297,6 +344,7 @@ impl Store {
         .bind(event.event_type)
         .bind(payload)
         .bind(now)
+        .bind(channel.as_str())
         .execute(&mut **tx)
         .await?;
         Ok(id)
@@ -328,6 +376,31 @@ impl Store {
         lease_until: i64,
         limit: i64,
     ) -> Result<Vec<ClaimedNotification>, StoreError> {
+        self.claim_on(Channel::Webhook, broker, now, lease_until, limit)
+            .await
+    }
+
+    /// [`Store::claim_notifications`] for the e-mails queued: each one's
+    /// `url` is the address. Only a broker that can send e-mail claims them.
+    pub async fn claim_emails(
+        &self,
+        broker: &str,
+        now: i64,
+        lease_until: i64,
+        limit: i64,
+    ) -> Result<Vec<ClaimedNotification>, StoreError> {
+        self.claim_on(Channel::Email, broker, now, lease_until, limit)
+            .await
+    }
+
+    async fn claim_on(
+        &self,
+        channel: Channel,
+        broker: &str,
+        now: i64,
+        lease_until: i64,
+        limit: i64,
+    ) -> Result<Vec<ClaimedNotification>, StoreError> {
         let lock = if self.sqlite {
             ""
         } else {
@@ -338,6 +411,7 @@ impl Store {
              WHERE id IN (SELECT id FROM notifications
                           WHERE state = 'pending' AND next_attempt_at <= $3
                             AND (claimed_until IS NULL OR claimed_until <= $3)
+                            AND channel = $5
                           ORDER BY next_attempt_at LIMIT $4 {lock})
              RETURNING id, team_id, url, event_type, payload, attempts"
         );
@@ -347,6 +421,7 @@ impl Store {
             .bind(lease_until)
             .bind(now)
             .bind(limit)
+            .bind(channel.as_str())
             .fetch_all(&mut *tx)
             .await?;
         let mut claimed = Vec::with_capacity(rows.len());
@@ -360,6 +435,7 @@ impl Store {
             // channel) gets its pending events at the new one; one that
             // removed it still gets what was queued, where it was queued.
             if let Some(current) = webhook.and_then(|w| w.url)
+                && channel == Channel::Webhook
                 && current != url
             {
                 sqlx::query("UPDATE notifications SET url = $1 WHERE id = $2")

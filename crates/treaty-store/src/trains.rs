@@ -143,6 +143,15 @@ impl Store {
         .bind(now)
         .execute(&mut *tx)
         .await?;
+        // New content may call for escalations (or end some): evaluate
+        // them at once, whatever the evaluating broker's clock says.
+        sqlx::query(
+            "INSERT INTO escalation_timers (train_id, next_due_at) VALUES ($1, 0)
+             ON CONFLICT (train_id) DO UPDATE SET next_due_at = 0",
+        )
+        .bind(train)
+        .execute(&mut *tx)
+        .await?;
         tx.commit().await?;
         Ok((
             TrainRevision {

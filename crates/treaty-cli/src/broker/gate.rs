@@ -1,5 +1,6 @@
 //! The release gate asked of a broker: `GET /api/v1/trains/{id}/gate`,
-//! for `treaty gate --broker`.
+//! for `treaty gate --broker`; and the escalation steps it sent, `GET
+//! /api/v1/trains/{id}/escalations`, for `treaty escalations --broker`.
 //!
 //! The broker answers `treaty_core::gate::GateVerdict` serialized; it is
 //! read back as one, so that both modes print alike.
@@ -32,4 +33,12 @@ pub fn ask(
         path.push_str(&format!("&now={}", enc(now)));
     }
     broker.get::<GateVerdict>(&path)
+}
+
+/// The escalation steps the broker sent for `release`, in the order sent.
+pub fn escalations_sent(
+    broker: &Broker,
+    release: &str,
+) -> Result<Vec<treaty_server::api::EscalationStepSent>> {
+    broker.get(&format!("/api/v1/trains/{}/escalations", enc(release)))
 }

@@ -1,6 +1,6 @@
 //! `treaty serve`: the broker itself, on SQLite or PostgreSQL, with logs on
-//! stderr, the webhook delivery worker, and a graceful stop on SIGTERM or
-//! Ctrl-C.
+//! stderr, the webhook (and e-mail) delivery worker, the escalation timers,
+//! and a graceful stop on SIGTERM or Ctrl-C.
 
 use std::io::IsTerminal;
 
@@ -31,7 +31,25 @@ pub fn run(args: ServeArgs) -> Exit {
         log_origin,
         ui_session_hours,
         ui_secure_cookies,
+        smtp_url,
+        smtp_from,
+        test_clock,
+        escalation_poll_ms,
     } = args;
+    let smtp = match (smtp_url, smtp_from) {
+        (Some(url), Some(from)) => Some(treaty_server::mail::SmtpConfig { url, from }),
+        _ => None,
+    };
+    if let Some(e) = smtp.as_ref().and_then(|s| s.check().err()) {
+        return crate::exit::error(e);
+    }
+    let clock = test_clock.map_or(
+        treaty_server::clock::Clock::System,
+        treaty_server::clock::Clock::file,
+    );
+    if let Err(e) = clock.now() {
+        return crate::exit::error(e);
+    }
     let log_key = log_key.unwrap_or_else(|| default_log_key(&database_url));
     let seconds = std::time::Duration::from_secs;
     let options = ServeOptions {
@@ -62,6 +80,12 @@ pub fn run(args: ServeArgs) -> Exit {
             ui: treaty_server::ui::UiConfig {
                 session_ttl: seconds(ui_session_hours.saturating_mul(3600)),
                 secure_cookies: ui_secure_cookies,
+            },
+            clock,
+            smtp,
+            escalations: treaty_server::escalations::EscalationConfig {
+                poll: std::time::Duration::from_millis(escalation_poll_ms),
+                ..treaty_server::escalations::EscalationConfig::default()
             },
             ..treaty_server::Config::default()
         },
@@ -148,13 +172,15 @@ fn serve(options: ServeOptions) -> Result<()> {
         tracing::info!(%addr, database = %redact(&options.database_url), "treaty broker listening");
         // Notifications are delivered beside the API, and stop after it:
         // claims still held at the stop are given back.
-        let worker = treaty_server::webhooks::DeliveryWorker::start(
-            store.clone(),
-            options.config.webhooks.clone(),
-        )
-        .map_err(|e| Failure(e.to_string()))?;
+        let worker = treaty_server::webhooks::DeliveryWorker::start(store.clone(), &options.config)
+            .map_err(|e| Failure(e.to_string()))?;
+        // Escalation timers beside them: what they send goes to the outbox.
+        let timers =
+            treaty_server::escalations::EscalationWorker::start(store.clone(), &options.config)
+                .map_err(|e| Failure(e.to_string()))?;
         let app = treaty_server::app(store, options.config.clone());
         let served = treaty_server::serve(listener, app, &options.config, shutdown_signal()).await;
+        timers.stop().await;
         worker.stop().await;
         served?;
         tracing::info!("stopped");

@@ -18,6 +18,7 @@ use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
 pub mod git_repo;
+pub mod receivers;
 pub mod sarif;
 
 /// What a test returns; `Send + Sync` so that errors cross client threads.

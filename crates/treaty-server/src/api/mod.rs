@@ -51,7 +51,7 @@ pub use release::{BreakingChange, BrokenInteraction, CheckedPair, ReleaseQuery, 
 pub use releases::{NewRelease, Release, ReleasesQuery};
 pub use teams::{NewTeam, Team};
 pub use tokens::{IssuedToken, NewToken, RevokedToken, WhoAmI};
-pub use trains::{EvidenceQuery, RecordedEvidence, Train, TrainContent};
+pub use trains::{EscalationStepSent, EvidenceQuery, RecordedEvidence, Train, TrainContent};
 pub use verifications::{NewVerification, Verification, VerificationQuery};
 pub use versions::{InterfaceVersion, Published, SchemaBundle};
 

@@ -3,7 +3,7 @@
 //! the gate's answer.
 
 use serde::{Deserialize, Serialize};
-use treaty_core::model::{Governance, Interface, Release};
+use treaty_core::model::{Governance, Interface, Release, Team};
 use utoipa::{IntoParams, ToSchema};
 
 /// What a train holds: the body of `PUT /api/v1/trains/{id}`, as the
@@ -27,6 +27,38 @@ pub struct TrainContent {
     /// (its scope left out): debt names the release repaying it.
     #[schema(value_type = Vec<Object>)]
     pub releases: Vec<Release>,
+    /// The workspace's teams (`teams/*.yaml`): their members, contacts
+    /// and escalation paths, which the broker's escalation timers walk.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schema(value_type = Vec<Object>)]
+    pub teams: Vec<Team>,
+}
+
+/// An escalation step the broker sent for a train (`GET
+/// /api/v1/trains/{id}/escalations`): recorded once, with its decision log
+/// entry and the notifications queued for it.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct EscalationStepSent {
+    /// The step's stable key: the escalation's and the step's position
+    /// (`code-freeze/2027-01/checkout#2`).
+    pub key: String,
+    /// What called for it: `blocker_overdue`, `code_freeze_missed`,
+    /// `ship_date_missed`, `dependency_open` or `gate_failing`.
+    pub rule: String,
+    /// The team whose escalation path the step is on.
+    pub team: String,
+    /// Who was told, as the path names them: a team, or a member's handle.
+    pub to: String,
+    /// What is wrong, in words.
+    pub message: String,
+    /// When the condition began (RFC 3339).
+    pub since: String,
+    /// When the step fell due (RFC 3339).
+    pub due_at: String,
+    /// When the broker sent it (RFC 3339, on the broker's clock).
+    pub sent_at: String,
+    /// The notifications queued for it (`GET /api/v1/notifications/{id}`).
+    pub notifications: Vec<String>,
 }
 
 /// A revision of a train.
@@ -152,6 +184,7 @@ impl TrainContent {
             governance,
             interfaces,
             releases,
+            teams: ws.teams.clone(),
         })
     }
 }

@@ -1,6 +1,8 @@
 //! The delivery worker `treaty serve` runs beside the API: it claims due
 //! events from the outbox, POSTs each, signed, to its team's webhook
-//! through the SSRF guard, logs the attempt and schedules the next.
+//! through the SSRF guard (or, for an e-mail, sends it over SMTP when the
+//! broker has a server: `crate::mail`), logs the attempt and schedules the
+//! next. Its time is the broker's injected clock (`crate::clock`).
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -15,7 +17,8 @@ use super::WebhookConfig;
 use super::address::check_url;
 use super::resolve::GuardedResolver;
 use super::sign::signature;
-use crate::now_ms;
+use crate::clock::Clock;
+use crate::mail::{MailError, Mailer};
 
 /// Longest error text kept in an attempt's log.
 const MAX_ERROR: usize = 500;
@@ -36,6 +39,9 @@ pub enum StartError {
     /// No id for this broker's claims.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The SMTP settings are refused.
+    #[error(transparent)]
+    Mail(#[from] MailError),
 }
 
 /// What one delivering broker shares between its deliveries.
@@ -46,15 +52,38 @@ struct Deliverer {
     config: WebhookConfig,
     /// This process's name in claims: a random id per start.
     broker: String,
+    /// The broker's clock.
+    clock: Clock,
+    /// E-mail, when an SMTP server is configured.
+    mailer: Option<Mailer>,
+}
+
+impl Deliverer {
+    /// Now on the broker's clock; the system's when a test clock cannot be
+    /// read (logged), so that delivery never stalls on it.
+    fn now_ms(&self) -> i64 {
+        self.clock.now_ms().unwrap_or_else(|e| {
+            tracing::warn!(error = %e, "cannot read the clock");
+            crate::now_ms()
+        })
+    }
 }
 
 impl DeliveryWorker {
-    /// Starts delivering on the current Tokio runtime.
-    pub fn start(store: Store, mut config: WebhookConfig) -> Result<DeliveryWorker, StartError> {
+    /// Starts delivering on the current Tokio runtime, with the broker's
+    /// webhook settings, clock and SMTP server (if any) of `broker`.
+    pub fn start(store: Store, broker: &crate::Config) -> Result<DeliveryWorker, StartError> {
+        let mut config = broker.webhooks.clone();
         // A delivery must end well inside its claim, or another broker
         // could take the event while it is still being sent.
         config.timeout = config.timeout.min(config.lease / 2);
         let client = http_client(&config)?;
+        let mailer = broker
+            .smtp
+            .as_ref()
+            .map(|smtp| Mailer::new(smtp, config.timeout))
+            .transpose()?;
+        let clock = broker.clock.clone();
         let broker = treaty_store::random_id("broker_")?;
         let (stop, stopped) = watch::channel(false);
         let deliverer = Arc::new(Deliverer {
@@ -62,6 +91,8 @@ impl DeliveryWorker {
             client,
             config,
             broker,
+            clock,
+            mailer,
         });
         let task = tokio::spawn(run(deliverer, stopped));
         Ok(DeliveryWorker { stop, task })
@@ -96,7 +127,7 @@ async fn run(deliverer: Arc<Deliverer>, mut stopped: watch::Receiver<bool>) {
     let batch = deliverer.config.batch.max(1);
     let mut swept: Option<std::time::Instant> = None;
     while !*stopped.borrow() {
-        let now = now_ms();
+        let now = deliverer.now_ms();
         if swept.is_none_or(|at| at.elapsed() >= WAIVER_SWEEP) {
             swept = Some(std::time::Instant::now());
             match crate::routes::proposals::announce_expiring_waivers(&deliverer.store, now).await {
@@ -117,10 +148,24 @@ async fn run(deliverer: Arc<Deliverer>, mut stopped: watch::Receiver<bool>) {
                 Vec::new()
             }
         };
-        let full = claimed.len() as i64 >= batch;
+        let emails = match &deliverer.mailer {
+            None => Vec::new(),
+            Some(_) => deliverer
+                .store
+                .claim_emails(&deliverer.broker, now, lease_until, batch)
+                .await
+                .unwrap_or_else(|e| {
+                    tracing::warn!(error = %e, "cannot claim e-mails");
+                    Vec::new()
+                }),
+        };
+        let full = claimed.len() as i64 >= batch || emails.len() as i64 >= batch;
         let mut deliveries = JoinSet::new();
         for event in claimed {
-            deliveries.spawn(deliver(deliverer.clone(), event));
+            deliveries.spawn(deliver(deliverer.clone(), event, Channel::Webhook));
+        }
+        for event in emails {
+            deliveries.spawn(deliver(deliverer.clone(), event, Channel::Email));
         }
         while deliveries.join_next().await.is_some() {}
         if full {
@@ -147,19 +192,31 @@ fn millis(d: Duration) -> i64 {
     i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
 }
 
+/// How a claimed event is sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Channel {
+    Webhook,
+    Email,
+}
+
 /// One attempt at one event, logged, with the next one scheduled.
-async fn deliver(deliverer: Arc<Deliverer>, event: ClaimedNotification) {
-    let at = now_ms();
+async fn deliver(deliverer: Arc<Deliverer>, event: ClaimedNotification, channel: Channel) {
+    let at = deliverer.now_ms();
     let started = Instant::now();
-    let outcome = send(&deliverer, &event).await;
+    // The HTTP status answered, or for an e-mail the SMTP reply code: 2xx
+    // is delivered either way.
+    let outcome = match (channel, &deliverer.mailer) {
+        (Channel::Webhook, _) => send(&deliverer, &event).await.map(|s| s.as_u16()),
+        (Channel::Email, Some(mailer)) => mailer.send(&event.id, &event.url, &event.payload).await,
+        (Channel::Email, None) => Err("no SMTP server is configured".to_owned()),
+    };
     let duration_ms = millis(started.elapsed());
     let (status_code, error) = match outcome {
-        Ok(status) if status.is_success() => (Some(status.as_u16()), None),
-        Ok(status) if status.is_redirection() => (
-            Some(status.as_u16()),
+        Ok(status) if channel == Channel::Webhook && (300..400).contains(&status) => (
+            Some(status),
             Some("a redirect, not followed: the webhook must answer 2xx itself".to_owned()),
         ),
-        Ok(status) => (Some(status.as_u16()), None),
+        Ok(status) => (Some(status), None),
         Err(e) => (None, Some(e)),
     };
     let delivered = error.is_none() && status_code.is_some_and(|s| (200..300).contains(&s));
@@ -167,7 +224,7 @@ async fn deliver(deliverer: Arc<Deliverer>, event: ClaimedNotification) {
         AfterAttempt::Delivered
     } else {
         match deliverer.config.backoff.after_failures(event.attempts + 1) {
-            Some(delay) => AfterAttempt::RetryAt(now_ms().saturating_add(millis(delay))),
+            Some(delay) => AfterAttempt::RetryAt(deliverer.now_ms().saturating_add(millis(delay))),
             None => AfterAttempt::Dead,
         }
     };
@@ -205,7 +262,7 @@ async fn send(
         .secret
         .as_deref()
         .ok_or("the team has no signing secret")?;
-    let timestamp = now_ms() / 1000;
+    let timestamp = deliverer.now_ms() / 1000;
     let signature =
         signature(secret, &event.id, timestamp, &event.payload).map_err(|e| e.to_string())?;
     let response = deliverer
@@ -223,7 +280,7 @@ async fn send(
 }
 
 /// An error and its causes, in one bounded line.
-fn error_chain(e: &dyn std::error::Error) -> String {
+pub(crate) fn error_chain(e: &dyn std::error::Error) -> String {
     let mut text = e.to_string();
     let mut source = e.source();
     while let Some(s) = source {

@@ -13,6 +13,7 @@ pub mod sign;
 
 use std::time::Duration;
 
+pub(crate) use deliver::error_chain;
 pub use deliver::{DeliveryWorker, StartError};
 use ipnet::IpNet;
 pub use schedule::Backoff;

@@ -81,7 +81,11 @@ pub fn status(args: GateArgs) -> Exit {
 /// `treaty escalations RELEASE`: the escalation steps due by now, by
 /// rule, with whom each goes to. In the repository-only mode nothing is
 /// sent (the broker sends them, once each); this shows what would be.
-pub fn escalations(args: GateArgs) -> Exit {
+pub fn escalations(command: GateCommand) -> Exit {
+    if let Some(url) = &command.broker {
+        return escalations_on_broker(url, &command);
+    }
+    let args = command.gate;
     let judged = judge(&args, |input, ws| {
         let verdict = gate::decide(input);
         let due = escalation::due_steps(
@@ -100,6 +104,26 @@ pub fn escalations(args: GateArgs) -> Exit {
             Exit::Success
         }
         Err(e) => exit::error(e),
+    }
+}
+
+/// `treaty escalations RELEASE --broker`: the steps the broker sent (it
+/// sends each once, when due on its clock), in the order sent.
+fn escalations_on_broker(url: &str, command: &GateCommand) -> Exit {
+    let broker = Broker {
+        url: url.to_owned(),
+        token: command.token.clone(),
+    };
+    match crate::broker::gate::escalations_sent(&broker, &command.gate.release) {
+        Ok(steps) => {
+            let out = match command.gate.format {
+                GateFormat::Json => serde_json::to_string_pretty(&steps).unwrap_or_default() + "\n",
+                GateFormat::Text | GateFormat::Markdown => render::escalations_sent(&steps),
+            };
+            super::print(&out);
+            Exit::Success
+        }
+        Err(e) => exit::error(e.0),
     }
 }
 

@@ -243,6 +243,29 @@ pub fn escalations(due: &[DueStep]) -> String {
     out
 }
 
+/// The escalation steps a broker sent, in the order sent.
+pub fn escalations_sent(steps: &[treaty_server::api::EscalationStepSent]) -> String {
+    if steps.is_empty() {
+        return "no escalation step was sent\n".to_owned();
+    }
+    let mut out = String::new();
+    for s in steps {
+        let _ = writeln!(
+            out,
+            "{}  {} -> {}  [{}] (due {}, {} notification{})\n    {}",
+            s.sent_at,
+            s.team,
+            s.to,
+            s.key,
+            s.due_at,
+            s.notifications.len(),
+            if s.notifications.len() == 1 { "" } else { "s" },
+            s.message
+        );
+    }
+    out
+}
+
 /// The sections of a digest, each a title and its lines.
 fn digest_sections(d: &Digest) -> Vec<(&'static str, Vec<String>)> {
     let items = |list: &[ItemLine]| -> Vec<String> {

@@ -18,11 +18,11 @@ use treaty_evidence::{Entry, Measurement, Report, ReportFormat};
 use treaty_store::{EvidenceRow, MAX_PROPOSAL_PAGE, ProposalRecord};
 
 use super::{content_of, existing_train};
+use crate::AppState;
 use crate::api::{TrainContent, check_id};
 use crate::auth::Caller;
 use crate::error::{ApiError, ErrorBody, Json};
 use crate::routes::common::{Result, existing_environment};
-use crate::{AppState, now_ms};
 
 /// Components named with `ship`, at most.
 const MAX_SHIPPED: usize = 1_000;
@@ -65,46 +65,94 @@ pub(super) async fn gate(
     }
     let now = match q.now {
         Some(t) => t,
-        None => Timestamp::from_millisecond(now_ms())
-            .map_err(|e| ApiError::Internal(format!("the clock: {e}")))?,
+        None => state.config.clock.now()?,
     };
     let train = existing_train(&state, &id).await?;
-    let content = decoded(&train)?;
     existing_environment(&state, &q.environment).await?;
-
     let started = std::time::Instant::now();
-    let rows = state.store.latest_evidence(&id).await?;
-    let read_rows = started.elapsed();
-    let mut evidence = stored_evidence(rows)?;
-    evidence.extend(verification_evidence(&state, &content, &q.shipping).await?);
-    evidence.sort_by_key(|r| r.recorded_at);
-    let evidence = deciding(evidence, &q.shipping);
-    let (proposals, waivers) = known_proposals(&state).await?;
+    let facts = gather(&state.store, &train, &q.environment, q.shipping, now).await?;
     let gathered = started.elapsed();
+    let verdict = tokio::task::spawn_blocking(move || decide(&facts.input()))
+        .await
+        .map_err(|e| ApiError::Internal(format!("deciding the gate: {e}")))?;
+    tracing::debug!(train = %id, ?gathered, decided = ?started.elapsed(), "gate");
+    Ok(Json(verdict))
+}
 
-    let verdict = tokio::task::spawn_blocking(move || {
-        let input = GateInput {
-            release: &content.release,
-            releases: &content.releases,
-            governance: &content.governance,
-            interfaces: &content.interfaces,
-            environment: &q.environment,
-            shipping: &q.shipping,
-            evidence: &evidence,
-            proposals: &proposals,
-            waivers: &waivers,
+/// Everything the gate decides on, for one train, environment and moment:
+/// what [`gather`] read, owned, so that the decision can run on another
+/// thread. [`GateFacts::input`] lends it as core's `GateInput`.
+#[derive(Debug)]
+pub(crate) struct GateFacts {
+    /// The train's newest revision, decoded.
+    pub(crate) content: std::sync::Arc<TrainContent>,
+    /// Where the release would ship.
+    pub(crate) environment: String,
+    /// The versions being shipped, by component.
+    pub(crate) shipping: BTreeMap<String, String>,
+    /// The records that can decide, in recorded order.
+    pub(crate) evidence: Vec<EvidenceRecord>,
+    /// The broker's breaking-change proposals.
+    pub(crate) proposals: Vec<KnownProposal>,
+    /// The broker's waivers.
+    pub(crate) waivers: Vec<KnownWaiver>,
+    /// The moment decided at.
+    pub(crate) now: Timestamp,
+}
+
+impl GateFacts {
+    /// The gate's input, borrowed from these facts.
+    pub(crate) fn input(&self) -> GateInput<'_> {
+        GateInput {
+            release: &self.content.release,
+            releases: &self.content.releases,
+            governance: &self.content.governance,
+            interfaces: &self.content.interfaces,
+            environment: &self.environment,
+            shipping: &self.shipping,
+            evidence: &self.evidence,
+            proposals: &self.proposals,
+            waivers: &self.waivers,
             // Blockers and gate overrides are not kept by the broker yet:
             // none is open, none asked for (issue 13, item 3).
             blockers: &[],
             overrides: &[],
-            now,
-        };
-        decide(&input)
+            now: self.now,
+        }
+    }
+}
+
+/// Gathers the gate's facts for revision `train` shipping `shipping` to
+/// `environment` at `now`: the newest run of evidence of each subject and
+/// version, the verifications of the shipped provider versions, the
+/// broker's proposals and waivers. The gate route and the escalation
+/// timers (`crate::escalations`) both decide on these.
+pub(crate) async fn gather(
+    store: &treaty_store::Store,
+    train: &treaty_store::TrainRevision,
+    environment: &str,
+    shipping: BTreeMap<String, String>,
+    now: Timestamp,
+) -> Result<GateFacts> {
+    let content = decoded(train)?;
+    let started = std::time::Instant::now();
+    let rows = store.latest_evidence(&train.train).await?;
+    let read_rows = started.elapsed();
+    let mut evidence = stored_evidence(rows)?;
+    evidence.extend(verification_evidence(store, &content, &shipping).await?);
+    evidence.sort_by_key(|r| r.recorded_at);
+    let evidence = deciding(evidence, &shipping);
+    let (proposals, waivers) = known_proposals(store).await?;
+    tracing::debug!(train = %train.train, ?read_rows, gathered = ?started.elapsed(), "gate facts");
+    Ok(GateFacts {
+        content,
+        environment: environment.to_owned(),
+        shipping,
+        evidence,
+        proposals,
+        waivers,
+        now,
     })
-    .await
-    .map_err(|e| ApiError::Internal(format!("deciding the gate: {e}")))?;
-    tracing::debug!(train = %id, ?read_rows, ?gathered, decided = ?started.elapsed(), "gate");
-    Ok(Json(verdict))
 }
 
 fn parse_query(query: &str) -> Result<GateQuery> {
@@ -328,7 +376,7 @@ fn subject_of(key: &str) -> EvidenceSubject {
 /// after the interface. Without a shipped provider version there is none:
 /// which version's verifications would count is unknown.
 async fn verification_evidence(
-    state: &AppState,
+    store: &treaty_store::Store,
     content: &TrainContent,
     shipping: &BTreeMap<String, String>,
 ) -> Result<Vec<EvidenceRecord>> {
@@ -345,7 +393,7 @@ async fn verification_evidence(
             };
             let interface = ev.source.as_str();
             if !measured.contains_key(interface) {
-                let m = verifications_of(state, interface, shipping).await?;
+                let m = verifications_of(store, interface, shipping).await?;
                 measured.insert(interface.to_owned(), m);
             }
             if let Some(Some((report, at, provider, version))) = measured.get(interface) {
@@ -370,11 +418,11 @@ async fn verification_evidence(
 /// version, with the newest verification's time, the provider and the
 /// version; none when the provider is not shipped or nothing was verified.
 async fn verifications_of(
-    state: &AppState,
+    store: &treaty_store::Store,
     interface: &str,
     shipping: &BTreeMap<String, String>,
 ) -> Result<Option<(Report, Timestamp, String, String)>> {
-    let Some(owned) = state.store.interface(interface).await? else {
+    let Some(owned) = store.interface(interface).await? else {
         return Ok(None);
     };
     let provider = owned.interface.component.clone();
@@ -385,8 +433,7 @@ async fn verifications_of(
     let mut pairs: Vec<(String, String)> = Vec::new();
     let mut before: Option<(i64, String)> = None;
     loop {
-        let page = state
-            .store
+        let page = store
             .verifications(
                 interface,
                 Some(version),
@@ -412,8 +459,7 @@ async fn verifications_of(
     }
     let (mut total, mut failed, mut newest) = (0u32, 0u32, i64::MIN);
     for (consumer, consumer_version) in &pairs {
-        if let Some(v) = state
-            .store
+        if let Some(v) = store
             .latest_verification(interface, version, consumer, consumer_version)
             .await?
         {
@@ -447,14 +493,15 @@ async fn verifications_of(
 
 /// The broker's breaking-change proposals and waivers, as the gate sees
 /// them: each with the decisions taken on its current change set.
-async fn known_proposals(state: &AppState) -> Result<(Vec<KnownProposal>, Vec<KnownWaiver>)> {
+async fn known_proposals(
+    store: &treaty_store::Store,
+) -> Result<(Vec<KnownProposal>, Vec<KnownWaiver>)> {
     let mut proposals = Vec::new();
     let mut waivers = Vec::new();
     let mut after: Option<(i64, String)> = None;
     let mut read = 0;
     loop {
-        let page = state
-            .store
+        let page = store
             .proposals(
                 None,
                 None,

@@ -15,13 +15,13 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::common::{Result, written_status};
-use crate::api::{Train, TrainContent, check_id};
+use crate::api::{EscalationStepSent, Train, TrainContent, check_id};
 use crate::auth::Caller;
 use crate::error::{ApiError, ErrorBody, Json};
 use crate::{AppState, now_ms};
 
 mod evidence;
-mod gate;
+pub(crate) mod gate;
 mod stream;
 
 /// Scope items of one train, at most.
@@ -36,6 +36,46 @@ pub(super) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(publish_train, get_train))
         .routes(routes!(evidence::push_evidence))
         .routes(routes!(gate::gate))
+        .routes(routes!(train_escalations))
+}
+
+/// The escalation steps the broker sent for a train, in the order sent
+/// (at most 1,000): each recorded once, with its decision log entry and
+/// the notifications queued for it (docs/gates.md).
+#[utoipa::path(get, path = "/api/v1/trains/{id}/escalations", tag = "trains", params(("id" = String, Path, description = "The release's id")),
+    responses((status = 200, body = Vec<EscalationStepSent>), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn train_escalations(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<Vec<EscalationStepSent>>> {
+    caller.read(state.config.anonymous_read)?;
+    existing_train(&state, &id).await?;
+    let steps = state
+        .store
+        .escalation_steps(&id, treaty_store::MAX_STEP_PAGE)
+        .await?;
+    let moment = |ms: i64| {
+        jiff::Timestamp::from_millisecond(ms)
+            .map(|t| t.to_string())
+            .unwrap_or_else(|_| ms.to_string())
+    };
+    Ok(Json(
+        steps
+            .into_iter()
+            .map(|r| EscalationStepSent {
+                since: moment(r.step.since),
+                due_at: moment(r.step.due_at),
+                sent_at: moment(r.sent_at),
+                key: r.step.key,
+                rule: r.step.rule,
+                team: r.step.team,
+                to: r.step.to,
+                message: r.step.message,
+                notifications: r.notifications,
+            })
+            .collect(),
+    ))
 }
 
 /// Publish what the gate needs of a release (a team owning one of its
@@ -168,6 +208,7 @@ fn check_content(id: &str, c: &TrainContent) -> Result<()> {
     if let Some(e) = too_many("scope items", c.release.scope.len(), MAX_ITEMS)
         .or_else(|| too_many("interfaces", c.interfaces.len(), MAX_LISTED))
         .or_else(|| too_many("releases", c.releases.len(), MAX_LISTED))
+        .or_else(|| too_many("teams", c.teams.len(), MAX_LISTED))
     {
         return Err(e);
     }
