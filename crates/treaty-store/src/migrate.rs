@@ -22,6 +22,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0008_released_versions.sql"),
     include_str!("../migrations/0009_ui_sessions.sql"),
     include_str!("../migrations/0010_trains.sql"),
+    include_str!("../migrations/0011_blockers.sql"),
 ];
 
 /// Held by the PostgreSQL connection that migrates; any fixed number

@@ -14,12 +14,12 @@ type Result<T> = std::result::Result<T, ApiError>;
 /// Most requirements, changes and rules one proposal may carry.
 pub(super) const MAX_ITEMS: usize = 1_000;
 /// Longest title.
-pub(super) const MAX_TITLE: usize = 300;
+pub(crate) const MAX_TITLE: usize = 300;
 /// Longest reason, rollback plan or change message.
-pub(super) const MAX_TEXT: usize = 8 * 1024;
+pub(crate) const MAX_TEXT: usize = 8 * 1024;
 
 /// Refuses an empty or overlong text field.
-pub(super) fn text(field: &str, value: &str, max: usize) -> Result<()> {
+pub(crate) fn text(field: &str, value: &str, max: usize) -> Result<()> {
     if value.trim().is_empty() {
         return Err(ApiError::Invalid(format!("`{field}` must not be empty")));
     }

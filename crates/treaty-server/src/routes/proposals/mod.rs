@@ -6,7 +6,7 @@
 //! notifications it sends, and answers with the log's receipt.
 
 mod expiry;
-mod input;
+pub(crate) mod input;
 mod judge;
 
 pub use expiry::announce_expiring_waivers;
@@ -66,7 +66,7 @@ fn actor(p: &treaty_store::Principal) -> Actor {
 }
 
 /// The day `now_ms` falls on, in UTC.
-fn today(now_ms: i64) -> Result<CalendarDate> {
+pub(crate) fn today(now_ms: i64) -> Result<CalendarDate> {
     let t = jiff::Timestamp::from_millisecond(now_ms)
         .map_err(|e| ApiError::Internal(format!("the clock: {e}")))?;
     Ok(CalendarDate(t.to_zoned(jiff::tz::TimeZone::UTC).date()))

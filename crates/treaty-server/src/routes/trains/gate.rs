@@ -1,7 +1,8 @@
 //! `GET /api/v1/trains/{id}/gate`: the release gate on the broker. It
-//! gathers the newest revision of the train, the newest run of evidence of
-//! each subject and version, the contract verifications of the shipped
-//! provider versions, the broker's proposals and waivers, and asks
+//! gathers ([`load_gate_facts`]) the newest revision of the train, the
+//! newest run of evidence of each subject and version, the contract
+//! verifications of the shipped provider versions, the broker's proposals
+//! and waivers, the train's open blockers and its overrides, and asks
 //! `treaty_core::gate::decide`, as `treaty gate` does from files.
 
 use std::collections::{BTreeMap, HashMap};
@@ -10,7 +11,8 @@ use axum::extract::{Path, RawQuery, State};
 use jiff::Timestamp;
 use treaty_core::check::waivers::KnownWaiver;
 use treaty_core::gate::{
-    EvidenceRecord, EvidenceSubject, GateInput, GateVerdict, KnownProposal, decide,
+    EvidenceRecord, EvidenceSubject, GateInput, GateOverride, GateVerdict, KnownProposal,
+    OpenBlocker, decide,
 };
 use treaty_core::governance::Decision;
 use treaty_core::model::{CalendarDate, EvidenceKind, ProposalState};
@@ -69,42 +71,90 @@ pub(super) async fn gate(
             .map_err(|e| ApiError::Internal(format!("the clock: {e}")))?,
     };
     let train = existing_train(&state, &id).await?;
-    let content = decoded(&train)?;
     existing_environment(&state, &q.environment).await?;
-
     let started = std::time::Instant::now();
-    let rows = state.store.latest_evidence(&id).await?;
-    let read_rows = started.elapsed();
-    let mut evidence = stored_evidence(rows)?;
-    evidence.extend(verification_evidence(&state, &content, &q.shipping).await?);
-    evidence.sort_by_key(|r| r.recorded_at);
-    let evidence = deciding(evidence, &q.shipping);
-    let (proposals, waivers) = known_proposals(&state).await?;
+    let facts = load_gate_facts(&state, &train, &q.shipping).await?;
     let gathered = started.elapsed();
-
-    let verdict = tokio::task::spawn_blocking(move || {
-        let input = GateInput {
-            release: &content.release,
-            releases: &content.releases,
-            governance: &content.governance,
-            interfaces: &content.interfaces,
-            environment: &q.environment,
-            shipping: &q.shipping,
-            evidence: &evidence,
-            proposals: &proposals,
-            waivers: &waivers,
-            // Blockers and gate overrides are not kept by the broker yet:
-            // none is open, none asked for (issue 13, item 3).
-            blockers: &[],
-            overrides: &[],
-            now,
-        };
-        decide(&input)
-    })
-    .await
-    .map_err(|e| ApiError::Internal(format!("deciding the gate: {e}")))?;
-    tracing::debug!(train = %id, ?read_rows, ?gathered, decided = ?started.elapsed(), "gate");
+    let environment = q.environment;
+    let shipping = q.shipping;
+    let verdict =
+        tokio::task::spawn_blocking(move || decide(&facts.input(&environment, &shipping, now)))
+            .await
+            .map_err(|e| ApiError::Internal(format!("deciding the gate: {e}")))?;
+    tracing::debug!(train = %id, ?gathered, decided = ?started.elapsed(), "gate");
     Ok(Json(verdict))
+}
+
+/// What the gate of one train judges besides the environment, the
+/// versions shipped and the moment: the train's newest revision, its
+/// deciding evidence, the broker's proposals and waivers, the train's open
+/// blockers and its overrides. Gathered once by [`load_gate_facts`];
+/// [`GateFacts::input`] lends it to `treaty_core::gate::decide` (and to
+/// whoever else judges a train: escalations).
+pub(crate) struct GateFacts {
+    /// The train's newest revision, decoded.
+    pub content: std::sync::Arc<TrainContent>,
+    /// The evidence that can decide (pushed, and contract verifications
+    /// of the shipped providers).
+    pub evidence: Vec<EvidenceRecord>,
+    /// The broker's breaking-change proposals.
+    pub proposals: Vec<KnownProposal>,
+    /// The broker's waivers.
+    pub waivers: Vec<KnownWaiver>,
+    /// The train's open blockers.
+    pub blockers: Vec<OpenBlocker>,
+    /// The overrides asked for the train, every environment.
+    pub overrides: Vec<GateOverride>,
+}
+
+impl GateFacts {
+    /// The gate's input for `environment`, the versions `shipping`, at `now`.
+    pub(crate) fn input<'a>(
+        &'a self,
+        environment: &'a str,
+        shipping: &'a BTreeMap<String, String>,
+        now: Timestamp,
+    ) -> GateInput<'a> {
+        GateInput {
+            release: &self.content.release,
+            releases: &self.content.releases,
+            governance: &self.content.governance,
+            interfaces: &self.content.interfaces,
+            environment,
+            shipping,
+            evidence: &self.evidence,
+            proposals: &self.proposals,
+            waivers: &self.waivers,
+            blockers: &self.blockers,
+            overrides: &self.overrides,
+            now,
+        }
+    }
+}
+
+/// Everything the gate of `train` judges, read from the store, for the
+/// component versions `shipping` (evidence for another version of one of
+/// them is left out, unless nothing else is known of its subject).
+pub(crate) async fn load_gate_facts(
+    state: &AppState,
+    train: &treaty_store::TrainRevision,
+    shipping: &BTreeMap<String, String>,
+) -> Result<GateFacts> {
+    let content = decoded(train)?;
+    let rows = state.store.latest_evidence(&train.train).await?;
+    let mut evidence = stored_evidence(rows)?;
+    evidence.extend(verification_evidence(state, &content, shipping).await?);
+    evidence.sort_by_key(|r| r.recorded_at);
+    let evidence = deciding(evidence, shipping);
+    let (proposals, waivers) = known_proposals(state).await?;
+    Ok(GateFacts {
+        content,
+        evidence,
+        proposals,
+        waivers,
+        blockers: super::blockers::open_blockers(state, &train.train).await?,
+        overrides: super::overrides::gate_overrides(state, &train.train).await?,
+    })
 }
 
 fn parse_query(query: &str) -> Result<GateQuery> {
@@ -163,7 +213,7 @@ fn parse_query(query: &str) -> Result<GateQuery> {
 
 /// The stored evidence as the gate's records: the records of one run (the
 /// shards of one job) combined into one, recorded when its last arrived.
-fn stored_evidence(rows: Vec<EvidenceRow>) -> Result<Vec<EvidenceRecord>> {
+pub(super) fn stored_evidence(rows: Vec<EvidenceRow>) -> Result<Vec<EvidenceRecord>> {
     // The rows come ordered by subject, component, version: one run each.
     let mut runs: BTreeMap<(String, String, String, String), Vec<EvidenceRow>> = BTreeMap::new();
     for row in rows {

@@ -1,7 +1,8 @@
 //! `/api/v1/trains/{id}`: release trains published from a workspace
 //! (`treaty release publish`), one revision per changed content; the
-//! evidence pushed for them (`evidence`) and the release gate on them
-//! (`gate`). "Trains" because `/api/v1/releases` are released versions.
+//! evidence pushed for them (`evidence`), their blockers (`blockers`),
+//! the overrides of their gates (`overrides`) and the release gate on
+//! them (`gate`, whose `load_gate_facts` gathers what it judges). "Trains" because `/api/v1/releases` are released versions.
 //!
 //! Who may publish: a team owning a scope item of the train, or a
 //! steering-group team — of the newest stored revision once there is one
@@ -20,9 +21,16 @@ use crate::auth::Caller;
 use crate::error::{ApiError, ErrorBody, Json};
 use crate::{AppState, now_ms};
 
+mod blockers;
 mod evidence;
 mod gate;
+mod overrides;
 mod stream;
+
+// What the gate judges of a train, gathered once: for the escalation
+// timers as much as for the gate route.
+#[allow(unused_imports)]
+pub(crate) use gate::{GateFacts, load_gate_facts};
 
 /// Scope items of one train, at most.
 const MAX_ITEMS: usize = 5_000;
@@ -36,6 +44,8 @@ pub(super) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(publish_train, get_train))
         .routes(routes!(evidence::push_evidence))
         .routes(routes!(gate::gate))
+        .merge(blockers::routes())
+        .merge(overrides::routes())
 }
 
 /// Publish what the gate needs of a release (a team owning one of its
