@@ -32,6 +32,7 @@ fn blockers_and_overrides_from_the_command_line() -> TestResult {
         )?;
         Ok(out.lines().next().ok_or("no token")?.trim().to_owned())
     };
+    run(&s, &admin, 0, &["environment", "create", "production"])?;
     let fulfillment = token("fulfillment")?;
     let catalog = token("catalog")?;
     let platform = token("platform")?;

@@ -14,7 +14,8 @@ use crate::proposals::actor_token;
 use crate::write::Serialized;
 use crate::{Store, StoreError, Written};
 
-/// Most blockers one [`Store::blockers`] call returns.
+/// Most blockers one [`Store::blockers`] call returns, and most open
+/// blockers one train may have.
 pub const MAX_BLOCKERS: i64 = 1_000;
 
 /// What changes over a blocker's life.
@@ -225,6 +226,20 @@ impl Store {
                 .ok_or_else(|| StoreError::NotFound(format!("blocker `{id}`")))?;
             tx.rollback().await?;
             return Ok((record, Written::Unchanged));
+        }
+        let open: i64 = sqlx::query(
+            "SELECT COUNT(*) AS n FROM blockers WHERE train_id = $1 AND state = 'open'",
+        )
+        .bind(&new.train)
+        .fetch_one(&mut *tx)
+        .await?
+        .try_get("n")?;
+        if open >= MAX_BLOCKERS {
+            tx.rollback().await?;
+            return Err(StoreError::Invalid(format!(
+                "train `{}` has {open} open blockers, the most one train may have: resolve some first",
+                new.train
+            )));
         }
         let number: i64 = sqlx::query("SELECT COALESCE(MAX(number), 0) + 1 AS next FROM blockers")
             .fetch_one(&mut *tx)

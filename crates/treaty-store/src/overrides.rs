@@ -13,7 +13,8 @@ use crate::proposals::actor_token;
 use crate::write::Serialized;
 use crate::{AppendedDecision, NewDecision, Store, StoreError};
 
-/// Most overrides one [`Store::gate_overrides`] call returns.
+/// Most overrides one train may have (all of them are read by the gate),
+/// and most decisions one override may have.
 pub const MAX_OVERRIDES: i64 = 1_000;
 
 /// An override to ask for.
@@ -152,6 +153,19 @@ impl Store {
             tx.rollback().await?;
             return Ok((record, None));
         }
+        let asked: i64 =
+            sqlx::query("SELECT COUNT(*) AS n FROM gate_overrides WHERE train_id = $1")
+                .bind(&new.train)
+                .fetch_one(&mut *tx)
+                .await?
+                .try_get("n")?;
+        if asked >= MAX_OVERRIDES {
+            tx.rollback().await?;
+            return Err(StoreError::Invalid(format!(
+                "train `{}` has {asked} overrides asked for, the most one train may have",
+                new.train
+            )));
+        }
         let number: i64 =
             sqlx::query("SELECT COALESCE(MAX(number), 0) + 1 AS next FROM gate_overrides")
                 .fetch_one(&mut *tx)
@@ -198,6 +212,14 @@ impl Store {
         let current = read_one(&mut tx, id)
             .await?
             .ok_or_else(|| StoreError::NotFound(format!("override `{id}`")))?;
+        if current.decisions.len() as i64 >= MAX_OVERRIDES {
+            tx.rollback().await.map_err(StoreError::from)?;
+            return Err(StoreError::Invalid(format!(
+                "override `{id}` has {} decisions, the most one override may have",
+                current.decisions.len()
+            ))
+            .into());
+        }
         let ((decision, reason), log) = match decide(&current) {
             Ok(Some(d)) => d,
             Ok(None) => {

@@ -23,6 +23,7 @@ use crate::api::{Blocker, BlockerChangeRequest, NewBlocker, TrainContent, check_
 use crate::auth::Caller;
 use crate::error::{ApiError, ErrorBody, Json};
 use crate::routes::common::{Result, existing_team, written_status};
+use crate::routes::proposals::actor;
 use crate::routes::proposals::input::{MAX_TEXT, MAX_TITLE, text};
 use crate::{AppState, now_ms};
 
@@ -45,10 +46,7 @@ fn writer(caller: &Caller) -> Result<treaty_log::Actor> {
             p.team
         )));
     }
-    Ok(treaty_log::Actor {
-        team: p.team.clone(),
-        token_id: Some(p.token_id.clone()),
-    })
+    Ok(actor(p))
 }
 
 fn severity(field: &str, s: &str) -> Result<Severity> {

@@ -11,7 +11,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use treaty_core::governance::{self, Decision, RequiredApprovals, Subject, Verdict};
 use treaty_core::model::ChangeKind;
-use treaty_log::{Actor, DecisionKind};
+use treaty_log::DecisionKind;
 use treaty_store::{NewDecision, OverrideRecord, Scope};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -22,7 +22,8 @@ use crate::auth::Caller;
 use crate::error::{ApiError, ErrorBody, Json};
 use crate::routes::common::{Result, existing_environment};
 use crate::routes::log::receipt;
-use crate::routes::proposals::input::{MAX_TEXT, text};
+use crate::routes::proposals::actor;
+use crate::routes::proposals::input::{MAX_TEXT, deciding_team, text};
 use crate::routes::proposals::today;
 use crate::{AppState, now_ms};
 
@@ -86,13 +87,6 @@ fn wire(o: OverrideRecord, required: &RequiredApprovals) -> Override {
             })
             .collect(),
         log: None,
-    }
-}
-
-fn actor(p: &treaty_store::Principal) -> Actor {
-    Actor {
-        team: p.team.clone(),
-        token_id: Some(p.token_id.clone()),
     }
 }
 
@@ -215,26 +209,13 @@ async fn decide(
     Json(body): Json<NewOverrideDecision>,
 ) -> Result<Json<Override>> {
     let principal = caller.principal()?;
-    let team = body.team.clone().unwrap_or_else(|| principal.team.clone());
-    check_id("team", &team, false)?;
-    if team != principal.team {
-        return Err(ApiError::Forbidden(format!(
-            "a token of team `{}` cannot decide for team `{team}`: each team decides with its own token",
-            principal.team
-        )));
-    }
-    if !principal.may(Scope::Approve) {
-        return Err(ApiError::Forbidden(format!(
-            "deciding on an override needs a token with the `approve` scope; team `{team}`'s token has not"
-        )));
-    }
-    let decision = Decision::parse(&body.decision).ok_or_else(|| {
-        ApiError::Invalid(format!(
-            "unknown `decision` `{}`: expected approve or reject",
-            body.decision
-        ))
-    })?;
-    text("reason", &body.reason, MAX_TEXT)?;
+    let (team, decision) = deciding_team(
+        principal,
+        body.team.as_deref(),
+        &body.decision,
+        &body.reason,
+        "an override",
+    )?;
     let train = existing_train(&state, &id).await?;
     existing_override(&state, &id, &oid).await?;
     let content = content_of(&train)?;
