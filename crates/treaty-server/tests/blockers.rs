@@ -467,3 +467,77 @@ async fn an_approved_override_lets_a_failing_gate_through_postgres() -> TestResu
         None => Ok(()),
     }
 }
+
+/// The same blocker raised at once through two brokers, and changed at
+/// once: one is raised (201), the others answer it (200), never a 5xx;
+/// concurrent severity changes are applied one after the other.
+async fn races(b: &Broker, other: &Broker) -> TestResult {
+    let t = set_up(b).await?;
+    let platform = b.token("platform", &["publish"]).await?;
+    publish(b, &t).await?;
+    let path = "/api/v1/trains/2027-01/blockers";
+    let body = json!({"title": "Label printer down", "severity": "medium"});
+    let c = Some(t.catalog.as_str());
+    let (r1, r2, r3, r4) = tokio::join!(
+        b.call("POST", path, c, Some(body.clone())),
+        other.call("POST", path, c, Some(body.clone())),
+        b.call("POST", path, c, Some(body.clone())),
+        other.call("POST", path, c, Some(body.clone())),
+    );
+    let mut statuses = Vec::new();
+    let mut ids = Vec::new();
+    for r in [r1?, r2?, r3?, r4?] {
+        statuses.push(r.0.as_u16());
+        ids.push(r.1["id"].clone());
+    }
+    statuses.sort_unstable();
+    assert_eq!(statuses, [200, 200, 200, 201], "{ids:?}");
+    assert!(ids.iter().all(|id| *id == ids[0]), "{ids:?}");
+    let id = ids[0].as_str().ok_or("no id")?.to_owned();
+
+    let set = |severity: &str| json!({"action": "set_severity", "severity": severity, "reason": "triage"});
+    let (c1, c2, c3) = tokio::join!(
+        change(b, &platform, &id, set("high")),
+        change(other, &platform, &id, set("low")),
+        change(b, &platform, &id, set("critical")),
+    );
+    for (status, v) in [c1?, c2?, c3?] {
+        assert!(
+            status == 200 || status == 422,
+            "no 5xx, and a high or critical blocker needs a tracker link: {status} {v}"
+        );
+    }
+    let stored = b
+        .expect(200, "GET", &format!("{path}/{id}"), Some(&t.catalog), None)
+        .await?;
+    let events = stored["events"].as_array().ok_or("no events")?;
+    assert_eq!(events[0]["kind"], "raised");
+    // Each change recorded once, in the order applied: the last one's
+    // severity is the blocker's.
+    if let Some(last) = events
+        .iter()
+        .rev()
+        .find(|e| e["kind"] == "severity_changed")
+    {
+        assert_eq!(last["details"]["to"], stored["severity"], "{stored}");
+    }
+    Ok(())
+}
+
+#[tokio::test]
+async fn raising_and_triaging_at_once_answer_as_one_broker_would_sqlite() -> TestResult {
+    let b = sqlite(config()).await?;
+    let other = b.another(config());
+    races(&b, &other).await
+}
+
+#[tokio::test]
+async fn raising_and_triaging_at_once_answer_as_one_broker_would_postgres() -> TestResult {
+    match postgres(config()).await? {
+        Some(b) => {
+            let other = b.another(config());
+            races(&b, &other).await
+        }
+        None => Ok(()),
+    }
+}
