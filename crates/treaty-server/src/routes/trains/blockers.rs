@@ -91,6 +91,18 @@ fn deadline(governance: &Governance, severity: Severity, raised_at: i64) -> Resu
     )
 }
 
+/// A stored blocker's severity (an unknown one is an error, never a
+/// default).
+fn stored_severity(b: &BlockerRecord) -> Result<Severity> {
+    let s = &b.blocker.state.severity;
+    Severity::parse(s).ok_or_else(|| {
+        ApiError::Internal(format!(
+            "blocker `{}`: its stored severity `{s}` does not read",
+            b.id
+        ))
+    })
+}
+
 fn moment(ms: i64) -> Result<Timestamp> {
     Timestamp::from_millisecond(ms).map_err(|e| ApiError::Internal(format!("a stored time: {e}")))
 }
@@ -331,12 +343,7 @@ fn decide(
     caller: triage::Caller<'_>,
 ) -> Result<Option<BlockerChange>> {
     let s = &b.blocker.state;
-    let current = Severity::parse(&s.severity).ok_or_else(|| {
-        ApiError::Internal(format!(
-            "blocker `{}`: its stored severity `{}` does not read",
-            b.id, s.severity
-        ))
-    })?;
+    let current = stored_severity(b)?;
     let open = s.state == "open";
     let tracker_changes = body.tracker.is_some() && body.tracker != s.tracker;
     let repeat = !tracker_changes
@@ -467,14 +474,10 @@ pub(super) async fn open_blockers(
 ) -> Result<Vec<treaty_core::gate::OpenBlocker>> {
     let mut out = Vec::new();
     for b in state.store.open_blockers(train).await? {
+        let severity = stored_severity(&b)?;
         let s = b.blocker.state;
         out.push(treaty_core::gate::OpenBlocker {
-            severity: severity("severity", &s.severity).map_err(|_| {
-                ApiError::Internal(format!(
-                    "blocker `{}`: its stored severity `{}` does not read",
-                    b.id, s.severity
-                ))
-            })?,
+            severity,
             deadline: s.deadline.map(moment).transpose()?,
             id: b.id,
             title: b.blocker.title,
