@@ -9,7 +9,9 @@
 
 mod common;
 
-use common::acme::{Tokens, acme_train, codes, config, fixture, gate, go_evidence, push, set_up};
+use common::acme::{
+    Tokens, acme_train, blocking, codes, config, fixture, gate, go_evidence, push, set_up,
+};
 use common::{Broker, TestResult, postgres, sqlite};
 use serde_json::{Value, json};
 
@@ -49,24 +51,6 @@ async fn change(
         )
         .await?;
     Ok((status.as_u16(), v))
-}
-
-fn blocking(verdict: &Value) -> Vec<String> {
-    verdict["reasons"]
-        .as_array()
-        .map(|r| {
-            r.iter()
-                .filter(|r| r["weight"] == "blocking")
-                .map(|r| {
-                    format!(
-                        "{} {}",
-                        r["code"].as_str().unwrap_or(""),
-                        r["subject"].as_str().unwrap_or("")
-                    )
-                })
-                .collect()
-        })
-        .unwrap_or_default()
 }
 
 async fn blockers(b: &Broker, other: &Broker) -> TestResult {

@@ -7,7 +7,9 @@
 
 mod common;
 
-use common::acme::{NOW, acme_train, codes, config, fixture, gate, push, set_up, state_of};
+use common::acme::{
+    NOW, acme_train, codes, config, fixture, gate, push, set_up, state_of, verify_shipped_providers,
+};
 use common::{Broker, TestResult, postgres, sqlite};
 use serde_json::json;
 use treaty_server::Config;
@@ -269,25 +271,7 @@ async fn gate_turns(b: &Broker, other: Option<&Broker>) -> TestResult {
     assert_eq!(state_of(&half, "split-shipments"), "missing");
 
     // Contract verifications of the shipped providers, in the broker.
-    for (interface, provider_version, consumer) in [
-        ("inventory-service", "2.0.0", "catalog-web"),
-        ("fulfillment-service", "3.1.0", "checkout-web"),
-    ] {
-        b.expect(
-            201,
-            "POST",
-            "/api/v1/verifications",
-            Some(f),
-            Some(json!({
-                "interface": interface,
-                "provider_version": provider_version,
-                "consumer": consumer,
-                "consumer_version": "7",
-                "success": true,
-            })),
-        )
-        .await?;
-    }
+    verify_shipped_providers(b, f).await?;
     let go = gate(b, f).await?;
     assert_eq!(go["decision"], "go", "{:?}", codes(&go));
     for (item, state) in [
