@@ -6,11 +6,13 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand, ValueEnum};
 use jiff::civil::Date;
 
+mod blockers;
 mod facts;
 mod gate;
 mod repository;
 mod trains;
 
+pub use blockers::{BlockerCommand, OverrideCommand, OverrideDecisionArgs};
 pub use facts::{
     CanIReleaseArgs, ExpectArgs, PublishArgs, RecordDeploymentArgs, RecordReleaseArgs,
     RecordSupportEndedArgs, RecordUndeploymentArgs, VerifyArgs,
@@ -139,6 +141,18 @@ pub enum Command {
     Evidence {
         #[command(subcommand)]
         command: EvidenceCommand,
+    },
+    /// The blockers of a release train on the broker: raise, list,
+    /// assign, triage (change the severity), resolve, reopen.
+    Blocker {
+        #[command(subcommand)]
+        command: BlockerCommand,
+    },
+    /// Overrides of a release train's failing gate on the broker: request,
+    /// approve, reject, list.
+    Override {
+        #[command(subcommand)]
+        command: OverrideCommand,
     },
     /// Issue or revoke broker tokens (admin).
     Token {

@@ -76,6 +76,8 @@ fn run(command: Command) -> Exit {
         Command::Evidence {
             command: EvidenceCommand::Push(args),
         } => broker::report(broker::trains::push(&args)),
+        Command::Blocker { command } => broker::report(broker::blockers::run(command)),
+        Command::Override { command } => broker::report(broker::blockers::run_override(command)),
         Command::CanIRelease(args) => client::can_i_release(&args).unwrap_or_else(broker::failed),
         Command::Token {
             command:

@@ -33,6 +33,7 @@ mod resolve;
 pub mod review;
 pub mod risk;
 pub mod schema;
+pub mod triage;
 mod validate;
 
 pub use load::{

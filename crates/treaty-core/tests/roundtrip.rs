@@ -220,6 +220,11 @@ fn generated() -> impl Strategy<Value = Generated> {
                         blocking_severity: Severity::Critical,
                         unpaid_debt: DebtPolicy::Block,
                     },
+                    triage: Triage {
+                        severity_by: vec![s("team-0".into())],
+                        tracker_link_from: Some(Severity::High),
+                        fix_evidence_from: Some(Severity::Critical),
+                    },
                     escalation: EscalationRules {
                         open_dependency_before_feature_freeze: Some(s(Duration::from_minutes(
                             60 * 24 * 7,

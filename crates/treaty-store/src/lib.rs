@@ -30,6 +30,9 @@
 //! `trains` the release trains' revisions and the evidence pushed for them;
 //! `escalations` each train's escalation timer (claimed like notifications)
 //! and the steps sent, each recorded with its log entry and notifications;
+//! `blockers` the trains' blockers with the history of their changes, and
+//! `overrides` the gate overrides asked for and each team's decision on
+//! them (written with their log entries);
 //! `proposal_batch` writes the updates that arrive together in one
 //! transaction with one log append (group commit). On SQLite other
 //! writes are grouped too (`group_commit`): the writes waiting at one
@@ -44,6 +47,7 @@
 
 #![warn(missing_docs)]
 
+mod blockers;
 mod catalog;
 mod decision_log;
 mod deployments;
@@ -56,6 +60,7 @@ mod ids;
 mod migrate;
 mod notifications;
 mod notify;
+mod overrides;
 mod pact_details;
 mod pacts;
 mod proposal_batch;
@@ -72,6 +77,9 @@ mod verifications;
 mod versions;
 mod write;
 
+pub use blockers::{
+    BlockerChange, BlockerEvent, BlockerRecord, BlockerState, MAX_BLOCKERS, NewBlocker,
+};
 pub use catalog::ConsumerOf;
 pub use decision_log::{AppendedDecision, MAX_LOG_PAGE, NewDecision, TreeHead};
 pub use deployments::{DeployedConsumer, Deployment};
@@ -84,6 +92,7 @@ pub use notifications::{
     NewEvent, NotificationRecord, Webhook,
 };
 pub use notify::{Revocation, Revocations};
+pub use overrides::{MAX_OVERRIDES, NewOverride, OverrideDecision, OverrideRecord};
 pub use pact_details::PacticipantDetails;
 pub use pacts::{MAX_PACTS, NewPact, PactRecord};
 pub use proposals::{

@@ -24,6 +24,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0010_trains.sql"),
     include_str!("../migrations/0011_catalog_indexes.sql"),
     include_str!("../migrations/0012_escalations.sql"),
+    include_str!("../migrations/0013_blockers.sql"),
 ];
 
 /// Held by the PostgreSQL connection that migrates; any fixed number

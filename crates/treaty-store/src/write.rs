@@ -27,6 +27,12 @@ pub(crate) enum Serialized {
     Releases = 5,
     /// Revisions of one release train.
     Trains = 6,
+    /// Blockers: numbering new ones (one key), and each blocker's changes
+    /// (its id).
+    Blockers = 7,
+    /// Gate overrides: numbering new ones (one key), and each override's
+    /// decisions (its id).
+    Overrides = 8,
 }
 
 impl Store {

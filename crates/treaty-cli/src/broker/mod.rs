@@ -1,9 +1,11 @@
 //! Talking to a broker (`client`, over `http`, with typed `requests`;
 //! `notifications` for webhooks and their deliveries; `releases` for
 //! released versions; `trains` for release trains and their evidence,
-//! `gate` for the release gate on the broker) and running one
+//! `gate` for the release gate on the broker, `blockers` for a train's
+//! blockers and gate overrides) and running one
 //! (`serve`).
 
+pub mod blockers;
 pub mod client;
 pub mod gate;
 mod http;

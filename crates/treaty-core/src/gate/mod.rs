@@ -298,6 +298,22 @@ pub struct GateVerdict {
 }
 
 pub use criteria::CriterionVerdict;
+
+/// Whether one record meets `criterion` on its own, whatever version it is
+/// for: the threshold's metric read from the entry the criterion's
+/// evidence names, in the threshold's unit. `Err` says why not. (The
+/// broker judges the evidence offered for a blocker's fix with it.)
+pub fn meets(criterion: &crate::model::Criterion, record: &EvidenceRecord) -> Result<(), String> {
+    let (Some(evidence), Some(threshold)) = (&criterion.evidence, &criterion.threshold) else {
+        return Err(format!(
+            "criterion `{}` names no evidence or no threshold: nothing can show it is met",
+            criterion.id.value
+        ));
+    };
+    criteria::measure(record, &evidence.source, &threshold.value)
+        .map(|_| ())
+        .map_err(|(why, _)| why)
+}
 pub use items::{ItemState, ItemVerdict};
 
 impl GateVerdict {

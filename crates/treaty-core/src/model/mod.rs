@@ -56,5 +56,5 @@ pub use waiver::Waiver;
 pub use workspace::{
     ApprovalRule, Approver, BlockerSlas, ChangeKind, Communication, DebtPolicy, Defaults,
     DigestCadence, EscalationRules, Freeze, GateRules, Governance, Liaison, Organization, Review,
-    Severity, WorkspaceFile,
+    Severity, Triage, WorkspaceFile,
 };

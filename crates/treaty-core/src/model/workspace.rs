@@ -63,6 +63,9 @@ pub struct Governance {
     /// How the release gate weighs open blockers and unpaid debt.
     #[serde(default, skip_serializing_if = "GateRules::is_default")]
     pub gate: GateRules,
+    /// Who may triage blockers, and what a blocker needs at each severity.
+    #[serde(default, skip_serializing_if = "Triage::is_default")]
+    pub triage: Triage,
     /// When a release's trouble escalates before its deadlines, besides
     /// blockers past their SLA.
     #[serde(default, skip_serializing_if = "EscalationRules::is_default")]
@@ -186,6 +189,33 @@ impl GateRules {
     }
 }
 
+/// How blockers are triaged: who may change a severity, and what a
+/// blocker needs at each severity (`treaty_core::triage`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Triage {
+    /// Teams that may change a blocker's severity. Unless said, the
+    /// release's owning teams: those owning a scope item and the steering
+    /// group.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub severity_by: Vec<Spanned<String>>,
+    /// Blockers of this severity or worse need a link to the issue in the
+    /// team's tracker (`low`: every blocker). None unless said.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tracker_link_from: Option<Severity>,
+    /// Blockers of this severity or worse count as resolved only with
+    /// evidence of the fix: a passing run for a criterion of the release,
+    /// recorded after the blocker was raised. None unless said.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fix_evidence_from: Option<Severity>,
+}
+
+impl Triage {
+    fn is_default(&self) -> bool {
+        *self == Triage::default()
+    }
+}
+
 /// How bad a blocker is, from `low` to `critical`.
 #[derive(
     Debug,
@@ -223,6 +253,18 @@ impl Severity {
             Severity::High => "high",
             Severity::Critical => "critical",
         }
+    }
+
+    /// The severity named `s` (see [`Severity::as_str`]).
+    pub fn parse(s: &str) -> Option<Severity> {
+        [
+            Severity::Low,
+            Severity::Medium,
+            Severity::High,
+            Severity::Critical,
+        ]
+        .into_iter()
+        .find(|v| v.as_str() == s)
     }
 }
 

@@ -94,6 +94,20 @@ impl Validator {
                 }
             }
         }
+        let mut triagers: HashMap<&str, Span> = HashMap::new();
+        for team in &g.triage.severity_by {
+            self.team_ref(team, "a team that may change a blocker's severity");
+            if let Some(first) = triagers.insert(&team.value, team.span) {
+                self.push(
+                    Diagnostic::error(
+                        codes::DUPLICATE_ENTRY,
+                        format!("team `{}` is listed twice in `severity_by`", team.value),
+                    )
+                    .at(team.span)
+                    .with_related(first, "first listed here"),
+                );
+            }
+        }
         let c = &g.communication;
         for review in &c.reviews {
             self.whole_days(&review.every, &format!("review `{}`", review.name));

@@ -14,6 +14,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::error::ApiError;
 
+mod blockers;
 mod components;
 mod deployments;
 mod environments;
@@ -30,6 +31,10 @@ mod trains;
 mod verifications;
 mod versions;
 
+pub use blockers::{
+    Blocker, BlockerChangeRequest, BlockerEvent, NewBlocker, NewOverride, NewOverrideDecision,
+    Override, OverrideDecision,
+};
 pub use components::{Component, NewComponent};
 pub use deployments::{Deployment, NewDeployment, NewUndeployment, Undeployed};
 pub use environments::Environment;

@@ -6,6 +6,8 @@
 // Each test binary compiles this module and uses only part of it.
 #![allow(dead_code)]
 
+pub mod acme;
+
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};

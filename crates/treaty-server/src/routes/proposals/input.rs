@@ -14,12 +14,12 @@ type Result<T> = std::result::Result<T, ApiError>;
 /// Most requirements, changes and rules one proposal may carry.
 pub(super) const MAX_ITEMS: usize = 1_000;
 /// Longest title.
-pub(super) const MAX_TITLE: usize = 300;
+pub(crate) const MAX_TITLE: usize = 300;
 /// Longest reason, rollback plan or change message.
-pub(super) const MAX_TEXT: usize = 8 * 1024;
+pub(crate) const MAX_TEXT: usize = 8 * 1024;
 
 /// Refuses an empty or overlong text field.
-pub(super) fn text(field: &str, value: &str, max: usize) -> Result<()> {
+pub(crate) fn text(field: &str, value: &str, max: usize) -> Result<()> {
     if value.trim().is_empty() {
         return Err(ApiError::Invalid(format!("`{field}` must not be empty")));
     }
@@ -30,6 +30,38 @@ pub(super) fn text(field: &str, value: &str, max: usize) -> Result<()> {
         )));
     }
     Ok(())
+}
+
+/// The team a decision is taken for (`team`, else the token's) and the
+/// decision, checked: a token decides for its own team only, with the
+/// `approve` scope; `what` names what is decided on, for the refusal.
+pub(crate) fn deciding_team(
+    principal: &treaty_store::Principal,
+    team: Option<&str>,
+    decision: &str,
+    reason: &str,
+    what: &str,
+) -> Result<(String, governance::Decision)> {
+    let team = team.map_or_else(|| principal.team.clone(), str::to_owned);
+    check_id("team", &team, false)?;
+    if team != principal.team {
+        return Err(ApiError::Forbidden(format!(
+            "a token of team `{}` cannot decide for team `{team}`: each team decides with its own token",
+            principal.team
+        )));
+    }
+    if !principal.may(treaty_store::Scope::Approve) {
+        return Err(ApiError::Forbidden(format!(
+            "deciding on {what} needs a token with the `approve` scope; team `{team}`'s token has not"
+        )));
+    }
+    let decision = governance::Decision::parse(decision).ok_or_else(|| {
+        ApiError::Invalid(format!(
+            "unknown `decision` `{decision}`: expected approve or reject"
+        ))
+    })?;
+    text("reason", reason, MAX_TEXT)?;
+    Ok((team, decision))
 }
 
 /// Checks a change set's changes and that `hash` is theirs.

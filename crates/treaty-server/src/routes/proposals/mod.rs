@@ -6,7 +6,7 @@
 //! notifications it sends, and answers with the log's receipt.
 
 mod expiry;
-mod input;
+pub(crate) mod input;
 mod judge;
 
 pub use expiry::announce_expiring_waivers;
@@ -58,7 +58,7 @@ impl From<ApiError> for Refusal {
     }
 }
 
-fn actor(p: &treaty_store::Principal) -> Actor {
+pub(crate) fn actor(p: &treaty_store::Principal) -> Actor {
     Actor {
         team: p.team.clone(),
         token_id: Some(p.token_id.clone()),
@@ -66,7 +66,7 @@ fn actor(p: &treaty_store::Principal) -> Actor {
 }
 
 /// The day `now_ms` falls on, in UTC.
-fn today(now_ms: i64) -> Result<CalendarDate> {
+pub(crate) fn today(now_ms: i64) -> Result<CalendarDate> {
     let t = jiff::Timestamp::from_millisecond(now_ms)
         .map_err(|e| ApiError::Internal(format!("the clock: {e}")))?;
     Ok(CalendarDate(t.to_zoned(jiff::tz::TimeZone::UTC).date()))
@@ -396,26 +396,13 @@ async fn decide(
 ) -> Result<Json<api::Proposal>> {
     let principal = caller.principal()?;
     check_id("id", &id, false)?;
-    let team = body.team.clone().unwrap_or_else(|| principal.team.clone());
-    check_id("team", &team, false)?;
-    if team != principal.team {
-        return Err(ApiError::Forbidden(format!(
-            "a token of team `{}` cannot decide for team `{team}`: each team decides with its own token",
-            principal.team
-        )));
-    }
-    if !principal.may(Scope::Approve) {
-        return Err(ApiError::Forbidden(format!(
-            "deciding on a proposal needs a token with the `approve` scope; team `{team}`'s token has not"
-        )));
-    }
-    let decision = Decision::parse(&body.decision).ok_or_else(|| {
-        ApiError::Invalid(format!(
-            "unknown `decision` `{}`: expected approve or reject",
-            body.decision
-        ))
-    })?;
-    text("reason", &body.reason, MAX_TEXT)?;
+    let (team, decision) = input::deciding_team(
+        principal,
+        body.team.as_deref(),
+        &body.decision,
+        &body.reason,
+        "a proposal",
+    )?;
     let by = actor(principal);
     let now = now_ms();
     let key = id.clone();

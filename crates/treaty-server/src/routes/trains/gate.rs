@@ -1,7 +1,8 @@
 //! `GET /api/v1/trains/{id}/gate`: the release gate on the broker. It
-//! gathers the newest revision of the train, the newest run of evidence of
-//! each subject and version, the contract verifications of the shipped
-//! provider versions, the broker's proposals and waivers, and asks
+//! gathers ([`gather`]) the newest revision of the train, the
+//! newest run of evidence of each subject and version, the contract
+//! verifications of the shipped provider versions, the broker's proposals
+//! and waivers, the train's open blockers and its overrides, and asks
 //! `treaty_core::gate::decide`, as `treaty gate` does from files.
 
 use std::collections::{BTreeMap, HashMap};
@@ -10,7 +11,8 @@ use axum::extract::{Path, RawQuery, State};
 use jiff::Timestamp;
 use treaty_core::check::waivers::KnownWaiver;
 use treaty_core::gate::{
-    EvidenceRecord, EvidenceSubject, GateInput, GateVerdict, KnownProposal, decide,
+    EvidenceRecord, EvidenceSubject, GateInput, GateOverride, GateVerdict, KnownProposal,
+    OpenBlocker, decide,
 };
 use treaty_core::governance::Decision;
 use treaty_core::model::{CalendarDate, EvidenceKind, ProposalState};
@@ -96,6 +98,10 @@ pub(crate) struct GateFacts {
     pub(crate) proposals: Vec<KnownProposal>,
     /// The broker's waivers.
     pub(crate) waivers: Vec<KnownWaiver>,
+    /// The train's open blockers.
+    pub(crate) blockers: Vec<OpenBlocker>,
+    /// The overrides asked for the train, every environment.
+    pub(crate) overrides: Vec<GateOverride>,
     /// The moment decided at.
     pub(crate) now: Timestamp,
 }
@@ -113,10 +119,8 @@ impl GateFacts {
             evidence: &self.evidence,
             proposals: &self.proposals,
             waivers: &self.waivers,
-            // Blockers and gate overrides are not kept by the broker yet:
-            // none is open, none asked for (issue 13, item 3).
-            blockers: &[],
-            overrides: &[],
+            blockers: &self.blockers,
+            overrides: &self.overrides,
             now: self.now,
         }
     }
@@ -125,7 +129,8 @@ impl GateFacts {
 /// Gathers the gate's facts for revision `train` shipping `shipping` to
 /// `environment` at `now`: the newest run of evidence of each subject and
 /// version, the verifications of the shipped provider versions, the
-/// broker's proposals and waivers. The gate route and the escalation
+/// broker's proposals and waivers, the train's open blockers and its
+/// overrides. The gate route and the escalation
 /// timers (`crate::escalations`) both decide on these.
 pub(crate) async fn gather(
     store: &treaty_store::Store,
@@ -143,6 +148,8 @@ pub(crate) async fn gather(
     evidence.sort_by_key(|r| r.recorded_at);
     let evidence = deciding(evidence, &shipping);
     let (proposals, waivers) = known_proposals(store).await?;
+    let blockers = super::blockers::open_blockers(store, &train.train).await?;
+    let overrides = super::overrides::gate_overrides(store, &train.train).await?;
     tracing::debug!(train = %train.train, ?read_rows, gathered = ?started.elapsed(), "gate facts");
     Ok(GateFacts {
         content,
@@ -151,6 +158,8 @@ pub(crate) async fn gather(
         evidence,
         proposals,
         waivers,
+        blockers,
+        overrides,
         now,
     })
 }
@@ -211,7 +220,7 @@ fn parse_query(query: &str) -> Result<GateQuery> {
 
 /// The stored evidence as the gate's records: the records of one run (the
 /// shards of one job) combined into one, recorded when its last arrived.
-fn stored_evidence(rows: Vec<EvidenceRow>) -> Result<Vec<EvidenceRecord>> {
+pub(super) fn stored_evidence(rows: Vec<EvidenceRow>) -> Result<Vec<EvidenceRecord>> {
     // The rows come ordered by subject, component, version: one run each.
     let mut runs: BTreeMap<(String, String, String, String), Vec<EvidenceRow>> = BTreeMap::new();
     for row in rows {

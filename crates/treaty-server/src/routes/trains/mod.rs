@@ -1,7 +1,8 @@
 //! `/api/v1/trains/{id}`: release trains published from a workspace
 //! (`treaty release publish`), one revision per changed content; the
-//! evidence pushed for them (`evidence`) and the release gate on them
-//! (`gate`). "Trains" because `/api/v1/releases` are released versions.
+//! evidence pushed for them (`evidence`), their blockers (`blockers`),
+//! the overrides of their gates (`overrides`) and the release gate on
+//! them (`gate`, whose `gather` gathers what it judges). "Trains" because `/api/v1/releases` are released versions.
 //!
 //! Who may publish: a team owning a scope item of the train, or a
 //! steering-group team — of the newest stored revision once there is one
@@ -20,8 +21,10 @@ use crate::auth::Caller;
 use crate::error::{ApiError, ErrorBody, Json};
 use crate::{AppState, now_ms};
 
+mod blockers;
 mod evidence;
 pub(crate) mod gate;
+mod overrides;
 mod stream;
 
 /// Scope items of one train, at most.
@@ -37,6 +40,8 @@ pub(super) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(evidence::push_evidence))
         .routes(routes!(gate::gate))
         .routes(routes!(train_escalations))
+        .merge(blockers::routes())
+        .merge(overrides::routes())
 }
 
 /// The escalation steps the broker sent for a train, in the order sent
