@@ -329,6 +329,110 @@ fn each_step_is_sent_once_when_it_falls_due_by_webhook_and_email() -> TestResult
     Ok(())
 }
 
+/// A blocker raised on the broker (at its clock) gets its deadline from
+/// governance's SLA for its severity; once past it, the owning team's
+/// path is walked step by step, each step once; resolved, it walks no
+/// further.
+#[test]
+fn an_overdue_blocker_walks_its_team_path() -> TestResult {
+    let scratch = tempfile::tempdir()?;
+    let clock = scratch.path().join("clock");
+    let clock_arg = clock.to_str().ok_or("path")?;
+    set_clock(&clock, "2027-01-05T09:00:00Z")?;
+    let mut hooks = Listener::webhook()?;
+    hooks.up()?;
+    let db = format!("sqlite://{}", scratch.path().join("treaty.db").display());
+    let mut broker = Broker::start_with(&db, &serve_args(clock_arg, None))?;
+    let admin = broker.bootstrap_token()?;
+    set_up(&broker, &admin, hooks.port)?;
+    let raised = run_expecting(
+        &mut broker.command(
+            &admin,
+            &[
+                "blocker",
+                "raise",
+                "2027-01",
+                "--title",
+                "Stock counts drift under load",
+                "--severity",
+                "high",
+                "--item",
+                "multi-warehouse-reservations",
+                "--tracker",
+                "https://tracker.acme.example/FUL-12",
+            ],
+        ),
+        0,
+    )?;
+    assert!(raised.starts_with("raised: b-1"), "{raised}");
+    let blocker_steps = |broker: &Broker| -> TestResult<Vec<(String, String)>> {
+        Ok(sent_in_order(broker, &admin)?
+            .iter()
+            .filter_map(|s| {
+                let key = s["key"].as_str()?;
+                key.starts_with("blocker/").then(|| {
+                    (
+                        key.to_owned(),
+                        s["to"].as_str().unwrap_or_default().to_owned(),
+                    )
+                })
+            })
+            .collect())
+    };
+    let wait_for = |broker: &Broker, want: &[(&str, &str)]| -> TestResult {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let have = blocker_steps(broker)?;
+            let have: Vec<(&str, &str)> =
+                have.iter().map(|(k, t)| (k.as_str(), t.as_str())).collect();
+            if have == want {
+                return Ok(());
+            }
+            if Instant::now() > deadline {
+                return Err(format!("want {want:?}, sent {have:?}").into());
+            }
+            thread::sleep(Duration::from_millis(100));
+        }
+    };
+    // Acme's SLA for a high blocker is a day: nothing before it ends.
+    set_clock(&clock, "2027-01-06T08:59:00Z")?;
+    thread::sleep(Duration::from_millis(600));
+    wait_for(&broker, &[])?;
+    // Past it: fulfillment's first step; 4 hours on, the second.
+    set_clock(&clock, "2027-01-06T09:01:00Z")?;
+    if let Err(e) = wait_for(&broker, &[("blocker/b-1#1", "nrossi")]) {
+        let log = broker.stop()?;
+        return Err(format!("{e}\n{}", log.join("\n")).into());
+    }
+    set_clock(&clock, "2027-01-06T13:01:00Z")?;
+    wait_for(
+        &broker,
+        &[("blocker/b-1#1", "nrossi"), ("blocker/b-1#2", "swozniak")],
+    )?;
+    // Resolved: platform, the third step, is never told.
+    run_expecting(
+        &mut broker.command(
+            &admin,
+            &[
+                "blocker",
+                "resolve",
+                "2027-01",
+                "b-1",
+                "--reason",
+                "reservations serialized per warehouse",
+            ],
+        ),
+        0,
+    )?;
+    set_clock(&clock, "2027-01-07T09:01:00Z")?;
+    thread::sleep(Duration::from_millis(1500));
+    wait_for(
+        &broker,
+        &[("blocker/b-1#1", "nrossi"), ("blocker/b-1#2", "swozniak")],
+    )?;
+    Ok(())
+}
+
 #[test]
 fn a_step_recorded_before_a_sigkill_is_still_sent_once() -> TestResult {
     let scratch = tempfile::tempdir()?;

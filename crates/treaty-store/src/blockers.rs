@@ -193,6 +193,14 @@ async fn insert_event(
         .bind(now)
         .execute(&mut *conn)
         .await?;
+    // A blocker's deadline is an escalation's start: its train's timer
+    // evaluates at once and learns when the new deadline falls.
+    sqlx::query(
+        "UPDATE escalation_timers SET next_due_at = 0 WHERE train_id = (SELECT train_id FROM blockers WHERE id = $1)",
+    )
+    .bind(id)
+    .execute(&mut *conn)
+    .await?;
     Ok(())
 }
 

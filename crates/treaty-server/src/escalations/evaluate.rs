@@ -51,6 +51,14 @@ pub(super) async fn evaluate(ev: &Evaluator, train: &str, now: i64) -> Result<i6
     )
     .await
     .map_err(|e| e.to_string())?;
+    // A blocker's deadline starts its escalation: the timer wakes then,
+    // not up to `recheck` later.
+    let deadlines: Vec<i64> = facts
+        .blockers
+        .iter()
+        .filter_map(|b| b.deadline.map(|d| d.as_millisecond()))
+        .filter(|d| *d > now)
+        .collect();
     let (found, teams) = tokio::task::spawn_blocking(move || {
         let mut found: Vec<Escalation> = Vec::new();
         let mut keys = std::collections::HashSet::new();
@@ -79,6 +87,7 @@ pub(super) async fn evaluate(ev: &Evaluator, train: &str, now: i64) -> Result<i6
     let next = due_steps(&found, &teams, Timestamp::MAX)
         .into_iter()
         .map(|s| s.due_at.as_millisecond())
+        .chain(deadlines)
         .filter(|due| *due > now)
         .min()
         .map_or(recheck, |due| due.min(recheck));

@@ -19,13 +19,13 @@ use utoipa_axum::routes;
 
 use super::gate::stored_evidence;
 use super::{content_of, existing_train};
+use crate::AppState;
 use crate::api::{Blocker, BlockerChangeRequest, NewBlocker, TrainContent, check_id};
 use crate::auth::Caller;
 use crate::error::{ApiError, ErrorBody, Json};
 use crate::routes::common::{Result, existing_team, written_status};
 use crate::routes::proposals::actor;
 use crate::routes::proposals::input::{MAX_TEXT, MAX_TITLE, text};
-use crate::{AppState, now_ms};
 
 /// Longest tracker link.
 const MAX_URL: usize = 2_048;
@@ -153,7 +153,7 @@ async fn raise(
         },
     )
     .map_err(refused)?;
-    let now = now_ms();
+    let now = state.config.clock.now_ms()?;
     let new = treaty_store::NewBlocker {
         train: id.clone(),
         title: body.title.clone(),
@@ -312,7 +312,7 @@ async fn change(
         }
     };
     let owners = train.owners.clone();
-    let now = now_ms();
+    let now = state.config.clock.now_ms()?;
     let (record, _) = state
         .store
         .change_blocker(&blocker, &by, now, |b| {

@@ -16,11 +16,11 @@ use treaty_store::{NewEvidence, Scope};
 
 use super::stream::{self, Stopped};
 use super::{content_of, existing_train};
+use crate::AppState;
 use crate::api::{EvidenceQuery, RecordedEvidence, TrainContent, check_id};
 use crate::auth::Caller;
 use crate::error::{ApiError, ErrorBody, Json};
 use crate::routes::common::Result;
-use crate::{AppState, now_ms};
 
 /// What a report is evidence for, checked against the train.
 struct Subject {
@@ -108,7 +108,7 @@ pub(super) async fn push_evidence(
         run: q.run.clone().unwrap_or_default(),
         measurements,
     };
-    let now = now_ms();
+    let now = state.config.clock.now_ms()?;
     let evidence_id = state.store.record_evidence(&evidence, &by, now).await?;
     tracing::info!(train = %id, subject = %subject.key, id = %evidence_id, "evidence recorded");
     Ok((

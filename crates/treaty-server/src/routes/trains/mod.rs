@@ -16,10 +16,10 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::common::{Result, written_status};
+use crate::AppState;
 use crate::api::{EscalationStepSent, Train, TrainContent, check_id};
 use crate::auth::Caller;
 use crate::error::{ApiError, ErrorBody, Json};
-use crate::{AppState, now_ms};
 
 mod blockers;
 mod evidence;
@@ -116,7 +116,13 @@ async fn publish_train(
     caller.write_as(&team, Scope::Publish, &format!("train `{id}`"))?;
     let (revision, written) = state
         .store
-        .publish_train(&id, &text, &writers(&content), &team, now_ms())
+        .publish_train(
+            &id,
+            &text,
+            &writers(&content),
+            &team,
+            state.config.clock.now_ms()?,
+        )
         .await?;
     if written == Written::Created {
         tracing::info!(train = %id, revision = revision.revision, "train published");

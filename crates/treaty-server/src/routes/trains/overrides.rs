@@ -17,6 +17,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::{content_of, existing_train};
+use crate::AppState;
 use crate::api::{self, NewOverride, NewOverrideDecision, Override, check_id};
 use crate::auth::Caller;
 use crate::error::{ApiError, ErrorBody, Json};
@@ -25,7 +26,6 @@ use crate::routes::log::receipt;
 use crate::routes::proposals::actor;
 use crate::routes::proposals::input::{MAX_TEXT, deciding_team, text};
 use crate::routes::proposals::today;
-use crate::{AppState, now_ms};
 
 pub(super) fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -116,7 +116,7 @@ async fn request(
     existing_environment(&state, &body.environment).await?;
     text("reason", &body.reason, MAX_TEXT)?;
     let content = content_of(&train)?;
-    let now = now_ms();
+    let now = state.config.clock.now_ms()?;
     let new = treaty_store::NewOverride {
         train: id.clone(),
         environment: body.environment.clone(),
@@ -160,7 +160,10 @@ async fn list(
 ) -> Result<Json<Vec<Override>>> {
     caller.read(state.config.anonymous_read)?;
     let train = existing_train(&state, &id).await?;
-    let required = required(&content_of(&train)?.governance, now_ms())?;
+    let required = required(
+        &content_of(&train)?.governance,
+        state.config.clock.now_ms()?,
+    )?;
     let records = state.store.gate_overrides(&id).await?;
     Ok(Json(
         records.into_iter().map(|o| wire(o, &required)).collect(),
@@ -179,7 +182,10 @@ async fn show(
     caller.read(state.config.anonymous_read)?;
     let train = existing_train(&state, &id).await?;
     let record = existing_override(&state, &id, &oid).await?;
-    let required = required(&content_of(&train)?.governance, now_ms())?;
+    let required = required(
+        &content_of(&train)?.governance,
+        state.config.clock.now_ms()?,
+    )?;
     Ok(Json(wire(record, &required)))
 }
 
@@ -219,7 +225,7 @@ async fn decide(
     let train = existing_train(&state, &id).await?;
     existing_override(&state, &id, &oid).await?;
     let content = content_of(&train)?;
-    let now = now_ms();
+    let now = state.config.clock.now_ms()?;
     let required = required(&content.governance, now)?;
     let by = actor(principal);
     let asked = required.teams();
