@@ -83,8 +83,8 @@ pub use notify::{Revocation, Revocations};
 pub use pact_details::PacticipantDetails;
 pub use pacts::{MAX_PACTS, NewPact, PactRecord};
 pub use proposals::{
-    Announcement, DecisionRow, MAX_PROPOSAL_PAGE, NewProposal, ProposalRecord, ProposalUpdate,
-    TransitionRow,
+    Announcement, DecisionRow, MAX_PROPOSAL_PAGE, NewProposal, ProposalFilter, ProposalRecord,
+    ProposalUpdate, TransitionRow,
 };
 pub use registry::{Component, InterfaceRecord, OwnedInterface};
 pub use released::{Recorded, Release};
@@ -93,7 +93,7 @@ pub use sessions::{MAX_SESSION_SECRET, OpenedSession};
 pub use store::{Store, Table, Written};
 pub use teams::{ADMIN_TEAM, Team};
 pub use tokens::{CreatedToken, Principal, Scope};
-pub use trains::{EvidenceRow, NewEvidence, TrainRevision};
+pub use trains::{EvidenceRow, MAX_TRAIN_PAGE, NewEvidence, TrainRevision, TrainSummary};
 pub use treaty_log;
 pub use verifications::{Verification, VerificationRecord};
 pub use versions::VersionRecord;

@@ -27,7 +27,7 @@ mod release;
 mod releases;
 mod teams;
 mod tokens;
-mod trains;
+pub(crate) mod trains;
 mod verifications;
 mod versions;
 

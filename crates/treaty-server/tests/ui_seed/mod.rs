@@ -11,7 +11,7 @@ type Error = Box<dyn std::error::Error>;
 /// The team name every page must show as text, never run.
 pub const HOSTILE_NAME: &str = "<script>alert(1)</script>";
 
-fn openapi(paths: &[&str]) -> Value {
+pub fn openapi(paths: &[&str]) -> Value {
     let mut p = serde_json::Map::new();
     for path in paths {
         p.insert(
@@ -20,7 +20,9 @@ fn openapi(paths: &[&str]) -> Value {
         );
     }
     let doc = json!({"openapi": "3.1.0", "info": {"title": "Catalog", "version": "1"}, "paths": p});
-    json!({"entry": "api.json", "files": {"api.json": doc.to_string()}})
+    // Pretty, as people write them: the proposal diff shows lines.
+    let text = serde_json::to_string_pretty(&doc).unwrap_or_default();
+    json!({"entry": "api.json", "files": {"api.json": text}})
 }
 
 /// Teams (one with a hostile name), a producer with two versions of an

@@ -10,6 +10,7 @@ mod input;
 mod judge;
 
 pub use expiry::announce_expiring_waivers;
+pub(crate) use judge::wire;
 
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -394,7 +395,19 @@ async fn decide(
     Path(id): Path<String>,
     Json(body): Json<NewProposalDecision>,
 ) -> Result<Json<api::Proposal>> {
-    let principal = caller.principal()?;
+    decide_as(&state, caller.principal()?, id, body).await
+}
+
+/// `principal` decides on proposal `id` as `body` says: the one path of
+/// every decision (the API's and the dashboard's forms), with its rules:
+/// the token's own team, the `approve` scope, a team whose approval is
+/// required, on the current change set; logged in the decision log.
+pub(crate) async fn decide_as(
+    state: &AppState,
+    principal: &treaty_store::Principal,
+    id: String,
+    body: NewProposalDecision,
+) -> Result<Json<api::Proposal>> {
     check_id("id", &id, false)?;
     let team = body.team.clone().unwrap_or_else(|| principal.team.clone());
     check_id("team", &team, false)?;
@@ -419,7 +432,7 @@ async fn decide(
     let by = actor(principal);
     let now = now_ms();
     let key = id.clone();
-    update(&state, &key, now, move |p| {
+    update(state, &key, now, move |p| {
         let current = judge::stored_state(p)?;
         if !matches!(
             current,

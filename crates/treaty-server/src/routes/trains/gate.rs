@@ -14,6 +14,7 @@ use treaty_core::gate::{
 };
 use treaty_core::governance::Decision;
 use treaty_core::model::{CalendarDate, EvidenceKind, ProposalState};
+use treaty_core::risk::ItemRisk;
 use treaty_evidence::{Entry, Measurement, Report, ReportFormat};
 use treaty_store::{EvidenceRow, MAX_PROPOSAL_PAGE, ProposalRecord};
 
@@ -57,7 +58,28 @@ pub(super) async fn gate(
     RawQuery(query): RawQuery,
 ) -> Result<Json<GateVerdict>> {
     caller.read(state.config.anonymous_read)?;
-    let q = parse_query(query.as_deref().unwrap_or(""))?;
+    Ok(Json(
+        decision(&state, &id, query.as_deref().unwrap_or(""))
+            .await?
+            .verdict,
+    ))
+}
+
+/// A gate's decision with the risk of each scope item
+/// (`treaty_core::risk`, from the same input), for the dashboard's
+/// release board.
+pub(crate) struct Decided {
+    /// The verdict, as the API answers it.
+    pub verdict: GateVerdict,
+    /// Each scope item's risk, in the release's order.
+    pub risks: Vec<ItemRisk>,
+}
+
+/// The gate of train `id` for `query` (the API's: `environment`, `ship`,
+/// `now`), read from the store and decided by core, for the API and the
+/// dashboard alike. The caller checks who may read.
+pub(crate) async fn decision(state: &AppState, id: &str, query: &str) -> Result<Decided> {
+    let q = parse_query(query)?;
     if q.now.is_some() && !state.config.gate_clock_from_request {
         return Err(ApiError::BadRequest(
             "`now` is accepted only by a broker configured for tests; leave it out".into(),
@@ -68,21 +90,21 @@ pub(super) async fn gate(
         None => Timestamp::from_millisecond(now_ms())
             .map_err(|e| ApiError::Internal(format!("the clock: {e}")))?,
     };
-    let train = existing_train(&state, &id).await?;
+    let train = existing_train(state, id).await?;
     let content = decoded(&train)?;
-    existing_environment(&state, &q.environment).await?;
+    existing_environment(state, &q.environment).await?;
 
     let started = std::time::Instant::now();
-    let rows = state.store.latest_evidence(&id).await?;
+    let rows = state.store.latest_evidence(id).await?;
     let read_rows = started.elapsed();
     let mut evidence = stored_evidence(rows)?;
-    evidence.extend(verification_evidence(&state, &content, &q.shipping).await?);
+    evidence.extend(verification_evidence(state, &content, &q.shipping).await?);
     evidence.sort_by_key(|r| r.recorded_at);
     let evidence = deciding(evidence, &q.shipping);
-    let (proposals, waivers) = known_proposals(&state).await?;
+    let (proposals, waivers) = known_proposals(state).await?;
     let gathered = started.elapsed();
 
-    let verdict = tokio::task::spawn_blocking(move || {
+    let (verdict, risks) = tokio::task::spawn_blocking(move || {
         let input = GateInput {
             release: &content.release,
             releases: &content.releases,
@@ -99,12 +121,14 @@ pub(super) async fn gate(
             overrides: &[],
             now,
         };
-        decide(&input)
+        let verdict = decide(&input);
+        let risks = treaty_core::risk::assess(&input, &verdict);
+        (verdict, risks)
     })
     .await
     .map_err(|e| ApiError::Internal(format!("deciding the gate: {e}")))?;
     tracing::debug!(train = %id, ?read_rows, ?gathered, decided = ?started.elapsed(), "gate");
-    Ok(Json(verdict))
+    Ok(Decided { verdict, risks })
 }
 
 fn parse_query(query: &str) -> Result<GateQuery> {

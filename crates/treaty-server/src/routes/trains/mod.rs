@@ -21,7 +21,7 @@ use crate::error::{ApiError, ErrorBody, Json};
 use crate::{AppState, now_ms};
 
 mod evidence;
-mod gate;
+pub(crate) mod gate;
 mod stream;
 
 /// Scope items of one train, at most.

@@ -1,0 +1,473 @@
+//! The dashboard's release board, proposals and decision log through the
+//! broker's router, on SQLite (always) and PostgreSQL (when
+//! `TREATY_TEST_DATABASE_URL` is set; under `CI` a missing URL fails): a
+//! train whose gate is no-go while a breaking change awaits approval, the
+//! risk of its scope item in words, the proposal's impact and diff, the
+//! approve form refused without its CSRF token and to a team that is not
+//! asked, the consumer's approval through the form turning the gate to
+//! go, and the decision log with every proof verified. Hostile text
+//! (`<script>` as a proposal's title and reason) is shown, never run.
+
+mod common;
+mod ui_seed;
+mod ui_visit;
+
+use axum::http::StatusCode;
+use common::{Broker, TestResult, postgres, sqlite};
+use serde_json::{Value, json};
+use treaty_server::Config;
+use treaty_server::api::TrainContent;
+use ui_seed::{HOSTILE_NAME, data};
+use ui_visit::{Error, get, sign_in, visit};
+
+const RELEASE: &str = "2027-03";
+const NOW: &str = "now=2027-03-16T12:00:00Z";
+
+fn config() -> Config {
+    Config {
+        gate_clock_from_request: true,
+        log_signer: treaty_log::NoteSigner::from_seed("test.example/decisions", [5; 32]).ok(),
+        ..Config::default()
+    }
+}
+
+/// A workspace of the seed's teams: catalog-api (catalog's, used by
+/// checkout) and release 2027-03 with one scope item on it, not
+/// essential, whose one criterion has no evidence.
+fn train() -> Result<Value, Error> {
+    let mut source = treaty_core::MemorySource::new();
+    let files = [
+        (
+            "treaty.yaml",
+            "version: 1\norganization: {id: shop, name: Shop}\ngovernance:\n  steering_group: [catalog]\n  approvals:\n    - change: breaking\n      require: [producer, affected_consumers]\n",
+        ),
+        ("teams/catalog.yaml", "id: catalog\nname: Catalog\n"),
+        ("teams/checkout.yaml", "id: checkout\nname: Checkout\n"),
+        ("teams/search.yaml", "id: search\nname: Search\n"),
+        (
+            "interfaces/catalog-api.yaml",
+            "id: catalog-api\nkind: openapi\nschema: schemas/catalog-api.json\nproducer: catalog\nconsumers:\n  - team: checkout\n  - team: search\ncompatibility: backward\n",
+        ),
+        (
+            "schemas/catalog-api.json",
+            r#"{"openapi": "3.1.0", "info": {"title": "Catalog", "version": "1"}, "paths": {"/items": {"get": {"responses": {"200": {"description": "ok"}}}}}}"#,
+        ),
+        (
+            "releases/2027-03.yaml",
+            "id: 2027-03\nname: March\nmilestones: {feature_freeze: 2027-03-10, code_freeze: 2027-03-15, ship: 2027-03-20}\nscope:\n  - id: catalog-cleanup\n    title: Drop the item lookup\n    owner: catalog\n    essential: false\n    interfaces: [catalog-api]\n    done:\n      - id: tests-pass\n        description: The catalog's tests pass.\n        evidence: {kind: junit, source: \"reports/*.xml\"}\n        threshold: {metric: pass_rate, min: 1.0}\n",
+        ),
+    ];
+    for (path, text) in files {
+        source.insert(path.to_owned(), text.as_bytes().to_vec());
+    }
+    let (ws, diags) = treaty_core::load(&source);
+    if let Some(d) = diags
+        .iter()
+        .find(|d| d.severity == treaty_syntax::Severity::Error)
+    {
+        return Err(format!("the workspace does not load: {}", d.message).into());
+    }
+    let content = TrainContent::from_workspace(&ws, RELEASE).ok_or("no such release")?;
+    Ok(serde_json::to_value(content)?)
+}
+
+/// The breaking changes between catalog-api 1.0.0 and 2.0.0, as `treaty
+/// check` would report them: (rule, message).
+fn breaking_changes() -> Result<Vec<(String, String)>, Error> {
+    let bundle = |paths: &[&str]| -> Result<treaty_compat::Bundle, Error> {
+        Ok(serde_json::from_value(ui_seed::openapi(paths))?)
+    };
+    let old = bundle(&["/items", "/items/{sku}"])?;
+    let new = bundle(&["/items"])?;
+    let diff = treaty_compat::diff_bundles(
+        &old,
+        &new,
+        treaty_compat::Format::OpenApi,
+        Default::default(),
+    )?;
+    Ok(diff
+        .changes
+        .iter()
+        .filter(|c| c.level(treaty_compat::Policy::Backward) == treaty_compat::Level::Breaking)
+        .map(|c| (c.rule.to_owned(), c.message.clone()))
+        .collect())
+}
+
+/// The proposal of those changes, by the catalog team: cp id.
+async fn propose(b: &Broker, catalog: &str) -> Result<String, Error> {
+    let changes = breaking_changes()?;
+    assert!(!changes.is_empty(), "2.0.0 breaks 1.0.0");
+    let hash = treaty_core::governance::change_set_hash(
+        "catalog-api",
+        changes.iter().map(|(r, m)| (r.as_str(), m.as_str())),
+    );
+    let body = json!({
+        "interface": "catalog-api",
+        "title": HOSTILE_NAME,
+        "change_set": hash,
+        "changes": changes.iter().map(|(r, m)| json!({"rule": r, "message": m})).collect::<Vec<_>>(),
+        "required": [
+            {"type": "team", "team": "catalog", "role": "producer"},
+            {"type": "team", "team": "checkout", "role": "affected_consumer"}
+        ],
+        "impact": {"consumers": ["checkout"], "operations": ["GET /items/{sku}"], "behind": ["search"]},
+        "reason": HOSTILE_NAME,
+        "rollback": "Publish 1.0.0 again.",
+        "target_release": RELEASE
+    });
+    let p = b
+        .expect(201, "POST", "/api/v1/proposals", Some(catalog), Some(body))
+        .await?;
+    Ok(p["id"].as_str().ok_or("no id")?.to_owned())
+}
+
+fn board_path() -> String {
+    format!("/ui/releases/{RELEASE}?environment=production&{NOW}")
+}
+
+async fn the_board_proposals_and_log(b: &Broker) -> TestResult {
+    let catalog = data(b).await?;
+    b.expect(
+        201,
+        "PUT",
+        &format!("/api/v1/trains/{RELEASE}"),
+        Some(&catalog),
+        Some(train()?),
+    )
+    .await?;
+    let checkout = b.token("checkout", &["publish", "approve"]).await?;
+    let search = b.token("search", &["publish", "approve"]).await?;
+    let producer = b.token("catalog", &["approve"]).await?;
+    let session = sign_in(b, &checkout).await?;
+    let s = Some(session.as_str());
+
+    // The list of trains links each environment's gate.
+    let list = get(b, "/ui/releases", s).await?;
+    assert_eq!(list.status, StatusCode::OK, "{}", list.body);
+    assert!(
+        list.body
+            .contains("/ui/releases/2027-03?environment=production"),
+        "{}",
+        list.body
+    );
+    assert!(
+        list.body.contains("aria-current=\"page\">Releases"),
+        "{}",
+        list.body
+    );
+
+    // Without an environment: the scope and the choice.
+    let scope = get(b, &format!("/ui/releases/{RELEASE}"), s).await?;
+    assert_eq!(scope.status, StatusCode::OK, "{}", scope.body);
+    assert!(scope.body.contains("catalog-cleanup"), "{}", scope.body);
+    assert!(
+        scope.body.contains("Choose the environment"),
+        "{}",
+        scope.body
+    );
+
+    // Nothing stops the release yet: the item is dropped (not essential),
+    // its risk said in words.
+    let board = get(b, &board_path(), s).await?;
+    assert_eq!(board.status, StatusCode::OK, "{}", board.body);
+    assert!(board.body.contains("✓ go"), "{}", board.body);
+    assert!(board.body.contains("! dropped"), "{}", board.body);
+    assert!(board.body.contains("● medium"), "{}", board.body);
+    assert!(
+        board
+            .body
+            .contains("1 of 1 criteria not met, 4 days to ship"),
+        "{}",
+        board.body
+    );
+    assert!(
+        board
+            .body
+            .contains("at most medium: the release can ship without it (not essential)"),
+        "{}",
+        board.body
+    );
+    assert!(
+        board
+            .body
+            .contains("✗ unmet</span> <strong>tests-pass</strong>"),
+        "{}",
+        board.body
+    );
+    assert!(board.body.contains("team catalog"), "{}", board.body);
+
+    // The breaking change, unapproved: no-go, with the reason.
+    let id = propose(b, &catalog).await?;
+    let board = get(b, &board_path(), s).await?;
+    assert!(board.body.contains("✗ no-go"), "{}", board.body);
+    assert!(
+        board.body.contains("<code>breaking-unapproved</code>"),
+        "{}",
+        board.body
+    );
+    let api = b
+        .expect(
+            200,
+            "GET",
+            &format!("/api/v1/trains/{RELEASE}/gate?environment=production&{NOW}"),
+            Some(&checkout),
+            None,
+        )
+        .await?;
+    assert_eq!(api["decision"], "no_go", "the board is the API's verdict");
+    // An unknown environment is the API's 404, as a page.
+    let unknown = get(
+        b,
+        &format!("/ui/releases/{RELEASE}?environment=moon&{NOW}"),
+        s,
+    )
+    .await?;
+    assert_eq!(unknown.status, StatusCode::NOT_FOUND, "{}", unknown.body);
+
+    // The list, filtered by state; the hostile title as text.
+    let open = get(b, "/ui/proposals?state=open", s).await?;
+    assert_eq!(open.status, StatusCode::OK, "{}", open.body);
+    assert!(
+        open.body.contains(&format!("/ui/proposals/{id}")),
+        "{}",
+        open.body
+    );
+    assert!(
+        open.body
+            .contains("&#60;script&#62;alert(1)&#60;/script&#62;"),
+        "{}",
+        open.body
+    );
+    assert!(!open.body.contains(HOSTILE_NAME), "escaped everywhere");
+    let approved = get(b, "/ui/proposals?state=approved", s).await?;
+    assert!(
+        !approved.body.contains(&format!("/ui/proposals/{id}")),
+        "{}",
+        approved.body
+    );
+    let bad = get(b, "/ui/proposals?state=bogus", s).await?;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+
+    // The proposal: impact, the diff at the changed line, the forms.
+    let page = get(b, &format!("/ui/proposals/{id}"), s).await?;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(!page.body.contains(HOSTILE_NAME), "escaped everywhere");
+    for want in [
+        "<code>GET /items/{sku}</code>",
+        "team checkout (affected consumer)",
+        "Between versions 1.0.0 and 2.0.0",
+        "1.0.0: api.json, line",
+        "<tr class=\"changed\"><th scope=\"row\">► ",
+        "&#34;/items/{sku}&#34;",
+        "Why you approve",
+        "Publish 1.0.0 again.",
+    ] {
+        assert!(page.body.contains(want), "{want}: {}", page.body);
+    }
+    let change_set = {
+        let at = page
+            .body
+            .find("name=\"change_set\" value=\"")
+            .ok_or("no form")?
+            + "name=\"change_set\" value=\"".len();
+        let rest = &page.body[at..];
+        rest[..rest.find('"').ok_or("no end")?].to_owned()
+    };
+    let csrf = page.csrf_field().ok_or("no csrf")?;
+    let decisions = format!("/ui/proposals/{id}/decisions");
+
+    // Without the CSRF token, or with another: 403, nothing decided.
+    for token in ["", "0000"] {
+        let refused = visit(
+            b,
+            "POST",
+            &decisions,
+            &[("treaty_session", &session)],
+            Some(&[
+                ("csrf", token),
+                ("decision", "approve"),
+                ("change_set", &change_set),
+                ("reason", "fine"),
+            ]),
+        )
+        .await?;
+        assert_eq!(refused.status, StatusCode::FORBIDDEN, "{}", refused.body);
+    }
+    // A team that is not asked: no form, and a 403 when it posts anyway.
+    let other = sign_in(b, &search).await?;
+    let seen = get(b, &format!("/ui/proposals/{id}"), Some(&other)).await?;
+    assert!(!seen.body.contains("Why you approve"), "{}", seen.body);
+    assert!(
+        seen.body.contains("approval is not asked for"),
+        "{}",
+        seen.body
+    );
+    let other_csrf = seen.csrf_field().ok_or("no csrf")?;
+    let refused = visit(
+        b,
+        "POST",
+        &decisions,
+        &[("treaty_session", &other)],
+        Some(&[
+            ("csrf", &other_csrf),
+            ("decision", "approve"),
+            ("change_set", &change_set),
+            ("reason", "fine"),
+        ]),
+    )
+    .await?;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN, "{}", refused.body);
+    let stored = b
+        .expect(
+            200,
+            "GET",
+            &format!("/api/v1/proposals/{id}"),
+            Some(&checkout),
+            None,
+        )
+        .await?;
+    assert_eq!(
+        stored["decisions"].as_array().map(Vec::len),
+        Some(0),
+        "{stored}"
+    );
+
+    // The producer approves through the API, the consumer through the
+    // form: approved, and the gate goes.
+    b.expect(
+        200,
+        "POST",
+        &format!("/api/v1/proposals/{id}/decisions"),
+        Some(&producer),
+        Some(json!({"decision": "approve", "change_set": change_set, "reason": "ours"})),
+    )
+    .await?;
+    let done = visit(
+        b,
+        "POST",
+        &decisions,
+        &[("treaty_session", &session)],
+        Some(&[
+            ("csrf", &csrf),
+            ("decision", "approve"),
+            ("change_set", &change_set),
+            ("reason", "checkout moved to GET /items"),
+        ]),
+    )
+    .await?;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
+    assert_eq!(
+        done.location(),
+        Some(format!("/ui/proposals/{id}").as_str())
+    );
+    let stored = b
+        .expect(
+            200,
+            "GET",
+            &format!("/api/v1/proposals/{id}"),
+            Some(&checkout),
+            None,
+        )
+        .await?;
+    assert_eq!(stored["state"], "approved", "{stored}");
+    let decided = stored["decisions"].as_array().ok_or("no decisions")?;
+    assert_eq!(decided.len(), 2);
+    assert_eq!(decided[1]["team"], "checkout");
+    let page = get(b, &format!("/ui/proposals/{id}"), s).await?;
+    assert!(page.body.contains("✓ approved"), "{}", page.body);
+    assert!(
+        page.body.contains("checkout moved to GET /items"),
+        "{}",
+        page.body
+    );
+    let board = get(b, &board_path(), s).await?;
+    assert!(board.body.contains("✓ go"), "{}", board.body);
+    assert!(
+        board.body.contains("<code>breaking-approved</code>"),
+        "{}",
+        board.body
+    );
+
+    // The decision log: newest first, each proof verified by the broker,
+    // the browser's script linked; the approval is there.
+    let log = get(b, "/ui/log", s).await?;
+    assert_eq!(log.status, StatusCode::OK, "{}", log.body);
+    let shown = log.body.matches("<li id=\"entry-").count();
+    assert!(shown >= 4, "{}", log.body);
+    assert_eq!(
+        log.body
+            .matches("✓ included: verified by the broker")
+            .count(),
+        shown,
+        "{}",
+        log.body
+    );
+    assert!(
+        log.body.contains("checkout moved to GET /items"),
+        "{}",
+        log.body
+    );
+    assert!(
+        log.body.contains("test.example/decisions"),
+        "the signed checkpoint: {}",
+        log.body
+    );
+    assert!(!log.body.contains(HOSTILE_NAME), "escaped everywhere");
+    let newest = log.body.find("<li id=\"entry-").ok_or("no entry")?;
+    let size: u64 = b.store.log_head().await?.size;
+    assert!(
+        log.body[newest..].starts_with(&format!("<li id=\"entry-{}\"", size - 1)),
+        "newest first"
+    );
+    let script = {
+        let at = log.body.find("<script src=\"").ok_or("no script")? + 13;
+        let rest = &log.body[at..];
+        rest[..rest.find('"').ok_or("no end")?].to_owned()
+    };
+    let js = get(b, &script, None).await?;
+    assert_eq!(js.status, StatusCode::OK);
+    assert!(
+        js.body.contains("crypto.subtle.digest(\"SHA-256\""),
+        "{}",
+        js.body
+    );
+    assert_eq!(
+        js.headers.get("content-type").and_then(|v| v.to_str().ok()),
+        Some("text/javascript; charset=utf-8")
+    );
+    let first = get(b, "/ui/log?entry=0", s).await?;
+    assert!(
+        first
+            .body
+            .contains("<li id=\"entry-0\" class=\"entry focus\""),
+        "{}",
+        first.body
+    );
+    assert!(
+        first.body.contains("Newer entries") || size <= 25,
+        "{}",
+        first.body
+    );
+    let bad = get(b, "/ui/log?before=x", s).await?;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+
+    // Signed out, on a broker without anonymous reads: to sign-in.
+    for path in ["/ui/releases", "/ui/proposals", "/ui/log"] {
+        let page = get(b, path, None).await?;
+        assert_eq!(page.status, StatusCode::SEE_OTHER, "{path}");
+    }
+    Ok(())
+}
+
+#[tokio::test]
+async fn the_board_proposals_and_log_on_sqlite() -> TestResult {
+    the_board_proposals_and_log(&sqlite(config()).await?).await
+}
+
+#[tokio::test]
+async fn the_board_proposals_and_log_on_postgres() -> TestResult {
+    match postgres(config()).await? {
+        Some(b) => the_board_proposals_and_log(&b).await,
+        None => Ok(()),
+    }
+}
