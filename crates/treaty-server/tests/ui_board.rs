@@ -18,7 +18,7 @@ use serde_json::{Value, json};
 use treaty_server::Config;
 use treaty_server::api::TrainContent;
 use ui_seed::{HOSTILE_NAME, data};
-use ui_visit::{Error, get, sign_in, visit};
+use ui_visit::{Error, Page, get, sign_in, visit};
 
 const RELEASE: &str = "2027-03";
 const NOW: &str = "now=2027-03-16T12:00:00Z";
@@ -119,6 +119,31 @@ async fn propose(b: &Broker, catalog: &str) -> Result<String, Error> {
         .expect(201, "POST", "/api/v1/proposals", Some(catalog), Some(body))
         .await?;
     Ok(p["id"].as_str().ok_or("no id")?.to_owned())
+}
+
+/// The approve form as a browser posts it.
+struct Approval<'a> {
+    session: &'a str,
+    csrf: &'a str,
+    change_set: &'a str,
+    reason: &'a str,
+}
+
+async fn approve(b: &Broker, path: &str, form: Approval<'_>) -> Result<Page, Error> {
+    let fields = [
+        ("csrf", form.csrf),
+        ("decision", "approve"),
+        ("change_set", form.change_set),
+        ("reason", form.reason),
+    ];
+    visit(
+        b,
+        "POST",
+        path,
+        &[("treaty_session", form.session)],
+        Some(&fields),
+    )
+    .await
 }
 
 fn board_path() -> String {
@@ -278,19 +303,13 @@ async fn the_board_proposals_and_log(b: &Broker) -> TestResult {
 
     // Without the CSRF token, or with another: 403, nothing decided.
     for token in ["", "0000"] {
-        let refused = visit(
-            b,
-            "POST",
-            &decisions,
-            &[("treaty_session", &session)],
-            Some(&[
-                ("csrf", token),
-                ("decision", "approve"),
-                ("change_set", &change_set),
-                ("reason", "fine"),
-            ]),
-        )
-        .await?;
+        let form = Approval {
+            session: &session,
+            csrf: token,
+            change_set: &change_set,
+            reason: "fine",
+        };
+        let refused = approve(b, &decisions, form).await?;
         assert_eq!(refused.status, StatusCode::FORBIDDEN, "{}", refused.body);
     }
     // A team that is not asked: no form, and a 403 when it posts anyway.
@@ -303,19 +322,13 @@ async fn the_board_proposals_and_log(b: &Broker) -> TestResult {
         seen.body
     );
     let other_csrf = seen.csrf_field().ok_or("no csrf")?;
-    let refused = visit(
-        b,
-        "POST",
-        &decisions,
-        &[("treaty_session", &other)],
-        Some(&[
-            ("csrf", &other_csrf),
-            ("decision", "approve"),
-            ("change_set", &change_set),
-            ("reason", "fine"),
-        ]),
-    )
-    .await?;
+    let form = Approval {
+        session: &other,
+        csrf: &other_csrf,
+        change_set: &change_set,
+        reason: "fine",
+    };
+    let refused = approve(b, &decisions, form).await?;
     assert_eq!(refused.status, StatusCode::FORBIDDEN, "{}", refused.body);
     let stored = b
         .expect(
@@ -342,19 +355,13 @@ async fn the_board_proposals_and_log(b: &Broker) -> TestResult {
         Some(json!({"decision": "approve", "change_set": change_set, "reason": "ours"})),
     )
     .await?;
-    let done = visit(
-        b,
-        "POST",
-        &decisions,
-        &[("treaty_session", &session)],
-        Some(&[
-            ("csrf", &csrf),
-            ("decision", "approve"),
-            ("change_set", &change_set),
-            ("reason", "checkout moved to GET /items"),
-        ]),
-    )
-    .await?;
+    let form = Approval {
+        session: &session,
+        csrf: &csrf,
+        change_set: &change_set,
+        reason: "checkout moved to GET /items",
+    };
+    let done = approve(b, &decisions, form).await?;
     assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
     assert_eq!(
         done.location(),

@@ -23,7 +23,7 @@ use super::security::{same, same_origin};
 use super::session::Visitor;
 use crate::AppState;
 use crate::api::{self, NewProposalDecision, RequiredApproval, check_id};
-use crate::routes::proposals::{decide_as, wire};
+use crate::routes::proposals::{decide_as, page_cursor, wire};
 
 /// Proposals listed on one page.
 const PROPOSALS_PER_PAGE: i64 = 50;
@@ -86,17 +86,7 @@ pub(crate) async fn proposals(
             STATES.join(", ")
         )));
     }
-    let after = match &after {
-        None => None,
-        Some(cursor) => Some(
-            cursor
-                .split_once('.')
-                .and_then(|(at, id)| Some((at.parse::<i64>().ok()?, id)))
-                .ok_or_else(|| {
-                    UiError::BadRequest(format!("`after` {cursor:?} is not a page cursor"))
-                })?,
-        ),
-    };
+    let after = after.as_deref().map(page_cursor).transpose()?;
     let filter = ProposalFilter {
         state: (!wanted.is_empty()).then_some(wanted.as_str()),
         ..ProposalFilter::default()

@@ -297,17 +297,7 @@ async fn list_proposals(
             )));
         }
     };
-    let after = match &q.after {
-        None => None,
-        Some(cursor) => Some(
-            cursor
-                .split_once('.')
-                .and_then(|(at, id)| Some((at.parse::<i64>().ok()?, id)))
-                .ok_or_else(|| {
-                    ApiError::Invalid(format!("`after` {cursor:?} is not a page cursor"))
-                })?,
-        ),
-    };
+    let after = q.after.as_deref().map(page_cursor).transpose()?;
     let records = state
         .store
         .proposals(q.kind.as_deref(), q.interface.as_deref(), after, limit + 1)
@@ -322,6 +312,15 @@ async fn list_proposals(
         }
     }
     Ok(Json(Page { items, next }))
+}
+
+/// A page cursor (`after`) of a list of proposals: `CREATED_AT.ID` of
+/// the last one read.
+pub(crate) fn page_cursor(cursor: &str) -> Result<(i64, &str)> {
+    cursor
+        .split_once('.')
+        .and_then(|(at, id)| Some((at.parse::<i64>().ok()?, id)))
+        .ok_or_else(|| ApiError::Invalid(format!("`after` {cursor:?} is not a page cursor")))
 }
 
 /// One proposal with its decisions and transitions.
