@@ -386,3 +386,34 @@ async fn the_board_proposals_and_log_on_postgres() -> TestResult {
         None => Ok(()),
     }
 }
+
+/// A broker started without a log key signs nothing: the log page says so
+/// and checks the proofs against the tree head it computes.
+async fn the_log_without_a_key(b: &Broker) -> TestResult {
+    let token = data(b).await?;
+    let session = sign_in(b, &token).await?;
+    let log = get(b, "/ui/log", Some(&session)).await?;
+    assert_eq!(log.status, StatusCode::OK, "{}", log.body);
+    assert!(
+        log.body.contains("started without a decision log key"),
+        "{}",
+        log.body
+    );
+    assert!(!log.body.contains("The signed checkpoint"), "{}", log.body);
+    let shown = log.body.matches("<li id=\"entry-").count();
+    assert!(shown > 0, "{}", log.body);
+    assert_eq!(
+        log.body
+            .matches("✓ included: verified by the broker")
+            .count(),
+        shown,
+        "{}",
+        log.body
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn the_log_without_a_key_on_sqlite() -> TestResult {
+    the_log_without_a_key(&sqlite(Config::default()).await?).await
+}
