@@ -8,16 +8,27 @@
 //! stored bundles (the engine's pointers, turned into lines by the
 //! documents it read). When no published pair holds the changes (the new
 //! version is often published only once the proposal is approved), the
-//! page says so and lists the changes alone.
+//! page says so and lists the changes alone. What a pair of versions
+//! showed of a change set is remembered (versions never change).
 
 use std::collections::BTreeSet;
+use std::sync::{Arc, LazyLock};
 
 use treaty_compat::{Bundle, Change, Diff, Documents, Side};
 
 use crate::api::ProposedChange;
 use crate::error::ApiError;
 use crate::release::{load, on_comparison_thread};
+use crate::remembered::Remembered;
 use crate::{AppState, stored};
+
+/// A pair of bundles (old, new) and a change set: what comparing them
+/// showed of it. Versions never change, so an answer is final.
+type Key = (String, String, String);
+/// Answers remembered, at most (the oldest forgotten first).
+const REMEMBERED: usize = 256;
+static SHOWN: LazyLock<Remembered<Key, Arc<Option<Vec<ShownChange>>>>> =
+    LazyLock::new(|| Remembered::new(REMEMBERED));
 
 /// Newest versions of the interface looked at.
 const VERSIONS_LOOKED_AT: i64 = 6;
@@ -29,7 +40,7 @@ const MAX_SHOWN: usize = 50;
 const MAX_LINE: usize = 240;
 
 /// One line of a window.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct Line {
     pub number: usize,
     pub text: String,
@@ -39,7 +50,7 @@ pub(crate) struct Line {
 
 /// One side of a change: the file and the lines around it; none when the
 /// change has no place on this side (added or removed).
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct Window {
     pub file: String,
     pub line: usize,
@@ -47,7 +58,7 @@ pub(crate) struct Window {
 }
 
 /// One change of the proposal, with its place on each side.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct ShownChange {
     pub rule: String,
     pub message: String,
@@ -64,11 +75,12 @@ pub(crate) struct ProposalDiff {
 }
 
 /// The newest pair of consecutive published versions of `interface` whose
-/// comparison finds every one of `changes`, with the lines around each;
-/// `None` when no pair among the newest does.
+/// comparison finds every one of `changes` (whose hash is `change_set`),
+/// with the lines around each; `None` when no pair among the newest does.
 pub(crate) async fn find(
     state: &AppState,
     interface: &str,
+    change_set: &str,
     changes: &[ProposedChange],
 ) -> Result<Option<ProposalDiff>, ApiError> {
     if changes.is_empty() {
@@ -93,20 +105,33 @@ pub(crate) async fn find(
         if new_v.bundle_hash == old_v.bundle_hash {
             continue;
         }
-        let old = load(&state.store, &old_v.bundle_hash).await?;
-        let new = load(&state.store, &new_v.bundle_hash).await?;
-        let wanted = wanted.clone();
-        let shown = on_comparison_thread(&state.comparisons, move || {
-            let diff = treaty_compat::diff_bundles(&old, &new, format, category).ok()?;
-            windows_of(&diff, &old, &new, &wanted)
-        })
-        .await
-        .map_err(ApiError::Internal)?;
-        if let Some(changes) = shown {
+        let key: Key = (
+            old_v.bundle_hash.clone(),
+            new_v.bundle_hash.clone(),
+            change_set.to_owned(),
+        );
+        let shown = match SHOWN.get(&key) {
+            Some(known) => known,
+            None => {
+                let old = load(&state.store, &old_v.bundle_hash).await?;
+                let new = load(&state.store, &new_v.bundle_hash).await?;
+                let wanted = wanted.clone();
+                let shown = on_comparison_thread(&state.comparisons, move || {
+                    let diff = treaty_compat::diff_bundles(&old, &new, format, category).ok()?;
+                    windows_of(&diff, &old, &new, &wanted)
+                })
+                .await
+                .map_err(ApiError::Internal)?;
+                let shown = Arc::new(shown);
+                SHOWN.put(key, shown.clone());
+                shown
+            }
+        };
+        if let Some(changes) = shown.as_ref() {
             return Ok(Some(ProposalDiff {
                 from: old_v.version.clone(),
                 to: new_v.version.clone(),
-                changes,
+                changes: changes.clone(),
             }));
         }
     }

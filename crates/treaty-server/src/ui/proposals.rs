@@ -187,7 +187,7 @@ pub(crate) async fn proposal(
     let diff = if p.kind == "waiver" {
         None
     } else {
-        proposal_diff::find(&state, &p.interface, &p.changes).await?
+        proposal_diff::find(&state, &p.interface, &p.change_set, &p.changes).await?
     };
     let decidable = matches!(p.state.as_str(), "open" | "approved" | "rejected");
     let (may_decide, no_forms) = match visitor.team() {
