@@ -13,8 +13,11 @@ times are the server's. Prints the median and p90 of each page, its size,
 and the ratio of the median to issue 15's target of 100 ms.
 
 Pages: the catalog's first page (200 interfaces), a search, an interface's
-page, and the matrix of `production` (can-i-release for up to 500 component
-versions there).
+page, the matrix of `production` (can-i-release for up to 500 component
+versions there), the list of release trains, the proposals (50 a page) and
+the decision log's newest page (25 entries, each proof read and verified).
+The benchmark store has no release train, so the release board of one
+train is not among them (bench/gate.py measures the gate it lays out).
 
 Usage: python3 bench/dashboard.py [--requests N] [--treaty BINARY] [--keep]
 """
@@ -29,6 +32,9 @@ PAGES = [
     ("catalog search", "/ui/catalog?q=comp-0500"),
     ("interface page", "/ui/interfaces/comp-0001-api"),
     ("matrix of production", "/ui/matrix?environment=production"),
+    ("release trains", "/ui/releases"),
+    ("proposals", "/ui/proposals"),
+    ("decision log (newest 25)", "/ui/log"),
 ]
 
 

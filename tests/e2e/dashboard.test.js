@@ -11,6 +11,9 @@ const { chromium } = require('playwright-core');
 
 const base = process.env.TREATY_URL;
 const token = process.env.TREATY_TOKEN;
+const consumerToken = process.env.TREATY_CONSUMER_TOKEN;
+const proposal = process.env.TREATY_PROPOSAL;
+const release = process.env.TREATY_RELEASE;
 const executablePath = process.env.TREATY_E2E_CHROMIUM || '/usr/bin/chromium';
 const artifacts = process.env.TREATY_E2E_ARTIFACTS || path.join(__dirname, '../../target/e2e-artifacts');
 const axeSource = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
@@ -37,7 +40,9 @@ async function shot(page, name) {
 }
 
 async function main() {
-  if (!base || !token) throw new Error('set TREATY_URL and TREATY_TOKEN');
+  if (!base || !token || !consumerToken || !proposal || !release) {
+    throw new Error('set TREATY_URL, TREATY_TOKEN, TREATY_CONSUMER_TOKEN, TREATY_PROPOSAL and TREATY_RELEASE');
+  }
   fs.mkdirSync(artifacts, { recursive: true });
   const browser = await chromium.launch({ executablePath, args: ['--no-sandbox'] });
   try {
@@ -83,6 +88,55 @@ async function main() {
     check(matrix.includes('✗ breaking') && matrix.includes('✓ compatible'), 'the matrix shows a breaking and a compatible pair, in words');
     await accessible(page, 'matrix');
     await shot(page, 'matrix');
+
+    // The release board: the breaking change still awaits the consumer.
+    await page.getByRole('link', { name: 'Releases' }).click();
+    await page.waitForURL('**/ui/releases');
+    await accessible(page, 'releases');
+    await page.getByRole('link', { name: 'production' }).first().click();
+    await page.waitForURL(`**/ui/releases/${release}?environment=production`);
+    const before = await page.textContent('main');
+    check(before.includes('✗ no-go') && before.includes('breaking-unapproved'), 'the release is no-go: its breaking change is not approved');
+    const risk = await page.locator('table.board ul.reasons li').first().textContent();
+    check(/criteria not met/.test(risk), `a risk reason in words: "${risk}"`);
+    await accessible(page, 'release board');
+    await shot(page, 'release-board-no-go');
+
+    // The consumer team signs in and approves the proposal.
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.waitForURL('**/ui/sign-in');
+    await page.getByLabel('Team token').fill(consumerToken);
+    await page.getByLabel('Team token').press('Enter');
+    await page.waitForURL('**/ui/catalog');
+    await page.getByRole('link', { name: 'Proposals' }).click();
+    await page.waitForURL('**/ui/proposals');
+    await accessible(page, 'proposals');
+    await page.getByRole('link', { name: proposal, exact: true }).click();
+    await page.waitForURL(`**/ui/proposals/${proposal}`);
+    const diff = await page.textContent('main');
+    check(diff.includes('Between versions 1.0.0 and 2.0.0') && diff.includes('►'), 'the proposal shows its diff at the changed line');
+    await accessible(page, 'proposal');
+    await shot(page, 'proposal');
+    await page.getByLabel('Why you approve').fill('checkout reads GET /items now');
+    await page.getByRole('button', { name: 'Approve' }).click();
+    await page.waitForURL(`**/ui/proposals/${proposal}`);
+    check((await page.textContent('main')).includes('checkout reads GET /items now'), 'the approval is recorded with its reason');
+
+    await page.goto(`${base}/ui/releases/${release}?environment=production`);
+    const after = await page.textContent('main');
+    check(after.includes('✓ go') && after.includes('breaking-approved'), 'the gate turned from no-go to go');
+    await shot(page, 'release-board-go');
+
+    // The decision log, every proof checked again by this browser.
+    await page.getByRole('link', { name: 'Decision log' }).click();
+    await page.waitForURL('**/ui/log');
+    await page.waitForSelector('#browser-summary:not([hidden])');
+    const entries = await page.locator('li.entry').count();
+    const verified = await page.locator('li.entry .browser.ok').count();
+    check(entries > 0 && verified === entries, `every proof on the log page verified in the browser (${verified} of ${entries})`);
+    check((await page.textContent('#browser-summary')).includes('verified all'), 'the page says the browser verified them');
+    await accessible(page, 'decision log');
+    await shot(page, 'decision-log');
 
     check(violations.length === 0, `no Content-Security-Policy violation${violations.length ? `: ${violations.join('; ')}` : ''}`);
 

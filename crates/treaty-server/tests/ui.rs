@@ -6,124 +6,21 @@
 
 mod common;
 mod ui_seed;
+mod ui_visit;
 
 use std::time::Duration;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use common::{Broker, TestResult, postgres, sqlite};
-use http_body_util::BodyExt;
 use serde_json::json;
 use tower::ServiceExt;
 use treaty_server::Config;
 use treaty_server::ui::UiConfig;
 use ui_seed::{HOSTILE_NAME, data};
+use ui_visit::{Fields, get, sign_in, visit};
 
 type Error = Box<dyn std::error::Error>;
-/// Cookies or form fields, by name.
-type Fields<'a> = &'a [(&'a str, &'a str)];
-
-/// An answer, as a browser would see it.
-struct Page {
-    status: StatusCode,
-    headers: axum::http::HeaderMap,
-    body: String,
-}
-
-impl Page {
-    /// The `Set-Cookie` value of cookie `name`, without its attributes.
-    fn cookie(&self, name: &str) -> Option<String> {
-        self.headers
-            .get_all("set-cookie")
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .find_map(|v| {
-                let (pair, _) = v.split_once(';').unwrap_or((v, ""));
-                let (k, value) = pair.split_once('=')?;
-                (k == name).then(|| value.to_owned())
-            })
-    }
-
-    /// The whole `Set-Cookie` header of cookie `name`.
-    fn set_cookie(&self, name: &str) -> Option<String> {
-        self.headers
-            .get_all("set-cookie")
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .find(|v| v.starts_with(&format!("{name}=")))
-            .map(str::to_owned)
-    }
-
-    fn location(&self) -> Option<&str> {
-        self.headers.get("location").and_then(|v| v.to_str().ok())
-    }
-
-    /// The value of the hidden field `csrf` of the first form holding one.
-    fn csrf_field(&self) -> Option<String> {
-        let at = self.body.find("name=\"csrf\" value=\"")? + "name=\"csrf\" value=\"".len();
-        let rest = &self.body[at..];
-        Some(rest[..rest.find('"')?].to_owned())
-    }
-}
-
-/// A request as a browser sends it: `cookies` as one header, a form body.
-async fn visit(
-    b: &Broker,
-    method: &str,
-    path: &str,
-    cookies: &[(&str, &str)],
-    form: Option<&[(&str, &str)]>,
-) -> Result<Page, Error> {
-    let mut req = Request::builder().method(method).uri(path);
-    if !cookies.is_empty() {
-        let header: Vec<String> = cookies.iter().map(|(k, v)| format!("{k}={v}")).collect();
-        req = req.header("Cookie", header.join("; "));
-    }
-    let body = match form {
-        Some(fields) => {
-            req = req.header("Content-Type", "application/x-www-form-urlencoded");
-            url::form_urlencoded::Serializer::new(String::new())
-                .extend_pairs(fields.iter())
-                .finish()
-        }
-        None => String::new(),
-    };
-    let response = b.app.clone().oneshot(req.body(Body::from(body))?).await?;
-    let status = response.status();
-    let headers = response.headers().clone();
-    let bytes = response.into_body().collect().await?.to_bytes();
-    Ok(Page {
-        status,
-        headers,
-        body: String::from_utf8(bytes.to_vec())?,
-    })
-}
-
-/// Signs in with `token` through the form: the session cookie.
-async fn sign_in(b: &Broker, token: &str) -> Result<String, Error> {
-    let form = visit(b, "GET", "/ui/sign-in", &[], None).await?;
-    let pre = form.cookie("treaty_sign_in").ok_or("no sign-in cookie")?;
-    let csrf = form.csrf_field().ok_or("no csrf field")?;
-    assert_eq!(pre, csrf, "the form repeats its cookie");
-    let signed = visit(
-        b,
-        "POST",
-        "/ui/sign-in",
-        &[("treaty_sign_in", &pre)],
-        Some(&[("csrf", &csrf), ("token", token)]),
-    )
-    .await?;
-    assert_eq!(signed.status, StatusCode::SEE_OTHER, "{}", signed.body);
-    assert_eq!(signed.location(), Some("/ui/catalog"));
-    Ok(signed.cookie("treaty_session").ok_or("no session cookie")?)
-}
-
-async fn get(b: &Broker, path: &str, session: Option<&str>) -> Result<Page, Error> {
-    match session {
-        Some(s) => visit(b, "GET", path, &[("treaty_session", s)], None).await,
-        None => visit(b, "GET", path, &[], None).await,
-    }
-}
 
 async fn signing_in_and_out(b: &Broker) -> TestResult {
     let token = data(b).await?;

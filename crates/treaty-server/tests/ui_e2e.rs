@@ -2,8 +2,11 @@
 //! temporary SQLite store with the tests' data, served on a local port,
 //! then `tests/e2e/dashboard.test.js` (Playwright driving Debian's
 //! `chromium`) signs in, opens the catalog, searches, opens an interface,
-//! opens the matrix, runs axe-core on each page and keeps screenshots in
-//! `target/e2e-artifacts/`.
+//! opens the matrix, opens a release and reads a risk reason, signs in as
+//! the consumer team, approves the breaking change's proposal in its form
+//! and sees the gate turn from no-go to go, opens the decision log and
+//! waits for the browser's own check of every proof; it runs axe-core on
+//! each page and keeps screenshots in `target/e2e-artifacts/`.
 //!
 //! Needs `node`, the browser (`/usr/bin/chromium`, or `TREATY_E2E_CHROMIUM`)
 //! and `tests/e2e/node_modules` (`npm ci` there). Without them the test is
@@ -50,8 +53,44 @@ async fn the_dashboard_in_a_headless_browser() -> TestResult {
         );
         return Ok(());
     }
-    let broker = sqlite(Config::default()).await?;
+    let broker = sqlite(Config {
+        log_signer: treaty_log::NoteSigner::from_seed("e2e.example/decisions", [7; 32]).ok(),
+        ..Config::default()
+    })
+    .await?;
     let token = ui_seed::data(&broker).await?;
+    // The release board's data: the train, the breaking change proposed,
+    // approved by its producer; the consumer approves in the browser.
+    broker
+        .expect(
+            201,
+            "PUT",
+            &format!("/api/v1/trains/{}", ui_seed::RELEASE),
+            Some(&token),
+            Some(ui_seed::train()?),
+        )
+        .await?;
+    let proposal = ui_seed::propose(&broker, &token).await?;
+    let producer = broker.token("catalog", &["approve"]).await?;
+    let stored = broker
+        .expect(
+            200,
+            "GET",
+            &format!("/api/v1/proposals/{proposal}"),
+            Some(&producer),
+            None,
+        )
+        .await?;
+    broker
+        .expect(
+            200,
+            "POST",
+            &format!("/api/v1/proposals/{proposal}/decisions"),
+            Some(&producer),
+            Some(serde_json::json!({"decision": "approve", "change_set": stored["change_set"], "reason": "ours"})),
+        )
+        .await?;
+    let consumer = broker.token("checkout", &["approve"]).await?;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let base = format!("http://{}", listener.local_addr()?);
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
@@ -71,6 +110,9 @@ async fn the_dashboard_in_a_headless_browser() -> TestResult {
             .arg(script)
             .env("TREATY_URL", base)
             .env("TREATY_TOKEN", token)
+            .env("TREATY_CONSUMER_TOKEN", consumer)
+            .env("TREATY_PROPOSAL", proposal)
+            .env("TREATY_RELEASE", ui_seed::RELEASE)
             .env("TREATY_E2E_CHROMIUM", chromium)
             .env("TREATY_E2E_ARTIFACTS", artifacts)
             .output()
@@ -87,5 +129,9 @@ async fn the_dashboard_in_a_headless_browser() -> TestResult {
         run.status
     );
     assert!(stdout.contains("ok: signed out"), "{stdout}");
+    assert!(
+        stdout.contains("ok: the gate turned from no-go to go"),
+        "{stdout}"
+    );
     Ok(())
 }

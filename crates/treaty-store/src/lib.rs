@@ -96,8 +96,8 @@ pub use overrides::{MAX_OVERRIDES, NewOverride, OverrideDecision, OverrideRecord
 pub use pact_details::PacticipantDetails;
 pub use pacts::{MAX_PACTS, NewPact, PactRecord};
 pub use proposals::{
-    Announcement, DecisionRow, MAX_PROPOSAL_PAGE, NewProposal, ProposalRecord, ProposalUpdate,
-    TransitionRow,
+    Announcement, DecisionRow, MAX_PROPOSAL_PAGE, NewProposal, ProposalFilter, ProposalRecord,
+    ProposalUpdate, TransitionRow,
 };
 pub use registry::{Component, InterfaceRecord, OwnedInterface};
 pub use released::{Recorded, Release};
@@ -106,7 +106,7 @@ pub use sessions::{MAX_SESSION_SECRET, OpenedSession};
 pub use store::{Store, Table, Written};
 pub use teams::{ADMIN_TEAM, Team};
 pub use tokens::{CreatedToken, Principal, Scope};
-pub use trains::{EvidenceRow, NewEvidence, TrainRevision};
+pub use trains::{EvidenceRow, MAX_TRAIN_PAGE, NewEvidence, TrainRevision, TrainSummary};
 pub use treaty_log;
 pub use verifications::{Verification, VerificationRecord};
 pub use versions::VersionRecord;

@@ -294,6 +294,17 @@ pub(crate) fn actor_token(actor: &Actor) -> String {
     actor.token_id.clone().unwrap_or_default()
 }
 
+/// Which proposals a listing reads: each field narrows it when given.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ProposalFilter<'a> {
+    /// `breaking` or `waiver`.
+    pub kind: Option<&'a str>,
+    /// The interface changed.
+    pub interface: Option<&'a str>,
+    /// The state (`open`, `approved`, `rejected`, …).
+    pub state: Option<&'a str>,
+}
+
 impl Store {
     /// Stores a new proposal, its decision-log entry (`log` is given the
     /// new id) and its announcements in one transaction. A proposal of the
@@ -403,17 +414,35 @@ impl Store {
         after: Option<(i64, &str)>,
         limit: i64,
     ) -> Result<Vec<ProposalRecord>, StoreError> {
+        let filter = ProposalFilter {
+            kind,
+            interface,
+            state: None,
+        };
+        self.proposals_where(filter, after, limit).await
+    }
+
+    /// Proposals as [`Store::proposals`] reads them, narrowed also by
+    /// state (`open`, `approved`, …) when `filter.state` names one.
+    pub async fn proposals_where(
+        &self,
+        filter: ProposalFilter<'_>,
+        after: Option<(i64, &str)>,
+        limit: i64,
+    ) -> Result<Vec<ProposalRecord>, StoreError> {
         let mut conn = self.pool.acquire().await?;
         let (at, id) = after.unwrap_or((i64::MAX, ""));
         let rows = sqlx::query(&format!(
             "{SELECT} WHERE ($1 = '' OR kind = $1) AND ($2 = '' OR interface_id = $2)
              AND (created_at < $3 OR (created_at = $3 AND ($4 = '' OR id < $4)))
-             ORDER BY created_at DESC, id DESC LIMIT $5"
+             AND ($5 = '' OR state = $5)
+             ORDER BY created_at DESC, id DESC LIMIT $6"
         ))
-        .bind(kind.unwrap_or(""))
-        .bind(interface.unwrap_or(""))
+        .bind(filter.kind.unwrap_or(""))
+        .bind(filter.interface.unwrap_or(""))
         .bind(at)
         .bind(id)
+        .bind(filter.state.unwrap_or(""))
         .bind(limit.clamp(1, MAX_PROPOSAL_PAGE + 1))
         .fetch_all(&mut *conn)
         .await?;

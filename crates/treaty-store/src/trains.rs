@@ -99,6 +99,22 @@ fn evidence_row(r: &sqlx::any::AnyRow) -> Result<EvidenceRow, StoreError> {
     })
 }
 
+/// A train as listed: its newest revision, without the content.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TrainSummary {
+    /// The release's id.
+    pub train: String,
+    /// The newest revision's number.
+    pub revision: i64,
+    /// The team that published it.
+    pub published_by: String,
+    /// When, in Unix milliseconds.
+    pub published_at: i64,
+}
+
+/// Trains listed in one page, at most.
+pub const MAX_TRAIN_PAGE: i64 = 500;
+
 impl Store {
     /// Publishes `content` as the next revision of `train`, unless the
     /// newest revision holds the same content: then that one is answered,
@@ -176,6 +192,31 @@ impl Store {
         .fetch_optional(&self.pool)
         .await?;
         row.as_ref().map(revision_row).transpose()
+    }
+
+    /// Trains by id after `after` (`""` from the start), each by its
+    /// newest revision, at most `limit` (up to [`MAX_TRAIN_PAGE`]).
+    pub async fn trains(&self, after: &str, limit: i64) -> Result<Vec<TrainSummary>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT t.train_id, t.revision, t.published_by, t.published_at FROM train_revisions t
+             WHERE t.train_id > $1
+             AND t.revision = (SELECT MAX(r.revision) FROM train_revisions r WHERE r.train_id = t.train_id)
+             ORDER BY t.train_id LIMIT $2",
+        )
+        .bind(after)
+        .bind(limit.clamp(1, MAX_TRAIN_PAGE))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(TrainSummary {
+                    train: r.try_get("train_id")?,
+                    revision: r.try_get("revision")?,
+                    published_by: r.try_get("published_by")?,
+                    published_at: r.try_get("published_at")?,
+                })
+            })
+            .collect()
     }
 
     /// Stores a piece of evidence and makes its run the newest of its

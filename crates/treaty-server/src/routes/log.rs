@@ -40,7 +40,7 @@ fn signer(state: &AppState) -> Result<&treaty_log::NoteSigner> {
 
 /// The checkpoint of the tree of `size` leaves with head `root`, signed
 /// once for every answer that hands it out (see `SignedCheckpoints`).
-fn sign(state: &AppState, size: u64, root: treaty_log::Hash) -> Result<String> {
+pub(crate) fn sign(state: &AppState, size: u64, root: treaty_log::Hash) -> Result<String> {
     state
         .checkpoints
         .sign(signer(state)?, size, root)

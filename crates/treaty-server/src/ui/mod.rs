@@ -1,9 +1,12 @@
 //! The dashboard: server-rendered HTML pages under `/ui/`, readable with
-//! JavaScript off (none is served yet). Today it holds the catalog
-//! (`catalog`), the can-i-release matrix (`matrix`), sign-in and sign-out
-//! with a team token (`session`), the security headers and CSRF checks
-//! every page and form gets (`security`), the stylesheet (`assets`) and
-//! the error pages (`pages`).
+//! JavaScript off. It holds the catalog (`catalog`), the can-i-release
+//! matrix (`matrix`), the release board (`releases`: each train's gate and
+//! risk), change proposals with the approve and reject forms
+//! (`proposals`, their diff in `proposal_diff`), the decision log with
+//! its proofs verified (`log`), sign-in and sign-out with a team token
+//! (`session`), the security headers and CSRF checks every page and form
+//! gets (`security`), the stylesheet and the log's one script (`assets`)
+//! and the error pages (`pages`).
 //!
 //! It is not a second API and not a second judge: it reads the store as the
 //! JSON API does, with the same rule for who may read (a session, or any
@@ -15,8 +18,12 @@
 mod assets;
 mod catalog;
 mod forms;
+mod log;
 mod matrix;
 mod pages;
+mod proposal_diff;
+mod proposals;
+mod releases;
 mod security;
 mod session;
 
@@ -62,6 +69,12 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/ui/catalog", get(catalog::catalog))
         .route("/ui/interfaces/{id}", get(catalog::interface))
         .route("/ui/matrix", get(matrix::matrix))
+        .route("/ui/releases", get(releases::releases))
+        .route("/ui/releases/{id}", get(releases::release))
+        .route("/ui/proposals", get(proposals::proposals))
+        .route("/ui/proposals/{id}", get(proposals::proposal))
+        .route("/ui/proposals/{id}/decisions", post(proposals::decide))
+        .route("/ui/log", get(log::log))
         .route("/ui/static/{name}", get(assets::asset))
         // Any other page under /ui/ is a dashboard 404, in HTML and with
         // the headers, not the API's JSON one.

@@ -18,7 +18,8 @@ pub(crate) struct Nav {
     pub team: Option<String>,
     /// The CSRF token of the signed-in session, for the sign-out form.
     pub csrf: String,
-    /// Which page this is (`catalog`, `matrix`, `sign-in`), for
+    /// Which page this is (`catalog`, `matrix`, `releases`, `proposals`,
+    /// `log`, `sign-in`), for
     /// `aria-current`.
     pub current: &'static str,
 }

@@ -135,7 +135,7 @@ pub(super) fn tell(
 }
 
 /// The wire proposal of a stored one.
-pub(super) fn wire(p: &ProposalRecord) -> Result<api::Proposal, ApiError> {
+pub(crate) fn wire(p: &ProposalRecord) -> Result<api::Proposal, ApiError> {
     let corrupt = |field: &str, e: serde_json::Error| {
         ApiError::Internal(format!("proposal `{}`: its stored {field}: {e}", p.id))
     };

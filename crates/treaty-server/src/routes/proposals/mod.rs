@@ -10,6 +10,7 @@ pub(crate) mod input;
 mod judge;
 
 pub use expiry::announce_expiring_waivers;
+pub(crate) use judge::wire;
 
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -296,17 +297,7 @@ async fn list_proposals(
             )));
         }
     };
-    let after = match &q.after {
-        None => None,
-        Some(cursor) => Some(
-            cursor
-                .split_once('.')
-                .and_then(|(at, id)| Some((at.parse::<i64>().ok()?, id)))
-                .ok_or_else(|| {
-                    ApiError::Invalid(format!("`after` {cursor:?} is not a page cursor"))
-                })?,
-        ),
-    };
+    let after = q.after.as_deref().map(page_cursor).transpose()?;
     let records = state
         .store
         .proposals(q.kind.as_deref(), q.interface.as_deref(), after, limit + 1)
@@ -321,6 +312,15 @@ async fn list_proposals(
         }
     }
     Ok(Json(Page { items, next }))
+}
+
+/// A page cursor (`after`) of a list of proposals: `CREATED_AT.ID` of
+/// the last one read.
+pub(crate) fn page_cursor(cursor: &str) -> Result<(i64, &str)> {
+    cursor
+        .split_once('.')
+        .and_then(|(at, id)| Some((at.parse::<i64>().ok()?, id)))
+        .ok_or_else(|| ApiError::Invalid(format!("`after` {cursor:?} is not a page cursor")))
 }
 
 /// One proposal with its decisions and transitions.
@@ -394,7 +394,19 @@ async fn decide(
     Path(id): Path<String>,
     Json(body): Json<NewProposalDecision>,
 ) -> Result<Json<api::Proposal>> {
-    let principal = caller.principal()?;
+    decide_as(&state, caller.principal()?, id, body).await
+}
+
+/// `principal` decides on proposal `id` as `body` says: the one path of
+/// every decision (the API's and the dashboard's forms), with its rules:
+/// the token's own team, the `approve` scope, a team whose approval is
+/// required, on the current change set; logged in the decision log.
+pub(crate) async fn decide_as(
+    state: &AppState,
+    principal: &treaty_store::Principal,
+    id: String,
+    body: NewProposalDecision,
+) -> Result<Json<api::Proposal>> {
     check_id("id", &id, false)?;
     let (team, decision) = input::deciding_team(
         principal,
@@ -406,7 +418,7 @@ async fn decide(
     let by = actor(principal);
     let now = now_ms();
     let key = id.clone();
-    update(&state, &key, now, move |p| {
+    update(state, &key, now, move |p| {
         let current = judge::stored_state(p)?;
         if !matches!(
             current,

@@ -16,6 +16,7 @@ use treaty_core::gate::{
 };
 use treaty_core::governance::Decision;
 use treaty_core::model::{CalendarDate, EvidenceKind, ProposalState};
+use treaty_core::risk::ItemRisk;
 use treaty_evidence::{Entry, Measurement, Report, ReportFormat};
 use treaty_store::{EvidenceRow, MAX_PROPOSAL_PAGE, ProposalRecord};
 
@@ -59,7 +60,28 @@ pub(super) async fn gate(
     RawQuery(query): RawQuery,
 ) -> Result<Json<GateVerdict>> {
     caller.read(state.config.anonymous_read)?;
-    let q = parse_query(query.as_deref().unwrap_or(""))?;
+    Ok(Json(
+        decision(&state, &id, query.as_deref().unwrap_or(""))
+            .await?
+            .verdict,
+    ))
+}
+
+/// A gate's decision with the risk of each scope item
+/// (`treaty_core::risk`, from the same input), for the dashboard's
+/// release board.
+pub(crate) struct Decided {
+    /// The verdict, as the API answers it.
+    pub verdict: GateVerdict,
+    /// Each scope item's risk, in the release's order.
+    pub risks: Vec<ItemRisk>,
+}
+
+/// The gate of train `id` for `query` (the API's: `environment`, `ship`,
+/// `now`), read from the store and decided by core, for the API and the
+/// dashboard alike. The caller checks who may read.
+pub(crate) async fn decision(state: &AppState, id: &str, query: &str) -> Result<Decided> {
+    let q = parse_query(query)?;
     if q.now.is_some() && !state.config.gate_clock_from_request {
         return Err(ApiError::BadRequest(
             "`now` is accepted only by a broker configured for tests; leave it out".into(),
@@ -69,16 +91,21 @@ pub(super) async fn gate(
         Some(t) => t,
         None => state.config.clock.now()?,
     };
-    let train = existing_train(&state, &id).await?;
-    existing_environment(&state, &q.environment).await?;
+    let train = existing_train(state, id).await?;
+    existing_environment(state, &q.environment).await?;
     let started = std::time::Instant::now();
     let facts = gather(&state.store, &train, &q.environment, q.shipping, now).await?;
     let gathered = started.elapsed();
-    let verdict = tokio::task::spawn_blocking(move || decide(&facts.input()))
-        .await
-        .map_err(|e| ApiError::Internal(format!("deciding the gate: {e}")))?;
+    let (verdict, risks) = tokio::task::spawn_blocking(move || {
+        let input = facts.input();
+        let verdict = decide(&input);
+        let risks = treaty_core::risk::assess(&input, &verdict);
+        (verdict, risks)
+    })
+    .await
+    .map_err(|e| ApiError::Internal(format!("deciding the gate: {e}")))?;
     tracing::debug!(train = %id, ?gathered, decided = ?started.elapsed(), "gate");
-    Ok(Json(verdict))
+    Ok(Decided { verdict, risks })
 }
 
 /// Everything the gate decides on, for one train, environment and moment:
