@@ -54,6 +54,44 @@ async fn approve(b: &Broker, path: &str, form: Approval<'_>) -> Result<Page, Err
     .await
 }
 
+/// Records an escalation step for the train as the broker's timers do.
+async fn escalated(b: &Broker) -> TestResult {
+    use treaty_store::{NewDecision, NewEvent, NewStep, treaty_log};
+    let due = 1_805_187_600_000; // 2027-03-16T09:00:00Z
+    let message = format!("high blocker b-1 passed its deadline: {HOSTILE_NAME}");
+    let step = NewStep {
+        train: RELEASE.into(),
+        key: "blocker/b-1#1".into(),
+        rule: "blocker_overdue".into(),
+        team: "checkout".into(),
+        to: "nrossi".into(),
+        message: message.clone(),
+        since: due,
+        due_at: due,
+    };
+    let event = NewEvent {
+        event_type: "escalation",
+        text: &message,
+        data: json!({"key": "blocker/b-1#1"}),
+    };
+    let decision = NewDecision {
+        kind: treaty_log::DecisionKind::Escalation,
+        actor: treaty_log::Actor {
+            team: treaty_store::ADMIN_TEAM.into(),
+            token_id: None,
+        },
+        subject: format!("train:{RELEASE}"),
+        reason: message.clone(),
+        details: json!({"key": "blocker/b-1#1"}),
+        at: due / 1000,
+    };
+    b.store
+        .record_escalation_step(&step, &[], &event, decision, due + 60_000)
+        .await?
+        .ok_or("not recorded")?;
+    Ok(())
+}
+
 fn board_path() -> String {
     format!("/ui/releases/{RELEASE}?environment=production&{NOW}")
 }
@@ -89,9 +127,27 @@ async fn the_board_proposals_and_log(b: &Broker) -> TestResult {
         list.body
     );
 
-    // Without an environment: the scope and the choice.
+    // Without an environment: the scope and the choice, and no escalation.
     let scope = get(b, &format!("/ui/releases/{RELEASE}"), s).await?;
     assert_eq!(scope.status, StatusCode::OK, "{}", scope.body);
+    assert!(
+        scope
+            .body
+            .contains("No escalation was sent for this release"),
+        "{}",
+        scope.body
+    );
+    // A step the escalation timers sent is listed, its text escaped.
+    escalated(b).await?;
+    let scope = get(b, &format!("/ui/releases/{RELEASE}"), s).await?;
+    for shown in [
+        "<th scope=\"row\">blocker/b-1#1</th><td>blocker overdue</td><td>nrossi</td>",
+        "2027-03-16 09:00 UTC",
+        "&#60;script&#62;",
+    ] {
+        assert!(scope.body.contains(shown), "{shown} in {}", scope.body);
+    }
+    assert!(!scope.body.contains(HOSTILE_NAME), "{}", scope.body);
     assert!(scope.body.contains("catalog-cleanup"), "{}", scope.body);
     assert!(
         scope.body.contains("Choose the environment"),

@@ -168,6 +168,20 @@ struct VerdictView {
     blockers: Vec<ReasonRow>,
 }
 
+/// An escalation step the broker sent for the train.
+#[derive(Debug)]
+struct EscalationRow {
+    due: String,
+    sent: String,
+    rule: String,
+    key: String,
+    to: String,
+    message: String,
+}
+
+/// Escalation steps shown on a board, at most: the newest.
+const MAX_ESCALATIONS: usize = 100;
+
 #[derive(Template)]
 #[template(path = "ui/release.html")]
 struct ReleasePage {
@@ -180,6 +194,10 @@ struct ReleasePage {
     verdict: Option<VerdictView>,
     /// Scope items and owners, when no environment is chosen yet.
     scope: Vec<(String, String)>,
+    /// The escalation steps sent for the train, newest first.
+    escalations: Vec<EscalationRow>,
+    /// Steps sent besides those shown.
+    escalations_more: usize,
 }
 
 /// `GET /ui/releases/{id}?environment=&ship=COMPONENT=VERSION`: the
@@ -229,6 +247,24 @@ pub(crate) async fn release(
             (None, scope)
         }
     };
+    let mut steps = state
+        .store
+        .escalation_steps(&id, treaty_store::MAX_STEP_PAGE)
+        .await?;
+    steps.reverse();
+    let escalations_more = steps.len().saturating_sub(MAX_ESCALATIONS);
+    steps.truncate(MAX_ESCALATIONS);
+    let escalations = steps
+        .into_iter()
+        .map(|r| EscalationRow {
+            due: when(r.step.due_at),
+            sent: when(r.sent_at),
+            rule: r.step.rule.replace('_', " "),
+            key: r.step.key,
+            to: r.step.to,
+            message: r.step.message,
+        })
+        .collect();
     let page = ReleasePage {
         nav: visitor.nav("releases"),
         id,
@@ -237,6 +273,8 @@ pub(crate) async fn release(
         kept,
         verdict,
         scope,
+        escalations,
+        escalations_more,
     };
     Ok(render(&page))
 }
