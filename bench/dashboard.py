@@ -35,6 +35,8 @@ PAGES = [
     ("release trains", "/ui/releases"),
     ("proposals", "/ui/proposals"),
     ("decision log (newest 25)", "/ui/log"),
+    ("dependency graph (every team)", "/ui/graph"),
+    ("dependency graph of one team", "/ui/graph?team=team-00"),
 ]
 
 

@@ -71,7 +71,7 @@ async function main() {
     await page.getByLabel('Find an interface, a team or an operation').fill('items/{sku}');
     await page.getByRole('button', { name: 'Search' }).click();
     await page.waitForURL('**/ui/catalog?q=*');
-    check((await page.textContent('main')).includes('1 of 1 interface(s) match'), 'the search finds the interface by an operation');
+    check((await page.textContent('main')).includes('1 interface(s) match'), 'the search finds the interface by an operation');
     await shot(page, 'catalog-search');
 
     await page.getByRole('link', { name: 'catalog-api' }).click();
@@ -101,6 +101,15 @@ async function main() {
     check(/criteria not met/.test(risk), `a risk reason in words: "${risk}"`);
     await accessible(page, 'release board');
     await shot(page, 'release-board-no-go');
+
+    // The dependency graph: the consumer the open proposal touches is at risk.
+    await page.getByRole('link', { name: 'Dependency graph' }).click();
+    await page.waitForURL('**/ui/graph');
+    const graph = await page.textContent('main');
+    const riskyEdges = await page.locator('svg line.edge.risk').count();
+    check(graph.includes('⚠ 1 at risk') && riskyEdges === 1, `the graph marks the edge the open proposal touches (${riskyEdges} drawn at risk)`);
+    await accessible(page, 'dependency graph');
+    await shot(page, 'dependency-graph');
 
     // The consumer team signs in and approves the proposal.
     await page.getByRole('button', { name: 'Sign out' }).click();

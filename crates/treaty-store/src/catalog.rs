@@ -143,3 +143,39 @@ fn like_escaped(text: &str) -> String {
     }
     out
 }
+
+/// Who consumes which interface: one row per (interface, consumer
+/// component), with the consumer's team.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConsumingTeam {
+    /// The interface consumed.
+    pub interface: String,
+    /// The consumer component.
+    pub component: String,
+    /// The team that owns the consumer.
+    pub team: String,
+}
+
+impl Store {
+    /// Every interface's consumers with their teams, by interface and
+    /// component, at most `limit` rows (the dependency graph's edges).
+    pub async fn consuming_teams(&self, limit: i64) -> Result<Vec<ConsumingTeam>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT ic.interface_id AS interface_id, ic.component_id AS component_id, c.team_id AS team_id \
+             FROM interface_consumers ic JOIN components c ON c.id = ic.component_id \
+             ORDER BY ic.interface_id, ic.component_id LIMIT $1",
+        )
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(ConsumingTeam {
+                    interface: r.try_get("interface_id")?,
+                    component: r.try_get("component_id")?,
+                    team: r.try_get("team_id")?,
+                })
+            })
+            .collect()
+    }
+}

@@ -80,7 +80,7 @@ mod write;
 pub use blockers::{
     BlockerChange, BlockerEvent, BlockerRecord, BlockerState, MAX_BLOCKERS, NewBlocker,
 };
-pub use catalog::ConsumerOf;
+pub use catalog::{ConsumerOf, ConsumingTeam};
 pub use decision_log::{AppendedDecision, MAX_LOG_PAGE, NewDecision, TreeHead};
 pub use deployments::{DeployedConsumer, Deployment};
 pub use error::StoreError;

@@ -18,6 +18,8 @@
 mod assets;
 mod catalog;
 mod forms;
+mod graph;
+mod graph_layout;
 mod log;
 mod matrix;
 mod pages;
@@ -75,6 +77,7 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/ui/proposals/{id}", get(proposals::proposal))
         .route("/ui/proposals/{id}/decisions", post(proposals::decide))
         .route("/ui/log", get(log::log))
+        .route("/ui/graph", get(graph::graph))
         .route("/ui/static/{name}", get(assets::asset))
         // Any other page under /ui/ is a dashboard 404, in HTML and with
         // the headers, not the API's JSON one.
