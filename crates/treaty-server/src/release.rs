@@ -104,6 +104,26 @@ async fn compare(
     Ok(result)
 }
 
+/// The changes from one stored version of `interface` to another (by
+/// their bundles' hashes), or why they could not be compared: the same
+/// comparison, and the same cache, as can-i-release's.
+pub(crate) async fn changes_between(
+    state: &crate::AppState,
+    interface: &OwnedInterface,
+    old_hash: &str,
+    new_hash: &str,
+) -> Result<Arc<Result<Compared, String>>, ApiError> {
+    compare(
+        &state.store,
+        &state.cache,
+        &state.comparisons,
+        Comparison::of(interface)?,
+        old_hash,
+        new_hash,
+    )
+    .await
+}
+
 /// Stack of a thread that reads or compares schemas. The engine recurses
 /// as deep as schemas nest and `$ref` chains run (bounded by the schema
 /// limits, not by any stack): the 2 MiB of tokio's threads would overflow

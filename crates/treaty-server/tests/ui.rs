@@ -433,6 +433,12 @@ async fn catalog_and_search(b: &Broker) -> TestResult {
         "<th scope=\"row\">checkout-web</th><td>Checkout <span class=\"id\">(checkout)</span></td><td>41</td>",
         "operation GET /items",
         "production</a>",
+        // The changelog: 2.0.0 dropped the operation checkout-web uses.
+        "<h2>Changelog</h2>",
+        "<h3>2.0.0 <span class=\"id\">since 1.0.0</span></h3>",
+        "under the backward policy",
+        "<span class=\"status blocked\">✗ breaking</span> <code>",
+        "/items/{sku}",
     ] {
         assert!(detail.body.contains(shown), "{shown} in {}", detail.body);
     }

@@ -16,6 +16,7 @@ use serde::Deserialize;
 use treaty_core::impact::Usage;
 use treaty_store::{ConsumerOf, OwnedInterface};
 
+use super::changelog::{self, ChangelogEntry};
 use super::pages::{Nav, UiError, render, when};
 use super::session::Visitor;
 use crate::AppState;
@@ -41,6 +42,7 @@ const MAX_QUERY: usize = 200;
 struct VersionRow {
     version: String,
     published: String,
+    bundle_hash: String,
 }
 
 /// A consumer and what it uses.
@@ -167,6 +169,7 @@ async fn entry(
             .map(|v| VersionRow {
                 version: v.version,
                 published: when(v.created_at),
+                bundle_hash: v.bundle_hash,
             })
             .collect(),
         versions_total,
@@ -300,6 +303,7 @@ pub(crate) async fn catalog(
 struct InterfacePage {
     nav: Nav,
     entry: Entry,
+    changelog: Vec<ChangelogEntry>,
 }
 
 /// `GET /ui/interfaces/{id}`.
@@ -317,9 +321,17 @@ pub(crate) async fn interface(
         .ok_or_else(|| UiError::NotFound(format!("interface `{id}` does not exist")))?;
     let teams = team_names(&state).await?;
     let environments = state.store.environments("", MAX_ENVIRONMENTS).await?;
+    let owned = interface.clone();
     let entry = entry(&state, interface, &teams, &environments, MAX_VERSIONS).await?;
+    let published: Vec<(&str, &str)> = entry
+        .versions
+        .iter()
+        .map(|v| (v.version.as_str(), v.bundle_hash.as_str()))
+        .collect();
+    let changelog = changelog::of(&state, &owned, &published).await?;
     Ok(render(&InterfacePage {
         nav: visitor.nav("catalog"),
         entry,
+        changelog,
     }))
 }

@@ -17,6 +17,7 @@
 
 mod assets;
 mod catalog;
+mod changelog;
 mod forms;
 mod graph;
 mod graph_layout;
