@@ -148,6 +148,32 @@ async fn the_board_proposals_and_log(b: &Broker) -> TestResult {
         assert!(scope.body.contains(shown), "{shown} in {}", scope.body);
     }
     assert!(!scope.body.contains(HOSTILE_NAME), "{}", scope.body);
+    assert!(scope.body.contains("None open."), "{}", scope.body);
+
+    // An open blocker: what it blocks, for how long, its deadline.
+    b.expect(
+        201,
+        "POST",
+        &format!("/api/v1/trains/{RELEASE}/blockers"),
+        Some(&catalog),
+        Some(json!({
+            "title": HOSTILE_NAME,
+            "severity": "low",
+            "tracker": "https://tracker.example/CAT-7",
+            "reason": "found in staging"
+        })),
+    )
+    .await?;
+    let blocked = get(b, &format!("/ui/releases/{RELEASE}"), s).await?;
+    for shown in [
+        "<th scope=\"row\">b-1: &#60;script&#62;",
+        "(<a href=\"https://tracker.example/CAT-7\">tracker</a>)",
+        "<td>low</td><td>the whole release</td><td>team catalog</td>",
+        "minute(s) (since ",
+    ] {
+        assert!(blocked.body.contains(shown), "{shown} in {}", blocked.body);
+    }
+    assert!(!blocked.body.contains(HOSTILE_NAME), "{}", blocked.body);
     assert!(scope.body.contains("catalog-cleanup"), "{}", scope.body);
     assert!(
         scope.body.contains("Choose the environment"),

@@ -164,8 +164,6 @@ struct VerdictView {
     overridden_by: Option<String>,
     items: Vec<ItemRow>,
     reasons: Vec<ReasonRow>,
-    /// The reasons about open blockers, apart.
-    blockers: Vec<ReasonRow>,
 }
 
 /// An escalation step the broker sent for the train.
@@ -177,6 +175,35 @@ struct EscalationRow {
     key: String,
     to: String,
     message: String,
+}
+
+/// An open blocker of the train, and for how long it has blocked.
+#[derive(Debug)]
+struct BlockerRow {
+    id: String,
+    title: String,
+    severity: String,
+    item: Option<String>,
+    team: String,
+    assignee: Option<String>,
+    tracker: Option<String>,
+    raised: String,
+    /// How long it has been open, in words (`3 days, 4 hours`).
+    open_for: String,
+    deadline: Option<String>,
+    overdue: bool,
+}
+
+/// A span of milliseconds in days and hours, or minutes when shorter.
+fn span(ms: i64) -> String {
+    let minutes = ms.max(0) / 60_000;
+    let (days, hours) = (minutes / 1_440, minutes % 1_440 / 60);
+    match (days, hours) {
+        (0, 0) => format!("{minutes} minute(s)"),
+        (0, h) => format!("{h} hour(s)"),
+        (d, 0) => format!("{d} day(s)"),
+        (d, h) => format!("{d} day(s), {h} hour(s)"),
+    }
 }
 
 /// Escalation steps shown on a board, at most: the newest.
@@ -194,6 +221,8 @@ struct ReleasePage {
     verdict: Option<VerdictView>,
     /// Scope items and owners, when no environment is chosen yet.
     scope: Vec<(String, String)>,
+    /// The train's open blockers, oldest first.
+    blockers: Vec<BlockerRow>,
     /// The escalation steps sent for the train, newest first.
     escalations: Vec<EscalationRow>,
     /// Steps sent besides those shown.
@@ -247,6 +276,37 @@ pub(crate) async fn release(
             (None, scope)
         }
     };
+    let now = state
+        .config
+        .clock
+        .now_ms()
+        .map_err(crate::error::ApiError::from)?;
+    let blockers = state
+        .store
+        .open_blockers(&id)
+        .await?
+        .into_iter()
+        .map(|b| {
+            let s = b.blocker.state;
+            BlockerRow {
+                id: b.id,
+                title: b.blocker.title,
+                severity: s.severity,
+                item: b.blocker.item,
+                team: b.blocker.team,
+                assignee: s.assignee_handle.or(s.assignee_team),
+                // Linked only when it is a web address: a `javascript:`
+                // link would be markup the page runs.
+                tracker: s
+                    .tracker
+                    .filter(|t| t.starts_with("https://") || t.starts_with("http://")),
+                raised: when(b.raised_at),
+                open_for: span(now - b.raised_at),
+                deadline: s.deadline.map(when),
+                overdue: s.deadline.is_some_and(|d| d < now),
+            }
+        })
+        .collect();
     let mut steps = state
         .store
         .escalation_steps(&id, treaty_store::MAX_STEP_PAGE)
@@ -273,6 +333,7 @@ pub(crate) async fn release(
         kept,
         verdict,
         scope,
+        blockers,
         escalations,
         escalations_more,
     };
@@ -323,11 +384,20 @@ fn view(decided: &gate::Decided) -> VerdictView {
         overridden_by: v.overridden_by.clone(),
         items,
         reasons: v.reasons.iter().map(reason_row).collect(),
-        blockers: v
-            .reasons
-            .iter()
-            .filter(|r| r.code == "blocker-open")
-            .map(reason_row)
-            .collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn spans_read_in_days_and_hours() {
+        assert_eq!(super::span(5 * 60_000), "5 minute(s)");
+        assert_eq!(super::span(3 * 3_600_000 + 60_000), "3 hour(s)");
+        assert_eq!(super::span(2 * 86_400_000), "2 day(s)");
+        assert_eq!(
+            super::span(86_400_000 + 4 * 3_600_000),
+            "1 day(s), 4 hour(s)"
+        );
+        assert_eq!(super::span(-1), "0 minute(s)");
     }
 }
