@@ -35,6 +35,7 @@ PAGES = [
     ("release trains", "/ui/releases"),
     ("proposals", "/ui/proposals"),
     ("decision log (newest 25)", "/ui/log"),
+    ("release board of acme's 2027-01", "/ui/releases/2027-01?environment=production"),
     ("dependency graph (every team)", "/ui/graph"),
     ("dependency graph of one team", "/ui/graph?team=team-00"),
 ]
@@ -94,6 +95,11 @@ def main():
         bench.seed_sqlite(db_path, blobs, base)
         print(f"  seeded in {time.perf_counter() - start:.1f} s")
         broker = bench.Broker(url, workdir, "dashboard")
+        # The example workspace's January train, for the release board.
+        env = dict(os.environ, TREATY_BROKER=f"http://127.0.0.1:{broker.port}", TREATY_TOKEN=admin)
+        subprocess.run([bench.TREATY, "release", "publish", "2027-01", "--dir",
+                        os.path.join(bench.ROOT, "examples", "acme")], env=env, check=True,
+                       stdout=subprocess.DEVNULL)
         conn, session = sign_in(broker.port, admin)
         headers = {"Cookie": f"treaty_session={session}"}
         print(f"\nsummary (sqlite, {args.requests} sequential requests per page after one warm-up):")

@@ -357,5 +357,34 @@ async fn the_gate_refuses_a_clock_from_the_request_unless_configured() -> TestRe
         )
         .await?;
     assert_eq!(v["decision"], "no_go");
+    // Each scope item's risk, in the release's order, with its reasons.
+    let risks = b
+        .expect(
+            200,
+            "GET",
+            "/api/v1/trains/2027-01/status?environment=production",
+            Some(&t.fulfillment),
+            None,
+        )
+        .await?;
+    let risks = risks.as_array().ok_or("not a list")?;
+    assert!(!risks.is_empty());
+    for r in risks {
+        assert!(
+            ["low", "medium", "high", "critical"].contains(&r["level"].as_str().unwrap_or("")),
+            "{r}"
+        );
+        assert!(r["item"].is_string() && r["owner"].is_string(), "{r}");
+        assert!(r["reasons"].is_array(), "{r}");
+    }
+    let (status, _) = b
+        .call(
+            "GET",
+            "/api/v1/trains/2027-01/status?color=red",
+            Some(&t.fulfillment),
+            None,
+        )
+        .await?;
+    assert_eq!(status.as_u16(), 400);
     Ok(())
 }

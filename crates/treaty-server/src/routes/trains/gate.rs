@@ -67,6 +67,32 @@ pub(super) async fn gate(
     ))
 }
 
+/// The risk of each scope item of a train shipping to `environment`
+/// (`treaty_core::risk`: low to critical, with the reasons in words, the
+/// worst first), judged on the same facts as the gate, as `treaty status`
+/// prints it. The query is the gate's.
+#[utoipa::path(get, path = "/api/v1/trains/{id}/status", tag = "trains",
+    params(
+        ("id" = String, Path, description = "The release's id"),
+        ("environment" = String, Query, description = "Where the release would ship"),
+        ("ship" = Option<Vec<String>>, Query, description = "`COMPONENT=VERSION`, once per component shipped"),
+        ("now" = Option<String>, Query, description = "As of this moment (RFC 3339); only where the broker allows it"),
+    ),
+    responses((status = 200, body = serde_json::Value, description = "Each scope item in the release's order: `item`, `owner`, `level` (`low`, `medium`, `high`, `critical`), `reasons`"), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub(super) async fn status(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    RawQuery(query): RawQuery,
+) -> Result<Json<Vec<ItemRisk>>> {
+    caller.read(state.config.anonymous_read)?;
+    Ok(Json(
+        decision(&state, &id, query.as_deref().unwrap_or(""))
+            .await?
+            .risks,
+    ))
+}
+
 /// A gate's decision with the risk of each scope item
 /// (`treaty_core::risk`, from the same input), for the dashboard's
 /// release board.

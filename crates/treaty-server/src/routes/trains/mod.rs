@@ -39,6 +39,7 @@ pub(super) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(publish_train, get_train))
         .routes(routes!(evidence::push_evidence))
         .routes(routes!(gate::gate))
+        .routes(routes!(gate::status))
         .routes(routes!(train_escalations))
         .merge(blockers::routes())
         .merge(overrides::routes())
