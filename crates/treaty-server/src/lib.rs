@@ -155,6 +155,8 @@ pub struct AppState {
     pub comparisons: Arc<tokio::sync::Semaphore>,
     /// The last checkpoint signed, for the answers that hand it out again.
     pub checkpoints: Arc<checkpoints::SignedCheckpoints>,
+    /// Trains' evidence as the gate decoded it, by evidence generation.
+    pub(crate) evidence: Arc<routes::trains::gate::EvidenceCache>,
 }
 
 /// Unix milliseconds now, on the system clock: where the broker reads the
@@ -199,6 +201,9 @@ pub fn app(store: Store, config: Config) -> Router {
         )),
         config: Arc::new(config.clone()),
         checkpoints: Arc::default(),
+        evidence: Arc::new(crate::remembered::Remembered::new(
+            routes::trains::gate::KEPT_TRAINS,
+        )),
     };
     let (router, doc) = routes::router().split_for_parts();
     let doc = Arc::new(openapi_json_from(&doc));

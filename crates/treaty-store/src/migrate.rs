@@ -25,6 +25,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0011_catalog_indexes.sql"),
     include_str!("../migrations/0012_escalations.sql"),
     include_str!("../migrations/0013_blockers.sql"),
+    include_str!("../migrations/0014_evidence_generation.sql"),
 ];
 
 /// Held by the PostgreSQL connection that migrates; any fixed number

@@ -260,11 +260,30 @@ impl Store {
                     .bind(now)
                     .execute(&mut *conn)
                     .await?;
+                sqlx::query("INSERT INTO train_evidence_generation (train_id, generation) VALUES ($1, 1) ON CONFLICT (train_id) DO UPDATE SET generation = train_evidence_generation.generation + 1")
+                    .bind(&e.train)
+                    .execute(&mut *conn)
+                    .await?;
                 Ok(())
             })
         })
         .await?;
         Ok(answer)
+    }
+
+    /// How many times evidence was recorded for `train` (0: never): what a
+    /// broker compares to know whether the evidence it decoded for the
+    /// gate is still the newest.
+    pub async fn evidence_generation(&self, train: &str) -> Result<i64, StoreError> {
+        let row =
+            sqlx::query("SELECT generation FROM train_evidence_generation WHERE train_id = $1")
+                .bind(train)
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(match row {
+            Some(r) => r.try_get("generation")?,
+            None => 0,
+        })
     }
 
     /// The records of the newest run of each subject, component and

@@ -44,6 +44,7 @@ pub(super) async fn evaluate(ev: &Evaluator, train: &str, now: i64) -> Result<i6
     // only the verdict's environment differs.
     let facts = gather(
         &ev.store,
+        &ev.evidence,
         &revision,
         DEFAULT_ENVIRONMENT,
         BTreeMap::new(),

@@ -64,6 +64,8 @@ struct Evaluator {
     email: bool,
     /// This process's name in claims.
     broker: String,
+    /// Trains' evidence as the gate decoded it (the timers' own).
+    evidence: crate::routes::trains::gate::EvidenceCache,
 }
 
 impl EscalationWorker {
@@ -76,6 +78,7 @@ impl EscalationWorker {
             clock: broker.clock.clone(),
             email: broker.smtp.is_some(),
             broker: treaty_store::random_id("broker_")?,
+            evidence: crate::remembered::Remembered::new(crate::routes::trains::gate::KEPT_TRAINS),
         });
         let (stop, stopped) = watch::channel(false);
         let task = tokio::spawn(run(evaluator, stopped));

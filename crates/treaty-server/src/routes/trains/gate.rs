@@ -120,7 +120,15 @@ pub(crate) async fn decision(state: &AppState, id: &str, query: &str) -> Result<
     let train = existing_train(state, id).await?;
     existing_environment(state, &q.environment).await?;
     let started = std::time::Instant::now();
-    let facts = gather(&state.store, &train, &q.environment, q.shipping, now).await?;
+    let facts = gather(
+        &state.store,
+        &state.evidence,
+        &train,
+        &q.environment,
+        q.shipping,
+        now,
+    )
+    .await?;
     let gathered = started.elapsed();
     let (verdict, risks) = tokio::task::spawn_blocking(move || {
         let input = facts.input();
@@ -187,6 +195,7 @@ impl GateFacts {
 /// timers (`crate::escalations`) both decide on these.
 pub(crate) async fn gather(
     store: &treaty_store::Store,
+    kept: &EvidenceCache,
     train: &treaty_store::TrainRevision,
     environment: &str,
     shipping: BTreeMap<String, String>,
@@ -194,12 +203,13 @@ pub(crate) async fn gather(
 ) -> Result<GateFacts> {
     let content = decoded(train)?;
     let started = std::time::Instant::now();
-    let rows = store.latest_evidence(&train.train).await?;
+    let stored = stored_and_decoded(store, kept, &train.train).await?;
     let read_rows = started.elapsed();
-    let mut evidence = stored_evidence(rows)?;
-    evidence.extend(verification_evidence(store, &content, &shipping).await?);
-    evidence.sort_by_key(|r| r.recorded_at);
-    let evidence = deciding(evidence, &shipping);
+    let verified = verification_evidence(store, &content, &shipping).await?;
+    // In recorded order (a stable sort: the stored records are already).
+    let mut all: Vec<&EvidenceRecord> = stored.iter().chain(&verified).collect();
+    all.sort_by_key(|r| r.recorded_at);
+    let evidence = deciding(all, &shipping);
     let (proposals, waivers) = known_proposals(store).await?;
     let blockers = super::blockers::open_blockers(store, &train.train).await?;
     let overrides = super::overrides::gate_overrides(store, &train.train).await?;
@@ -352,7 +362,7 @@ type Decoded = Vec<(String, std::sync::Arc<TrainContent>)>;
 /// it looks each subject's records up in the whole list, so fewer records
 /// make a faster decision with the same verdict.
 fn deciding(
-    records: Vec<EvidenceRecord>,
+    records: Vec<&EvidenceRecord>,
     shipping: &BTreeMap<String, String>,
 ) -> Vec<EvidenceRecord> {
     let counts = |r: &EvidenceRecord| match r.component.as_ref().and_then(|c| shipping.get(c)) {
@@ -387,8 +397,37 @@ fn deciding(
         .into_iter()
         .enumerate()
         .filter(|(i, _)| keep.contains(i))
-        .map(|(_, r)| r)
+        .map(|(_, r)| r.clone())
         .collect()
+}
+
+/// Decoded evidence kept by (train, evidence generation): a train's
+/// stored evidence changes only by new records, each of which moves its
+/// generation, so what was decoded for a generation stays true for it.
+pub(crate) type EvidenceCache =
+    crate::remembered::Remembered<(String, i64), std::sync::Arc<Vec<EvidenceRecord>>>;
+
+/// Trains whose decoded evidence a broker keeps, at most.
+pub(crate) const KEPT_TRAINS: usize = 16;
+
+/// The newest runs' records of `train`, decoded, in recorded order: from
+/// `kept` when its generation has not moved (one row read), else read and
+/// decoded and kept. Read after the generation, the records are at least
+/// as new as it says; a later read with a newer generation reads again.
+async fn stored_and_decoded(
+    store: &treaty_store::Store,
+    kept: &EvidenceCache,
+    train: &str,
+) -> Result<std::sync::Arc<Vec<EvidenceRecord>>> {
+    let key = (train.to_owned(), store.evidence_generation(train).await?);
+    if let Some(records) = kept.get(&key) {
+        return Ok(records);
+    }
+    let mut records = stored_evidence(store.latest_evidence(train).await?)?;
+    records.sort_by_key(|r| r.recorded_at);
+    let records = std::sync::Arc::new(records);
+    kept.put(key, records.clone());
+    Ok(records)
 }
 
 /// Decoded train contents, by content hash: decoding a large train's JSON
