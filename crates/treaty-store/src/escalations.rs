@@ -232,10 +232,31 @@ impl Store {
         train: &str,
         limit: i64,
     ) -> Result<Vec<StepRecord>, StoreError> {
-        let rows = sqlx::query(
+        self.steps_in_order(train, "", limit).await
+    }
+
+    /// The steps sent for `train`, the last sent first, at most `limit`
+    /// (up to [`MAX_STEP_PAGE`]): a train's newest, however many it has.
+    pub async fn latest_escalation_steps(
+        &self,
+        train: &str,
+        limit: i64,
+    ) -> Result<Vec<StepRecord>, StoreError> {
+        self.steps_in_order(train, "DESC", limit).await
+    }
+
+    /// `direction`: `""` (as sent) or `"DESC"` (the last sent first).
+    async fn steps_in_order(
+        &self,
+        train: &str,
+        direction: &'static str,
+        limit: i64,
+    ) -> Result<Vec<StepRecord>, StoreError> {
+        let rows = sqlx::query(&format!(
             "SELECT train_id, step_key, rule, team_id, to_whom, message, since, due_at, sent_at, notifications
-             FROM escalation_steps WHERE train_id = $1 ORDER BY sent_at, due_at, step_key LIMIT $2",
-        )
+             FROM escalation_steps WHERE train_id = $1
+             ORDER BY sent_at {direction}, due_at {direction}, step_key {direction} LIMIT $2",
+        ))
         .bind(train)
         .bind(limit.clamp(1, MAX_STEP_PAGE))
         .fetch_all(&self.pool)

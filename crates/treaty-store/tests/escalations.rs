@@ -118,6 +118,23 @@ async fn timers_and_steps(store: &Store) -> Result<(), StoreError> {
     assert_eq!(store.log_head().await?.size, head + 1);
     let listed = store.escalation_steps("2027-01", 100).await?;
     assert_eq!(listed, vec![first.clone()]);
+    // A later step: listed last as sent, first among the latest.
+    let later_key = "code-freeze/2027-01/split-shipments#2";
+    let later = store
+        .record_escalation_step(&step(later_key), &[], &event(), decision(later_key), 4_000)
+        .await?
+        .ok_or_else(|| test_error("the second step wrote nothing"))?;
+    let keys = |steps: Vec<treaty_store::StepRecord>| -> Vec<String> {
+        steps.into_iter().map(|s| s.step.key).collect()
+    };
+    assert_eq!(
+        keys(store.escalation_steps("2027-01", 100).await?),
+        [first.step.key.clone(), later.step.key.clone()]
+    );
+    assert_eq!(
+        keys(store.latest_escalation_steps("2027-01", 1).await?),
+        [later.step.key]
+    );
     let emails = store.claim_emails("d", 2_000, 9_000, 10).await?;
     assert_eq!(emails.len(), 1);
     assert_eq!(emails[0].url, "nadia.rossi@acme.example");

@@ -225,8 +225,8 @@ struct ReleasePage {
     blockers: Vec<BlockerRow>,
     /// The escalation steps sent for the train, newest first.
     escalations: Vec<EscalationRow>,
-    /// Steps sent besides those shown.
-    escalations_more: usize,
+    /// Whether older steps were sent than those shown.
+    escalations_more: bool,
 }
 
 /// `GET /ui/releases/{id}?environment=&ship=COMPONENT=VERSION`: the
@@ -307,12 +307,12 @@ pub(crate) async fn release(
             }
         })
         .collect();
+    // The newest, and one more to know whether older ones are left out.
     let mut steps = state
         .store
-        .escalation_steps(&id, treaty_store::MAX_STEP_PAGE)
+        .latest_escalation_steps(&id, MAX_ESCALATIONS as i64 + 1)
         .await?;
-    steps.reverse();
-    let escalations_more = steps.len().saturating_sub(MAX_ESCALATIONS);
+    let escalations_more = steps.len() > MAX_ESCALATIONS;
     steps.truncate(MAX_ESCALATIONS);
     let escalations = steps
         .into_iter()
