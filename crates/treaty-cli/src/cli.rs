@@ -471,6 +471,10 @@ pub struct ServeArgs {
     /// For tests only: milliseconds between looks at the escalation timers.
     #[arg(long, hide = true, default_value_t = 1_000, value_parser = clap::value_parser!(u64).range(10..))]
     pub escalation_poll_ms: u64,
+    /// For tests only: milliseconds between looks whether a status digest
+    /// is due.
+    #[arg(long, hide = true, default_value_t = 30_000, value_parser = clap::value_parser!(u64).range(10..))]
+    pub digest_poll_ms: u64,
 }
 
 /// Where the broker is and the token to call it with.

@@ -31,6 +31,7 @@ mod auth;
 pub mod checkpoints;
 pub mod clock;
 mod connections;
+pub mod digests;
 pub mod error;
 pub mod escalations;
 pub mod log_key;
@@ -108,6 +109,8 @@ pub struct Config {
     pub smtp: Option<mail::SmtpConfig>,
     /// The escalation timers: how often they are looked at, the lease.
     pub escalations: escalations::EscalationConfig,
+    /// The status digests: how often the broker looks whether one is due.
+    pub digests: digests::DigestConfig,
     /// The dashboard (`/ui/`): how long a session lasts, whether its
     /// cookie is `Secure`.
     pub ui: ui::UiConfig,
@@ -134,6 +137,7 @@ impl Default for Config {
             clock: clock::Clock::System,
             smtp: None,
             escalations: escalations::EscalationConfig::default(),
+            digests: digests::DigestConfig::default(),
             ui: ui::UiConfig::default(),
         }
     }

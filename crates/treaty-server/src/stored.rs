@@ -42,6 +42,14 @@ impl Row {
         }
     }
 
+    /// The `digests` row of `team` for `period`.
+    pub fn digest(team: &str, period: i64) -> Row {
+        Row {
+            table: "digests",
+            key: format!("team_id `{team}`, period {period}"),
+        }
+    }
+
     /// The `train_revisions` row of revision `revision` of train `id`.
     pub fn train(id: &str, revision: i64) -> Row {
         Row {

@@ -184,28 +184,7 @@ impl Store {
             tx.rollback().await?;
             return Ok(None);
         }
-        let teams: Vec<&str> = to
-            .iter()
-            .map(|r| match r {
-                Recipient::Webhook { team } | Recipient::Email { team, .. } => team.as_str(),
-            })
-            .collect();
-        let urls = webhook_urls(&mut tx, &teams).await?;
-        let mut ids = Vec::new();
-        for r in to {
-            match r {
-                Recipient::Webhook { team } => {
-                    if let Some(Some(url)) = urls.get(team) {
-                        ids.push(self.queue_to(&mut tx, team, url, event, now).await?);
-                    }
-                }
-                Recipient::Email { team, address } => {
-                    if urls.contains_key(team) {
-                        ids.push(self.queue_email(&mut tx, team, address, event, now).await?);
-                    }
-                }
-            }
-        }
+        let ids = self.queue_for(&mut tx, to, event, now).await?;
         let listed = serde_json::to_string(&ids)
             .map_err(|e| StoreError::Invalid(format!("notification ids: {e}")))?;
         sqlx::query(
@@ -223,6 +202,41 @@ impl Store {
             sent_at: now,
             notifications: ids,
         }))
+    }
+
+    /// Queues `event` for each of `to` in `tx`; answers the ids queued. A
+    /// webhook recipient the broker does not know, or without a webhook,
+    /// is skipped; so is an e-mail for a team the broker does not know.
+    pub(crate) async fn queue_for(
+        &self,
+        tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+        to: &[Recipient],
+        event: &NewEvent<'_>,
+        now: i64,
+    ) -> Result<Vec<String>, StoreError> {
+        let teams: Vec<&str> = to
+            .iter()
+            .map(|r| match r {
+                Recipient::Webhook { team } | Recipient::Email { team, .. } => team.as_str(),
+            })
+            .collect();
+        let urls = webhook_urls(tx, &teams).await?;
+        let mut ids = Vec::new();
+        for r in to {
+            match r {
+                Recipient::Webhook { team } => {
+                    if let Some(Some(url)) = urls.get(team) {
+                        ids.push(self.queue_to(tx, team, url, event, now).await?);
+                    }
+                }
+                Recipient::Email { team, address } => {
+                    if urls.contains_key(team) {
+                        ids.push(self.queue_email(tx, team, address, event, now).await?);
+                    }
+                }
+            }
+        }
+        Ok(ids)
     }
 
     /// The steps sent for `train`, in the order sent, at most `limit` (up

@@ -51,6 +51,7 @@ mod blockers;
 mod catalog;
 mod decision_log;
 mod deployments;
+mod digests;
 mod error;
 mod escalations;
 mod expectations;
@@ -83,6 +84,7 @@ pub use blockers::{
 pub use catalog::{ConsumerOf, ConsumingTeam};
 pub use decision_log::{AppendedDecision, MAX_LOG_PAGE, NewDecision, TreeHead};
 pub use deployments::{DeployedConsumer, Deployment};
+pub use digests::{DigestRecord, MAX_DIGEST_PAGE, NewDigest};
 pub use error::StoreError;
 pub use escalations::{MAX_STEP_PAGE, NewStep, Recipient, StepRecord};
 pub use expectations::ExpectationRecord;

@@ -26,6 +26,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0012_escalations.sql"),
     include_str!("../migrations/0013_blockers.sql"),
     include_str!("../migrations/0014_evidence_generation.sql"),
+    include_str!("../migrations/0015_digests.sql"),
 ];
 
 /// Held by the PostgreSQL connection that migrates; any fixed number

@@ -1,6 +1,6 @@
 //! `treaty serve`: the broker itself, on SQLite or PostgreSQL, with logs on
 //! stderr, the webhook (and e-mail) delivery worker, the escalation timers,
-//! and a graceful stop on SIGTERM or Ctrl-C.
+//! the status digests, and a graceful stop on SIGTERM or Ctrl-C.
 
 use std::io::IsTerminal;
 
@@ -35,6 +35,7 @@ pub fn run(args: ServeArgs) -> Exit {
         smtp_from,
         test_clock,
         escalation_poll_ms,
+        digest_poll_ms,
     } = args;
     let smtp = match (smtp_url, smtp_from) {
         (Some(url), Some(from)) => Some(treaty_server::mail::SmtpConfig { url, from }),
@@ -86,6 +87,9 @@ pub fn run(args: ServeArgs) -> Exit {
             escalations: treaty_server::escalations::EscalationConfig {
                 poll: std::time::Duration::from_millis(escalation_poll_ms),
                 ..treaty_server::escalations::EscalationConfig::default()
+            },
+            digests: treaty_server::digests::DigestConfig {
+                poll: std::time::Duration::from_millis(digest_poll_ms),
             },
             ..treaty_server::Config::default()
         },
@@ -178,8 +182,11 @@ fn serve(options: ServeOptions) -> Result<()> {
         let timers =
             treaty_server::escalations::EscalationWorker::start(store.clone(), &options.config)
                 .map_err(|e| Failure(e.to_string()))?;
+        // Status digests on the governance's cadence, to the outbox too.
+        let digests = treaty_server::digests::DigestWorker::start(store.clone(), &options.config);
         let app = treaty_server::app(store, options.config.clone());
         let served = treaty_server::serve(listener, app, &options.config, shutdown_signal()).await;
+        digests.stop().await;
         timers.stop().await;
         worker.stop().await;
         served?;

@@ -109,6 +109,15 @@ pub enum DigestCadence {
 }
 
 impl DigestCadence {
+    /// The cadence as the files spell it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DigestCadence::Daily => "daily",
+            DigestCadence::Weekly => "weekly",
+            DigestCadence::Biweekly => "biweekly",
+        }
+    }
+
     /// The days between two digests.
     pub fn days(self) -> i64 {
         match self {

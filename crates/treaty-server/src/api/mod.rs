@@ -54,7 +54,7 @@ pub use proposals::{
 };
 pub use release::{BreakingChange, BrokenInteraction, CheckedPair, ReleaseQuery, ReleaseVerdict};
 pub use releases::{NewRelease, Release, ReleasesQuery};
-pub use teams::{NewTeam, Team};
+pub use teams::{DigestSent, NewTeam, Team};
 pub use tokens::{IssuedToken, NewToken, RevokedToken, WhoAmI};
 pub use trains::{EscalationStepSent, EvidenceQuery, RecordedEvidence, Train, TrainContent};
 pub use verifications::{NewVerification, Verification, VerificationQuery};

@@ -52,3 +52,27 @@ impl From<NewTeam> for Team {
         }
     }
 }
+
+/// A status digest the broker sent to a team (`GET
+/// /api/v1/teams/{team}/digests`): one per period of the governance's
+/// digest cadence, recorded with the notifications queued for it
+/// (docs/gates.md).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct DigestSent {
+    /// The team it was sent to.
+    pub team: String,
+    /// The cadence it was sent on: `daily`, `weekly` or `biweekly`.
+    pub cadence: String,
+    /// When its period began (RFC 3339).
+    pub period_start: String,
+    /// When it was sent (RFC 3339).
+    pub sent_at: String,
+    /// The ids of the notifications queued for it (the team's webhook, and
+    /// its address when the broker sends e-mail).
+    pub notifications: Vec<String>,
+    /// The digest: `gates`, `items`, `waiting_on`, `blockers`,
+    /// `decisions`, `upcoming`, `liaisons`, `commitments` and `changes`
+    /// since the previous one, as `treaty digest --format json` prints it.
+    #[schema(value_type = Object)]
+    pub digest: serde_json::Value,
+}

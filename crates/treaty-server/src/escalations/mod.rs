@@ -13,6 +13,8 @@
 
 mod evaluate;
 
+pub(crate) use evaluate::recipients;
+
 use std::sync::Arc;
 use std::time::Duration;
 

@@ -15,6 +15,7 @@ use crate::AppState;
 mod common;
 mod components;
 mod deployments;
+mod digests;
 mod environments;
 mod expectations;
 mod interfaces;
@@ -61,6 +62,7 @@ impl utoipa::Modify for BearerAuth {
 pub(crate) fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(teams::routes())
+        .merge(digests::routes())
         .merge(tokens::routes())
         .merge(components::routes())
         .merge(interfaces::routes())

@@ -9,7 +9,7 @@ use treaty_core::gate::{self, GateInput, KnownProposal};
 use treaty_core::model::ReleaseStatus;
 use treaty_core::risk;
 
-use super::{evidence, load_valid, render, shipping};
+use super::{evidence, load_valid, shipping};
 use crate::cli::{DigestArgs, GateFormat};
 use crate::exit::{self, Exit};
 
@@ -114,7 +114,7 @@ fn make(args: &DigestArgs) -> Result<String, String> {
     let d = digest::digest(&args.team, &views, &governance, now, previous.as_ref());
     Ok(match args.format {
         GateFormat::Json => serde_json::to_string_pretty(&d).map_err(|e| e.to_string())? + "\n",
-        GateFormat::Text => render::digest_text(&d),
-        GateFormat::Markdown => render::digest_markdown(&d),
+        GateFormat::Text => d.to_text(),
+        GateFormat::Markdown => d.to_markdown(),
     })
 }

@@ -4,7 +4,6 @@
 
 use std::fmt::Write;
 
-use treaty_core::digest::{Digest, ItemLine};
 use treaty_core::escalation::DueStep;
 use treaty_core::gate::{GateInput, GateVerdict, ItemState, Reason, Weight};
 use treaty_core::risk::ItemRisk;
@@ -262,74 +261,6 @@ pub fn escalations_sent(steps: &[treaty_server::api::EscalationStepSent]) -> Str
             if s.notifications.len() == 1 { "" } else { "s" },
             s.message
         );
-    }
-    out
-}
-
-/// The sections of a digest, each a title and its lines.
-fn digest_sections(d: &Digest) -> Vec<(&'static str, Vec<String>)> {
-    let items = |list: &[ItemLine]| -> Vec<String> {
-        list.iter()
-            .map(|i| {
-                format!(
-                    "{} ({}): {}, risk {}{}",
-                    i.item,
-                    i.owner,
-                    i.state,
-                    i.risk,
-                    i.reasons
-                        .first()
-                        .map(|r| format!(": {r}"))
-                        .unwrap_or_default()
-                )
-            })
-            .collect()
-    };
-    vec![
-        ("Changed since the last digest", d.changes.clone()),
-        ("Gates", d.gates.clone()),
-        ("Your scope items", items(&d.items)),
-        ("Waiting on other teams", items(&d.waiting_on)),
-        ("Blockers", d.blockers.clone()),
-        ("Decisions waiting on you", d.decisions.clone()),
-        (
-            "Coming up (four weeks)",
-            d.upcoming
-                .iter()
-                .map(|u| format!("{}: {}", u.on, u.what))
-                .collect(),
-        ),
-        ("Liaison roles", d.liaisons.clone()),
-        ("Commitments", d.commitments.clone()),
-    ]
-}
-
-/// A digest for a terminal or an e-mail body.
-pub fn digest_text(d: &Digest) -> String {
-    let mut out = format!("Status digest for {}, {}\n", d.team, d.at);
-    for (title, lines) in digest_sections(d) {
-        if lines.is_empty() {
-            continue;
-        }
-        let _ = writeln!(out, "\n{title}");
-        for l in lines {
-            let _ = writeln!(out, "  - {l}");
-        }
-    }
-    out
-}
-
-/// A digest as Markdown, for a chat tool or a wiki.
-pub fn digest_markdown(d: &Digest) -> String {
-    let mut out = format!("## Status digest for {}\n\n_{}_\n", d.team, d.at);
-    for (title, lines) in digest_sections(d) {
-        if lines.is_empty() {
-            continue;
-        }
-        let _ = writeln!(out, "\n### {title}\n");
-        for l in lines {
-            let _ = writeln!(out, "- {}", l.replace('\n', " "));
-        }
     }
     out
 }

@@ -433,7 +433,7 @@ async fn stored_and_decoded(
 /// Decoded train contents, by content hash: decoding a large train's JSON
 /// through the syntax tree costs more than the rest of a gate, and a
 /// revision never changes.
-fn decoded(train: &treaty_store::TrainRevision) -> Result<std::sync::Arc<TrainContent>> {
+pub(crate) fn decoded(train: &treaty_store::TrainRevision) -> Result<std::sync::Arc<TrainContent>> {
     use std::sync::{Arc, Mutex, OnceLock};
     /// Contents kept, at most (the oldest is forgotten first).
     const KEPT: usize = 16;

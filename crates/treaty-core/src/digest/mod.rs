@@ -8,13 +8,15 @@
 //! digest, and gets the next digest back. The broker sends it on the
 //! cadence governance sets; `treaty digest` prints it.
 
+mod render;
+
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
 use crate::gate::{GateInput, GateVerdict, ItemState};
 use crate::governance::{self, Requirement, Subject, Verdict};
-use crate::model::{ChangeKind, Communication, Governance, ProposalState};
+use crate::model::{ChangeKind, Communication, DigestCadence, Governance, ProposalState};
 use crate::risk::ItemRisk;
 
 /// One open release, judged.
@@ -81,6 +83,36 @@ pub struct Digest {
 
 const AHEAD_DAYS: i64 = 28;
 
+/// 1970-01-05, a Monday, in days since the Unix epoch: weekly and
+/// biweekly periods start on Mondays counted from it.
+const FIRST_MONDAY: i64 = 4;
+const DAY_MS: i64 = 86_400_000;
+
+/// The digest period `now` falls in under `cadence`: a period starts at
+/// 00:00 UTC every day (daily), every Monday (weekly) or every other
+/// Monday from 1970-01-05 (biweekly). A team gets one digest a period.
+pub fn period(cadence: DigestCadence, now: jiff::Timestamp) -> i64 {
+    let days = now.as_millisecond().div_euclid(DAY_MS);
+    (days - FIRST_MONDAY).div_euclid(cadence.days())
+}
+
+/// When `period` (as [`period`] numbers them) begins.
+pub fn period_start(cadence: DigestCadence, period: i64) -> jiff::Timestamp {
+    let days = period
+        .saturating_mul(cadence.days())
+        .saturating_add(FIRST_MONDAY);
+    jiff::Timestamp::from_millisecond(days.saturating_mul(DAY_MS)).unwrap_or(jiff::Timestamp::MAX)
+}
+
+impl Digest {
+    /// Whether the digest says anything the team must act on or know:
+    /// a release it has scope or promises in, a blocker, a decision
+    /// waiting on it. A team with none of these is not sent one.
+    pub fn has_news(&self) -> bool {
+        !(self.gates.is_empty() && self.blockers.is_empty() && self.decisions.is_empty())
+    }
+}
+
 /// The digest of `team` at `now` over `releases` (each open release
 /// judged), with `previous` the last one sent (none: the first).
 pub fn digest(
@@ -93,7 +125,8 @@ pub fn digest(
     let today = now.to_zoned(jiff::tz::TimeZone::UTC).date();
     let mut d = Digest {
         team: team.to_owned(),
-        at: now.to_string(),
+        // To the second: a digest is read by people.
+        at: now.round(jiff::Unit::Second).unwrap_or(now).to_string(),
         gates: Vec::new(),
         items: Vec::new(),
         waiting_on: Vec::new(),
@@ -381,4 +414,55 @@ pub fn changes(before: &Digest, now: &Digest) -> Vec<String> {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use jiff::Timestamp;
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn at(s: &str) -> Timestamp {
+        s.parse().unwrap_or(Timestamp::MIN)
+    }
+
+    #[test]
+    fn weekly_periods_turn_on_monday_at_midnight_utc() {
+        let w = DigestCadence::Weekly;
+        // 2027-01-04 is a Monday.
+        let sunday = period(w, at("2027-01-03T23:59:59Z"));
+        let monday = period(w, at("2027-01-04T00:00:00Z"));
+        assert_eq!(monday, sunday + 1);
+        assert_eq!(period(w, at("2027-01-10T23:59:59Z")), monday);
+        assert_eq!(period_start(w, monday), at("2027-01-04T00:00:00Z"));
+        let d = DigestCadence::Daily;
+        assert_eq!(
+            period(d, at("2027-01-05T00:00:00Z")),
+            period(d, at("2027-01-04T23:59:59Z")) + 1
+        );
+        // Every other Monday: the 4th and the 18th, not the 11th.
+        let b = DigestCadence::Biweekly;
+        let first = period(b, at("2027-01-04T00:00:00Z"));
+        assert_eq!(period(b, at("2027-01-11T00:00:00Z")), first);
+        assert_eq!(period(b, at("2027-01-18T00:00:00Z")), first + 1);
+        assert!(period(b, at("2027-01-03T23:59:59Z")) < first);
+    }
+
+    proptest! {
+        #[test]
+        fn a_moment_lies_in_the_period_it_is_numbered_with(
+            ms in -2_000_000_000_000i64..4_000_000_000_000i64,
+            cadence in prop_oneof![
+                Just(DigestCadence::Daily),
+                Just(DigestCadence::Weekly),
+                Just(DigestCadence::Biweekly),
+            ],
+        ) {
+            let now = Timestamp::from_millisecond(ms).map_err(|e| TestCaseError::fail(e.to_string()))?;
+            let p = period(cadence, now);
+            prop_assert!(period_start(cadence, p) <= now);
+            prop_assert!(now < period_start(cadence, p + 1));
+        }
+    }
 }
