@@ -4,7 +4,7 @@
 //! [`review`] takes the release file's revisions (oldest first, each with
 //! its time), the proposals and waivers, the escalations and overrides
 //! recorded (the broker's; none in the repository-only mode) and the
-//! previous release's revisions, and returns the timeline, each item's
+//! previous release's revisions and records, and returns the timeline, each item's
 //! lead time, the unplanned coordination index against the previous
 //! release, the commitments and whether they were kept, and lessons, each
 //! with the contract-file amendment it suggests. Pure.
@@ -52,6 +52,10 @@ pub struct ReviewInput<'a> {
     pub escalations: &'a [Recorded],
     /// Gate overrides approved for the release.
     pub overrides: &'a [Recorded],
+    /// Escalations sent for the previous release.
+    pub previous_escalations: &'a [Recorded],
+    /// Gate overrides approved for the previous release.
+    pub previous_overrides: &'a [Recorded],
 }
 
 /// One event of the timeline.
@@ -307,7 +311,10 @@ fn history(
     ] {
         for r in list {
             events.push(Event {
-                on: r.at.to_string(),
+                // To the second: the broker's clock counts milliseconds.
+                on: jiff::Timestamp::from_second(r.at.as_second())
+                    .unwrap_or(r.at)
+                    .to_string(),
                 kind,
                 text: r.what.clone(),
                 unplanned: true,
@@ -340,12 +347,12 @@ pub fn review(input: &ReviewInput<'_>) -> Option<Review> {
             (item.id.value.clone(), first)
         })
         .collect();
-    // The previous release's own history only: its proposals and waivers
-    // are read the same way, its escalations are not known here.
+    // The previous release's own history: its proposals and waivers are
+    // read the same way, its escalations and overrides are its own.
     let previous_index = input.previous.last().map(|p| {
         let prev_input = ReviewInput {
-            escalations: &[],
-            overrides: &[],
+            escalations: input.previous_escalations,
+            overrides: input.previous_overrides,
             ..*input
         };
         (
