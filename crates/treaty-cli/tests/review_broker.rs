@@ -3,15 +3,17 @@
 //! before January's (so January is unknown to the broker at first), then
 //! January's; time moves past January's code freeze so that escalation
 //! steps are sent, and an override of its gate is asked for and approved
-//! a day later. The review of January counts both in its index and lists
-//! them in its timeline; February's compares itself with January's.
+//! a day later; a breaking change is proposed and approved there. The
+//! review of January counts the steps and the override in its index and
+//! lists them and the approval in its timeline; February's compares
+//! itself with January's.
 
 mod common;
 
 use common::escalation::{
     create_teams, publish, sent_in_order, serve_args, set_clock, wait_for_steps,
 };
-use common::git_repo::repo;
+use common::git_repo::{edit, repo};
 use common::receivers::Listener;
 use common::{Broker, TestResult, run_expecting, treaty};
 use serde_json::Value;
@@ -128,6 +130,49 @@ fn a_review_on_the_broker_counts_its_escalations_and_approved_overrides() -> Tes
     set_clock(&clock, moment)?;
     wait_for_steps(&broker, &admin, moment)?;
     assert!(approve(&payments)?.contains("o-1 approved"));
+    // A breaking change of payments-api (in January's scope) proposed on
+    // the broker and approved by its producer there. The broker dates
+    // decisions by the wall clock, not the test clock.
+    run_expecting(
+        &mut broker.command(
+            &payments,
+            &[
+                "publish",
+                "payments-api",
+                "--version",
+                "1.4.0",
+                "--dir",
+                dir,
+            ],
+        ),
+        0,
+    )?;
+    edit(
+        &ws,
+        "schemas/payments-api.openapi.yaml",
+        "enum: [EUR, USD, GBP, SEK, CHF]",
+        "enum: [EUR, USD, GBP]",
+    );
+    run_expecting(
+        &mut broker.command(
+            &payments,
+            &[
+                "propose",
+                "payments-api",
+                "--dir",
+                dir,
+                "--title",
+                "Drop SEK and CHF",
+                "--rollback",
+                "Restore the values",
+            ],
+        ),
+        0,
+    )?;
+    run_expecting(
+        &mut broker.command(&payments, &["approve", "cp-1", "--reason", "ours"]),
+        0,
+    )?;
     let steps = sent_in_order(&broker, &admin)?;
     assert!(steps.len() >= 2, "{steps:?}");
 
@@ -178,6 +223,15 @@ fn a_review_on_the_broker_counts_its_escalations_and_approved_overrides() -> Tes
             "override o-1 of the production gate asked by fulfillment, approved by platform, payments: {reason}"
         )
     );
+    let approvals: Vec<&str> = events(&jan, "approval")
+        .iter()
+        .filter_map(|e| e["text"].as_str())
+        .collect();
+    assert_eq!(
+        approvals,
+        ["payments approved proposal cp-1 on `payments-api`"],
+        "{jan:#}"
+    );
     let observations: Vec<&str> = jan["lessons"]
         .as_array()
         .into_iter()
@@ -216,6 +270,7 @@ fn a_review_on_the_broker_counts_its_escalations_and_approved_overrides() -> Tes
     )?;
     assert!(local.contains("were not read"), "{local}");
     assert!(local.contains("| escalations | 0 |"), "{local}");
+    assert!(!local.contains("proposal cp-1"), "{local}");
     Ok(())
 }
 

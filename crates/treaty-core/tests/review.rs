@@ -1,11 +1,14 @@
 //! The post-release review's unplanned coordination index with the
 //! broker's records: this release's escalations and overrides count in
 //! its index and timeline, the previous release's in the previous index,
-//! and neither in the other's.
+//! and neither in the other's; a proposal read from wherever counts as
+//! a file's would.
 
 use treaty_core::MemorySource;
+use treaty_core::governance::Decision;
+use treaty_core::model::CalendarDate;
 use treaty_core::model::{Governance, Release};
-use treaty_core::review::{Recorded, ReviewInput, Revision, review};
+use treaty_core::review::{Decided, ProposalRecord, Recorded, ReviewInput, Revision, review};
 
 const RELEASE: &str = "id: ID
 name: A train
@@ -76,11 +79,25 @@ fn each_release_counts_its_own_escalations_and_overrides() {
     ];
     let overrides = [recorded("2027-01-21T09:00:00Z", "override o-1")];
     let previous_escalations = [recorded("2026-12-15T00:00:00Z", "escalation step `b#1`")];
+    // A proposal read from the broker, for January, approved the day
+    // before it shipped; another for a release not reviewed here.
+    let day = |d: &str| CalendarDate(d.parse().unwrap_or_else(|e| panic!("{d}: {e}")));
+    let proposal = |id: &str, target: &str| ProposalRecord {
+        id: id.to_owned(),
+        interface: "some-api".to_owned(),
+        target_release: Some(target.to_owned()),
+        decisions: vec![Decided {
+            team: "team-b".to_owned(),
+            decision: Decision::Approve,
+            on: day("2027-01-21"),
+        }],
+    };
+    let proposals = [proposal("cp-1", "2027-01"), proposal("cp-2", "2027-03")];
     let input = ReviewInput {
         revisions: &ours,
         previous: &theirs,
         governance: &governance,
-        proposals: &[],
+        proposals: &proposals,
         waivers: &[],
         escalations: &escalations,
         overrides: &overrides,
@@ -89,8 +106,13 @@ fn each_release_counts_its_own_escalations_and_overrides() {
     };
     let r = review(&input).unwrap_or_else(|| panic!("no review"));
     assert_eq!(
-        (r.index.escalations, r.index.overrides, r.index.total),
-        (2, 1, 3)
+        (
+            r.index.escalations,
+            r.index.overrides,
+            r.index.late_approvals,
+            r.index.total
+        ),
+        (2, 1, 1, 4)
     );
     let (previous, index) = r.previous_index.unwrap_or_else(|| panic!("no previous"));
     assert_eq!(previous, "2026-12");
@@ -106,6 +128,7 @@ fn each_release_counts_its_own_escalations_and_overrides() {
         [
             ("2027-01-16T00:01:00Z", "escalation", true),
             ("2027-01-17T00:01:00Z", "escalation", true),
+            ("2027-01-21", "approval", true),
             ("2027-01-21T09:00:00Z", "override", true),
         ]
     );

@@ -3,11 +3,13 @@
 //! override the broker judges approved, at the moment governance's
 //! approvers were all in, with who asked, for which environment and why.
 //! Overrides pending or rejected are not counted: nothing shipped on them.
+//! And the broker's proposals and waivers, each with the decisions taken
+//! on its current change set (or terms), on the day each was taken.
 
 use treaty_core::governance::{self, Decision, Subject};
-use treaty_core::model::{ChangeKind, Governance};
-use treaty_core::review::Recorded;
-use treaty_server::api::{EscalationStepSent, Override};
+use treaty_core::model::{CalendarDate, ChangeKind, Governance};
+use treaty_core::review::{Decided, ProposalRecord, Recorded, WaiverRecord};
+use treaty_server::api::{self, EscalationStepSent, Override};
 
 use crate::broker::Broker;
 use crate::broker::gate::{TrainRecords, train_records};
@@ -142,4 +144,68 @@ fn approved_override(o: &Override, governance: &Governance) -> Result<Option<Rec
             o.reason
         ),
     }))
+}
+
+/// Every proposal and waiver on the broker (its newest thousand of each),
+/// as the review reads them; the review picks those of its releases.
+pub fn proposals(broker: &Broker) -> Result<(Vec<ProposalRecord>, Vec<WaiverRecord>), String> {
+    let read = |kind| crate::broker::proposals::list_all(broker, kind).map_err(|e| e.0);
+    let proposals = read("breaking")?
+        .iter()
+        .map(|p| {
+            Ok(ProposalRecord {
+                id: p.id.clone(),
+                interface: p.interface.clone(),
+                target_release: p.target_release.clone(),
+                decisions: decided(p)?,
+            })
+        })
+        .collect::<Result<_, String>>()?;
+    let waivers = read("waiver")?
+        .iter()
+        .map(|w| {
+            let expires = w.expires.as_deref().unwrap_or_default();
+            let expires: CalendarDate = expires.parse().map_err(|e| {
+                format!(
+                    "the broker's waiver {} has no readable last day (`{expires}`): {e}",
+                    w.id
+                )
+            })?;
+            Ok(WaiverRecord {
+                id: w.id.clone(),
+                interface: w.interface.clone(),
+                rules: w.rules.clone(),
+                expires,
+                decisions: decided(w)?,
+            })
+        })
+        .collect::<Result<_, String>>()?;
+    Ok((proposals, waivers))
+}
+
+/// The decisions on `p`'s current change set, as the check counts them.
+fn decided(p: &api::Proposal) -> Result<Vec<Decided>, String> {
+    p.decisions
+        .iter()
+        .filter(|d| d.change_set == p.change_set)
+        .map(|d| {
+            let decision = Decision::parse(&d.decision).ok_or_else(|| {
+                format!(
+                    "the broker says {} decided `{}` on {}, a decision this Treaty does not know",
+                    d.team, d.decision, p.id
+                )
+            })?;
+            let at = jiff::Timestamp::from_millisecond(d.at).map_err(|e| {
+                format!(
+                    "the broker's decision of {} on {} is at {} ms, not a moment: {e}",
+                    d.team, p.id, d.at
+                )
+            })?;
+            Ok(Decided {
+                team: d.team.clone(),
+                decision,
+                on: CalendarDate(at.to_zoned(jiff::tz::TimeZone::UTC).date()),
+            })
+        })
+        .collect()
 }

@@ -9,7 +9,7 @@
 use std::path::Path;
 
 use treaty_core::model::{Release, ReleaseStatus};
-use treaty_core::review::{self, Review, ReviewInput, Revision};
+use treaty_core::review::{self, ProposalRecord, Review, ReviewInput, Revision, WaiverRecord};
 use treaty_core::{DocumentSource, MemorySource};
 
 use super::broker_records::{self, Records};
@@ -119,12 +119,20 @@ fn make(args: &ReviewArgs) -> Result<String, String> {
         ),
         None => (Records::default(), Records::default()),
     };
+    let mut proposals: Vec<ProposalRecord> =
+        ws.proposals.iter().map(ProposalRecord::from_file).collect();
+    let mut waivers: Vec<WaiverRecord> = ws.waivers.iter().map(WaiverRecord::from_file).collect();
+    if let Some(b) = &broker {
+        let (p, w) = broker_records::proposals(b)?;
+        proposals.extend(p);
+        waivers.extend(w);
+    }
     let input = ReviewInput {
         revisions: &ours,
         previous: &theirs,
         governance: &governance,
-        proposals: &ws.proposals,
-        waivers: &ws.waivers,
+        proposals: &proposals,
+        waivers: &waivers,
         escalations: &records.escalations,
         overrides: &records.overrides,
         previous_escalations: &previous_records.escalations,
