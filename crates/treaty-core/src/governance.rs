@@ -361,6 +361,28 @@ pub fn verdict(required: &RequiredApprovals, decisions: &[(String, Decision)]) -
     }
 }
 
+/// When a change became approved: the moment of the first decision after
+/// which the decisions so far (oldest first) meet what a change of `kind`
+/// on `subject` needed on that decision's day (UTC). `None` when they
+/// never did, or when nobody need approve (nothing to become approved by).
+pub fn approved_at(
+    governance: &Governance,
+    kind: ChangeKind,
+    subject: &Subject,
+    decisions: &[(String, Decision, jiff::Timestamp)],
+) -> Option<jiff::Timestamp> {
+    let mut so_far: Vec<(String, Decision)> = Vec::with_capacity(decisions.len());
+    for (team, decision, at) in decisions {
+        so_far.push((team.clone(), *decision));
+        let day = CalendarDate(at.to_zoned(jiff::tz::TimeZone::UTC).date());
+        let required = required_approvals(governance, kind, subject, day);
+        if !required.requirements.is_empty() && verdict(&required, &so_far) == Verdict::Approved {
+            return Some(*at);
+        }
+    }
+    None
+}
+
 /// A requirement in words: `checkout (affected consumer)`, `2 of platform,
 /// payments (steering group, freeze Year-end peak)`.
 pub fn describe(r: &Requirement) -> String {

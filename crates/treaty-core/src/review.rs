@@ -4,7 +4,7 @@
 //! [`review`] takes the release file's revisions (oldest first, each with
 //! its time), the proposals and waivers, the escalations and overrides
 //! recorded (the broker's; none in the repository-only mode) and the
-//! previous release's revisions, and returns the timeline, each item's
+//! previous release's revisions and records, and returns the timeline, each item's
 //! lead time, the unplanned coordination index against the previous
 //! release, the commitments and whether they were kept, and lessons, each
 //! with the contract-file amendment it suggests. Pure.
@@ -13,7 +13,10 @@ use std::collections::BTreeSet;
 
 use serde::Serialize;
 
-use crate::model::{ChangeKind, FileVerdict, Governance, Proposal, Release, ReleaseStatus, Waiver};
+use crate::governance::Decision;
+use crate::model::{
+    CalendarDate, ChangeKind, FileDecision, Governance, Proposal, Release, ReleaseStatus, Waiver,
+};
 
 /// One revision of a release file.
 #[derive(Debug, Clone, Copy)]
@@ -35,6 +38,83 @@ pub struct Recorded {
     pub what: String,
 }
 
+/// A team's decision on a proposal or waiver, on the day it was taken.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Decided {
+    /// The team.
+    pub team: String,
+    /// What it decided.
+    pub decision: Decision,
+    /// The day (UTC).
+    pub on: CalendarDate,
+}
+
+impl Decided {
+    fn of_files(decisions: &[FileDecision]) -> Vec<Decided> {
+        decisions
+            .iter()
+            .map(|d| Decided {
+                team: d.team.value.clone(),
+                decision: d.decision.into(),
+                on: d.on,
+            })
+            .collect()
+    }
+}
+
+/// A change proposal as the review reads it, from a file or the broker.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProposalRecord {
+    /// `cp-12`.
+    pub id: String,
+    /// The interface it changes.
+    pub interface: String,
+    /// The release it is meant for, when it says.
+    pub target_release: Option<String>,
+    /// Its decisions, in the order taken.
+    pub decisions: Vec<Decided>,
+}
+
+impl ProposalRecord {
+    /// A proposal file.
+    pub fn from_file(p: &Proposal) -> ProposalRecord {
+        ProposalRecord {
+            id: p.id.value.clone(),
+            interface: p.interface.value.clone(),
+            target_release: p.target_release.as_ref().map(|t| t.value.clone()),
+            decisions: Decided::of_files(&p.decisions),
+        }
+    }
+}
+
+/// A waiver as the review reads it, from a file or the broker.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WaiverRecord {
+    /// `w-2`.
+    pub id: String,
+    /// The interface it is about.
+    pub interface: String,
+    /// The rules it lets through.
+    pub rules: Vec<String>,
+    /// Its last day.
+    pub expires: CalendarDate,
+    /// Its decisions, in the order taken.
+    pub decisions: Vec<Decided>,
+}
+
+impl WaiverRecord {
+    /// A waiver file.
+    pub fn from_file(w: &Waiver) -> WaiverRecord {
+        WaiverRecord {
+            id: w.id.value.clone(),
+            interface: w.interface.value.clone(),
+            rules: w.rules.value.iter().map(|r| r.value.clone()).collect(),
+            expires: w.expires.value,
+            decisions: Decided::of_files(&w.decisions),
+        }
+    }
+}
+
 /// Everything a review reads.
 #[derive(Debug, Clone, Copy)]
 pub struct ReviewInput<'a> {
@@ -44,14 +124,18 @@ pub struct ReviewInput<'a> {
     pub previous: &'a [Revision<'a>],
     /// The workspace's governance.
     pub governance: &'a Governance,
-    /// Every proposal file.
-    pub proposals: &'a [Proposal],
-    /// Every waiver file.
-    pub waivers: &'a [Waiver],
+    /// Every proposal (the files', and the broker's when it was read).
+    pub proposals: &'a [ProposalRecord],
+    /// Every waiver (likewise).
+    pub waivers: &'a [WaiverRecord],
     /// Escalations sent for the release.
     pub escalations: &'a [Recorded],
     /// Gate overrides approved for the release.
     pub overrides: &'a [Recorded],
+    /// Escalations sent for the previous release.
+    pub previous_escalations: &'a [Recorded],
+    /// Gate overrides approved for the previous release.
+    pub previous_overrides: &'a [Recorded],
 }
 
 /// One event of the timeline.
@@ -234,12 +318,11 @@ fn history(
         None => interfaces.contains(interface),
     };
     let two_days_before = ship.checked_sub(jiff::Span::new().days(2)).unwrap_or(ship);
-    for p in input.proposals.iter().filter(|p| {
-        ours(
-            &p.interface.value,
-            p.target_release.as_ref().map(|t| t.value.as_str()),
-        )
-    }) {
+    for p in input
+        .proposals
+        .iter()
+        .filter(|p| ours(&p.interface, p.target_release.as_deref()))
+    {
         for d in &p.decisions {
             let after_freeze = freeze.is_some_and(|f| d.on.0 > f);
             let late = d.on.0 >= two_days_before;
@@ -251,14 +334,14 @@ fn history(
                 kind: "approval",
                 text: format!(
                     "{} {} proposal {} on `{}`{}{}",
-                    d.team.value,
-                    if d.decision == FileVerdict::Approve {
+                    d.team,
+                    if d.decision == Decision::Approve {
                         "approved"
                     } else {
                         "rejected"
                     },
-                    p.id.value,
-                    p.interface.value,
+                    p.id,
+                    p.interface,
                     if after_freeze {
                         ", after feature freeze"
                     } else {
@@ -277,26 +360,21 @@ fn history(
     for w in input
         .waivers
         .iter()
-        .filter(|w| interfaces.contains(w.interface.value.as_str()))
+        .filter(|w| interfaces.contains(w.interface.as_str()))
     {
         events.push(Event {
             on: w
                 .decisions
                 .first()
                 .map(|d| d.on.to_string())
-                .unwrap_or_else(|| w.expires.value.to_string()),
+                .unwrap_or_else(|| w.expires.to_string()),
             kind: "waiver",
             text: format!(
                 "waiver {} let {} through on `{}` until {}",
-                w.id.value,
-                w.rules
-                    .value
-                    .iter()
-                    .map(|r| r.value.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", "),
-                w.interface.value,
-                w.expires.value
+                w.id,
+                w.rules.join(", "),
+                w.interface,
+                w.expires
             ),
             unplanned: false,
         });
@@ -307,7 +385,10 @@ fn history(
     ] {
         for r in list {
             events.push(Event {
-                on: r.at.to_string(),
+                // To the second: the broker's clock counts milliseconds.
+                on: jiff::Timestamp::from_second(r.at.as_second())
+                    .unwrap_or(r.at)
+                    .to_string(),
                 kind,
                 text: r.what.clone(),
                 unplanned: true,
@@ -340,12 +421,12 @@ pub fn review(input: &ReviewInput<'_>) -> Option<Review> {
             (item.id.value.clone(), first)
         })
         .collect();
-    // The previous release's own history only: its proposals and waivers
-    // are read the same way, its escalations are not known here.
+    // The previous release's own history: its proposals and waivers are
+    // read the same way, its escalations and overrides are its own.
     let previous_index = input.previous.last().map(|p| {
         let prev_input = ReviewInput {
-            escalations: &[],
-            overrides: &[],
+            escalations: input.previous_escalations,
+            overrides: input.previous_overrides,
             ..*input
         };
         (

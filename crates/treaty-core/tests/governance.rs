@@ -6,7 +6,9 @@ use std::collections::BTreeSet;
 use std::path::Path;
 
 use serde::Deserialize;
-use treaty_core::governance::{Decision, Subject, Verdict, describe, required_approvals, verdict};
+use treaty_core::governance::{
+    Decision, Subject, Verdict, approved_at, describe, required_approvals, verdict,
+};
 use treaty_core::model::{CalendarDate, ChangeKind, Governance};
 use treaty_syntax::{Limits, SourceMap, from_node, parse};
 
@@ -76,4 +78,77 @@ fn approval_rules_as_data() {
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+fn governance(yaml: &str) -> Governance {
+    let mut sources = SourceMap::default();
+    let id = sources.add("treaty.yaml".to_owned(), yaml.to_owned());
+    let node = parse(yaml, id, &Limits::default()).unwrap_or_else(|e| panic!("{e:?}"));
+    from_node(&node).unwrap_or_else(|e| panic!("{e:?}"))
+}
+
+#[test]
+fn a_change_is_approved_at_the_decision_that_completes_its_approvals() {
+    let rules = governance(
+        "steering_group: [platform, payments, checkout]
+quorum: 2
+approvals:
+  - change: gate_override
+    require: [steering_group, {team: platform}]
+",
+    );
+    let at = |moment: &str| -> jiff::Timestamp { moment.parse().unwrap_or_else(|e| panic!("{e}")) };
+    let decided = |list: &[(&str, Decision, &str)]| -> Vec<(String, Decision, jiff::Timestamp)> {
+        list.iter()
+            .map(|(team, d, moment)| ((*team).to_owned(), *d, at(moment)))
+            .collect()
+    };
+    let when = |g: &Governance, list: &[(&str, Decision, &str)]| {
+        approved_at(
+            g,
+            ChangeKind::GateOverride,
+            &Subject::default(),
+            &decided(list),
+        )
+    };
+    // Payments alone is half the quorum and not platform; platform makes
+    // both; checkout's approval after it changes nothing.
+    assert_eq!(
+        when(
+            &rules,
+            &[
+                ("payments", Decision::Approve, "2027-01-16T09:00:00Z"),
+                ("platform", Decision::Approve, "2027-01-17T10:30:00Z"),
+                ("checkout", Decision::Approve, "2027-01-18T08:00:00Z"),
+            ]
+        ),
+        Some(at("2027-01-17T10:30:00Z"))
+    );
+    // Never enough, or rejected before it was.
+    assert_eq!(
+        when(
+            &rules,
+            &[("platform", Decision::Approve, "2027-01-16T09:00:00Z")]
+        ),
+        None
+    );
+    assert_eq!(
+        when(
+            &rules,
+            &[
+                ("checkout", Decision::Reject, "2027-01-16T09:00:00Z"),
+                ("platform", Decision::Approve, "2027-01-16T10:00:00Z"),
+                ("payments", Decision::Approve, "2027-01-16T11:00:00Z"),
+            ]
+        ),
+        None
+    );
+    // A kind of change nobody need approve never becomes approved.
+    assert_eq!(
+        when(
+            &governance("steering_group: [platform]\n"),
+            &[("platform", Decision::Approve, "2027-01-16T09:00:00Z")]
+        ),
+        None
+    );
 }

@@ -1,6 +1,8 @@
 //! The release gate asked of a broker: `GET /api/v1/trains/{id}/gate`,
-//! for `treaty gate --broker`; and the escalation steps it sent, `GET
-//! /api/v1/trains/{id}/escalations`, for `treaty escalations --broker`.
+//! for `treaty gate --broker`; the escalation steps it sent, `GET
+//! /api/v1/trains/{id}/escalations`, for `treaty escalations --broker`;
+//! and what `treaty review --broker` reads of a train: those steps and
+//! its gate overrides.
 //!
 //! The broker answers `treaty_core::gate::GateVerdict` serialized; it is
 //! read back as one, so that both modes print alike.
@@ -41,4 +43,29 @@ pub fn escalations_sent(
     release: &str,
 ) -> Result<Vec<treaty_server::api::EscalationStepSent>> {
     broker.get(&format!("/api/v1/trains/{}/escalations", enc(release)))
+}
+
+/// What the broker recorded of a train for its review: the escalation
+/// steps it sent and the gate overrides asked, with their decisions.
+#[derive(Debug, Default)]
+pub struct TrainRecords {
+    pub escalations: Vec<treaty_server::api::EscalationStepSent>,
+    pub overrides: Vec<treaty_server::api::Override>,
+}
+
+/// The records of `release`; `None` when the broker does not know the
+/// train (it was never published).
+pub fn train_records(broker: &Broker, release: &str) -> Result<Option<TrainRecords>> {
+    let train = format!("/api/v1/trains/{}", enc(release));
+    // Only whether it exists matters here, not the content.
+    if broker
+        .get_unless_missing::<serde::de::IgnoredAny>(&train)?
+        .is_none()
+    {
+        return Ok(None);
+    }
+    Ok(Some(TrainRecords {
+        escalations: escalations_sent(broker, release)?,
+        overrides: broker.get(&format!("{train}/overrides"))?,
+    }))
 }

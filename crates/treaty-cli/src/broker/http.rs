@@ -219,6 +219,20 @@ impl Broker {
     pub fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T> {
         Ok(self.call::<T>("GET", path, None::<&()>)?.1)
     }
+
+    /// A GET whose 404 is an answer, not a failure: `None` when the broker
+    /// does not know what `path` names.
+    pub fn get_unless_missing<T: DeserializeOwned>(&self, path: &str) -> Result<Option<T>> {
+        let mut r = agent().get(&self.url(path));
+        if let Some(t) = &self.token {
+            r = r.header("Authorization", &format!("Bearer {t}"));
+        }
+        let sent = r.call();
+        if sent.as_ref().is_ok_and(|r| r.status().as_u16() == 404) {
+            return Ok(None);
+        }
+        self.answer(sent, "GET", path).map(|(_, value)| Some(value))
+    }
 }
 
 /// `a b` → `a%20b`: path segments and query values.

@@ -35,14 +35,23 @@ pub fn known(broker: &Broker, interface: &str) -> Result<Vec<Known>> {
 /// The broker's proposals of `kind` about `interface`, newest last (at
 /// most [`MAX_READ`]).
 pub fn list(broker: &Broker, kind: &str, interface: &str) -> Result<Vec<api::Proposal>> {
+    list_where(broker, kind, Some(interface))
+}
+
+/// The broker's proposals of `kind` about any interface, newest last (at
+/// most [`MAX_READ`]).
+pub fn list_all(broker: &Broker, kind: &str) -> Result<Vec<api::Proposal>> {
+    list_where(broker, kind, None)
+}
+
+fn list_where(broker: &Broker, kind: &str, interface: Option<&str>) -> Result<Vec<api::Proposal>> {
     let mut out = Vec::new();
     let mut after: Option<String> = None;
     loop {
-        let mut path = format!(
-            "/api/v1/proposals?kind={}&interface={}",
-            enc(kind),
-            enc(interface)
-        );
+        let mut path = format!("/api/v1/proposals?kind={}", enc(kind));
+        if let Some(i) = interface {
+            path.push_str(&format!("&interface={}", enc(i)));
+        }
         if let Some(a) = &after {
             path.push_str(&format!("&after={}", enc(a)));
         }

@@ -100,6 +100,15 @@ pub struct ReviewArgs {
     /// Review as of this moment (RFC 3339) instead of now.
     #[arg(long)]
     pub now: Option<jiff::Timestamp>,
+    /// Count the escalation steps this broker sent and the gate overrides
+    /// it approved for the release and the previous one (`GET
+    /// /api/v1/trains/ID/escalations` and `.../overrides`); without it they
+    /// are not read.
+    #[arg(long = "broker", env = "TREATY_BROKER", value_name = "URL")]
+    pub broker: Option<String>,
+    /// A token the broker issued.
+    #[arg(long, env = "TREATY_TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
     /// `markdown` (also for `text`) or `json`.
     #[arg(long, value_enum, default_value_t = GateFormat::Markdown)]
     pub format: GateFormat,

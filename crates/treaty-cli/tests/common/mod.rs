@@ -17,6 +17,7 @@ use std::sync::mpsc::{self, Receiver};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
+pub mod escalation;
 pub mod git_repo;
 pub mod receivers;
 pub mod sarif;

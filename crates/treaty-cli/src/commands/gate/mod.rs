@@ -5,6 +5,7 @@
 //! decides. Exit 0 go, 1 no-go, 2 when it cannot decide (a workspace with
 //! errors, an unknown release, a malformed report).
 
+mod broker_records;
 mod digest;
 mod evidence;
 mod render;

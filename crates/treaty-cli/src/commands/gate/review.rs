@@ -1,16 +1,20 @@
 //! `treaty review RELEASE`: the post-release review, from the git history
 //! of `releases/RELEASE.yaml` (and of the previous release's file), the
-//! proposals and waivers of the workspace. The working tree's version,
-//! when it differs from the last commit, is the last revision.
-//! `treaty_core::review` decides; this reads git.
+//! proposals and waivers of the workspace and, with `--broker`, the
+//! escalations and overrides the broker recorded for both releases. The
+//! working tree's version, when it differs from the last commit, is the
+//! last revision. `treaty_core::review` decides; this reads git and the
+//! broker.
 
 use std::path::Path;
 
 use treaty_core::model::{Release, ReleaseStatus};
-use treaty_core::review::{self, Review, ReviewInput, Revision};
+use treaty_core::review::{self, ProposalRecord, Review, ReviewInput, Revision, WaiverRecord};
 use treaty_core::{DocumentSource, MemorySource};
 
+use super::broker_records::{self, Records};
 use super::load_valid;
+use crate::broker::Broker;
 use crate::cli::{GateFormat, ReviewArgs};
 use crate::exit::{self, Exit};
 use crate::git_source::{GitTree, file_history, place};
@@ -100,20 +104,46 @@ fn make(args: &ReviewArgs) -> Result<String, String> {
     };
     let (ours, theirs) = (as_revisions(&ours), as_revisions(&theirs));
     let governance = ws.governance();
+    // Escalations and overrides are the broker's records: none without one.
+    let broker = args.broker.as_ref().map(|url| Broker {
+        url: url.clone(),
+        token: args.token.clone(),
+    });
+    let (records, previous_records) = match &broker {
+        Some(b) => (
+            broker_records::of_release(b, &args.release, &governance)?,
+            match previous_release {
+                Some(p) => broker_records::of_previous(b, &p.id.value, &governance)?,
+                None => Records::default(),
+            },
+        ),
+        None => (Records::default(), Records::default()),
+    };
+    let mut proposals: Vec<ProposalRecord> =
+        ws.proposals.iter().map(ProposalRecord::from_file).collect();
+    let mut waivers: Vec<WaiverRecord> = ws.waivers.iter().map(WaiverRecord::from_file).collect();
+    if let Some(b) = &broker {
+        let (p, w) = broker_records::proposals(b)?;
+        proposals.extend(p);
+        waivers.extend(w);
+    }
     let input = ReviewInput {
         revisions: &ours,
         previous: &theirs,
         governance: &governance,
-        proposals: &ws.proposals,
-        waivers: &ws.waivers,
-        // Escalations and overrides are the broker's records.
-        escalations: &[],
-        overrides: &[],
+        proposals: &proposals,
+        waivers: &waivers,
+        escalations: &records.escalations,
+        overrides: &records.overrides,
+        previous_escalations: &previous_records.escalations,
+        previous_overrides: &previous_records.overrides,
     };
     let r = review::review(&input).ok_or("the release file has no revision to review")?;
     Ok(match args.format {
         GateFormat::Json => serde_json::to_string_pretty(&r).map_err(|e| e.to_string())? + "\n",
-        GateFormat::Markdown | GateFormat::Text => markdown(&r),
+        GateFormat::Markdown | GateFormat::Text => {
+            markdown(&r, broker.as_ref().map(|b| b.url.as_str()))
+        }
     })
 }
 
@@ -121,8 +151,9 @@ fn make(args: &ReviewArgs) -> Result<String, String> {
 type Column = fn(&review::CoordinationIndex) -> usize;
 
 /// The review as Markdown: timeline, lead times, index, commitments,
-/// lessons.
-pub fn markdown(r: &Review) -> String {
+/// lessons; `broker` is where the escalations and overrides were read,
+/// when they were.
+pub fn markdown(r: &Review, broker: Option<&str>) -> String {
     use std::fmt::Write;
     let mut out = format!("# Post-release review: {}\n\n", r.release);
     let _ = writeln!(
@@ -149,7 +180,13 @@ pub fn markdown(r: &Review) -> String {
     }
     let _ = writeln!(
         out,
-        "\nEscalations and overrides are recorded by the broker; the repository-only mode has none.\n"
+        "\n{}\n",
+        match broker {
+            Some(url) => format!(
+                "Escalations and approved gate overrides as the broker at {url} recorded them."
+            ),
+            None => "Escalations and overrides are the broker's records and were not read (add `--broker URL` to count them).".to_owned(),
+        }
     );
     let _ = writeln!(
         out,
