@@ -285,6 +285,19 @@ async fn gate_turns(b: &Broker, other: Option<&Broker>) -> TestResult {
     if let Some(other) = other {
         assert_eq!(gate(other, f).await?, go, "two brokers on one database");
     }
+    // Naming no version (as the escalation timers and digests ask), the
+    // providers' newest verified versions are judged: still go.
+    let unnamed = b
+        .expect(
+            200,
+            "GET",
+            &format!("/api/v1/trains/2027-01/gate?environment=production&now={NOW}"),
+            Some(f),
+            None,
+        )
+        .await?;
+    assert_eq!(unnamed["decision"], "go", "{:?}", codes(&unnamed));
+    assert_eq!(state_of(&unnamed, "stock-badges"), "live", "{unnamed}");
 
     // A failing re-run of the shipped version is news: no-go again.
     let (status, _) = push(

@@ -516,8 +516,9 @@ async fn verification_evidence(
 }
 
 /// The verification report of `interface` for its provider's shipped
-/// version, with the newest verification's time, the provider and the
-/// version; none when the provider is not shipped or nothing was verified.
+/// version (the newest verified one when `shipping` does not name the
+/// provider), with the newest verification's time, the provider and the
+/// version; none when nothing was verified.
 async fn verifications_of(
     store: &treaty_store::Store,
     interface: &str,
@@ -527,9 +528,17 @@ async fn verifications_of(
         return Ok(None);
     };
     let provider = owned.interface.component.clone();
-    let Some(version) = shipping.get(&provider) else {
-        return Ok(None);
+    let version = match shipping.get(&provider) {
+        Some(v) => v.clone(),
+        // Not named: the provider's newest verified version stands for it,
+        // as the newest run of a report does for a component not named
+        // (the escalation timers and digests name none).
+        None => match store.verifications(interface, None, None, 1).await?.first() {
+            Some(v) => v.verification.provider_version.clone(),
+            None => return Ok(None),
+        },
     };
+    let version = &version;
     // Each consumer version once: its last verification decides.
     let mut pairs: Vec<(String, String)> = Vec::new();
     let mut before: Option<(i64, String)> = None;
