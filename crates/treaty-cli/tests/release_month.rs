@@ -25,7 +25,7 @@ use std::path::Path;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use common::escalation::{TEAMS, create_teams, get, publish, sent_in_order, set_clock};
+use common::escalation::{TEAMS, create_teams, get, publish, sent_in_order, serve_args, set_clock};
 use common::git_repo::{edit, git_on};
 use common::receivers::Listener;
 use common::{Broker, TestResult, http_agent, run_expecting};
@@ -124,23 +124,9 @@ fn a_simulated_month_of_the_january_train() -> TestResult {
     let mut hooks = Listener::webhook()?;
     hooks.up()?;
     let db = format!("sqlite://{}", scratch.path().join("treaty.db").display());
-    let broker = Broker::start_with(
-        &db,
-        &[
-            "--test-clock",
-            clock_arg,
-            "--escalation-poll-ms",
-            "50",
-            "--digest-poll-ms",
-            "50",
-            "--webhook-allow",
-            "127.0.0.1/32",
-            "--webhook-backoff-scale",
-            "0.0002",
-            "--webhook-poll-ms",
-            "50",
-        ],
-    )?;
+    let mut serve = serve_args(clock_arg, None);
+    serve.extend(["--digest-poll-ms", "50"]);
+    let broker = Broker::start_with(&db, &serve)?;
     let admin = broker.bootstrap_token()?;
     create_teams(&broker, &admin, hooks.port)?;
     let token = |team: &str| -> TestResult<String> {

@@ -19,8 +19,7 @@ use std::time::Duration;
 
 use jiff::Timestamp;
 use tokio::sync::watch;
-use treaty_core::digest::{self, Digest, ReleaseView};
-use treaty_core::gate::decide;
+use treaty_core::digest::{self, Digest};
 use treaty_core::model::{DigestCadence, ReleaseStatus, Team};
 use treaty_store::{NewDigest, NewEvent, Store, TrainSummary};
 
@@ -238,27 +237,14 @@ async fn round(s: &Sender, before: Option<&Covered>) -> Result<Covered, String> 
     }
     let digests = tokio::task::spawn_blocking(move || {
         let inputs: Vec<_> = facts.iter().map(|f| f.input()).collect();
-        let verdicts: Vec<_> = inputs.iter().map(decide).collect();
-        let risks: Vec<_> = inputs
-            .iter()
-            .zip(&verdicts)
-            .map(|(i, v)| treaty_core::risk::assess(i, v))
-            .collect();
-        let views: Vec<ReleaseView<'_>> = inputs
-            .iter()
-            .zip(&verdicts)
-            .zip(&risks)
-            .map(|((input, verdict), risks)| ReleaseView {
-                input,
-                verdict,
-                risks,
-            })
-            .collect();
-        let governance = &facts[0].content.governance;
-        todo.iter()
-            .zip(&previous)
-            .map(|(team, prev)| digest::digest(team, &views, governance, now, prev.as_ref()))
-            .collect::<Vec<Digest>>()
+        let teams: Vec<&str> = todo.iter().map(String::as_str).collect();
+        digest::digests(
+            &teams,
+            &inputs,
+            &facts[0].content.governance,
+            now,
+            &previous,
+        )
     })
     .await
     .map_err(|e| format!("composing digests: {e}"))?;

@@ -83,6 +83,43 @@ pub struct Digest {
 
 const AHEAD_DAYS: i64 = 28;
 
+/// The digests of `teams` over the open releases `inputs`: each release
+/// judged once by the gate and the risk, then each team's digest, with
+/// its previous one (`previous`, in the order of `teams`; none for a
+/// first digest).
+pub fn digests(
+    teams: &[&str],
+    inputs: &[GateInput<'_>],
+    governance: &Governance,
+    now: jiff::Timestamp,
+    previous: &[Option<Digest>],
+) -> Vec<Digest> {
+    let verdicts: Vec<GateVerdict> = inputs.iter().map(crate::gate::decide).collect();
+    let risks: Vec<Vec<ItemRisk>> = inputs
+        .iter()
+        .zip(&verdicts)
+        .map(|(i, v)| crate::risk::assess(i, v))
+        .collect();
+    let views: Vec<ReleaseView<'_>> = inputs
+        .iter()
+        .zip(&verdicts)
+        .zip(&risks)
+        .map(|((input, verdict), risks)| ReleaseView {
+            input,
+            verdict,
+            risks,
+        })
+        .collect();
+    teams
+        .iter()
+        .enumerate()
+        .map(|(n, team)| {
+            let prev = previous.get(n).and_then(Option::as_ref);
+            digest(team, &views, governance, now, prev)
+        })
+        .collect()
+}
+
 /// 1970-01-05, a Monday, in days since the Unix epoch: weekly and
 /// biweekly periods start on Mondays counted from it.
 const FIRST_MONDAY: i64 = 4;

@@ -4,10 +4,9 @@
 //! wrote with `--format json`) adds what changed since.
 
 use treaty_core::check::waivers::KnownWaiver;
-use treaty_core::digest::{self, Digest, ReleaseView};
-use treaty_core::gate::{self, GateInput, KnownProposal};
+use treaty_core::digest::{self, Digest};
+use treaty_core::gate::{GateInput, KnownProposal};
 use treaty_core::model::ReleaseStatus;
-use treaty_core::risk;
 
 use super::{evidence, load_valid, shipping};
 use crate::cli::{DigestArgs, GateFormat};
@@ -95,23 +94,15 @@ fn make(args: &DigestArgs) -> Result<String, String> {
             now,
         })
         .collect();
-    let verdicts: Vec<_> = inputs.iter().map(gate::decide).collect();
-    let risks: Vec<_> = inputs
-        .iter()
-        .zip(&verdicts)
-        .map(|(i, v)| risk::assess(i, v))
-        .collect();
-    let views: Vec<ReleaseView<'_>> = inputs
-        .iter()
-        .zip(&verdicts)
-        .zip(&risks)
-        .map(|((input, verdict), risks)| ReleaseView {
-            input,
-            verdict,
-            risks,
-        })
-        .collect();
-    let d = digest::digest(&args.team, &views, &governance, now, previous.as_ref());
+    let d = digest::digests(
+        &[args.team.as_str()],
+        &inputs,
+        &governance,
+        now,
+        &[previous],
+    )
+    .pop()
+    .ok_or("no digest")?;
     Ok(match args.format {
         GateFormat::Json => serde_json::to_string_pretty(&d).map_err(|e| e.to_string())? + "\n",
         GateFormat::Text => d.to_text(),
