@@ -1,5 +1,7 @@
 //! The position-carrying tree.
 
+use std::borrow::Cow;
+
 use crate::Span;
 
 /// One node of a YAML or JSON document and where it came from.
@@ -100,6 +102,16 @@ impl Scalar {
         }
         Resolved::Str(t)
     }
+}
+
+/// A JSON pointer token as a name: percent-decoded (as in URI fragments),
+/// then `~1` and `~0` unescaped. Borrowed when there is nothing to undo,
+/// which is almost always: pointers are followed for every `$ref`.
+fn pointer_token(raw: &str) -> Cow<'_, str> {
+    if !raw.contains(['%', '~']) {
+        return Cow::Borrowed(raw);
+    }
+    Cow::Owned(percent_decode(raw).replace("~1", "/").replace("~0", "~"))
 }
 
 fn percent_decode(s: &str) -> String {
@@ -210,7 +222,7 @@ impl Node {
         }
         let mut node = self;
         for raw in pointer.strip_prefix('/')?.split('/') {
-            let token = percent_decode(raw).replace("~1", "/").replace("~0", "~");
+            let token = pointer_token(raw);
             node = match &node.value {
                 Value::Map(_) => node.get(&token)?,
                 Value::Seq(items) => items.get(token.parse::<usize>().ok()?)?,
