@@ -2,7 +2,6 @@
 //! differences between dialects included, and merging `allOf` branches.
 
 use std::collections::BTreeSet;
-use std::sync::Arc;
 
 use treaty_syntax::{Node, Resolved, Value};
 
@@ -21,7 +20,7 @@ impl Normalizer<'_> {
     ) -> Result<Schema, CompatError> {
         let mut s = Schema {
             span: node.span,
-            file: Arc::from(file),
+            file: self.file_name(file),
             pointer: pointer.to_owned(),
             types: types::ALL,
             ..Schema::default()
@@ -99,14 +98,14 @@ impl Normalizer<'_> {
         for (key, list) in [("oneOf", &mut s.one_of), ("anyOf", &mut s.any_of)] {
             if let Some(branches) = node.get(key).and_then(Node::as_seq) {
                 for (i, b) in branches.iter().enumerate() {
-                    let id = self.child(file, &format!("{pointer}/{key}"), &i.to_string(), b)?;
+                    let id = self.item(file, pointer, key, i, b)?;
                     list.push(id);
                 }
             }
         }
         if let Some(branches) = node.get("allOf").and_then(Node::as_seq) {
             for (i, b) in branches.iter().enumerate() {
-                all_of.push(self.child(file, &format!("{pointer}/allOf"), &i.to_string(), b)?);
+                all_of.push(self.item(file, pointer, "allOf", i, b)?);
             }
         }
         if let Some(not) = node.get("not") {
@@ -247,7 +246,7 @@ impl Normalizer<'_> {
         match node.get("items") {
             Some(items) if items.as_seq().is_some() => {
                 for (i, item) in items.as_seq().unwrap_or_default().iter().enumerate() {
-                    let id = self.child(file, &format!("{pointer}/items"), &i.to_string(), item)?;
+                    let id = self.item(file, pointer, "items", i, item)?;
                     s.prefix_items.push(id);
                 }
                 // `additionalItems` applies after a tuple only.
@@ -264,12 +263,7 @@ impl Normalizer<'_> {
         }
         if let Some(prefix) = node.get("prefixItems").and_then(Node::as_seq) {
             for (i, item) in prefix.iter().enumerate() {
-                let id = self.child(
-                    file,
-                    &format!("{pointer}/prefixItems"),
-                    &i.to_string(),
-                    item,
-                )?;
+                let id = self.item(file, pointer, "prefixItems", i, item)?;
                 s.prefix_items.push(id);
             }
         }
