@@ -111,12 +111,29 @@ fn pointer_token(raw: &str) -> Cow<'_, str> {
     if !raw.contains(['%', '~']) {
         return Cow::Borrowed(raw);
     }
-    Cow::Owned(percent_decode(raw).replace("~1", "/").replace("~0", "~"))
+    let decoded = percent_decode(raw);
+    // `~1` then `~0`, in one pass: what `~0` yields is not read again.
+    let mut out = String::with_capacity(decoded.len());
+    let mut chars = decoded.chars().peekable();
+    while let Some(c) = chars.next() {
+        match (c, chars.peek()) {
+            ('~', Some('1')) => {
+                out.push('/');
+                chars.next();
+            }
+            ('~', Some('0')) => {
+                out.push('~');
+                chars.next();
+            }
+            _ => out.push(c),
+        }
+    }
+    Cow::Owned(out)
 }
 
-fn percent_decode(s: &str) -> String {
+fn percent_decode(s: &str) -> Cow<'_, str> {
     if !s.contains('%') {
-        return s.to_owned();
+        return Cow::Borrowed(s);
     }
     let bytes = s.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
@@ -136,7 +153,7 @@ fn percent_decode(s: &str) -> String {
             i += 1;
         }
     }
-    String::from_utf8_lossy(&out).into_owned()
+    Cow::Owned(String::from_utf8_lossy(&out).into_owned())
 }
 
 fn is_decimal_int(t: &str) -> bool {
@@ -270,7 +287,7 @@ mod tests {
     #[test]
     fn json_pointers_find_nodes() -> Result<(), crate::SyntaxError> {
         let n = crate::parse(
-            "a:\n  b/c: [x, {d~e: 1}]\n  'sp ace': 2\n",
+            "a:\n  b/c: [x, {d~e: 1}]\n  'sp ace': 2\n  t~1: 3\n",
             crate::SourceId(0),
             &crate::Limits::CONTRACT_FILE,
         )?;
@@ -282,6 +299,9 @@ mod tests {
         assert_eq!(text("/a/b~1c/0"), Some("x".into()));
         assert_eq!(text("/a/b~1c/1/d~0e"), Some("1".into()));
         assert_eq!(text("/a/sp%20ace"), Some("2".into()));
+        // `~01` is `~1` (what `~0` yields is not unescaped again).
+        assert_eq!(text("/a/t~01"), Some("3".into()));
+        assert_eq!(text("/a/t~1"), None);
         assert_eq!(text("/a/missing"), None);
         assert_eq!(text("/a/b~1c/9"), None);
         Ok(())
