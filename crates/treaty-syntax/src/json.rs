@@ -253,11 +253,13 @@ impl Reader<'_> {
         self.pos += 1;
         // Most strings have no escape: their text is a slice of the
         // (already valid UTF-8) input, copied once.
-        let run = self.text[self.pos..]
-            .iter()
-            .position(|&b| b == b'"' || b == b'\\' || b < 0x20);
+        // The end or an escape is found with memchr; a control character
+        // before it (refused below) by a check the compiler vectorises.
+        let rest = &self.text[self.pos..];
+        let run = memchr::memchr2(b'"', b'\\', rest)
+            .filter(|&len| !rest[..len].iter().fold(false, |c, &b| c | (b < 0x20)));
         if let Some(len) = run
-            && self.text[self.pos + len] == b'"'
+            && rest[len] == b'"'
         {
             // Both ends are ASCII quotes, so the slice is on character
             // boundaries.
