@@ -26,7 +26,7 @@ fn write_canonical(node: &Node, out: &mut String) {
                 _ = write!(out, "{}", f as i64)
             }
             Resolved::Float(f) => _ = write!(out, "{f}"),
-            Resolved::Str(t) => _ = write!(out, "{t:?}"),
+            Resolved::Str(t) => quoted(t, out),
         },
         Value::Seq(items) => {
             out.push('[');
@@ -50,14 +50,53 @@ fn write_canonical(node: &Node, out: &mut String) {
                 if i > 0 {
                     out.push(',');
                 }
-                _ = write!(
-                    out,
-                    "{:?}:",
-                    k.as_scalar().map(|s| s.text.as_str()).unwrap_or("")
-                );
+                quoted(k.as_scalar().map(|s| s.text.as_str()).unwrap_or(""), out);
+                out.push(':');
                 write_canonical(v, out);
             }
             out.push('}');
+        }
+    }
+}
+
+/// `text` as Rust's `{:?}` quotes it. Printable ASCII without `"` or `\`
+/// (nearly every value) is quoted as it is, without the formatter.
+fn quoted(text: &str, out: &mut String) {
+    if text
+        .bytes()
+        .all(|b| (0x20..0x7f).contains(&b) && b != b'"' && b != b'\\')
+    {
+        out.reserve(text.len() + 2);
+        out.push('"');
+        out.push_str(text);
+        out.push('"');
+    } else {
+        _ = write!(out, "{text:?}");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::quoted;
+
+    #[test]
+    fn quotes_as_debug_does() {
+        for text in [
+            "",
+            "plain",
+            "a'b",
+            "a\"b",
+            "a\\b",
+            "tab\there",
+            "line\n",
+            "\u{7f}",
+            "é",
+            "\u{301}x",
+            "\u{0}",
+        ] {
+            let mut out = String::new();
+            quoted(text, &mut out);
+            assert_eq!(out, format!("{text:?}"));
         }
     }
 }
