@@ -18,6 +18,8 @@ use std::collections::{HashMap, HashSet, VecDeque};
 use std::hash::Hash;
 use std::sync::Arc;
 
+use rustc_hash::FxHashMap;
+
 use crate::change::{Change, Direction, Route, Side};
 
 /// One compared pair.
@@ -36,7 +38,8 @@ struct PairNode<K> {
 /// The pairs compared so far, how they lead to each other, and the roots.
 #[derive(Debug)]
 pub(crate) struct PairGraph<K> {
-    nodes: HashMap<K, PairNode<K>>,
+    /// Looked up for every pair entered: FxHash, not SipHash.
+    nodes: FxHashMap<K, PairNode<K>>,
     /// Pairs being compared, innermost last.
     stack: Vec<K>,
     /// Root pairs, the operation (if any) that reached each, and the name
@@ -47,7 +50,7 @@ pub(crate) struct PairGraph<K> {
 impl<K> Default for PairGraph<K> {
     fn default() -> Self {
         PairGraph {
-            nodes: HashMap::new(),
+            nodes: FxHashMap::default(),
             stack: Vec::new(),
             roots: Vec::new(),
         }

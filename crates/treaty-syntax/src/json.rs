@@ -16,6 +16,12 @@ struct Reader<'t> {
     limits: &'t Limits,
     depth: usize,
     nodes: usize,
+    /// Entries of the mappings being read, innermost last: each mapping's
+    /// vector is allocated once, at its size, when it ends (growing one
+    /// vector per mapping cost more allocations than the nodes).
+    entries: Vec<(Node, Node)>,
+    /// The same for the items of sequences.
+    items: Vec<Node>,
 }
 
 /// Parses `text` (which starts at byte `base` of the file) as one JSON value.
@@ -34,6 +40,8 @@ pub(crate) fn parse_json(
         limits,
         depth: 0,
         nodes: 0,
+        entries: Vec::new(),
+        items: Vec::new(),
     };
     r.skip_ws();
     let node = r.value()?;
@@ -112,7 +120,7 @@ impl Reader<'_> {
             Some(b'{') => {
                 self.enter()?;
                 self.pos += 1;
-                let mut entries = Vec::new();
+                let first = self.entries.len();
                 self.skip_ws();
                 if self.text.get(self.pos) == Some(&b'}') {
                     self.pos += 1;
@@ -128,7 +136,7 @@ impl Reader<'_> {
                         self.expect(b':', "`:`")?;
                         self.skip_ws();
                         let value = self.value()?;
-                        entries.push((key, value));
+                        self.entries.push((key, value));
                         self.skip_ws();
                         match self.text.get(self.pos) {
                             Some(b',') => self.pos += 1,
@@ -141,6 +149,7 @@ impl Reader<'_> {
                     }
                 }
                 self.depth -= 1;
+                let entries: Vec<(Node, Node)> = self.entries.drain(first..).collect();
                 check_unique_keys(&entries)?;
                 Ok(Node {
                     span: self.span(start),
@@ -150,14 +159,15 @@ impl Reader<'_> {
             Some(b'[') => {
                 self.enter()?;
                 self.pos += 1;
-                let mut items = Vec::new();
+                let first = self.items.len();
                 self.skip_ws();
                 if self.text.get(self.pos) == Some(&b']') {
                     self.pos += 1;
                 } else {
                     loop {
                         self.skip_ws();
-                        items.push(self.value()?);
+                        let item = self.value()?;
+                        self.items.push(item);
                         self.skip_ws();
                         match self.text.get(self.pos) {
                             Some(b',') => self.pos += 1,
@@ -170,6 +180,7 @@ impl Reader<'_> {
                     }
                 }
                 self.depth -= 1;
+                let items: Vec<Node> = self.items.drain(first..).collect();
                 Ok(Node {
                     span: self.span(start),
                     value: Value::Seq(items),
@@ -242,11 +253,13 @@ impl Reader<'_> {
         self.pos += 1;
         // Most strings have no escape: their text is a slice of the
         // (already valid UTF-8) input, copied once.
-        let run = self.text[self.pos..]
-            .iter()
-            .position(|&b| b == b'"' || b == b'\\' || b < 0x20);
+        // The end or an escape is found with memchr; a control character
+        // before it (refused below) by a check the compiler vectorises.
+        let rest = &self.text[self.pos..];
+        let run = memchr::memchr2(b'"', b'\\', rest)
+            .filter(|&len| !rest[..len].iter().fold(false, |c, &b| c | (b < 0x20)));
         if let Some(len) = run
-            && self.text[self.pos + len] == b'"'
+            && rest[len] == b'"'
         {
             // Both ends are ASCII quotes, so the slice is on character
             // boundaries.

@@ -1,5 +1,7 @@
 //! The position-carrying tree.
 
+use std::borrow::Cow;
+
 use crate::Span;
 
 /// One node of a YAML or JSON document and where it came from.
@@ -102,9 +104,36 @@ impl Scalar {
     }
 }
 
-fn percent_decode(s: &str) -> String {
+/// A JSON pointer token as a name: percent-decoded (as in URI fragments),
+/// then `~1` and `~0` unescaped. Borrowed when there is nothing to undo,
+/// which is almost always: pointers are followed for every `$ref`.
+fn pointer_token(raw: &str) -> Cow<'_, str> {
+    if !raw.contains(['%', '~']) {
+        return Cow::Borrowed(raw);
+    }
+    let decoded = percent_decode(raw);
+    // `~1` then `~0`, in one pass: what `~0` yields is not read again.
+    let mut out = String::with_capacity(decoded.len());
+    let mut chars = decoded.chars().peekable();
+    while let Some(c) = chars.next() {
+        match (c, chars.peek()) {
+            ('~', Some('1')) => {
+                out.push('/');
+                chars.next();
+            }
+            ('~', Some('0')) => {
+                out.push('~');
+                chars.next();
+            }
+            _ => out.push(c),
+        }
+    }
+    Cow::Owned(out)
+}
+
+fn percent_decode(s: &str) -> Cow<'_, str> {
     if !s.contains('%') {
-        return s.to_owned();
+        return Cow::Borrowed(s);
     }
     let bytes = s.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
@@ -124,7 +153,7 @@ fn percent_decode(s: &str) -> String {
             i += 1;
         }
     }
-    String::from_utf8_lossy(&out).into_owned()
+    Cow::Owned(String::from_utf8_lossy(&out).into_owned())
 }
 
 fn is_decimal_int(t: &str) -> bool {
@@ -210,7 +239,7 @@ impl Node {
         }
         let mut node = self;
         for raw in pointer.strip_prefix('/')?.split('/') {
-            let token = percent_decode(raw).replace("~1", "/").replace("~0", "~");
+            let token = pointer_token(raw);
             node = match &node.value {
                 Value::Map(_) => node.get(&token)?,
                 Value::Seq(items) => items.get(token.parse::<usize>().ok()?)?,
@@ -258,7 +287,7 @@ mod tests {
     #[test]
     fn json_pointers_find_nodes() -> Result<(), crate::SyntaxError> {
         let n = crate::parse(
-            "a:\n  b/c: [x, {d~e: 1}]\n  'sp ace': 2\n",
+            "a:\n  b/c: [x, {d~e: 1}]\n  'sp ace': 2\n  t~1: 3\n",
             crate::SourceId(0),
             &crate::Limits::CONTRACT_FILE,
         )?;
@@ -270,6 +299,9 @@ mod tests {
         assert_eq!(text("/a/b~1c/0"), Some("x".into()));
         assert_eq!(text("/a/b~1c/1/d~0e"), Some("1".into()));
         assert_eq!(text("/a/sp%20ace"), Some("2".into()));
+        // `~01` is `~1` (what `~0` yields is not unescaped again).
+        assert_eq!(text("/a/t~01"), Some("3".into()));
+        assert_eq!(text("/a/t~1"), None);
         assert_eq!(text("/a/missing"), None);
         assert_eq!(text("/a/b~1c/9"), None);
         Ok(())

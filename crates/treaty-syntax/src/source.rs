@@ -67,12 +67,13 @@ impl SourceFile {
         let text: Arc<str> = text.into();
         // Counted first: growing by doubling would reserve up to twice
         // the index while it is built.
-        let lines = text.bytes().filter(|&b| b == b'\n').count();
+        // (memchr: a byte-by-byte count cost as much as reading a JSON file.)
+        let lines = memchr::memchr_iter(b'\n', text.as_bytes()).count();
         let mut line_starts = Vec::with_capacity(lines + 1);
         line_starts.push(0);
         line_starts.extend(
-            text.match_indices('\n')
-                .map(|(i, _)| u32::try_from(i + 1).unwrap_or(u32::MAX)),
+            memchr::memchr_iter(b'\n', text.as_bytes())
+                .map(|i| u32::try_from(i + 1).unwrap_or(u32::MAX)),
         );
         SourceFile {
             name: name.into(),

@@ -108,7 +108,7 @@ pub fn decode<'a>(
             Span::new(file, 0, 0),
         )
     })?;
-    if let Some(i) = text.find('\0') {
+    if let Some(i) = memchr::memchr(0, text.as_bytes()) {
         return Err(SyntaxError::new(
             SyntaxErrorKind::NotText,
             format!("file is not text: NUL byte at offset {i}"),

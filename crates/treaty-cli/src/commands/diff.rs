@@ -81,13 +81,19 @@ fn document(
         return exit::error("the comparison stopped unexpectedly");
     };
     match result {
-        Ok(d) => emit(
-            &d,
-            policy,
-            format,
-            &format!("{} → {}", old.display(), new.display()),
-            &new.display().to_string(),
-        ),
+        Ok(d) => {
+            let exit = emit(
+                &d,
+                policy,
+                format,
+                &format!("{} → {}", old.display(), new.display()),
+                &new.display().to_string(),
+            );
+            // The process ends here: freeing both documents' trees node by
+            // node would cost a tenth of a large diff for nothing.
+            std::mem::forget(d);
+            exit
+        }
         // A refusal that names no place in a file is one line.
         Err(e) if e.diagnostic.span.is_none() && e.diagnostic.file.is_none() => {
             exit::error(e.diagnostic.message.clone())

@@ -447,8 +447,6 @@ impl SchemaComparer<'_> {
     /// Pairs alternatives (null-only ones left out): same structure, then
     /// same name, then the most alike of the same type.
     fn pair_alternatives(&self, old_list: &[Alt], new_list: &[Alt]) -> Pairing {
-        let old_prints: Vec<String> = old_list.iter().map(|a| shape(self.old, a.id, 3)).collect();
-        let new_prints: Vec<String> = new_list.iter().map(|b| shape(self.new, b.id, 3)).collect();
         let mut pair: Vec<Option<usize>> = vec![None; old_list.len()];
         let mut used = vec![false; new_list.len()];
         let same_name = |a: &Schema, b: &Schema| a.name.is_some() && a.name == b.name;
@@ -463,7 +461,7 @@ impl SchemaComparer<'_> {
                     let sb = self.new.get(new_list[j].id);
                     !used[j]
                         && match pass {
-                            0 => old_prints[i] == new_prints[j],
+                            0 => same_shape((self.old, a.id), (self.new, new_list[j].id), 3),
                             _ => same_name(sa, sb),
                         }
                 });
@@ -633,24 +631,34 @@ fn is_bare(s: &Schema) -> bool {
     s.only_alternatives()
 }
 
-/// A structural summary of a schema to a bounded depth, for pairing
-/// alternatives whose names differ.
-fn shape(arena: &SchemaArena, id: SchemaId, depth: usize) -> String {
-    let s: &Schema = arena.get(id);
-    let mut out = format!(
-        "t{}|e{:?}|c{:?}|f{:?}",
-        s.types & !types::NULL,
-        s.enumeration,
-        s.constant,
-        s.format
-    );
-    if depth > 0 {
-        for (k, &v) in &s.properties {
-            out.push_str(&format!("|{k}:{}", shape(arena, v, depth - 1)));
-        }
-        if let Some(items) = s.items {
-            out.push_str(&format!("|[{}]", shape(arena, items, depth - 1)));
-        }
+/// Whether two schemas have the same structure to a bounded depth (types
+/// but null, values, format, property names and item schemas), for
+/// pairing alternatives whose names differ. Compared in place: a printed
+/// summary of each alternative cost more than the rest of the pairing.
+fn same_shape(
+    (old, a): (&SchemaArena, SchemaId),
+    (new, b): (&SchemaArena, SchemaId),
+    depth: usize,
+) -> bool {
+    let (x, y): (&Schema, &Schema) = (old.get(a), new.get(b));
+    if x.types & !types::NULL != y.types & !types::NULL
+        || x.enumeration != y.enumeration
+        || x.constant != y.constant
+        || x.format != y.format
+    {
+        return false;
     }
-    out
+    if depth == 0 {
+        return true;
+    }
+    x.properties.len() == y.properties.len()
+        && x.properties
+            .iter()
+            .zip(&y.properties)
+            .all(|((k, &v), (l, &w))| k == l && same_shape((old, v), (new, w), depth - 1))
+        && match (x.items, y.items) {
+            (Some(v), Some(w)) => same_shape((old, v), (new, w), depth - 1),
+            (None, None) => true,
+            _ => false,
+        }
 }

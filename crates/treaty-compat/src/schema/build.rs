@@ -2,10 +2,10 @@
 //! differences between dialects included, and merging `allOf` branches.
 
 use std::collections::BTreeSet;
-use std::sync::Arc;
 
 use treaty_syntax::{Node, Resolved, Value};
 
+use super::keywords::Keywords;
 use super::merge::merge;
 use super::normalize::Normalizer;
 use super::{Additional, Bound, Conditional, Dialect, Schema, SchemaId, canonical, types};
@@ -21,7 +21,7 @@ impl Normalizer<'_> {
     ) -> Result<Schema, CompatError> {
         let mut s = Schema {
             span: node.span,
-            file: Arc::from(file),
+            file: self.file_name(file),
             pointer: pointer.to_owned(),
             types: types::ALL,
             ..Schema::default()
@@ -37,14 +37,15 @@ impl Normalizer<'_> {
             Value::Seq(_) => return Ok(s),
             Value::Map(_) => {}
         }
+        let kw = Keywords::of(node);
         // `$ref` beside other keywords (allowed in 3.1 and 2019-09+): the
         // referenced schema applies too, as in an `allOf`.
         let mut all_of: Vec<SchemaId> = Vec::new();
-        if let Some(r) = node.get("$ref").and_then(Node::as_str) {
+        if let Some(r) = kw.get("$ref").and_then(Node::as_str) {
             let (tf, tp) = self.follow(file, r, node.span, &mut Vec::new())?;
             all_of.push(self.schema_at(&tf, &tp, node.span)?);
         }
-        if let Some(t) = node.get("type") {
+        if let Some(t) = kw.get("type") {
             let mut set = 0u8;
             let names: Vec<&str> = match (&t.value, t.as_str()) {
                 (_, Some(one)) => vec![one],
@@ -56,7 +57,7 @@ impl Normalizer<'_> {
             }
             s.types = set;
         }
-        if is_true(node.get("nullable")) {
+        if is_true(kw.get("nullable")) {
             if self.dialect != Dialect::OpenApi30 {
                 s.nullable_ignored = Some(
                     "`nullable` is not a keyword of OpenAPI 3.1 or JSON Schema: write `null` among the types",
@@ -69,52 +70,52 @@ impl Normalizer<'_> {
                 );
             }
         }
-        if let Some(values) = node.get("enum").and_then(Node::as_seq) {
+        if let Some(values) = kw.get("enum").and_then(Node::as_seq) {
             s.enumeration = Some(values.iter().map(canonical).collect());
         }
-        s.constant = node.get("const").map(canonical);
-        s.format = string(node.get("format"));
-        s.pattern = string(node.get("pattern"));
-        s.title = string(node.get("title"));
-        s.multiple_of = number(node.get("multipleOf"));
-        s.minimum = bound(node, "minimum", "exclusiveMinimum", true);
-        s.maximum = bound(node, "maximum", "exclusiveMaximum", false);
-        s.min_length = count(node.get("minLength"));
-        s.max_length = count(node.get("maxLength"));
-        s.min_items = count(node.get("minItems"));
-        s.max_items = count(node.get("maxItems"));
-        s.min_properties = count(node.get("minProperties"));
-        s.max_properties = count(node.get("maxProperties"));
-        s.unique_items = is_true(node.get("uniqueItems"));
-        s.read_only = is_true(node.get("readOnly"));
-        s.write_only = is_true(node.get("writeOnly"));
-        s.deprecated = is_true(node.get("deprecated"));
-        s.default = node.get("default").map(canonical);
-        s.discriminator = node.get("discriminator").and_then(|d| {
+        s.constant = kw.get("const").map(canonical);
+        s.format = string(kw.get("format"));
+        s.pattern = string(kw.get("pattern"));
+        s.title = string(kw.get("title"));
+        s.multiple_of = number(kw.get("multipleOf"));
+        s.minimum = bound(&kw, "minimum", "exclusiveMinimum", true);
+        s.maximum = bound(&kw, "maximum", "exclusiveMaximum", false);
+        s.min_length = count(kw.get("minLength"));
+        s.max_length = count(kw.get("maxLength"));
+        s.min_items = count(kw.get("minItems"));
+        s.max_items = count(kw.get("maxItems"));
+        s.min_properties = count(kw.get("minProperties"));
+        s.max_properties = count(kw.get("maxProperties"));
+        s.unique_items = is_true(kw.get("uniqueItems"));
+        s.read_only = is_true(kw.get("readOnly"));
+        s.write_only = is_true(kw.get("writeOnly"));
+        s.deprecated = is_true(kw.get("deprecated"));
+        s.default = kw.get("default").map(canonical);
+        s.discriminator = kw.get("discriminator").and_then(|d| {
             let property = d.get("propertyName").and_then(Node::as_str)?.to_owned();
             Some((property, d.get("mapping").map(canonical)))
         });
-        self.object_keywords(&mut s, file, pointer, node)?;
-        self.array_keywords(&mut s, file, pointer, node)?;
+        self.object_keywords(&mut s, file, pointer, &kw)?;
+        self.array_keywords(&mut s, file, pointer, &kw)?;
         for (key, list) in [("oneOf", &mut s.one_of), ("anyOf", &mut s.any_of)] {
-            if let Some(branches) = node.get(key).and_then(Node::as_seq) {
+            if let Some(branches) = kw.get(key).and_then(Node::as_seq) {
                 for (i, b) in branches.iter().enumerate() {
-                    let id = self.child(file, &format!("{pointer}/{key}"), &i.to_string(), b)?;
+                    let id = self.item(file, pointer, key, i, b)?;
                     list.push(id);
                 }
             }
         }
-        if let Some(branches) = node.get("allOf").and_then(Node::as_seq) {
+        if let Some(branches) = kw.get("allOf").and_then(Node::as_seq) {
             for (i, b) in branches.iter().enumerate() {
-                all_of.push(self.child(file, &format!("{pointer}/allOf"), &i.to_string(), b)?);
+                all_of.push(self.item(file, pointer, "allOf", i, b)?);
             }
         }
-        if let Some(not) = node.get("not") {
+        if let Some(not) = kw.get("not") {
             s.not = Some(self.child(file, pointer, "not", not)?);
         }
-        if let Some(condition) = node.get("if") {
+        if let Some(condition) = kw.get("if") {
             let condition = self.child(file, pointer, "if", condition)?;
-            let mut branch = |key: &str| match node.get(key) {
+            let mut branch = |key: &str| match kw.get(key) {
                 Some(b) => self.child(file, pointer, key, b).map(Some),
                 None => Ok(None),
             };
@@ -173,12 +174,12 @@ impl Normalizer<'_> {
         s: &mut Schema,
         file: &str,
         pointer: &str,
-        node: &Node,
+        kw: &Keywords<'_>,
     ) -> Result<(), CompatError> {
-        if let Some(req) = node.get("required").and_then(Node::as_seq) {
+        if let Some(req) = kw.get("required").and_then(Node::as_seq) {
             s.required = names(req);
         }
-        if let Some(props) = node.get("properties").and_then(Node::as_map) {
+        if let Some(props) = kw.get("properties").and_then(Node::as_map) {
             let base = format!("{pointer}/properties");
             for (k, v) in props {
                 let Some(name) = k.as_scalar().map(|k| k.text.clone()) else {
@@ -188,7 +189,7 @@ impl Normalizer<'_> {
                 s.properties.insert(name, id);
             }
         }
-        if let Some(patterns) = node.get("patternProperties").and_then(Node::as_map) {
+        if let Some(patterns) = kw.get("patternProperties").and_then(Node::as_map) {
             let base = format!("{pointer}/patternProperties");
             for (k, v) in patterns {
                 let Some(pattern) = k.as_scalar().map(|k| k.text.clone()) else {
@@ -198,18 +199,18 @@ impl Normalizer<'_> {
                 s.pattern_properties.push((pattern, id));
             }
         }
-        if let Some(a) = node.get("additionalProperties") {
+        if let Some(a) = kw.get("additionalProperties") {
             s.additional_written = true;
             s.additional = self.additional(file, pointer, "additionalProperties", a)?;
         }
-        if let Some(u) = node.get("unevaluatedProperties") {
+        if let Some(u) = kw.get("unevaluatedProperties") {
             s.unevaluated_properties =
                 Some(self.additional(file, pointer, "unevaluatedProperties", u)?);
         }
         // `dependencies` (drafts 4 to 7) is `dependentRequired` for a list
         // of names and `dependentSchemas` for a schema.
         for key in ["dependencies", "dependentRequired", "dependentSchemas"] {
-            let Some(map) = node.get(key).and_then(Node::as_map) else {
+            let Some(map) = kw.get(key).and_then(Node::as_map) else {
                 continue;
             };
             let base = format!("{pointer}/{key}");
@@ -242,16 +243,16 @@ impl Normalizer<'_> {
         s: &mut Schema,
         file: &str,
         pointer: &str,
-        node: &Node,
+        kw: &Keywords<'_>,
     ) -> Result<(), CompatError> {
-        match node.get("items") {
+        match kw.get("items") {
             Some(items) if items.as_seq().is_some() => {
                 for (i, item) in items.as_seq().unwrap_or_default().iter().enumerate() {
-                    let id = self.child(file, &format!("{pointer}/items"), &i.to_string(), item)?;
+                    let id = self.item(file, pointer, "items", i, item)?;
                     s.prefix_items.push(id);
                 }
                 // `additionalItems` applies after a tuple only.
-                if let Some(rest) = node.get("additionalItems") {
+                if let Some(rest) = kw.get("additionalItems") {
                     s.items = Some(self.child(file, pointer, "additionalItems", rest)?);
                     s.items_written = true;
                 }
@@ -262,24 +263,19 @@ impl Normalizer<'_> {
             }
             None => {}
         }
-        if let Some(prefix) = node.get("prefixItems").and_then(Node::as_seq) {
+        if let Some(prefix) = kw.get("prefixItems").and_then(Node::as_seq) {
             for (i, item) in prefix.iter().enumerate() {
-                let id = self.child(
-                    file,
-                    &format!("{pointer}/prefixItems"),
-                    &i.to_string(),
-                    item,
-                )?;
+                let id = self.item(file, pointer, "prefixItems", i, item)?;
                 s.prefix_items.push(id);
             }
         }
-        if let Some(u) = node.get("unevaluatedItems") {
+        if let Some(u) = kw.get("unevaluatedItems") {
             s.unevaluated_items = Some(self.child(file, pointer, "unevaluatedItems", u)?);
         }
-        if let Some(c) = node.get("contains") {
+        if let Some(c) = kw.get("contains") {
             s.contains = Some(self.child(file, pointer, "contains", c)?);
-            s.min_contains = count(node.get("minContains"));
-            s.max_contains = count(node.get("maxContains"));
+            s.min_contains = count(kw.get("minContains"));
+            s.max_contains = count(kw.get("maxContains"));
         }
         Ok(())
     }
@@ -365,9 +361,9 @@ fn count(node: Option<&Node>) -> Option<u64> {
 
 /// The effective lower (`lower`) or upper bound from the inclusive keyword
 /// and its exclusive twin (boolean in OpenAPI 3.0 and draft 4, numeric since).
-fn bound(node: &Node, inclusive: &str, exclusive: &str, lower: bool) -> Option<Bound> {
-    let inc = number(node.get(inclusive));
-    let exc = node.get(exclusive);
+fn bound(kw: &Keywords<'_>, inclusive: &str, exclusive: &str, lower: bool) -> Option<Bound> {
+    let inc = number(kw.get(inclusive));
+    let exc = kw.get(exclusive);
     let mut result = inc.map(|value| Bound {
         value,
         exclusive: is_true(exc),

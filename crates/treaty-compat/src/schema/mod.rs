@@ -10,6 +10,7 @@
 
 mod build;
 mod canonical;
+mod keywords;
 mod merge;
 mod normalize;
 

@@ -1,8 +1,9 @@
 //! Following references and building the arena for one side: each
 //! schema built once per place, recursion kept as a cycle of ids.
 
-use std::collections::HashMap;
 use std::sync::Arc;
+
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use treaty_syntax::{Diagnostic, Node, Span};
 
@@ -40,10 +41,12 @@ pub struct Normalizer<'a> {
     /// The schemas built so far.
     pub arena: SchemaArena,
     pub(super) dialect: Dialect,
-    by_location: HashMap<(String, String), SchemaId>,
+    /// The schema built at each place: file, then pointer (looked up by
+    /// `&str`, so a lookup allocates nothing; tens of thousands are made).
+    by_location: FxHashMap<Arc<str>, FxHashMap<String, SchemaId>>,
     pub(super) depth: usize,
     /// Schemas being built (a reference to one is recursion).
-    pub(super) building: std::collections::HashSet<SchemaId>,
+    pub(super) building: FxHashSet<SchemaId>,
     /// `allOf` branches that were still being built when their parent was:
     /// merged once every schema is complete.
     pub(super) pending_merges: Vec<(SchemaId, SchemaId)>,
@@ -69,9 +72,9 @@ impl<'a> Normalizer<'a> {
             source,
             arena: SchemaArena::default(),
             dialect,
-            by_location: HashMap::new(),
+            by_location: FxHashMap::default(),
             depth: 0,
-            building: std::collections::HashSet::new(),
+            building: FxHashSet::default(),
             pending_merges: Vec::new(),
         }
     }
@@ -83,6 +86,30 @@ impl<'a> Normalizer<'a> {
         )
     }
 
+    /// The schema already built (or being built) at `pointer` in `file`.
+    fn located(&self, file: &str, pointer: &str) -> Option<SchemaId> {
+        self.by_location.get(file)?.get(pointer).copied()
+    }
+
+    /// Records that the schema at `pointer` in `file` is `id`.
+    fn locate(&mut self, file: &str, pointer: &str, id: SchemaId) {
+        let file = self.file_name(file);
+        if let Some(in_file) = self.by_location.get_mut(&file) {
+            in_file.insert(pointer.to_owned(), id);
+        }
+    }
+
+    /// `file` as the schemas read from it share it (one allocation per
+    /// file, not per schema).
+    pub(super) fn file_name(&mut self, file: &str) -> Arc<str> {
+        if let Some((name, _)) = self.by_location.get_key_value(file) {
+            return name.clone();
+        }
+        let name: Arc<str> = Arc::from(file);
+        self.by_location.insert(name.clone(), FxHashMap::default());
+        name
+    }
+
     /// The schema at `pointer` in `file`, shared by every reference to it.
     pub fn schema(
         &mut self,
@@ -90,8 +117,7 @@ impl<'a> Normalizer<'a> {
         pointer: &str,
         node: &Node,
     ) -> Result<SchemaId, CompatError> {
-        let key = (file.to_owned(), pointer.to_owned());
-        if let Some(&id) = self.by_location.get(&key) {
+        if let Some(id) = self.located(file, pointer) {
             return Ok(id);
         }
         // Follow chains of pure references to the schema with content.
@@ -99,7 +125,7 @@ impl<'a> Normalizer<'a> {
             let (target_file, target_ptr) =
                 self.follow(file, reference, node.span, &mut Vec::new())?;
             let id = self.schema_at(&target_file, &target_ptr, node.span)?;
-            self.by_location.insert(key, id);
+            self.locate(file, pointer, id);
             return Ok(id);
         }
         self.depth += 1;
@@ -112,7 +138,7 @@ impl<'a> Normalizer<'a> {
         }
         let id = SchemaId(self.arena.schemas.len() as u32);
         self.arena.schemas.push(Schema::default());
-        self.by_location.insert(key, id);
+        self.locate(file, pointer, id);
         self.building.insert(id);
         let result = self.build(id, file, pointer, node);
         self.building.remove(&id);
@@ -133,7 +159,7 @@ impl<'a> Normalizer<'a> {
         pointer: &str,
         at: Span,
     ) -> Result<SchemaId, CompatError> {
-        if let Some(&id) = self.by_location.get(&(file.to_owned(), pointer.to_owned())) {
+        if let Some(id) = self.located(file, pointer) {
             return Ok(id);
         }
         let (_, tree) = self.docs.load(self.source, file, Some(at))?;
@@ -223,7 +249,27 @@ impl<'a> Normalizer<'a> {
         key: &str,
         node: &Node,
     ) -> Result<SchemaId, CompatError> {
-        let p = format!("{pointer}/{}", key.replace('~', "~0").replace('/', "~1"));
+        let mut p = String::with_capacity(pointer.len() + key.len() + 1);
+        p.push_str(pointer);
+        push_token(&mut p, key);
+        self.schema(file, &p, node)
+    }
+
+    /// The schema at `index` of the list `key` of the schema at `pointer`
+    /// (`/oneOf/2`).
+    pub(super) fn item(
+        &mut self,
+        file: &str,
+        pointer: &str,
+        key: &str,
+        index: usize,
+        node: &Node,
+    ) -> Result<SchemaId, CompatError> {
+        use std::fmt::Write;
+        let mut p = String::with_capacity(pointer.len() + key.len() + 4);
+        p.push_str(pointer);
+        push_token(&mut p, key);
+        let _ = write!(p, "/{index}");
         self.schema(file, &p, node)
     }
 
@@ -236,5 +282,17 @@ impl<'a> Normalizer<'a> {
             }
         }
         self.arena
+    }
+}
+
+/// Appends `/` and `name` as a JSON pointer token (`~` and `/` escaped).
+fn push_token(pointer: &mut String, name: &str) {
+    pointer.push('/');
+    for c in name.chars() {
+        match c {
+            '~' => pointer.push_str("~0"),
+            '/' => pointer.push_str("~1"),
+            c => pointer.push(c),
+        }
     }
 }
