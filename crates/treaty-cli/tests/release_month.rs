@@ -76,11 +76,15 @@ fn digests(broker: &Broker, admin: &str, team: &str) -> TestResult<Vec<Value>> {
     Ok(v.as_array().ok_or("not a list")?.clone())
 }
 
-/// The webhook deliveries received of `kind`, as JSON bodies.
+/// The events of `kind` delivered, as JSON bodies, each once: a receiver
+/// drops a repeat by its `webhook-id` (delivery is at least once, and a
+/// jump of the test clock can end a delivery's lease while it is sent).
 fn delivered(hooks: &Listener, kind: &str) -> Vec<Value> {
+    let mut seen = std::collections::BTreeSet::new();
     hooks
         .received()
-        .iter()
+        .into_iter()
+        .filter(|r| seen.insert(r.id.clone()))
         .filter_map(|r| serde_json::from_str::<Value>(&r.body).ok())
         .filter(|b| b["type"] == kind)
         .collect()
