@@ -24,7 +24,7 @@ use treaty_core::model::{DigestCadence, ReleaseStatus, Team};
 use treaty_store::{NewDigest, NewEvent, Store, TrainSummary};
 
 use crate::clock::Clock;
-use crate::routes::trains::gate::{EvidenceCache, KEPT_TRAINS, decoded, gather};
+use crate::routes::trains::gate::{EvidenceCache, decoded, gather};
 
 /// Trains read at most when looking for the open ones.
 const MAX_TRAINS: usize = 2_500;
@@ -69,16 +69,20 @@ struct Sender {
     store: Store,
     clock: Clock,
     email: bool,
+    /// Trains' evidence as the gate decoded it (shared with the API's).
+    evidence: std::sync::Arc<EvidenceCache>,
 }
 
 impl DigestWorker {
     /// Starts sending digests on the current Tokio runtime, with
-    /// `broker`'s clock, SMTP setting and digest settings.
-    pub fn start(store: Store, broker: &crate::Config) -> DigestWorker {
+    /// `broker`'s clock, SMTP setting and digest settings, keeping decoded
+    /// evidence in `kept` (the API's, in `treaty serve`).
+    pub fn start(store: Store, broker: &crate::Config, kept: &crate::Kept) -> DigestWorker {
         let sender = Sender {
             store,
             clock: broker.clock.clone(),
             email: broker.smtp.is_some(),
+            evidence: kept.evidence.clone(),
         };
         let poll = broker.digests.poll;
         let (stop, stopped) = watch::channel(false);
@@ -206,14 +210,12 @@ async fn round(s: &Sender, before: Option<&Covered>) -> Result<Covered, String> 
         return Ok(covered);
     }
     let environment = environment(&s.store).await?;
-    // Digests are rare: the evidence decoded for them is not kept.
-    let evidence = EvidenceCache::new(KEPT_TRAINS);
     let mut facts = Vec::with_capacity(open.len());
     for (revision, _) in &open {
         facts.push(
             gather(
                 &s.store,
-                &evidence,
+                &s.evidence,
                 revision,
                 &environment,
                 BTreeMap::new(),

@@ -193,8 +193,32 @@ async fn not_found() -> axum::response::Response {
     )
 }
 
-/// The whole application.
+/// What one broker process keeps between requests and shares with its
+/// escalation timers and status digests, so that each is held once:
+/// trains' evidence as the gate decoded it, by evidence generation.
+#[derive(Debug, Clone)]
+pub struct Kept {
+    pub(crate) evidence: Arc<routes::trains::gate::EvidenceCache>,
+}
+
+impl Default for Kept {
+    fn default() -> Kept {
+        Kept {
+            evidence: Arc::new(crate::remembered::Remembered::new(
+                routes::trains::gate::KEPT_TRAINS,
+            )),
+        }
+    }
+}
+
+/// The whole application, keeping its own.
 pub fn app(store: Store, config: Config) -> Router {
+    app_sharing(store, config, &Kept::default())
+}
+
+/// The whole application, keeping what it decodes in `kept` (shared with
+/// the escalation timers and digests of the same process and store).
+pub fn app_sharing(store: Store, config: Config, kept: &Kept) -> Router {
     let state = AppState {
         cache: Arc::new(ComparisonCache::new(config.comparison_cache)),
         // On PostgreSQL, starts the task that hears other brokers' revocations.
@@ -205,9 +229,7 @@ pub fn app(store: Store, config: Config) -> Router {
         )),
         config: Arc::new(config.clone()),
         checkpoints: Arc::default(),
-        evidence: Arc::new(crate::remembered::Remembered::new(
-            routes::trains::gate::KEPT_TRAINS,
-        )),
+        evidence: kept.evidence.clone(),
     };
     let (router, doc) = routes::router().split_for_parts();
     let doc = Arc::new(openapi_json_from(&doc));

@@ -15,9 +15,9 @@ use std::time::{Duration, Instant};
 use common::acme::{acme_train, config, set_up};
 use common::{Broker, TestResult, postgres, sqlite};
 use serde_json::{Value, json};
-use treaty_server::Config;
 use treaty_server::clock::Clock;
 use treaty_server::digests::{DigestConfig, DigestWorker};
+use treaty_server::{Config, Kept};
 
 /// Acme's teams with scope items or promises in the January train.
 const TOLD: [&str; 4] = ["catalog", "checkout", "fulfillment", "payments"];
@@ -112,7 +112,7 @@ async fn weekly(b: &Broker, clock: &Path, senders: usize) -> TestResult {
     .await?;
     let config = clocked(clock)?;
     let workers: Vec<DigestWorker> = (0..senders)
-        .map(|_| DigestWorker::start(b.store.clone(), &config))
+        .map(|_| DigestWorker::start(b.store.clone(), &config, &Kept::default()))
         .collect();
 
     let first = until_sent(b, 1).await?;
@@ -235,7 +235,7 @@ async fn without_a_cadence_no_digest_is_sent() -> TestResult {
         Some(train),
     )
     .await?;
-    let worker = DigestWorker::start(b.store.clone(), &config);
+    let worker = DigestWorker::start(b.store.clone(), &config, &Kept::default());
     tokio::time::sleep(Duration::from_millis(400)).await;
     worker.stop().await;
     for team in TOLD {

@@ -179,12 +179,18 @@ fn serve(options: ServeOptions) -> Result<()> {
         let worker = treaty_server::webhooks::DeliveryWorker::start(store.clone(), &options.config)
             .map_err(|e| Failure(e.to_string()))?;
         // Escalation timers beside them: what they send goes to the outbox.
-        let timers =
-            treaty_server::escalations::EscalationWorker::start(store.clone(), &options.config)
-                .map_err(|e| Failure(e.to_string()))?;
+        // The API, the timers and the digests keep decoded evidence once.
+        let kept = treaty_server::Kept::default();
+        let timers = treaty_server::escalations::EscalationWorker::start(
+            store.clone(),
+            &options.config,
+            &kept,
+        )
+        .map_err(|e| Failure(e.to_string()))?;
         // Status digests on the governance's cadence, to the outbox too.
-        let digests = treaty_server::digests::DigestWorker::start(store.clone(), &options.config);
-        let app = treaty_server::app(store, options.config.clone());
+        let digests =
+            treaty_server::digests::DigestWorker::start(store.clone(), &options.config, &kept);
+        let app = treaty_server::app_sharing(store, options.config.clone(), &kept);
         let served = treaty_server::serve(listener, app, &options.config, shutdown_signal()).await;
         digests.stop().await;
         timers.stop().await;

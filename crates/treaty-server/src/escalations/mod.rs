@@ -66,21 +66,26 @@ struct Evaluator {
     email: bool,
     /// This process's name in claims.
     broker: String,
-    /// Trains' evidence as the gate decoded it (the timers' own).
-    evidence: crate::routes::trains::gate::EvidenceCache,
+    /// Trains' evidence as the gate decoded it (shared with the API's).
+    evidence: Arc<crate::routes::trains::gate::EvidenceCache>,
 }
 
 impl EscalationWorker {
     /// Starts the timers on the current Tokio runtime, with `broker`'s
-    /// clock, SMTP setting and timer settings.
-    pub fn start(store: Store, broker: &crate::Config) -> Result<EscalationWorker, StoreError> {
+    /// clock, SMTP setting and timer settings, keeping decoded evidence
+    /// in `kept` (the API's, in `treaty serve`).
+    pub fn start(
+        store: Store,
+        broker: &crate::Config,
+        kept: &crate::Kept,
+    ) -> Result<EscalationWorker, StoreError> {
         let evaluator = Arc::new(Evaluator {
             store,
             config: broker.escalations.clone(),
             clock: broker.clock.clone(),
             email: broker.smtp.is_some(),
             broker: treaty_store::random_id("broker_")?,
-            evidence: crate::remembered::Remembered::new(crate::routes::trains::gate::KEPT_TRAINS),
+            evidence: kept.evidence.clone(),
         });
         let (stop, stopped) = watch::channel(false);
         let task = tokio::spawn(run(evaluator, stopped));
