@@ -2,6 +2,7 @@
 //! compiling them (protox), with where each descriptor is written.
 
 use std::collections::{BTreeSet, HashMap};
+use std::sync::{Arc, Mutex};
 
 use prost_reflect::DescriptorPool;
 use protox::file::{ChainFileResolver, File, FileResolver, GoogleFileResolver};
@@ -13,14 +14,40 @@ use crate::document::{CompatError, join_path};
 
 /// The files of one side, read ahead through the [`crate::DocumentSource`]
 /// (protox wants a resolver it owns): file name → (path, text).
-pub(crate) struct ReadFiles(HashMap<String, (String, String)>);
+#[derive(Clone)]
+pub(crate) struct ReadFiles {
+    files: Arc<HashMap<String, (String, String)>>,
+    /// Each file's positions, taken out of its descriptor as it is parsed
+    /// (see [`FileResolver::open_file`] below); `None`: left in it.
+    positions: Option<Arc<Mutex<HashMap<String, LineTable>>>>,
+}
 
 impl FileResolver for ReadFiles {
     fn open_file(&self, name: &str) -> Result<File, protox::Error> {
-        match self.0.get(name) {
-            Some((_, text)) => File::from_source(name, text),
-            None => Err(protox::Error::file_not_found(name)),
+        let Some((_, text)) = self.files.get(name) else {
+            return Err(protox::Error::file_not_found(name));
+        };
+        let Some(positions) = &self.positions else {
+            return File::from_source(name, text);
+        };
+        // prost-reflect scans a file's source locations once for each
+        // option it resolves, and keeps every comment: a sixth of
+        // googleapis' time and much of its memory. Only line and column
+        // are used, so they are taken out here and the rest is dropped.
+        let mut descriptor = protox_parse::parse(name, text)?;
+        if let Some(info) = descriptor.source_code_info.take() {
+            let mut table = LineTable::with_capacity(info.location.len());
+            for l in info.location {
+                if let (Some(line), Some(col)) = (l.span.first(), l.span.get(1)) {
+                    let at = ((*line + 1) as usize, (*col + 1) as usize);
+                    table.entry(l.path).or_insert(at);
+                }
+            }
+            if let Ok(mut kept) = positions.lock() {
+                kept.insert(name.to_owned(), table);
+            }
         }
+        Ok(File::from_file_descriptor_proto(descriptor))
     }
 }
 
@@ -94,7 +121,10 @@ pub(crate) fn read_all(input: &ProtoInput<'_>) -> Result<ReadFiles, String> {
             }
         }
     }
-    Ok(ReadFiles(files))
+    Ok(ReadFiles {
+        files: Arc::new(files),
+        positions: Some(Arc::default()),
+    })
 }
 
 /// A file's source paths → line and column.
@@ -102,8 +132,8 @@ type LineTable = HashMap<Vec<i32>, (usize, usize)>;
 
 pub(super) struct Compiled {
     pub(super) pool: DescriptorPool,
-    /// File name → source path → line and column, built on first use.
-    locations: std::cell::RefCell<HashMap<String, LineTable>>,
+    /// File name → source path → line and column.
+    positions: HashMap<String, LineTable>,
     /// File name → path it was read from.
     paths: HashMap<String, String>,
     /// The files asked for (not their imports).
@@ -122,46 +152,54 @@ pub(super) fn fail(input: &ProtoInput<'_>, message: String) -> CompatError {
 /// Compiles files read ahead; runs on its own thread.
 pub(super) fn build(read: ReadFiles, roots: Vec<String>) -> Result<Compiled, String> {
     let paths: HashMap<String, String> = read
-        .0
+        .files
         .iter()
         .map(|(name, (path, _))| (name.clone(), path.clone()))
         .collect();
+    let positions = read.positions.clone().unwrap_or_default();
+    let pool = match compile(read.clone(), &roots) {
+        Ok(pool) => pool,
+        Err(first) => {
+            // Compiled again with the files' positions left in, so that
+            // the error says where it is.
+            let again = ReadFiles {
+                positions: None,
+                ..read
+            };
+            let e = compile(again, &roots).err().unwrap_or(first);
+            return Err(format!("cannot compile: {e}"));
+        }
+    };
+    let positions = positions
+        .lock()
+        .map(|mut p| std::mem::take(&mut *p))
+        .unwrap_or_default();
+    Ok(Compiled {
+        pool,
+        paths,
+        roots: roots.into_iter().collect(),
+        positions,
+    })
+}
+
+fn compile(read: ReadFiles, roots: &[String]) -> Result<DescriptorPool, protox::Error> {
     let mut chain = ChainFileResolver::new();
     chain.add(read);
     chain.add(GoogleFileResolver::new());
     let mut compiler = protox::Compiler::with_file_resolver(chain);
-    compiler.include_imports(true).include_source_info(true);
-    compiler
-        .open_files(&roots)
-        .map_err(|e| format!("cannot compile: {e}"))?;
-    Ok(Compiled {
-        pool: compiler.descriptor_pool(),
-        paths,
-        roots: roots.into_iter().collect(),
-        locations: std::cell::RefCell::new(HashMap::new()),
-    })
+    compiler.include_imports(true);
+    compiler.open_files(roots)?;
+    Ok(compiler.descriptor_pool())
 }
 
 impl Compiled {
     /// Where a descriptor (by its file and source path) is written.
     pub(super) fn side(&self, file: &prost_reflect::FileDescriptor, path: &[i32]) -> Option<Side> {
-        let mut cache = self.locations.borrow_mut();
-        let table = cache.entry(file.name().to_owned()).or_insert_with(|| {
-            let mut t = HashMap::new();
-            for l in file
-                .file_descriptor_proto()
-                .source_code_info
-                .iter()
-                .flat_map(|i| i.location.iter())
-            {
-                if let (Some(line), Some(col)) = (l.span.first(), l.span.get(1)) {
-                    t.entry(l.path.clone())
-                        .or_insert(((*line + 1) as usize, (*col + 1) as usize));
-                }
-            }
-            t
-        });
-        let position = table.get(path).copied();
+        let position = self
+            .positions
+            .get(file.name())
+            .and_then(|table| table.get(path))
+            .copied();
         Some(Side {
             file: self
                 .paths
