@@ -12,7 +12,8 @@
 //! - catalog raises a high blocker on the 7th; a day later it is overdue
 //!   and walks catalog's escalation path (pgarcia at once, elindqvist 8
 //!   hours on), and stops there once resolved on the 9th;
-//! - the next Monday's digest says what changed for fulfillment;
+//! - the next Monday's digest says what changed for fulfillment, and
+//!   `treaty digest --broker` prints the newest one the team was sent;
 //! - on the 18th the gate says go: the late, non-essential tracking page
 //!   is dropped from the train, partial refunds ship dark;
 //! - the release is marked shipped on the 22nd; no digest goes out for it
@@ -421,6 +422,47 @@ fn a_simulated_month_of_the_january_train() -> TestResult {
     until("fulfillment's third digest", || {
         Ok(digests(&broker, &admin, "fulfillment")?.len() == 3)
     })?;
+
+    // What the team reads with the CLI is the digest the broker sent.
+    let newest = &digests(&broker, &admin, "fulfillment")?[0];
+    let printed: Value = serde_json::from_str(&run_expecting(
+        &mut broker.command(
+            as_team("fulfillment"),
+            &["digest", "--team", "fulfillment", "--format", "json"],
+        ),
+        0,
+    )?)?;
+    assert_eq!(printed, newest["digest"]);
+    let text = run_expecting(
+        &mut broker.command(as_team("fulfillment"), &["digest", "--team", "fulfillment"]),
+        0,
+    )?;
+    assert!(
+        text.starts_with("Status digest for fulfillment, 2027-01-18T09:00:0"),
+        "{text}"
+    );
+    let none = run_expecting(
+        &mut broker.command(as_team("identity"), &["digest", "--team", "identity"]),
+        0,
+    )?;
+    assert!(
+        none.contains("has sent team `identity` no digest yet"),
+        "{none}"
+    );
+    let refused = run_expecting(
+        &mut broker.command(
+            &admin,
+            &[
+                "digest",
+                "--team",
+                "fulfillment",
+                "--now",
+                "2027-01-18T09:00:00Z",
+            ],
+        ),
+        2,
+    )?;
+    assert!(refused.contains("with --broker"), "{refused}");
 
     // The 22nd: shipped, in git and on the broker; no digest after.
     set_clock(&clock, "2027-01-22T17:00:00Z")?;

@@ -69,3 +69,8 @@ pub fn train_records(broker: &Broker, release: &str) -> Result<Option<TrainRecor
         overrides: broker.get(&format!("{train}/overrides"))?,
     }))
 }
+
+/// The status digests the broker sent `team`, the newest first.
+pub fn digests_sent(broker: &Broker, team: &str) -> Result<Vec<treaty_server::api::DigestSent>> {
+    broker.get(&format!("/api/v1/teams/{}/digests", enc(team)))
+}

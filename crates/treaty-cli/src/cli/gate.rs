@@ -87,6 +87,13 @@ pub struct DigestArgs {
     /// How to print it (`json` to keep it for `--previous`).
     #[arg(long, value_enum, default_value_t = GateFormat::Text)]
     pub format: GateFormat,
+    /// Print the newest digest this broker sent the team (`GET
+    /// /api/v1/teams/TEAM/digests`) instead of making one from the files.
+    #[arg(long = "broker", env = "TREATY_BROKER", value_name = "URL")]
+    pub broker: Option<String>,
+    /// A token the broker issued.
+    #[arg(long, env = "TREATY_TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
 }
 
 #[derive(Debug, clap::Args)]

@@ -1,7 +1,8 @@
 //! `treaty digest --team TEAM`: the team's status digest over every open
 //! release (planned or active), each judged by the gate on the evidence
 //! its criteria's globs find. `--previous FILE` (a digest this command
-//! wrote with `--format json`) adds what changed since.
+//! wrote with `--format json`) adds what changed since. With `--broker`,
+//! the newest digest the broker sent the team instead.
 
 use treaty_core::check::waivers::KnownWaiver;
 use treaty_core::digest::{self, Digest};
@@ -16,6 +17,15 @@ use crate::exit::{self, Exit};
 const MAX_PREVIOUS: u64 = 4 << 20;
 
 pub fn run(args: DigestArgs) -> Exit {
+    if let Some(url) = &args.broker {
+        return match on_broker(url, &args) {
+            Ok(out) => {
+                crate::commands::print(&out);
+                Exit::Success
+            }
+            Err(e) => exit::error(e),
+        };
+    }
     match make(&args) {
         Ok(out) => {
             crate::commands::print(&out);
@@ -23,6 +33,38 @@ pub fn run(args: DigestArgs) -> Exit {
         }
         Err(e) => exit::error(e),
     }
+}
+
+/// `treaty digest --team TEAM --broker URL`: the newest digest the broker
+/// sent the team, as it was sent.
+fn on_broker(url: &str, args: &DigestArgs) -> Result<String, String> {
+    if args.previous.is_some() || args.now.is_some() || !args.ship.is_empty() {
+        return Err(
+            "--previous, --now and --ship make a digest from the files; with --broker the digest is the one the broker sent".into(),
+        );
+    }
+    let broker = crate::broker::Broker {
+        url: url.to_owned(),
+        token: args.token.clone(),
+    };
+    let sent = crate::broker::gate::digests_sent(&broker, &args.team).map_err(|e| e.0)?;
+    let Some(newest) = sent.into_iter().next() else {
+        return Ok(format!(
+            "The broker at {url} has sent team `{}` no digest yet.\n",
+            args.team
+        ));
+    };
+    let d: Digest = serde_json::from_value(newest.digest)
+        .map_err(|e| format!("the broker at {url} answered a digest Treaty cannot read: {e}"))?;
+    render(&d, args.format)
+}
+
+fn render(d: &Digest, format: GateFormat) -> Result<String, String> {
+    Ok(match format {
+        GateFormat::Json => serde_json::to_string_pretty(d).map_err(|e| e.to_string())? + "\n",
+        GateFormat::Text => d.to_text(),
+        GateFormat::Markdown => d.to_markdown(),
+    })
 }
 
 fn make(args: &DigestArgs) -> Result<String, String> {
@@ -103,9 +145,5 @@ fn make(args: &DigestArgs) -> Result<String, String> {
     )
     .pop()
     .ok_or("no digest")?;
-    Ok(match args.format {
-        GateFormat::Json => serde_json::to_string_pretty(&d).map_err(|e| e.to_string())? + "\n",
-        GateFormat::Text => d.to_text(),
-        GateFormat::Markdown => d.to_markdown(),
-    })
+    render(&d, args.format)
 }
