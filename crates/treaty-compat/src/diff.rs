@@ -202,8 +202,10 @@ pub fn diff_documents(
             &new_docs,
         ));
     }
-    let (_, old_root) = old_docs.load(old_source, old_path, None)?;
-    let (_, new_root) = new_docs.load(new_source, new_path, None)?;
+    let (old_root, new_root) = Documents::load_both(
+        (&mut old_docs, old_source, old_path),
+        (&mut new_docs, new_source, new_path),
+    )?;
     // Undeclared, both sides must be of one kind: an Avro schema compared
     // with an OpenAPI description finds only noise. (Both are parsed
     // already, so this costs nothing.)
@@ -302,6 +304,62 @@ mod tests {
         d.as_ref()
             .map(|d| d.changes.iter().map(|c| c.rule).collect())
             .unwrap_or_default()
+    }
+
+    /// Documents read from owned text, for sizes a literal cannot have.
+    struct Texts(BTreeMap<&'static str, String>);
+
+    impl DocumentSource for Texts {
+        fn read(&self, path: &str, _: usize) -> Result<Vec<u8>, crate::ReadError> {
+            self.0
+                .get(path)
+                .map(|s| s.as_bytes().to_vec())
+                .ok_or(crate::ReadError::NotFound)
+        }
+    }
+
+    /// Large documents are parsed on two threads at once: the changes and
+    /// the errors are those of reading one after the other, the old
+    /// side's error first.
+    #[test]
+    fn large_documents_read_at_once_answer_as_read_in_turn() {
+        let doc = |ty: &str| {
+            let properties: Vec<String> = (0..12_000)
+                .map(|i| format!(r#""p{i}":{{"type":"{ty}"}}"#))
+                .collect();
+            format!(
+                r#"{{"type":"object","properties":{{{}}}}}"#,
+                properties.join(",")
+            )
+        };
+        let (strings, integers) = (doc("string"), doc("integer"));
+        assert!(
+            strings.len() > 256 * 1024,
+            "both sides large enough for two threads"
+        );
+        let files = Texts(BTreeMap::from([
+            ("old.json", strings.clone()),
+            ("new.json", integers),
+            ("bad-old.json", format!("{strings}]")),
+            ("bad-new.json", format!("{strings},")),
+        ]));
+        let spec = DiffSpec::of(Format::JsonSchema);
+        let read = |old, new| diff_documents(&files, old, &files, new, &spec);
+        let changed = read("old.json", "new.json").map(|d| d.changes.len());
+        assert_eq!(changed.ok(), Some(12_000));
+        let failed_in = |old, new| {
+            read(old, new)
+                .err()
+                .and_then(|e| e.file.map(|f| f.name().to_owned()))
+        };
+        assert_eq!(
+            failed_in("bad-old.json", "bad-new.json").as_deref(),
+            Some("bad-old.json")
+        );
+        assert_eq!(
+            failed_in("old.json", "bad-new.json").as_deref(),
+            Some("bad-new.json")
+        );
     }
 
     #[test]

@@ -114,34 +114,119 @@ impl Documents {
         path: &str,
         referrer: Option<Span>,
     ) -> Result<(SourceId, Arc<Node>), CompatError> {
-        if !self.trees.contains_key(path) {
-            let limits = Limits::SCHEMA_FILE;
-            let sources = &self.sources;
-            let fail = |message: String| {
-                let mut d = Diagnostic::error("unreadable-schema", message).unreadable();
-                match referrer {
-                    Some(span) => d = d.at(span),
-                    None => d = d.in_file(path),
-                }
-                CompatError::new(d, sources)
-            };
-            let bytes = source.read(path, limits.max_bytes).map_err(|e| {
-                fail(format!(
-                    "cannot read `{path}`: {}",
-                    source.explain(path, &e)
-                ))
-            })?;
-            let text = treaty_syntax::decode(&bytes, SourceId(0), &limits)
-                .map_err(|e| fail(format!("cannot read `{path}`: {}", e.message)))?;
-            let id = self.sources.add(path, text);
-            let node = treaty_syntax::parse(text, id, &limits)
-                .map_err(|e| CompatError::new(e.to_diagnostic(), &self.sources))?;
-            self.trees.insert(path.to_owned(), (id, Arc::new(node)));
+        if let Some((id, node)) = self.trees.get(path) {
+            return Ok((*id, node.clone()));
         }
-        let (id, node) = &self.trees[path];
-        Ok((*id, node.clone()))
+        let read = self.read(source, path, referrer)?;
+        let parsed = treaty_syntax::parse(&read.text, read.id, &Limits::SCHEMA_FILE);
+        self.keep(path, read.id, parsed)
+    }
+
+    /// Reads the two documents a comparison starts from, one into `old`
+    /// and one into `new`, and parses them at the same time on two
+    /// threads when both are large: reading a document into its tree is
+    /// most of a large comparison's time. Errors are the ones [`load`]
+    /// gives, the old side's first.
+    ///
+    /// [`load`]: Documents::load
+    pub fn load_both(
+        (old, old_source, old_path): (&mut Documents, &dyn DocumentSource, &str),
+        (new, new_source, new_path): (&mut Documents, &dyn DocumentSource, &str),
+    ) -> Result<(Arc<Node>, Arc<Node>), CompatError> {
+        if old.trees.contains_key(old_path) || new.trees.contains_key(new_path) {
+            let (_, o) = old.load(old_source, old_path, None)?;
+            let (_, n) = new.load(new_source, new_path, None)?;
+            return Ok((o, n));
+        }
+        let old_read = old.read(old_source, old_path, None)?;
+        let new_read = new.read(new_source, new_path, None)?;
+        let limits = &Limits::SCHEMA_FILE;
+        let parse = |r: &Read| treaty_syntax::parse(&r.text, r.id, limits);
+        let (old_parsed, new_parsed) =
+            if old_read.text.len().min(new_read.text.len()) < PARALLEL_PARSE_BYTES {
+                (parse(&old_read), parse(&new_read))
+            } else {
+                std::thread::scope(|scope| {
+                    let other = std::thread::Builder::new()
+                        .stack_size(PARSE_STACK_BYTES)
+                        .spawn_scoped(scope, || parse(&old_read));
+                    let new_parsed = parse(&new_read);
+                    // A thread that cannot start leaves the work to this one.
+                    let old_parsed = match other {
+                        // A panic is a bug in the reader: it goes on as it
+                        // would have on this thread.
+                        Ok(handle) => handle
+                            .join()
+                            .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+                        Err(_) => parse(&old_read),
+                    };
+                    (old_parsed, new_parsed)
+                })
+            };
+        let (_, o) = old.keep(old_path, old_read.id, old_parsed)?;
+        let (_, n) = new.keep(new_path, new_read.id, new_parsed)?;
+        Ok((o, n))
+    }
+
+    /// Reads `path` and adds its text to the sources, not yet parsed.
+    fn read(
+        &mut self,
+        source: &dyn DocumentSource,
+        path: &str,
+        referrer: Option<Span>,
+    ) -> Result<Read, CompatError> {
+        let limits = Limits::SCHEMA_FILE;
+        let sources = &self.sources;
+        let fail = |message: String| {
+            let mut d = Diagnostic::error("unreadable-schema", message).unreadable();
+            match referrer {
+                Some(span) => d = d.at(span),
+                None => d = d.in_file(path),
+            }
+            CompatError::new(d, sources)
+        };
+        let bytes = source.read(path, limits.max_bytes).map_err(|e| {
+            fail(format!(
+                "cannot read `{path}`: {}",
+                source.explain(path, &e)
+            ))
+        })?;
+        let text: Arc<str> = treaty_syntax::decode(&bytes, SourceId(0), &limits)
+            .map_err(|e| fail(format!("cannot read `{path}`: {}", e.message)))?
+            .into();
+        let id = self.sources.add(path, text.clone());
+        Ok(Read { id, text })
+    }
+
+    /// Keeps the tree parsed from the text read for `path` as `id`.
+    fn keep(
+        &mut self,
+        path: &str,
+        id: SourceId,
+        parsed: Result<Node, treaty_syntax::SyntaxError>,
+    ) -> Result<(SourceId, Arc<Node>), CompatError> {
+        let node =
+            Arc::new(parsed.map_err(|e| CompatError::new(e.to_diagnostic(), &self.sources))?);
+        self.trees.insert(path.to_owned(), (id, node.clone()));
+        Ok((id, node))
     }
 }
+
+/// A document's text, read and added to the sources as `id`.
+struct Read {
+    id: SourceId,
+    text: Arc<str>,
+}
+
+/// The size from which both documents of a comparison are parsed at once:
+/// below it a thread costs about what it saves.
+const PARALLEL_PARSE_BYTES: usize = 256 * 1024;
+
+/// Stack of the thread that parses the old document: the same as the
+/// threads that compare schemas, since a parser's depth follows the
+/// document's nesting (bounded by the limits, not by any stack). Only
+/// reserved; used as deep as the document goes.
+const PARSE_STACK_BYTES: usize = 256 * 1024 * 1024;
 
 impl Documents {
     /// File name, line and column of a place, found from its pointer (or
