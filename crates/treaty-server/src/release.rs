@@ -8,7 +8,7 @@ use std::sync::Arc;
 use treaty_compat::{Bundle, Change, Format, proto};
 use treaty_core::impact::Usage;
 use treaty_core::release::{Evidence, Gap, Judged, Pair, Verdict, judge};
-use treaty_store::{OwnedInterface, Store};
+use treaty_store::{DecidingVerification, OwnedInterface, Store};
 
 use crate::error::ApiError;
 use crate::pact_check::{self, PactKey, Pacts};
@@ -185,19 +185,22 @@ struct Expected<'a> {
     artifacts_hash: &'a str,
 }
 
-/// Judges one pair: the latest verification, else the consumer's pacts
-/// (when they hold an HTTP interaction and the interface is OpenAPI, or a
-/// message and it is AsyncAPI), else the changes from the version the
-/// consumer was built against to the producer version's bundle
-/// (`new_hash`). Without a verification and without that bundle (a
-/// producer version that never published the interface) there is nothing
-/// to judge by: `Err(pair)` gives the pair back.
+/// Judges one pair: its deciding verification (read with the pair), else
+/// the consumer's pacts (when they hold an HTTP interaction and the
+/// interface is OpenAPI, or a message and it is AsyncAPI), else the
+/// changes from the version the consumer was built against to the
+/// producer version's bundle (`new_hash`). Without a verification and
+/// without that bundle (a producer version that never published the
+/// interface) there is nothing to judge by: `Err(pair)` gives the pair
+/// back.
+#[allow(clippy::too_many_arguments)]
 async fn judge_pair(
     store: &Store,
     cache: &ComparisonCache,
     limiter: &Arc<tokio::sync::Semaphore>,
     interface: &OwnedInterface,
     pair: Pair,
+    verification: Option<DecidingVerification>,
     new_hash: Option<&str>,
     expected: Expected<'_>,
 ) -> Result<Result<Judged, Pair>, ApiError> {
@@ -206,18 +209,10 @@ async fn judge_pair(
     let policy = stored::policy_of(&interface.interface)?;
     let usage = usage_of(&pair, expected.uses)?;
     let comparison = Comparison::of(interface)?;
-    if let Some(v) = store
-        .latest_verification(
-            &pair.interface,
-            &pair.producer_version,
-            &pair.consumer,
-            &pair.consumer_version,
-        )
-        .await?
-    {
+    if let Some(v) = verification {
         let evidence = Evidence::Verification {
             id: v.id,
-            success: v.verification.success,
+            success: v.success,
         };
         return Ok(Ok(judge(pair, evidence, policy, &usage)));
     }
@@ -295,103 +290,120 @@ pub async fn can_i_release(
     // As producer: every consumer version there (deployed, or released and
     // still supported) that expects something of an interface this
     // component produces.
-    for interface in store.interfaces_of(component).await? {
-        let id = &interface.interface.id;
-        let consumers = store.deployed_consumers(id, environment).await?;
-        if consumers.is_empty() {
+    let mut producing: Option<(OwnedInterface, Option<String>)> = None;
+    for found in store
+        .consumer_pairs(component, version, environment)
+        .await?
+    {
+        if found.consumer.component == component {
             continue;
         }
-        let new_hash = store.bundle_hash_of(id, version).await?;
-        for consumer in consumers.into_iter().filter(|c| c.component != component) {
-            let pair = Pair {
-                interface: id.clone(),
-                producer: component.to_owned(),
-                producer_version: version.to_owned(),
-                consumer: consumer.component,
-                consumer_version: consumer.version,
-                built_against: consumer.built_against,
-            };
-            match judge_pair(
-                store,
-                cache,
-                limiter,
-                &interface,
-                pair,
-                new_hash.as_deref(),
-                Expected {
-                    uses: &consumer.uses,
-                    artifacts_hash: &consumer.artifacts_hash,
-                },
-            )
-            .await?
-            {
-                Ok(judged) => pairs.push(judged),
-                Err(pair) => gaps.push(Gap::InterfaceNotPublished {
-                    interface: pair.interface,
-                    consumer: pair.consumer,
-                    consumer_version: pair.consumer_version,
-                }),
+        let (interface, new_hash) = match producing.take() {
+            Some(p) if p.0.interface.id == found.interface => p,
+            _ => {
+                let Some(interface) = store.interface(&found.interface).await? else {
+                    continue;
+                };
+                let new_hash = store.bundle_hash_of(&found.interface, version).await?;
+                (interface, new_hash)
             }
+        };
+        let consumer = found.consumer;
+        let pair = Pair {
+            interface: found.interface,
+            producer: component.to_owned(),
+            producer_version: version.to_owned(),
+            consumer: consumer.component,
+            consumer_version: consumer.version,
+            built_against: consumer.built_against,
+        };
+        let judged = judge_pair(
+            store,
+            cache,
+            limiter,
+            &interface,
+            pair,
+            found.verification,
+            new_hash.as_deref(),
+            Expected {
+                uses: &consumer.uses,
+                artifacts_hash: &consumer.artifacts_hash,
+            },
+        )
+        .await?;
+        match judged {
+            Ok(judged) => pairs.push(judged),
+            Err(pair) => gaps.push(Gap::InterfaceNotPublished {
+                interface: pair.interface,
+                consumer: pair.consumer,
+                consumer_version: pair.consumer_version,
+            }),
         }
+        producing = Some((interface, new_hash));
     }
     // As consumer: every producer version in the environment (the one
     // deployed there, the ones released there and still supported) of
     // every interface this version expects something of, each its own pair.
-    for expectation in store.expectations_of(component, version).await? {
-        let artifacts_hash = treaty_store::content_hash(&expectation.artifacts);
-        let Some(interface) = store.interface(&expectation.interface).await? else {
-            continue;
-        };
-        let producer = interface.interface.component.clone();
-        if producer == component {
+    let mut consuming: Option<OwnedInterface> = None;
+    for found in store
+        .producer_pairs(component, version, environment)
+        .await?
+    {
+        if found.producer == component {
             continue;
         }
-        let producer_versions = store.versions_in(&producer, environment).await?;
-        if producer_versions.is_empty() {
+        let Some(producer_version) = found.producer_version else {
             gaps.push(Gap::ProducerNotDeployed {
-                interface: expectation.interface.clone(),
-                producer,
+                interface: found.interface,
+                producer: found.producer,
             });
             continue;
-        }
-        for producer_version in producer_versions {
-            let pair = Pair {
-                interface: expectation.interface.clone(),
-                producer: producer.clone(),
-                producer_version,
-                consumer: component.to_owned(),
-                consumer_version: version.to_owned(),
-                built_against: expectation.built_against.clone(),
-            };
-            let new_hash = store
-                .bundle_hash_of(&pair.interface, &pair.producer_version)
-                .await?;
-            match judge_pair(
-                store,
-                cache,
-                limiter,
-                &interface,
-                pair,
-                new_hash.as_deref(),
-                Expected {
-                    uses: &expectation.uses,
-                    artifacts_hash: &artifacts_hash,
-                },
-            )
-            .await?
-            {
-                Ok(judged) => pairs.push(judged),
-                Err(pair) => {
-                    let reason = format!(
-                        "{} {} runs in {environment} but never published {}",
-                        pair.producer, pair.producer_version, pair.interface
-                    );
-                    let policy = stored::policy_of(&interface.interface)?;
-                    let usage = usage_of(&pair, &expectation.uses)?;
-                    pairs.push(judge(pair, Evidence::Missing(reason), policy, &usage));
-                }
+        };
+        let interface = match consuming.take() {
+            Some(i) if i.interface.id == found.interface => i,
+            _ => match store.interface(&found.interface).await? {
+                Some(i) => i,
+                None => continue,
+            },
+        };
+        let pair = Pair {
+            interface: found.interface,
+            producer: found.producer,
+            producer_version,
+            consumer: component.to_owned(),
+            consumer_version: version.to_owned(),
+            built_against: found.built_against,
+        };
+        let new_hash = store
+            .bundle_hash_of(&pair.interface, &pair.producer_version)
+            .await?;
+        let judged = judge_pair(
+            store,
+            cache,
+            limiter,
+            &interface,
+            pair,
+            found.verification,
+            new_hash.as_deref(),
+            Expected {
+                uses: &found.uses,
+                artifacts_hash: &found.artifacts_hash,
+            },
+        )
+        .await?;
+        match judged {
+            Ok(judged) => pairs.push(judged),
+            Err(pair) => {
+                let reason = format!(
+                    "{} {} runs in {environment} but never published {}",
+                    pair.producer, pair.producer_version, pair.interface
+                );
+                let policy = stored::policy_of(&interface.interface)?;
+                let usage = usage_of(&pair, &found.uses)?;
+                pairs.push(judge(pair, Evidence::Missing(reason), policy, &usage));
             }
         }
+        consuming = Some(interface);
     }
     Ok(Verdict::new(component, version, environment, pairs, gaps))
 }

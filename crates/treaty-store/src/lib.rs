@@ -23,6 +23,8 @@
 //! branches and tags of versions, environments' Pact details);
 //! `sessions` the dashboard's sign-in sessions (kept by the hash of their
 //! id, ended by expiry, sign-out or the revocation of their token);
+//! `release_pairs` what can-i-release reads (the pairs a version would
+//! form in an environment, each with its deciding verification);
 //! `catalog` the dashboard catalog's reads (an interface's consumers and
 //! its latest versions);
 //! `proposals` the change proposals and waivers, their decisions and
@@ -67,6 +69,7 @@ mod pacts;
 mod proposal_batch;
 mod proposals;
 mod registry;
+mod release_pairs;
 mod released;
 mod scratch;
 mod sessions;
@@ -102,6 +105,7 @@ pub use proposals::{
     ProposalUpdate, TransitionRow,
 };
 pub use registry::{Component, InterfaceRecord, OwnedInterface};
+pub use release_pairs::{ConsumerPair, DecidingVerification, ProducerPair};
 pub use released::{Recorded, Release};
 pub use scratch::{drop_scratch_postgres, scratch_postgres_url};
 pub use sessions::{MAX_SESSION_SECRET, OpenedSession};

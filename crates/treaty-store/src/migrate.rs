@@ -33,6 +33,10 @@ const MIGRATIONS: &[&str] = &[
 /// works, as long as every build uses the same one.
 const MIGRATION_LOCK: &str = "7349127031";
 
+/// How long a pooled connection may have been idle and still be handed
+/// out without a ping first.
+const IDLE_BEFORE_PING: std::time::Duration = std::time::Duration::from_secs(2);
+
 /// A pool of at most `max` connections to `url`; SQLite's connections
 /// are set up for durability and for readers beside one writer.
 async fn connect(url: &str, sqlite: bool, max: u32) -> Result<AnyPool, StoreError> {
@@ -41,6 +45,20 @@ async fn connect(url: &str, sqlite: bool, max: u32) -> Result<AnyPool, StoreErro
         .min_connections(u32::from(max == 1))
         .idle_timeout(if max == 1 { None } else { Some(std::time::Duration::from_secs(600)) })
         .acquire_timeout(std::time::Duration::from_secs(10))
+        // sqlx pings every connection it hands out, and again when it is
+        // given back: a round trip per query more (to the database, or to
+        // SQLite's worker thread). A connection used a moment ago is alive;
+        // one idle longer (its server restarted, a firewall dropped it) is
+        // still checked before use, and replaced if dead.
+        .test_before_acquire(false)
+        .before_acquire(|conn, meta| {
+            Box::pin(async move {
+                if meta.idle_for >= IDLE_BEFORE_PING {
+                    sqlx::Connection::ping(conn).await?;
+                }
+                Ok(true)
+            })
+        })
         .after_connect(move |conn, _| {
             Box::pin(async move {
                 if sqlite {

@@ -39,6 +39,28 @@ pub struct VerificationRecord {
 
 const VERIFICATION_SELECT: &str = "SELECT id, interface_id, provider_version, consumer_id, consumer_version, success, details, recorded_by, recorded_at FROM verifications";
 
+/// Which of a pair's verifications decides it: the one recorded last.
+/// NULLS LAST: a row without a number (from a broker of an older build
+/// during an upgrade) sorts the same way on both databases.
+const DECIDING_ORDER: &str = "ORDER BY seq DESC NULLS LAST LIMIT 1";
+
+/// The columns `verification_id` and `verification_success` of the
+/// verification deciding the pair the SQL expressions name (a
+/// [`DECIDING_ORDER`] lookup each), for a query that reads pairs.
+pub(crate) fn deciding_verification_columns(
+    interface: &str,
+    provider_version: &str,
+    consumer: &str,
+    consumer_version: &str,
+) -> String {
+    let pair = format!(
+        "FROM verifications v WHERE v.interface_id = {interface} AND v.provider_version = {provider_version} AND v.consumer_id = {consumer} AND v.consumer_version = {consumer_version} {DECIDING_ORDER}"
+    );
+    format!(
+        "(SELECT v.id {pair}) AS verification_id, (SELECT v.success {pair}) AS verification_success"
+    )
+}
+
 impl Store {
     /// Records a verification result; returns its id once it is
     /// committed (on SQLite together with the writes waiting at the same
@@ -99,10 +121,8 @@ impl Store {
         consumer: &str,
         consumer_version: &str,
     ) -> Result<Option<VerificationRecord>, StoreError> {
-        // NULLS LAST: a row without a number (from a broker of an older
-        // build during an upgrade) sorts the same way on both databases.
         let row = sqlx::query(&format!(
-            "{VERIFICATION_SELECT} WHERE interface_id = $1 AND provider_version = $2 AND consumer_id = $3 AND consumer_version = $4 ORDER BY seq DESC NULLS LAST LIMIT 1"
+            "{VERIFICATION_SELECT} WHERE interface_id = $1 AND provider_version = $2 AND consumer_id = $3 AND consumer_version = $4 {DECIDING_ORDER}"
         ))
         .bind(interface)
         .bind(provider_version)

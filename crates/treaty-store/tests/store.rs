@@ -319,6 +319,74 @@ async fn scenario(store: &Store) -> Result<(), StoreError> {
         store.versions_in("checkout-web", "production").await?,
         vec!["6".to_owned(), "7".to_owned()]
     );
+    // What can-i-release reads, one query per direction: the same pairs,
+    // each with the verification `latest_verification` finds.
+    let as_producer = store
+        .consumer_pairs("payments-svc", "1.1.0", "production")
+        .await?;
+    let deciding = store
+        .latest_verification("payments-api", "1.1.0", "checkout-web", "7")
+        .await?
+        .map(|v| (v.id, v.verification.success));
+    assert!(deciding.is_some());
+    assert_eq!(
+        as_producer
+            .iter()
+            .map(|p| (
+                p.interface.as_str(),
+                &p.consumer,
+                p.verification.clone().map(|v| (v.id, v.success))
+            ))
+            .collect::<Vec<_>>(),
+        vec![(
+            "payments-api",
+            &store
+                .deployed_consumers("payments-api", "production")
+                .await?[0],
+            deciding
+        )]
+    );
+    let unverified = store
+        .consumer_pairs("payments-svc", "9.9.9", "production")
+        .await?;
+    assert_eq!(unverified.len(), 1);
+    assert_eq!(unverified[0].verification, None);
+    let producers = |pairs: Vec<treaty_store::ProducerPair>| {
+        pairs
+            .into_iter()
+            .map(|p| {
+                (
+                    p.producer,
+                    p.producer_version,
+                    p.verification.map(|v| v.success),
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        producers(
+            store
+                .producer_pairs("checkout-web", "7", "production")
+                .await?
+        ),
+        vec![(
+            "payments-svc".to_owned(),
+            Some("1.1.0".to_owned()),
+            Some(true)
+        )]
+    );
+    // No version of the producer there: the expectation, without one.
+    store.create_environment("staging", 20).await?;
+    assert_eq!(
+        producers(store.producer_pairs("checkout-web", "7", "staging").await?),
+        vec![("payments-svc".to_owned(), None, None)]
+    );
+    assert!(
+        store
+            .producer_pairs("checkout-web", "6", "production")
+            .await?
+            .is_empty()
+    );
     let released: Vec<String> = store
         .released("production", Some("checkout-web"), ("", ""), 10)
         .await?
