@@ -122,6 +122,18 @@ impl<'a> Normalizer<'a> {
         }
         // Follow chains of pure references to the schema with content.
         if let Some(reference) = pure_ref(node, self.dialect) {
+            // A reference within this file to a place whose schema is built
+            // (or being built) already, as most of the thousands of `$ref`s
+            // to a few hundred components are: following it again would
+            // find the same schema after a scan of the components and
+            // copies of both names.
+            if let (None, target) = split_ref(reference)
+                && !reference.contains("://")
+                && let Some(id) = self.located(file, target)
+            {
+                self.locate(file, pointer, id);
+                return Ok(id);
+            }
             let (target_file, target_ptr) =
                 self.follow(file, reference, node.span, &mut Vec::new())?;
             let id = self.schema_at(&target_file, &target_ptr, node.span)?;
