@@ -91,12 +91,17 @@ impl<'a> Normalizer<'a> {
         self.by_location.get(file)?.get(pointer).copied()
     }
 
-    /// Records that the schema at `pointer` in `file` is `id`.
+    /// Records that the schema at `pointer` in `file` is `id`: one lookup
+    /// of the file (this runs for every schema and every reference), the
+    /// shared name made only for a file not seen yet.
     fn locate(&mut self, file: &str, pointer: &str, id: SchemaId) {
-        let file = self.file_name(file);
-        if let Some(in_file) = self.by_location.get_mut(&file) {
+        if let Some(in_file) = self.by_location.get_mut(file) {
             in_file.insert(pointer.to_owned(), id);
+            return;
         }
+        let mut in_file = FxHashMap::default();
+        in_file.insert(pointer.to_owned(), id);
+        self.by_location.insert(Arc::from(file), in_file);
     }
 
     /// `file` as the schemas read from it share it (one allocation per
