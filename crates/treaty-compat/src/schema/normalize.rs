@@ -139,9 +139,18 @@ impl<'a> Normalizer<'a> {
                 self.locate(file, pointer, id);
                 return Ok(id);
             }
-            let (target_file, target_ptr) =
-                self.follow(file, reference, node.span, &mut Vec::new())?;
-            let id = self.schema_at(&target_file, &target_ptr, node.span)?;
+            // The schema is taken (or built) from the node the chain ends
+            // at, not looked up again by its pointer (another scan of the
+            // components for each one built).
+            let id = self.follow_then(
+                file,
+                reference,
+                node.span,
+                &mut Vec::new(),
+                |this, target_file, target_ptr, target| {
+                    this.schema(&target_file, &target_ptr, target)
+                },
+            )?;
             self.locate(file, pointer, id);
             return Ok(id);
         }
@@ -220,6 +229,21 @@ impl<'a> Normalizer<'a> {
         at: Span,
         seen: &mut Vec<(String, String)>,
     ) -> Result<(String, String), CompatError> {
+        self.follow_then(file, reference, at, seen, |_, file, pointer, _| {
+            Ok((file, pointer))
+        })
+    }
+
+    /// [`Self::follow`], then `last` with the location reached and the
+    /// node there.
+    fn follow_then<T>(
+        &mut self,
+        file: &str,
+        reference: &str,
+        at: Span,
+        seen: &mut Vec<(String, String)>,
+        last: impl FnOnce(&mut Self, String, String, &Node) -> Result<T, CompatError>,
+    ) -> Result<T, CompatError> {
         if reference.contains("://") {
             return Err(self.error(
                 "remote-ref",
@@ -254,9 +278,9 @@ impl<'a> Normalizer<'a> {
         if let Some(next) = pure_ref(target, self.dialect) {
             let span = target.span;
             let next = next.to_owned();
-            return self.follow(&target_file, &next, span, seen);
+            return self.follow_then(&target_file, &next, span, seen, last);
         }
-        Ok((target_file, pointer.to_owned()))
+        last(self, target_file, pointer.to_owned(), target)
     }
 
     pub(super) fn child(
