@@ -16,7 +16,8 @@ The train is published through the API (`PUT /api/v1/trains/bench`); the
 100,000 records are then written straight into the SQLite store with
 python's sqlite3 while the broker is stopped (as bench/broker.py seeds its
 store), with the newest run of each criterion and version in
-train_evidence_latest as the broker keeps it; the broker restarts on it.
+train_evidence_latest, and that run's records in train_evidence_newest, as
+the broker keeps them; the broker restarts on it.
 
 Usage: python3 bench/gate.py [--treaty BINARY] [--requests N]
 (build it first: cargo build --release -p treaty-cli)"""
@@ -124,6 +125,8 @@ def seed(db):
                 latest.append(("bench", subject, comp(i), f"1.0.{v}", f"run-{v}-{RUNS - 1}", at))
     con.executemany("INSERT INTO train_evidence (id, train_id, subject, component, version, run, measurements, recorded_at, recorded_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
     con.executemany("INSERT INTO train_evidence_latest (train_id, subject, component, version, run, recorded_at) VALUES (?, ?, ?, ?, ?, ?)", latest)
+    # The newest runs' records apart, as `record_evidence` keeps them.
+    con.execute("INSERT INTO train_evidence_newest SELECT e.id, e.train_id, e.subject, e.component, e.version, e.run, e.measurements, e.recorded_at, e.recorded_by FROM train_evidence_latest l CROSS JOIN train_evidence e WHERE e.train_id = l.train_id AND e.subject = l.subject AND e.component = l.component AND e.version = l.version AND e.run = l.run")
     con.commit(); con.close()
     return n
 

@@ -196,19 +196,9 @@ async fn not_found() -> axum::response::Response {
 /// What one broker process keeps between requests and shares with its
 /// escalation timers and status digests, so that each is held once:
 /// trains' evidence as the gate decoded it, by evidence generation.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Kept {
     pub(crate) evidence: Arc<routes::trains::gate::EvidenceCache>,
-}
-
-impl Default for Kept {
-    fn default() -> Kept {
-        Kept {
-            evidence: Arc::new(crate::remembered::Remembered::new(
-                routes::trains::gate::KEPT_TRAINS,
-            )),
-        }
-    }
 }
 
 /// The whole application, keeping its own.

@@ -27,6 +27,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0013_blockers.sql"),
     include_str!("../migrations/0014_evidence_generation.sql"),
     include_str!("../migrations/0015_digests.sql"),
+    include_str!("../migrations/0016_evidence_newest.sql"),
 ];
 
 /// Held by the PostgreSQL connection that migrates; any fixed number

@@ -260,6 +260,29 @@ impl Store {
                     .bind(now)
                     .execute(&mut *conn)
                     .await?;
+                // The upsert above holds the subject's row of
+                // `train_evidence_latest` until COMMIT, so its run is the
+                // one these two statements keep apart, whatever another
+                // broker records at once.
+                sqlx::query("DELETE FROM train_evidence_newest WHERE train_id = $1 AND subject = $2 AND component = $3 AND version = $4 AND run <> (SELECT l.run FROM train_evidence_latest l WHERE l.train_id = $1 AND l.subject = $2 AND l.component = $3 AND l.version = $4)")
+                    .bind(&e.train)
+                    .bind(&e.subject)
+                    .bind(&e.component)
+                    .bind(&e.version)
+                    .execute(&mut *conn)
+                    .await?;
+                sqlx::query("INSERT INTO train_evidence_newest (id, train_id, subject, component, version, run, measurements, recorded_at, recorded_by) SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9 FROM train_evidence_latest l WHERE l.train_id = $2 AND l.subject = $3 AND l.component = $4 AND l.version = $5 AND l.run = $6")
+                    .bind(&id)
+                    .bind(&e.train)
+                    .bind(&e.subject)
+                    .bind(&e.component)
+                    .bind(&e.version)
+                    .bind(&e.run)
+                    .bind(&e.measurements)
+                    .bind(now)
+                    .bind(&recorded_by)
+                    .execute(&mut *conn)
+                    .await?;
                 sqlx::query("INSERT INTO train_evidence_generation (train_id, generation) VALUES ($1, 1) ON CONFLICT (train_id) DO UPDATE SET generation = train_evidence_generation.generation + 1")
                     .bind(&e.train)
                     .execute(&mut *conn)
@@ -290,11 +313,10 @@ impl Store {
     /// version of `train`: what the gate judges (older runs never decide).
     pub async fn latest_evidence(&self, train: &str) -> Result<Vec<EvidenceRow>, StoreError> {
         let rows = sqlx::query(
-            // From the newest runs to their records, by index: CROSS JOIN
-            // fixes that order on SQLite, whose planner (without
-            // statistics) scanned every record of the train instead, 30
-            // times slower with 100,000 of them. In no particular order.
-            "SELECT e.id, e.train_id, e.subject, e.component, e.version, e.run, e.measurements, e.recorded_at, e.recorded_by FROM train_evidence_latest l CROSS JOIN train_evidence e WHERE l.train_id = $1 AND e.train_id = l.train_id AND e.subject = l.subject AND e.component = l.component AND e.version = l.version AND e.run = l.run",
+            // The newest runs' records are kept apart (migration 16): read
+            // through `train_evidence`, they lay among the older runs' on
+            // every page. In no particular order.
+            "SELECT id, train_id, subject, component, version, run, measurements, recorded_at, recorded_by FROM train_evidence_newest WHERE train_id = $1",
         )
         .bind(train)
         .fetch_all(&self.pool)

@@ -20,6 +20,7 @@ use treaty_core::risk::ItemRisk;
 use treaty_evidence::{Entry, Measurement, Report, ReportFormat};
 use treaty_store::{EvidenceRow, MAX_PROPOSAL_PAGE, ProposalRecord};
 
+pub(crate) use super::kept_evidence::EvidenceCache;
 use super::{content_of, existing_train};
 use crate::AppState;
 use crate::api::{TrainContent, check_id};
@@ -203,7 +204,7 @@ pub(crate) async fn gather(
 ) -> Result<GateFacts> {
     let content = decoded(train)?;
     let started = std::time::Instant::now();
-    let stored = stored_and_decoded(store, kept, &train.train).await?;
+    let stored = kept.newest_runs(store, &train.train).await?;
     let read_rows = started.elapsed();
     let verified = verification_evidence(store, &content, &shipping).await?;
     // In recorded order (a stable sort: the stored records are already).
@@ -399,35 +400,6 @@ fn deciding(
         .filter(|(i, _)| keep.contains(i))
         .map(|(_, r)| r.clone())
         .collect()
-}
-
-/// Decoded evidence kept by (train, evidence generation): a train's
-/// stored evidence changes only by new records, each of which moves its
-/// generation, so what was decoded for a generation stays true for it.
-pub(crate) type EvidenceCache =
-    crate::remembered::Remembered<(String, i64), std::sync::Arc<Vec<EvidenceRecord>>>;
-
-/// Trains whose decoded evidence a broker keeps, at most.
-pub(crate) const KEPT_TRAINS: usize = 16;
-
-/// The newest runs' records of `train`, decoded, in recorded order: from
-/// `kept` when its generation has not moved (one row read), else read and
-/// decoded and kept. Read after the generation, the records are at least
-/// as new as it says; a later read with a newer generation reads again.
-async fn stored_and_decoded(
-    store: &treaty_store::Store,
-    kept: &EvidenceCache,
-    train: &str,
-) -> Result<std::sync::Arc<Vec<EvidenceRecord>>> {
-    let key = (train.to_owned(), store.evidence_generation(train).await?);
-    if let Some(records) = kept.get(&key) {
-        return Ok(records);
-    }
-    let mut records = stored_evidence(store.latest_evidence(train).await?)?;
-    records.sort_by_key(|r| r.recorded_at);
-    let records = std::sync::Arc::new(records);
-    kept.put(key, records.clone());
-    Ok(records)
 }
 
 /// Decoded train contents, by content hash: decoding a large train's JSON

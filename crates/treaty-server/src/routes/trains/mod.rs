@@ -24,6 +24,7 @@ use crate::error::{ApiError, ErrorBody, Json};
 mod blockers;
 mod evidence;
 pub(crate) mod gate;
+mod kept_evidence;
 mod overrides;
 mod stream;
 
