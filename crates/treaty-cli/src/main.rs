@@ -25,10 +25,11 @@ mod sarif;
 use std::process::ExitCode;
 
 /// mimalloc (its v2 allocator) rather than the system's: `treaty diff` of
-/// the Stripe pair spends a third of its time allocating and freeing with
-/// glibc's, and takes about 0.6x the time with this one; the broker's gate
-/// answers faster too. Its v3 allocator kept 15 MB more on that diff.
-/// Figures in docs/PERFORMANCE.md ("A faster allocator").
+/// the Stripe pair takes two thirds of the time it takes with glibc's,
+/// much of which went to allocating and freeing; the broker's gate answers
+/// faster too. Its v3 allocator peaked 14-18 MB higher on that diff and
+/// over issue 11's limit on two large publishes. Figures in
+/// docs/PERFORMANCE.md ("A faster allocator, once the broker holds less").
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
