@@ -227,9 +227,11 @@ fn a_review_on_the_broker_counts_its_escalations_and_approved_overrides() -> Tes
         .iter()
         .filter_map(|e| e["text"].as_str())
         .collect();
+    // Dated by the broker's clock, as every decision is: 17 January, after
+    // the train's feature freeze.
     assert_eq!(
         approvals,
-        ["payments approved proposal cp-1 on `payments-api`"],
+        ["payments approved proposal cp-1 on `payments-api`, after feature freeze"],
         "{jan:#}"
     );
     let observations: Vec<&str> = jan["lessons"]

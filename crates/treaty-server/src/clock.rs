@@ -1,7 +1,8 @@
 //! The broker's clock, injected: the system's, or for tests a moment kept
-//! in a file (`treaty serve --test-clock FILE`). The escalation timers,
-//! the notifications they queue and deliver, and the gate read it; the
-//! rest of the broker reads [`crate::now_ms`].
+//! in a file (`treaty serve --test-clock FILE`). Everything the broker
+//! dates reads it: every write through the API (decisions, proposals,
+//! tokens, verifications, deployments...), the escalation timers, the
+//! notifications and their delivery, the gate, the dashboard's sessions.
 //!
 //! A test clock is a file holding an RFC 3339 moment (`2027-01-16T09:00:00Z`)
 //! and advancing in real time from when the file was last written: a test

@@ -163,9 +163,9 @@ pub struct AppState {
     pub(crate) evidence: Arc<routes::trains::gate::EvidenceCache>,
 }
 
-/// Unix milliseconds now, on the system clock: where the broker reads the
-/// time, except the escalation timers, notification delivery and the gate,
-/// which read the injected [`clock::Clock`] (tests set it).
+/// Unix milliseconds now, on the system clock. The broker itself reads the
+/// injected [`clock::Clock`] (`Config::clock`, which tests set); this is
+/// for what runs without a broker (`treaty token recover-admin`).
 pub fn now_ms() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)

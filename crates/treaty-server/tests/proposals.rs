@@ -391,3 +391,46 @@ async fn two_brokers_deciding_at_once_answer_as_one() -> TestResult {
     }
     Ok(())
 }
+
+/// A broker on a test clock dates what it writes by that clock: the
+/// proposal, each decision and each transition, as the escalation timers
+/// and the gate already were (a test can place an approval in time).
+#[tokio::test]
+async fn decisions_are_dated_by_the_brokers_clock() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let clock = dir.path().join("clock");
+    std::fs::write(&clock, "2031-05-06T07:08:09Z\n")?;
+    let set = 1_935_817_689_000_i64; // 2031-05-06T07:08:09Z
+    let b = sqlite(Config {
+        clock: treaty_server::clock::Clock::file(&clock),
+        ..Config::default()
+    })
+    .await?;
+    let t = set_up(&b).await?;
+    let cp = b
+        .expect(
+            201,
+            "POST",
+            "/api/v1/proposals",
+            Some(&t.payments),
+            Some(breaking("SEK removed")),
+        )
+        .await?;
+    let id = cp["id"].as_str().ok_or("id")?.to_owned();
+    let hash = cp["change_set"].as_str().ok_or("hash")?.to_owned();
+    let v = decide(&b, 200, &t.checkout, &id, "approve", &hash).await?;
+    // The clock advances in real time from when the file was written.
+    let near = |at: &Value| {
+        at.as_i64()
+            .is_some_and(|at| (set..set + 60_000).contains(&at))
+    };
+    assert!(near(&v["created_at"]), "{v}");
+    let decisions = v["decisions"].as_array().ok_or("decisions")?;
+    assert!(
+        !decisions.is_empty() && decisions.iter().all(|d| near(&d["at"])),
+        "{v}"
+    );
+    let transitions = v["transitions"].as_array().ok_or("transitions")?;
+    assert!(transitions.iter().all(|t| near(&t["at"])), "{v}");
+    Ok(())
+}

@@ -164,7 +164,12 @@ fn serve(options: ServeOptions) -> Result<()> {
         eprintln!("TREATY_LOG_KEY={}", signer.verifier().to_text());
         let mut options = options;
         options.config.log_signer = Some(signer);
-        if let Some(token) = store.bootstrap(treaty_server::now_ms()).await? {
+        let now = options
+            .config
+            .clock
+            .now_ms()
+            .map_err(|e| Failure(e.to_string()))?;
+        if let Some(token) = store.bootstrap(now).await? {
             eprintln!(
                 "first start: an admin token for team `{}` was created; it is shown this once \
                  (lost it? `treaty token recover-admin` on this machine issues another):",

@@ -7,10 +7,10 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::common::{Result, existing_team, written_status};
+use crate::AppState;
 use crate::api::{Component, NewComponent, Page, PageQuery, check_id, page};
 use crate::auth::Caller;
 use crate::error::{ErrorBody, Json};
-use crate::{AppState, now_ms};
 
 pub(super) fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -37,7 +37,7 @@ async fn put_component(
     existing_team(&state, &body.team).await?;
     let w = state
         .store
-        .create_component(&id, &body.team, now_ms())
+        .create_component(&id, &body.team, state.config.clock.now_ms()?)
         .await?;
     Ok((
         written_status(w),

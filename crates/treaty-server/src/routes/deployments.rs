@@ -10,12 +10,12 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::common::{Result, bare_page, existing_component, existing_environment};
+use crate::AppState;
 use crate::api::{
     Deployment, NewDeployment, NewUndeployment, PageQuery, Undeployed, check_id, page,
 };
 use crate::auth::Caller;
 use crate::error::{ErrorBody, Json};
-use crate::{AppState, now_ms};
 
 pub(super) fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -72,7 +72,7 @@ async fn create_deployment(
     )?;
     let by = p.team.clone();
     existing_environment(&state, &body.environment).await?;
-    let now = now_ms();
+    let now = state.config.clock.now_ms()?;
     let id = state
         .store
         .record_deployment(&body.component, &body.environment, &body.version, &by, now)
@@ -111,7 +111,11 @@ async fn create_undeployment(
     existing_environment(&state, &body.environment).await?;
     let undeployed = state
         .store
-        .record_undeployment(&body.component, &body.environment, now_ms())
+        .record_undeployment(
+            &body.component,
+            &body.environment,
+            state.config.clock.now_ms()?,
+        )
         .await?;
     Ok(Json(Undeployed {
         component: body.component,

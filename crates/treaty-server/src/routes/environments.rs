@@ -8,10 +8,10 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::common::{Result, bare_page, written_status};
+use crate::AppState;
 use crate::api::{Environment, PageQuery, check_id, page};
 use crate::auth::Caller;
 use crate::error::{ErrorBody, Json};
-use crate::{AppState, now_ms};
 
 pub(super) fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -29,7 +29,10 @@ async fn put_environment(
 ) -> Result<(StatusCode, Json<Environment>)> {
     caller.admin()?;
     check_id("id", &id, false)?;
-    let w = state.store.create_environment(&id, now_ms()).await?;
+    let w = state
+        .store
+        .create_environment(&id, state.config.clock.now_ms()?)
+        .await?;
     Ok((
         written_status(w),
         Json(Environment {

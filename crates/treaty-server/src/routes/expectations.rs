@@ -10,12 +10,12 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::common::{Result, existing_component, existing_interface, written_status};
+use crate::AppState;
 use crate::api::{
     Expectation, MAX_ARTIFACTS, MAX_USE_LEN, MAX_USES, NewExpectation, Uses, check_id,
 };
 use crate::auth::Caller;
 use crate::error::{ApiError, ErrorBody, Json};
-use crate::{AppState, now_ms};
 
 pub(super) fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -106,7 +106,10 @@ async fn put_expectation(
         artifacts: serde_json::to_string(&body.artifacts)
             .map_err(|e| ApiError::Internal(e.to_string()))?,
     };
-    let w = state.store.put_expectation(&record, now_ms()).await?;
+    let w = state
+        .store
+        .put_expectation(&record, state.config.clock.now_ms()?)
+        .await?;
     Ok((
         written_status(w),
         Json(Expectation {

@@ -13,7 +13,7 @@ use crate::api::{Interface, NewInterface, Page, PageQuery, check_id, page};
 use crate::auth::Caller;
 use crate::error::{ApiError, ErrorBody, Json};
 
-use crate::{AppState, now_ms};
+use crate::AppState;
 
 pub(super) fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -67,7 +67,10 @@ async fn put_interface(
         &format!("component `{}`", component.id),
     )?;
     let record = interface_record(id, component.id, body)?;
-    let w = state.store.create_interface(&record, now_ms()).await?;
+    let w = state
+        .store
+        .create_interface(&record, state.config.clock.now_ms()?)
+        .await?;
     Ok((
         written_status(w),
         Json(

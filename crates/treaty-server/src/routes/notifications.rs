@@ -9,6 +9,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::common::Result;
+use crate::AppState;
 use crate::api::{
     Notification, NotificationDetail, NotificationQuery, Page, Queued, SetWebhook, WebhookSettings,
     check_id, page,
@@ -16,7 +17,6 @@ use crate::api::{
 use crate::auth::Caller;
 use crate::error::{ApiError, ErrorBody, Json};
 use crate::webhooks::address::check_url;
-use crate::{AppState, now_ms};
 
 pub(super) fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -127,7 +127,10 @@ async fn ping(
         text: &format!("Treaty: a test notification for team `{id}`; its webhook works."),
         data: serde_json::json!({ "team": id }),
     };
-    let queued = state.store.enqueue_event(&id, &event, now_ms()).await?;
+    let queued = state
+        .store
+        .enqueue_event(&id, &event, state.config.clock.now_ms()?)
+        .await?;
     let id = queued.ok_or_else(|| {
         ApiError::Conflict(format!(
             "team `{id}` has no webhook: set one with `PUT /api/v1/teams/{id}/webhook`"

@@ -11,10 +11,10 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::common::{Result, existing_component, existing_environment};
+use crate::AppState;
 use crate::api::{NewRelease, Page, PageQuery, Release, ReleasesQuery, check_id, page};
 use crate::auth::Caller;
 use crate::error::{ApiError, ErrorBody, Json};
-use crate::{AppState, now_ms};
 
 pub(super) fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -96,7 +96,7 @@ async fn create_release(
             &body.environment,
             &body.version,
             &by,
-            now_ms(),
+            state.config.clock.now_ms()?,
         )
         .await?;
     tracing::info!(component = %body.component, version = %body.version, environment = %body.environment, ?recorded, "release recorded");
@@ -141,7 +141,7 @@ async fn end_support(
     )?;
     let (ended, _) = state
         .store
-        .end_support(&id, now_ms())
+        .end_support(&id, state.config.clock.now_ms()?)
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("release `{id}` does not exist")))?;
     Ok(Json(ended.into()))

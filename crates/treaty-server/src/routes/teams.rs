@@ -6,10 +6,10 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::common::Result;
+use crate::AppState;
 use crate::api::{NewTeam, Page, PageQuery, Team, check_id, page};
 use crate::auth::Caller;
 use crate::error::{ApiError, ErrorBody, Json};
-use crate::{AppState, now_ms};
 
 pub(super) fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(create_team, list_teams))
@@ -47,7 +47,12 @@ async fn create_team(
     let webhook = check_new_team(&body, &state.config.webhooks.allow)?;
     state
         .store
-        .create_team_with_webhook(&body.id, &body.name, webhook.as_deref(), now_ms())
+        .create_team_with_webhook(
+            &body.id,
+            &body.name,
+            webhook.as_deref(),
+            state.config.clock.now_ms()?,
+        )
         .await?;
     Ok((
         StatusCode::CREATED,

@@ -10,10 +10,10 @@ use utoipa_axum::routes;
 
 use super::common::{Result, existing_team};
 use super::log::receipt;
+use crate::AppState;
 use crate::api::{IssuedToken, NewToken, RevokedToken, WhoAmI, check_id};
 use crate::auth::Caller;
 use crate::error::{ApiError, ErrorBody, Json};
-use crate::{AppState, now_ms};
 
 pub(super) fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -57,7 +57,7 @@ async fn create_token(
     existing_team(&state, &body.team).await?;
     let issued = state
         .store
-        .issue_token(&body.team, &scopes, now_ms(), by)
+        .issue_token(&body.team, &scopes, state.config.clock.now_ms()?, by)
         .await?;
     tracing::info!(token = %issued.id, team = %body.team, "token issued");
     let log = receipt(&state, &issued.logged)?;
@@ -95,7 +95,11 @@ async fn revoke_token(
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("token `{id}` does not exist")))?;
     let by = actor(caller.write_as(&team, Scope::Publish, &format!("token `{id}`"))?);
-    if let Some(logged) = state.store.revoke_token(&id, now_ms(), by).await? {
+    if let Some(logged) = state
+        .store
+        .revoke_token(&id, state.config.clock.now_ms()?, by)
+        .await?
+    {
         state.tokens.clear();
         tracing::info!(token = %id, "token revoked");
         if !wants_representation(&headers) {

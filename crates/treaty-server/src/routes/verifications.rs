@@ -8,12 +8,12 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::common::{Result, existing_component, existing_interface};
+use crate::AppState;
 use crate::api::{
     MAX_DETAILS, NewVerification, Page, PageQuery, Verification, VerificationQuery, check_id, page,
 };
 use crate::auth::Caller;
 use crate::error::{ApiError, ErrorBody, Json};
-use crate::{AppState, now_ms};
 
 pub(super) fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(create_verification, list_verifications))
@@ -61,7 +61,7 @@ async fn create_verification(
         )));
     }
     let verification = treaty_store::Verification::from(body);
-    let now = now_ms();
+    let now = state.config.clock.now_ms()?;
     let id = state
         .store
         .record_verification(&verification, &recorded_by, now)

@@ -11,11 +11,11 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::common::{Result, existing_interface, written_status};
+use crate::AppState;
 use crate::api::{InterfaceVersion, Page, PageQuery, Published, SchemaBundle, check_id, page};
 use crate::auth::Caller;
 use crate::error::{ApiError, ErrorBody, Json};
 use crate::stored::{self, Row};
-use crate::{AppState, now_ms};
 
 pub(super) fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -160,7 +160,7 @@ async fn publish_version(
     let text = bundle.canonical();
     let w = state
         .store
-        .publish_version(&id, &version, &text, now_ms())
+        .publish_version(&id, &version, &text, state.config.clock.now_ms()?)
         .await?;
     tracing::info!(interface = %id, %version, created = w == Written::Created, "version published");
     Ok((

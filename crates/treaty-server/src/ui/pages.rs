@@ -66,6 +66,12 @@ impl From<treaty_store::StoreError> for UiError {
     }
 }
 
+impl From<crate::clock::ClockError> for UiError {
+    fn from(e: crate::clock::ClockError) -> UiError {
+        UiError::Api(e.into())
+    }
+}
+
 #[derive(Template)]
 #[template(path = "ui/error.html")]
 struct ErrorPage {

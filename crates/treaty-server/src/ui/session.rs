@@ -17,7 +17,7 @@ use treaty_store::{MAX_SESSION_SECRET, Principal};
 use super::forms;
 use super::pages::{Nav, UiError, render};
 use super::security::{csrf_token, same, same_origin};
-use crate::{AppState, now_ms};
+use crate::AppState;
 
 /// The session cookie.
 const SESSION_COOKIE: &str = "treaty_session";
@@ -73,7 +73,10 @@ impl FromRequestParts<AppState> for Visitor {
                 secret: None,
             });
         };
-        let principal = state.store.session(secret, now_ms()).await?;
+        let principal = state
+            .store
+            .session(secret, state.config.clock.now_ms()?)
+            .await?;
         Ok(Visitor {
             secret: principal.as_ref().map(|_| secret.to_owned()),
             principal,
@@ -195,7 +198,7 @@ pub(crate) async fn sign_in(
             )),
         );
     }
-    let now = now_ms();
+    let now = state.config.clock.now_ms()?;
     let ttl = i64::try_from(state.config.ui.session_ttl.as_millis()).unwrap_or(i64::MAX);
     let Some(opened) = state
         .store

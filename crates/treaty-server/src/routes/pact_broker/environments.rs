@@ -143,7 +143,7 @@ async fn create(
             &name,
             body.display_name.as_deref(),
             body.production,
-            crate::now_ms(),
+            state.config.clock.now_ms()?,
         )
         .await?;
     let status = match w {
@@ -201,7 +201,7 @@ async fn record_deployment(
     let p = caller.write_as(&c.team, Scope::Publish, &format!("pacticipant `{name}`"))?;
     let recorded_by = p.team.clone();
     let env = environment_of(&state, &uuid).await?;
-    let now = crate::now_ms();
+    let now = state.config.clock.now_ms()?;
     let id = state
         .store
         .record_deployment(&name, &env, &version, &recorded_by, now)
@@ -366,7 +366,10 @@ async fn end_deployed(
         Scope::Publish,
         &format!("pacticipant `{}`", d.component),
     )?;
-    state.store.end_deployment(&d, crate::now_ms()).await?;
+    state
+        .store
+        .end_deployment(&d, state.config.clock.now_ms()?)
+        .await?;
     let body = deployed_json(
         &state,
         &base,

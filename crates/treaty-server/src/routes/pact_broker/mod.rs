@@ -64,6 +64,12 @@ impl From<treaty_store::StoreError> for PactError {
     }
 }
 
+impl From<crate::clock::ClockError> for PactError {
+    fn from(e: crate::clock::ClockError) -> PactError {
+        PactError(e.into())
+    }
+}
+
 impl IntoResponse for PactError {
     fn into_response(self) -> Response {
         let message = self.0.to_string();
@@ -220,7 +226,7 @@ pub(super) async fn own_component(state: &AppState, caller: &Caller, name: &str)
             caller.create_as(&team, Scope::Publish, &what)?;
             state
                 .store
-                .create_component(name, &team, crate::now_ms())
+                .create_component(name, &team, state.config.clock.now_ms()?)
                 .await?;
         }
     }

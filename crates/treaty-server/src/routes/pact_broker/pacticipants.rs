@@ -293,7 +293,7 @@ async fn label(
         check_label("tags", t)?;
     }
     own_component(state, caller, name).await?;
-    let now = crate::now_ms();
+    let now = state.config.clock.now_ms()?;
     let w = state
         .store
         .label_component_version(name, version, branch, tags, now)

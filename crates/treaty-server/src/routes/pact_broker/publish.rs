@@ -174,7 +174,10 @@ async fn publish(state: &AppState, caller: &Caller, p: Publication<'_>) -> PactR
         branch: p.branch.map(str::to_owned),
         tags: p.tags.to_vec(),
     };
-    Ok(state.store.publish_pact(&new, crate::now_ms()).await?)
+    Ok(state
+        .store
+        .publish_pact(&new, state.config.clock.now_ms()?)
+        .await?)
 }
 
 #[derive(Debug, Deserialize)]

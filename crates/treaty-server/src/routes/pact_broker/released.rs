@@ -82,7 +82,13 @@ async fn record_release(
     let env = environment_of(&state, &uuid).await?;
     let (release, recorded) = state
         .store
-        .record_release(&name, &env, &version, &recorded_by, crate::now_ms())
+        .record_release(
+            &name,
+            &env,
+            &version,
+            &recorded_by,
+            state.config.clock.now_ms()?,
+        )
         .await?;
     tracing::info!(component = %name, version = %version, environment = %env, ?recorded, "release recorded");
     let status = match recorded {
@@ -180,7 +186,7 @@ async fn end_support(
     )?;
     let (ended, _) = state
         .store
-        .end_support(&r.id, crate::now_ms())
+        .end_support(&r.id, state.config.clock.now_ms()?)
         .await?
         .ok_or_else(|| {
             PactError(ApiError::NotFound(format!(

@@ -260,7 +260,7 @@ async fn publish_results(
     if details.len() > MAX_DETAILS {
         details = json!({"note": format!("the verifier's report was over {MAX_DETAILS} bytes and was not kept")}).to_string();
     }
-    let now = crate::now_ms();
+    let now = state.config.clock.now_ms()?;
     let ids = state
         .store
         .record_pact_verification(

@@ -24,13 +24,13 @@ use utoipa_axum::routes;
 use self::input::{MAX_TEXT, MAX_TITLE, impact_bounds, text, waiver_terms};
 use super::common::{Result, existing_interface, existing_team};
 use super::log::receipt;
+use crate::AppState;
 use crate::api::{
     self, NewChangeSet, NewProposal, NewProposalDecision, NewProposalState, Page, ProposalQuery,
     check_id,
 };
 use crate::auth::Caller;
 use crate::error::{ApiError, ErrorBody, Json};
-use crate::{AppState, now_ms};
 
 pub(super) fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -129,7 +129,7 @@ async fn create_proposal(
         )));
     }
     text("title", &body.title, MAX_TITLE)?;
-    let now = now_ms();
+    let now = state.config.clock.now_ms()?;
     let (change_set, rollback) = if kind == "waiver" {
         let expires = waiver_terms(&body, now)?;
         let hash = governance::waiver_terms_hash(
@@ -416,7 +416,7 @@ pub(crate) async fn decide_as(
         "a proposal",
     )?;
     let by = actor(principal);
-    let now = now_ms();
+    let now = state.config.clock.now_ms()?;
     let key = id.clone();
     update(state, &key, now, move |p| {
         let current = judge::stored_state(p)?;
@@ -521,7 +521,7 @@ async fn move_state(
         ))
     })?;
     text("reason", &body.reason, MAX_TEXT)?;
-    let now = now_ms();
+    let now = state.config.clock.now_ms()?;
     let key = id.clone();
     update(&state, &key, now, move |p| {
         let from = judge::stored_state(p)?;
@@ -597,7 +597,7 @@ async fn replace_change_set(
     }
     impact_bounds(&body.impact)?;
     text("reason", &body.reason, MAX_TEXT)?;
-    let now = now_ms();
+    let now = state.config.clock.now_ms()?;
     let key = id.clone();
     update(&state, &key, now, move |p| {
         if p.proposal.change_set == body.change_set {
