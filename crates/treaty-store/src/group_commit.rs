@@ -26,18 +26,30 @@ use crate::{Store, StoreError};
 /// Most writes in one group; the rest wait for the next.
 const MAX_GROUP: usize = 256;
 
-/// Requests waiting for their group, and the turn to write one.
+/// Requests waiting for their group, and the turns to write one.
 pub(crate) struct GroupQueue<Q> {
     waiting: Mutex<Vec<Q>>,
-    turn: Arc<tokio::sync::Mutex<()>>,
+    turns: Arc<tokio::sync::Semaphore>,
+}
+
+impl<Q> GroupQueue<Q> {
+    /// A queue whose groups are written `turns` at a time. SQLite writes
+    /// one transaction at a time, so one turn; on PostgreSQL a second group
+    /// is read, decided and written up to what it must wait for (the rows
+    /// the first one locked, the decision log's turn) while the first one
+    /// commits, as two brokers on one database do, so the cores are not
+    /// idle during a commit's flush.
+    pub(crate) fn with_turns(turns: usize) -> GroupQueue<Q> {
+        GroupQueue {
+            waiting: Mutex::new(Vec::new()),
+            turns: Arc::new(tokio::sync::Semaphore::new(turns.max(1))),
+        }
+    }
 }
 
 impl<Q> Default for GroupQueue<Q> {
     fn default() -> Self {
-        GroupQueue {
-            waiting: Mutex::new(Vec::new()),
-            turn: Arc::default(),
-        }
+        GroupQueue::with_turns(1)
     }
 }
 
@@ -83,7 +95,9 @@ impl<Q: Send + 'static> GroupQueue<Q> {
             tokio::select! {
                 biased;
                 answer = &mut answered => return answer.unwrap_or_else(|_| lost()),
-                turn = Arc::clone(&self.turn).lock_owned() => {
+                turn = Arc::clone(&self.turns).acquire_owned() => {
+                    // The semaphore is never closed.
+                    let Ok(turn) = turn else { return lost() };
                     let group: Vec<Q> = {
                         let mut waiting = self.waiting();
                         let n = waiting.len().min(MAX_GROUP);
@@ -288,9 +302,9 @@ mod tests {
         writers: usize,
         bad: impl Fn(usize) -> bool,
     ) -> Result<Vec<Result<String, StoreError>>, Box<dyn std::error::Error>> {
-        let turn = std::sync::Arc::clone(&store.write_queue.turn)
-            .lock_owned()
-            .await;
+        let turn = std::sync::Arc::clone(&store.write_queue.turns)
+            .acquire_owned()
+            .await?;
         let mut tasks = Vec::new();
         for n in 0..writers {
             let store = store.clone();
@@ -379,9 +393,9 @@ mod tests {
     #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
     async fn a_writer_failing_after_a_write_is_rolled_back_alone() -> TestResult {
         let (_dir, store) = seeded().await?;
-        let turn = std::sync::Arc::clone(&store.write_queue.turn)
-            .lock_owned()
-            .await;
+        let turn = std::sync::Arc::clone(&store.write_queue.turns)
+            .acquire_owned()
+            .await?;
         let mut tasks = Vec::new();
         for n in 0i64..3 {
             let writer = store.clone();

@@ -8,6 +8,7 @@ use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::{Executor, Row};
 
 use crate::facts::Facts;
+use crate::group_commit::GroupQueue;
 use crate::{Store, StoreError};
 
 /// The migrations, in order. Version N is the N-th entry.
@@ -104,7 +105,7 @@ impl Store {
             sqlite,
             write_lock: sqlite.then(|| Arc::new(tokio::sync::Mutex::new(()))),
             facts: Arc::new(Facts::default()),
-            proposal_queue: Arc::default(),
+            proposal_queue: Arc::new(GroupQueue::with_turns(if sqlite { 1 } else { 2 })),
             write_queue: Arc::default(),
             listen_url: (!sqlite).then(|| Arc::from(url.as_str())),
         };
