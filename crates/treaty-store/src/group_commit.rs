@@ -434,4 +434,68 @@ mod tests {
         assert_eq!(ids, ["ver_0", "ver_2"]);
         Ok(())
     }
+
+    /// With two turns, a request that comes while a group is being written
+    /// is written at once in a second group; with one, it waits for the
+    /// first to end.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_second_turn_writes_a_second_group_while_the_first_is_written() -> TestResult {
+        use std::sync::Arc;
+        use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+
+        use tokio::sync::{Notify, oneshot};
+
+        use super::GroupQueue;
+
+        for (turns, at_once) in [(1, 1), (2, 2)] {
+            let queue = Arc::new(GroupQueue::<oneshot::Sender<()>>::with_turns(turns));
+            let writing = Arc::new(AtomicUsize::new(0));
+            let most = Arc::new(AtomicUsize::new(0));
+            let second_started = Arc::new(Notify::new());
+            let mut tasks = Vec::new();
+            for n in 0..2 {
+                let (answer, answered) = oneshot::channel();
+                queue.push(answer);
+                let (queue, in_task, most, second_started) = (
+                    queue.clone(),
+                    writing.clone(),
+                    most.clone(),
+                    second_started.clone(),
+                );
+                tasks.push(tokio::spawn(async move {
+                    let write = move |group: Vec<oneshot::Sender<()>>| {
+                        let (writing, most, second_started) =
+                            (in_task.clone(), most.clone(), second_started.clone());
+                        async move {
+                            let now = writing.fetch_add(1, SeqCst) + 1;
+                            most.fetch_max(now, SeqCst);
+                            if now == 2 {
+                                second_started.notify_one();
+                            } else if n == 0 {
+                                // The first group waits for a second one to
+                                // start beside it, for a while (with one
+                                // turn none will).
+                                let started = second_started.notified();
+                                let _ = tokio::time::timeout(Duration::from_secs(2), started).await;
+                            }
+                            writing.fetch_sub(1, SeqCst);
+                            for answer in group {
+                                let _ = answer.send(());
+                            }
+                        }
+                    };
+                    queue.wait(answered, write, || ()).await
+                }));
+                // The second request comes once the first group is written.
+                while n == 0 && writing.load(SeqCst) == 0 {
+                    tokio::time::sleep(Duration::from_millis(5)).await;
+                }
+            }
+            for task in tasks {
+                task.await?;
+            }
+            assert_eq!(most.load(SeqCst), at_once, "{turns} turns");
+        }
+        Ok(())
+    }
 }
