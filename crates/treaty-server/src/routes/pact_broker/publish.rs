@@ -70,6 +70,11 @@ async fn pact_interface(
         [only] => Ok((only.interface.id.clone(), None)),
         [] => {
             if let Some(other) = state.store.interface(provider).await? {
+                // Registered since the list was read, by a publish of the
+                // same provider at the same moment: that is the interface.
+                if other.interface.component == provider {
+                    return Ok((provider.to_owned(), None));
+                }
                 return Err(PactError(ApiError::Conflict(format!(
                     "provider `{provider}` produces no interface, and the interface `{provider}` a pact would be recorded against is produced by `{}`",
                     other.interface.component
