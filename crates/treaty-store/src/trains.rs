@@ -271,16 +271,8 @@ impl Store {
                     .bind(&e.version)
                     .execute(&mut *conn)
                     .await?;
-                sqlx::query("INSERT INTO train_evidence_newest (id, train_id, subject, component, version, run, measurements, recorded_at, recorded_by) SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9 FROM train_evidence_latest l WHERE l.train_id = $2 AND l.subject = $3 AND l.component = $4 AND l.version = $5 AND l.run = $6")
+                sqlx::query("INSERT INTO train_evidence_newest (id, train_id, subject, component, version, run, measurements, recorded_at, recorded_by) SELECT e.id, e.train_id, e.subject, e.component, e.version, e.run, e.measurements, e.recorded_at, e.recorded_by FROM train_evidence e CROSS JOIN train_evidence_latest l WHERE e.id = $1 AND l.train_id = e.train_id AND l.subject = e.subject AND l.component = e.component AND l.version = e.version AND l.run = e.run")
                     .bind(&id)
-                    .bind(&e.train)
-                    .bind(&e.subject)
-                    .bind(&e.component)
-                    .bind(&e.version)
-                    .bind(&e.run)
-                    .bind(&e.measurements)
-                    .bind(now)
-                    .bind(&recorded_by)
                     .execute(&mut *conn)
                     .await?;
                 sqlx::query("INSERT INTO train_evidence_generation (train_id, generation) VALUES ($1, 1) ON CONFLICT (train_id) DO UPDATE SET generation = train_evidence_generation.generation + 1")
