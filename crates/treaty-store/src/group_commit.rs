@@ -6,8 +6,9 @@
 //!
 //! The queue itself ([`GroupQueue`]) serves two kinds of group: proposal
 //! updates (`proposal_batch`, which decides a group's updates together) and
-//! independent writes ([`Store::grouped_write`]), each run under a
-//! savepoint of its own so that one that fails is undone alone.
+//! independent writes ([`Store::grouped_write`], described as statements:
+//! `grouped_statements`), each run under a savepoint of its own so that
+//! one that fails is undone alone.
 //!
 //! A group is written by a task of its own, so a request that goes away
 //! (its client hung up) never cancels the others' writes. A write is
@@ -16,11 +17,11 @@
 //! commit is answered to every write of the group.
 
 use std::future::Future;
-use std::pin::Pin;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use tokio::sync::oneshot;
 
+use crate::grouped_statements::{SAVEPOINT, Statement, query_of, savepointed};
 use crate::{Store, StoreError};
 
 /// Most writes in one group; the rest wait for the next.
@@ -119,69 +120,49 @@ impl<Q: Send + 'static> GroupQueue<Q> {
     }
 }
 
-/// The work of one write on the group's connection, inside the group's
-/// transaction.
-pub(crate) type WriteFuture<'c, T> =
-    Pin<Box<dyn Future<Output = Result<T, StoreError>> + Send + 'c>>;
+/// Answers a write once its group's `COMMIT` returned: `Ok` if that
+/// succeeded, the commit's failure otherwise; or its own failure, when its
+/// statements failed and were undone.
+type Acknowledge = Box<dyn FnOnce(Result<(), StoreError>) + Send>;
 
-/// Answers a write once its group's `COMMIT` returned: its own result if
-/// that succeeded, the commit's failure otherwise.
-type Acknowledge = Box<dyn FnOnce(Result<(), &StoreError>) + Send>;
-
-/// A queued write: runs its work; `None` when the work failed (its error
-/// already answered), so that the group undoes it alone.
-type QueuedWrite = Box<
-    dyn for<'c> FnOnce(
-            &'c mut sqlx::AnyConnection,
-        ) -> Pin<Box<dyn Future<Output = Option<Acknowledge>> + Send + 'c>>
-        + Send,
->;
+/// A queued write: its statements and how to answer it.
+pub(crate) struct QueuedWrite {
+    statements: Vec<Statement>,
+    acknowledge: Acknowledge,
+}
 
 /// The queue of independent writes (see [`Store::grouped_write`]).
 pub(crate) type WriteQueue = GroupQueue<QueuedWrite>;
 
 impl Store {
-    /// Runs `work` as one logical transaction and answers its result once
-    /// that is committed. On SQLite the work joins the writes waiting at the
-    /// same moment: one transaction, each write under a savepoint of its own
-    /// (a write that fails is rolled back to it and answered its error; the
-    /// others go on), one commit. On PostgreSQL, where writes run in
-    /// parallel, it is a transaction of its own, as before.
-    ///
-    /// `work` must do nothing but statements on the connection it is given
-    /// (no other connection, no waiting on other writes): the group's
-    /// transaction holds SQLite's one write lock while it runs.
-    pub(crate) async fn grouped_write<T, F>(&self, work: F) -> Result<T, StoreError>
-    where
-        T: Send + 'static,
-        F: for<'c> FnOnce(&'c mut sqlx::AnyConnection) -> WriteFuture<'c, T> + Send + 'static,
-    {
+    /// Runs `statements` in order as one logical transaction and answers
+    /// `value` once that is committed, or the first statement's failure
+    /// (the others undone). On SQLite the write joins the writes waiting
+    /// at the same moment: one transaction, each write under a savepoint
+    /// of its own sent with its statements as one text (a write that fails
+    /// is rolled back to it and answered its error; the others go on), one
+    /// commit. On PostgreSQL, where writes run in parallel, it is a
+    /// transaction of its own.
+    pub(crate) async fn grouped_write<T: Send + 'static>(
+        &self,
+        statements: Vec<Statement>,
+        value: T,
+    ) -> Result<T, StoreError> {
         if !self.sqlite {
             let (_turn, mut tx) = self.write_tx().await?;
-            let value = work(&mut tx).await?;
+            for statement in &statements {
+                statement.query().execute(&mut *tx).await?;
+            }
             tx.commit().await?;
             return Ok(value);
         }
         let (answer, answered) = oneshot::channel();
-        self.write_queue.push(queued(move |conn| {
-            Box::pin(async move {
-                match work(conn).await {
-                    Ok(value) => {
-                        let acknowledge: Acknowledge = Box::new(move |committed| {
-                            let _ = answer.send(match committed {
-                                Ok(()) => Ok(value),
-                                Err(e) => Err(echo(e, "the group of writes")),
-                            });
-                        });
-                        Some(acknowledge)
-                    }
-                    Err(e) => {
-                        let _ = answer.send(Err(e));
-                        None
-                    }
-                }
-            })
-        }));
+        self.write_queue.push(QueuedWrite {
+            statements,
+            acknowledge: Box::new(move |result| {
+                let _ = answer.send(result.map(|()| value));
+            }),
+        });
         let store = self.clone();
         let write = move |group| {
             let store = store.clone();
@@ -197,48 +178,58 @@ impl Store {
         let mut written = Vec::with_capacity(group.len());
         let committed = self.write_savepoints(group, &mut written).await;
         for acknowledge in written {
-            acknowledge(committed.as_ref().map(|_| ()));
+            acknowledge(match &committed {
+                Ok(()) => Ok(()),
+                Err(e) => Err(echo(e, "the group of writes")),
+            });
         }
     }
 
+    /// Runs the whole group in one transaction, every write under its
+    /// savepoint, sent as one text: one round trip to the connection's
+    /// thread, not one per statement. When a write fails, the transaction
+    /// is rolled back and the group run again write by write, so that
+    /// the failing one is known and undone alone; what succeeded waits in
+    /// `written` for the commit. Writes not yet run when the group fails as
+    /// a whole are dropped, and so answered busy.
     async fn write_savepoints(
         &self,
         group: Vec<QueuedWrite>,
         written: &mut Vec<Acknowledge>,
     ) -> Result<(), StoreError> {
         let (_turn, mut tx) = self.write_tx().await?;
-        for work in group {
-            sqlx::query("SAVEPOINT queued_write")
-                .execute(&mut *tx)
-                .await?;
-            match work(&mut tx).await {
-                Some(acknowledge) => written.push(acknowledge),
-                None => {
-                    sqlx::query("ROLLBACK TO SAVEPOINT queued_write")
-                        .execute(&mut *tx)
-                        .await?;
+        let (sql, args) = savepointed(group.iter().map(|w| &w.statements[..]));
+        let whole = query_of(&sql, &args).execute(&mut *tx).await;
+        drop(args);
+        if whole.is_ok() {
+            tx.commit().await?;
+            written.extend(group.into_iter().map(|w| w.acknowledge));
+            return Ok(());
+        }
+        tx.rollback().await?;
+        let mut tx = self.write_pool.begin_with("BEGIN IMMEDIATE").await?;
+        for write in group {
+            let (sql, args) = savepointed([&write.statements[..]]);
+            let result = query_of(&sql, &args).execute(&mut *tx).await;
+            drop(args);
+            match result {
+                Ok(_) => written.push(write.acknowledge),
+                Err(e) => {
+                    // Fails (and fails the group) when the savepoint was
+                    // never taken or SQLite rolled the whole transaction
+                    // back (a full disk, an I/O error).
+                    sqlx::query(&format!(
+                        "ROLLBACK TO SAVEPOINT {SAVEPOINT}; RELEASE SAVEPOINT {SAVEPOINT}"
+                    ))
+                    .execute(&mut *tx)
+                    .await?;
+                    (write.acknowledge)(Err(e.into()));
                 }
             }
-            sqlx::query("RELEASE SAVEPOINT queued_write")
-                .execute(&mut *tx)
-                .await?;
         }
         tx.commit().await?;
         Ok(())
     }
-}
-
-/// Boxes a queued write (a function, so that the closure's signature is
-/// inferred for every lifetime of the connection).
-fn queued<F>(f: F) -> QueuedWrite
-where
-    F: for<'c> FnOnce(
-            &'c mut sqlx::AnyConnection,
-        ) -> Pin<Box<dyn Future<Output = Option<Acknowledge>> + Send + 'c>>
-        + Send
-        + 'static,
-{
-    Box::new(f)
 }
 
 /// The same failure, for each request of a group that failed together:
@@ -256,6 +247,7 @@ mod tests {
     use std::collections::HashSet;
     use std::time::Duration;
 
+    use crate::grouped_statements::Statement;
     use crate::{InterfaceRecord, Store, StoreError, Table, Verification};
 
     type TestResult = Result<(), Box<dyn std::error::Error>>;
@@ -399,22 +391,21 @@ mod tests {
         let mut tasks = Vec::new();
         for n in 0i64..3 {
             let writer = store.clone();
+            let mut statements = vec![
+                Statement::new("INSERT INTO verifications (id, interface_id, provider_version, consumer_id, consumer_version, success, recorded_by, recorded_at, seq) VALUES ($1, 'payments-api', '1', 'checkout-web', '7', 1, 'payments', 1, $2)")
+                    .text(format!("ver_{n}"))
+                    .int(n),
+            ];
+            if n == 1 {
+                // Its second statement names an interface that does not
+                // exist: refused by the foreign key, after the first wrote.
+                statements.push(
+                    Statement::new("INSERT INTO verifications (id, interface_id, provider_version, consumer_id, consumer_version, success, recorded_by, recorded_at, seq) VALUES ($1, 'no-such-api', '1', 'checkout-web', '7', 1, 'payments', 1, 1)")
+                        .text("ver_bad"),
+                );
+            }
             tasks.push(tokio::spawn(async move {
-                writer
-                    .grouped_write(move |conn| {
-                        Box::pin(async move {
-                            sqlx::query("INSERT INTO verifications (id, interface_id, provider_version, consumer_id, consumer_version, success, recorded_by, recorded_at, seq) VALUES ($1, 'payments-api', '1', 'checkout-web', '7', 1, 'payments', 1, $2)")
-                                .bind(format!("ver_{n}"))
-                                .bind(n)
-                                .execute(&mut *conn)
-                                .await?;
-                            if n == 1 {
-                                return Err(StoreError::Invalid("refused after writing".into()));
-                            }
-                            Ok(n)
-                        })
-                    })
-                    .await
+                writer.grouped_write(statements, n).await
             }));
         }
         while store.write_queue.len() < 3 {
@@ -426,7 +417,11 @@ mod tests {
             answers.push(task.await?);
         }
         assert!(matches!(answers[0], Ok(0)));
-        assert!(matches!(answers[1], Err(StoreError::Invalid(_))));
+        assert!(
+            matches!(answers[1], Err(StoreError::Database(_))),
+            "{:?}",
+            answers[1]
+        );
         assert!(matches!(answers[2], Ok(2)));
         let stored = store.verifications("payments-api", None, None, 10).await?;
         let mut ids: Vec<String> = stored.into_iter().map(|r| r.id).collect();

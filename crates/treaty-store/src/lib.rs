@@ -59,6 +59,7 @@ mod escalations;
 mod expectations;
 mod facts;
 mod group_commit;
+mod grouped_statements;
 mod ids;
 mod migrate;
 mod notifications;

@@ -7,6 +7,7 @@
 
 use sqlx::Row;
 
+use crate::grouped_statements::Statement;
 use crate::ids::random_id;
 use crate::write::Serialized;
 use crate::{Store, StoreError, Written, content_hash};
@@ -233,57 +234,39 @@ impl Store {
         if e.run.is_empty() {
             e.run = id.clone();
         }
-        let recorded_by = recorded_by.to_owned();
-        let answer = id.clone();
-        self.grouped_write(move |conn| {
-            Box::pin(async move {
-                sqlx::query("INSERT INTO train_evidence (id, train_id, subject, component, version, run, measurements, recorded_at, recorded_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)")
-                    .bind(&id)
-                    .bind(&e.train)
-                    .bind(&e.subject)
-                    .bind(&e.component)
-                    .bind(&e.version)
-                    .bind(&e.run)
-                    .bind(&e.measurements)
-                    .bind(now)
-                    .bind(&recorded_by)
-                    .execute(&mut *conn)
-                    .await?;
-                // One statement, atomic on both databases: two brokers
-                // recording at once leave the newer run.
-                sqlx::query("INSERT INTO train_evidence_latest (train_id, subject, component, version, run, recorded_at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (train_id, subject, component, version) DO UPDATE SET run = excluded.run, recorded_at = excluded.recorded_at WHERE excluded.recorded_at >= train_evidence_latest.recorded_at")
-                    .bind(&e.train)
-                    .bind(&e.subject)
-                    .bind(&e.component)
-                    .bind(&e.version)
-                    .bind(&e.run)
-                    .bind(now)
-                    .execute(&mut *conn)
-                    .await?;
-                // The upsert above holds the subject's row of
-                // `train_evidence_latest` until COMMIT, so its run is the
-                // one these two statements keep apart, whatever another
-                // broker records at once.
-                sqlx::query("DELETE FROM train_evidence_newest WHERE train_id = $1 AND subject = $2 AND component = $3 AND version = $4 AND run <> (SELECT l.run FROM train_evidence_latest l WHERE l.train_id = $1 AND l.subject = $2 AND l.component = $3 AND l.version = $4)")
-                    .bind(&e.train)
-                    .bind(&e.subject)
-                    .bind(&e.component)
-                    .bind(&e.version)
-                    .execute(&mut *conn)
-                    .await?;
-                sqlx::query("INSERT INTO train_evidence_newest (id, train_id, subject, component, version, run, measurements, recorded_at, recorded_by) SELECT e.id, e.train_id, e.subject, e.component, e.version, e.run, e.measurements, e.recorded_at, e.recorded_by FROM train_evidence e CROSS JOIN train_evidence_latest l WHERE e.id = $1 AND l.train_id = e.train_id AND l.subject = e.subject AND l.component = e.component AND l.version = e.version AND l.run = e.run")
-                    .bind(&id)
-                    .execute(&mut *conn)
-                    .await?;
-                sqlx::query("INSERT INTO train_evidence_generation (train_id, generation) VALUES ($1, 1) ON CONFLICT (train_id) DO UPDATE SET generation = train_evidence_generation.generation + 1")
-                    .bind(&e.train)
-                    .execute(&mut *conn)
-                    .await?;
-                Ok(())
-            })
-        })
-        .await?;
-        Ok(answer)
+        let key = |s: Statement| {
+            s.text(&e.train)
+                .text(&e.subject)
+                .text(&e.component)
+                .text(&e.version)
+        };
+        let statements = vec![
+            Statement::new("INSERT INTO train_evidence (id, train_id, subject, component, version, run, measurements, recorded_at, recorded_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)")
+                .text(&id)
+                .text(&e.train)
+                .text(&e.subject)
+                .text(&e.component)
+                .text(&e.version)
+                .text(&e.run)
+                .text(&e.measurements)
+                .int(now)
+                .text(recorded_by),
+            // One statement, atomic on both databases: two brokers
+            // recording at once leave the newer run.
+            key(Statement::new("INSERT INTO train_evidence_latest (train_id, subject, component, version, run, recorded_at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (train_id, subject, component, version) DO UPDATE SET run = excluded.run, recorded_at = excluded.recorded_at WHERE excluded.recorded_at >= train_evidence_latest.recorded_at"))
+                .text(&e.run)
+                .int(now),
+            // The upsert above holds the subject's row of
+            // `train_evidence_latest` until COMMIT, so its run is the one
+            // these two statements keep apart, whatever another broker
+            // records at once.
+            key(Statement::new("DELETE FROM train_evidence_newest WHERE train_id = $1 AND subject = $2 AND component = $3 AND version = $4 AND run <> (SELECT l.run FROM train_evidence_latest l WHERE l.train_id = $1 AND l.subject = $2 AND l.component = $3 AND l.version = $4)")),
+            Statement::new("INSERT INTO train_evidence_newest (id, train_id, subject, component, version, run, measurements, recorded_at, recorded_by) SELECT e.id, e.train_id, e.subject, e.component, e.version, e.run, e.measurements, e.recorded_at, e.recorded_by FROM train_evidence e CROSS JOIN train_evidence_latest l WHERE e.id = $1 AND l.train_id = e.train_id AND l.subject = e.subject AND l.component = e.component AND l.version = e.version AND l.run = e.run")
+                .text(&id),
+            Statement::new("INSERT INTO train_evidence_generation (train_id, generation) VALUES ($1, 1) ON CONFLICT (train_id) DO UPDATE SET generation = train_evidence_generation.generation + 1")
+                .text(&e.train),
+        ];
+        self.grouped_write(statements, id).await
     }
 
     /// How many times evidence was recorded for `train` (0: never): what a

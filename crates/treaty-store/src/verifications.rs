@@ -3,6 +3,7 @@
 
 use sqlx::Row;
 
+use crate::grouped_statements::Statement;
 use crate::ids::random_id;
 use crate::write::Serialized;
 use crate::{Store, StoreError};
@@ -72,41 +73,31 @@ impl Store {
         now: i64,
     ) -> Result<String, StoreError> {
         let id = random_id("ver_")?;
-        let store = self.clone();
-        let v = v.clone();
-        let recorded_by = recorded_by.to_owned();
-        self.grouped_write(move |conn| {
-            Box::pin(async move {
-                let pair = [
-                    &v.interface,
-                    &v.provider_version,
-                    &v.consumer,
-                    &v.consumer_version,
-                ];
-                store
-                    .serialize_on(conn, Serialized::Verifications, &pair_key(pair))
-                    .await?;
-                // The next number of the pair: its lock is held, so no
-                // other writer can take the same one, and a later writer
-                // sees this one.
-                sqlx::query(
-                    "INSERT INTO verifications (id, interface_id, provider_version, consumer_id, consumer_version, success, details, recorded_by, recorded_at, seq) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, (SELECT COALESCE(MAX(seq), 0) + 1 FROM verifications WHERE interface_id = $2 AND provider_version = $3 AND consumer_id = $4 AND consumer_version = $5))",
-                )
-                .bind(&id)
-                .bind(&v.interface)
-                .bind(&v.provider_version)
-                .bind(&v.consumer)
-                .bind(&v.consumer_version)
-                .bind(i64::from(v.success))
-                .bind(v.details.as_deref())
-                .bind(&recorded_by)
-                .bind(now)
-                .execute(&mut *conn)
-                .await?;
-                Ok(id)
-            })
-        })
-        .await
+        let pair = [
+            &v.interface,
+            &v.provider_version,
+            &v.consumer,
+            &v.consumer_version,
+        ];
+        let mut statements: Vec<Statement> = self
+            .serializing(Serialized::Verifications, &pair_key(pair))
+            .into_iter()
+            .collect();
+        // The next number of the pair: its lock is held, so no other
+        // writer can take the same one, and a later writer sees this one.
+        statements.push(
+            Statement::new("INSERT INTO verifications (id, interface_id, provider_version, consumer_id, consumer_version, success, details, recorded_by, recorded_at, seq) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, (SELECT COALESCE(MAX(seq), 0) + 1 FROM verifications WHERE interface_id = $2 AND provider_version = $3 AND consumer_id = $4 AND consumer_version = $5))")
+                .text(&id)
+                .text(&v.interface)
+                .text(&v.provider_version)
+                .text(&v.consumer)
+                .text(&v.consumer_version)
+                .int(i64::from(v.success))
+                .maybe_text(v.details.as_deref())
+                .text(recorded_by)
+                .int(now),
+        );
+        self.grouped_write(statements, id).await
     }
 
     /// The verification of a pair recorded last, if any: last in the

@@ -2,6 +2,7 @@
 //! and serialized per thing where several brokers could interleave.
 
 use crate::error::{is_unique_violation, unique_or};
+use crate::grouped_statements::Statement;
 use crate::store::value_rows;
 use crate::{Store, StoreError, Written};
 
@@ -80,15 +81,20 @@ impl Store {
         kind: Serialized,
         key: &str,
     ) -> Result<(), StoreError> {
-        if self.sqlite {
-            return Ok(());
+        if let Some(statement) = self.serializing(kind, key) {
+            statement.query().execute(&mut *tx).await?;
         }
-        sqlx::query("SELECT pg_advisory_xact_lock($1, hashtext($2))")
-            .bind(kind as i32)
-            .bind(key)
-            .execute(&mut *tx)
-            .await?;
         Ok(())
+    }
+
+    /// The statement [`Store::serialize_on`] runs, for a write described
+    /// as statements; `None` on SQLite.
+    pub(crate) fn serializing(&self, kind: Serialized, key: &str) -> Option<Statement> {
+        (!self.sqlite).then(|| {
+            Statement::new("SELECT pg_advisory_xact_lock(CAST($1 AS integer), hashtext($2))")
+                .int(kind as i64)
+                .text(key)
+        })
     }
 }
 
