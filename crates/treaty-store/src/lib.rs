@@ -80,6 +80,7 @@ mod tokens;
 mod trains;
 mod verifications;
 mod versions;
+mod wal_checkpoint;
 mod write;
 
 pub use blockers::{

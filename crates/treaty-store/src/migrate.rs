@@ -9,6 +9,7 @@ use sqlx::{Executor, Row};
 
 use crate::facts::Facts;
 use crate::group_commit::GroupQueue;
+use crate::wal_checkpoint::{self, WRITER_AUTOCHECKPOINT_PAGES};
 use crate::{Store, StoreError};
 
 /// The migrations, in order. Version N is the N-th entry.
@@ -42,6 +43,12 @@ const IDLE_BEFORE_PING: std::time::Duration = std::time::Duration::from_secs(2);
 /// A pool of at most `max` connections to `url`; SQLite's connections
 /// are set up for durability and for readers beside one writer.
 async fn connect(url: &str, sqlite: bool, max: u32) -> Result<AnyPool, StoreError> {
+    // The writer's own checkpoint is a backstop (`wal_checkpoint`).
+    let autocheckpoint = if max == 1 {
+        format!(" PRAGMA wal_autocheckpoint = {WRITER_AUTOCHECKPOINT_PAGES};")
+    } else {
+        String::new()
+    };
     let pool = AnyPoolOptions::new()
         .max_connections(max)
         .min_connections(u32::from(max == 1))
@@ -62,10 +69,11 @@ async fn connect(url: &str, sqlite: bool, max: u32) -> Result<AnyPool, StoreErro
             })
         })
         .after_connect(move |conn, _| {
+            let autocheckpoint = autocheckpoint.clone();
             Box::pin(async move {
                 if sqlite {
                     // Durable before acknowledged; readers never block the writer.
-                    conn.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; PRAGMA cache_size = -16384; PRAGMA mmap_size = 268435456;")
+                    conn.execute(format!("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; PRAGMA cache_size = -16384; PRAGMA mmap_size = 268435456;{autocheckpoint}").as_str())
                         .await?;
                 }
                 Ok(())
@@ -110,6 +118,9 @@ impl Store {
             listen_url: (!sqlite).then(|| Arc::from(url.as_str())),
         };
         store.migrate().await?;
+        if let Some(turn) = &store.write_lock {
+            wal_checkpoint::start(store.pool.clone(), Arc::downgrade(turn));
+        }
         Ok(store)
     }
 
