@@ -285,16 +285,15 @@ pub async fn can_i_release(
             "environment `{environment}` does not exist"
         )));
     }
+    // Both directions in one read: one snapshot, one round trip.
+    let found_pairs = store.release_pairs(component, version, environment).await?;
     let mut pairs = Vec::new();
     let mut gaps = Vec::new();
     // As producer: every consumer version there (deployed, or released and
     // still supported) that expects something of an interface this
     // component produces.
     let mut producing: Option<(OwnedInterface, Option<String>)> = None;
-    for found in store
-        .consumer_pairs(component, version, environment)
-        .await?
-    {
+    for found in found_pairs.consumers {
         if found.consumer.component == component {
             continue;
         }
@@ -345,10 +344,7 @@ pub async fn can_i_release(
     // deployed there, the ones released there and still supported) of
     // every interface this version expects something of, each its own pair.
     let mut consuming: Option<OwnedInterface> = None;
-    for found in store
-        .producer_pairs(component, version, environment)
-        .await?
-    {
+    for found in found_pairs.producers {
         if found.producer == component {
             continue;
         }

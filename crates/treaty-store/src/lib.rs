@@ -107,7 +107,7 @@ pub use proposals::{
     ProposalUpdate, TransitionRow,
 };
 pub use registry::{Component, InterfaceRecord, OwnedInterface};
-pub use release_pairs::{ConsumerPair, DecidingVerification, ProducerPair};
+pub use release_pairs::{ConsumerPair, DecidingVerification, ProducerPair, ReleasePairs};
 pub use released::{Recorded, Release};
 pub use scratch::{drop_scratch_postgres, scratch_postgres_url};
 pub use sessions::{MAX_SESSION_SECRET, OpenedSession};

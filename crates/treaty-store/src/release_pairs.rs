@@ -52,6 +52,16 @@ pub struct ProducerPair {
     pub verification: Option<DecidingVerification>,
 }
 
+/// Both directions of a can-i-release question, read in one statement
+/// (one snapshot, one round trip).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ReleasePairs {
+    /// As [`Store::consumer_pairs`].
+    pub consumers: Vec<ConsumerPair>,
+    /// As [`Store::producer_pairs`].
+    pub producers: Vec<ProducerPair>,
+}
+
 impl Store {
     /// Every consumer version in `environment` (deployed, or released
     /// and still supported) of every interface `component` produces,
@@ -65,36 +75,16 @@ impl Store {
         version: &str,
         environment: &str,
     ) -> Result<Vec<ConsumerPair>, StoreError> {
-        // As in `deployed_consumers`: CROSS JOIN keeps SQLite's planner
-        // on the index lookups from the component's interfaces.
-        let verification =
-            deciding_verification_columns("x.interface_id", "$3", "x.component_id", "x.version");
         let rows = sqlx::query(&format!(
-            "SELECT x.interface_id AS interface_id, x.component_id AS component_id, x.version AS version, x.built_against AS built_against, x.uses AS uses, x.artifacts_hash AS artifacts_hash, {verification} FROM (\
-             SELECT c.interface_id AS interface_id, d.component_id AS component_id, d.version AS version, e.built_against AS built_against, e.uses AS uses, e.artifacts_hash AS artifacts_hash FROM interfaces i CROSS JOIN interface_consumers c CROSS JOIN deployments d CROSS JOIN expectations e WHERE i.component_id = $2 AND c.interface_id = i.id AND d.component_id = c.component_id AND d.environment_id = $1 AND d.undeployed_at IS NULL AND e.component_id = d.component_id AND e.version = d.version AND e.interface_id = c.interface_id \
-             UNION SELECT c.interface_id AS interface_id, r.component_id AS component_id, r.version AS version, e.built_against AS built_against, e.uses AS uses, e.artifacts_hash AS artifacts_hash FROM interfaces i CROSS JOIN interface_consumers c CROSS JOIN released_versions r CROSS JOIN expectations e WHERE i.component_id = $2 AND c.interface_id = i.id AND r.environment_id = $1 AND r.component_id = c.component_id AND r.support_ended_at IS NULL AND e.component_id = r.component_id AND e.version = r.version AND e.interface_id = c.interface_id\
-             ) x ORDER BY x.interface_id, x.component_id, x.version"
+            "{} ORDER BY interface_id, other, other_version",
+            consumer_pairs_sql("$1", "$2", "$3")
         ))
-        .bind(environment)
         .bind(component)
         .bind(version)
+        .bind(environment)
         .fetch_all(&self.pool)
         .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(ConsumerPair {
-                    interface: r.try_get("interface_id")?,
-                    consumer: DeployedConsumer {
-                        component: r.try_get("component_id")?,
-                        version: r.try_get("version")?,
-                        built_against: r.try_get("built_against")?,
-                        uses: r.try_get("uses")?,
-                        artifacts_hash: r.try_get("artifacts_hash")?,
-                    },
-                    verification: deciding(r)?,
-                })
-            })
-            .collect()
+        rows.iter().map(consumer_pair).collect()
     }
 
     /// Every expectation of `version` of `component` on an interface
@@ -111,39 +101,113 @@ impl Store {
         version: &str,
         environment: &str,
     ) -> Result<Vec<ProducerPair>, StoreError> {
-        let verification =
-            deciding_verification_columns("x.interface_id", "x.producer_version", "$1", "$2");
-        let expected = "e.interface_id AS interface_id, i.component_id AS producer, e.built_against AS built_against, e.uses AS uses, e.artifacts_hash AS artifacts_hash";
-        let mine = "e.component_id = $1 AND e.version = $2 AND i.id = e.interface_id";
-        let deployed =
-            "d.environment_id = $3 AND d.component_id = i.component_id AND d.undeployed_at IS NULL";
-        let released = "r.environment_id = $3 AND r.component_id = i.component_id AND r.support_ended_at IS NULL";
         let rows = sqlx::query(&format!(
-            "SELECT x.interface_id AS interface_id, x.producer AS producer, x.built_against AS built_against, x.uses AS uses, x.artifacts_hash AS artifacts_hash, x.producer_version AS producer_version, {verification} FROM (\
-             SELECT {expected}, d.version AS producer_version FROM expectations e CROSS JOIN interfaces i CROSS JOIN deployments d WHERE {mine} AND {deployed} \
-             UNION SELECT {expected}, r.version AS producer_version FROM expectations e CROSS JOIN interfaces i CROSS JOIN released_versions r WHERE {mine} AND {released} \
-             UNION SELECT {expected}, NULL AS producer_version FROM expectations e CROSS JOIN interfaces i WHERE {mine} AND NOT EXISTS (SELECT 1 FROM deployments d WHERE {deployed}) AND NOT EXISTS (SELECT 1 FROM released_versions r WHERE {released})\
-             ) x ORDER BY x.interface_id, x.producer_version"
+            "{} ORDER BY interface_id, other_version",
+            producer_pairs_sql("$1", "$2", "$3")
         ))
         .bind(component)
         .bind(version)
         .bind(environment)
         .fetch_all(&self.pool)
         .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(ProducerPair {
-                    interface: r.try_get("interface_id")?,
-                    producer: r.try_get("producer")?,
-                    built_against: r.try_get("built_against")?,
-                    uses: r.try_get("uses")?,
-                    artifacts_hash: r.try_get("artifacts_hash")?,
-                    producer_version: r.try_get("producer_version")?,
-                    verification: deciding(r)?,
-                })
-            })
-            .collect()
+        rows.iter().map(producer_pair).collect()
     }
+
+    /// [`Store::consumer_pairs`] and [`Store::producer_pairs`] in one
+    /// statement, each in its order.
+    pub async fn release_pairs(
+        &self,
+        component: &str,
+        version: &str,
+        environment: &str,
+    ) -> Result<ReleasePairs, StoreError> {
+        let rows = sqlx::query(&format!(
+            "SELECT CAST('c' AS TEXT) AS side, c.* FROM ({}) c UNION ALL SELECT CAST('p' AS TEXT) AS side, p.* FROM ({}) p ORDER BY side, interface_id, other, other_version",
+            consumer_pairs_sql("$1", "$2", "$3"),
+            producer_pairs_sql("$1", "$2", "$3")
+        ))
+        .bind(component)
+        .bind(version)
+        .bind(environment)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut pairs = ReleasePairs::default();
+        for r in &rows {
+            let side: String = r.try_get("side")?;
+            if side == "c" {
+                pairs.consumers.push(consumer_pair(r)?);
+            } else {
+                pairs.producers.push(producer_pair(r)?);
+            }
+        }
+        Ok(pairs)
+    }
+}
+
+/// The consumer side's rows (see [`Store::consumer_pairs`]), unordered:
+/// `other` is the consumer, `other_version` its version. The arguments
+/// are the SQL of the component, version and environment asked about.
+fn consumer_pairs_sql(component: &str, version: &str, environment: &str) -> String {
+    // As in `deployed_consumers`: CROSS JOIN keeps SQLite's planner on the
+    // index lookups from the component's interfaces.
+    let verification =
+        deciding_verification_columns("x.interface_id", version, "x.component_id", "x.version");
+    format!(
+        "SELECT x.interface_id AS interface_id, x.component_id AS other, x.version AS other_version, x.built_against AS built_against, x.uses AS uses, x.artifacts_hash AS artifacts_hash, {verification} FROM (\
+         SELECT c.interface_id AS interface_id, d.component_id AS component_id, d.version AS version, e.built_against AS built_against, e.uses AS uses, e.artifacts_hash AS artifacts_hash FROM interfaces i CROSS JOIN interface_consumers c CROSS JOIN deployments d CROSS JOIN expectations e WHERE i.component_id = {component} AND c.interface_id = i.id AND d.component_id = c.component_id AND d.environment_id = {environment} AND d.undeployed_at IS NULL AND e.component_id = d.component_id AND e.version = d.version AND e.interface_id = c.interface_id \
+         UNION SELECT c.interface_id AS interface_id, r.component_id AS component_id, r.version AS version, e.built_against AS built_against, e.uses AS uses, e.artifacts_hash AS artifacts_hash FROM interfaces i CROSS JOIN interface_consumers c CROSS JOIN released_versions r CROSS JOIN expectations e WHERE i.component_id = {component} AND c.interface_id = i.id AND r.environment_id = {environment} AND r.component_id = c.component_id AND r.support_ended_at IS NULL AND e.component_id = r.component_id AND e.version = r.version AND e.interface_id = c.interface_id\
+         ) x"
+    )
+}
+
+/// The producer side's rows (see [`Store::producer_pairs`]), unordered:
+/// `other` is the producer, `other_version` its version (NULL when none
+/// is there). The arguments as for [`consumer_pairs_sql`].
+fn producer_pairs_sql(component: &str, version: &str, environment: &str) -> String {
+    let verification =
+        deciding_verification_columns("x.interface_id", "x.producer_version", component, version);
+    let expected = "e.interface_id AS interface_id, i.component_id AS producer, e.built_against AS built_against, e.uses AS uses, e.artifacts_hash AS artifacts_hash";
+    let mine =
+        format!("e.component_id = {component} AND e.version = {version} AND i.id = e.interface_id");
+    let deployed = format!(
+        "d.environment_id = {environment} AND d.component_id = i.component_id AND d.undeployed_at IS NULL"
+    );
+    let released = format!(
+        "r.environment_id = {environment} AND r.component_id = i.component_id AND r.support_ended_at IS NULL"
+    );
+    format!(
+        "SELECT x.interface_id AS interface_id, x.producer AS other, x.producer_version AS other_version, x.built_against AS built_against, x.uses AS uses, x.artifacts_hash AS artifacts_hash, {verification} FROM (\
+         SELECT {expected}, d.version AS producer_version FROM expectations e CROSS JOIN interfaces i CROSS JOIN deployments d WHERE {mine} AND {deployed} \
+         UNION SELECT {expected}, r.version AS producer_version FROM expectations e CROSS JOIN interfaces i CROSS JOIN released_versions r WHERE {mine} AND {released} \
+         UNION SELECT {expected}, NULL AS producer_version FROM expectations e CROSS JOIN interfaces i WHERE {mine} AND NOT EXISTS (SELECT 1 FROM deployments d WHERE {deployed}) AND NOT EXISTS (SELECT 1 FROM released_versions r WHERE {released})\
+         ) x"
+    )
+}
+
+fn consumer_pair(r: &sqlx::any::AnyRow) -> Result<ConsumerPair, StoreError> {
+    Ok(ConsumerPair {
+        interface: r.try_get("interface_id")?,
+        consumer: DeployedConsumer {
+            component: r.try_get("other")?,
+            version: r.try_get("other_version")?,
+            built_against: r.try_get("built_against")?,
+            uses: r.try_get("uses")?,
+            artifacts_hash: r.try_get("artifacts_hash")?,
+        },
+        verification: deciding(r)?,
+    })
+}
+
+fn producer_pair(r: &sqlx::any::AnyRow) -> Result<ProducerPair, StoreError> {
+    Ok(ProducerPair {
+        interface: r.try_get("interface_id")?,
+        producer: r.try_get("other")?,
+        built_against: r.try_get("built_against")?,
+        uses: r.try_get("uses")?,
+        artifacts_hash: r.try_get("artifacts_hash")?,
+        producer_version: r.try_get("other_version")?,
+        verification: deciding(r)?,
+    })
 }
 
 /// The deciding verification's columns of a row, if it has one.

@@ -387,6 +387,28 @@ async fn scenario(store: &Store) -> Result<(), StoreError> {
             .await?
             .is_empty()
     );
+    // Both directions in one statement: the same pairs, in the same order.
+    for (component, version, environment) in [
+        ("payments-svc", "1.1.0", "production"),
+        ("payments-svc", "9.9.9", "production"),
+        ("checkout-web", "7", "production"),
+        ("checkout-web", "7", "staging"),
+        ("checkout-web", "6", "production"),
+    ] {
+        let both = store.release_pairs(component, version, environment).await?;
+        assert_eq!(
+            both.consumers,
+            store
+                .consumer_pairs(component, version, environment)
+                .await?
+        );
+        assert_eq!(
+            both.producers,
+            store
+                .producer_pairs(component, version, environment)
+                .await?
+        );
+    }
     let released: Vec<String> = store
         .released("production", Some("checkout-web"), ("", ""), 10)
         .await?
