@@ -75,15 +75,13 @@ impl Store {
         version: &str,
         environment: &str,
     ) -> Result<Vec<ConsumerPair>, StoreError> {
-        let rows = sqlx::query(&format!(
+        let sql = format!(
             "{} ORDER BY interface_id, other, other_version",
-            consumer_pairs_sql("$1", "$2", "$3")
-        ))
-        .bind(component)
-        .bind(version)
-        .bind(environment)
-        .fetch_all(&self.pool)
-        .await?;
+            consumer_pairs_sql()
+        );
+        let rows = self
+            .pair_rows(&sql, component, version, environment)
+            .await?;
         rows.iter().map(consumer_pair).collect()
     }
 
@@ -101,15 +99,13 @@ impl Store {
         version: &str,
         environment: &str,
     ) -> Result<Vec<ProducerPair>, StoreError> {
-        let rows = sqlx::query(&format!(
+        let sql = format!(
             "{} ORDER BY interface_id, other_version",
-            producer_pairs_sql("$1", "$2", "$3")
-        ))
-        .bind(component)
-        .bind(version)
-        .bind(environment)
-        .fetch_all(&self.pool)
-        .await?;
+            producer_pairs_sql()
+        );
+        let rows = self
+            .pair_rows(&sql, component, version, environment)
+            .await?;
         rows.iter().map(producer_pair).collect()
     }
 
@@ -121,16 +117,14 @@ impl Store {
         version: &str,
         environment: &str,
     ) -> Result<ReleasePairs, StoreError> {
-        let rows = sqlx::query(&format!(
+        let sql = format!(
             "SELECT CAST('c' AS TEXT) AS side, c.* FROM ({}) c UNION ALL SELECT CAST('p' AS TEXT) AS side, p.* FROM ({}) p ORDER BY side, interface_id, other, other_version",
-            consumer_pairs_sql("$1", "$2", "$3"),
-            producer_pairs_sql("$1", "$2", "$3")
-        ))
-        .bind(component)
-        .bind(version)
-        .bind(environment)
-        .fetch_all(&self.pool)
-        .await?;
+            consumer_pairs_sql(),
+            producer_pairs_sql()
+        );
+        let rows = self
+            .pair_rows(&sql, component, version, environment)
+            .await?;
         let mut pairs = ReleasePairs::default();
         for r in &rows {
             let side: String = r.try_get("side")?;
@@ -142,12 +136,31 @@ impl Store {
         }
         Ok(pairs)
     }
+
+    /// The rows of `sql`, whose `$1`, `$2` and `$3` are the component,
+    /// version and environment asked about.
+    async fn pair_rows(
+        &self,
+        sql: &str,
+        component: &str,
+        version: &str,
+        environment: &str,
+    ) -> Result<Vec<sqlx::any::AnyRow>, StoreError> {
+        let rows = sqlx::query(sql)
+            .bind(component)
+            .bind(version)
+            .bind(environment)
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows)
+    }
 }
 
 /// The consumer side's rows (see [`Store::consumer_pairs`]), unordered:
-/// `other` is the consumer, `other_version` its version. The arguments
-/// are the SQL of the component, version and environment asked about.
-fn consumer_pairs_sql(component: &str, version: &str, environment: &str) -> String {
+/// `other` is the consumer, `other_version` its version. `$1`, `$2` and
+/// `$3` are the component, version and environment asked about.
+fn consumer_pairs_sql() -> String {
+    let (component, version, environment) = ("$1", "$2", "$3");
     // As in `deployed_consumers`: CROSS JOIN keeps SQLite's planner on the
     // index lookups from the component's interfaces.
     let verification =
@@ -162,8 +175,9 @@ fn consumer_pairs_sql(component: &str, version: &str, environment: &str) -> Stri
 
 /// The producer side's rows (see [`Store::producer_pairs`]), unordered:
 /// `other` is the producer, `other_version` its version (NULL when none
-/// is there). The arguments as for [`consumer_pairs_sql`].
-fn producer_pairs_sql(component: &str, version: &str, environment: &str) -> String {
+/// is there). The parameters as for [`consumer_pairs_sql`].
+fn producer_pairs_sql() -> String {
+    let (component, version, environment) = ("$1", "$2", "$3");
     let verification =
         deciding_verification_columns("x.interface_id", "x.producer_version", component, version);
     let expected = "e.interface_id AS interface_id, i.component_id AS producer, e.built_against AS built_against, e.uses AS uses, e.artifacts_hash AS artifacts_hash";
